@@ -1,0 +1,126 @@
+# ibpipe build.  One library (src/*.c minus main) shared by every binary:
+# bin/ibpipe (the trader), bin/ibsim (the simulated gateway), bin/ibbench,
+# and bin/test_ibpipe (the CUnit suite).  New files are picked up by glob,
+# so adding a module or a test never needs an edit here.
+
+CC      ?= cc
+PKGS    := ck hiredis cunit
+VARIANT ?= release
+
+GIT_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION := 0.1.0
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers -Iinclude -g \
+	-DIB_VERSION=\"$(VERSION)\" -DIB_GIT_SHA=\"$(GIT_SHA)\"
+HARDEN  := -fstack-protector-strong -fPIE
+LDHARD  := -pie -Wl,-z,relro,-z,now
+
+ifeq ($(VARIANT),asan)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN := -fsanitize=address,undefined
+else ifeq ($(VARIANT),tsan)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=thread
+  LDSAN := -fsanitize=thread
+else
+  OPT := -O2 -D_FORTIFY_SOURCE=2
+  LDSAN :=
+endif
+
+BUILD   := build/$(VARIANT)
+BIN     := bin
+ifneq ($(VARIANT),release)
+  BIN   := bin/$(VARIANT)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(CFLAGS_BASE) $(OPT) $(HARDEN) $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+LDFLAGS += $(LDSAN) $(LDHARD)
+
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+SIM_SRC   := $(wildcard src/sim/*.c)
+TEST_SRC  := $(wildcard tests/test_*.c) tests/runner.c tests/testutil.c
+BENCH_SRC := $(wildcard bench/*.c)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ   := $(SIM_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ  := $(sort $(TEST_SRC:%.c=$(BUILD)/%.o))
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+LIBA      := $(BUILD)/libibpipe.a
+
+.PHONY: all asan tsan test run bench deps clean format lint fuzz soak install
+all: $(BIN)/ibpipe $(BIN)/ibsim $(BIN)/ibbench
+
+# `make asan test` / `make tsan test`: the sanitizer variant is chosen by the
+# first goal and carried to every later goal through VARIANT.
+ifneq ($(filter asan,$(MAKECMDGOALS)),)
+  VARIANT := asan
+endif
+ifneq ($(filter tsan,$(MAKECMDGOALS)),)
+  VARIANT := tsan
+endif
+asan tsan: all
+
+$(BUILD)/%.o: %.c $(wildcard include/ibpipe/*.h) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# ibsim's objects go in the library of the sim only; main.c of the sim is src/sim/main.c.
+$(BIN)/ibpipe: $(BUILD)/src/main.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/ibsim: $(SIM_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/ibbench: $(BENCH_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Each tests/test_<name>.c defines `void test_<name>_register(void)`; the
+# runner's suite list is generated from the file names.
+$(BUILD)/tests/suites.h: $(wildcard tests/test_*.c)
+	@mkdir -p $(dir $@)
+	@for f in $(sort $(basename $(notdir $(wildcard tests/test_*.c)))); do \
+		echo "SUITE($$f)"; done > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/runner.o: $(BUILD)/tests/suites.h
+$(BUILD)/tests/%.o: CFLAGS += -I$(BUILD)/tests -Itests
+
+TEST_SIM_OBJ := $(filter-out $(BUILD)/src/sim/main.o,$(SIM_OBJ))
+$(BIN)/test_ibpipe: $(TEST_OBJ) $(TEST_SIM_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The tests start bin/ibsim and bin/ibpipe as real processes; they need both.
+test: all $(BIN)/test_ibpipe
+	IB_BIN=$(BIN) IB_SHARED=$(SHARED) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
+
+SHARED ?= $(abspath ../shared)
+
+run: all
+	tools/run.sh
+
+bench: all
+	tools/bench.sh
+
+# deps: install Debian packages when missing (root), or say what to run.
+DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev redis-server redis-tools
+deps:
+	@tools/deps.sh $(DEB_PKGS)
+
+deps-check:
+	@pkg-config --exists $(PKGS) && command -v redis-server >/dev/null || tools/deps.sh $(DEB_PKGS)
+
+format:
+	clang-format -i $(wildcard src/*.c src/sim/*.c include/ibpipe/*.h tests/*.c bench/*.c)
+
+clean:
+	rm -rf build bin
