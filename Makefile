@@ -65,24 +65,28 @@ asan tsan: all
 
 $(BUILD)/%.o: %.c $(wildcard include/ibpipe/*.h) | deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 # ibsim's objects go in the library of the sim only; main.c of the sim is src/sim/main.c.
 $(BIN)/ibpipe: $(BUILD)/src/main.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/ibsim: $(SIM_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/ibbench: $(BENCH_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Each tests/test_<name>.c defines `void test_<name>_register(void)`; the
 # runner's suite list is generated from the file names.
@@ -97,7 +101,8 @@ $(BUILD)/tests/%.o: CFLAGS += -I$(BUILD)/tests -Itests
 TEST_SIM_OBJ := $(filter-out $(BUILD)/src/sim/main.o,$(SIM_OBJ))
 $(BIN)/test_ibpipe: $(TEST_OBJ) $(TEST_SIM_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The tests start bin/ibsim and bin/ibpipe as real processes; they need both.
 test: all $(BIN)/test_ibpipe

@@ -1,0 +1,196 @@
+/*
+ * pipeline.h - the threads of ibpipe and the rings between them.
+ *
+ *   socket -> [network] -md ring-> [market data] -quote rings-> [strategy 0..N-1]
+ *                       -acct ring-> [account]   -event rings-> [strategy 0..N-1]
+ *   strategies, account -out ring-> [network] -> socket      (paced)
+ *   account, gate -> publisher ring -> [redis]    quotes: read from the table
+ *
+ * Every ring is a preallocated ck_ring of fixed-size slots.  Account, order
+ * and connection events are never dropped: a full ring stops the producer
+ * (the network thread then stops reading the socket).  Market data is
+ * coalesced per instrument under backpressure, and counted.
+ */
+#ifndef IBPIPE_PIPELINE_H
+#define IBPIPE_PIPELINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "account.h"
+#include "config.h"
+#include "event.h"
+#include "gate.h"
+#include "publish.h"
+#include "quote.h"
+#include "req.h"
+#include "stats.h"
+#include "strategy.h"
+#include "sync.h"
+#include "wake.h"
+
+#define IB_MAX_STRATEGIES 64
+#define IB_MD_RING_SIZE 65536
+#define IB_ACCT_RING_SIZE 4096
+#define IB_OUT_RING_SIZE 16384
+#define IB_SQ_RING_SIZE 4096     /* per-strategy quote ring */
+#define IB_SE_RING_SIZE 1024     /* per-strategy event ring */
+
+/* Request ids: instrument i is subscribed as base + i. */
+#define IB_REQID_MKT 1000
+#define IB_REQID_TBT 100000
+#define IB_REQID_DEPTH 200000
+#define IB_REQID_EXEC 9000
+
+struct ib_out_slot {
+	ib_req req;
+	int32_t strategy;  /* who asked, -1 for the pipeline itself */
+};
+
+struct ib_sq_event {    /* quote for a strategy */
+	uint32_t instrument;
+	uint32_t pad;
+	ib_quote_data q;
+};
+
+struct ib_se_event {    /* anything else for a strategy */
+	int32_t kind;       /* enum ib_strat_kind */
+	int32_t i0;
+	int32_t code;
+	int32_t pad;
+	union {
+		ib_order_update order;
+		ib_account_update account;
+		char text[200];
+		struct ib_snapshot *snap;   /* IB_SE_GATE open: release with ib_snapshot_release */
+	} u;
+};
+
+/* Accounts as of one gate opening, shared by the strategies, refcounted. */
+struct ib_snapshot {
+	int refs;
+	ib_accounts a;
+};
+void ib_snapshot_release(struct ib_snapshot *s);
+
+IB_RING_DEFINE(out, ib_out_slot)
+IB_RING_DEFINE(sq, ib_sq_event)
+IB_RING_DEFINE(se, ib_se_event)
+
+struct ib_pipeline;
+
+struct ib_strategy_ctx {
+	struct ib_pipeline *p;
+	int index;
+	const ib_strategy_vtable *vt;
+	void *self;
+	pthread_t thread;
+	ib_wake wake;
+	struct ck_ring sq_ring;
+	struct ib_sq_event *sq_buf;
+	struct ck_ring se_ring;
+	struct ib_se_event *se_buf;
+	/* market-data thread's coalescing state for this strategy */
+	uint8_t *pending;          /* per instrument: an update is waiting for room */
+	uint32_t *pending_list;
+	uint32_t npending;
+	/* account thread's overflow for never-drop events when the ring is full */
+	struct ib_se_event *se_overflow;
+	uint32_t se_ofl_head, se_ofl_tail, se_ofl_cap;
+	uint64_t orders_sent;      /* strategy thread only */
+	int64_t order_window_ns[64]; /* for max_orders_per_s */
+	int order_window_n;
+};
+
+typedef struct ib_pipeline {
+	ib_config cfg;
+	ib_stats stats;
+	ib_quote_table *quotes;
+	ib_pub *pub;
+	ib_gate gate;
+	int stop;                  /* ck_pr; set by signal handling / stop */
+	int exit_code;
+
+	struct ck_ring md_ring;
+	struct ib_md_event *md_buf;
+	ib_wake md_wake;
+
+	struct ck_ring acct_ring;
+	struct ib_acct_event *acct_buf;
+	ib_wake acct_wake;
+
+	struct ck_ring out_ring;
+	struct ib_out_slot *out_buf;
+	int out_efd;               /* eventfd: wakes the network thread for outbound work */
+
+	int nstrat;
+	struct ib_strategy_ctx strat[IB_MAX_STRATEGIES];
+
+	pthread_t net_th, acct_th, md_th;
+	bool net_started, acct_started, md_started;
+
+	/* order ids: next to hand out, and the persisted high-water mark */
+	int32_t next_order_id;     /* ck_pr */
+	int32_t hwm_reserved;      /* ids below this are reserved on disk */
+	pthread_mutex_t hwm_mu;    /* order placement is rare: a mutex is fine here */
+	char hwm_path[300];
+
+	/* account thread state */
+	ib_accounts accounts;
+	ib_sync sync;
+	int64_t sync_deadline_ns;
+	bool sync_timeout_reported;
+	int pending_acct_sub;      /* index of the account whose download we requested, -1 none */
+	bool ever_connected;
+	void *orders;              /* order book-keeping (orders.c) */
+
+	/* the latest sync diagnostics, for probe and progress (mutex: not hot) */
+	pthread_mutex_t diag_mu;
+	char diag_text[512];
+	char diag_json[512];
+	int64_t handshake_ns, synced_ns, connect_start_ns;
+
+	/* network thread's market-data coalescing under backpressure */
+	struct ib_md_event *md_pending;   /* [instrument * IB_MD_SLOTS + slot] */
+	uint8_t *md_pending_used;
+	uint32_t *md_dirty;
+	uint32_t nmd_dirty;
+	uint8_t *md_dirty_flag;
+
+	/* record (optional) */
+	void *recorder;
+} ib_pipeline;
+
+#define IB_MD_SLOTS 12
+
+ib_pipeline *ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen);
+int ib_pipeline_start(ib_pipeline *p);
+void ib_pipeline_request_stop(ib_pipeline *p);
+/* Join every thread; returns the exit code (0 clean). */
+int ib_pipeline_join(ib_pipeline *p);
+void ib_pipeline_free(ib_pipeline *p);
+/* Copies of the latest sync diagnostics. */
+void ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_t jcap);
+
+/* Queue a request from any thread (MPSC); waits while the ring is full. false when stopping. */
+bool ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy);
+/* Threads (internal). */
+void *ib_net_thread(void *arg);
+void *ib_account_thread(void *arg);
+void *ib_mktdata_thread(void *arg);
+void *ib_strategy_thread(void *arg);
+/* Orders (orders.c), account thread only. */
+int ib_orders_init(ib_pipeline *p);
+void ib_orders_free(ib_pipeline *p);
+void ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e);
+/* Push a never-drop event to strategy s (account thread only). */
+void ib_account_to_strategy(ib_pipeline *p, int s, const struct ib_se_event *ev);
+void ib_account_to_strategies(ib_pipeline *p, const struct ib_se_event *ev);
+/* Post to the publisher if there is one. */
+void ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev);
+/* Allocate an order id (persisting the high-water mark in blocks). */
+int32_t ib_pipeline_next_order_id(ib_pipeline *p);
+void ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid_id);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * quote.h - the latest quote per instrument, shared by reference.
+ *
+ * One writer (the market-data thread) updates a quote inside a ck_sequence
+ * write section; readers (Redis publisher, progress line) copy it with the
+ * read_begin/read_retry loop and never block the writer.  Every field is a
+ * 64-bit word moved with ck_pr loads and stores, the correct way to build a
+ * seqlock (a torn plain copy would be a data race).  `version` grows by one
+ * per applied update, so a reader that remembers the version it last saw
+ * knows whether there is something new: this is how the publisher coalesces
+ * (it only ever writes the latest value).
+ *
+ * The instrument list (symbols, n) is fixed before any thread starts.
+ */
+#ifndef IBPIPE_QUOTE_H
+#define IBPIPE_QUOTE_H
+
+#include <ck_pr.h>
+#include <ck_sequence.h>
+#include <stdint.h>
+#include <string.h>
+
+#define IB_MAX_INSTRUMENTS 16384 /* power of two */
+#define IB_SYMBOL_LEN 24
+
+typedef struct ib_quote_data {
+	double bid, ask, last;
+	double bid_size, ask_size, last_size, volume;
+	int64_t recv_mono_ns;   /* CLOCK_MONOTONIC when the latest tick arrived */
+	int64_t updated_ns;     /* CLOCK_REALTIME of the latest tick (published as updated_at) */
+	uint64_t version;
+} ib_quote_data;
+
+#define IB_QUOTE_WORDS (sizeof(ib_quote_data) / sizeof(uint64_t))
+
+typedef struct ib_quote {
+	ck_sequence_t seq;
+	uint64_t w[IB_QUOTE_WORDS];
+} __attribute__((aligned(64))) ib_quote;
+
+typedef struct ib_quote_table {
+	uint32_t n;             /* instruments in use, fixed before threads start */
+	char symbol[IB_MAX_INSTRUMENTS][IB_SYMBOL_LEN];
+	ib_quote q[IB_MAX_INSTRUMENTS];
+} ib_quote_table;
+
+/* Copy quote i consistently; safe from any thread. */
+static inline void
+ib_quote_read(const ib_quote_table *t, uint32_t i, ib_quote_data *out)
+{
+	uint64_t w[IB_QUOTE_WORDS];
+	unsigned int v;
+
+	do {
+		v = ck_sequence_read_begin(&t->q[i].seq);
+		for (size_t k = 0; k < IB_QUOTE_WORDS; k++)
+			w[k] = ck_pr_load_64(&t->q[i].w[k]);
+	} while (ck_sequence_read_retry(&t->q[i].seq, v));
+	memcpy(out, w, sizeof(*out));
+}
+
+/* Only the single writer may call this. */
+static inline void
+ib_quote_write(ib_quote_table *t, uint32_t i, const ib_quote_data *in)
+{
+	uint64_t w[IB_QUOTE_WORDS];
+
+	memcpy(w, in, sizeof(w));
+	ck_sequence_write_begin(&t->q[i].seq);
+	for (size_t k = 0; k < IB_QUOTE_WORDS; k++)
+		ck_pr_store_64(&t->q[i].w[k], w[k]);
+	ck_sequence_write_end(&t->q[i].seq);
+}
+
+/* The writer's own view needs no sequence: it is the only one changing it. */
+static inline void
+ib_quote_peek(const ib_quote_table *t, uint32_t i, ib_quote_data *out)
+{
+	uint64_t w[IB_QUOTE_WORDS];
+
+	for (size_t k = 0; k < IB_QUOTE_WORDS; k++)
+		w[k] = ck_pr_load_64(&t->q[i].w[k]);
+	memcpy(out, w, sizeof(*out));
+}
+
+#endif

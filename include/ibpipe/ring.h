@@ -1,0 +1,82 @@
+/*
+ * ring.h - typed lock-free rings: Concurrency Kit's ck_ring, by value.
+ *
+ * IB_RING_DEFINE(name, struct type) declares, on top of CK_RING_PROTOTYPE:
+ *   ib_ring_push_spsc_<name>(ring, buf, &v)   single producer
+ *   ib_ring_push_mpsc_<name>(ring, buf, &v)   any number of producers
+ *   ib_ring_pop_<name>(ring, buf, &out)       the single consumer
+ * Slots are copied by value (no pointers, no allocation).  A ring of N slots
+ * holds N-1 items (ck_ring's full test), N a power of two.
+ *
+ * ck_pr's x86 loads and stores are inline assembly that ThreadSanitizer
+ * cannot see, so under TSan the ring would look like unsynchronised slot
+ * copies.  The annotations below tell TSan what the fences already
+ * guarantee: a producer's slot write happens before the consumer's read
+ * (release on p_tail), and the consumer's read happens before the slot is
+ * reused (release on c_head).  They compile to nothing otherwise.
+ */
+#ifndef IBPIPE_RING_H
+#define IBPIPE_RING_H
+
+#include <ck_ring.h>
+#include <stdbool.h>
+
+#if defined(__SANITIZE_THREAD__)
+#define IB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IB_TSAN 1
+#endif
+#endif
+
+#ifdef IB_TSAN
+#include <sanitizer/tsan_interface.h>
+#define IB_TSAN_RELEASE(a) __tsan_release((void *)(a))
+#define IB_TSAN_ACQUIRE(a) __tsan_acquire((void *)(a))
+#else
+#define IB_TSAN_RELEASE(a) ((void)(a))
+#define IB_TSAN_ACQUIRE(a) ((void)(a))
+#endif
+
+#define IB_RING_DEFINE(name, type)                                                         \
+	CK_RING_PROTOTYPE(name, type)                                                      \
+	static inline bool ib_ring_push_spsc_##name(struct ck_ring *r, struct type *buf,   \
+						    const struct type *v)                  \
+	{                                                                                  \
+		struct type *slot;                                                         \
+		IB_TSAN_ACQUIRE(&r->c_head);                                               \
+		slot = ck_ring_enqueue_reserve_spsc_##name(r, buf);                        \
+		if (slot == NULL)                                                          \
+			return false;                                                      \
+		*slot = *v;                                                                \
+		IB_TSAN_RELEASE(&r->p_tail);                                               \
+		ck_ring_enqueue_commit_spsc(r);                                            \
+		return true;                                                               \
+	}                                                                                  \
+	static inline bool ib_ring_push_mpsc_##name(struct ck_ring *r, struct type *buf,   \
+						    const struct type *v)                  \
+	{                                                                                  \
+		struct type *slot;                                                         \
+		unsigned int ticket;                                                       \
+		IB_TSAN_ACQUIRE(&r->c_head);                                               \
+		slot = ck_ring_enqueue_reserve_mpsc_##name(r, buf, &ticket);               \
+		if (slot == NULL)                                                          \
+			return false;                                                      \
+		*slot = *v;                                                                \
+		IB_TSAN_RELEASE(&r->p_tail);                                               \
+		ck_ring_enqueue_commit_mpsc(r, ticket);                                    \
+		return true;                                                               \
+	}                                                                                  \
+	static inline bool ib_ring_pop_##name(struct ck_ring *r, struct type *buf,         \
+					      struct type *out)                            \
+	{                                                                                  \
+		bool ok;                                                                   \
+		if (ck_ring_size(r) == 0)                                                  \
+			return false;                                                      \
+		IB_TSAN_ACQUIRE(&r->p_tail);                                               \
+		ok = ck_ring_dequeue_spsc_##name(r, buf, out);                             \
+		IB_TSAN_RELEASE(&r->c_head);                                               \
+		return ok;                                                                 \
+	}
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * stats.h - process-wide counters, written by the pipeline threads with
+ * ck_pr stores and read by anyone (health publisher, progress line, tests).
+ * Each writer owns its own cache line, so counting never bounces lines.
+ */
+#ifndef IBPIPE_STATS_H
+#define IBPIPE_STATS_H
+
+#include <ck_md.h>
+#include <ck_pr.h>
+#include <stdint.h>
+
+/* Written by the network thread only. */
+struct ib_stats_net {
+	uint64_t msgs_in;        /* frames decoded OK */
+	uint64_t bytes_in;
+	uint64_t frames_bad;     /* malformed frames (logged, skipped) */
+	uint64_t unknown_ids;    /* frames with an id we skip */
+	uint64_t md_in;          /* market-data messages routed */
+	uint64_t md_coalesced;   /* market-data updates folded under backpressure */
+	uint64_t acct_in;        /* account/position messages routed */
+	uint64_t order_in;       /* order/execution messages routed */
+	uint64_t stalls;         /* times reading paused because a never-drop ring was full */
+	uint64_t reqs_out;       /* requests written to the socket */
+	uint64_t reqs_refused;   /* requests refused by the encoder (readonly) */
+	uint64_t reconnects;
+	uint64_t last_msg_ns;    /* CLOCK_REALTIME of the last frame */
+	uint32_t connected;
+	int32_t server_version;
+	int32_t client_id;
+	char pad[CK_MD_CACHELINE];
+};
+
+/* Written by the market-data thread only. */
+struct ib_stats_md {
+	uint64_t quotes;         /* quote updates applied */
+	uint64_t fanout_coalesced; /* strategy-ring updates folded because a strategy lagged */
+	uint64_t book_errors;    /* depth operations on positions that do not exist */
+	char pad[CK_MD_CACHELINE];
+};
+
+/* Written by the account thread only. */
+struct ib_stats_acct {
+	uint64_t values;
+	uint64_t positions;
+	uint64_t orders;
+	uint64_t dropped;        /* must stay 0: account and order data are never dropped */
+	char pad[CK_MD_CACHELINE];
+};
+
+typedef struct ib_stats {
+	struct ib_stats_net net;
+	struct ib_stats_md md;
+	struct ib_stats_acct acct;
+	uint64_t start_ns;       /* CLOCK_REALTIME at start */
+} ib_stats;
+
+#define IB_STAT_ADD(field, n) ck_pr_store_64(&(field), ck_pr_load_64(&(field)) + (n))
+#define IB_STAT_INC(field) IB_STAT_ADD(field, 1)
+#define IB_STAT_GET(field) ck_pr_load_64(&(field))
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * strategy.h - how a strategy plugs in: a small table of callbacks.
+ *
+ * Each strategy runs on its own thread.  It is held until the account-sync
+ * gate opens, then on_start receives a consistent copy of every account.
+ * If the connection drops, on_pause is called and no order can be sent
+ * until the next full sync, which calls on_start again with fresh state.
+ * All callbacks of one strategy run on its thread, one at a time.
+ */
+#ifndef IBPIPE_STRATEGY_H
+#define IBPIPE_STRATEGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "account.h"
+#include "quote.h"
+#include "req.h"
+
+typedef struct ib_strategy_ctx ib_strategy_ctx;
+
+typedef struct ib_order_update {
+	int32_t order_id;
+	char symbol[IB_SYMBOL_LEN];
+	char action[8];
+	char status[24];   /* PendingSubmit Submitted PartiallyFilled Filled Cancelled Inactive Rejected */
+	double total_qty, filled, remaining, avg_fill_price, last_fill_price;
+	char reason[160];  /* why rejected / cancelled, when known */
+} ib_order_update;
+
+typedef struct ib_account_update {
+	char account[24], key[48], currency[8], value[64];
+} ib_account_update;
+
+typedef struct ib_strategy_vtable {
+	const char *name;
+	void *(*create)(ib_strategy_ctx *ctx);
+	void (*on_start)(void *self, ib_strategy_ctx *ctx, const ib_accounts *accounts);
+	void (*on_pause)(void *self, ib_strategy_ctx *ctx, const char *reason);
+	void (*on_quote)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_quote_data *q);
+	void (*on_account)(void *self, ib_strategy_ctx *ctx, const ib_account_update *u);
+	void (*on_order)(void *self, ib_strategy_ctx *ctx, const ib_order_update *u);
+	/* A request of ours was refused (readonly, risk limit, gateway error). */
+	void (*on_error)(void *self, ib_strategy_ctx *ctx, int32_t order_id, int code, const char *text);
+	void (*on_stop)(void *self, ib_strategy_ctx *ctx);
+	void (*destroy)(void *self);
+} ib_strategy_vtable;
+
+/* Find a built-in strategy by name ("example", "quiet", "trader"); NULL if none. */
+const ib_strategy_vtable *ib_strategy_find(const char *name);
+
+/* ---- what a strategy may call (from its own thread) ---- */
+
+/* Index of the strategy (0..N-1). */
+int ib_strategy_index(const ib_strategy_ctx *ctx);
+/* Instrument name of an index. */
+const char *ib_strategy_symbol(const ib_strategy_ctx *ctx, uint32_t instrument);
+/* Latest quote of any instrument. */
+void ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote_data *out);
+/*
+ * Place an order: assigns an id (never reused, across reconnects and
+ * restarts) into order->order_id and queues it.  Returns IB_OK, or
+ * IB_EREADONLY, IB_EAGAIN (gate closed), or a risk refusal (< 0, with the
+ * reason delivered to on_error too).
+ */
+int ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *order);
+int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
+/* Any other request (subscriptions ...). */
+int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);
+
+#endif
