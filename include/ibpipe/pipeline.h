@@ -25,6 +25,7 @@
 #include "publish.h"
 #include "quote.h"
 #include "req.h"
+#include "risk.h"
 #include "stats.h"
 #include "strategy.h"
 #include "sync.h"
@@ -99,8 +100,10 @@ struct ib_strategy_ctx {
 	struct ib_se_event *se_overflow;
 	uint32_t se_ofl_head, se_ofl_tail, se_ofl_cap;
 	uint64_t orders_sent;      /* strategy thread only */
-	int64_t order_window_ns[64]; /* for max_orders_per_s */
-	int order_window_n;
+	int64_t *order_times;      /* ring of this strategy's last order times, for max_orders_per_s */
+	uint32_t order_times_cap, order_times_head;
+	struct ib_se_event deferred[16]; /* local refusals, delivered after the current callback */
+	uint32_t ndeferred;
 };
 
 typedef struct ib_pipeline {
@@ -149,6 +152,7 @@ typedef struct ib_pipeline {
 	pthread_mutex_t diag_mu;
 	char diag_text[512];
 	char diag_json[512];
+	char diag_accounts[256];   /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
 	int64_t handshake_ns, synced_ns, connect_start_ns;
 
 	/* network thread's market-data coalescing under backpressure */
@@ -157,6 +161,13 @@ typedef struct ib_pipeline {
 	uint32_t *md_dirty;
 	uint32_t nmd_dirty;
 	uint8_t *md_dirty_flag;
+
+	/* shared with the strategies' risk checks (writer: account thread, ck_pr) */
+	uint64_t *inst_pos;        /* per instrument: position summed over accounts, as double bits */
+	int open_orders;           /* orders not in a final state */
+	int halted;                /* kill switch: no new orders */
+	uint64_t risk_rejects[IB_RISK_NCODES];
+	uint64_t orders_placed;
 
 	/* record (optional) */
 	void *recorder;

@@ -46,6 +46,8 @@ typedef struct ib_strategy_vtable {
 	void (*destroy)(void *self);
 } ib_strategy_vtable;
 
+extern const ib_strategy_vtable ib_strategy_recorder_vt;
+
 /* Find a built-in strategy by name ("example", "quiet", "trader"); NULL if none. */
 const ib_strategy_vtable *ib_strategy_find(const char *name);
 
@@ -59,11 +61,15 @@ const char *ib_strategy_symbol(const ib_strategy_ctx *ctx, uint32_t instrument);
 void ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote_data *out);
 /*
  * Place an order: assigns an id (never reused, across reconnects and
- * restarts) into order->order_id and queues it.  Returns IB_OK, or
- * IB_EREADONLY, IB_EAGAIN (gate closed), or a risk refusal (< 0, with the
- * reason delivered to on_error too).
+ * restarts) into order->order_id, checks the risk limits and queues it.
+ * Returns IB_OK (queued) or a refusal from risk.h (< 0), whose reason also
+ * reaches on_error after the current callback returns.  Readonly is not
+ * checked here: the encoder refuses the order, the one place that cannot
+ * be bypassed, and on_error reports it.
  */
 int ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *order);
+/* Re-send a live order with changed quantity/price (same id), risk-checked like a new one. */
+int ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *order);
 int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
 /* Any other request (subscriptions ...). */
 int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);

@@ -1,0 +1,356 @@
+/*
+ * pipeline.c - building, starting and stopping the threads and rings.
+ *
+ * Everything is allocated here, once, before any thread starts; nothing on
+ * a message path allocates.  Shutdown: set stop, wake everyone; the network
+ * thread closes the socket and exits; the account and market-data threads
+ * drain what it produced and exit; strategies get on_stop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ibpipe/log.h"
+#include "ibpipe/pipeline.h"
+#include "ibpipe/record.h"
+
+#define HWM_BLOCK 1000
+
+static void *
+alloc_ring(struct ck_ring *r, unsigned size, size_t slot)
+{
+	void *buf = calloc(size, slot);
+
+	if (buf)
+		ck_ring_init(r, size);
+	return buf;
+}
+
+/* ---- order-id high-water mark ---- */
+
+static int32_t
+hwm_load(ib_pipeline *p)
+{
+	FILE *f = fopen(p->hwm_path, "r");
+	long v = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v > 0 && v < INT32_MAX ? (int32_t)v : 0;
+}
+
+static void
+hwm_store(ib_pipeline *p, int32_t v)
+{
+	char tmp[320];
+	FILE *f;
+
+	if (!p->hwm_path[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->hwm_path);
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		ib_log(IB_LL_WARN, "orders", "cannot write %s: %s (order ids stay unique in this process only)", tmp,
+		       strerror(errno));
+		p->hwm_path[0] = '\0';
+		return;
+	}
+	fprintf(f, "%d\n", v);
+	fflush(f);
+	fsync(fileno(f));
+	fclose(f);
+	rename(tmp, p->hwm_path);
+}
+
+int32_t
+ib_pipeline_next_order_id(ib_pipeline *p)
+{
+	int32_t id;
+
+	pthread_mutex_lock(&p->hwm_mu);
+	id = ck_pr_faa_32((uint32_t *)&p->next_order_id, 1);
+	if (id + 1 >= p->hwm_reserved) {
+		/* reserve a block on disk before handing out ids from it: a crash can skip ids, never reuse them */
+		p->hwm_reserved = id + 1 + HWM_BLOCK;
+		hwm_store(p, p->hwm_reserved);
+	}
+	pthread_mutex_unlock(&p->hwm_mu);
+	return id;
+}
+
+void
+ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid)
+{
+	pthread_mutex_lock(&p->hwm_mu);
+	int32_t cur = ck_pr_load_32((uint32_t *)&p->next_order_id);
+	if (next_valid > cur)
+		ck_pr_store_32((uint32_t *)&p->next_order_id, (uint32_t)next_valid);
+	else if (next_valid < cur)
+		ib_log(IB_LL_WARN, "orders",
+		       "gateway's nextValidId %d is below ids already used (next %d): keeping ours so no id is reused",
+		       next_valid, cur);
+	pthread_mutex_unlock(&p->hwm_mu);
+}
+
+static void
+hwm_init(ib_pipeline *p)
+{
+	const char *dir = p->cfg.state_dir[0] ? p->cfg.state_dir : ".";
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		ib_log(IB_LL_WARN, "orders", "state_dir %s: %s", dir, strerror(errno));
+	snprintf(p->hwm_path, sizeof(p->hwm_path), "%s/order-id-%s-%d-%d", dir, p->cfg.host, p->cfg.port,
+		 p->cfg.client_id);
+	p->hwm_reserved = hwm_load(p);
+	p->next_order_id = p->hwm_reserved;
+}
+
+/* ---- queues ---- */
+
+bool
+ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
+{
+	struct ib_out_slot s;
+	uint64_t one = 1;
+
+	s.req = *r;
+	s.strategy = strategy;
+	while (!ib_ring_push_mpsc_out(&p->out_ring, p->out_buf, &s)) {
+		if (ck_pr_load_int(&p->stop))
+			return false;
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+	if (write(p->out_efd, &one, sizeof(one)) < 0) {
+		/* the counter saturates only if nobody reads it; the ring is polled anyway */
+	}
+	return true;
+}
+
+void
+ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev)
+{
+	if (p->pub)
+		ib_pub_post(p->pub, ev);
+}
+
+void
+ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_t jcap)
+{
+	pthread_mutex_lock(&p->diag_mu);
+	if (text)
+		ib_strlcpy(text, p->diag_text, tcap);
+	if (json)
+		ib_strlcpy(json, p->diag_json, jcap);
+	pthread_mutex_unlock(&p->diag_mu);
+}
+
+/* ---- life cycle ---- */
+
+ib_pipeline *
+ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
+{
+	ib_pipeline *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->cfg = *cfg;
+	p->out_efd = -1;
+	pthread_mutex_init(&p->hwm_mu, NULL);
+	pthread_mutex_init(&p->diag_mu, NULL);
+	ib_gate_init(&p->gate);
+	ib_wake_init(&p->md_wake);
+	ib_wake_init(&p->acct_wake);
+	ib_sync_init(&p->sync, cfg->require_download_end, cfg->download_quiet_ms);
+	p->stats.start_ns = (uint64_t)ib_now_real_ns();
+	snprintf(p->diag_text, sizeof(p->diag_text), "connecting to %s:%d", cfg->host, cfg->port);
+	snprintf(p->diag_json, sizeof(p->diag_json), "{\"missing\":[\"connection\"]}");
+	if (p->cfg.pacing_per_s < 1)
+		p->cfg.pacing_per_s = 1;
+
+	p->quotes = calloc(1, sizeof(*p->quotes));
+	p->inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	p->md_buf = alloc_ring(&p->md_ring, IB_MD_RING_SIZE, sizeof(*p->md_buf));
+	p->acct_buf = alloc_ring(&p->acct_ring, IB_ACCT_RING_SIZE, sizeof(*p->acct_buf));
+	p->out_buf = alloc_ring(&p->out_ring, IB_OUT_RING_SIZE, sizeof(*p->out_buf));
+	p->out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!p->quotes || !p->inst_pos || !p->md_buf || !p->acct_buf || !p->out_buf || p->out_efd < 0 ||
+	    ib_orders_init(p) != IB_OK) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (int i = 0; i < cfg->nsymbols && i < IB_MAX_INSTRUMENTS; i++)
+		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
+	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_MAX_INSTRUMENTS ? cfg->nsymbols : IB_MAX_INSTRUMENTS);
+
+	size_t ninst = p->quotes->n ? p->quotes->n : 1;
+	p->md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->md_pending));
+	p->md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
+	p->md_dirty = calloc(ninst, sizeof(uint32_t));
+	p->md_dirty_flag = calloc(ninst, 1);
+	if (!p->md_pending || !p->md_pending_used || !p->md_dirty || !p->md_dirty_flag) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+
+	const ib_strategy_vtable *vt = ib_strategy_find(cfg->strategy);
+	if (cfg->strategies > 0 && vt == NULL) {
+		snprintf(err, errlen, "strategy: no built-in strategy named '%s' (example, recorder, trader)", cfg->strategy);
+		goto fail;
+	}
+	p->nstrat = cfg->strategies < IB_MAX_STRATEGIES ? cfg->strategies : IB_MAX_STRATEGIES;
+	uint32_t rate_cap = cfg->risk.max_orders_per_s > 0 ? (uint32_t)cfg->risk.max_orders_per_s : 1;
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_strategy_ctx *c = &p->strat[i];
+		c->p = p;
+		c->index = i;
+		c->vt = vt;
+		ib_wake_init(&c->wake);
+		c->sq_buf = alloc_ring(&c->sq_ring, IB_SQ_RING_SIZE, sizeof(*c->sq_buf));
+		c->se_buf = alloc_ring(&c->se_ring, IB_SE_RING_SIZE, sizeof(*c->se_buf));
+		c->pending = calloc(IB_MAX_INSTRUMENTS, 1);
+		c->pending_list = calloc(IB_MAX_INSTRUMENTS, sizeof(uint32_t));
+		c->se_ofl_cap = 65536;
+		c->se_overflow = calloc(c->se_ofl_cap, sizeof(*c->se_overflow));
+		c->order_times_cap = rate_cap;
+		c->order_times = calloc(rate_cap, sizeof(int64_t));
+		if (!c->sq_buf || !c->se_buf || !c->pending || !c->pending_list || !c->se_overflow || !c->order_times) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		c->self = vt->create ? vt->create(c) : NULL;
+	}
+	hwm_init(p);
+	return p;
+fail:
+	ib_pipeline_free(p);
+	return NULL;
+}
+
+int
+ib_pipeline_start(ib_pipeline *p)
+{
+	if (p->cfg.record[0]) {
+		char err[256];
+		p->recorder = ib_record_open(p->cfg.record, IB_CLIENT_MAX, err, sizeof(err));
+		if (p->recorder == NULL) {
+			ib_log(IB_LL_ERROR, "record", "%s", err);
+			return IB_EIO;
+		}
+	}
+	if (pthread_create(&p->acct_th, NULL, ib_account_thread, p) != 0)
+		return IB_EIO;
+	p->acct_started = true;
+	if (pthread_create(&p->md_th, NULL, ib_mktdata_thread, p) != 0)
+		return IB_EIO;
+	p->md_started = true;
+	for (int i = 0; i < p->nstrat; i++)
+		if (pthread_create(&p->strat[i].thread, NULL, ib_strategy_thread, &p->strat[i]) != 0)
+			return IB_EIO;
+	ck_pr_store_8((uint8_t *)&p->net_started, 1);
+	if (pthread_create(&p->net_th, NULL, ib_net_thread, p) != 0) {
+		ck_pr_store_8((uint8_t *)&p->net_started, 0);
+		return IB_EIO;
+	}
+	return IB_OK;
+}
+
+void
+ib_pipeline_request_stop(ib_pipeline *p)
+{
+	uint64_t one = 1;
+
+	ck_pr_store_int(&p->stop, 1);
+	if (p->out_efd >= 0 && write(p->out_efd, &one, sizeof(one)) < 0) {
+		/* only fails if the counter is saturated, which also wakes the poller */
+	}
+	ib_wake_signal(&p->md_wake);
+	ib_wake_signal(&p->acct_wake);
+	ib_wake_signal(&p->gate.w);
+	for (int i = 0; i < p->nstrat; i++)
+		ib_wake_signal(&p->strat[i].wake);
+}
+
+int
+ib_pipeline_join(ib_pipeline *p)
+{
+	if (ck_pr_load_8((uint8_t *)&p->net_started)) {
+		pthread_join(p->net_th, NULL);
+		ck_pr_store_8((uint8_t *)&p->net_started, 0);
+	}
+	ib_wake_signal(&p->acct_wake);
+	ib_wake_signal(&p->md_wake);
+	if (p->acct_started) {
+		pthread_join(p->acct_th, NULL);
+		p->acct_started = false;
+	}
+	if (p->md_started) {
+		pthread_join(p->md_th, NULL);
+		p->md_started = false;
+	}
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_wake_signal(&p->strat[i].wake);
+		if (p->strat[i].thread) {
+			pthread_join(p->strat[i].thread, NULL);
+			p->strat[i].thread = 0;
+		}
+	}
+	if (p->recorder) {
+		ib_record_close(p->recorder);
+		p->recorder = NULL;
+	}
+	return p->exit_code;
+}
+
+void
+ib_pipeline_free(ib_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_strategy_ctx *c = &p->strat[i];
+		struct ib_se_event se;
+		/* snapshots still queued (shutdown raced a gate opening) are released here */
+		while (c->se_buf && ib_ring_pop_se(&c->se_ring, c->se_buf, &se))
+			if (se.kind == IB_SE_GATE && se.i0)
+				ib_snapshot_release(se.u.snap);
+		for (; c->se_overflow && c->se_ofl_head != c->se_ofl_tail; c->se_ofl_head++) {
+			se = c->se_overflow[c->se_ofl_head % c->se_ofl_cap];
+			if (se.kind == IB_SE_GATE && se.i0)
+				ib_snapshot_release(se.u.snap);
+		}
+		if (c->vt && c->vt->destroy && c->self)
+			c->vt->destroy(c->self);
+		free(c->sq_buf);
+		free(c->se_buf);
+		free(c->pending);
+		free(c->pending_list);
+		free(c->se_overflow);
+		free(c->order_times);
+	}
+	ib_orders_free(p);
+	free(p->quotes);
+	free(p->inst_pos);
+	free(p->md_buf);
+	free(p->acct_buf);
+	free(p->out_buf);
+	free(p->md_pending);
+	free(p->md_pending_used);
+	free(p->md_dirty);
+	free(p->md_dirty_flag);
+	if (p->out_efd >= 0)
+		close(p->out_efd);
+	pthread_mutex_destroy(&p->hwm_mu);
+	pthread_mutex_destroy(&p->diag_mu);
+	free(p);
+}

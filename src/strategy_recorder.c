@@ -1,0 +1,149 @@
+/*
+ * strategy_recorder.c - "recorder": writes every callback it gets as a JSON
+ * line to $IB_STRATEGY_LOG.<index>, so tests (and people) can see exactly
+ * what a strategy saw and when.  Quotes are counted, and the first 50 are
+ * written in full.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ibpipe/log.h"
+#include "ibpipe/pipeline.h"
+
+struct recorder {
+	FILE *f;
+	uint64_t quotes;
+	int starts;
+};
+
+static void *
+rec_create(ib_strategy_ctx *ctx)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	const char *base = getenv("IB_STRATEGY_LOG");
+	char path[512];
+
+	if (r == NULL)
+		return NULL;
+	if (base && *base) {
+		snprintf(path, sizeof(path), "%s.%d", base, ib_strategy_index(ctx));
+		r->f = fopen(path, "w");
+		if (r->f == NULL)
+			ib_log(IB_LL_ERROR, "strategy", "recorder: cannot open %s", path);
+	}
+	return r;
+}
+
+static void
+rec_line(struct recorder *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+rec_line(struct recorder *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->f)
+		return;
+	fprintf(r->f, "{\"t_ns\":%lld,", (long long)ib_now_mono_ns());
+	va_start(ap, fmt);
+	vfprintf(r->f, fmt, ap);
+	va_end(ap);
+	fputs("}\n", r->f);
+	fflush(r->f);
+}
+
+static void
+rec_on_start(void *self, ib_strategy_ctx *ctx, const ib_accounts *s)
+{
+	struct recorder *r = self;
+
+	(void)ctx;
+	r->starts++;
+	if (!r->f)
+		return;
+	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"start\",\"n\":%d,\"next_order_id\":%d,\"accounts\":[",
+		(long long)ib_now_mono_ns(), r->starts, s->next_order_id);
+	for (int i = 0; i < s->n; i++) {
+		const ib_account *a = &s->a[i];
+		const char *nl = ib_account_value(a, "NetLiquidation", "USD");
+		const char *ready = ib_account_value(a, "AccountReady", "");
+		fprintf(r->f, "%s{\"id\":\"%s\",\"values\":%d,\"positions\":%d,\"NetLiquidation\":\"%s\",\"AccountReady\":\"%s\"}",
+			i ? "," : "", a->id, a->nvalues, a->npositions, nl ? nl : "", ready ? ready : "");
+	}
+	fputs("]}\n", r->f);
+	fflush(r->f);
+}
+
+static void
+rec_on_pause(void *self, ib_strategy_ctx *ctx, const char *reason)
+{
+	(void)ctx;
+	rec_line(self, "\"cb\":\"pause\",\"reason\":\"%s\"", reason);
+}
+
+static void
+rec_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
+{
+	struct recorder *r = self;
+
+	if (++r->quotes <= 50)
+		rec_line(r, "\"cb\":\"quote\",\"symbol\":\"%s\",\"bid\":%.4f,\"ask\":%.4f,\"last\":%.4f",
+			 ib_strategy_symbol(ctx, inst), q->bid, q->ask, q->last);
+}
+
+static void
+rec_on_account(void *self, ib_strategy_ctx *ctx, const ib_account_update *u)
+{
+	(void)ctx;
+	rec_line(self, "\"cb\":\"account\",\"account\":\"%s\",\"key\":\"%s\",\"currency\":\"%s\",\"value\":\"%s\"",
+		 u->account, u->key, u->currency, u->value);
+}
+
+static void
+rec_on_order(void *self, ib_strategy_ctx *ctx, const ib_order_update *u)
+{
+	(void)ctx;
+	rec_line(self, "\"cb\":\"order\",\"id\":%d,\"symbol\":\"%s\",\"status\":\"%s\",\"filled\":%g,\"remaining\":%g", u->order_id,
+		 u->symbol, u->status, u->filled, u->remaining);
+}
+
+static void
+rec_on_error(void *self, ib_strategy_ctx *ctx, int32_t id, int code, const char *text)
+{
+	(void)ctx;
+	rec_line(self, "\"cb\":\"error\",\"id\":%d,\"code\":%d,\"text\":\"%s\"", id, code, text);
+}
+
+static void
+rec_on_stop(void *self, ib_strategy_ctx *ctx)
+{
+	struct recorder *r = self;
+
+	(void)ctx;
+	rec_line(r, "\"cb\":\"stop\",\"quotes\":%llu", (unsigned long long)r->quotes);
+}
+
+static void
+rec_destroy(void *self)
+{
+	struct recorder *r = self;
+
+	if (r && r->f)
+		fclose(r->f);
+	free(r);
+}
+
+const ib_strategy_vtable ib_strategy_recorder_vt = {
+	.name = "recorder",
+	.create = rec_create,
+	.on_start = rec_on_start,
+	.on_pause = rec_on_pause,
+	.on_quote = rec_on_quote,
+	.on_account = rec_on_account,
+	.on_order = rec_on_order,
+	.on_error = rec_on_error,
+	.on_stop = rec_on_stop,
+	.destroy = rec_destroy,
+};
