@@ -237,3 +237,78 @@ tu_count_tcp_state(int port, const char *state)
 	fclose(f);
 	return count;
 }
+
+int
+tu_control(int port, const char *cmd, char *out, size_t cap)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t n = 0;
+	long long deadline = tu_now_ms() + 5000;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (n + 1 < cap && tu_now_ms() < deadline) {
+		ssize_t r = read(fd, out + n, cap - n - 1);
+		if (r > 0) {
+			n += (size_t)r;
+			if (memchr(out, '\n', n))
+				break;
+		} else if (r == 0) {
+			break;
+		} else {
+			tu_sleep_ms(5);
+		}
+	}
+	out[n] = '\0';
+	close(fd);
+	return n > 0 ? 0 : -1;
+}
+
+int
+tu_count_in_file(const char *path, const char *needle)
+{
+	char *s = tu_read_file(path, NULL), *p;
+	int n = 0;
+
+	if (!s)
+		return -1;
+	for (p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(s);
+	return n;
+}
+
+int
+tu_wait_for_text(const char *path, const char *needle, int timeout_ms)
+{
+	long long deadline = tu_now_ms() + timeout_ms;
+
+	do {
+		if (tu_count_in_file(path, needle) > 0)
+			return 0;
+		tu_sleep_ms(20);
+	} while (tu_now_ms() < deadline);
+	return -1;
+}
+
+const char *
+tu_tmpdir(void)
+{
+	static char bufs[8][64];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "/tmp/ibpipe-test-XXXXXX");
+	return mkdtemp(b);
+}

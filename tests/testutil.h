@@ -32,4 +32,14 @@ long long tu_now_ms(void);
 /* Count TCP sockets on a local port in the given state (e.g. "CLOSE_WAIT") from /proc/net/tcp. */
 int tu_count_tcp_state(int port, const char *state);
 
+
+
+/* Send one line to a control port (ibsim --control-port) and read one line back. 0 ok. */
+int tu_control(int port, const char *cmd, char *out, size_t cap);
+/* Read a whole file and count lines containing needle. */
+int tu_count_in_file(const char *path, const char *needle);
+/* Wait until the file contains needle; 0 found, -1 timeout. */
+int tu_wait_for_text(const char *path, const char *needle, int timeout_ms);
+/* A fresh temp directory (mkdtemp under /tmp); static buffer ring. */
+const char *tu_tmpdir(void);
 #endif
