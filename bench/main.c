@@ -1,3 +1,70 @@
-/* main.c - bin/ibbench (placeholder until the bench harness lands). */
+/*
+ * main.c - bin/ibbench: one program, one question per subcommand.
+ *   ibbench ring|e2e|... [--quick] [--json FILE] [subcommand options]
+ * Figures go to stdout as a table and, with --json, one JSON object per
+ * line to FILE (tools/bench.sh assembles them into bench/results/).
+ */
 #include <stdio.h>
-int main(void) { fprintf(stderr, "ibbench: not implemented yet\n"); return 2; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static FILE *json_out;
+static const char *current;
+
+void
+bench_result(const char *name, const char *unit, double value)
+{
+	if (json_out) {
+		fprintf(json_out, "{\"bench\":\"%s\",\"name\":\"%s\",\"unit\":\"%s\",\"value\":%.6g}\n", current, name, unit,
+			value);
+		fflush(json_out);
+	}
+}
+
+bool
+bench_quick(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--quick") == 0)
+			return true;
+	return getenv("IBBENCH_QUICK") != NULL;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} benches[] = {
+	{ "ring", bench_ring, "ck_ring handoff between two threads, batch 1/16/256" },
+};
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: ibbench <bench> [--quick] [--json FILE] [options]\n");
+		for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+			fprintf(argc < 2 ? stderr : stdout, "  %-8s %s\n", benches[i].name, benches[i].help);
+		return argc < 2 ? 2 : 0;
+	}
+	for (int i = 2; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			json_out = fopen(argv[i + 1], "a");
+			if (!json_out) {
+				perror(argv[i + 1]);
+				return 2;
+			}
+		}
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (strcmp(argv[1], benches[i].name) == 0) {
+			current = benches[i].name;
+			int rc = benches[i].fn(argc - 1, argv + 1);
+			if (json_out)
+				fclose(json_out);
+			return rc;
+		}
+	fprintf(stderr, "ibbench: unknown bench '%s'\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,19 @@
+/*
+ * bench.h - the pieces of bin/ibbench and where their figures go.
+ * Every figure is reported through bench_result, which prints nothing but
+ * appends to the JSON results file when --json FILE was given.
+ */
+#ifndef IBPIPE_BENCH_H
+#define IBPIPE_BENCH_H
+
+#include <stdbool.h>
+
+int bench_ring(int argc, char **argv);
+int bench_e2e(int argc, char **argv);
+
+/* Record one figure: bench_result("ring_spsc_batch_16", "msgs_per_s", 1.2e8). */
+void bench_result(const char *name, const char *unit, double value);
+/* --quick anywhere in argv: shorter runs (CI smoke). */
+bool bench_quick(int argc, char **argv);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * strategy_bench.h - what the "bench" strategy measured; read it after the
+ * pipeline is joined (ctx->self of each strategy).
+ */
+#ifndef IBPIPE_STRATEGY_BENCH_H
+#define IBPIPE_STRATEGY_BENCH_H
+
+#include <stdint.h>
+
+#include "latency.h"
+#include "strategy.h"
+
+struct ib_bench_strategy {
+	uint64_t quotes;
+	ib_hist internal;    /* network-thread arrival -> on_quote */
+	ib_hist end_to_end;  /* ibsim send stamp -> on_quote */
+};
+
+extern const ib_strategy_vtable ib_strategy_bench_vt;
+
+#endif

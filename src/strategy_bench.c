@@ -1,0 +1,52 @@
+/*
+ * strategy_bench.c - "bench": counts quotes and measures latency, nothing
+ * else.  With ibsim --stamp, a tickPrice's size field carries the
+ * CLOCK_MONOTONIC time it was sent, so on_quote sees send->strategy latency
+ * in whichever size field the tick set; recv->strategy latency (inside the
+ * pipeline) comes from the quote's arrival time.
+ */
+#include <stdlib.h>
+
+#include "ibpipe/latency.h"
+#include "ibpipe/pipeline.h"
+#include "ibpipe/strategy_bench.h"
+
+static void *
+bench_create(ib_strategy_ctx *ctx)
+{
+	(void)ctx;
+	return calloc(1, sizeof(struct ib_bench_strategy));
+}
+
+/* A stamp is a monotonic time in ns: far larger than any share size. */
+#define STAMP_MIN 1000000000000.0
+
+static void
+bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
+{
+	struct ib_bench_strategy *b = self;
+	int64_t now = ib_now_mono_ns();
+	double stamp = q->bid_size > q->ask_size ? q->bid_size : q->ask_size;
+
+	(void)ctx;
+	(void)inst;
+	if (q->last_size > stamp)
+		stamp = q->last_size;
+	b->quotes++;
+	ib_hist_add(&b->internal, (uint64_t)(now - q->recv_mono_ns));
+	if (stamp > STAMP_MIN && stamp < (double)now)
+		ib_hist_add(&b->end_to_end, (uint64_t)(now - (int64_t)stamp));
+}
+
+static void
+bench_destroy(void *self)
+{
+	free(self);
+}
+
+const ib_strategy_vtable ib_strategy_bench_vt = {
+	.name = "bench",
+	.create = bench_create,
+	.on_quote = bench_on_quote,
+	.destroy = bench_destroy,
+};
