@@ -168,7 +168,7 @@ probe_report(ib_pipeline *p, bool ok)
 }
 
 int
-ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode)
+ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, void *done_arg)
 {
 	ib_config cfg = *cfg_in;
 	char err[256];
@@ -192,6 +192,11 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode)
 		cfg.progress = false;
 		cfg.reconnect_min_ms = cfg.reconnect_max_ms = 200;
 		cfg.on_sync_timeout = IB_TIMEOUT_WAIT;
+	}
+	if (mode == IB_APP_REPLAY) {
+		cfg.readonly = true;      /* a replay never sends an order anywhere */
+		cfg.md_lossless = true;   /* every tick reaches the strategies, as in a lossless live run */
+		cfg.pacing_per_s = 1000000;
 	}
 	block_signals(&set);
 	p = ib_pipeline_create(&cfg, err, sizeof(err));
@@ -241,6 +246,8 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode)
 			ib_log(IB_LL_WARN, "control", "SIGUSR2: kill switch off -- orders allowed");
 		}
 		if (ck_pr_load_int(&p->stop))
+			break;
+		if (done && done(p, done_arg))
 			break;
 		if (mode == IB_APP_PROBE) {
 			if (ib_gate_is_open(&p->gate)) {

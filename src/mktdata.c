@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ibpipe/log.h"
 #include "ibpipe/mktdata.h"
@@ -95,6 +96,16 @@ fan_out_one(ib_pipeline *p, struct ib_strategy_ctx *c, uint32_t inst)
 {
 	struct ib_sq_event ev = { .instrument = inst };
 
+	if (p->cfg.md_lossless) {
+		ib_quote_peek(p->quotes, inst, &ev.q);
+		while (!ib_ring_push_spsc_sq(&c->sq_ring, c->sq_buf, &ev) && !ck_pr_load_int(&p->stop)) {
+			ib_wake_signal(&c->wake);
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+		}
+		return;
+	}
+
 	if (c->pending[inst]) {
 		IB_STAT_INC(p->stats.md.fanout_coalesced);
 		return; /* already waiting: it will carry the latest quote when sent */
@@ -171,9 +182,13 @@ handle(struct md *m, const struct ib_md_event *e, int64_t now_real)
 	q.updated_ns = now_real;
 	q.version++;
 	ib_quote_write(p->quotes, (uint32_t)inst, &q);
-	if (m->touched_flag[inst])
+	if (p->cfg.md_lossless) {
+		/* every tick is its own fan-out: no folding within a batch */
+		m->touched[m->ntouched++] = (uint32_t)inst;
+		fan_out(m);
+	} else if (m->touched_flag[inst]) {
 		IB_STAT_INC(p->stats.md.fanout_coalesced);
-	else {
+	} else {
 		m->touched_flag[inst] = 1;
 		m->touched[m->ntouched++] = (uint32_t)inst;
 	}

@@ -144,8 +144,8 @@ md_push(struct net *n, const struct ib_md_event *e)
 		n->md_signal = true;
 		return;
 	}
-	if (inst < 0) {
-		/* depth and tick-by-tick: order matters, so wait for room like account data */
+	if (inst < 0 || p->cfg.md_lossless) {
+		/* depth and tick-by-tick (and every tick in lossless mode): wait for room like account data */
 		while (!ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e) && !stopping(p)) {
 			ib_wake_signal(&p->md_wake);
 			struct timespec ts = { 0, 20000 };

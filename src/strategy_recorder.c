@@ -16,6 +16,7 @@ struct recorder {
 	FILE *f;
 	uint64_t quotes;
 	int starts;
+	bool all;      /* $IB_RECORDER_ALL: write every quote, with its per-instrument version */
 };
 
 static void *
@@ -27,6 +28,7 @@ rec_create(ib_strategy_ctx *ctx)
 
 	if (r == NULL)
 		return NULL;
+	r->all = getenv("IB_RECORDER_ALL") != NULL;
 	if (base && *base) {
 		snprintf(path, sizeof(path), "%s.%d", base, ib_strategy_index(ctx));
 		r->f = fopen(path, "w");
@@ -88,9 +90,9 @@ rec_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_dat
 {
 	struct recorder *r = self;
 
-	if (++r->quotes <= 50)
-		rec_line(r, "\"cb\":\"quote\",\"symbol\":\"%s\",\"bid\":%.4f,\"ask\":%.4f,\"last\":%.4f",
-			 ib_strategy_symbol(ctx, inst), q->bid, q->ask, q->last);
+	if (++r->quotes <= 50 || r->all)
+		rec_line(r, "\"cb\":\"quote\",\"symbol\":\"%s\",\"v\":%llu,\"bid\":%.4f,\"ask\":%.4f,\"last\":%.4f",
+			 ib_strategy_symbol(ctx, inst), (unsigned long long)q->version, q->bid, q->ask, q->last);
 }
 
 static void

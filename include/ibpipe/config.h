@@ -60,6 +60,8 @@ typedef struct ib_config {
 	ib_sub depth[IB_CFG_MAX_SUBS];
 	int ndepth;
 	int max_tbt, max_depth;     /* per-account subscription limits */
+	bool md_lossless;           /* never coalesce: the network thread waits for the market-data
+	                               thread, which hands every tick to every strategy (replay, tests) */
 	/* strategies */
 	int strategies;
 	char strategy[32];          /* name of the strategy to run: "example", "recorder", ... */
