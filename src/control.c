@@ -12,6 +12,7 @@
 
 #include "ibpipe/control.h"
 #include "ibpipe/log.h"
+#include "ibpipe/redis_url.h"
 
 #define TICK_MS 250
 
@@ -26,45 +27,6 @@ block_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* TODO(dedupe): replace with the publisher's URL parser once it lands. */
-static redisContext *
-redis_open(const char *url, const char *password, int timeout_ms)
-{
-	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-	char host[256] = "127.0.0.1";
-	int port = 6379;
-	redisContext *c;
-
-	if (strncmp(url, "unix:", 5) == 0) {
-		c = redisConnectUnixWithTimeout(url + 5, tv);
-	} else {
-		const char *h = strncmp(url, "redis://", 8) == 0 ? url + 8 : url;
-		const char *at = strchr(h, '@');
-		if (at)
-			h = at + 1;
-		if (sscanf(h, "%255[^:/]:%d", host, &port) < 1)
-			return NULL;
-		c = redisConnectWithTimeout(host, port, tv);
-	}
-	if (c == NULL || c->err) {
-		if (c)
-			redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	if (password && *password) {
-		redisReply *r = redisCommand(c, "AUTH %s", password);
-		bool ok = r && r->type != REDIS_REPLY_ERROR;
-		if (r)
-			freeReplyObject(r);
-		if (!ok) {
-			redisFree(c);
-			return NULL;
-		}
-	}
-	return c;
 }
 
 /* The kill switch in Redis: P:control = halt | resume.  Its own connection, read 4x a second. */
@@ -86,7 +48,7 @@ killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
 		if (now < k->next_try)
 			return;
 		k->next_try = now + 2000000000LL;
-		k->c = redis_open(cfg->redis_url, cfg->redis_password, 500);
+		k->c = ib_redis_connect_url(cfg->redis_url, cfg->redis_password, 500);
 		if (k->c == NULL)
 			return;
 		snprintf(k->key, sizeof(k->key), "%s:control", cfg->redis_prefix);
