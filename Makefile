@@ -65,16 +65,18 @@ ifneq ($(filter tsan,$(MAKECMDGOALS)),)
 endif
 asan tsan: all
 
-$(BUILD)/%.o: %.c $(wildcard include/ibpipe/*.h) | deps-check
+$(BUILD)/%.o: %.c | deps-check
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	@$(AR) rcs $@ $^
 
 # ibsim's objects go in the library of the sim only; main.c of the sim is src/sim/main.c.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
 $(BIN)/ibpipe: $(BUILD)/src/main.o $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -131,3 +133,9 @@ format:
 
 clean:
 	rm -rf build bin
+
+# make bench-compare A=old.json B=new.json  (or: make bench-compare A.json B.json)
+bench-compare:
+	@python3 tools/bench_json.py compare $(or $(A),$(word 2,$(MAKECMDGOALS))) $(or $(B),$(word 3,$(MAKECMDGOALS)))
+%.json:
+	@:

@@ -38,6 +38,7 @@ static const struct {
 	const char *help;
 } benches[] = {
 	{ "ring", bench_ring, "ck_ring handoff between two threads, batch 1/16/256" },
+	{ "e2e", bench_e2e, "ibsim --blast over loopback through the whole pipeline" },
 };
 
 int

@@ -276,7 +276,6 @@ ib_pipeline_request_stop(ib_pipeline *p)
 	}
 	ib_wake_signal(&p->md_wake);
 	ib_wake_signal(&p->acct_wake);
-	ib_wake_signal(&p->gate.w);
 	for (int i = 0; i < p->nstrat; i++)
 		ib_wake_signal(&p->strat[i].wake);
 }

@@ -1,0 +1,190 @@
+/*
+ * bench_e2e.c - `ibbench e2e`: ibsim blasts ticks over loopback into the
+ * whole pipeline (network -> market data -> strategies), in this process so
+ * each thread's CPU time can be read.
+ *
+ *   ibbench e2e [--quick] [--msgs N] [--strategies S] [--instruments K]
+ *               [--rate R (offered msgs/s, 0 = as fast as possible)]
+ *
+ * Reports msgs/s through the network thread, quotes delivered to
+ * strategies, coalesced updates, CPU-ms per million messages per thread,
+ * and with a paced rate the send->strategy latency percentiles.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "ibpipe/config.h"
+#include "ibpipe/log.h"
+#include "ibpipe/pipeline.h"
+#include "ibpipe/strategy_bench.h"
+
+static const char *
+arg(int argc, char **argv, const char *name, const char *def)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return def;
+}
+
+static double
+thread_cpu_s(pthread_t th)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(th, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+free_port(void)
+{
+	/* ibsim binds it right after; the window is tiny and loopback-only */
+	return 20000 + (int)(getpid() % 20000);
+}
+
+static pid_t
+start_sim(int port, long long msgs, int rate, int instruments, char *syms, size_t cap)
+{
+	char p[16], n[32], r[32];
+	pid_t pid;
+
+	syms[0] = '\0';
+	for (int i = 0; i < instruments; i++)
+		snprintf(syms + strlen(syms), cap - strlen(syms), "%sS%04d", i ? "," : "", i);
+	snprintf(p, sizeof(p), "%d", port);
+	snprintf(n, sizeof(n), "%lld", msgs);
+	snprintf(r, sizeof(r), "%d", rate);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--blast", n, "--stamp",
+				 "--blast-rate", r, "--account-delay-ms", "0", NULL };
+		const char *bin = getenv("IB_BIN");
+		char path[256];
+		snprintf(path, sizeof(path), "%s/ibsim", bin && *bin ? bin : "bin");
+		argv[0] = path;
+		int devnull = open("/dev/null", 1);
+		if (devnull >= 0)
+			dup2(devnull, 1);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int
+bench_e2e(int argc, char **argv)
+{
+	bool quick = bench_quick(argc, argv);
+	long long msgs = atoll(arg(argc, argv, "--msgs", quick ? "2000000" : "20000000"));
+	int nstrat = atoi(arg(argc, argv, "--strategies", "1"));
+	int ninst = atoi(arg(argc, argv, "--instruments", "10"));
+	int rate = atoi(arg(argc, argv, "--rate", "0"));
+	int port = free_port();
+	static char syms[16384 * 8];
+	ib_config cfg;
+	char err[256], *rest[4];
+	int nrest;
+	char *noargs[] = { NULL };
+
+	ib_log_setup(IB_LL_WARN, IB_LOG_TEXT);
+	if (ib_config_from_args(&cfg, 0, noargs, rest, 4, &nrest, err, sizeof(err)) != 0) {
+		fprintf(stderr, "e2e: %s\n", err);
+		return 1;
+	}
+	pid_t sim = start_sim(port, msgs, rate, ninst, syms, sizeof(syms));
+	usleep(300000);
+	ib_strlcpy(cfg.host, "127.0.0.1", sizeof(cfg.host));
+	cfg.port = port;
+	cfg.redis = false;
+	cfg.readonly = true;
+	cfg.strategies = nstrat;
+	ib_strlcpy(cfg.strategy, "bench", sizeof(cfg.strategy));
+	cfg.pacing_per_s = 100000; /* subscribing 10,000 instruments at IB's 50/s would take minutes */
+	ib_strlcpy(cfg.state_dir, "/tmp", sizeof(cfg.state_dir));
+	cfg.nsymbols = 0;
+	for (char *save = NULL, *t = strtok_r(syms, ",", &save); t && cfg.nsymbols < IB_CFG_MAX_SYMBOLS;
+	     t = strtok_r(NULL, ",", &save))
+		ib_strlcpy(cfg.symbols[cfg.nsymbols++], t, IB_SYMBOL_LEN);
+
+	ib_pipeline *p = ib_pipeline_create(&cfg, err, sizeof(err));
+	if (!p || ib_pipeline_start(p) != IB_OK) {
+		fprintf(stderr, "e2e: %s\n", p ? "start failed" : err);
+		kill(sim, SIGTERM);
+		waitpid(sim, NULL, 0);
+		return 1;
+	}
+	/* time from the first market-data message to the last */
+	int64_t t0 = 0, t1 = 0, deadline = ib_now_mono_ns() + 120000000000LL;
+	uint64_t md0 = 0;
+	while (ib_now_mono_ns() < deadline) {
+		uint64_t md = IB_STAT_GET(p->stats.net.md_in);
+		if (!t0 && md > 0) {
+			t0 = ib_now_mono_ns();
+			md0 = md;
+		}
+		if (md >= (uint64_t)msgs) {
+			t1 = ib_now_mono_ns();
+			break;
+		}
+		usleep(1000);
+	}
+	/* let the market-data thread and strategies drain */
+	usleep(200000);
+	double cpu_net = thread_cpu_s(p->net_th), cpu_md = thread_cpu_s(p->md_th), cpu_st = 0;
+	for (int i = 0; i < p->nstrat; i++)
+		cpu_st += thread_cpu_s(p->strat[i].thread);
+	ib_pipeline_request_stop(p);
+	ib_pipeline_join(p);
+	kill(sim, SIGTERM);
+	waitpid(sim, NULL, 0);
+
+	uint64_t md = IB_STAT_GET(p->stats.net.md_in) - md0;
+	double secs = t1 && t0 ? (double)(t1 - t0) / 1e9 : 0;
+	double mps = secs > 0 ? (double)md / secs : 0;
+	ib_hist e2e = { 0 }, internal = { 0 };
+	uint64_t quotes = 0;
+	for (int i = 0; i < p->nstrat; i++) {
+		struct ib_bench_strategy *b = p->strat[i].self;
+		ib_hist_merge(&e2e, &b->end_to_end);
+		ib_hist_merge(&internal, &b->internal);
+		quotes += b->quotes;
+	}
+	double million = (double)md / 1e6;
+	char name[96];
+	snprintf(name, sizeof(name), "e2e_s%d_i%d_r%d", nstrat, ninst, rate);
+	printf("%-24s %12.0f msgs/s  %s  quotes to strategies %llu  coalesced %llu+%llu  cpu-ms/M: net %.0f md %.0f "
+	       "strat %.0f total %.0f\n",
+	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes,
+	       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced),
+	       (unsigned long long)IB_STAT_GET(p->stats.md.fanout_coalesced), cpu_net * 1e3 / million,
+	       cpu_md * 1e3 / million, cpu_st * 1e3 / million, (cpu_net + cpu_md + cpu_st) * 1e3 / million);
+	if (e2e.count)
+		printf("%-24s latency send->strategy p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%llu samples)\n",
+		       name, ib_hist_quantile(&e2e, 0.5) / 1e3, ib_hist_quantile(&e2e, 0.99) / 1e3,
+		       ib_hist_quantile(&e2e, 0.999) / 1e3, (double)e2e.max / 1e3, (unsigned long long)e2e.count);
+	bench_result(name, "msgs_per_s", mps);
+	bench_result(name, "cpu_ms_per_million", (cpu_net + cpu_md + cpu_st) * 1e3 / million);
+	bench_result(name, "cpu_ms_per_million_net", cpu_net * 1e3 / million);
+	bench_result(name, "cpu_ms_per_million_md", cpu_md * 1e3 / million);
+	bench_result(name, "cpu_ms_per_million_strategies", cpu_st * 1e3 / million);
+	bench_result(name, "quotes_delivered", (double)quotes);
+	if (e2e.count) {
+		bench_result(name, "latency_p50_us", ib_hist_quantile(&e2e, 0.5) / 1e3);
+		bench_result(name, "latency_p99_us", ib_hist_quantile(&e2e, 0.99) / 1e3);
+		bench_result(name, "latency_p999_us", ib_hist_quantile(&e2e, 0.999) / 1e3);
+		bench_result(name, "latency_max_us", (double)e2e.max / 1e3);
+	}
+	ib_pipeline_free(p);
+	return t1 ? 0 : 1;
+}

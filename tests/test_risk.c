@@ -1,0 +1,94 @@
+/*
+ * test_risk.c - each limit refuses what it must and passes what it may.
+ */
+#include <CUnit/CUnit.h>
+#include <string.h>
+
+#include "ibpipe/risk.h"
+
+static ib_order
+order(const char *action, double qty, const char *type, double lmt)
+{
+	ib_order o;
+	ib_order_init(&o);
+	strcpy(o.action, action);
+	strcpy(o.order_type, type);
+	o.total_qty = qty;
+	if (strcmp(type, "LMT") == 0)
+		o.lmt_price = lmt;
+	if (strcmp(type, "STP") == 0)
+		o.aux_price = lmt;
+	return o;
+}
+
+static void
+test_limits(void)
+{
+	ib_risk_limits lim = { .max_order_qty = 100, .max_position = 300, .max_notional = 20000,
+			       .max_open_orders = 3, .max_orders_per_s = 5, .price_collar_pct = 1.0 };
+	ib_risk_inputs in = { .gate_open = true, .position = 250, .bid = 99.9, .ask = 100.1 };
+	char why[160];
+	ib_order o;
+
+	o = order("BUY", 50, "LMT", 100);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o = order("BUY", 101, "LMT", 100);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_QTY);
+	CU_ASSERT(strstr(why, "max_order_qty") != NULL);
+	o = order("BUY", 51, "LMT", 100); /* 250 + 51 > 300 */
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_POSITION);
+	o = order("SELL", 100, "LMT", 100); /* reduces: fine */
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	in.position = 0;
+	o = order("BUY", 100, "LMT", 200.5);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_NOTIONAL);
+	o = order("BUY", 100, "MKT", 0); /* priced at mid: 10000 */
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o = order("BUY", 10, "LMT", 102); /* 1.9% from mid */
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_COLLAR);
+	o = order("BUY", 10, "LMT", 100.9); /* 0.8% */
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	in.open_orders = 3;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OPEN_ORDERS);
+	in.open_orders = 0;
+	in.orders_last_s = 5;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_RATE);
+	in.orders_last_s = 4;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	in.halted = true;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_HALTED);
+	in.halted = false;
+	in.gate_open = false;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_GATE_CLOSED);
+}
+
+static void
+test_malformed_and_unpriced(void)
+{
+	ib_risk_limits lim = { .price_collar_pct = 1.0 };
+	ib_risk_inputs in = { .gate_open = true };
+	char why[160];
+	ib_order o;
+
+	o = order("HOLD", 1, "MKT", 0);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER);
+	o = order("BUY", 0, "MKT", 0);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER);
+	o = order("BUY", 1, "LMT", 0);
+	o.lmt_price = 0;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER);
+	o = order("BUY", 1, "LMT", 10); /* no quote: collar cannot be checked, so refuse */
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_COLLAR);
+	lim.price_collar_pct = 0;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK); /* all limits off */
+	o = order("SELL", 5, "STP", 9.5);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+}
+
+void
+test_risk_register(void)
+{
+	CU_pSuite s = CU_add_suite("risk", NULL, NULL);
+	CU_add_test(s, "every limit refuses and passes at its boundary", test_limits);
+	CU_add_test(s, "malformed and unpriced orders", test_malformed_and_unpriced);
+}

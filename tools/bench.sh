@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, bounded (well under 5 minutes on 2 cores), into
+# bench/results/<date>-<sha>.json, then a table and PNG charts (gnuplot-nox).
+#   BENCH_QUICK=1 make bench   -> short runs (CI smoke)
+set -u
+cd "$(dirname "$0")/.."
+sha=$(git rev-parse --short HEAD 2>/dev/null || echo nosha)
+out=bench/results/$(date -u +%Y%m%d)-$sha.json
+lines=$(mktemp)
+q=${BENCH_QUICK:+--quick}
+export IB_BIN=${IB_BIN:-bin}
+
+run() { echo "== ibbench $*"; bin/ibbench "$@" $q --json "$lines" || echo "   (failed: $*)"; }
+
+run decode
+run ring
+for s in 1 2 4; do run e2e --strategies "$s" --instruments 10; done
+for i in 1000 10000; do run e2e --strategies 1 --instruments "$i"; done
+for r in 10000 100000 1000000; do run e2e --strategies 1 --instruments 10 --rate "$r" --msgs $((r * 3)); done
+run publish
+[ -x bench/peers/run.sh ] && bench/peers/run.sh "$lines"
+
+python3 tools/bench_json.py assemble "$lines" "$out"
+rm -f "$lines"
+python3 tools/bench_json.py table "$out"
+if command -v gnuplot >/dev/null; then
+	bench/plot.sh "$out" && echo "charts: bench/results/*.png"
+else
+	echo "(gnuplot not installed: apt-get install gnuplot-nox for charts)"
+fi
+echo "results: $out"
