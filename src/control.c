@@ -144,6 +144,8 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	enum ib_log_level lvl = IB_LL_INFO;
 
 	ib_log_level_parse(cfg.log_level, &lvl);
+	if (mode == IB_APP_PROBE && lvl == IB_LL_INFO)
+		lvl = IB_LL_WARN; /* a probe's output is its JSON line; say only what went wrong */
 	ib_log_setup(lvl, strcmp(cfg.log_format, "json") == 0 ? IB_LOG_JSON : IB_LOG_TEXT);
 	if (mode == IB_APP_PROBE) {
 		cfg.strategies = 0;
