@@ -701,7 +701,7 @@ disconnect(struct net *n, const char *reason)
 	ib_strlcpy(e.text, reason, sizeof(e.text));
 	acct_push(n, &e);
 	ib_wake_signal(&p->acct_wake);
-	ib_log(IB_LL_WARN, "net", "disconnected: %s", reason);
+	ib_log(stopping(p) ? IB_LL_INFO : IB_LL_WARN, "net", "disconnected: %s", reason);
 }
 
 /* One connected session: poll, read, route, write.  Returns why it ended. */
