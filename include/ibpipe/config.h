@@ -98,7 +98,18 @@ int ib_config_load_env(ib_config *c, char *err, size_t errlen);
  */
 int ib_config_from_args(ib_config *c, int argc, char **argv, char **rest, int maxrest, int *nrest, char *err,
 			size_t errlen);
-/* Print every key with its current value (password redacted) as `key = value` lines. */
+/*
+ * Checks between keys, run last by ib_config_from_args (call it yourself
+ * after a series of ib_config_set): tbt / depth within max_tbt / max_depth
+ * is an error; reconnect_max_ms below reconnect_min_ms and client_id_max
+ * below client_id are raised to match.  Returns 0, or -1 with err set.
+ */
+int ib_config_validate(ib_config *c, char *err, size_t errlen);
+/*
+ * Print every key with its current value as `key = value` lines that load
+ * back as a config file; the password appears only as a comment line
+ * "# redis_password = (set)" or "(unset)".
+ */
 void ib_config_print(const ib_config *c, void *file);
 /* Usage text for all keys, one line each, for --help. */
 void ib_config_usage(void *file);
