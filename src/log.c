@@ -1,14 +1,24 @@
 /*
  * log.c - leveled, optionally JSON, rate-limited logging to stderr.
  *
- * The rate limiter remembers the last few distinct messages; a repeat within
- * one second of the first occurrence is counted instead of printed, and the
- * count is printed with the next occurrence after the window.  A mutex is
- * fine here: logging is never on the per-message hot path.
+ * Rate limiter: the last LOG_SLOTS distinct (component, message) pairs are
+ * remembered with the text itself, so two messages are folded only when
+ * they are identical.  The first occurrence is printed; repeats within one
+ * second of it are counted, not printed.  Once the second has passed, the
+ * count goes out as one line of its own ("... (repeated N more times)", or
+ * "repeated":N in JSON) - at the next log call of any kind, when the slot
+ * is reused, or at exit - so a storm that stops is still reported.
+ *
+ * Every line is one line: newlines and other control characters inside a
+ * message are escaped in both formats, and JSON output is always valid
+ * UTF-8 (a gateway's Latin-1 byte becomes U+FFFD).  A mutex is fine here:
+ * logging is never on the per-message hot path.
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -17,29 +27,36 @@
 
 #define LOG_SLOTS 16
 #define LOG_WINDOW_NS 1000000000LL
+#define LOG_MSG_MAX 1024
+#define LOG_COMP_MAX 32
 
 struct log_slot {
-	unsigned long hash;
-	long long first_ns;
-	unsigned long repeats;
+	bool used;
+	enum ib_log_level level;
+	long long first_ns;     /* monotonic; start of the current fold window */
+	unsigned long repeats;  /* folded since first_ns, not yet reported */
+	char component[LOG_COMP_MAX];
+	char msg[LOG_MSG_MAX];
 };
 
 static struct {
 	pthread_mutex_t mu;
-	enum ib_log_level level;
+	int level;              /* read without the mutex: __atomic */
 	enum ib_log_format format;
 	struct log_slot slots[LOG_SLOTS];
-	unsigned next;
 	unsigned long suppressed;
-} L = { PTHREAD_MUTEX_INITIALIZER, IB_LL_INFO, IB_LOG_TEXT, { { 0, 0, 0 } }, 0, 0 };
+	bool atexit_done;
+} L = { .mu = PTHREAD_MUTEX_INITIALIZER, .level = IB_LL_INFO, .format = IB_LOG_TEXT };
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
+
+static void log_flush_all(void);
 
 void
 ib_log_setup(enum ib_log_level level, enum ib_log_format format)
 {
 	pthread_mutex_lock(&L.mu);
-	L.level = level;
+	__atomic_store_n(&L.level, (int)level, __ATOMIC_RELAXED);
 	L.format = format;
 	pthread_mutex_unlock(&L.mu);
 }
@@ -66,91 +83,202 @@ ib_log_suppressed(void)
 	return n;
 }
 
-static unsigned long
-hash_str(const char *s)
+static long long
+now_ns(clockid_t clk)
 {
-	unsigned long h = 5381;
+	struct timespec ts;
 
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
+	clock_gettime(clk, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static int
+utf8_len(const unsigned char *s)
+{
+	int n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, cp = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, cp = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return n;
+}
+
+/*
+ * Write s escaped: JSON string rules when json, else only control
+ * characters (so a message with a newline still takes one line).
+ */
+static void
+put_escaped(FILE *f, const char *s, bool json)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned char ch = *p;
+		int n;
+		switch (ch) {
+		case '\n': fputs("\\n", f); p++; continue;
+		case '\r': fputs("\\r", f); p++; continue;
+		case '\t': fputs(json ? "\\t" : "\t", f); p++; continue;
+		case '"':
+		case '\\':
+			if (json)
+				fputc('\\', f);
+			fputc(ch, f);
+			p++;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7F) {
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", ch);
+			p++;
+		} else if (!json || ch < 0x80) {
+			fputc(ch, f);
+			p++;
+		} else if ((n = utf8_len(p)) > 0) {
+			fwrite(p, 1, (size_t)n, f);
+			p += n;
+		} else {
+			fputs("\\ufffd", f);
+			p++;
+		}
+	}
+}
+
+/* One output line; repeats > 0 marks the summary of a folded run.  Called with L.mu held. */
+static void
+emit(enum ib_log_level level, const char *component, const char *msg, unsigned long repeats)
+{
+	char ts[40];
+	struct tm tm;
+	long long real = now_ns(CLOCK_REALTIME);
+	time_t sec = (time_t)(real / 1000000000LL);
+
+	gmtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (L.format == IB_LOG_JSON) {
+		fprintf(stderr, "{\"ts\":\"%s.%03lldZ\",\"level\":\"%s\",\"component\":\"", ts,
+			(real % 1000000000LL) / 1000000, level_names[level]);
+		put_escaped(stderr, component, true);
+		fputs("\",\"msg\":\"", stderr);
+		put_escaped(stderr, msg, true);
+		if (repeats > 0)
+			fprintf(stderr, "\",\"repeated\":%lu}\n", repeats);
+		else
+			fputs("\"}\n", stderr);
+	} else {
+		fprintf(stderr, "%s.%03lldZ %-5s %-8s ", ts, (real % 1000000000LL) / 1000000, level_names[level],
+			component);
+		put_escaped(stderr, msg, false);
+		if (repeats > 0)
+			fprintf(stderr, " (repeated %lu more time%s)", repeats, repeats == 1 ? "" : "s");
+		fputc('\n', stderr);
+	}
 }
 
 static void
-json_escape(FILE *f, const char *s)
+flush_slot(struct log_slot *s)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
+	if (s->used && s->repeats > 0) {
+		emit(s->level, s->component, s->msg, s->repeats);
+		s->repeats = 0;
 	}
 }
 
-/* Returns the number of folded repeats to report, or -1 to drop this line. */
-static long
-rate_limit(const char *component, const char *msg, long long now)
+/* Report every fold whose second is over.  Called with L.mu held. */
+static void
+flush_expired(long long mono)
 {
-	unsigned long h = hash_str(msg) ^ (hash_str(component) * 31);
+	for (int i = 0; i < LOG_SLOTS; i++)
+		if (L.slots[i].used && L.slots[i].repeats > 0 && mono - L.slots[i].first_ns >= LOG_WINDOW_NS)
+			flush_slot(&L.slots[i]);
+}
+
+static void
+log_flush_all(void)
+{
+	pthread_mutex_lock(&L.mu);
+	for (int i = 0; i < LOG_SLOTS; i++)
+		flush_slot(&L.slots[i]);
+	pthread_mutex_unlock(&L.mu);
+	fflush(stderr);
+}
+
+/* true: print this occurrence; false: it was folded.  Called with L.mu held. */
+static bool
+admit(enum ib_log_level level, const char *component, const char *msg, long long mono)
+{
+	struct log_slot *victim = NULL;
 
 	for (int i = 0; i < LOG_SLOTS; i++) {
 		struct log_slot *s = &L.slots[i];
-		if (s->hash != h || s->first_ns == 0)
+		if (!s->used) {
+			if (victim == NULL || victim->used)
+				victim = s;
 			continue;
-		if (now - s->first_ns < LOG_WINDOW_NS) {
-			s->repeats++;
-			L.suppressed++;
-			return -1;
 		}
-		long r = (long)s->repeats;
-		s->first_ns = now;
-		s->repeats = 0;
-		return r;
+		if (strcmp(s->msg, msg) == 0 && strcmp(s->component, component) == 0) {
+			if (mono - s->first_ns < LOG_WINDOW_NS) {
+				s->repeats++;
+				L.suppressed++;
+				return false;
+			}
+			s->first_ns = mono; /* a new window; any old count went out in flush_expired */
+			s->level = level;
+			return true;
+		}
+		if (victim == NULL || (victim->used && s->first_ns < victim->first_ns))
+			victim = s;
 	}
-	L.slots[L.next] = (struct log_slot){ h, now, 0 };
-	L.next = (L.next + 1) % LOG_SLOTS;
-	return 0;
+	flush_slot(victim); /* never lose a count when the slot is reused */
+	victim->used = true;
+	victim->level = level;
+	victim->first_ns = mono;
+	victim->repeats = 0;
+	snprintf(victim->component, sizeof(victim->component), "%s", component);
+	snprintf(victim->msg, sizeof(victim->msg), "%s", msg);
+	return true;
 }
 
 void
 ib_log(enum ib_log_level level, const char *component, const char *fmt, ...)
 {
-	char msg[1024], ts[32];
-	struct timespec now;
-	struct tm tm;
+	char msg[LOG_MSG_MAX], comp[LOG_COMP_MAX];
 	va_list ap;
-	long repeats;
+	long long mono;
 
-	if (level < L.level)
+	if ((int)level < __atomic_load_n(&L.level, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* compare what is stored: a component longer than the slot's field still folds */
+	snprintf(comp, sizeof(comp), "%s", component ? component : "-");
+	mono = now_ns(CLOCK_MONOTONIC);
 
 	pthread_mutex_lock(&L.mu);
-	repeats = rate_limit(component, msg, (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
-	if (repeats >= 0) {
-		if (L.format == IB_LOG_JSON) {
-			fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"component\":\"%s\",\"msg\":\"", ts,
-				now.tv_nsec / 1000000, level_names[level], component);
-			json_escape(stderr, msg);
-			if (repeats > 0)
-				fprintf(stderr, "\",\"repeated\":%ld}\n", repeats);
-			else
-				fputs("\"}\n", stderr);
-		} else if (repeats > 0) {
-			fprintf(stderr, "%s.%03ldZ %-5s %-8s %s (repeated %ld more times)\n", ts,
-				now.tv_nsec / 1000000, level_names[level], component, msg, repeats);
-		} else {
-			fprintf(stderr, "%s.%03ldZ %-5s %-8s %s\n", ts, now.tv_nsec / 1000000,
-				level_names[level], component, msg);
-		}
+	if (!L.atexit_done) {
+		/* so a run of repeats that is the last thing logged is still reported */
+		atexit(log_flush_all);
+		L.atexit_done = true;
 	}
+	flush_expired(mono);
+	if (admit(level, comp, msg, mono))
+		emit(level, comp, msg, 0);
 	pthread_mutex_unlock(&L.mu);
 }
