@@ -443,11 +443,13 @@ main(int argc, char **argv)
 	while (!got_signal) {
 		int64_t now = sim_now();
 		bool stalled = now < s.stall_until_ns;
-		int busy = 0;
-		for (int i = 0; i < SIM_MAX_CLIENTS; i++)
-			if (s.clients[i] && (s.clients[i]->blast_left > 0 || s.clients[i]->out_len))
-				busy = 1;
-		int n = epoll_wait(s.epfd, evs, 64, busy && !stalled ? 0 : 5);
+		int timeout = 5;
+		for (int i = 0; i < SIM_MAX_CLIENTS; i++) {
+			struct sim_client *c = s.clients[i];
+			if (c && c->blast_left > 0)
+				timeout = s.o.blast_rate > 0 ? 1 : 0; /* paced: wake every millisecond */
+		}
+		int n = epoll_wait(s.epfd, evs, 64, stalled ? 5 : timeout);
 		now = sim_now();
 		for (int k = 0; k < n; k++) {
 			uint32_t id = evs[k].data.u32;

@@ -277,21 +277,23 @@ sim_blast(struct sim *s, struct sim_client *c, int64_t now)
 		c->blast_start_ns = now;
 		c->blast_sent = 0;
 	}
-	/* fill the output buffer with whole copies of the pre-encoded batch */
+	/* fill the output buffer with copies of the pre-encoded batch; when paced, only what is due */
 	while (c->blast_left > 0 && c->out_len + bb.len <= SIM_OUT_CAP / 2) {
-		if (s->o.blast_rate > 0) {
-			double due = (double)(now - c->blast_start_ns) / 1e9 * s->o.blast_rate;
-			if ((double)c->blast_sent >= due)
-				break;
-		}
 		int frames = bb.nframes;
-		size_t len = bb.len;
-		if (c->blast_left < frames) {
-			/* the tail: only the first blast_left frames */
-			size_t off = 0;
-			for (int i = 0; i < c->blast_left; i++)
-				off += 4 + ib_be32_get(bb.buf + off);
+		if (s->o.blast_rate > 0) {
+			int64_t due = (int64_t)((double)(now - c->blast_start_ns) / 1e9 * s->o.blast_rate) - c->blast_sent;
+			if (due <= 0)
+				break;
+			if (due < frames)
+				frames = (int)due;
+		}
+		if (c->blast_left < frames)
 			frames = (int)c->blast_left;
+		size_t len = bb.len;
+		if (frames < bb.nframes) {
+			size_t off = 0;
+			for (int i = 0; i < frames; i++)
+				off += 4 + ib_be32_get(bb.buf + off);
 			len = off;
 		}
 		if (s->o.stamp) {
