@@ -138,3 +138,7 @@ bench-compare:
 	@python3 tools/bench_json.py compare $(or $(A),$(word 2,$(MAKECMDGOALS))) $(or $(B),$(word 3,$(MAKECMDGOALS)))
 %.json:
 	@:
+
+# libFuzzer targets in tests/fuzz, FUZZ_SECONDS each (default 60)
+fuzz:
+	@tools/fuzz.sh

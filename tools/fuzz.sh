@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# make fuzz: build every libFuzzer target in tests/fuzz with clang + ASan + UBSan,
+# seed them from ../shared/protocol/vectors and tests/corpus, run each for
+# FUZZ_SECONDS (default 60).  A crash leaves its input in build/fuzz/crash-*;
+# commit it under tests/corpus/<target>/ and add a regression test.
+set -eu
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-60}
+shared=${IB_SHARED:-../shared}
+command -v clang >/dev/null || tools/deps.sh clang libclang-rt-14-dev
+out=build/fuzz
+mkdir -p "$out/obj"
+flags="-std=c11 -D_GNU_SOURCE -DIB_VERSION=\"fuzz\" -DIB_GIT_SHA=\"fuzz\" -g -O1 -Iinclude $(pkg-config --cflags ck hiredis) -fsanitize=address,undefined -fno-sanitize-recover=all"
+objs=()
+for src in src/*.c; do
+	[ "$src" = src/main.c ] && continue
+	o=$out/obj/$(basename "$src" .c).o
+	clang $flags -fsanitize=fuzzer-no-link -c "$src" -o "$o"
+	objs+=("$o")
+done
+# seeds: every vector line as a frame payload (and framed), encoder output
+seeds=$out/seeds
+rm -rf "$seeds" && mkdir -p "$seeds/payload" "$seeds/stream"
+i=0
+for f in "$shared"/protocol/vectors/*.txt; do
+	grep -v '^#' "$f" | while IFS= read -r line; do
+		i=$((i + 1))
+		printf '%s' "$line" | tr '|' '\0' > "$seeds/payload/$(basename "$f" .txt)-$RANDOM$i"
+	done
+done
+for p in "$seeds"/payload/*; do
+	n=$(stat -c %s "$p")
+	{ printf '\x05'; printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"; cat "$p"; } > "$seeds/stream/$(basename "$p")"
+done
+status=0
+for t in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$t" .c)
+	clang $flags -fsanitize=fuzzer "$t" "${objs[@]}" -o "$out/$name" $(pkg-config --libs ck hiredis) -lpthread -lm
+	corpus=$out/corpus-$name
+	mkdir -p "$corpus"
+	case $name in
+	fuzz_framer) seed=$seeds/stream ;;
+	fuzz_config) seed=deploy ;;
+	*) seed=$seeds/payload ;;
+	esac
+	extra=tests/corpus/$name
+	[ -d "$extra" ] || extra=
+	echo "== $name for ${secs}s"
+	if ! (cd "$out" && ./"$name" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix=./crash-"$name"- \
+		"$(basename "$corpus")" "$(cd ../.. && realpath "$seed")" ${extra:+"$(cd ../.. && realpath "$extra")"} 2>&1 |
+		grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done"); then
+		status=1
+	fi
+	ls "$out"/crash-"$name"-* >/dev/null 2>&1 && { echo "CRASH in $name: $(ls "$out"/crash-"$name"-*)"; status=1; }
+done
+exit $status
