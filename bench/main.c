@@ -37,6 +37,7 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } benches[] = {
+	{ "decode", bench_codec, "framer + decoder on one core vs a memchr-per-field loop" },
 	{ "ring", bench_ring, "ck_ring handoff between two threads, batch 1/16/256" },
 	{ "e2e", bench_e2e, "ibsim --blast over loopback through the whole pipeline" },
 };
