@@ -142,3 +142,7 @@ bench-compare:
 # libFuzzer targets in tests/fuzz, FUZZ_SECONDS each (default 60)
 fuzz:
 	@tools/fuzz.sh
+
+# long-running stability run (SOAK_SECONDS, default 600)
+soak: all
+	@tools/soak.sh

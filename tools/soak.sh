@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# make soak: ibsim at a high tick rate, ibpipe publishing to a private
+# redis-server, a connection drop every 20 s and a Redis restart every 45 s,
+# for SOAK_SECONDS (default 600).  Reports RSS and open fds at start and end,
+# reconnects, and the counters, and fails if memory or fds grew, if account
+# or order data was dropped, or if ibpipe did not come back to "ready".
+set -u
+cd "$(dirname "$0")/.."
+secs=${SOAK_SECONDS:-600}
+bin=${IB_BIN:-bin}
+work=$(mktemp -d /tmp/ibpipe-soak.XXXXXX)
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+port=$(free_port); ctl=$(free_port); rport=$(free_port)
+start_redis() { redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+	--pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work" >/dev/null;
+	for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done; }
+cleanup() {
+	kill -TERM "${ibpipe:-}" "${sim:-}" 2>/dev/null; wait 2>/dev/null
+	redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+start_redis
+"$bin"/ibsim --port "$port" --control-port "$ctl" --tick-rate 20000 \
+	--symbols AAPL,MSFT,NVDA,TSLA,AMZN,GOOGL,META,AMD,INTC,NFLX >"$work/ibsim.log" 2>&1 &
+sim=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
+IB_TRADER_SCRIPT="BUY AAPL 10 MKT; WAIT 5000; SELL AAPL 10 MKT" \
+"$bin"/ibpipe run --port "$port" --redis-url "redis://127.0.0.1:$rport" --state-dir "$work" \
+	--symbols AAPL,MSFT,NVDA,TSLA,AMZN,GOOGL,META,AMD,INTC,NFLX --strategy trader \
+	--reconnect-min-ms 200 --reconnect-max-ms 2000 >"$work/ibpipe.log" 2>&1 &
+ibpipe=$!
+ready() { [ "$(redis-cli -p "$rport" get ibpipe:sync 2>/dev/null)" = ready ]; }
+wait_ready() { local t0=$(date +%s%N); for _ in $(seq 300); do ready && break; sleep 0.05; done; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
+rss() { awk '/VmRSS/ {print $2}' /proc/"$ibpipe"/status; }
+fds() { ls /proc/"$ibpipe"/fd | wc -l; }
+wait_ready >/dev/null
+sleep 5
+rss0=$(rss); fds0=$(fds)
+echo "soak: ${secs}s; start rss ${rss0} kB, fds ${fds0}"
+t0=$(date +%s); drops=0; restarts=0; worst=0; fail=0
+while [ $(( $(date +%s) - t0 )) -lt "$secs" ]; do
+	sleep 1
+	el=$(( $(date +%s) - t0 ))
+	if [ $((el % 20)) -eq 0 ]; then
+		echo drop | (exec 3<>/dev/tcp/127.0.0.1/"$ctl"; cat >&3; head -1 <&3) >/dev/null 2>&1
+		drops=$((drops + 1))
+		sleep 0.3
+		ms=$(wait_ready); [ "$ms" -gt "$worst" ] && worst=$ms
+		ready || { echo "soak: not ready 15 s after drop $drops"; fail=1; }
+	fi
+	if [ $((el % 45)) -eq 0 ]; then
+		redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1; sleep 1; start_redis; restarts=$((restarts + 1))
+		for _ in $(seq 60); do [ -n "$(redis-cli -p "$rport" hget ibpipe:health msgs_in)" ] && break; sleep 0.05; done
+	fi
+	kill -0 "$ibpipe" 2>/dev/null || { echo "soak: ibpipe died"; fail=1; break; }
+done
+sleep 2
+rss1=$(rss); fds1=$(fds)
+health=$(redis-cli -p "$rport" hgetall ibpipe:health | paste -sd' ')
+echo "soak: end rss ${rss1} kB, fds ${fds1}; ${drops} drops (worst time back to ready ${worst} ms), ${restarts} Redis restarts"
+echo "soak: health: $health"
+dropped=$(redis-cli -p "$rport" hget ibpipe:health dropped)
+[ "${dropped:-x}" = 0 ] || { echo "soak: account/order data dropped: $dropped"; fail=1; }
+# memory: allow 8 MiB of noise (allocator, page cache of the log); fds must not grow
+[ "$rss1" -le $((rss0 + 8192)) ] || { echo "soak: RSS grew from $rss0 to $rss1 kB"; fail=1; }
+[ "$fds1" -le "$fds0" ] || { echo "soak: fds grew from $fds0 to $fds1"; fail=1; }
+kill -TERM "$ibpipe"; wait "$ibpipe"; rc=$?
+[ $rc -eq 0 ] || { echo "soak: ibpipe exit status $rc"; fail=1; }
+grep -E "stopped:" "$work/ibpipe.log" | tail -1
+[ $fail -eq 0 ] && echo "soak: PASS" || { echo "soak: FAIL"; tail -20 "$work/ibpipe.log"; }
+exit $fail
