@@ -335,13 +335,29 @@ slow:
 static int
 parse_i64_nul(const char *s, const char **stop, int64_t *out)
 {
-	const char *p = s;
+	const char *p = s, *digits;
 	uint64_t v = 0;
 	bool neg = false;
 
 	if (*p == '-')
 		neg = true, p++;
+	digits = p;
+	/* 18 digits cannot overflow: no check (and no division) per digit */
 	for (;; p++) {
+		unsigned d = (unsigned char)*p - '0';
+		if (d > 9)
+			break;
+		v = v * 10 + d;
+		if (p - digits == 18)
+			goto long_number;
+	}
+	if (p == digits && (neg || *p != '\0'))
+		return IB_ENUM; /* "-" alone, or no digits before other text */
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	*stop = p;
+	return IB_OK;
+long_number:
+	for (p++;; p++) {
 		unsigned d = (unsigned char)*p - '0';
 		if (d > 9)
 			break;
@@ -349,8 +365,6 @@ parse_i64_nul(const char *s, const char **stop, int64_t *out)
 			return IB_ENUM;
 		v = v * 10 + d;
 	}
-	if (p == s + neg && (neg || *p != '\0'))
-		return IB_ENUM; /* "-" alone, or no digits before other text */
 	if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
 		return IB_ENUM;
 	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
