@@ -121,16 +121,18 @@ open_gate(ib_pipeline *p)
 	update_diag(p);
 	/* Everything the account thread posted before this is in Redis no later than sync=ready. */
 	publish_sync(p, IB_SYNC_READY);
-	ib_gate_open(&p->gate);
 	ib_log(IB_LL_INFO, "gate", "sync complete after %.3f s: %d account(s), nextValidId %d -- gate open",
 	       (double)(now - p->connect_start_ns) / 1e9, p->accounts.n, snap->a.next_order_id);
 	if (p->nstrat == 0) {
 		free(snap);
-		return;
+	} else {
+		/* the snapshot is in every strategy's ring before the gate opens: a strategy that wakes at
+		   the gate finds its on_start first */
+		struct ib_se_event ev = { .kind = IB_SE_GATE, .i0 = 1 };
+		ev.u.snap = snap;
+		ib_account_to_strategies(p, &ev);
 	}
-	struct ib_se_event ev = { .kind = IB_SE_GATE, .i0 = 1 };
-	ev.u.snap = snap;
-	ib_account_to_strategies(p, &ev);
+	ib_gate_open(&p->gate);
 }
 
 static void

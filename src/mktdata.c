@@ -144,6 +144,14 @@ fan_out(struct md *m)
 {
 	ib_pipeline *p = m->p;
 
+	if (!ib_gate_is_open(&p->gate)) {
+		/* nothing reaches a strategy before sync; the table keeps the latest for when it starts */
+		for (uint32_t k = 0; k < m->ntouched; k++)
+			m->touched_flag[m->touched[k]] = 0;
+		m->ntouched = 0;
+		return;
+	}
+
 	for (int s = 0; s < p->nstrat; s++) {
 		struct ib_strategy_ctx *c = &p->strat[s];
 		if (c->npending)

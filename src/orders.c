@@ -194,6 +194,10 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 		if ((s = find(o, e->i0, true)) == NULL)
 			break;
 		s->owner = e->i1;
+		if (s->u.status[0]) {
+			/* a modification: the gateway's openOrder/orderStatus will say what became of it */
+			break;
+		}
 		ib_strlcpy(s->u.symbol, e->symbol, sizeof(s->u.symbol));
 		ib_strlcpy(s->u.action, e->s2, sizeof(s->u.action));
 		ib_strlcpy(s->order_type, e->s3, sizeof(s->order_type));
@@ -202,14 +206,9 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 		s->u.total_qty = e->d0;
 		s->lmt_price = e->d1;
 		s->aux_price = e->d2;
-		if (!s->u.status[0] || !s->terminal) {
-			/* a modification of a live order keeps its status; a new one starts here */
-			if (!s->u.status[0]) {
-				ib_strlcpy(s->u.status, "PendingSubmit", sizeof(s->u.status));
-				s->u.remaining = e->d0;
-			}
-			emit(p, s);
-		}
+		ib_strlcpy(s->u.status, "PendingSubmit", sizeof(s->u.status));
+		s->u.remaining = e->d0;
+		emit(p, s);
 		break;
 	case IB_AE_OPEN_ORDER:
 		if ((s = find(o, e->i0, true)) == NULL)
@@ -225,7 +224,9 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 			s->lmt_price = e->d1;
 			s->aux_price = e->d2;
 			s->perm_id = e->l0;
-			if (e->s1[0] && apply_status(s, e->s1, s->u.filled, s->u.remaining ? s->u.remaining : e->d0, 0, 0))
+			/* a modified quantity changes what remains */
+			double remaining = e->d0 - s->u.filled > 0 ? e->d0 - s->u.filled : 0;
+			if (e->s1[0] && apply_status(s, e->s1, s->u.filled, remaining, 0, 0))
 				changed = true;
 			if (changed)
 				emit(p, s);

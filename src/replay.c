@@ -120,6 +120,7 @@ struct ib_replay_server {
 	int stop;
 	uint64_t sent;
 	int done;
+	int64_t first_ns, last_ns;
 };
 
 /* Read and throw away what the client sends; false when it hung up. */
@@ -187,10 +188,13 @@ serve(void *arg)
 			break;
 		if (send_frame(s, payload, len) != IB_OK)
 			break;
+		if (s->sent == 0)
+			ck_pr_store_64((uint64_t *)&s->first_ns, (uint64_t)ib_now_mono_ns());
 		ck_pr_store_64(&s->sent, s->sent + 1);
 	}
 	if (rc != IB_OK && rc != IB_ECLOSED)
 		ib_log(IB_LL_ERROR, "replay", "%s", s->rec.errstr);
+	ck_pr_store_64((uint64_t *)&s->last_ns, (uint64_t)ib_now_mono_ns());
 	ck_pr_store_int(&s->done, 1);
 	/* keep the connection open (a real gateway would) until told to stop */
 	while (!ck_pr_load_int(&s->stop) && drain_client(s->cfd))
@@ -231,10 +235,14 @@ ib_replay_serve(const char *path, double speed, int *port, char *err, size_t err
 }
 
 uint64_t
-ib_replay_sent(ib_replay_server *s, int *done)
+ib_replay_sent(ib_replay_server *s, int *done, int64_t *first_ns, int64_t *last_ns)
 {
 	if (done)
 		*done = ck_pr_load_int(&s->done);
+	if (first_ns)
+		*first_ns = (int64_t)ck_pr_load_64((uint64_t *)&s->first_ns);
+	if (last_ns)
+		*last_ns = (int64_t)ck_pr_load_64((uint64_t *)&s->last_ns);
 	return ck_pr_load_64(&s->sent);
 }
 

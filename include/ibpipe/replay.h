@@ -32,8 +32,8 @@ typedef struct ib_replay_server ib_replay_server;
 
 /* speed: 1 = real time, 10 = ten times faster, 0 = as fast as possible. */
 ib_replay_server *ib_replay_serve(const char *path, double speed, int *port, char *err, size_t errlen);
-/* Frames sent so far; done becomes 1 once the last frame was written. */
-uint64_t ib_replay_sent(ib_replay_server *s, int *done);
+/* Frames sent so far; done becomes 1 once the last frame was written; the first and last send times (monotonic ns). */
+uint64_t ib_replay_sent(ib_replay_server *s, int *done, int64_t *first_ns, int64_t *last_ns);
 void ib_replay_stop(ib_replay_server *s);
 
 #endif
