@@ -115,9 +115,16 @@ scan_int(const char **pp, int maxd, int64_t *out)
 {
 	const char *p = *pp, *q = p;
 	uint64_t v = 0;
-	unsigned dg;
+	unsigned dg = (unsigned)(unsigned char)*p - '0';
 	bool neg = false;
 
+	/* one digit -- versions, tick types, flags, most of a tick's fields -- in a few instructions;
+	   p[1] is inside the payload because p[0] is not its final NUL */
+	if (dg <= 9 && p[1] == '\0') {
+		*out = dg;
+		*pp = p + 2;
+		return true;
+	}
 	if (UNLIKELY(*q == '-')) {
 		neg = true;
 		if ((unsigned)(unsigned char)*++q - '0' > 9)
@@ -157,25 +164,24 @@ scan_f64(const char **pp, double *out)
 {
 	const char *p = *pp;
 	bool neg = *p == '-';
-	const char *q = p + neg;
+	const char *s = p + neg, *q = s, *dot = NULL;
 	uint64_t m = 0;
-	int nd = 0, frac = 0;
 	unsigned dg;
+	int nd, frac = 0;
 
 	while ((dg = (unsigned)(unsigned char)*q - '0') <= 9) {
 		m = m * 10 + dg; /* wraps only past 19 digits, which nd rejects */
-		nd++;
 		q++;
 	}
 	if (*q == '.') {
-		q++;
+		dot = q++;
 		while ((dg = (unsigned)(unsigned char)*q - '0') <= 9) {
 			m = m * 10 + dg;
-			nd++;
-			frac++;
 			q++;
 		}
+		frac = (int)(q - dot - 1);
 	}
+	nd = (int)(q - s) - (dot != NULL);
 	if (UNLIKELY(*q != '\0' || nd > 15 || nd == 0)) {
 		if (*q != '\0' || q != p) /* anything but the empty field */
 			return false;
