@@ -1,158 +1,308 @@
 /*
- * sim.h - ibsim, the simulated IB Gateway: shared state of its modules.
+ * sim.h - ibsim, the simulated IB Gateway: the state its modules share.
  *
- * One thread, one epoll loop.  Each client is a state machine (handshake,
- * startApi, requests) with an output buffer; every timer (delayed account
- * downloads, ticks, partial fills, stalls) is checked on each loop turn.
+ * One thread, one epoll loop (sim_server.c).  A client is a session state
+ * machine (sim_session.c) with a fixed output buffer that holds whole
+ * frames only; every module appends to it through sim_encode and the loop
+ * writes it out.  Everything with a deadline (delayed downloads, ticks,
+ * fills, paced blasts, stalls, restarts) is a *_ns field the loop looks at
+ * when it computes its next wake-up: nothing sleeps.
+ *
+ * Modules and what they own:
+ *   main.c          options
+ *   sim_server.c    sockets, clients, the loop, timers, stall/restart, summaries
+ *   sim_session.c   handshake, startApi, request dispatch
+ *   sim_account.c   accounts, positions, account values, downloads and pushes
+ *   sim_mktdata.c   instruments, random walk, reqMktData subscriptions, ticks,
+ *                   and the feed hook for tick-by-tick / depth (sim_feed)
+ *   sim_blast.c     pre-encoded load: --blast, --blast-rate, --stamp
+ *   sim_orders.c    orders, matching, fills, executions
+ *   sim_control.c   the line-based control port
  */
 #ifndef IBSIM_SIM_H
 #define IBSIM_SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ibpipe/req.h"
 #include "ibpipe/wire.h"
+#include "sim_encode.h"
 
-#define SIM_MAX_CLIENTS 64
-#define SIM_MAX_SYMBOLS 16384
+#define SIM_MAX_CLIENTS 64        /* IB allows 32 API clients per session */
+#define SIM_MAX_INSTR 16384       /* known symbols */
+#define SIM_INSTR_HASH 32768      /* open-addressing table, power of two, 2x instruments */
+#define SIM_MAX_SUBS 32768        /* reqMktData subscriptions over all clients */
 #define SIM_MAX_ACCOUNTS 8
-#define SIM_MAX_SUBS 16384
-#define SIM_MAX_ORDERS 1024
-#define SIM_OUT_CAP (8u << 20)
+#define SIM_MAX_POSITIONS 64      /* per account */
+#define SIM_MAX_ORDERS 4096
+#define SIM_MAX_EXECS 8192        /* kept for reqExecutions; oldest overwritten */
+#define SIM_MAX_CONTROL 8         /* control-port connections at once */
+#define SIM_OUT_CAP (4u << 20)    /* per-client output buffer */
+#define SIM_IN_CAP (256u << 10)   /* per-client input buffer; requests are small */
+#define SIM_DEFAULT_PORT 4002
 
-struct sim_symbol {
-	char name[24];
-	int32_t con_id;
-	double bid, ask, last, volume;
+struct sim;
+struct sim_client;
+
+/* ---- options (main.c) ---- */
+
+struct sim_opts {
+	char bind[64];
+	int port;
+	char port_file[256];
+	int control_port;
+	int server_version;     /* highest served; "server-version N" changes it for new connections */
+	char accounts[256];
+	const char *symbols;    /* NULL: the built-in list */
+	int account_delay_ms;   /* "account-delay MS" changes it for new connections */
+	int account_jitter_ms;
+	bool no_download_end;
+	double tick_rate;       /* market-data messages per second over all subscriptions */
+	double partial_fill_above;
+	int64_t blast;
+	double blast_rate;      /* 0: as fast as the socket takes them */
+	bool stamp;
+	bool restart_rollback;
+	uint64_t seed;
 };
 
+/* ---- instruments (sim_mktdata.c) ---- */
+
+struct sim_instr {
+	char symbol[24];
+	char primary[12];       /* listing exchange */
+	const char *long_name, *industry;
+	int32_t con_id;
+	double bid, ask, last;
+	double bid_size, ask_size, last_size, volume;
+	double open, high, low, close;
+	int nsubs;              /* reqMktData subscriptions on it, over all clients */
+};
+
+/* One reqMktData subscription.  Dense array; removal swaps the last one in. */
+struct sim_sub {
+	int16_t slot;           /* client slot */
+	int32_t req_id;
+	int32_t instr;
+};
+
+/*
+ * A market-data feed other than reqMktData: tick-by-tick (97/98) and depth
+ * (10/11).  sim_mktdata.c holds a table of them; a feed keeps its own state
+ * (an order book per instrument, indexed by instrument index, which is
+ * stable for the life of the process).  Hooks may be NULL.
+ */
+struct sim_feed {
+	const char *name;
+	int32_t start_id, cancel_id;    /* enum ib_out_id */
+	void (*start)(struct sim *s, struct sim_client *c, const ib_req *r);
+	void (*cancel)(struct sim *s, struct sim_client *c, const ib_req *r);
+	void (*on_move)(struct sim *s, int32_t instr, int64_t now); /* after each random-walk step */
+	void (*client_gone)(struct sim *s, struct sim_client *c);
+};
+
+/* ---- accounts (sim_account.c) ---- */
+
 struct sim_position {
-	int sym;
+	int32_t instr;
 	double qty, avg_cost;
 };
 
 struct sim_account {
 	char id[24];
-	double cash, realized;
+	double cash, realized, commissions;
 	int npos;
-	struct sim_position pos[64];
+	struct sim_position pos[SIM_MAX_POSITIONS];
 };
+
+/* ---- orders (sim_orders.c) ---- */
+
+enum sim_order_state { SIM_OS_PENDING, SIM_OS_PRESUBMITTED, SIM_OS_SUBMITTED, SIM_OS_FILLED, SIM_OS_CANCELLED };
 
 struct sim_order {
-	int32_t id;
-	int client;          /* index of the client that placed it, -1 while it is disconnected */
-	int32_t owner_id;    /* its client id: a reconnecting client gets its orders back */
-	int sym;
-	int acct;
-	char action[8], type[8], tif[8];
-	double qty, lmt, aux, filled, avg;
+	int32_t id, client_id;  /* order ids are per client id, as at IB */
+	int32_t instr, acct;
+	char action[8], type[8], tif[8], order_ref[32];
+	bool outside_rth;
+	double qty, lmt, aux, filled, avg_price, commission;
 	int64_t perm_id;
-	char status[24];
-	int64_t next_fill_ns; /* partial fills: when the next slice fills */
-	bool live;
+	int state;              /* enum sim_order_state */
+	int64_t next_ns;        /* next lifecycle step; 0 when none */
 };
 
-struct sim_sub {
-	int32_t req_id;
-	int sym;
-	int kind;            /* 0 mkt data, 1 tick-by-tick, 2 depth */
-	int tbt_type;        /* enum ib_tbt_type */
-	int rows;
+struct sim_exec {
+	int32_t order;          /* index into s->orders */
+	char exec_id[32], time[32];
+	double shares, price, cum_qty, avg_price, commission, realized;
+};
+
+/* ---- blast (sim_blast.c) ---- */
+
+struct sim_blast {
+	char *buf;              /* pre-encoded tickPrice frames; allocated once per blast */
+	size_t len;
+	uint32_t *frame_end;    /* end offset of each frame */
+	uint32_t *stamp_off;    /* offset of each frame's size field (--stamp) */
+	int nframes;
+	int64_t total, queued;  /* frames to send, frames handed to the socket so far */
+	int64_t start_ns, next_ns;
+	double rate;            /* msgs/s; 0: unpaced */
+	int pos;                /* next frame of the template */
+	size_t batch_off, batch_end; /* the batch being written: [batch_off, batch_end) of buf */
+};
+
+/* ---- clients (sim_server.c, sim_session.c) ---- */
+
+enum sim_cstate { SIM_CS_MAGIC, SIM_CS_VERSION, SIM_CS_START_API, SIM_CS_READY };
+
+struct sim_counters {
+	uint64_t msgs_in, msgs_out, orders, order_frames, errors, bad_frames;
 };
 
 struct sim_client {
-	int fd;
-	int state;           /* 0 awaiting handshake, 1 awaiting startApi, 2 running */
-	int server_version;
+	int fd, slot;
+	int state;              /* enum sim_cstate */
+	int magic_len;
+	char magic[4];
 	int32_t client_id;
+	char peer[48];
 	ib_framer in;
-	char *out;
-	size_t out_len, out_off;
+	sim_out out;            /* whole frames, written from out_off */
+	size_t out_off;
+	bool epollout;          /* EPOLLOUT is registered */
+	bool closing;           /* close once the output is written (326, refusals) */
+	int64_t closing_ns;
+	bool dead;              /* closed; memory reclaimed at the top of the next loop turn */
 	int64_t connected_ns;
-	int64_t download_at_ns;   /* when the account download may be sent */
-	bool want_acct_updates, want_positions;
-	char acct_sub[24];        /* initial download still owed for this account */
-	char acct_live[24];       /* account whose updates this client receives */
-	bool positions_live;
-	bool closing;
+	int64_t data_at_ns;     /* account data (downloads, positions) not before this */
+	/* account updates: one account at a time, as at IB */
+	int acct;               /* subscribed account index, -1 none */
+	bool acct_owed;         /* initial download not sent yet */
+	bool pos_owed, pos_live;
+	int32_t summary_req;    /* reqAccountSummary owed, -1 none */
+	char summary_tags[256];
+	int md_type;            /* reqMarketDataType; 1 live */
+	bool md_type_set;
 	int nsubs;
-	struct sim_sub *subs;
 	int32_t next_valid_id;
-	uint64_t msgs_in, msgs_out, orders, order_frames, errors;
+	struct sim_counters n;
 	/* blast */
-	int64_t blast_left;
-	int64_t blast_start_ns, blast_sent;
-	bool blast_armed;
+	int64_t blast_pending;  /* frames to blast once subscriptions settle */
 	int64_t blast_arm_ns;
+	bool blast_done;        /* --blast happens once per connection */
+	struct sim_blast *blast;
 };
 
-struct sim_opts {
-	int port, control_port;
-	char bind[64];
-	char port_file[256];
-	int server_version;
-	int account_delay_ms, account_jitter_ms;
-	bool no_download_end;
-	double tick_rate;
-	int partial_fill_above;
-	int64_t blast;
-	double blast_rate;
-	bool stamp;
-	bool restart_rollback;
-};
+/* ---- the simulator ---- */
 
 struct sim {
 	struct sim_opts o;
-	int lfd, cfd, epfd;
+	int epfd, lfd, cfd, tfd, sfd;  /* listener, control listener, timerfd, signalfd */
+	int port;                      /* bound port (for re-listening after restart) */
 	struct sim_client *clients[SIM_MAX_CLIENTS];
-	struct sim_symbol sym[SIM_MAX_SYMBOLS];
-	int nsym;
+	int nclients;
+	struct sim_counters closed;    /* counters of clients already gone */
+	uint64_t nclosed;
+	/* control connections */
+	struct sim_ctl {
+		int fd;
+		size_t len;
+		char buf[512];
+	} ctl[SIM_MAX_CONTROL];
+	/* market data */
+	struct sim_instr *instr;
+	int ninstr;
+	int32_t *instr_hash;
+	struct sim_sub *subs;
+	int nsubs;
+	double tick_credit;
+	int64_t tick_last_ns;
+	/* accounts */
 	struct sim_account acct[SIM_MAX_ACCOUNTS];
 	int nacct;
-	struct sim_order orders[SIM_MAX_ORDERS];
+	/* orders */
+	struct sim_order *orders;
 	int norders;
-	int32_t next_order_id;
-	int64_t next_exec;
+	struct sim_exec *execs;
+	int64_t nexecs;                /* total ever; index = n % SIM_MAX_EXECS */
+	int32_t next_order_id, first_order_id;
+	int64_t next_perm_id;
+	uint32_t exec_epoch;
+	/* faults */
 	int64_t stall_until_ns;
-	int64_t refuse_until_ns;
-	int64_t next_tick_ns;
+	int64_t restart_until_ns;
 	uint64_t rng;
-	int stop;
+	bool stop;
 };
 
-/* sim_send.c: inbound-message frames, appended to a client's output buffer */
-void sim_frame(struct sim_client *c, const char *const *fields, int n);
-void sim_send_error(struct sim_client *c, int32_t req_id, int code, const char *msg);
-void sim_send_managed_accounts(struct sim *s, struct sim_client *c);
-void sim_send_next_id(struct sim_client *c, int32_t id);
-void sim_send_account_download(struct sim *s, struct sim_client *c, int acct);
-void sim_send_positions(struct sim *s, struct sim_client *c);
-void sim_send_open_order(struct sim *s, struct sim_client *c, const struct sim_order *o);
-void sim_send_order_status(struct sim_client *c, const struct sim_order *o, double last_fill);
-void sim_send_exec(struct sim *s, struct sim_client *c, const struct sim_order *o, int32_t req_id, double shares, double price,
-		   int64_t exec_no);
-void sim_send_contract(struct sim *s, struct sim_client *c, int32_t req_id, int sym);
-
-/* sim_client.c */
-void sim_client_input(struct sim *s, struct sim_client *c);
-void sim_client_timers(struct sim *s, struct sim_client *c, int64_t now);
-int sim_find_symbol(const struct sim *s, const char *name);
-int sim_account_index(const struct sim *s, const char *id);
-
-/* sim_market.c */
-void sim_market_init(struct sim *s, const char *symbols);
-void sim_market_tick(struct sim *s, int64_t now);
-void sim_blast(struct sim *s, struct sim_client *c, int64_t now);
-void sim_orders_work(struct sim *s, int64_t now);
-void sim_order_place(struct sim *s, struct sim_client *c, const ib_req *r);
-void sim_order_cancel(struct sim *s, struct sim_client *c, int32_t id);
-void sim_send_sub_start(struct sim *s, struct sim_client *c, const struct sim_sub *sub);
-
 /* main.c */
-int64_t sim_now(void);
-double sim_rand(struct sim *s); /* [0,1) */
-void sim_close_client(struct sim *s, int idx, const char *why);
-int sim_client_index(const struct sim *s, const struct sim_client *c);
+int64_t sim_now(void);                 /* CLOCK_MONOTONIC ns */
+double sim_rand(struct sim *s);        /* [0, 1) */
+void sim_utc_time(char *buf, size_t cap, const char *fmt);
+
+/* epoll tags (sim_server.c, sim_control.c) */
+enum sim_tag { SIM_TAG_LISTEN = 1, SIM_TAG_CONTROL, SIM_TAG_TIMER, SIM_TAG_SIGNAL, SIM_TAG_CTL_CONN = 16,
+	       SIM_TAG_CLIENT = 1024 };
+
+/* sim_server.c */
+int sim_server_run(struct sim *s);
+void sim_client_close(struct sim *s, struct sim_client *c, const char *why);
+/* The client's frames were all appended, or it overflowed and is now closing. */
+bool sim_client_ok(struct sim *s, struct sim_client *c);
+int sim_drop_all(struct sim *s, const char *why);
+int sim_restart(struct sim *s, int ms);      /* returns the clients dropped */
+void sim_stall(struct sim *s, int ms);
+/* Each live (not closed) client.  Not nestable; `break` leaves only the inner loop: use `continue`. */
+#define SIM_FOREACH_CLIENT(s, c)                                        \
+	for (int c##_i = 0; c##_i < SIM_MAX_CLIENTS; c##_i++)           \
+		for (struct sim_client *c = (s)->clients[c##_i]; c && !c->dead; c = NULL)
+
+/* sim_session.c */
+void sim_session_input(struct sim *s, struct sim_client *c);
+void sim_send_error(struct sim *s, struct sim_client *c, int32_t req_id, int32_t code, const char *msg);
+int sim_broadcast_notice(struct sim *s, int32_t code);
+int sim_send_malformed(struct sim *s);
+
+/* sim_account.c */
+int sim_account_init(struct sim *s, const char *list, char *err, size_t errcap);
+int sim_account_find(const struct sim *s, const char *id);
+void sim_account_request(struct sim *s, struct sim_client *c, const ib_req *r);
+void sim_account_timers(struct sim *s, struct sim_client *c, int64_t now);
+void sim_account_fill(struct sim *s, int acct, int32_t instr, double signed_qty, double price, double commission,
+		      double *realized);
+int64_t sim_account_next_deadline(const struct sim_client *c);
+void sim_managed_accounts(const struct sim *s, char *buf, size_t cap);
+
+/* sim_mktdata.c */
+int sim_md_init(struct sim *s, const char *symbols, char *err, size_t errcap);
+int32_t sim_md_find(const struct sim *s, const char *symbol);
+void sim_md_contract(const struct sim *s, int32_t instr, const char *exchange, sim_k *k);
+void sim_md_request(struct sim *s, struct sim_client *c, const ib_req *r);
+void sim_md_client_gone(struct sim *s, struct sim_client *c);
+void sim_md_step(struct sim *s, int64_t now);
+int64_t sim_md_next_deadline(const struct sim *s);
+void sim_md_walk(struct sim *s, int32_t instr);
+
+/* sim_blast.c */
+void sim_blast_arm(struct sim *s, struct sim_client *c, int64_t frames);
+void sim_blast_poll(struct sim *s, struct sim_client *c, int64_t now);
+int sim_blast_write(struct sim *s, struct sim_client *c);   /* 1 progress, 0 would block, -1 error */
+int64_t sim_blast_next_deadline(const struct sim_client *c);
+void sim_blast_free(struct sim_client *c);
+
+/* sim_orders.c */
+int sim_orders_init(struct sim *s);
+void sim_orders_request(struct sim *s, struct sim_client *c, const ib_req *r);
+void sim_orders_step(struct sim *s, int64_t now);
+int64_t sim_orders_next_deadline(const struct sim *s);
+void sim_orders_rollback(struct sim *s);
+
+/* sim_control.c */
+void sim_control_accept(struct sim *s);
+void sim_control_input(struct sim *s, int idx);
+void sim_control_close_all(struct sim *s);
 
 #endif

@@ -1,0 +1,233 @@
+/*
+ * sim_blast.c - load generation: N tickPrice messages to one client, as
+ * fast as its socket takes them (--blast N), or paced (--blast-rate R).
+ *
+ * The frames are encoded once, when the blast starts, into a template that
+ * cycles over the client's subscriptions (bid, ask, last for each); the
+ * template is then written straight to the socket in batches of up to
+ * BATCH_BYTES, wrapping around until N frames have gone.  Nothing is
+ * allocated or encoded per message.
+ *
+ * --stamp: every frame's size field is a STAMP_WIDTH-digit, zero-padded
+ * decimal integer.  Just before a batch is first handed to send(), the
+ * current CLOCK_MONOTONIC time in ns is written into the size field of
+ * every frame of that batch, in place.  A batch is written to the end
+ * before the template is touched again, so a stamp never changes under a
+ * frame that is half sent.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ibpipe/log.h"
+#include "sim.h"
+
+#define STAMP_WIDTH 19              /* any CLOCK_MONOTONIC ns value fits (int64) */
+#define BATCH_BYTES (128u << 10)
+#define MIN_TEMPLATE_FRAMES 4096    /* enough for full batches with one subscription */
+#define MAX_FRAME_BYTES 80          /* a tickPrice with a 19-digit size is under 60 */
+
+void
+sim_blast_free(struct sim_client *c)
+{
+	if (!c->blast)
+		return;
+	free(c->blast->buf);
+	free(c->blast->frame_end);
+	free(c->blast->stamp_off);
+	free(c->blast);
+	c->blast = NULL;
+}
+
+void
+sim_blast_arm(struct sim *s, struct sim_client *c, int64_t frames)
+{
+	(void)s;
+	if (c->blast) {
+		c->blast->total += frames; /* running: just send more */
+		return;
+	}
+	c->blast_pending += frames;
+	c->blast_arm_ns = sim_now();
+}
+
+/* Encode the template over the client's current subscriptions. */
+static struct sim_blast *
+build(struct sim *s, struct sim_client *c, int64_t total)
+{
+	struct sim_blast *b = calloc(1, sizeof(*b));
+	int nsub = 0, per_round, rounds, n;
+	int32_t *req = NULL, *instr = NULL;
+	sim_out o;
+
+	if (!b)
+		return NULL;
+	req = malloc(sizeof(*req) * (size_t)c->nsubs);
+	instr = malloc(sizeof(*instr) * (size_t)c->nsubs);
+	if (!req || !instr)
+		goto fail;
+	for (int i = 0; i < s->nsubs && nsub < c->nsubs; i++)
+		if (s->subs[i].slot == c->slot) {
+			req[nsub] = s->subs[i].req_id;
+			instr[nsub++] = s->subs[i].instr;
+		}
+	if (nsub == 0)
+		goto fail;
+	per_round = 3 * nsub;
+	rounds = (MIN_TEMPLATE_FRAMES + per_round - 1) / per_round;
+	n = per_round * rounds;
+	b->buf = malloc((size_t)n * MAX_FRAME_BYTES);
+	b->frame_end = malloc(sizeof(*b->frame_end) * (size_t)n);
+	b->stamp_off = malloc(sizeof(*b->stamp_off) * (size_t)n);
+	if (!b->buf || !b->frame_end || !b->stamp_off)
+		goto fail;
+	sim_out_init(&o, b->buf, (size_t)n * MAX_FRAME_BYTES, c->out.sv);
+	for (int i = 0; i < n; i++) {
+		int round = i / per_round, k = i % per_round, sub = k % nsub, type = k / nsub;
+		const struct sim_instr *in = &s->instr[instr[sub]];
+		/* each round moves the prices a cent, so consumers see changes, not repeats */
+		double off = 0.01 * (round % 5), px = type == 0 ? in->bid + off : type == 1 ? in->ask + off : in->last + off;
+		int32_t tt = type == 0 ? IB_TICK_BID : type == 1 ? IB_TICK_ASK : IB_TICK_LAST;
+		size_t so = 0;
+		int rc = s->o.stamp ? sim_enc_tick_price_fixed(&o, req[sub], tt, px, 0, STAMP_WIDTH, &so)
+				    : sim_enc_tick_price(&o, req[sub], tt, px, 100 * (1 + (i % 7)), type < 2);
+		if (rc != IB_OK)
+			goto fail;
+		b->frame_end[i] = (uint32_t)o.len;
+		b->stamp_off[i] = (uint32_t)so;
+	}
+	b->len = o.len;
+	b->nframes = n;
+	b->total = total;
+	free(req);
+	free(instr);
+	return b;
+fail:
+	free(req);
+	free(instr);
+	if (b) {
+		free(b->buf);
+		free(b->frame_end);
+		free(b->stamp_off);
+		free(b);
+	}
+	return NULL;
+}
+
+void
+sim_blast_poll(struct sim *s, struct sim_client *c, int64_t now)
+{
+	if (c->blast || c->blast_pending <= 0 || now < c->blast_arm_ns || c->nsubs == 0)
+		return;
+	c->blast = build(s, c, c->blast_pending);
+	c->blast_pending = 0;
+	c->blast_done = true;
+	if (!c->blast) {
+		ib_log(IB_LL_ERROR, "ibsim", "client %d: blast: out of memory", c->client_id);
+		return;
+	}
+	c->blast->start_ns = c->blast->next_ns = now;
+	c->blast->rate = s->o.blast_rate;
+	ib_log(IB_LL_INFO, "ibsim", "client %d: blasting %lld msgs over %d subscriptions%s", c->client_id,
+	       (long long)c->blast->total, c->nsubs, s->o.stamp ? ", stamped" : "");
+}
+
+int64_t
+sim_blast_next_deadline(const struct sim_client *c)
+{
+	if (c->state != SIM_CS_READY)
+		return INT64_MAX;
+	if (!c->blast)
+		return c->blast_pending > 0 && c->nsubs > 0 ? c->blast_arm_ns : INT64_MAX;
+	/* unpaced blasts and blocked sockets are driven by EPOLLOUT; paced ones by the clock */
+	if (c->blast->rate <= 0 || c->epollout || c->blast->batch_off < c->blast->batch_end)
+		return INT64_MAX;
+	return c->blast->next_ns;
+}
+
+static void
+finish(struct sim *s, struct sim_client *c)
+{
+	struct sim_blast *b = c->blast;
+	double secs = (double)(sim_now() - b->start_ns) / 1e9;
+
+	(void)s;
+	printf("ibsim: blast %lld msgs in %.3f s = %.0f msgs/s (client %d)\n", (long long)b->queued, secs,
+	       secs > 0 ? (double)b->queued / secs : 0.0, c->client_id);
+	fflush(stdout);
+	sim_blast_free(c);
+}
+
+/* Pick the next batch: frames from b->pos, at most BATCH_BYTES, at most what is due. */
+static bool
+next_batch(struct sim *s, struct sim_client *c, int64_t now)
+{
+	struct sim_blast *b = c->blast;
+	int64_t left = b->total - b->queued, due = left;
+	size_t start = b->pos ? b->frame_end[b->pos - 1] : 0;
+	int k = 0;
+
+	if (b->rate > 0) {
+		due = (int64_t)((double)(now - b->start_ns) * b->rate / 1e9) + 1 - b->queued;
+		if (due <= 0)
+			return false;
+		if (due > left)
+			due = left;
+	}
+	while (k < due && b->pos + k < b->nframes && b->frame_end[b->pos + k] - start <= BATCH_BYTES)
+		k++;
+	if (k == 0)
+		k = 1;
+	if (s->o.stamp) {
+		char st[STAMP_WIDTH + 2];
+		snprintf(st, sizeof(st), "%0*lld", STAMP_WIDTH, (long long)sim_now());
+		for (int i = 0; i < k; i++)
+			memcpy(b->buf + b->stamp_off[b->pos + i], st, STAMP_WIDTH);
+	}
+	b->batch_off = start;
+	b->batch_end = b->frame_end[b->pos + k - 1];
+	b->pos = (b->pos + k) % b->nframes;
+	b->queued += k;
+	c->n.msgs_out += (uint64_t)k;
+	if (b->rate > 0)
+		b->next_ns = b->start_ns + (int64_t)((double)b->queued * 1e9 / b->rate);
+	return true;
+}
+
+int
+sim_blast_write(struct sim *s, struct sim_client *c)
+{
+	struct sim_blast *b = c->blast;
+	bool progress = false;
+
+	for (;;) {
+		if (b->batch_off == b->batch_end) {
+			if (b->queued == b->total) {
+				finish(s, c);
+				return progress ? 1 : 2;
+			}
+			if (!next_batch(s, c, sim_now()))
+				return progress ? 1 : 2;
+			/* buffered frames (order replies, notices) go between batches */
+			if (c->out_off < c->out.len && progress)
+				return 1;
+		}
+		ssize_t w = send(c->fd, b->buf + b->batch_off, b->batch_end - b->batch_off, MSG_NOSIGNAL);
+		if (w > 0) {
+			b->batch_off += (size_t)w;
+			progress = true;
+			if (b->batch_off == b->batch_end)
+				b->batch_off = b->batch_end = 0;
+			else
+				continue;
+			if (c->out_off < c->out.len)
+				return 1; /* let the flush loop write the buffered frames first */
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		return w < 0 && errno == EAGAIN ? 0 : -1;
+	}
+}

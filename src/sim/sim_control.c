@@ -1,0 +1,243 @@
+/*
+ * sim_control.c - the control port: fault injection and statistics, one
+ * text command per line, one line back for each ("ok ...", a JSON object,
+ * or "error ...").  127.0.0.1 only.
+ *
+ *   drop                 close every client connection now
+ *   notice CODE          errMsg CODE with reqId -1 to every client (1100, 1101, 1102, ...)
+ *   stall MS             neither read nor write any client socket for MS ms
+ *   malformed            one tickPrice with a non-numeric price to every client
+ *   account-delay MS     account data delay for connections made from now on
+ *   server-version N     highest server version for connections made from now on
+ *   restart MS           drop all, refuse connections for MS ms, then listen again
+ *   blast N              N more pre-encoded tickPrice messages to every subscribed client
+ *   stats                per-client and total counters, as JSON
+ *
+ * Invariant: a command runs inside the event loop, between two turns, so
+ * it sees and changes the simulator's state like any request does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ibpipe/log.h"
+#include "sim.h"
+
+#define REPLY_CAP (SIM_MAX_CLIENTS * 320 + 512)
+
+static void
+ctl_close(struct sim *s, int i)
+{
+	if (s->ctl[i].fd < 0)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->ctl[i].fd, NULL);
+	close(s->ctl[i].fd);
+	s->ctl[i].fd = -1;
+	s->ctl[i].len = 0;
+}
+
+void
+sim_control_close_all(struct sim *s)
+{
+	for (int i = 0; i < SIM_MAX_CONTROL; i++)
+		ctl_close(s, i);
+}
+
+static void
+reply(int fd, const char *text)
+{
+	size_t n = strlen(text), off = 0;
+
+	/* small replies into an idle loopback socket: a short blocking retry is enough */
+	for (int tries = 0; off < n && tries < 1000; tries++) {
+		ssize_t w = send(fd, text + off, n - off, MSG_NOSIGNAL);
+		if (w > 0)
+			off += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return;
+		else
+			usleep(100);
+	}
+}
+
+void
+sim_control_accept(struct sim *s)
+{
+	for (;;) {
+		int fd = accept4(s->cfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
+		if (fd < 0)
+			return;
+		for (i = 0; i < SIM_MAX_CONTROL && s->ctl[i].fd >= 0; i++)
+			;
+		if (i == SIM_MAX_CONTROL) {
+			reply(fd, "error too many control connections\n");
+			close(fd);
+			continue;
+		}
+		s->ctl[i].fd = fd;
+		s->ctl[i].len = 0;
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = SIM_TAG_CTL_CONN + (uint64_t)i };
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+static const char *
+state_name(const struct sim_client *c)
+{
+	switch (c->state) {
+	case SIM_CS_MAGIC:
+	case SIM_CS_VERSION: return "handshake";
+	case SIM_CS_START_API: return "start_api";
+	}
+	return c->closing ? "refused" : "ready";
+}
+
+static void
+stats(struct sim *s, char *out, size_t cap)
+{
+	struct sim_counters t = s->closed;
+	size_t n = 0;
+	int first = 1;
+
+	n += (size_t)snprintf(out + n, cap - n, "{\"clients\":[");
+	SIM_FOREACH_CLIENT(s, c) {
+		const struct sim_counters *k = &c->n;
+		t.msgs_in += k->msgs_in, t.msgs_out += k->msgs_out, t.orders += k->orders;
+		t.order_frames += k->order_frames, t.errors += k->errors, t.bad_frames += k->bad_frames;
+		if (n + 320 > cap)
+			continue;
+		n += (size_t)snprintf(out + n, cap - n,
+				      "%s{\"client_id\":%d,\"peer\":\"%s\",\"state\":\"%s\",\"server_version\":%d,"
+				      "\"msgs_in\":%llu,\"msgs_out\":%llu,\"orders\":%llu,\"order_frames\":%llu,"
+				      "\"errors\":%llu,\"bad_frames\":%llu,\"subscriptions\":%d,\"blasting\":%s}",
+				      first ? "" : ",", c->client_id, c->peer, state_name(c), c->out.sv,
+				      (unsigned long long)k->msgs_in, (unsigned long long)k->msgs_out,
+				      (unsigned long long)k->orders, (unsigned long long)k->order_frames,
+				      (unsigned long long)k->errors, (unsigned long long)k->bad_frames, c->nsubs,
+				      c->blast ? "true" : "false");
+		first = 0;
+	}
+	snprintf(out + n, cap - n,
+		 "],\"total_msgs_in\":%llu,\"total_msgs_out\":%llu,\"total_orders\":%llu,\"total_order_frames\":%llu,"
+		 "\"total_errors\":%llu,\"total_bad_frames\":%llu,\"clients_closed\":%llu,\"next_order_id\":%d,"
+		 "\"orders_known\":%d,\"executions\":%lld,\"stalled\":%s,\"restarting\":%s}\n",
+		 (unsigned long long)t.msgs_in, (unsigned long long)t.msgs_out, (unsigned long long)t.orders,
+		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
+		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
+		 sim_now() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false");
+}
+
+/* "NAME N" with N an integer in [lo, hi]; returns 1 and sets *v, or 0. */
+static int
+arg(const char *line, const char *name, long lo, long hi, long *v)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(line, name, n) != 0 || line[n] != ' ')
+		return 0;
+	errno = 0;
+	*v = strtol(line + n + 1, &end, 10);
+	return errno == 0 && end != line + n + 1 && *end == '\0' && *v >= lo && *v <= hi;
+}
+
+static bool
+named(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(line, name, n) == 0 && (line[n] == '\0' || line[n] == ' ');
+}
+
+static void
+command(struct sim *s, char *line, char *out, size_t cap)
+{
+	long v;
+	int n;
+
+	if (strcmp(line, "drop") == 0) {
+		n = sim_drop_all(s, "dropped by control");
+		snprintf(out, cap, "ok dropped %d\n", n);
+	} else if (arg(line, "notice", 1, 99999, &v)) {
+		n = sim_broadcast_notice(s, (int32_t)v);
+		snprintf(out, cap, "ok notice %ld sent to %d\n", v, n);
+	} else if (arg(line, "stall", 1, 3600000, &v)) {
+		sim_stall(s, (int)v);
+		snprintf(out, cap, "ok stall %ld\n", v);
+	} else if (strcmp(line, "malformed") == 0) {
+		n = sim_send_malformed(s);
+		snprintf(out, cap, "ok malformed sent to %d\n", n);
+	} else if (arg(line, "account-delay", 0, 3600000, &v)) {
+		s->o.account_delay_ms = (int)v;
+		snprintf(out, cap, "ok account-delay %ld\n", v);
+	} else if (arg(line, "server-version", SIM_SV_MIN, SIM_SV_MAX, &v)) {
+		s->o.server_version = (int)v;
+		snprintf(out, cap, "ok server-version %ld\n", v);
+	} else if (arg(line, "restart", 1, 3600000, &v)) {
+		n = sim_restart(s, (int)v);
+		snprintf(out, cap, "ok restart %ld dropped %d\n", v, n);
+	} else if (arg(line, "blast", 1, 1000000000000L, &v)) {
+		n = 0;
+		SIM_FOREACH_CLIENT(s, c) {
+			if (c->state == SIM_CS_READY && c->nsubs > 0) {
+				sim_blast_arm(s, c, v);
+				n++;
+			}
+		}
+		snprintf(out, cap, "ok blast %ld to %d\n", v, n);
+	} else if (strcmp(line, "stats") == 0) {
+		stats(s, out, cap);
+	} else if (strcmp(line, "help") == 0) {
+		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
+				   "server-version N (%d..%d), restart MS, blast N, stats\n",
+			 SIM_SV_MIN, SIM_SV_MAX);
+	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
+		   named(line, "server-version") || named(line, "restart") || named(line, "blast")) {
+		snprintf(out, cap, "error bad argument: '%s'\n", line);
+	} else {
+		snprintf(out, cap, "error unknown command: '%s' (try help)\n", line);
+	}
+	ib_log(IB_LL_INFO, "ibsim", "control: %s -> %.*s", line, (int)strcspn(out, "\n"), out);
+}
+
+void
+sim_control_input(struct sim *s, int i)
+{
+	struct sim_ctl *k = &s->ctl[i];
+	static char out[REPLY_CAP];
+
+	if (k->fd < 0)
+		return;
+	for (;;) {
+		ssize_t r = recv(k->fd, k->buf + k->len, sizeof(k->buf) - 1 - k->len, 0);
+		if (r > 0) {
+			k->len += (size_t)r;
+		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			ctl_close(s, i);
+			return;
+		} else if (errno == EAGAIN) {
+			break;
+		}
+		/* run every complete line */
+		char *nl;
+		while (k->fd >= 0 && (nl = memchr(k->buf, '\n', k->len)) != NULL) {
+			size_t n = (size_t)(nl - k->buf);
+			*nl = '\0';
+			if (n > 0 && k->buf[n - 1] == '\r')
+				k->buf[n - 1] = '\0';
+			command(s, k->buf, out, sizeof(out));
+			reply(k->fd, out);
+			memmove(k->buf, nl + 1, k->len - n - 1);
+			k->len -= n + 1;
+		}
+		if (k->len == sizeof(k->buf) - 1) {
+			reply(k->fd, "error line too long\n");
+			ctl_close(s, i);
+			return;
+		}
+	}
+}

@@ -1,0 +1,154 @@
+/*
+ * sim_encode.h - the gateway's side of the wire: inbound messages (what
+ * IB Gateway sends) encoded field for field at a negotiated server version.
+ *
+ * Every function appends one complete frame (length prefix included) to a
+ * sim_out, or nothing: a frame that does not fit is rolled back and
+ * o->overflow is set, so a buffer never holds half a message.  Layouts are
+ * exact for server versions SIM_SV_MIN..SIM_SV_MAX (see
+ * ../shared/protocol/ib-wire.md): strict clients such as @stoqey/ib reject a
+ * frame with one field too many or too few, so nothing here is lenient.
+ * No allocation; numbers are formatted as the Java gateway formats them.
+ */
+#ifndef IBSIM_SIM_ENCODE_H
+#define IBSIM_SIM_ENCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ibpipe/ib.h"
+
+/* The server versions ibsim serves; every layout below is exact across them. */
+#define SIM_SV_MIN IB_CLIENT_MIN
+#define SIM_SV_MAX IB_CLIENT_MAX
+
+/* Gates inside SIM_SV_MIN..SIM_SV_MAX that change what a gateway sends. */
+enum sim_sv_gate {
+	SIM_SV_DURATION = 158,             /* openOrder: duration */
+	SIM_SV_POST_TO_ATS = 160,          /* openOrder: postToAts */
+	SIM_SV_AUTO_CANCEL_PARENT = 162,   /* openOrder: autoCancelParent */
+	SIM_SV_FRACTIONAL_SIZE = 163,      /* contractData: one size field, only at 163 */
+	SIM_SV_SIZE_RULES = IB_SV_SIZE_RULES,                     /* 164 contractData: no version, size rules */
+	SIM_SV_ADVANCED_REJECT = IB_SV_ADVANCED_ORDER_REJECT,     /* 166 errMsg: advancedOrderRejectJson */
+	SIM_SV_PEG_BEST_MID = 170,         /* openOrder: minTradeQty .. midOffsetAtHalf */
+	SIM_SV_FA_PROFILE_DESUPPORT = 177, /* openOrder: faProfile gone (above what we serve) */
+};
+
+typedef struct sim_out {
+	char *buf;
+	size_t len, cap;
+	int sv;          /* negotiated server version the layouts follow */
+	bool overflow;   /* a frame did not fit and was dropped */
+	uint64_t frames; /* frames appended */
+	/* private: the frame being built */
+	size_t start;
+	bool bad;
+} sim_out;
+
+void sim_out_init(sim_out *o, char *buf, size_t cap, int sv);
+
+/* A contract as a gateway describes one of its own (a US stock, here). */
+typedef struct sim_k {
+	int32_t con_id;
+	const char *symbol;
+	const char *sec_type;      /* "STK" */
+	const char *exchange;      /* routing exchange: "SMART" in orders, venue in executions */
+	const char *primary;       /* listing exchange: "NASDAQ", "NYSE", "ARCA" */
+	const char *currency;
+	const char *local_symbol;
+	const char *trading_class; /* "NMS" for US stocks */
+} sim_k;
+
+/* An order as openOrder reports it: the values a client set, plus the gateway's. */
+typedef struct sim_enc_order {
+	int32_t order_id, client_id;
+	int64_t perm_id;
+	const char *action;     /* BUY, SELL */
+	double total_qty;
+	const char *order_type; /* MKT, LMT, STP */
+	double lmt_price, aux_price;
+	const char *tif, *account, *order_ref;
+	bool outside_rth;
+	const char *status;     /* order state: PreSubmitted, Submitted, Filled, Cancelled */
+	double commission;      /* IB_UNSET_DOUBLE until known */
+} sim_enc_order;
+
+typedef struct sim_enc_status {
+	int32_t order_id;
+	const char *status;
+	double filled, remaining, avg_fill_price;
+	int64_t perm_id;
+	int32_t parent_id;
+	double last_fill_price;
+	int32_t client_id;
+	const char *why_held;
+	double mkt_cap_price;
+} sim_enc_status;
+
+typedef struct sim_enc_exec {
+	int32_t req_id, order_id;
+	const char *exec_id, *time, *account, *exchange, *side; /* side: BOT, SLD */
+	double shares, price;
+	int64_t perm_id;
+	int32_t client_id;
+	double cum_qty, avg_price;
+	const char *order_ref;
+} sim_enc_exec;
+
+typedef struct sim_enc_details {
+	const char *market_name, *long_name, *industry, *category, *subcategory, *isin;
+	double min_tick;
+} sim_enc_details;
+
+/* Handshake and session */
+int sim_enc_handshake_reply(sim_out *o, int sv, const char *conn_time);
+int sim_enc_managed_accounts(sim_out *o, const char *list);
+int sim_enc_next_valid_id(sim_out *o, int32_t id);
+int sim_enc_current_time(sim_out *o, int64_t epoch_s);
+int sim_enc_error(sim_out *o, int32_t req_id, int32_t code, const char *msg);
+
+/* Market data */
+int sim_enc_tick_price(sim_out *o, int32_t req_id, int32_t tick_type, double price, double size, int32_t attr);
+int sim_enc_tick_size(sim_out *o, int32_t req_id, int32_t tick_type, double size);
+int sim_enc_tick_string(sim_out *o, int32_t req_id, int32_t tick_type, const char *value);
+int sim_enc_tick_req_params(sim_out *o, int32_t req_id, double min_tick, const char *bbo_exchange, int32_t perms);
+int sim_enc_tick_snapshot_end(sim_out *o, int32_t req_id);
+int sim_enc_market_data_type(sim_out *o, int32_t req_id, int32_t type);
+/* tickPrice whose size field is a fixed-width integer of `width` digits (for in-place stamps) */
+int sim_enc_tick_price_fixed(sim_out *o, int32_t req_id, int32_t tick_type, double price, int64_t size, int width,
+			     size_t *size_off);
+
+/* Accounts and positions */
+int sim_enc_acct_value(sim_out *o, const char *key, const char *value, const char *currency, const char *account);
+int sim_enc_portfolio_value(sim_out *o, const sim_k *k, double position, double mkt_price, double mkt_value,
+			    double avg_cost, double unrealized, double realized, const char *account);
+int sim_enc_acct_update_time(sim_out *o, const char *hhmm);
+int sim_enc_acct_download_end(sim_out *o, const char *account);
+int sim_enc_position(sim_out *o, const char *account, const sim_k *k, double position, double avg_cost);
+int sim_enc_position_end(sim_out *o);
+int sim_enc_account_summary(sim_out *o, int32_t req_id, const char *account, const char *tag, const char *value,
+			    const char *currency);
+int sim_enc_account_summary_end(sim_out *o, int32_t req_id);
+
+/* Contracts */
+int sim_enc_contract_data(sim_out *o, int32_t req_id, const sim_k *k, const sim_enc_details *d);
+int sim_enc_contract_data_end(sim_out *o, int32_t req_id);
+
+/* Orders and executions */
+int sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *ord);
+int sim_enc_open_order_end(sim_out *o);
+int sim_enc_order_status(sim_out *o, const sim_enc_status *st);
+int sim_enc_exec_details(sim_out *o, const sim_k *k, const sim_enc_exec *x);
+int sim_enc_exec_details_end(sim_out *o, int32_t req_id);
+int sim_enc_commission_report(sim_out *o, const char *exec_id, double commission, const char *currency,
+			      double realized_pnl);
+
+/* Any fields verbatim, for fault injection (a frame a decoder must reject). */
+int sim_enc_raw(sim_out *o, const char *const *fields, int n);
+
+/* Number formats the gateway uses; exposed for pre-encoded buffers and tests. */
+size_t sim_fmt_double(char *buf, size_t cap, double v);  /* Java Double.toString: "0.0", "187.25", "1.7976931348623157E308" */
+size_t sim_fmt_decimal(char *buf, size_t cap, double v); /* a quantity: "100", "0", "12.5" */
+
+#endif

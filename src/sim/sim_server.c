@@ -1,0 +1,602 @@
+/*
+ * sim_server.c - ibsim's event loop: listening sockets, client connections,
+ * output, timers, stalls, restarts and signals.
+ *
+ * Invariants:
+ *  - A client whose peer goes away is closed at once (its fd closed in the
+ *    same loop turn), so the API port never has a socket in CLOSE_WAIT.
+ *    sim_client_close may be called from anywhere; it closes the socket and
+ *    marks the client dead, and the memory is reclaimed at the top of the
+ *    next turn, so callers holding a pointer are never left dangling.
+ *  - Output is written from the client's buffer of whole frames and from
+ *    the blast's pre-encoded batches, never interleaving inside a frame: a
+ *    started blast batch is finished before buffered frames go out.
+ *  - One timerfd carries the earliest deadline of everything; the loop
+ *    sleeps in epoll_wait until a socket, the timer or a signal wakes it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "ibpipe/log.h"
+#include "sim.h"
+
+#define NEVER INT64_MAX
+#define CLOSING_GRACE_NS 1000000000LL /* a refused client gets 1 s to read its error */
+#define RELISTEN_RETRY_NS 100000000LL
+
+static int
+listen_on(const char *addr, int port, int *bound)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	socklen_t len = sizeof(a);
+	int one = 1, fd;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 128) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*bound = ntohs(a.sin_port);
+	return fd;
+}
+
+static void
+watch(struct sim *s, int fd, uint64_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		ib_log(IB_LL_ERROR, "ibsim", "epoll_ctl add: %s", strerror(errno));
+}
+
+static bool
+stalled(const struct sim *s, int64_t now)
+{
+	return now < s->stall_until_ns;
+}
+
+/* ---- clients ---- */
+
+static void
+print_summary(const struct sim_client *c, const char *why)
+{
+	char id[16];
+
+	if (c->state == SIM_CS_READY)
+		snprintf(id, sizeof(id), "%d", c->client_id);
+	else
+		ib_strlcpy(id, "-", sizeof(id));
+	printf("ibsim: client %s %s closed (%s): msgs in %llu out %llu, orders %llu, order frames %llu, errors %llu\n",
+	       id, c->peer, why, (unsigned long long)c->n.msgs_in, (unsigned long long)c->n.msgs_out,
+	       (unsigned long long)c->n.orders, (unsigned long long)c->n.order_frames, (unsigned long long)c->n.errors);
+	fflush(stdout);
+}
+
+void
+sim_client_close(struct sim *s, struct sim_client *c, const char *why)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	/* the fd goes now: a closed peer must not linger in CLOSE_WAIT */
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	sim_md_client_gone(s, c);
+	sim_blast_free(c);
+	s->closed.msgs_in += c->n.msgs_in;
+	s->closed.msgs_out += c->n.msgs_out;
+	s->closed.orders += c->n.orders;
+	s->closed.order_frames += c->n.order_frames;
+	s->closed.errors += c->n.errors;
+	s->closed.bad_frames += c->n.bad_frames;
+	s->nclosed++;
+	print_summary(c, why);
+}
+
+bool
+sim_client_ok(struct sim *s, struct sim_client *c)
+{
+	if (c->dead)
+		return false;
+	if (c->out.overflow) {
+		ib_log(IB_LL_WARN, "ibsim", "client %d: output buffer full (%u bytes unread); closing", c->client_id,
+		       SIM_OUT_CAP);
+		sim_client_close(s, c, "output buffer full: client not reading");
+		return false;
+	}
+	return true;
+}
+
+static void
+client_free(struct sim *s, struct sim_client *c)
+{
+	s->clients[c->slot] = NULL;
+	s->nclients--;
+	ib_framer_free(&c->in);
+	free(c->out.buf);
+	free(c);
+}
+
+static void
+reap(struct sim *s)
+{
+	for (int i = 0; i < SIM_MAX_CLIENTS; i++)
+		if (s->clients[i] && s->clients[i]->dead)
+			client_free(s, s->clients[i]);
+}
+
+int
+sim_drop_all(struct sim *s, const char *why)
+{
+	int n = 0;
+
+	SIM_FOREACH_CLIENT(s, c) {
+		sim_client_close(s, c, why);
+		n++;
+	}
+	return n;
+}
+
+static void
+accept_clients(struct sim *s, int64_t now)
+{
+	for (;;) {
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+		int fd = accept4(s->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1, slot;
+		struct sim_client *c;
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				ib_log(IB_LL_WARN, "ibsim", "accept: %s", strerror(errno));
+			return;
+		}
+		for (slot = 0; slot < SIM_MAX_CLIENTS && s->clients[slot]; slot++)
+			;
+		c = slot < SIM_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+		if (c && (c->out.buf = malloc(SIM_OUT_CAP)) != NULL &&
+		    ib_framer_init(&c->in, SIM_IN_CAP, SIM_IN_CAP - 8) == IB_OK) {
+			int delay = s->o.account_delay_ms;
+			if (s->o.account_jitter_ms > 0)
+				delay += (int)(sim_rand(s) * (s->o.account_jitter_ms + 1));
+			sim_out_init(&c->out, c->out.buf, SIM_OUT_CAP, s->o.server_version);
+			c->fd = fd;
+			c->slot = slot;
+			c->client_id = -1;
+			c->acct = -1;
+			c->summary_req = -1;
+			c->md_type = 1;
+			c->connected_ns = now;
+			c->data_at_ns = now + (int64_t)delay * 1000000LL;
+			snprintf(c->peer, sizeof(c->peer), "%s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			s->clients[slot] = c;
+			s->nclients++;
+			watch(s, fd, SIM_TAG_CLIENT + (uint64_t)slot, EPOLLIN | EPOLLRDHUP);
+			ib_log(IB_LL_DEBUG, "ibsim", "connection from %s (slot %d, account data in %d ms)", c->peer, slot,
+			       delay);
+			continue;
+		}
+		if (c) {
+			free(c->out.buf);
+			free(c);
+		}
+		ib_log(IB_LL_WARN, "ibsim", "refusing a connection: %s", slot < SIM_MAX_CLIENTS ? "out of memory" : "too many clients");
+		close(fd);
+	}
+}
+
+static void
+read_client(struct sim *s, struct sim_client *c)
+{
+	for (;;) {
+		ssize_t r;
+		if (c->state == SIM_CS_MAGIC) {
+			/* "API\0" precedes the first frame and is not length-prefixed */
+			r = recv(c->fd, c->magic + c->magic_len, sizeof(c->magic) - (size_t)c->magic_len, 0);
+			if (r > 0) {
+				c->magic_len += (int)r;
+				if (c->magic_len == (int)sizeof(c->magic)) {
+					if (memcmp(c->magic, "API", 4) != 0) {
+						sim_client_close(s, c, "not an API client (no \"API\\0\")");
+						return;
+					}
+					c->state = SIM_CS_VERSION;
+				}
+				continue;
+			}
+		} else {
+			size_t avail;
+			char *w = ib_framer_wptr(&c->in, &avail);
+			if (avail == 0) {
+				sim_session_input(s, c); /* make room by consuming what is complete */
+				if (c->dead)
+					return;
+				w = ib_framer_wptr(&c->in, &avail);
+				if (avail == 0) {
+					sim_client_close(s, c, "request frame too large");
+					return;
+				}
+			}
+			r = recv(c->fd, w, avail, 0);
+			if (r > 0) {
+				ib_framer_commit(&c->in, (size_t)r);
+				continue;
+			}
+		}
+		if (r == 0) {
+			sim_session_input(s, c); /* requests that came with the FIN still count */
+			sim_client_close(s, c, "client disconnected");
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			sim_client_close(s, c, strerror(errno));
+			return;
+		}
+		break;
+	}
+	sim_session_input(s, c);
+}
+
+static void
+want_out(struct sim *s, struct sim_client *c, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0),
+				  .data.u64 = SIM_TAG_CLIENT + (uint64_t)c->slot };
+
+	if (c->epollout == on)
+		return;
+	c->epollout = on;
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Write the buffered frames; 1 all written, 0 would block, -1 error. */
+static int
+write_out(struct sim_client *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t w = send(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		if (w > 0) {
+			c->out_off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		return w < 0 && errno == EAGAIN ? 0 : -1;
+	}
+	c->out.len = c->out_off = 0;
+	return 1;
+}
+
+static void
+flush_client(struct sim *s, struct sim_client *c)
+{
+	bool blocked = false;
+
+	for (;;) {
+		int r;
+		if (c->blast && c->blast->batch_off < c->blast->batch_end) {
+			r = sim_blast_write(s, c); /* finish the batch on the wire first */
+		} else if (c->out_off < c->out.len) {
+			r = write_out(c);
+		} else if (c->blast) {
+			r = sim_blast_write(s, c); /* may start the next batch */
+			if (r == 2)
+				break;
+		} else {
+			break;
+		}
+		if (r < 0) {
+			sim_client_close(s, c, "write error: peer gone");
+			return;
+		}
+		if (r == 0) {
+			blocked = true;
+			break;
+		}
+	}
+	/* keep the free space at the tail: move the unwritten rest to the front */
+	if (c->out_off > 0 && c->out_off >= c->out.len / 2) {
+		memmove(c->out.buf, c->out.buf + c->out_off, c->out.len - c->out_off);
+		c->out.len -= c->out_off;
+		c->out_off = 0;
+	}
+	want_out(s, c, blocked);
+	if (c->closing && !blocked && c->out.len == 0)
+		sim_client_close(s, c, "refused");
+}
+
+/* ---- stall and restart ---- */
+
+static void
+unwatch_clients(struct sim *s)
+{
+	SIM_FOREACH_CLIENT(s, c) {
+		if (!c->dead) {
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			c->epollout = false;
+		}
+	}
+	if (s->lfd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL);
+}
+
+static void
+rewatch_clients(struct sim *s)
+{
+	SIM_FOREACH_CLIENT(s, c) {
+		if (!c->dead)
+			watch(s, c->fd, SIM_TAG_CLIENT + (uint64_t)c->slot, EPOLLIN | EPOLLRDHUP);
+	}
+	if (s->lfd >= 0)
+		watch(s, s->lfd, SIM_TAG_LISTEN, EPOLLIN);
+}
+
+void
+sim_stall(struct sim *s, int ms)
+{
+	int64_t now = sim_now();
+
+	if (!stalled(s, now))
+		unwatch_clients(s); /* level-triggered readiness would spin the loop */
+	s->stall_until_ns = now + (int64_t)ms * 1000000LL;
+	ib_log(IB_LL_INFO, "ibsim", "stalled for %d ms: no reads, no writes", ms);
+}
+
+int
+sim_restart(struct sim *s, int ms)
+{
+	int n = sim_drop_all(s, "gateway restart");
+
+	if (s->lfd >= 0) {
+		if (!stalled(s, sim_now()))
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL);
+		close(s->lfd); /* a restarting gateway refuses connections */
+		s->lfd = -1;
+	}
+	s->restart_until_ns = sim_now() + (int64_t)ms * 1000000LL;
+	if (s->o.restart_rollback)
+		sim_orders_rollback(s);
+	ib_log(IB_LL_INFO, "ibsim", "restarting: port %d closed for %d ms", s->port, ms);
+	return n;
+}
+
+static void
+relisten(struct sim *s, int64_t now)
+{
+	int bound;
+
+	s->lfd = listen_on(s->o.bind, s->port, &bound);
+	if (s->lfd < 0) {
+		ib_log(IB_LL_WARN, "ibsim", "re-listen on %s:%d: %s; retrying", s->o.bind, s->port, strerror(errno));
+		s->restart_until_ns = now + RELISTEN_RETRY_NS;
+		return;
+	}
+	s->restart_until_ns = 0;
+	if (!stalled(s, now))
+		watch(s, s->lfd, SIM_TAG_LISTEN, EPOLLIN);
+	ib_log(IB_LL_INFO, "ibsim", "restarted: listening on %s:%d again", s->o.bind, s->port);
+}
+
+/* ---- the loop ---- */
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static int64_t
+next_deadline(const struct sim *s, int64_t now)
+{
+	int64_t t = NEVER;
+
+	if (s->restart_until_ns)
+		t = s->restart_until_ns;
+	if (stalled(s, now))
+		return min64(t, s->stall_until_ns);
+	t = min64(t, sim_md_next_deadline(s));
+	t = min64(t, sim_orders_next_deadline(s));
+	SIM_FOREACH_CLIENT(s, c) {
+		if (c->dead)
+			continue;
+		t = min64(t, sim_account_next_deadline(c));
+		t = min64(t, sim_blast_next_deadline(c));
+		if (c->closing)
+			t = min64(t, c->closing_ns + CLOSING_GRACE_NS);
+	}
+	return t;
+}
+
+static void
+arm_timer(struct sim *s, int64_t at)
+{
+	struct itimerspec its = { 0 };
+
+	if (at != NEVER) {
+		if (at <= 0)
+			at = 1;
+		its.it_value.tv_sec = at / 1000000000LL;
+		its.it_value.tv_nsec = at % 1000000000LL;
+	}
+	timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Everything due: downloads, ticks, order steps, blasts, and the writes they made. */
+static void
+run_due(struct sim *s, int64_t now)
+{
+	if (stalled(s, now))
+		return;
+	if (s->stall_until_ns) {
+		s->stall_until_ns = 0;
+		rewatch_clients(s);
+		ib_log(IB_LL_INFO, "ibsim", "stall over");
+	}
+	SIM_FOREACH_CLIENT(s, c) {
+		if (c->dead || c->state != SIM_CS_READY)
+			continue;
+		sim_account_timers(s, c, now);
+		sim_blast_poll(s, c, now);
+		sim_client_ok(s, c);
+	}
+	sim_md_step(s, now);
+	sim_orders_step(s, now);
+	SIM_FOREACH_CLIENT(s, c) {
+		if (c->dead)
+			continue;
+		if (sim_client_ok(s, c))
+			flush_client(s, c);
+		if (!c->dead && c->closing && now - c->closing_ns >= CLOSING_GRACE_NS)
+			sim_client_close(s, c, "refused");
+	}
+}
+
+static int
+setup(struct sim *s)
+{
+	sigset_t mask;
+	int cport = 0;
+
+	s->lfd = s->cfd = -1;
+	s->lfd = listen_on(s->o.bind, s->o.port, &s->port);
+	if (s->lfd < 0) {
+		fprintf(stderr, "ibsim: cannot listen on %s:%d: %s\n", s->o.bind, s->o.port, strerror(errno));
+		return -1;
+	}
+	if (s->o.control_port >= 0) {
+		s->cfd = listen_on("127.0.0.1", s->o.control_port, &cport);
+		if (s->cfd < 0) {
+			fprintf(stderr, "ibsim: cannot listen on control port 127.0.0.1:%d: %s\n", s->o.control_port,
+				strerror(errno));
+			return -1;
+		}
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->sfd < 0 || s->tfd < 0 || s->epfd < 0) {
+		fprintf(stderr, "ibsim: %s\n", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < SIM_MAX_CONTROL; i++)
+		s->ctl[i].fd = -1;
+	watch(s, s->lfd, SIM_TAG_LISTEN, EPOLLIN);
+	if (s->cfd >= 0)
+		watch(s, s->cfd, SIM_TAG_CONTROL, EPOLLIN);
+	watch(s, s->tfd, SIM_TAG_TIMER, EPOLLIN);
+	watch(s, s->sfd, SIM_TAG_SIGNAL, EPOLLIN);
+
+	/* first stdout line: tests and scripts read the port from it */
+	printf("ibsim: listening on %s:%d\n", s->o.bind, s->port);
+	if (s->cfd >= 0)
+		printf("ibsim: control on 127.0.0.1:%d\n", cport);
+	printf("ibsim: server version %d, %d symbols, accounts %s, account delay %d ms\n", s->o.server_version,
+	       s->ninstr, s->o.accounts, s->o.account_delay_ms);
+	fflush(stdout);
+	if (s->o.port_file[0]) {
+		char tmp[300];
+		FILE *f;
+		/* write then rename: a reader never sees a half-written port */
+		snprintf(tmp, sizeof(tmp), "%s.tmp", s->o.port_file);
+		f = fopen(tmp, "w");
+		if (!f || fprintf(f, "%d\n", s->port) < 0 || fclose(f) != 0 || rename(tmp, s->o.port_file) != 0) {
+			fprintf(stderr, "ibsim: cannot write %s: %s\n", s->o.port_file, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+sim_server_run(struct sim *s)
+{
+	struct epoll_event evs[64];
+
+	if (setup(s) != 0)
+		return 1;
+	while (!s->stop) {
+		int64_t now = sim_now();
+		reap(s);
+		if (s->restart_until_ns && now >= s->restart_until_ns)
+			relisten(s, now);
+		run_due(s, now);
+		reap(s);
+		arm_timer(s, next_deadline(s, sim_now()));
+		int n = epoll_wait(s->epfd, evs, 64, -1);
+		if (n < 0 && errno != EINTR) {
+			ib_log(IB_LL_ERROR, "ibsim", "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		now = sim_now();
+		for (int k = 0; k < n; k++) {
+			uint64_t tag = evs[k].data.u64;
+			if (tag == SIM_TAG_LISTEN) {
+				if (s->lfd >= 0 && !stalled(s, now))
+					accept_clients(s, now);
+			} else if (tag == SIM_TAG_CONTROL) {
+				sim_control_accept(s);
+			} else if (tag == SIM_TAG_TIMER) {
+				uint64_t x;
+				if (read(s->tfd, &x, sizeof(x)) < 0) {
+					/* spurious: the deadline is recomputed anyway */
+				}
+			} else if (tag == SIM_TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+				if (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					ib_log(IB_LL_INFO, "ibsim", "signal %u: shutting down", si.ssi_signo);
+					s->stop = true;
+				}
+			} else if (tag >= SIM_TAG_CLIENT && tag < SIM_TAG_CLIENT + SIM_MAX_CLIENTS) {
+				struct sim_client *c = s->clients[tag - SIM_TAG_CLIENT];
+				if (!c || c->dead || stalled(s, now))
+					continue;
+				if (evs[k].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+					read_client(s, c);
+				/* EPOLLOUT: the flush in run_due writes */
+			} else if (tag >= SIM_TAG_CTL_CONN && tag < SIM_TAG_CTL_CONN + SIM_MAX_CONTROL) {
+				sim_control_input(s, (int)(tag - SIM_TAG_CTL_CONN));
+			}
+		}
+	}
+	sim_drop_all(s, "ibsim shutting down");
+	reap(s);
+	sim_control_close_all(s);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->cfd >= 0)
+		close(s->cfd);
+	close(s->tfd);
+	close(s->sfd);
+	close(s->epfd);
+	return 0;
+}
