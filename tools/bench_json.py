@@ -20,6 +20,10 @@ def assemble(lines_path, out):
         line = line.strip()
         if line:
             figures.append(json.loads(line))
+    byname = {f["name"]: f["value"] for f in figures}
+    if byname.get("peer_stoqey_ib") and byname.get("e2e_s1_i10_r0"):
+        figures.append({"bench": "peer", "name": "ibpipe_vs_stoqey_ib", "unit": "ratio",
+                        "value": byname["e2e_s1_i10_r0"] / byname["peer_stoqey_ib"]})
     sha = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "git": sha,
            "machine": machine(), "quick": bool(os.environ.get("BENCH_QUICK")), "figures": figures}
