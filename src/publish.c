@@ -1,26 +1,42 @@
 /*
- * publish.c - the Redis publisher thread.
+ * publish.c - the Redis publisher thread: events into a mirror, batches out.
  *
- * Events are drained into a bounded mirror of the state they describe and
- * marked dirty; once per cycle everything dirty is written in one pipelined
- * batch (appended commands, then all replies), each account inside
- * MULTI/EXEC.  Quotes are not events: the publisher reads the shared quote
- * table and writes an instrument only when its version moved, so it writes
- * the latest value and never queues stale ones.
+ * Producers post events into an MPSC ring; the thread drains them into the
+ * bounded mirror (publish_mirror.c), marking what changed.  One batch at a
+ * time is in flight: everything dirty, the quotes whose version moved since
+ * they were last written, and health when due, encoded as RESP into one
+ * buffer and written with one send; then its replies are read.  While a
+ * batch waits, new events keep being drained (the socket is polled with a
+ * 1 ms timeout), so a slow or dead Redis never stalls a producer: the
+ * mirror simply absorbs and the next batch carries the latest state.
  *
- * Redis down: events keep flowing into the mirror, so the pipeline never
- * waits on Redis.  On reconnect everything is marked dirty and written as a
- * full snapshot.  Order-stream entries carry their own ids (ms-seq), kept
- * in a FIFO until Redis acknowledged them; a resend after a lost reply is
- * refused by Redis as an old id, which is how "exactly once" survives a
- * connection dying mid-batch.
+ * Ordering: a batch writes accounts (each inside MULTI/EXEC) before the
+ * sync state, and sync is held back while any account is still dirty, so
+ * a reader that sees "ready" finds the account data that came before it.
+ *
+ * Redis down: the connection is non-blocking end to end (connect included),
+ * retried with backoff 100 ms .. 2 s.  On every (re)connect: AUTH, SELECT,
+ * then a probe of the order stream (last id, and which waiting entries are
+ * already there: a reply lost with the connection), then a full snapshot.
+ * Any error on the connection frees the hiredis context (they cannot be
+ * reused after one).
+ *
+ * Steady state allocates nothing per event or quote: commands are encoded
+ * into a buffer that only grows, and replies are parsed with reply
+ * functions that record type and error text instead of building objects
+ * (hiredis' own objects are used only for the probe after a connect).
  */
+#include <errno.h>
+#include <float.h>
 #include <hiredis/hiredis.h>
+#include <math.h>
+#include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,99 +47,115 @@
 #include "ibpipe/ring.h"
 #include "ibpipe/wake.h"
 #include "ibpipe/wire.h"
+#include "publish_mirror.h"
 
-#define EV_RING 8192
-#define MAX_ACCTS 16
-#define MAX_VALUES 512
-#define MAX_POS 512
-#define MAX_ORDERS 8192
-#define STREAM_CAP 16384
+#define EV_RING 4096             /* events; power of two */
+#define SOFT_CMDS 8192           /* state commands per batch; the rest goes in the next */
+#define MAX_QUOTES 8192          /* quote writes per batch */
+#define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + 64)
+#define NS_MS 1000000LL
+#define IO_TIMEOUT_NS (3000 * NS_MS)      /* a batch without all replies by then: connection dead */
+#define CONNECT_TIMEOUT_NS (2000 * NS_MS)
+#define STOP_FLUSH_NS (2000 * NS_MS)      /* ib_pub_stop waits at most this for the last batch */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define VERSION_WORD (offsetof(ib_quote_data, version) / sizeof(uint64_t))
 
 IB_RING_DEFINE(pubev, ib_pub_event)
 
-struct kv {
-	char field[64];
-	char value[64];
-	bool dirty;
+enum conn_state { C_DOWN, C_CONNECTING, C_PROBING, C_UP };
+enum cmd_tag { T_PLAIN, T_XADD, T_EXEC, T_AUTH, T_SELECT, T_XINFO, T_XRANGE };
+
+struct resp {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+	bool bad;                /* a command got more or fewer arguments than it announced */
+	int args_left;
 };
 
-struct pos {
-	int32_t con_id;
-	char json[320];
-	bool dirty;
+struct qsent {
+	uint32_t inst;
+	uint64_t ver;
+	int64_t recv;
 };
 
-struct acct {
-	char id[24];
-	int nvalues, npos;
-	struct kv values[MAX_VALUES];
-	struct pos pos[MAX_POS];
-	bool dirty;
-	int64_t updated_ns;
+struct batch {
+	struct resp r;
+	uint32_t ncmd, nreplied;
+	size_t woff;
+	bool inflight;
+	int64_t deadline;
+	uint32_t nx, xnext;      /* XADDs in this batch; the next one to be answered */
+	uint32_t nq;
+	uint8_t tag[MAX_CMDS];
+	uint64_t xpos[SOFT_CMDS + 64];
+	struct qsent q[MAX_QUOTES];
 };
 
-struct order {
-	int32_t id;
-	char fields[12][2][64];
-	int nfields;
-	bool dirty;
-};
-
-struct entry {
-	char id[32];
-	char kind[8];
-	char body[400]; /* JSON */
+/* What the counting reply functions saw of the reply being read. */
+struct rstate {
+	int type;
+	int nerr;
+	char msg[160];
 };
 
 struct ib_pub {
 	ib_pub_config cfg;
+	ib_redis_url url;
+	char desc[300];          /* where Redis is, for logs: never the password */
+	char src[32];            /* this process, in each stream entry */
 	ib_quote_table *quotes;
 	const ib_stats *stats;
+
 	struct ck_ring ring;
-	ib_pub_event *ev_buf;
+	ib_pub_event *ring_buf;
 	ib_wake wake;
 	pthread_t th;
-	int stop;
 	bool started;
+	int stopping;
 
-	redisContext *rc;
-	int64_t next_connect_ns, backoff_ms;
-	bool need_snapshot;
-	bool ever_connected;
+	/* publisher thread only from here */
+	redisContext *c;
+	enum conn_state state;
+	redisReplyObjectFunctions *default_fn;
+	int64_t next_try_ns, conn_deadline, lost_ns;
+	int backoff_ms;
+	bool ever_up, down_logged;
+	struct pm_sid probe_last;
+	struct rstate rs;
+	struct batch *b;
+	char rbuf[65536];
 
-	/* mirror */
-	int sync_state;
-	char sync_detail[480];
-	bool sync_dirty;
-	int naccts;
-	struct acct *accts;
-	bool accounts_dirty;
-	struct order *orders;
-	int norders_used;
-	int32_t conn[3];
-	struct entry *stream;
-	uint64_t s_head, s_tail;
-	int64_t last_stream_ms;
-	uint32_t stream_seq;
-	uint64_t *quote_version;
-
-	/* health */
-	int64_t next_health_ns, last_health_ns;
+	struct pm_mirror m;
+	uint64_t *wver;          /* version written to the current connection, per instrument */
+	uint64_t *aver;          /* version acknowledged by any connection */
+	uint32_t qcursor;
+	int64_t next_quote_ns, next_health_ns, last_health_ns;
 	uint64_t last_msgs;
-
-	/* stats (read by other threads through ck_pr) */
+	int64_t start_real_ns;
+	bool final_scan;
+	ib_hist stale;           /* since start */
+	ib_hist stale_win;       /* since the last health write */
 	ib_pub_stats st;
-	ib_hist stale;
-	pthread_mutex_t st_mu; /* stats snapshot only; not on any message path */
+	ib_pub_counts cnt;
+
+	/* what other threads read, under mu */
+	pthread_mutex_t mu;
+	ib_pub_stats st_pub;
+	ib_pub_counts cnt_pub;
 };
 
 const char *
 ib_sync_state_name(enum ib_sync_state s)
 {
 	switch (s) {
-	case IB_SYNC_READY: return "ready";
-	case IB_SYNC_SYNCING: return "syncing";
-	default: return "disconnected";
+	case IB_SYNC_READY:
+		return "ready";
+	case IB_SYNC_SYNCING:
+		return "syncing";
+	default:
+		return "disconnected";
 	}
 }
 
@@ -139,9 +171,1241 @@ ib_pub_config_defaults(ib_pub_config *c)
 	c->quote_interval_us = 1000;
 }
 
+/* ---- RESP encoding into the batch buffer (grows, never shrinks) ---- */
+
+static bool
+resp_room(struct resp *r, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	if (r->len + n <= r->cap)
+		return true;
+	if (r->oom)
+		return false;
+	for (cap = r->cap ? r->cap : (size_t)1 << 18; cap < r->len + n; cap *= 2)
+		;
+	if ((nb = realloc(r->buf, cap)) == NULL) {
+		r->oom = true;
+		return false;
+	}
+	r->buf = nb;
+	r->cap = cap;
+	return true;
+}
+
+static size_t
+fmt_u64(char *out, uint64_t v)
+{
+	char t[24];
+	size_t n = 0, k = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		out[k++] = t[--n];
+	out[k] = '\0';
+	return k;
+}
+
+static size_t
+fmt_i64(char *out, int64_t v)
+{
+	if (v < 0) {
+		out[0] = '-';
+		return 1 + fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return fmt_u64(out, (uint64_t)v);
+}
+
+/* Decimal text that reads back to the same double for any value IB sent as
+ * text (15 significant digits); "" for unset (DBL_MAX) and non-finite. */
+static size_t
+fmt_num(char *out, double v)
+{
+	if (!isfinite(v) || v == DBL_MAX || v == -DBL_MAX) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v == 0)
+		return fmt_u64(out, 0);
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v)
+		return fmt_i64(out, (int64_t)v);
+	return (size_t)snprintf(out, 32, "%.15g", v);
+}
+
+static void
+put_len(struct resp *r, char c, size_t n)
+{
+	r->buf[r->len++] = c;
+	r->len += fmt_u64(r->buf + r->len, n);
+	r->buf[r->len++] = '\r';
+	r->buf[r->len++] = '\n';
+}
+
+static void
+cmd(ib_pub *p, int argc, enum cmd_tag tag)
+{
+	struct batch *b = p->b;
+
+	if (b->ncmd >= MAX_CMDS) {
+		b->r.oom = true; /* cannot happen with the per-part limits; refuse rather than overrun */
+		return;
+	}
+	if (b->r.args_left != 0)
+		b->r.bad = true;
+	b->r.args_left = argc;
+	if (!resp_room(&b->r, 24))
+		return;
+	put_len(&b->r, '*', (size_t)argc);
+	b->tag[b->ncmd++] = (uint8_t)tag;
+}
+
+static void
+arg(ib_pub *p, const char *s, size_t n)
+{
+	struct resp *r = &p->b->r;
+
+	if (--r->args_left < 0)
+		r->bad = true;
+	if (!resp_room(r, n + 24))
+		return;
+	put_len(r, '$', n);
+	memcpy(r->buf + r->len, s, n);
+	r->len += n;
+	r->buf[r->len++] = '\r';
+	r->buf[r->len++] = '\n';
+}
+
+static void
+arg_s(ib_pub *p, const char *s)
+{
+	arg(p, s, strlen(s));
+}
+
+/* A fixed-size char array field of an event: bounded even if not terminated. */
+#define arg_f(p, field) arg((p), (field), strnlen((field), sizeof(field)))
+
+static void
+arg_num(ib_pub *p, double v)
+{
+	char t[40];
+	size_t n = fmt_num(t, v);
+	arg(p, t, n);
+}
+
+static void
+arg_i64(ib_pub *p, int64_t v)
+{
+	char t[24];
+	size_t n = fmt_i64(t, v);
+	arg(p, t, n);
+}
+
+/* ---- small JSON writer for the few values stored as JSON ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_raw(struct sbuf *s, const char *t, size_t n)
+{
+	if (s->len + n >= s->cap)
+		n = s->cap - s->len - 1;
+	memcpy(s->p + s->len, t, n);
+	s->len += n;
+	s->p[s->len] = '\0';
+}
+
+static void
+sb_str(struct sbuf *s, const char *t, size_t max)
+{
+	sb_raw(s, "\"", 1);
+	for (size_t i = 0; i < max && t[i]; i++) {
+		unsigned char c = (unsigned char)t[i];
+		char esc[8];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			sb_raw(s, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			sb_raw(s, esc, 6);
+		} else {
+			sb_raw(s, (const char *)&c, 1);
+		}
+	}
+	sb_raw(s, "\"", 1);
+}
+
+static void
+sb_num(struct sbuf *s, double v)
+{
+	char t[40];
+	size_t n = fmt_num(t, v);
+	if (n == 0)
+		sb_raw(s, "null", 4);
+	else
+		sb_raw(s, t, n);
+}
+
+static void
+sb_kv_str(struct sbuf *s, const char *k, const char *v, size_t max)
+{
+	sb_raw(s, k, strlen(k));
+	sb_str(s, v, max);
+}
+
+static void
+sb_kv_num(struct sbuf *s, const char *k, double v)
+{
+	sb_raw(s, k, strlen(k));
+	sb_num(s, v);
+}
+
+static size_t
+position_json(char *out, size_t cap, const pm_pos_data *d)
+{
+	struct sbuf s = { out, 0, cap };
+
+	out[0] = '\0';
+	sb_kv_str(&s, "{\"symbol\":", d->symbol, sizeof(d->symbol));
+	sb_kv_str(&s, ",\"secType\":", d->sec_type, sizeof(d->sec_type));
+	sb_kv_str(&s, ",\"exchange\":", d->exchange, sizeof(d->exchange));
+	sb_kv_str(&s, ",\"currency\":", d->currency, sizeof(d->currency));
+	sb_kv_num(&s, ",\"position\":", d->position);
+	sb_kv_num(&s, ",\"avgCost\":", d->avg_cost);
+	sb_kv_num(&s, ",\"marketPrice\":", d->market_price);
+	sb_kv_num(&s, ",\"marketValue\":", d->market_value);
+	sb_kv_num(&s, ",\"unrealizedPNL\":", d->unrealized_pnl);
+	sb_kv_num(&s, ",\"realizedPNL\":", d->realized_pnl);
+	sb_raw(&s, "}", 1);
+	return s.len;
+}
+
+/* The gate's detail is a JSON object; anything else is carried as a string. */
+static size_t
+detail_json(char *out, size_t cap, const char *detail)
+{
+	struct sbuf s = { out, 0, cap };
+
+	out[0] = '\0';
+	if (detail[0] == '\0')
+		sb_raw(&s, "{}", 2);
+	else if (detail[0] == '{')
+		sb_raw(&s, detail, strlen(detail));
+	else
+		sb_str(&s, detail, strlen(detail));
+	return s.len;
+}
+
+/* ---- keys ---- */
+
+static size_t
+key(char *out, size_t cap, const ib_pub *p, const char *a, const char *b, const char *c)
+{
+	return (size_t)snprintf(out, cap, "%s:%s%s%s", p->cfg.prefix, a, b ? b : "", c ? c : "");
+}
+
+/* ---- what goes into a batch ---- */
+
+static void
+write_accounts_set(ib_pub *p)
+{
+	struct pm_mirror *m = &p->m;
+	char k[96];
+	int n = 0;
+
+	if (!m->accounts_dirty)
+		return;
+	for (int i = 0; i < m->naccts; i++)
+		n += m->acct[i].in_set;
+	key(k, sizeof(k), p, "accounts", NULL, NULL);
+	/* replace the set atomically: a reader never sees it empty */
+	cmd(p, 1, T_PLAIN);
+	arg_s(p, "MULTI");
+	cmd(p, 2, T_PLAIN);
+	arg_s(p, "DEL");
+	arg_s(p, k);
+	if (n > 0) {
+		cmd(p, 2 + n, T_PLAIN);
+		arg_s(p, "SADD");
+		arg_s(p, k);
+		for (int i = 0; i < m->naccts; i++)
+			if (m->acct[i].in_set)
+				arg_s(p, m->acct[i].id);
+	}
+	cmd(p, 1, T_EXEC);
+	arg_s(p, "EXEC");
+	m->accounts_dirty = false;
+}
+
+/* One account, values and positions, as one MULTI/EXEC: readers see it whole. */
+static void
+write_account(ib_pub *p, int i)
+{
+	struct pm_account *a = &p->m.acct[i];
+	char k[128], pk[128], json[768];
+
+	key(k, sizeof(k), p, "account:{", a->id, "}");
+	key(pk, sizeof(pk), p, "positions:{", a->id, "}");
+	cmd(p, 1, T_PLAIN);
+	arg_s(p, "MULTI");
+	if (a->full) {
+		cmd(p, 2, T_PLAIN);
+		arg_s(p, "DEL");
+		arg_s(p, k);
+	}
+	if (a->ndv > 0 || a->updated_ns) {
+		cmd(p, 2 + 2 * a->ndv + 2, T_PLAIN);
+		arg_s(p, "HSET");
+		arg_s(p, k);
+		for (uint16_t j = 0; j < a->ndv; j++) {
+			arg_s(p, a->val[a->dv[j]].field);
+			arg_s(p, a->val[a->dv[j]].value);
+		}
+		arg_s(p, "updated_at");
+		arg_i64(p, a->updated_ns);
+	}
+	if (a->full) {
+		cmd(p, 2, T_PLAIN);
+		arg_s(p, "DEL");
+		arg_s(p, pk);
+	}
+	if (a->ndp > 0) {
+		cmd(p, 2 + 2 * a->ndp, T_PLAIN);
+		arg_s(p, "HSET");
+		arg_s(p, pk);
+		for (uint16_t j = 0; j < a->ndp; j++) {
+			const pm_pos_data *d = &a->pos[a->dp[j]];
+			arg_i64(p, d->con_id);
+			arg(p, json, position_json(json, sizeof(json), d));
+		}
+	}
+	cmd(p, 1, T_EXEC);
+	arg_s(p, "EXEC");
+	pm_account_clean(&p->m, i);
+}
+
+static void
+write_order(ib_pub *p, const pm_order_data *d)
+{
+	char k[96], id[16];
+
+	fmt_i64(id, d->order_id);
+	key(k, sizeof(k), p, "order:", id, NULL);
+	cmd(p, 2 + 2 * 16, T_PLAIN);
+	arg_s(p, "HSET");
+	arg_s(p, k);
+	arg_s(p, "status");
+	arg_f(p, d->status);
+	arg_s(p, "filled");
+	arg_num(p, d->filled);
+	arg_s(p, "remaining");
+	arg_num(p, d->remaining);
+	arg_s(p, "avg_fill_price");
+	arg_num(p, d->avg_fill_price);
+	arg_s(p, "last_fill_price");
+	arg_num(p, d->last_fill_price);
+	arg_s(p, "symbol");
+	arg_f(p, d->symbol);
+	arg_s(p, "action");
+	arg_f(p, d->action);
+	arg_s(p, "qty");
+	arg_num(p, d->total_qty);
+	arg_s(p, "type");
+	arg_f(p, d->order_type);
+	arg_s(p, "lmt");
+	arg_num(p, d->lmt_price);
+	arg_s(p, "aux");
+	arg_num(p, d->aux_price);
+	arg_s(p, "tif");
+	arg_f(p, d->tif);
+	arg_s(p, "account");
+	arg_f(p, d->account);
+	arg_s(p, "perm_id");
+	arg_i64(p, d->perm_id);
+	arg_s(p, "reason");
+	arg_f(p, d->reason);
+	arg_s(p, "updated_at");
+	arg_i64(p, d->ts_ns);
+}
+
+static void
+write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxlen)
+{
+	char id[48];
+	size_t n = fmt_u64(id, e->id.ms);
+
+	id[n++] = '-';
+	n += fmt_u64(id + n, e->id.seq);
+	if (e->kind == PM_ENTRY_EXEC) {
+		const pm_exec_data *x = &e->u.x;
+		cmd(p, 6 + 2 * 13, T_XADD);
+		arg_s(p, "XADD");
+		arg_s(p, k);
+		arg_s(p, "MAXLEN");
+		arg_s(p, "~");
+		arg_s(p, maxlen);
+		arg(p, id, n);
+		arg_s(p, "kind");
+		arg_s(p, "exec");
+		arg_s(p, "src");
+		arg_s(p, p->src);
+		arg_s(p, "order_id");
+		arg_i64(p, x->order_id);
+		arg_s(p, "exec_id");
+		arg_f(p, x->exec_id);
+		arg_s(p, "account");
+		arg_f(p, x->account);
+		arg_s(p, "symbol");
+		arg_f(p, x->symbol);
+		arg_s(p, "side");
+		arg_f(p, x->side);
+		arg_s(p, "shares");
+		arg_num(p, x->shares);
+		arg_s(p, "price");
+		arg_num(p, x->price);
+		arg_s(p, "cum_qty");
+		arg_num(p, x->cum_qty);
+		arg_s(p, "avg_price");
+		arg_num(p, x->avg_price);
+		arg_s(p, "time");
+		arg_f(p, x->time);
+		arg_s(p, "ts");
+		arg_i64(p, x->ts_ns);
+	} else {
+		const pm_order_data *o = &e->u.o;
+		cmd(p, 6 + 2 * 18, T_XADD);
+		arg_s(p, "XADD");
+		arg_s(p, k);
+		arg_s(p, "MAXLEN");
+		arg_s(p, "~");
+		arg_s(p, maxlen);
+		arg(p, id, n);
+		arg_s(p, "kind");
+		arg_s(p, "status");
+		arg_s(p, "src");
+		arg_s(p, p->src);
+		arg_s(p, "order_id");
+		arg_i64(p, o->order_id);
+		arg_s(p, "perm_id");
+		arg_i64(p, o->perm_id);
+		arg_s(p, "account");
+		arg_f(p, o->account);
+		arg_s(p, "symbol");
+		arg_f(p, o->symbol);
+		arg_s(p, "action");
+		arg_f(p, o->action);
+		arg_s(p, "type");
+		arg_f(p, o->order_type);
+		arg_s(p, "tif");
+		arg_f(p, o->tif);
+		arg_s(p, "qty");
+		arg_num(p, o->total_qty);
+		arg_s(p, "lmt");
+		arg_num(p, o->lmt_price);
+		arg_s(p, "status");
+		arg_f(p, o->status);
+		arg_s(p, "filled");
+		arg_num(p, o->filled);
+		arg_s(p, "remaining");
+		arg_num(p, o->remaining);
+		arg_s(p, "avg_fill_price");
+		arg_num(p, o->avg_fill_price);
+		arg_s(p, "last_fill_price");
+		arg_num(p, o->last_fill_price);
+		arg_s(p, "reason");
+		arg_f(p, o->reason);
+		arg_s(p, "ts");
+		arg_i64(p, o->ts_ns);
+	}
+}
+
+static void
+write_sync(ib_pub *p)
+{
+	struct pm_mirror *m = &p->m;
+	char k[96], detail[1100], ev[1200];
+	const char *name = ib_sync_state_name((enum ib_sync_state)m->sync_state);
+	size_t dn = detail_json(detail, sizeof(detail), m->sync_detail);
+	struct sbuf s = { ev, 0, sizeof(ev) };
+
+	key(k, sizeof(k), p, "sync:detail", NULL, NULL);
+	cmd(p, 3, T_PLAIN);
+	arg_s(p, "SET");
+	arg_s(p, k);
+	arg(p, detail, dn);
+	key(k, sizeof(k), p, "sync", NULL, NULL);
+	cmd(p, 3, T_PLAIN);
+	arg_s(p, "SET");
+	arg_s(p, k);
+	arg_s(p, name);
+	sb_raw(&s, "{\"sync\":\"", 9);
+	sb_raw(&s, name, strlen(name));
+	sb_raw(&s, "\",\"detail\":", 11);
+	sb_raw(&s, detail, dn < sizeof(detail) ? dn : sizeof(detail) - 1);
+	sb_raw(&s, "}", 1);
+	key(k, sizeof(k), p, "events", NULL, NULL);
+	cmd(p, 3, T_PLAIN);
+	arg_s(p, "PUBLISH");
+	arg_s(p, k);
+	arg(p, ev, s.len);
+	m->sync_dirty = false;
+}
+
+/* Accounts, orders, stream, then sync: the order the ready contract needs. */
+static void
+write_state(ib_pub *p)
+{
+	struct pm_mirror *m = &p->m;
+	struct pm_orders *os = m->orders;
+	struct pm_stream *st = &m->st;
+	struct batch *b = p->b;
+
+	write_accounts_set(p);
+	for (int i = 0; i < m->naccts && b->ncmd < SOFT_CMDS; i++)
+		if (m->acct_dirty & (1u << i))
+			write_account(p, i);
+	while (os->ndirty > 0 && b->ncmd < SOFT_CMDS) {
+		struct pm_order *o = &os->o[os->dirty[--os->ndirty]];
+		write_order(p, &o->d);
+		o->dirty = false;
+	}
+	if (st->sent < st->tail && b->ncmd < SOFT_CMDS) {
+		char k[96], maxlen[24];
+		uint64_t pos;
+		key(k, sizeof(k), p, "stream:orders", NULL, NULL);
+		fmt_i64(maxlen, p->cfg.stream_maxlen);
+		for (pos = st->sent; pos < st->tail && b->ncmd < SOFT_CMDS; pos++) {
+			const struct pm_entry *e = &st->e[pos % PM_STREAM_CAP];
+			if (e->acked)
+				continue; /* found in Redis after a reconnect */
+			write_xadd(p, e, k, maxlen);
+			b->xpos[b->nx++] = pos;
+		}
+		st->sent = pos;
+	}
+	/* sync only once every account change before it is in this batch or an earlier one */
+	if (m->sync_dirty && m->acct_dirty == 0 && b->ncmd < SOFT_CMDS)
+		write_sync(p);
+}
+
+static void
+write_quotes(ib_pub *p)
+{
+	const ib_quote_table *t = p->quotes;
+	struct batch *b = p->b;
+	uint32_t n = t->n, i = p->qcursor < t->n ? p->qcursor : 0;
+	char k[96], upd[24];
+	size_t kp = (size_t)snprintf(k, sizeof(k), "%s:quote:", p->cfg.prefix);
+
+	/* round robin from where the last full batch stopped, so no instrument starves */
+	for (uint32_t seen = 0; seen < n && b->nq < MAX_QUOTES; seen++, i = i + 1 == n ? 0 : i + 1) {
+		ib_quote_data q;
+		/* one atomic word tells whether the seqlocked copy is worth taking */
+		if (ck_pr_load_64(&t->q[i].w[VERSION_WORD]) == p->wver[i])
+			continue;
+		ib_quote_read(t, i, &q);
+		p->wver[i] = q.version;
+		size_t sl = strnlen(t->symbol[i], IB_SYMBOL_LEN);
+		if (kp + sl >= sizeof(k))
+			sl = sizeof(k) - kp - 1;
+		memcpy(k + kp, t->symbol[i], sl);
+		cmd(p, 18, T_PLAIN);
+		arg_s(p, "HSET");
+		arg(p, k, kp + sl);
+		arg_s(p, "bid");
+		arg_num(p, q.bid);
+		arg_s(p, "ask");
+		arg_num(p, q.ask);
+		arg_s(p, "last");
+		arg_num(p, q.last);
+		arg_s(p, "bid_size");
+		arg_num(p, q.bid_size);
+		arg_s(p, "ask_size");
+		arg_num(p, q.ask_size);
+		arg_s(p, "last_size");
+		arg_num(p, q.last_size);
+		arg_s(p, "volume");
+		arg_num(p, q.volume);
+		arg_s(p, "updated_at");
+		arg(p, upd, fmt_i64(upd, q.updated_ns));
+		b->q[b->nq++] = (struct qsent){ i, q.version, q.recv_mono_ns };
+	}
+	p->qcursor = i;
+}
+
+static void
+arg_us(ib_pub *p, const ib_hist *h, double q)
+{
+	char t[32];
+
+	if (h->count == 0) {
+		arg(p, "", 0);
+		return;
+	}
+	arg(p, t, (size_t)snprintf(t, sizeof(t), "%.1f", (double)ib_hist_quantile(h, q) / 1e3));
+}
+
+static void
+write_health(ib_pub *p, int64_t now)
+{
+	ib_stats *s = (ib_stats *)p->stats; /* read only, through ck_pr loads */
+	struct pm_mirror *m = &p->m;
+	char k[96], ttl[16];
+	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
+	int64_t real = ib_now_real_ns();
+	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
+	int fields = 8 + (s ? 5 : 0);
+
+	key(k, sizeof(k), p, "health", NULL, NULL);
+	cmd(p, 2 + 2 * fields, T_PLAIN);
+	arg_s(p, "HSET");
+	arg_s(p, k);
+	arg_s(p, "connected");
+	arg_i64(p, m->have_conn ? m->conn_connected : s ? (int64_t)ck_pr_load_32(&s->net.connected) : 0);
+	arg_s(p, "server_version");
+	arg_i64(p, m->have_conn ? m->conn_server_version : s ? (int32_t)ck_pr_load_32((uint32_t *)&s->net.server_version) : 0);
+	arg_s(p, "client_id");
+	arg_i64(p, m->have_conn ? m->conn_client_id : s ? (int32_t)ck_pr_load_32((uint32_t *)&s->net.client_id) : 0);
+	arg_s(p, "redis_reconnects");
+	arg_i64(p, (int64_t)p->st.reconnects);
+	arg_s(p, "uptime_s");
+	arg_i64(p, (real - start) / 1000000000LL);
+	arg_s(p, "pid");
+	arg_i64(p, (int64_t)getpid());
+	arg_s(p, "staleness_p50_us");
+	arg_us(p, &p->stale_win, 0.5);
+	arg_s(p, "staleness_p99_us");
+	arg_us(p, &p->stale_win, 0.99);
+	if (s) {
+		double dt = p->last_health_ns ? (double)(now - p->last_health_ns) / 1e9 : 0;
+		char rate[32];
+		arg_s(p, "msgs_in");
+		arg_i64(p, (int64_t)msgs);
+		arg_s(p, "msgs_per_s");
+		arg(p, rate, (size_t)snprintf(rate, sizeof(rate), "%.0f", dt > 0 ? (double)(msgs - p->last_msgs) / dt : 0.0));
+		arg_s(p, "coalesced");
+		arg_i64(p, (int64_t)(IB_STAT_GET(s->net.md_coalesced) + IB_STAT_GET(s->md.fanout_coalesced)));
+		arg_s(p, "dropped");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->acct.dropped));
+		arg_s(p, "last_msg_at");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.last_msg_ns));
+	}
+	cmd(p, 3, T_PLAIN);
+	arg_s(p, "EXPIRE");
+	arg_s(p, k);
+	fmt_i64(ttl, p->cfg.health_ttl_s);
+	arg_s(p, ttl);
+	p->last_msgs = msgs;
+	p->last_health_ns = now;
+	memset(&p->stale_win, 0, sizeof(p->stale_win));
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	b->r.len = 0;
+	b->r.oom = b->r.bad = false;
+	b->r.args_left = 0;
+	b->ncmd = b->nreplied = b->nx = b->xnext = b->nq = 0;
+	b->woff = 0;
+	b->inflight = false;
+}
+
+/* ---- statistics shared with other threads ---- */
+
+static void
+stats_publish(ib_pub *p)
+{
+	struct pm_stream *st = &p->m.st;
+
+	p->st.connected = p->state == C_UP;
+	p->st.pending_dropped = st->dropped;
+	p->st.staleness_p50_us = (double)ib_hist_quantile(&p->stale, 0.5) / 1e3;
+	p->st.staleness_p99_us = (double)ib_hist_quantile(&p->stale, 0.99) / 1e3;
+	p->cnt.events = p->m.events;
+	p->cnt.mirror_full = p->m.full;
+	p->cnt.stream_waiting = st->tail - st->ack;
+	pthread_mutex_lock(&p->mu);
+	p->st_pub = p->st;
+	p->cnt_pub = p->cnt;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- the connection ---- */
+
+static void
+conn_fail(ib_pub *p, const char *why_in, int64_t now)
+{
+	char why[160];
+	bool was_up = p->state == C_UP;
+
+	ib_strlcpy(why, why_in && *why_in ? why_in : "unknown error", sizeof(why));
+	if (p->c) {
+		redisFree(p->c);
+		p->c = NULL;
+	}
+	batch_reset(p->b);
+	memset(&p->rs, 0, sizeof(p->rs));
+	pm_stream_unsend(&p->m.st);
+	if (was_up) {
+		ib_log(IB_LL_WARN, "redis", "connection to %s lost: %s -- keeping state in memory, reconnecting", p->desc,
+		       why);
+		p->lost_ns = now;
+		p->down_logged = true;
+	} else if (!p->down_logged) {
+		ib_log(IB_LL_WARN, "redis", "cannot connect to %s: %s -- retrying every %.1f..%.0f s", p->desc, why,
+		       BACKOFF_MIN_MS / 1e3, BACKOFF_MAX_MS / 1e3);
+		p->down_logged = true;
+		if (!p->ever_up)
+			p->lost_ns = now;
+	}
+	p->state = C_DOWN;
+	p->next_try_ns = now + (int64_t)p->backoff_ms * NS_MS;
+	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+	stats_publish(p);
+}
+
+static void send_batch(ib_pub *p, int64_t now);
+
+static void
+start_connect(ib_pub *p, int64_t now)
+{
+	redisContext *c = p->url.unix_socket ? redisConnectUnixNonBlock(p->url.host)
+					     : redisConnectNonBlock(p->url.host, p->url.port);
+
+	if (c == NULL) {
+		conn_fail(p, "out of memory", now);
+		return;
+	}
+	p->c = c;
+	if (c->err) {
+		conn_fail(p, c->errstr, now);
+		return;
+	}
+	if (!p->url.unix_socket)
+		redisEnableKeepAlive(c);
+	p->default_fn = c->reader->fn;
+	c->reader->privdata = p;
+	p->state = C_CONNECTING;
+	p->conn_deadline = now + CONNECT_TIMEOUT_NS;
+}
+
+/* AUTH, SELECT, and what the order stream holds: answered with hiredis' own reply objects. */
+static void
+start_probe(ib_pub *p, int64_t now)
+{
+	struct pm_stream *st = &p->m.st;
+	const char *pw = p->cfg.password[0] ? p->cfg.password : p->url.password;
+	char k[96];
+
+	batch_reset(p->b);
+	if (pw[0]) {
+		cmd(p, p->url.user[0] ? 3 : 2, T_AUTH);
+		arg_s(p, "AUTH");
+		if (p->url.user[0])
+			arg_s(p, p->url.user);
+		arg_s(p, pw);
+	}
+	if (p->url.db) {
+		cmd(p, 2, T_SELECT);
+		arg_s(p, "SELECT");
+		arg_i64(p, p->url.db);
+	}
+	key(k, sizeof(k), p, "stream:orders", NULL, NULL);
+	cmd(p, 3, T_XINFO);
+	arg_s(p, "XINFO");
+	arg_s(p, "STREAM");
+	arg_s(p, k);
+	p->probe_last = (struct pm_sid){ 0, 0 };
+	/* entries handed to the last connection may be there: its replies were lost with it */
+	uint64_t first = st->ack;
+	while (first < st->tail && st->e[first % PM_STREAM_CAP].acked)
+		first++;
+	if (first < st->tail) {
+		char from[48], count[24];
+		const struct pm_sid *id = &st->e[first % PM_STREAM_CAP].id;
+		size_t n = fmt_u64(from, id->ms);
+		from[n++] = '-';
+		n += fmt_u64(from + n, id->seq);
+		fmt_u64(count, st->tail - first + 64);
+		cmd(p, 6, T_XRANGE);
+		arg_s(p, "XRANGE");
+		arg_s(p, k);
+		arg(p, from, n);
+		arg_s(p, "+");
+		arg_s(p, "COUNT");
+		arg_s(p, count);
+	}
+	p->c->reader->fn = p->default_fn;
+	p->state = C_PROBING;
+	send_batch(p, now);
+}
+
+static void
+check_connect(ib_pub *p, int64_t now)
+{
+	struct pollfd pfd = { .fd = p->c->fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (poll(&pfd, 1, 0) == 0) {
+		if (now > p->conn_deadline)
+			conn_fail(p, "connect timed out", now);
+		return;
+	}
+	if (getsockopt(p->c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err) {
+		conn_fail(p, strerror(err), now);
+		return;
+	}
+	start_probe(p, now);
+}
+
+static bool
+is_fatal(const char *msg)
+{
+	static const char *const fatal[] = { "NOAUTH", "WRONGPASS", "READONLY", "MISCONF", "OOM", "LOADING", "MASTERDOWN" };
+
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		if (strncmp(msg, fatal[i], strlen(fatal[i])) == 0)
+			return true;
+	return false;
+}
+
+static void
+probe_xinfo(ib_pub *p, const redisReply *r)
+{
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (strstr(r->str, "no such key") == NULL)
+			ib_log(IB_LL_ERROR, "redis", "%s:stream:orders: %s -- order stream entries will be refused",
+			       p->cfg.prefix, r->str);
+		return;
+	}
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		if (f->type == REDIS_REPLY_STRING && strcmp(f->str, "last-generated-id") == 0 &&
+		    v->type == REDIS_REPLY_STRING)
+			pm_sid_parse(v->str, v->len, &p->probe_last);
+	}
+}
+
+/* Entries of ours already in Redis: acknowledged, whatever happened to their replies. */
+static void
+probe_xrange(ib_pub *p, const redisReply *r)
+{
+	struct pm_stream *st = &p->m.st;
+	uint64_t cursor = st->ack;
+
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i], *fields;
+		struct pm_sid id;
+		bool ours = false;
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
+		    !pm_sid_parse(e->element[0]->str, e->element[0]->len, &id))
+			continue;
+		fields = e->element[1];
+		for (size_t f = 0; fields->type == REDIS_REPLY_ARRAY && f + 1 < fields->elements; f += 2)
+			if (fields->element[f]->type == REDIS_REPLY_STRING && strcmp(fields->element[f]->str, "src") == 0 &&
+			    fields->element[f + 1]->type == REDIS_REPLY_STRING)
+				ours = strcmp(fields->element[f + 1]->str, p->src) == 0;
+		cursor = pm_stream_find(st, cursor, id);
+		if (ours && cursor < st->tail && pm_sid_cmp(st->e[cursor % PM_STREAM_CAP].id, id) == 0) {
+			st->e[cursor % PM_STREAM_CAP].acked = 1;
+			p->cnt.stream_written++;
+			p->cnt.stream_found++;
+		}
+	}
+}
+
+/* false: the connection was given up */
+static bool
+on_probe_reply(ib_pub *p, redisReply *r, enum cmd_tag tag, int64_t now)
+{
+	char why[200];
+
+	if (r->type == REDIS_REPLY_ERROR && (tag == T_AUTH || tag == T_SELECT || is_fatal(r->str))) {
+		snprintf(why, sizeof(why), "%s refused: %s", tag == T_AUTH ? "AUTH" : tag == T_SELECT ? "SELECT" : "probe",
+			 r->str);
+		freeReplyObject(r);
+		conn_fail(p, why, now);
+		return false;
+	}
+	if (tag == T_XINFO)
+		probe_xinfo(p, r);
+	else if (tag == T_XRANGE)
+		probe_xrange(p, r);
+	freeReplyObject(r);
+	return true;
+}
+
+/* ---- counting reply functions: no objects, just what the batch needs to know ---- */
+
+static void *
+rs_note(const redisReadTask *t, int type, const char *s, size_t n)
+{
+	ib_pub *p = t->privdata;
+	struct rstate *rs = &p->rs;
+
+	if (type == REDIS_REPLY_ERROR && rs->nerr++ == 0) {
+		size_t k = n < sizeof(rs->msg) - 1 ? n : sizeof(rs->msg) - 1;
+		memcpy(rs->msg, s, k);
+		rs->msg[k] = '\0';
+	}
+	if (t->parent == NULL)
+		rs->type = type;
+	return rs;
+}
+
+static void *
+rs_string(const redisReadTask *t, char *s, size_t n)
+{
+	return rs_note(t, t->type, s, n);
+}
+
+static void *
+rs_array(const redisReadTask *t, int n)
+{
+	(void)n;
+	return rs_note(t, REDIS_REPLY_ARRAY, NULL, 0);
+}
+
+static void *
+rs_integer(const redisReadTask *t, long long v)
+{
+	(void)v;
+	return rs_note(t, REDIS_REPLY_INTEGER, NULL, 0);
+}
+
+static void *
+rs_nil(const redisReadTask *t)
+{
+	return rs_note(t, REDIS_REPLY_NIL, NULL, 0);
+}
+
+static void
+rs_free(void *o)
+{
+	(void)o;
+}
+
+static redisReplyObjectFunctions count_fns = { rs_string, rs_array, rs_integer, rs_nil, rs_free };
+
+static void
+probe_done(ib_pub *p, int64_t now)
+{
+	uint64_t n = pm_stream_reconcile(&p->m.st, p->probe_last);
+
+	p->c->reader->fn = &count_fns;
+	batch_reset(p->b);
+	p->state = C_UP;
+	p->backoff_ms = BACKOFF_MIN_MS;
+	pm_mark_all_dirty(&p->m);
+	memset(p->wver, 0, IB_MAX_INSTRUMENTS * sizeof(uint64_t));
+	p->next_quote_ns = p->next_health_ns = 0;
+	p->st.snapshots++;
+	if (p->ever_up) {
+		p->st.reconnects++;
+		ib_log(IB_LL_INFO, "redis", "reconnected to %s after %.1f s: writing a full snapshot (%llu stream entries)",
+		       p->desc, (double)(now - p->lost_ns) / 1e9, (unsigned long long)n);
+	} else {
+		ib_log(IB_LL_INFO, "redis", "connected to %s: writing a full snapshot", p->desc);
+	}
+	p->ever_up = true;
+	p->down_logged = false;
+	stats_publish(p);
+}
+
+/* false: the connection was given up */
+static bool
+on_reply(ib_pub *p, enum cmd_tag tag, int64_t now)
+{
+	struct rstate *rs = &p->rs;
+	struct batch *b = p->b;
+	bool ok = rs->nerr == 0;
+
+	if (tag == T_XADD) {
+		uint64_t pos = b->xpos[b->xnext++];
+		if (ok && rs->type == REDIS_REPLY_STRING) {
+			pm_stream_acked(&p->m.st, pos);
+			p->cnt.stream_written++;
+		} else {
+			/* refused (an id Redis already passed, a wrong type): re-probe on a fresh connection */
+			char why[200];
+			snprintf(why, sizeof(why), "XADD refused: %s", rs->msg);
+			p->cnt.redis_errors++;
+			conn_fail(p, why, now);
+			return false;
+		}
+	} else if (!ok) {
+		p->cnt.redis_errors++;
+		if (is_fatal(rs->msg)) {
+			char why[200];
+			snprintf(why, sizeof(why), "Redis refuses writes: %s", rs->msg);
+			conn_fail(p, why, now);
+			return false;
+		}
+		ib_log(IB_LL_WARN, "redis", "%s refused: %s", tag == T_EXEC ? "MULTI/EXEC" : "command", rs->msg);
+	}
+	rs->nerr = 0;
+	rs->type = 0;
+	return true;
+}
+
+static void
+batch_done(ib_pub *p, int64_t now)
+{
+	struct batch *b = p->b;
+
+	for (uint32_t i = 0; i < b->nq; i++) {
+		const struct qsent *q = &b->q[i];
+		/* a snapshot rewrite of a value Redis had before is not a new arrival */
+		if (q->ver <= p->aver[q->inst])
+			continue;
+		p->cnt.quote_coalesced += q->ver - p->aver[q->inst] - 1;
+		p->aver[q->inst] = q->ver;
+		if (q->recv > 0 && now > q->recv) {
+			ib_hist_add(&p->stale, (uint64_t)(now - q->recv));
+			ib_hist_add(&p->stale_win, (uint64_t)(now - q->recv));
+		}
+	}
+	p->st.batches++;
+	p->st.quote_writes += b->nq;
+	batch_reset(b);
+	stats_publish(p);
+}
+
+/* Write what the socket takes, read what arrived, handle complete replies. */
+static void
+io_progress(ib_pub *p, int64_t now)
+{
+	struct batch *b = p->b;
+	redisContext *c = p->c;
+
+	if (b->woff < b->r.len) {
+		ssize_t n = send(c->fd, b->r.buf + b->woff, b->r.len - b->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			b->woff += (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_fail(p, strerror(errno), now);
+			return;
+		}
+	}
+	for (;;) {
+		while (b->nreplied < b->ncmd) {
+			void *r = NULL;
+			enum cmd_tag tag = (enum cmd_tag)b->tag[b->nreplied];
+			if (redisGetReplyFromReader(c, &r) != REDIS_OK) {
+				conn_fail(p, c->errstr, now);
+				return;
+			}
+			if (r == NULL)
+				break;
+			b->nreplied++;
+			if (p->state == C_PROBING ? !on_probe_reply(p, r, tag, now) : !on_reply(p, tag, now))
+				return;
+		}
+		if (b->nreplied == b->ncmd) {
+			int64_t done = ib_now_mono_ns();
+			if (p->state == C_PROBING) {
+				probe_done(p, done);
+			} else {
+				batch_done(p, done);
+			}
+			return;
+		}
+		ssize_t n = read(c->fd, p->rbuf, sizeof(p->rbuf));
+		if (n > 0) {
+			if (redisReaderFeed(c->reader, p->rbuf, (size_t)n) != REDIS_OK) {
+				conn_fail(p, c->reader->errstr, now);
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			conn_fail(p, "Redis closed the connection", now);
+			return;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_fail(p, strerror(errno), now);
+			return;
+		}
+		break;
+	}
+	if (now > b->deadline)
+		conn_fail(p, "no reply within 3 s", now);
+}
+
+static void
+send_batch(ib_pub *p, int64_t now)
+{
+	struct batch *b = p->b;
+
+	if (b->r.args_left != 0 || b->r.bad) {
+		ib_log(IB_LL_ERROR, "redis", "internal error: a command's argument count is wrong; batch not sent");
+		conn_fail(p, "malformed batch", now);
+		return;
+	}
+	if (b->r.oom) {
+		/* the buffer could not grow: give this connection up, the snapshot after reconnect retries */
+		conn_fail(p, "out of memory building a batch", now);
+		return;
+	}
+	b->inflight = true;
+	b->deadline = now + IO_TIMEOUT_NS;
+	p->st.commands += b->ncmd;
+	io_progress(p, now);
+}
+
+static bool
+build_batch(ib_pub *p, int64_t now, bool stopping)
+{
+	batch_reset(p->b);
+	write_state(p);
+	if (p->quotes && (now >= p->next_quote_ns || stopping)) {
+		write_quotes(p);
+		p->next_quote_ns = now + (int64_t)p->cfg.quote_interval_us * 1000;
+		if (stopping)
+			p->final_scan = true;
+	}
+	if (now >= p->next_health_ns) {
+		write_health(p, now);
+		p->next_health_ns = now + (int64_t)p->cfg.health_interval_ms * NS_MS;
+	}
+	return p->b->ncmd > 0;
+}
+
+/* ---- the thread ---- */
+
+static bool
+drain(ib_pub *p)
+{
+	ib_pub_event ev;
+	int64_t now = ib_now_real_ns();
+	unsigned n = 0;
+
+	while (ib_ring_pop_pubev(&p->ring, p->ring_buf, &ev)) {
+		pm_absorb(&p->m, &ev, now);
+		if ((++n & 255) == 0)
+			now = ib_now_real_ns();
+	}
+	return n > 0;
+}
+
+static void
+step(ib_pub *p, int64_t now, bool stopping)
+{
+	switch (p->state) {
+	case C_DOWN:
+		if (now >= p->next_try_ns)
+			start_connect(p, now);
+		break;
+	case C_CONNECTING:
+		check_connect(p, now);
+		break;
+	case C_PROBING:
+		io_progress(p, now);
+		break;
+	case C_UP:
+		break;
+	}
+	if (p->state == C_UP && p->b->inflight)
+		io_progress(p, now);
+	if (p->state == C_UP && !p->b->inflight && build_batch(p, now, stopping))
+		send_batch(p, now);
+}
+
+static void
+wait_for_work(ib_pub *p, uint32_t snap, int64_t now, bool stopping)
+{
+	int64_t until;
+
+	if (p->state == C_CONNECTING || p->state == C_PROBING || (p->state == C_UP && p->b->inflight)) {
+		struct pollfd pfd = { .fd = p->c->fd, .events = POLLIN };
+		if (p->state == C_CONNECTING || p->b->woff < p->b->r.len)
+			pfd.events |= POLLOUT;
+		/* 1 ms at most: events keep draining into the mirror while Redis thinks */
+		poll(&pfd, 1, 1);
+		return;
+	}
+	if (p->state == C_DOWN) {
+		until = p->next_try_ns;
+	} else {
+		until = p->next_health_ns;
+		if (p->quotes && p->quotes->n && p->next_quote_ns < until)
+			until = p->next_quote_ns;
+		if (pm_dirty(&p->m))
+			until = now;
+	}
+	if (stopping && until > now + NS_MS)
+		until = now + NS_MS;
+	if (until <= now)
+		return;
+	/*
+	 * ck_ec's timed wait overshoots short deadlines (a 1 ms wait takes ~2 ms),
+	 * so the quote cadence sleeps precisely and the producers' wake only
+	 * shortens the long idle waits.
+	 */
+	if (until - now <= 2 * NS_MS) {
+		struct timespec ts = { 0, (long)(until - now) };
+		nanosleep(&ts, NULL);
+	} else {
+		int64_t ms = (until - now) / NS_MS;
+		ib_wake_wait(&p->wake, snap, ms > 1000 ? 1000 : (int)ms);
+	}
+}
+
+static void *
+pub_thread(void *arg)
+{
+	ib_pub *p = arg;
+	int64_t stop_deadline = 0;
+
+	for (;;) {
+		uint32_t snap = ib_wake_snapshot(&p->wake);
+		bool stopping = ck_pr_load_int(&p->stopping) != 0;
+		bool got = drain(p);
+		int64_t now = ib_now_mono_ns();
+
+		if (stopping && stop_deadline == 0)
+			stop_deadline = now + STOP_FLUSH_NS;
+		step(p, now, stopping);
+		if (got)
+			stats_publish(p);
+		if (stopping) {
+			bool flushed = p->state == C_UP && !p->b->inflight && !pm_dirty(&p->m) &&
+				       (p->quotes == NULL || p->final_scan);
+			if (flushed || p->state == C_DOWN || now >= stop_deadline)
+				break;
+		}
+		wait_for_work(p, snap, now, stopping);
+	}
+	if (p->c) {
+		redisFree(p->c);
+		p->c = NULL;
+	}
+	p->state = C_DOWN;
+	stats_publish(p);
+	return NULL;
+}
+
+/* ---- API ---- */
+
 ib_pub *
 ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *stats)
 {
+	char err[160];
 	ib_pub *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
@@ -155,605 +1419,73 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 		p->cfg.stream_maxlen = 10000;
 	if (p->cfg.quote_interval_us <= 0)
 		p->cfg.quote_interval_us = 1000;
+	if (p->cfg.prefix[0] == '\0')
+		ib_strlcpy(p->cfg.prefix, "ibpipe", sizeof(p->cfg.prefix));
+	pthread_mutex_init(&p->mu, NULL);
+	if (ib_redis_url_parse(p->cfg.url, &p->url, err, sizeof(err)) != IB_OK) {
+		ib_log(IB_LL_ERROR, "redis", "%s", err);
+		free(p);
+		return NULL;
+	}
+	ib_redis_url_describe(&p->url, p->desc, sizeof(p->desc));
 	p->quotes = quotes;
 	p->stats = stats;
-	p->ev_buf = calloc(EV_RING, sizeof(*p->ev_buf));
-	p->accts = calloc(MAX_ACCTS, sizeof(*p->accts));
-	p->orders = calloc(MAX_ORDERS, sizeof(*p->orders));
-	p->stream = calloc(STREAM_CAP, sizeof(*p->stream));
-	p->quote_version = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
-	if (!p->ev_buf || !p->accts || !p->orders || !p->stream || !p->quote_version) {
+	p->start_real_ns = ib_now_real_ns();
+	snprintf(p->src, sizeof(p->src), "%d-%llx", (int)getpid(), (unsigned long long)p->start_real_ns);
+	p->backoff_ms = BACKOFF_MIN_MS;
+	p->ring_buf = calloc(EV_RING, sizeof(*p->ring_buf));
+	p->b = calloc(1, sizeof(*p->b));
+	p->wver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	p->aver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	if (!p->ring_buf || !p->b || !p->wver || !p->aver || pm_init(&p->m, (uint64_t)p->cfg.stream_maxlen) != IB_OK) {
 		ib_pub_free(p);
 		return NULL;
 	}
 	ck_ring_init(&p->ring, EV_RING);
 	ib_wake_init(&p->wake);
-	pthread_mutex_init(&p->st_mu, NULL);
-	p->backoff_ms = 100;
-	p->need_snapshot = true;
 	return p;
-}
-
-bool
-ib_pub_post(ib_pub *p, const ib_pub_event *ev)
-{
-	while (!ib_ring_push_mpsc_pubev(&p->ring, p->ev_buf, ev)) {
-		if (ck_pr_load_int(&p->stop))
-			return false;
-		struct timespec ts = { 0, 50000 };
-		nanosleep(&ts, NULL);
-	}
-	return true;
-}
-
-/* ---- mirror ---- */
-
-static struct acct *
-acct_get(ib_pub *p, const char *id)
-{
-	for (int i = 0; i < p->naccts; i++)
-		if (strcmp(p->accts[i].id, id) == 0)
-			return &p->accts[i];
-	if (p->naccts >= MAX_ACCTS)
-		return NULL;
-	struct acct *a = &p->accts[p->naccts++];
-	ib_strlcpy(a->id, id, sizeof(a->id));
-	p->accounts_dirty = true;
-	return a;
-}
-
-static void
-mirror_value(ib_pub *p, const ib_pub_event *ev)
-{
-	struct acct *a = acct_get(p, ev->u.acct_value.account);
-	char field[64];
-	struct kv *kv = NULL;
-
-	if (a == NULL)
-		return;
-	if (ev->u.acct_value.currency[0])
-		snprintf(field, sizeof(field), "%s:%s", ev->u.acct_value.key, ev->u.acct_value.currency);
-	else
-		ib_strlcpy(field, ev->u.acct_value.key, sizeof(field));
-	for (int i = 0; i < a->nvalues && !kv; i++)
-		if (strcmp(a->values[i].field, field) == 0)
-			kv = &a->values[i];
-	if (kv == NULL) {
-		if (a->nvalues >= MAX_VALUES) {
-			ib_log(IB_LL_ERROR, "redis", "account %s: more than %d values, %s not published", a->id, MAX_VALUES, field);
-			return;
-		}
-		kv = &a->values[a->nvalues++];
-		ib_strlcpy(kv->field, field, sizeof(kv->field));
-	}
-	ib_strlcpy(kv->value, ev->u.acct_value.value, sizeof(kv->value));
-	kv->dirty = a->dirty = true;
-	a->updated_ns = ib_now_real_ns();
-}
-
-static void
-mirror_position(ib_pub *p, const ib_pub_event *ev)
-{
-	struct acct *a = acct_get(p, ev->u.position.account);
-	struct pos *ps = NULL;
-
-	if (a == NULL)
-		return;
-	for (int i = 0; i < a->npos && !ps; i++)
-		if (a->pos[i].con_id == ev->u.position.con_id)
-			ps = &a->pos[i];
-	if (ps == NULL) {
-		if (a->npos >= MAX_POS)
-			return;
-		ps = &a->pos[a->npos++];
-		ps->con_id = ev->u.position.con_id;
-	}
-	snprintf(ps->json, sizeof(ps->json),
-		 "{\"symbol\":\"%s\",\"secType\":\"%s\",\"exchange\":\"%s\",\"currency\":\"%s\",\"position\":%.10g,"
-		 "\"avgCost\":%.10g,\"marketPrice\":%.10g,\"marketValue\":%.10g,\"unrealizedPNL\":%.10g,\"realizedPNL\":%.10g}",
-		 ev->u.position.symbol, ev->u.position.sec_type, ev->u.position.exchange, ev->u.position.currency,
-		 ev->u.position.position, ev->u.position.avg_cost, ev->u.position.market_price, ev->u.position.market_value,
-		 ev->u.position.unrealized_pnl, ev->u.position.realized_pnl);
-	ps->dirty = a->dirty = true;
-	a->updated_ns = ib_now_real_ns();
-}
-
-static struct order *
-order_get(ib_pub *p, int32_t id)
-{
-	uint32_t h = (uint32_t)id * 2654435761u;
-
-	for (uint32_t i = 0; i < MAX_ORDERS; i++) {
-		struct order *o = &p->orders[(h + i) & (MAX_ORDERS - 1)];
-		if (o->id == id)
-			return o;
-		if (o->id == 0) {
-			if (p->norders_used >= MAX_ORDERS * 3 / 4)
-				return NULL;
-			o->id = id;
-			p->norders_used++;
-			return o;
-		}
-	}
-	return NULL;
-}
-
-static void
-ofield(struct order *o, const char *k, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->nfields >= 12)
-		return;
-	ib_strlcpy(o->fields[o->nfields][0], k, 64);
-	va_start(ap, fmt);
-	vsnprintf(o->fields[o->nfields][1], 64, fmt, ap);
-	va_end(ap);
-	o->nfields++;
-}
-
-static void
-stream_push(ib_pub *p, const char *kind, const char *body)
-{
-	int64_t ms = ib_now_real_ns() / 1000000;
-	struct entry *e;
-
-	if (p->s_tail - p->s_head >= STREAM_CAP) {
-		pthread_mutex_lock(&p->st_mu);
-		p->st.pending_dropped++;
-		pthread_mutex_unlock(&p->st_mu);
-		ib_log(IB_LL_ERROR, "redis", "order stream buffer full while Redis is away: entry dropped (%llu)",
-		       (unsigned long long)p->st.pending_dropped);
-		return;
-	}
-	if (ms <= p->last_stream_ms) {
-		ms = p->last_stream_ms;
-		p->stream_seq++;
-	} else {
-		p->last_stream_ms = ms;
-		p->stream_seq = 0;
-	}
-	e = &p->stream[p->s_tail++ % STREAM_CAP];
-	snprintf(e->id, sizeof(e->id), "%lld-%u", (long long)ms, p->stream_seq);
-	ib_strlcpy(e->kind, kind, sizeof(e->kind));
-	ib_strlcpy(e->body, body, sizeof(e->body));
-}
-
-static void
-mirror_order(ib_pub *p, const ib_pub_event *ev)
-{
-	struct order *o = order_get(p, ev->u.order.order_id);
-#define u (&ev->u.order)
-	char body[400];
-
-	if (o) {
-		o->nfields = 0;
-		ofield(o, "status", "%s", u->status);
-		ofield(o, "symbol", "%s", u->symbol);
-		ofield(o, "action", "%s", u->action);
-		ofield(o, "qty", "%.10g", u->total_qty);
-		ofield(o, "type", "%s", u->order_type);
-		ofield(o, "lmt", "%.10g", u->lmt_price == IB_UNSET_DOUBLE ? 0 : u->lmt_price);
-		ofield(o, "filled", "%.10g", u->filled);
-		ofield(o, "remaining", "%.10g", u->remaining);
-		ofield(o, "avg_fill_price", "%.10g", u->avg_fill_price);
-		ofield(o, "account", "%s", u->account);
-		ofield(o, "reason", "%.63s", u->reason);
-		ofield(o, "updated_at", "%lld", (long long)u->ts_ns);
-		o->dirty = true;
-	}
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%d,\"status\":\"%s\",\"symbol\":\"%s\",\"action\":\"%s\",\"qty\":%.10g,\"filled\":%.10g,"
-		 "\"remaining\":%.10g,\"avgFillPrice\":%.10g,\"reason\":\"%.100s\"}",
-		 u->order_id, u->status, u->symbol, u->action, u->total_qty, u->filled, u->remaining, u->avg_fill_price,
-		 u->reason);
-	stream_push(p, "status", body);
-#undef u
-}
-
-static void
-mirror_exec(ib_pub *p, const ib_pub_event *ev)
-{
-	char body[400];
-
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%d,\"execId\":\"%s\",\"account\":\"%s\",\"symbol\":\"%s\",\"side\":\"%s\",\"shares\":%.10g,"
-		 "\"price\":%.10g,\"cumQty\":%.10g,\"avgPrice\":%.10g,\"time\":\"%s\"}",
-		 ev->u.exec.order_id, ev->u.exec.exec_id, ev->u.exec.account, ev->u.exec.symbol, ev->u.exec.side,
-		 ev->u.exec.shares, ev->u.exec.price, ev->u.exec.cum_qty, ev->u.exec.avg_price, ev->u.exec.time);
-	stream_push(p, "exec", body);
-}
-
-static void
-absorb(ib_pub *p, const ib_pub_event *ev)
-{
-	switch (ev->kind) {
-	case IB_PUB_SYNC:
-		p->sync_state = ev->u.sync.state;
-		ib_strlcpy(p->sync_detail, ev->u.sync.detail, sizeof(p->sync_detail));
-		p->sync_dirty = true;
-		break;
-	case IB_PUB_ACCOUNTS:
-		for (int i = 0; i < ev->u.accounts.n; i++)
-			acct_get(p, ev->u.accounts.ids[i]);
-		p->accounts_dirty = true;
-		break;
-	case IB_PUB_ACCT_VALUE:
-		mirror_value(p, ev);
-		break;
-	case IB_PUB_POSITION:
-		mirror_position(p, ev);
-		break;
-	case IB_PUB_ORDER:
-		mirror_order(p, ev);
-		break;
-	case IB_PUB_EXEC:
-		mirror_exec(p, ev);
-		break;
-	case IB_PUB_CONN:
-		p->conn[0] = ev->u.conn.connected;
-		p->conn[1] = ev->u.conn.server_version;
-		p->conn[2] = ev->u.conn.client_id;
-		break;
-	}
-}
-
-static void
-mark_all_dirty(ib_pub *p)
-{
-	p->sync_dirty = p->accounts_dirty = true;
-	for (int i = 0; i < p->naccts; i++) {
-		struct acct *a = &p->accts[i];
-		a->dirty = true;
-		for (int k = 0; k < a->nvalues; k++)
-			a->values[k].dirty = true;
-		for (int k = 0; k < a->npos; k++)
-			a->pos[k].dirty = true;
-	}
-	for (int i = 0; i < MAX_ORDERS; i++)
-		if (p->orders[i].id)
-			p->orders[i].dirty = true;
-	memset(p->quote_version, 0, IB_MAX_INSTRUMENTS * sizeof(uint64_t));
-	p->next_health_ns = 0;
-}
-
-/* ---- writing ---- */
-
-struct batch {
-	int cmds;
-	int xadds;               /* XADD replies to match against the FIFO head */
-	uint32_t quotes[4096];   /* instruments written in this batch, for staleness */
-	int64_t quote_recv[4096];
-	int nquotes;
-};
-
-static void
-cmd(ib_pub *p, struct batch *b, int argc, const char **argv, const size_t *lens)
-{
-	redisAppendCommandArgv(p->rc, argc, argv, lens);
-	b->cmds++;
-}
-
-#define MAXARGS 1100
-
-static void
-write_account(ib_pub *p, struct batch *b, struct acct *a)
-{
-	static const char *argv[MAXARGS];
-	static size_t lens[MAXARGS];
-	char key[128], updated[32];
-	int n;
-	const char *multi = "MULTI", *exec = "EXEC";
-
-	cmd(p, b, 1, &multi, NULL);
-	snprintf(key, sizeof(key), "%s:account:{%s}", p->cfg.prefix, a->id);
-	argv[0] = "HSET";
-	argv[1] = key;
-	n = 2;
-	for (int i = 0; i < a->nvalues && n < MAXARGS - 4; i++) {
-		if (!a->values[i].dirty)
-			continue;
-		argv[n++] = a->values[i].field;
-		argv[n++] = a->values[i].value;
-		a->values[i].dirty = false;
-	}
-	snprintf(updated, sizeof(updated), "%lld", (long long)a->updated_ns);
-	argv[n++] = "updated_at";
-	argv[n++] = updated;
-	for (int i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	cmd(p, b, n, argv, lens);
-
-	char pkey[128], ids[MAX_POS][16];
-	snprintf(pkey, sizeof(pkey), "%s:positions:{%s}", p->cfg.prefix, a->id);
-	argv[0] = "HSET";
-	argv[1] = pkey;
-	n = 2;
-	for (int i = 0; i < a->npos && n < MAXARGS - 2; i++) {
-		if (!a->pos[i].dirty)
-			continue;
-		snprintf(ids[i], sizeof(ids[i]), "%d", a->pos[i].con_id);
-		argv[n++] = ids[i];
-		argv[n++] = a->pos[i].json;
-		a->pos[i].dirty = false;
-	}
-	if (n > 2) {
-		for (int i = 0; i < n; i++)
-			lens[i] = strlen(argv[i]);
-		cmd(p, b, n, argv, lens);
-	}
-	cmd(p, b, 1, &exec, NULL);
-	a->dirty = false;
-}
-
-static void
-write_state(ib_pub *p, struct batch *b)
-{
-	char key[128], key2[128];
-
-	if (p->accounts_dirty && p->naccts > 0) {
-		const char *argv[2 + MAX_ACCTS];
-		snprintf(key, sizeof(key), "%s:accounts", p->cfg.prefix);
-		argv[0] = "SADD";
-		argv[1] = key;
-		for (int i = 0; i < p->naccts; i++)
-			argv[2 + i] = p->accts[i].id;
-		cmd(p, b, 2 + p->naccts, argv, NULL);
-		p->accounts_dirty = false;
-	}
-	for (int i = 0; i < p->naccts; i++)
-		if (p->accts[i].dirty)
-			write_account(p, b, &p->accts[i]);
-	for (int i = 0; i < MAX_ORDERS; i++) {
-		struct order *o = &p->orders[i];
-		if (!o->id || !o->dirty)
-			continue;
-		const char *argv[2 + 24];
-		char okey[96];
-		snprintf(okey, sizeof(okey), "%s:order:%d", p->cfg.prefix, o->id);
-		argv[0] = "HSET";
-		argv[1] = okey;
-		for (int k = 0; k < o->nfields; k++) {
-			argv[2 + 2 * k] = o->fields[k][0];
-			argv[3 + 2 * k] = o->fields[k][1];
-		}
-		cmd(p, b, 2 + 2 * o->nfields, argv, NULL);
-		o->dirty = false;
-	}
-	/* stream entries: everything not yet acknowledged, in order */
-	snprintf(key, sizeof(key), "%s:stream:orders", p->cfg.prefix);
-	char maxlen[16];
-	snprintf(maxlen, sizeof(maxlen), "%d", p->cfg.stream_maxlen);
-	for (uint64_t s = p->s_head; s < p->s_tail && b->xadds < 4096; s++) {
-		struct entry *e = &p->stream[s % STREAM_CAP];
-		const char *argv[] = { "XADD", key, "MAXLEN", "~", maxlen, e->id, "kind", e->kind, "data", e->body };
-		cmd(p, b, 10, argv, NULL);
-		b->xadds++;
-	}
-	if (p->sync_dirty) {
-		char ev[700];
-		snprintf(key, sizeof(key), "%s:sync", p->cfg.prefix);
-		snprintf(key2, sizeof(key2), "%s:sync:detail", p->cfg.prefix);
-		const char *st = ib_sync_state_name((enum ib_sync_state)p->sync_state);
-		const char *a1[] = { "SET", key, st };
-		const char *a2[] = { "SET", key2, p->sync_detail[0] ? p->sync_detail : "{}" };
-		snprintf(ev, sizeof(ev), "{\"sync\":\"%s\",\"detail\":%s}", st, p->sync_detail[0] ? p->sync_detail : "{}");
-		snprintf(key, sizeof(key), "%s:events", p->cfg.prefix);
-		const char *a3[] = { "PUBLISH", key, ev };
-		cmd(p, b, 3, a2, NULL);
-		snprintf(key, sizeof(key), "%s:sync", p->cfg.prefix);
-		cmd(p, b, 3, a1, NULL);
-		snprintf(key, sizeof(key), "%s:events", p->cfg.prefix);
-		cmd(p, b, 3, a3, NULL);
-		p->sync_dirty = false;
-	}
-}
-
-static void
-write_quotes(ib_pub *p, struct batch *b)
-{
-	if (p->quotes == NULL)
-		return;
-	uint32_t n = p->quotes->n; /* fixed before any thread started */
-	for (uint32_t i = 0; i < n && b->nquotes < 4096; i++) {
-		ib_quote_data q;
-		ib_quote_read(p->quotes, i, &q);
-		if (q.version == p->quote_version[i])
-			continue;
-		p->quote_version[i] = q.version;
-		char key[96], v[7][32], upd[32];
-		snprintf(key, sizeof(key), "%s:quote:%s", p->cfg.prefix, p->quotes->symbol[i]);
-		snprintf(v[0], 32, "%.10g", q.bid);
-		snprintf(v[1], 32, "%.10g", q.ask);
-		snprintf(v[2], 32, "%.10g", q.last);
-		snprintf(v[3], 32, "%.10g", q.bid_size);
-		snprintf(v[4], 32, "%.10g", q.ask_size);
-		snprintf(v[5], 32, "%.10g", q.last_size);
-		snprintf(v[6], 32, "%.10g", q.volume);
-		snprintf(upd, sizeof(upd), "%lld", (long long)q.updated_ns);
-		const char *argv[] = { "HSET", key, "bid", v[0], "ask", v[1], "last", v[2], "bid_size", v[3], "ask_size",
-				       v[4], "last_size", v[5], "volume", v[6], "updated_at", upd };
-		cmd(p, b, 18, argv, NULL);
-		b->quote_recv[b->nquotes] = q.recv_mono_ns;
-		b->quotes[b->nquotes++] = i;
-	}
-}
-
-static void
-write_health(ib_pub *p, struct batch *b, int64_t now)
-{
-	char key[96], f[13][32];
-	const ib_stats *s = p->stats;
-
-	if (now < p->next_health_ns)
-		return;
-	uint64_t msgs = s ? IB_STAT_GET(((ib_stats *)s)->net.msgs_in) : 0;
-	double dt = p->last_health_ns ? (double)(now - p->last_health_ns) / 1e9 : 0;
-	double rate = dt > 0 ? (double)(msgs - p->last_msgs) / dt : 0;
-	p->last_msgs = msgs;
-	p->last_health_ns = now;
-	p->next_health_ns = now + (int64_t)p->cfg.health_interval_ms * 1000000LL;
-	ib_stats *ms = (ib_stats *)s;
-	snprintf(f[0], 32, "%d", s ? (int)ck_pr_load_32((uint32_t *)&ms->net.connected) : p->conn[0]);
-	snprintf(f[1], 32, "%d", s ? (int)ck_pr_load_32((uint32_t *)&ms->net.server_version) : p->conn[1]);
-	snprintf(f[2], 32, "%d", s ? (int)ck_pr_load_32((uint32_t *)&ms->net.client_id) : p->conn[2]);
-	snprintf(f[3], 32, "%llu", (unsigned long long)msgs);
-	snprintf(f[4], 32, "%.0f", rate);
-	snprintf(f[5], 32, "%llu", s ? (unsigned long long)(IB_STAT_GET(ms->net.md_coalesced) + IB_STAT_GET(ms->md.fanout_coalesced)) : 0ull);
-	snprintf(f[6], 32, "%llu", s ? (unsigned long long)IB_STAT_GET(ms->acct.dropped) : 0ull);
-	pthread_mutex_lock(&p->st_mu);
-	snprintf(f[7], 32, "%llu", (unsigned long long)p->st.reconnects);
-	pthread_mutex_unlock(&p->st_mu);
-	snprintf(f[8], 32, "%llu", s ? (unsigned long long)IB_STAT_GET(ms->net.last_msg_ns) : 0ull);
-	snprintf(f[9], 32, "%.0f", s ? (double)(ib_now_real_ns() - (int64_t)s->start_ns) / 1e9 : 0.0);
-	snprintf(f[10], 32, "%d", (int)getpid());
-	snprintf(f[11], 32, "%.1f", (double)ib_hist_quantile(&p->stale, 0.5) / 1e3);
-	snprintf(f[12], 32, "%.1f", (double)ib_hist_quantile(&p->stale, 0.99) / 1e3);
-	snprintf(key, sizeof(key), "%s:health", p->cfg.prefix);
-	const char *argv[] = { "HSET", key, "connected", f[0], "server_version", f[1], "client_id", f[2], "msgs_in", f[3],
-			       "msgs_per_s", f[4], "coalesced", f[5], "dropped", f[6], "redis_reconnects", f[7],
-			       "last_msg_at", f[8], "uptime_s", f[9], "pid", f[10], "staleness_p50_us", f[11],
-			       "staleness_p99_us", f[12] };
-	cmd(p, b, (int)(sizeof(argv) / sizeof(argv[0])), argv, NULL);
-	char ttl[16];
-	snprintf(ttl, sizeof(ttl), "%d", p->cfg.health_ttl_s);
-	const char *ex[] = { "EXPIRE", key, ttl };
-	cmd(p, b, 3, ex, NULL);
-}
-
-static void
-disconnect_redis(ib_pub *p, const char *why)
-{
-	if (p->rc) {
-		ib_log(IB_LL_WARN, "redis", "connection lost: %s -- will reconnect and write a full snapshot", why);
-		redisFree(p->rc);
-		p->rc = NULL;
-	}
-	ck_pr_store_32(&p->st.connected, 0);
-	p->need_snapshot = true;
-	p->next_connect_ns = ib_now_mono_ns() + p->backoff_ms * 1000000LL;
-	p->backoff_ms = p->backoff_ms * 2 > 2000 ? 2000 : p->backoff_ms * 2;
-}
-
-static void
-try_connect(ib_pub *p)
-{
-	int64_t now = ib_now_mono_ns();
-
-	if (p->rc || now < p->next_connect_ns)
-		return;
-	p->rc = ib_redis_connect_url(p->cfg.url, p->cfg.password, 1000);
-	if (p->rc == NULL) {
-		p->next_connect_ns = now + p->backoff_ms * 1000000LL;
-		p->backoff_ms = p->backoff_ms * 2 > 2000 ? 2000 : p->backoff_ms * 2;
-		return;
-	}
-	pthread_mutex_lock(&p->st_mu);
-	if (p->ever_connected)
-		p->st.reconnects++;
-	pthread_mutex_unlock(&p->st_mu);
-	p->ever_connected = true;
-	ib_log(IB_LL_INFO, "redis", "connected to %s; writing a full snapshot", p->cfg.url);
-	ck_pr_store_32(&p->st.connected, 1);
-	p->backoff_ms = 100;
-	if (p->need_snapshot) {
-		mark_all_dirty(p);
-		pthread_mutex_lock(&p->st_mu);
-		p->st.snapshots++;
-		pthread_mutex_unlock(&p->st_mu);
-		p->need_snapshot = false;
-	}
-}
-
-static void
-flush(ib_pub *p)
-{
-	struct batch b;
-	int64_t now = ib_now_mono_ns();
-
-	if (p->rc == NULL)
-		return;
-	b.cmds = b.xadds = b.nquotes = 0;
-	write_state(p, &b);
-	write_quotes(p, &b);
-	write_health(p, &b, now);
-	if (b.cmds == 0)
-		return;
-	for (int i = 0; i < b.cmds; i++) {
-		redisReply *r = NULL;
-		if (redisGetReply(p->rc, (void **)&r) != REDIS_OK || r == NULL) {
-			disconnect_redis(p, p->rc && p->rc->errstr[0] ? p->rc->errstr : "no reply");
-			return;
-		}
-		if (r->type == REDIS_REPLY_ERROR) {
-			/* an XADD id at or below the stream top: it was written before a lost reply */
-			bool old_id = strstr(r->str, "equal or smaller") != NULL;
-			if (!old_id)
-				ib_log(IB_LL_WARN, "redis", "command refused: %s", r->str);
-			if (strncmp(r->str, "NOAUTH", 6) == 0 || strncmp(r->str, "MISCONF", 7) == 0 ||
-			    strncmp(r->str, "OOM", 3) == 0 || strncmp(r->str, "READONLY", 8) == 0) {
-				freeReplyObject(r);
-				disconnect_redis(p, "Redis refuses writes");
-				return;
-			}
-		}
-		freeReplyObject(r);
-	}
-	/* all replies are in: the batch's stream entries are acknowledged */
-	p->s_head += (uint64_t)b.xadds;
-	int64_t done = ib_now_mono_ns();
-	for (int i = 0; i < b.nquotes; i++)
-		if (b.quote_recv[i] > 0 && done > b.quote_recv[i])
-			ib_hist_add(&p->stale, (uint64_t)(done - b.quote_recv[i]));
-	pthread_mutex_lock(&p->st_mu);
-	p->st.commands += (uint64_t)b.cmds;
-	p->st.batches++;
-	p->st.quote_writes += (uint64_t)b.nquotes;
-	p->st.staleness_p50_us = (double)ib_hist_quantile(&p->stale, 0.5) / 1e3;
-	p->st.staleness_p99_us = (double)ib_hist_quantile(&p->stale, 0.99) / 1e3;
-	pthread_mutex_unlock(&p->st_mu);
-}
-
-static void *
-run(void *arg)
-{
-	ib_pub *p = arg;
-	ib_pub_event ev;
-
-	for (;;) {
-		uint32_t snap = ib_wake_snapshot(&p->wake);
-		int n = 0;
-		while (n < 4096 && ib_ring_pop_pubev(&p->ring, p->ev_buf, &ev)) {
-			absorb(p, &ev);
-			n++;
-		}
-		try_connect(p);
-		flush(p);
-		if (ck_pr_load_int(&p->stop) && ck_ring_size(&p->ring) == 0)
-			break;
-		if (n == 0)
-			ib_wake_wait(&p->wake, snap, p->cfg.quote_interval_us >= 1000 ? p->cfg.quote_interval_us / 1000 : 1);
-	}
-	/* last flush of what is dirty, if Redis is there */
-	flush(p);
-	return NULL;
 }
 
 int
 ib_pub_start(ib_pub *p)
 {
-	if (pthread_create(&p->th, NULL, run, p) != 0)
+	if (p->started)
+		return IB_OK;
+	if (pthread_create(&p->th, NULL, pub_thread, p) != 0)
 		return IB_EIO;
 	p->started = true;
 	return IB_OK;
 }
 
+bool
+ib_pub_post(ib_pub *p, const ib_pub_event *ev)
+{
+	for (unsigned spin = 0;; spin++) {
+		if (ck_pr_load_int(&p->stopping))
+			return false;
+		if (ib_ring_push_mpsc_pubev(&p->ring, p->ring_buf, ev)) {
+			ib_wake_signal(&p->wake);
+			return true;
+		}
+		/* full: the publisher is behind by EV_RING events; it never waits on Redis to drain */
+		ib_wake_signal(&p->wake);
+		if (spin < 64) {
+			ck_pr_stall();
+		} else {
+			struct timespec ts = { 0, 50000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 void
 ib_pub_stop(ib_pub *p)
 {
-	if (p == NULL || !p->started)
+	if (p == NULL)
 		return;
-	ck_pr_store_int(&p->stop, 1);
+	ck_pr_store_int(&p->stopping, 1);
+	if (!p->started)
+		return;
 	ib_wake_signal(&p->wake);
 	pthread_join(p->th, NULL);
 	p->started = false;
@@ -765,22 +1497,31 @@ ib_pub_free(ib_pub *p)
 	if (p == NULL)
 		return;
 	ib_pub_stop(p);
-	if (p->rc)
-		redisFree(p->rc);
-	free(p->ev_buf);
-	free(p->accts);
-	free(p->orders);
-	free(p->stream);
-	free(p->quote_version);
-	pthread_mutex_destroy(&p->st_mu);
+	if (p->c)
+		redisFree(p->c);
+	if (p->b)
+		free(p->b->r.buf);
+	free(p->b);
+	free(p->ring_buf);
+	free(p->wver);
+	free(p->aver);
+	pm_free(&p->m);
+	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
 
 void
 ib_pub_get_stats(ib_pub *p, ib_pub_stats *out)
 {
-	pthread_mutex_lock(&p->st_mu);
-	*out = p->st;
-	pthread_mutex_unlock(&p->st_mu);
-	out->connected = ck_pr_load_32(&p->st.connected);
+	pthread_mutex_lock(&p->mu);
+	*out = p->st_pub;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+ib_pub_get_counts(ib_pub *p, ib_pub_counts *out)
+{
+	pthread_mutex_lock(&p->mu);
+	*out = p->cnt_pub;
+	pthread_mutex_unlock(&p->mu);
 }

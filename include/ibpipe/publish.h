@@ -120,4 +120,22 @@ void ib_pub_stop(ib_pub *p);
 void ib_pub_free(ib_pub *p);
 void ib_pub_get_stats(ib_pub *p, ib_pub_stats *out);
 
+/*
+ * More counters, for tests, benchmarks and diagnostics.  Stream entries are
+ * XADDed with ids the publisher assigns (ms-seq, from the wall clock, always
+ * growing), so an entry re-sent after a lost reply or a Redis restart keeps
+ * its id: Redis refuses it if present, a reader never sees it twice.
+ */
+typedef struct ib_pub_counts {
+	uint64_t events;          /* events absorbed into the mirror */
+	uint64_t quote_coalesced; /* quote versions never written because a newer one was */
+	uint64_t mirror_full;     /* values/positions/orders/accounts that did not fit the mirror */
+	uint64_t stream_written;  /* stream entries acknowledged by Redis */
+	uint64_t stream_waiting;  /* stream entries not yet acknowledged */
+	uint64_t stream_found;    /* entries found in Redis after a reconnect: written, reply lost */
+	uint64_t redis_errors;    /* commands Redis refused */
+} ib_pub_counts;
+
+void ib_pub_get_counts(ib_pub *p, ib_pub_counts *out);
+
 #endif
