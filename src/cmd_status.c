@@ -1,268 +1,759 @@
 /*
- * cmd_status.c - `ibpipe status`: read what ibpipe published to Redis and
- * show it to a person (or as JSON); `--wait-ready` blocks until the sync
- * gate has opened, which is how a dependent service should start.  It
- * subscribes to P:events first and reads P:sync second, so a change that
- * happens in between cannot be missed.
+ * cmd_status.c - `ibpipe status`: read back what the publisher wrote to
+ * Redis and print it for a human (or as one JSON object with --json).
+ *
+ * --wait-ready blocks until P:sync is "ready": it SUBSCRIBEs to P:events
+ * first and only then GETs P:sync, so a change between the two cannot be
+ * missed.  Everything read from Redis is treated as untrusted text: values
+ * become JSON numbers only when they are numbers, and the sync detail is
+ * embedded only when it is well-formed JSON.
  */
-#include <hiredis/hiredis.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ibpipe/cmd.h"
+#include "ibpipe/ib.h"
 #include "ibpipe/redis_url.h"
-#include "ibpipe/wake.h"
 #include "ibpipe/wire.h"
 
-struct status_opts {
-	char url[256], prefix[32];
-	bool json, wait_ready;
+#define MAX_QUOTES_SHOWN 20
+#define MAX_QUOTES 20000
+#define MAX_ACCTS 64
+
+struct opts {
+	char url[256];
+	char prefix[64];
+	const char *password;
+	bool json, wait;
 	double timeout_s;
 };
 
-static redisReply *
-cmdf(redisContext *c, const char *fmt, const char *a, const char *b)
+struct acct_row {
+	char id[64];
+	char netliq[64], cur[16];
+	long long positions;
+	long long updated_at;
+};
+
+struct quote_row {
+	char sym[64];
+	char bid[32], ask[32], last[32];
+	long long updated_at;
+};
+
+struct view {
+	char desc[300];
+	bool have_sync;
+	char sync[32];
+	char detail[2048];
+	int naccts;
+	struct acct_row accts[MAX_ACCTS];
+	int nquotes;
+	struct quote_row *quotes;
+	int nhealth;
+	char health[32][2][64];
+	long long health_ttl;
+};
+
+static int
+usage(FILE *f)
 {
-	return redisCommand(c, fmt, a, b);
+	fprintf(f, "usage: ibpipe status [--redis-url URL] [--redis-prefix P] [--json] [--wait-ready] [--timeout S]\n"
+		   "\n"
+		   "Print the state ibpipe published to Redis: sync state, accounts (NetLiquidation, positions),\n"
+		   "quotes (bid ask last, age) and health (connected, msgs/s, coalesced, dropped, staleness).\n"
+		   "\n"
+		   "  --redis-url URL     redis://[:password@]host[:port][/db] or unix:/path\n"
+		   "                      (default redis://127.0.0.1:6379, or env IBPIPE_REDIS_URL)\n"
+		   "  --redis-prefix P    key prefix (default ibpipe, or env IBPIPE_REDIS_PREFIX)\n"
+		   "  --json              one JSON object instead of the human view\n"
+		   "  --wait-ready        block until P:sync is \"ready\", then print; exit 1 on timeout\n"
+		   "  --timeout S         how long --wait-ready waits (default 30)\n"
+		   "\n"
+		   "  The Redis password may also come from env IBPIPE_REDIS_PASSWORD.\n"
+		   "  Exit: 0 ok, 1 Redis unreachable or not ready in time, 2 usage.\n");
+	return f == stdout ? 0 : 2;
 }
 
-static char *
-get_str(redisContext *c, const char *key, char *out, size_t cap)
+static int
+parse_opts(int argc, char **argv, struct opts *o)
 {
-	redisReply *r = cmdf(c, "GET %s", key, NULL);
+	const char *e;
 
-	out[0] = '\0';
-	if (r && r->type == REDIS_REPLY_STRING)
-		ib_strlcpy(out, r->str, cap);
-	if (r)
-		freeReplyObject(r);
-	return out;
+	memset(o, 0, sizeof(*o));
+	ib_strlcpy(o->url, (e = getenv("IBPIPE_REDIS_URL")) && *e ? e : "redis://127.0.0.1:6379", sizeof(o->url));
+	ib_strlcpy(o->prefix, (e = getenv("IBPIPE_REDIS_PREFIX")) && *e ? e : "ibpipe", sizeof(o->prefix));
+	o->password = getenv("IBPIPE_REDIS_PASSWORD");
+	o->timeout_s = 30;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		const char *eq = strchr(a, '=');
+		char name[32];
+		size_t n = eq ? (size_t)(eq - a) : strlen(a);
+
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, a, n);
+		name[n] = '\0';
+		if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+			return usage(stdout), 1;
+		if (strcmp(name, "--json") == 0) {
+			o->json = true;
+			continue;
+		}
+		if (strcmp(name, "--wait-ready") == 0) {
+			o->wait = true;
+			continue;
+		}
+		if (strcmp(name, "--redis-url") != 0 && strcmp(name, "--redis-prefix") != 0 &&
+		    strcmp(name, "--timeout") != 0) {
+			fprintf(stderr, "ibpipe status: unknown option '%s'\n", a);
+			return usage(stderr);
+		}
+		v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+		if (v == NULL) {
+			fprintf(stderr, "ibpipe status: %s needs a value\n", name);
+			return 2;
+		}
+		if (strcmp(name, "--redis-url") == 0) {
+			if (strlen(v) >= sizeof(o->url)) {
+				fprintf(stderr, "ibpipe status: --redis-url too long\n");
+				return 2;
+			}
+			ib_strlcpy(o->url, v, sizeof(o->url));
+		} else if (strcmp(name, "--redis-prefix") == 0) {
+			if (*v == '\0' || strlen(v) >= 32) {
+				fprintf(stderr, "ibpipe status: --redis-prefix must be 1..31 characters\n");
+				return 2;
+			}
+			ib_strlcpy(o->prefix, v, sizeof(o->prefix));
+		} else {
+			char *end;
+			errno = 0;
+			o->timeout_s = strtod(v, &end);
+			if (errno || *end || o->timeout_s < 0 || o->timeout_s > 86400) {
+				fprintf(stderr, "ibpipe status: --timeout wants seconds (0..86400), got '%s'\n", v);
+				return 2;
+			}
+		}
+	}
+	return 0;
+}
+
+static double
+now_s(int clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- JSON helpers ---- */
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* JSON's number grammar exactly: what passes can be emitted bare. */
+static bool
+is_json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return false;
+	if (*s == '.') {
+		if (!(*++s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
 }
 
 static void
-json_str(const char *s)
+json_val(FILE *f, const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		if ((unsigned char)*s >= 0x20)
-			putchar(*s);
+	if (s == NULL || *s == '\0')
+		fputs("null", f);
+	else if (is_json_number(s))
+		fputs(s, f);
+	else
+		json_str(f, s);
+}
+
+/* A small validator so text from Redis is embedded only when it is JSON. */
+static const char *jv_value(const char *s, int depth);
+
+static const char *
+jv_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *
+jv_string(const char *s)
+{
+	if (*s++ != '"')
+		return NULL;
+	while (*s && *s != '"') {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\') {
+			s++;
+			if (*s == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", s[i]) || s[i] == '\0')
+						return NULL;
+				s += 4;
+			} else if (!*s || !strchr("\"\\/bfnrt", *s)) {
+				return NULL;
+			}
+		}
+		s++;
 	}
-	putchar('"');
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *
+jv_number(const char *s)
+{
+	char buf[64];
+	size_t n = strspn(s, "-+.0123456789eE");
+
+	if (n == 0 || n >= sizeof(buf))
+		return NULL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return is_json_number(buf) ? s + n : NULL;
+}
+
+static const char *
+jv_value(const char *s, int depth)
+{
+	if (depth > 32)
+		return NULL;
+	s = jv_ws(s);
+	if (*s == '{' || *s == '[') {
+		char close = *s == '{' ? '}' : ']';
+		bool obj = *s == '{';
+		s = jv_ws(s + 1);
+		if (*s == close)
+			return s + 1;
+		for (;;) {
+			if (obj) {
+				if ((s = jv_string(jv_ws(s))) == NULL)
+					return NULL;
+				s = jv_ws(s);
+				if (*s++ != ':')
+					return NULL;
+			}
+			if ((s = jv_value(s, depth + 1)) == NULL)
+				return NULL;
+			s = jv_ws(s);
+			if (*s == close)
+				return s + 1;
+			if (*s++ != ',')
+				return NULL;
+		}
+	}
+	if (*s == '"')
+		return jv_string(s);
+	if (strncmp(s, "true", 4) == 0 || strncmp(s, "null", 4) == 0)
+		return s + 4;
+	if (strncmp(s, "false", 5) == 0)
+		return s + 5;
+	return jv_number(s);
+}
+
+static bool
+is_json(const char *s)
+{
+	const char *e = jv_value(s, 0);
+	return e && *jv_ws(e) == '\0';
+}
+
+/* ---- reading Redis ---- */
+
+static void
+copy_reply(char *dst, size_t cap, const redisReply *r)
+{
+	if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS))
+		ib_strlcpy(dst, r->str, cap);
+	else
+		dst[0] = '\0';
 }
 
 static int
-show(redisContext *c, const struct status_opts *o)
+cmp_acct(const void *a, const void *b)
 {
-	char key[128], sync[32], detail[600];
-	redisReply *accts, *r;
+	return strcmp(((const struct acct_row *)a)->id, ((const struct acct_row *)b)->id);
+}
 
-	snprintf(key, sizeof(key), "%s:sync", o->prefix);
-	get_str(c, key, sync, sizeof(sync));
-	snprintf(key, sizeof(key), "%s:sync:detail", o->prefix);
-	get_str(c, key, detail, sizeof(detail));
-	snprintf(key, sizeof(key), "%s:accounts", o->prefix);
-	accts = cmdf(c, "SMEMBERS %s", key, NULL);
-	if (accts == NULL) {
-		fprintf(stderr, "ibpipe status: Redis: %s\n", c->errstr);
-		return 1;
-	}
-	if (o->json) {
-		printf("{\"sync\":");
-		json_str(sync[0] ? sync : "unknown");
-		printf(",\"detail\":%s,\"accounts\":{", detail[0] ? detail : "null");
-	} else {
-		printf("sync: %s\n", sync[0] ? sync : "unknown (nothing published under this prefix)");
-		if (detail[0] && strcmp(sync, "ready") != 0)
-			printf("  %s\n", detail);
-	}
-	for (size_t i = 0; accts->type == REDIS_REPLY_ARRAY && i < accts->elements; i++) {
-		const char *id = accts->element[i]->str;
-		char akey[128], pkey[128];
-		snprintf(akey, sizeof(akey), "%s:account:{%s}", o->prefix, id);
-		snprintf(pkey, sizeof(pkey), "%s:positions:{%s}", o->prefix, id);
-		redisReply *nl = cmdf(c, "HGET %s %s", akey, "NetLiquidation:USD");
-		if (nl && nl->type != REDIS_REPLY_STRING) {
-			freeReplyObject(nl);
-			nl = cmdf(c, "HGET %s %s", akey, "NetLiquidation:BASE");
-		}
-		redisReply *np = cmdf(c, "HLEN %s", pkey, NULL);
-		redisReply *nv = cmdf(c, "HLEN %s", akey, NULL);
-		const char *v = nl && nl->type == REDIS_REPLY_STRING ? nl->str : "?";
-		long long npos = np && np->type == REDIS_REPLY_INTEGER ? np->integer : 0;
-		long long nval = nv && nv->type == REDIS_REPLY_INTEGER ? nv->integer : 0;
-		if (o->json) {
-			printf("%s", i ? "," : "");
-			json_str(id);
-			printf(":{\"NetLiquidation\":");
-			json_str(v);
-			printf(",\"values\":%lld,\"positions\":%lld}", nval, npos);
-		} else {
-			printf("account %s: NetLiquidation %s, %lld values, %lld positions\n", id, v, nval, npos);
-		}
-		if (nl)
-			freeReplyObject(nl);
-		if (np)
-			freeReplyObject(np);
-		if (nv)
-			freeReplyObject(nv);
-	}
-	freeReplyObject(accts);
+static int
+cmp_quote(const void *a, const void *b)
+{
+	return strcmp(((const struct quote_row *)a)->sym, ((const struct quote_row *)b)->sym);
+}
 
-	/* quotes: SCAN, never KEYS */
-	char pattern[96], cursor[32] = "0";
-	snprintf(pattern, sizeof(pattern), "%s:quote:*", o->prefix);
-	if (o->json)
-		printf("},\"quotes\":{");
-	int nq = 0;
-	int64_t now = ib_now_real_ns();
+/* A prefix may hold glob characters: escape them for SCAN MATCH. */
+static void
+glob_escape(char *out, size_t cap, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 2 < cap; s++) {
+		if (strchr("*?[]\\", *s))
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o] = '\0';
+}
+
+static bool
+read_sync(redisContext *c, const char *prefix, struct view *v)
+{
+	redisReply *r = redisCommand(c, "GET %s:sync", prefix);
+
+	if (r == NULL)
+		return false;
+	v->have_sync = r->type == REDIS_REPLY_STRING;
+	copy_reply(v->sync, sizeof(v->sync), r);
+	freeReplyObject(r);
+	if ((r = redisCommand(c, "GET %s:sync:detail", prefix)) == NULL)
+		return false;
+	copy_reply(v->detail, sizeof(v->detail), r);
+	freeReplyObject(r);
+	return true;
+}
+
+static bool
+read_accounts(redisContext *c, const char *prefix, struct view *v)
+{
+	static const char *const netliq[][2] = {
+		{ "NetLiquidation:USD", "USD" },
+		{ "NetLiquidation:BASE", "BASE" },
+		{ "NetLiquidationByCurrency:BASE", "BASE" },
+		{ "NetLiquidation", "" },
+	};
+	redisReply *r = redisCommand(c, "SMEMBERS %s:accounts", prefix);
+
+	if (r == NULL)
+		return false;
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && v->naccts < MAX_ACCTS; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			ib_strlcpy(v->accts[v->naccts++].id, r->element[i]->str, sizeof(v->accts[0].id));
+	freeReplyObject(r);
+	qsort(v->accts, (size_t)v->naccts, sizeof(v->accts[0]), cmp_acct);
+	for (int i = 0; i < v->naccts; i++) {
+		struct acct_row *a = &v->accts[i];
+		char k[160];
+		snprintf(k, sizeof(k), "%s:account:{%s}", prefix, a->id);
+		for (size_t j = 0; j < sizeof(netliq) / sizeof(netliq[0]) && !a->netliq[0]; j++) {
+			if ((r = redisCommand(c, "HGET %s %s", k, netliq[j][0])) == NULL)
+				return false;
+			copy_reply(a->netliq, sizeof(a->netliq), r);
+			if (a->netliq[0])
+				ib_strlcpy(a->cur, netliq[j][1], sizeof(a->cur));
+			freeReplyObject(r);
+		}
+		if ((r = redisCommand(c, "HGET %s updated_at", k)) == NULL)
+			return false;
+		a->updated_at = r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;
+		freeReplyObject(r);
+		if ((r = redisCommand(c, "HLEN %s:positions:{%s}", prefix, a->id)) == NULL)
+			return false;
+		a->positions = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+		freeReplyObject(r);
+	}
+	return true;
+}
+
+static bool
+read_quotes(redisContext *c, const char *prefix, struct view *v)
+{
+	char pat[160], cursor[32] = "0";
+	size_t plen = strlen(prefix) + strlen(":quote:");
+	redisReply *r;
+
+	v->quotes = calloc(MAX_QUOTES, sizeof(*v->quotes));
+	if (v->quotes == NULL)
+		return false;
+	glob_escape(pat, sizeof(pat) - 8, prefix);
+	strcat(pat, ":quote:*");
 	do {
-		r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
-		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-			break;
-		ib_strlcpy(cursor, r->element[0]->str, sizeof(cursor));
-		for (size_t i = 0; i < r->element[1]->elements; i++) {
-			const char *k = r->element[1]->element[i]->str;
-			redisReply *q = redisCommand(c, "HMGET %s bid ask last updated_at", k);
-			if (q && q->type == REDIS_REPLY_ARRAY && q->elements == 4) {
-				const char *v[4];
-				for (int j = 0; j < 4; j++)
-					v[j] = q->element[j]->type == REDIS_REPLY_STRING ? q->element[j]->str : "";
-				double age = v[3][0] ? (double)(now - atoll(v[3])) / 1e9 : -1;
-				const char *sym = k + strlen(o->prefix) + 7;
-				if (o->json) {
-					printf("%s", nq ? "," : "");
-					json_str(sym);
-					printf(":{\"bid\":%s,\"ask\":%s,\"last\":%s,\"age_s\":%.3f}", v[0][0] ? v[0] : "null",
-					       v[1][0] ? v[1] : "null", v[2][0] ? v[2] : "null", age);
-				} else {
-					printf("quote %-8s bid %-10s ask %-10s last %-10s age %.1f s\n", sym, v[0], v[1], v[2], age);
-				}
-				nq++;
-			}
-			if (q)
-				freeReplyObject(q);
+		if ((r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat)) == NULL)
+			return false;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			return false;
+		}
+		copy_reply(cursor, sizeof(cursor), r->element[0]);
+		const redisReply *keys = r->element[1];
+		for (size_t i = 0; keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+			const redisReply *k = keys->element[i];
+			if (k->type != REDIS_REPLY_STRING || k->len <= plen || v->nquotes >= MAX_QUOTES)
+				continue;
+			ib_strlcpy(v->quotes[v->nquotes++].sym, k->str + plen, sizeof(v->quotes[0].sym));
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
-
-	snprintf(key, sizeof(key), "%s:health", o->prefix);
-	r = cmdf(c, "HGETALL %s", key, NULL);
-	if (o->json)
-		printf("},\"health\":{");
-	else
-		printf("health:");
-	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-		if (o->json) {
-			printf("%s", i ? "," : "");
-			json_str(r->element[i]->str);
-			putchar(':');
-			json_str(r->element[i + 1]->str);
-		} else {
-			printf(" %s=%s", r->element[i]->str, r->element[i + 1]->str);
+	qsort(v->quotes, (size_t)v->nquotes, sizeof(v->quotes[0]), cmp_quote);
+	/* pipelined: one round trip for all of them */
+	for (int i = 0; i < v->nquotes; i++)
+		redisAppendCommand(c, "HMGET %s:quote:%s bid ask last updated_at", prefix, v->quotes[i].sym);
+	for (int i = 0; i < v->nquotes; i++) {
+		struct quote_row *q = &v->quotes[i];
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL)
+			return false;
+		if (r->type == REDIS_REPLY_ARRAY && r->elements == 4) {
+			copy_reply(q->bid, sizeof(q->bid), r->element[0]);
+			copy_reply(q->ask, sizeof(q->ask), r->element[1]);
+			copy_reply(q->last, sizeof(q->last), r->element[2]);
+			q->updated_at = r->element[3]->type == REDIS_REPLY_STRING ? atoll(r->element[3]->str) : 0;
 		}
-	}
-	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 0 && !o->json)
-		printf(" (absent: ibpipe not running, or its health key expired)");
-	if (r)
 		freeReplyObject(r);
-	printf(o->json ? "}}\n" : "\n");
-	return 0;
+	}
+	return true;
+}
+
+static bool
+read_health(redisContext *c, const char *prefix, struct view *v)
+{
+	redisReply *r = redisCommand(c, "HGETALL %s:health", prefix);
+
+	if (r == NULL)
+		return false;
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements && v->nhealth < 32; i += 2) {
+		copy_reply(v->health[v->nhealth][0], sizeof(v->health[0][0]), r->element[i]);
+		copy_reply(v->health[v->nhealth][1], sizeof(v->health[0][1]), r->element[i + 1]);
+		v->nhealth++;
+	}
+	freeReplyObject(r);
+	if ((r = redisCommand(c, "TTL %s:health", prefix)) == NULL)
+		return false;
+	v->health_ttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -2;
+	freeReplyObject(r);
+	return true;
+}
+
+static const char *
+health(const struct view *v, const char *k)
+{
+	for (int i = 0; i < v->nhealth; i++)
+		if (strcmp(v->health[i][0], k) == 0)
+			return v->health[i][1];
+	return "";
+}
+
+/* ---- printing ---- */
+
+static double
+age_s(long long updated_ns)
+{
+	return updated_ns > 0 ? now_s(CLOCK_REALTIME) - (double)updated_ns / 1e9 : -1;
+}
+
+static void
+print_human(const struct opts *o, const struct view *v)
+{
+	printf("redis     %s  prefix %s\n", v->desc, o->prefix);
+	if (!v->have_sync)
+		printf("sync      unknown (no %s:sync key: nothing published here yet)\n", o->prefix);
+	else if (strcmp(v->sync, "ready") == 0)
+		printf("sync      ready\n");
+	else
+		printf("sync      %s  %s\n", v->sync, v->detail[0] ? v->detail : "(no detail)");
+	printf("accounts  %d\n", v->naccts);
+	for (int i = 0; i < v->naccts; i++) {
+		const struct acct_row *a = &v->accts[i];
+		double age = age_s(a->updated_at);
+		printf("  %-12s NetLiquidation %s%s%s  positions %lld", a->id, a->netliq[0] ? a->netliq : "-",
+		       a->cur[0] ? " " : "", a->cur, a->positions);
+		if (age >= 0)
+			printf("  (updated %.1f s ago)", age);
+		printf("\n");
+	}
+	printf("quotes    %d\n", v->nquotes);
+	if (v->nquotes > 0)
+		printf("  %-12s %14s %14s %14s %9s\n", "SYMBOL", "BID", "ASK", "LAST", "AGE");
+	for (int i = 0; i < v->nquotes && i < MAX_QUOTES_SHOWN; i++) {
+		const struct quote_row *q = &v->quotes[i];
+		double age = age_s(q->updated_at);
+		char agebuf[32] = "-";
+		if (age >= 0)
+			snprintf(agebuf, sizeof(agebuf), "%.1fs", age);
+		printf("  %-12s %14s %14s %14s %9s\n", q->sym, q->bid[0] ? q->bid : "-", q->ask[0] ? q->ask : "-",
+		       q->last[0] ? q->last : "-", agebuf);
+	}
+	if (v->nquotes > MAX_QUOTES_SHOWN)
+		printf("  ... %d more (--json lists all)\n", v->nquotes - MAX_QUOTES_SHOWN);
+	if (v->nhealth == 0) {
+		printf("health    none (ibpipe is not publishing here, or stopped more than the health TTL ago)\n");
+		return;
+	}
+	printf("health    connected %s (server %s, client %s)  msgs/s %s  msgs %s  coalesced %s  dropped %s\n",
+	       strcmp(health(v, "connected"), "1") == 0 ? "yes" : "NO", health(v, "server_version"),
+	       health(v, "client_id"), *health(v, "msgs_per_s") ? health(v, "msgs_per_s") : "-",
+	       *health(v, "msgs_in") ? health(v, "msgs_in") : "-", *health(v, "coalesced") ? health(v, "coalesced") : "-",
+	       *health(v, "dropped") ? health(v, "dropped") : "-");
+	printf("          staleness p50 %s us p99 %s us  redis reconnects %s  pid %s  up %s s\n",
+	       *health(v, "staleness_p50_us") ? health(v, "staleness_p50_us") : "-",
+	       *health(v, "staleness_p99_us") ? health(v, "staleness_p99_us") : "-", health(v, "redis_reconnects"),
+	       health(v, "pid"), health(v, "uptime_s"));
+}
+
+static void
+print_json(const struct opts *o, const struct view *v)
+{
+	printf("{\"redis\":");
+	json_str(stdout, v->desc);
+	printf(",\"prefix\":");
+	json_str(stdout, o->prefix);
+	printf(",\"sync\":");
+	if (v->have_sync)
+		json_str(stdout, v->sync);
+	else
+		printf("null");
+	printf(",\"sync_detail\":");
+	if (v->detail[0] && is_json(v->detail))
+		fputs(v->detail, stdout);
+	else
+		json_val(stdout, v->detail[0] ? v->detail : NULL);
+	printf(",\"accounts\":[");
+	for (int i = 0; i < v->naccts; i++) {
+		const struct acct_row *a = &v->accts[i];
+		printf("%s{\"id\":", i ? "," : "");
+		json_str(stdout, a->id);
+		printf(",\"net_liquidation\":");
+		json_val(stdout, a->netliq);
+		printf(",\"currency\":");
+		json_val(stdout, a->cur);
+		printf(",\"positions\":%lld,\"updated_at\":%lld}", a->positions, a->updated_at);
+	}
+	printf("],\"quotes\":[");
+	for (int i = 0; i < v->nquotes; i++) {
+		const struct quote_row *q = &v->quotes[i];
+		double age = age_s(q->updated_at);
+		printf("%s{\"symbol\":", i ? "," : "");
+		json_str(stdout, q->sym);
+		printf(",\"bid\":");
+		json_val(stdout, q->bid);
+		printf(",\"ask\":");
+		json_val(stdout, q->ask);
+		printf(",\"last\":");
+		json_val(stdout, q->last);
+		if (age >= 0)
+			printf(",\"age_s\":%.3f}", age);
+		else
+			printf(",\"age_s\":null}");
+	}
+	printf("],\"health\":");
+	if (v->nhealth == 0) {
+		printf("null");
+	} else {
+		printf("{");
+		for (int i = 0; i < v->nhealth; i++) {
+			printf("%s", i ? "," : "");
+			json_str(stdout, v->health[i][0]);
+			putchar(':');
+			json_val(stdout, v->health[i][1]);
+		}
+		printf(",\"ttl_s\":%lld}", v->health_ttl);
+	}
+	printf("}\n");
+}
+
+/* ---- --wait-ready ---- */
+
+/* "sync":"<state>" from a P:events message; false if it has none. */
+static bool
+event_state(const char *msg, char *out, size_t cap)
+{
+	const char *s = strstr(msg, "\"sync\":\"");
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	s += 8;
+	n = strcspn(s, "\"");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* Wait for one message on a subscribed connection, up to ms.  1 got, 0 timeout, -1 error. */
+static int
+next_message(redisContext *sub, int ms, redisReply **out)
+{
+	void *r = NULL;
+	struct pollfd pfd = { .fd = sub->fd, .events = POLLIN };
+
+	*out = NULL;
+	if (redisReaderGetReply(sub->reader, &r) != REDIS_OK)
+		return -1;
+	while (r == NULL) {
+		int pr = poll(&pfd, 1, ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			return pr < 0 ? -1 : 0;
+		if (redisBufferRead(sub) != REDIS_OK || redisGetReplyFromReader(sub, &r) != REDIS_OK)
+			return -1;
+		ms = 1000; /* the rest of a message that started arriving */
+	}
+	*out = r;
+	return 1;
 }
 
 static int
-wait_ready(redisContext *c, const struct status_opts *o)
+wait_ready(const struct opts *o)
 {
-	char key[128], chan[128], sync[32];
-	int64_t deadline = ib_now_mono_ns() + (int64_t)(o->timeout_s * 1e9);
-	redisReply *r;
+	double deadline = now_s(CLOCK_MONOTONIC) + o->timeout_s;
+	char state[32] = "", detail[2048] = "", err[300] = "";
 
-	snprintf(chan, sizeof(chan), "%s:events", o->prefix);
-	r = cmdf(c, "SUBSCRIBE %s", chan, NULL);
-	if (!r) {
-		fprintf(stderr, "ibpipe status: Redis: %s\n", c->errstr);
-		return 1;
-	}
-	freeReplyObject(r);
-	/* a second connection for the GET: a subscribed connection takes no other commands */
-	redisContext *g = ib_redis_connect_url(o->url, getenv("IBPIPE_REDIS_PASSWORD"), 2000);
-	if (!g) {
-		fprintf(stderr, "ibpipe status: cannot reach Redis at %s\n", o->url);
-		return 1;
-	}
-	snprintf(key, sizeof(key), "%s:sync", o->prefix);
-	get_str(g, key, sync, sizeof(sync));
-	redisFree(g);
-	while (strcmp(sync, "ready") != 0) {
-		int64_t left = deadline - ib_now_mono_ns();
-		if (left <= 0) {
-			fprintf(stderr, "ibpipe status: not ready after %.1f s (sync is '%s')\n", o->timeout_s,
-				sync[0] ? sync : "unset");
-			return 1;
+	for (;;) {
+		double left = deadline - now_s(CLOCK_MONOTONIC);
+		int ms = left > 1 ? 1000 : (int)(left * 1000) + 1;
+		redisContext *sub, *c;
+		redisReply *r;
+
+		if (left <= 0)
+			break;
+		sub = ib_redis_connect_url_err(o->url, o->password, ms, err, sizeof(err));
+		if (sub == NULL) {
+			struct timespec ts = { 0, 200000000L };
+			nanosleep(&ts, NULL);
+			continue;
 		}
-		struct timeval tv = { left / 1000000000LL, (left % 1000000000LL) / 1000 };
-		redisSetTimeout(c, tv);
-		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-			if (ib_now_mono_ns() >= deadline)
+		err[0] = '\0';
+		r = redisCommand(sub, "SUBSCRIBE %s:events", o->prefix);
+		bool subscribed = r && r->type == REDIS_REPLY_ARRAY;
+		if (r)
+			freeReplyObject(r);
+		/* subscribed first, then read: a change in between arrives as a message */
+		c = subscribed ? ib_redis_connect_url_err(o->url, o->password, ms, err, sizeof(err)) : NULL;
+		if (c) {
+			struct view v;
+			memset(&v, 0, sizeof(v));
+			if (read_sync(c, o->prefix, &v)) {
+				ib_strlcpy(state, v.have_sync ? v.sync : "", sizeof(state));
+				ib_strlcpy(detail, v.detail, sizeof(detail));
+			}
+			redisFree(c);
+		}
+		while (subscribed && strcmp(state, "ready") != 0) {
+			left = deadline - now_s(CLOCK_MONOTONIC);
+			if (left <= 0)
+				break;
+			int got = next_message(sub, left > 1 ? 1000 : (int)(left * 1000) + 1, &r);
+			if (got < 0) {
+				snprintf(err, sizeof(err), "subscription lost: %s", sub->errstr[0] ? sub->errstr : "error");
+				break;
+			}
+			if (got == 0)
 				continue;
-			fprintf(stderr, "ibpipe status: Redis connection lost while waiting\n");
-			return 1;
+			if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->type == REDIS_REPLY_STRING &&
+			    strcmp(r->element[0]->str, "message") == 0 && r->element[2]->type == REDIS_REPLY_STRING &&
+			    event_state(r->element[2]->str, state, sizeof(state))) {
+				const char *d = strstr(r->element[2]->str, "\"detail\":");
+				if (d) {
+					ib_strlcpy(detail, d + 9, sizeof(detail));
+					size_t n = strlen(detail);
+					if (n && detail[n - 1] == '}')
+						detail[n - 1] = '\0';
+				}
+			}
+			freeReplyObject(r);
 		}
-		if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->type == REDIS_REPLY_STRING &&
-		    strstr(r->element[2]->str, "\"sync\":\"ready\""))
-			ib_strlcpy(sync, "ready", sizeof(sync));
-		freeReplyObject(r);
+		redisFree(sub);
+		if (strcmp(state, "ready") == 0)
+			return 0;
 	}
-	printf("ready\n");
-	return 0;
+	if (err[0])
+		fprintf(stderr, "ibpipe status: not ready after %g s: %s\n", o->timeout_s, err);
+	else
+		fprintf(stderr, "ibpipe status: not ready after %g s: %s:sync is %s%s%s\n", o->timeout_s, o->prefix,
+			state[0] ? state : "not set", detail[0] ? " -- " : "", detail);
+	return 1;
 }
 
 int
 ib_cmd_status(int argc, char **argv)
 {
-	struct status_opts o = { .timeout_s = 30 };
-	const char *env;
+	struct opts o;
+	struct view *v;
+	char err[300];
 	redisContext *c;
-	int rc;
+	ib_redis_url u;
+	int rc = parse_opts(argc, argv, &o);
 
-	ib_strlcpy(o.url, (env = getenv("IBPIPE_REDIS_URL")) ? env : "redis://127.0.0.1:6379", sizeof(o.url));
-	ib_strlcpy(o.prefix, (env = getenv("IBPIPE_REDIS_PREFIX")) ? env : "ibpipe", sizeof(o.prefix));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			printf("usage: ibpipe status [--redis-url URL] [--redis-prefix P] [--json] [--wait-ready [--timeout S]]\n\n"
-			       "Reads ibpipe's keys back from Redis: sync state (and what it waits for), accounts with\n"
-			       "NetLiquidation, quotes with their age, health.  --wait-ready blocks until P:sync is\n"
-			       "'ready' (exit 0) or the timeout passes (exit 1).  Env: IBPIPE_REDIS_URL,\n"
-			       "IBPIPE_REDIS_PREFIX, IBPIPE_REDIS_PASSWORD.\n");
-			return 0;
-		} else if (strcmp(a, "--redis-url") == 0 && v) {
-			ib_strlcpy(o.url, v, sizeof(o.url));
-			i++;
-		} else if (strcmp(a, "--redis-prefix") == 0 && v) {
-			ib_strlcpy(o.prefix, v, sizeof(o.prefix));
-			i++;
-		} else if (strcmp(a, "--timeout") == 0 && v) {
-			o.timeout_s = atof(v);
-			i++;
-		} else if (strcmp(a, "--json") == 0) {
-			o.json = true;
-		} else if (strcmp(a, "--wait-ready") == 0) {
-			o.wait_ready = true;
-		} else {
-			fprintf(stderr, "ibpipe status: unknown argument '%s' (see --help)\n", a);
-			return 2;
-		}
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
+	if (ib_redis_url_parse(o.url, &u, err, sizeof(err)) != IB_OK) {
+		fprintf(stderr, "ibpipe status: %s\n", err);
+		return 2;
 	}
-	c = ib_redis_connect_url(o.url, getenv("IBPIPE_REDIS_PASSWORD"), 2000);
+	if (o.wait && (rc = wait_ready(&o)) != 0)
+		return rc;
+	c = ib_redis_connect_url_err(o.url, o.password, 2000, err, sizeof(err));
 	if (c == NULL) {
-		fprintf(stderr, "ibpipe status: cannot reach Redis at %s\n", o.url);
+		fprintf(stderr, "ibpipe status: %s\n", err);
 		return 1;
 	}
-	rc = o.wait_ready ? wait_ready(c, &o) : show(c, &o);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		redisFree(c);
+		return 1;
+	}
+	ib_redis_url_describe(&u, v->desc, sizeof(v->desc));
+	if (!read_sync(c, o.prefix, v) || !read_accounts(c, o.prefix, v) || !read_quotes(c, o.prefix, v) ||
+	    !read_health(c, o.prefix, v)) {
+		fprintf(stderr, "ibpipe status: reading from Redis at %s failed: %s\n", v->desc,
+			c->errstr[0] ? c->errstr : "unexpected reply");
+		rc = 1;
+	} else if (o.json) {
+		print_json(&o, v);
+	} else {
+		print_human(&o, v);
+	}
 	redisFree(c);
+	free(v->quotes);
+	free(v);
 	return rc;
 }
