@@ -1,0 +1,1141 @@
+/*
+ * test_publish.c - the Redis publisher against real redis-servers: every key
+ * it writes, the ready ordering, quote coalescing, the order stream written
+ * exactly once (also while its connection is killed over and over), health,
+ * and a Redis outage (SIGKILL, restart, full snapshot).  Each test uses its
+ * own key prefix, so they never see each other's keys.
+ */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ibpipe/publish.h"
+#include "ibpipe/redis_url.h"
+#include "ibpipe/wake.h"
+#include "ibpipe/wire.h"
+#include "testutil.h"
+
+static int prefix_seq;
+
+static void
+new_prefix(char *out, size_t cap)
+{
+	snprintf(out, cap, "t%d_%d", (int)getpid(), ++prefix_seq);
+}
+
+static redisContext *
+rconn(int port)
+{
+	struct timeval tv = { 2, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+
+	if (c && c->err) {
+		redisFree(c);
+		return NULL;
+	}
+	if (c)
+		redisSetTimeout(c, tv);
+	return c;
+}
+
+/* A command with a string reply, copied; "" for nil / error / no connection. */
+static char *
+rstr(redisContext *c, char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	out[0] = '\0';
+	if (c == NULL)
+		return out;
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS))
+		ib_strlcpy(out, r->str, cap);
+	if (r)
+		freeReplyObject(r);
+	return out;
+}
+
+static long long
+rnum(redisContext *c, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+	long long v = -999;
+
+	if (c == NULL)
+		return v;
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		v = r->integer;
+	if (r)
+		freeReplyObject(r);
+	return v;
+}
+
+static bool
+wait_str(redisContext *c, const char *want, int ms, const char *fmt, const char *k)
+{
+	char buf[256];
+	long long deadline = tu_now_ms() + ms;
+
+	do {
+		if (strcmp(rstr(c, buf, sizeof(buf), fmt, k), want) == 0)
+			return true;
+		tu_sleep_ms(5);
+	} while (tu_now_ms() < deadline);
+	return false;
+}
+
+static ib_pub *
+mkpub(const char *url, const char *prefix, const char *password, ib_quote_table *q, const ib_stats *s, int health_ms)
+{
+	ib_pub_config cfg;
+	ib_pub *p;
+
+	ib_pub_config_defaults(&cfg);
+	ib_strlcpy(cfg.url, url, sizeof(cfg.url));
+	ib_strlcpy(cfg.prefix, prefix, sizeof(cfg.prefix));
+	if (password)
+		ib_strlcpy(cfg.password, password, sizeof(cfg.password));
+	cfg.health_interval_ms = health_ms;
+	cfg.health_ttl_s = 3;
+	p = ib_pub_create(&cfg, q, s);
+	if (p && ib_pub_start(p) != IB_OK) {
+		ib_pub_free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+static const char *
+local_url(int port)
+{
+	static char buf[64];
+	snprintf(buf, sizeof(buf), "redis://127.0.0.1:%d", port);
+	return buf;
+}
+
+/* ---- event helpers ---- */
+
+static void
+post_conn(ib_pub *p, int up, int sv, int cid)
+{
+	ib_pub_event ev = { .kind = IB_PUB_CONN };
+	ev.u.conn.connected = up;
+	ev.u.conn.server_version = sv;
+	ev.u.conn.client_id = cid;
+	CU_ASSERT_TRUE(ib_pub_post(p, &ev));
+}
+
+static void
+post_accounts(ib_pub *p, int n, const char *const *ids)
+{
+	ib_pub_event ev = { .kind = IB_PUB_ACCOUNTS };
+	ev.u.accounts.n = n;
+	for (int i = 0; i < n; i++)
+		ib_strlcpy(ev.u.accounts.ids[i], ids[i], sizeof(ev.u.accounts.ids[i]));
+	CU_ASSERT_TRUE(ib_pub_post(p, &ev));
+}
+
+static bool
+post_value(ib_pub *p, const char *acct, const char *key, const char *cur, const char *val)
+{
+	ib_pub_event ev = { .kind = IB_PUB_ACCT_VALUE };
+	ib_strlcpy(ev.u.acct_value.account, acct, sizeof(ev.u.acct_value.account));
+	ib_strlcpy(ev.u.acct_value.key, key, sizeof(ev.u.acct_value.key));
+	ib_strlcpy(ev.u.acct_value.currency, cur, sizeof(ev.u.acct_value.currency));
+	ib_strlcpy(ev.u.acct_value.value, val, sizeof(ev.u.acct_value.value));
+	return ib_pub_post(p, &ev);
+}
+
+static void
+post_position(ib_pub *p, const char *acct, int con_id, const char *sym, double pos, double avg)
+{
+	ib_pub_event ev = { .kind = IB_PUB_POSITION };
+	ib_strlcpy(ev.u.position.account, acct, sizeof(ev.u.position.account));
+	ev.u.position.con_id = con_id;
+	ib_strlcpy(ev.u.position.symbol, sym, sizeof(ev.u.position.symbol));
+	ib_strlcpy(ev.u.position.sec_type, "STK", sizeof(ev.u.position.sec_type));
+	ib_strlcpy(ev.u.position.exchange, "NASDAQ", sizeof(ev.u.position.exchange));
+	ib_strlcpy(ev.u.position.currency, "USD", sizeof(ev.u.position.currency));
+	ev.u.position.position = pos;
+	ev.u.position.avg_cost = avg;
+	ev.u.position.market_price = 151;
+	ev.u.position.market_value = pos * 151;
+	ev.u.position.unrealized_pnl = 75.5;
+	ev.u.position.realized_pnl = 1.7976931348623157e308; /* unset: IB_UNSET_DOUBLE */
+	CU_ASSERT_TRUE(ib_pub_post(p, &ev));
+}
+
+static bool
+post_order(ib_pub *p, int id, const char *status, double filled, double qty)
+{
+	ib_pub_event ev = { .kind = IB_PUB_ORDER };
+	ev.u.order.order_id = id;
+	ev.u.order.perm_id = 1000000 + id;
+	ib_strlcpy(ev.u.order.account, "DU1", sizeof(ev.u.order.account));
+	ib_strlcpy(ev.u.order.symbol, "AAPL", sizeof(ev.u.order.symbol));
+	ib_strlcpy(ev.u.order.action, "BUY", sizeof(ev.u.order.action));
+	ib_strlcpy(ev.u.order.order_type, "LMT", sizeof(ev.u.order.order_type));
+	ib_strlcpy(ev.u.order.tif, "DAY", sizeof(ev.u.order.tif));
+	ib_strlcpy(ev.u.order.status, status, sizeof(ev.u.order.status));
+	ev.u.order.total_qty = qty;
+	ev.u.order.lmt_price = 150.5;
+	ev.u.order.aux_price = 1.7976931348623157e308;
+	ev.u.order.filled = filled;
+	ev.u.order.remaining = qty - filled;
+	ev.u.order.avg_fill_price = filled > 0 ? 150.25 : 0;
+	ev.u.order.ts_ns = ib_now_real_ns();
+	return ib_pub_post(p, &ev);
+}
+
+static bool
+post_exec(ib_pub *p, int order_id, const char *exec_id, double shares)
+{
+	ib_pub_event ev = { .kind = IB_PUB_EXEC };
+	ev.u.exec.order_id = order_id;
+	ib_strlcpy(ev.u.exec.exec_id, exec_id, sizeof(ev.u.exec.exec_id));
+	ib_strlcpy(ev.u.exec.account, "DU1", sizeof(ev.u.exec.account));
+	ib_strlcpy(ev.u.exec.symbol, "AAPL", sizeof(ev.u.exec.symbol));
+	ib_strlcpy(ev.u.exec.side, "BOT", sizeof(ev.u.exec.side));
+	ib_strlcpy(ev.u.exec.time, "20240102 10:00:00", sizeof(ev.u.exec.time));
+	ev.u.exec.shares = shares;
+	ev.u.exec.price = 150.25;
+	ev.u.exec.cum_qty = shares;
+	ev.u.exec.avg_price = 150.25;
+	ev.u.exec.ts_ns = ib_now_real_ns();
+	return ib_pub_post(p, &ev);
+}
+
+static bool
+post_sync(ib_pub *p, enum ib_sync_state st, const char *detail)
+{
+	ib_pub_event ev = { .kind = IB_PUB_SYNC };
+	ev.u.sync.state = st;
+	ib_strlcpy(ev.u.sync.detail, detail, sizeof(ev.u.sync.detail));
+	return ib_pub_post(p, &ev);
+}
+
+static void
+set_quote(ib_quote_table *t, uint32_t i, double bid, double ask, double last)
+{
+	ib_quote_data q;
+
+	ib_quote_peek(t, i, &q);
+	q.bid = bid;
+	q.ask = ask;
+	q.last = last;
+	q.bid_size = 100;
+	q.ask_size = 200;
+	q.last_size = 5;
+	q.volume = 123456789012.0;
+	q.recv_mono_ns = ib_now_mono_ns();
+	q.updated_ns = ib_now_real_ns();
+	q.version++;
+	ib_quote_write(t, i, &q);
+}
+
+static ib_quote_table *
+mkquotes(int n, const char *const *syms)
+{
+	ib_quote_table *t = calloc(1, sizeof(*t));
+
+	for (int i = 0; t && i < n; i++)
+		ib_strlcpy(t->symbol[i], syms[i], IB_SYMBOL_LEN);
+	if (t)
+		t->n = (uint32_t)n;
+	return t;
+}
+
+/* ---- tests ---- */
+
+static void
+test_every_key(void)
+{
+	static const char *const accts[] = { "DU1", "DU2" };
+	static const char *const syms[] = { "AAPL", "MSFT", "ESZ4" };
+	int port = tu_redis_port();
+	char P[32], buf[512], k[128];
+	redisContext *c = rconn(port), *sub = rconn(port);
+	ib_quote_table *q = mkquotes(3, syms);
+	ib_stats *s = calloc(1, sizeof(*s));
+	ib_pub *p;
+	redisReply *r;
+
+	CU_ASSERT_FATAL(port > 0 && c && sub && q && s);
+	new_prefix(P, sizeof(P));
+	s->net.msgs_in = 1234;
+	s->net.md_coalesced = 5;
+	s->md.fanout_coalesced = 7;
+	s->net.last_msg_ns = 42;
+	s->start_ns = (uint64_t)(ib_now_real_ns() - 10000000000LL);
+	set_quote(q, 0, 189.5, 189.6, 189.55);
+	set_quote(q, 1, 410.01, 410.02, 410);
+	/* ESZ4 never ticks: it must not be written */
+	r = redisCommand(sub, "SUBSCRIBE %s:events", P);
+	freeReplyObject(r);
+
+	p = mkpub(local_url(port), P, NULL, q, s, 100);
+	CU_ASSERT_FATAL(p != NULL);
+	post_conn(p, 1, 178, 7);
+	post_accounts(p, 2, accts);
+	CU_ASSERT_TRUE(post_value(p, "DU1", "NetLiquidation", "USD", "100000.5"));
+	CU_ASSERT_TRUE(post_value(p, "DU1", "AccountType", "", "INDIVIDUAL"));
+	CU_ASSERT_TRUE(post_value(p, "DU2", "NetLiquidation", "BASE", "5000"));
+	post_position(p, "DU1", 265598, "AAPL", 100, 150.25);
+	post_position(p, "DU1", 272093, "MSFT", -5, 400);
+	CU_ASSERT_TRUE(post_order(p, 11, "Submitted", 0, 100));
+	CU_ASSERT_TRUE(post_order(p, 11, "Filled", 100, 100));
+	CU_ASSERT_TRUE(post_exec(p, 11, "0001.01", 100));
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_SYNCING, "{\"missing\":[\"positionEnd\"]}"));
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{\"have\":[\"x\"]}"));
+
+	CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "GET %s:sync:detail", P), "{\"have\":[\"x\"]}");
+	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), 2);
+	CU_ASSERT_EQUAL(rnum(c, "SISMEMBER %s:accounts DU1", P), 1);
+	CU_ASSERT_EQUAL(rnum(c, "SISMEMBER %s:accounts DU2", P), 1);
+	snprintf(k, sizeof(k), "%s:account:{DU1}", P);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s NetLiquidation:USD", k), "100000.5");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s AccountType", k), "INDIVIDUAL");
+	CU_ASSERT_TRUE(atoll(rstr(c, buf, sizeof(buf), "HGET %s updated_at", k)) > 1600000000000000000LL);
+	CU_ASSERT_EQUAL(rnum(c, "HLEN %s", k), 3);
+	snprintf(k, sizeof(k), "%s:account:{DU2}", P);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s NetLiquidation:BASE", k), "5000");
+	snprintf(k, sizeof(k), "%s:positions:{DU1}", P);
+	CU_ASSERT_EQUAL(rnum(c, "HLEN %s", k), 2);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s 265598", k),
+			       "{\"symbol\":\"AAPL\",\"secType\":\"STK\",\"exchange\":\"NASDAQ\",\"currency\":\"USD\","
+			       "\"position\":100,\"avgCost\":150.25,\"marketPrice\":151,\"marketValue\":15100,"
+			       "\"unrealizedPNL\":75.5,\"realizedPNL\":null}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(rstr(c, buf, sizeof(buf), "HGET %s 272093", k), "\"position\":-5,"));
+
+	snprintf(k, sizeof(k), "%s:quote:AAPL", P);
+	CU_ASSERT_TRUE(wait_str(c, "189.5", 2000, "HGET %s bid", k));
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask", k), "189.6");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last", k), "189.55");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid_size", k), "100");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask_size", k), "200");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last_size", k), "5");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s volume", k), "123456789012");
+	CU_ASSERT_TRUE(atoll(rstr(c, buf, sizeof(buf), "HGET %s updated_at", k)) > 1600000000000000000LL);
+	snprintf(k, sizeof(k), "%s:quote:MSFT", P);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid", k), "410.01");
+	CU_ASSERT_EQUAL(rnum(c, "EXISTS %s:quote:ESZ4", P), 0);
+
+	snprintf(k, sizeof(k), "%s:order:11", P);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s status", k), "Filled");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s filled", k), "100");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s remaining", k), "0");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s avg_fill_price", k), "150.25");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s symbol", k), "AAPL");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s action", k), "BUY");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s qty", k), "100");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s type", k), "LMT");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s lmt", k), "150.5");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s reason", k), "");
+	CU_ASSERT_TRUE(atoll(rstr(c, buf, sizeof(buf), "HGET %s updated_at", k)) > 1600000000000000000LL);
+
+	/* the stream: two status changes and one execution, in order */
+	r = redisCommand(c, "XRANGE %s:stream:orders - +", P);
+	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	CU_ASSERT_EQUAL(r->elements, 3);
+	if (r->elements == 3) {
+		const char *want_kind[] = { "status", "status", "exec" };
+		for (int i = 0; i < 3; i++) {
+			redisReply *f = r->element[i]->element[1];
+			CU_ASSERT_STRING_EQUAL(f->element[0]->str, "kind");
+			CU_ASSERT_STRING_EQUAL(f->element[1]->str, want_kind[i]);
+		}
+		redisReply *f = r->element[1]->element[1];
+		bool saw_filled = false;
+		for (size_t i = 0; i + 1 < f->elements; i += 2)
+			if (strcmp(f->element[i]->str, "status") == 0)
+				saw_filled = strcmp(f->element[i + 1]->str, "Filled") == 0;
+		CU_ASSERT_TRUE(saw_filled);
+	}
+	freeReplyObject(r);
+
+	/* PUBLISH on every sync change: the last one is the ready message */
+	{
+		char last[600] = "";
+		long long deadline = tu_now_ms() + 2000;
+		while (strstr(last, "ready") == NULL && tu_now_ms() < deadline) {
+			if (redisGetReply(sub, (void **)&r) != REDIS_OK)
+				break;
+			if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->type == REDIS_REPLY_STRING)
+				ib_strlcpy(last, r->element[2]->str, sizeof(last));
+			freeReplyObject(r);
+		}
+		CU_ASSERT_STRING_EQUAL(last, "{\"sync\":\"ready\",\"detail\":{\"have\":[\"x\"]}}");
+	}
+
+	/* health, with a TTL, from ib_stats and the CONN event */
+	snprintf(k, sizeof(k), "%s:health", P);
+	snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	CU_ASSERT_TRUE(wait_str(c, buf, 2000, "HGET %s pid", k));
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s connected", k), "1");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s server_version", k), "178");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s client_id", k), "7");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s msgs_in", k), "1234");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s coalesced", k), "12");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s dropped", k), "0");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last_msg_at", k), "42");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s redis_reconnects", k), "0");
+	CU_ASSERT_TRUE(atoi(rstr(c, buf, sizeof(buf), "HGET %s uptime_s", k)) >= 9);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s msgs_per_s", k), 1);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s staleness_p50_us", k), 1);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s staleness_p99_us", k), 1);
+	long long ttl = rnum(c, "TTL %s", k);
+	CU_ASSERT_TRUE(ttl > 0 && ttl <= 3);
+
+	/* msgs_per_s is the rate of net.msgs_in between two refreshes */
+	for (int i = 0; i < 40; i++) {
+		IB_STAT_ADD(s->net.msgs_in, 1000);
+		tu_sleep_ms(10);
+	}
+	double rate = atof(rstr(c, buf, sizeof(buf), "HGET %s msgs_per_s", k));
+	CU_ASSERT_TRUE(rate > 20000 && rate < 400000);
+
+	ib_pub_stats st;
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.connected, 1);
+	CU_ASSERT_TRUE(st.quote_writes >= 2);
+	CU_ASSERT_EQUAL(st.snapshots, 1);
+	CU_ASSERT_EQUAL(st.reconnects, 0);
+	CU_ASSERT_EQUAL(st.pending_dropped, 0);
+	CU_ASSERT_TRUE(st.commands > 10 && st.batches >= 1);
+	CU_ASSERT_TRUE(st.staleness_p99_us > 0);
+	ib_pub_stop(p);
+	CU_ASSERT_FALSE(post_value(p, "DU1", "After", "", "stop")); /* refused once stop began */
+	ib_pub_free(p);
+	redisFree(sub);
+	redisFree(c);
+	free(q);
+	free(s);
+}
+
+/* A reader that sees ready must find every account value posted before it. */
+struct watcher {
+	int port;
+	const char *prefix;
+	int naccts, nvals;
+	volatile int stop;
+	int saw_ready, complete, checks;
+};
+
+static void *
+watch_ready(void *arg)
+{
+	struct watcher *w = arg;
+	redisContext *c = rconn(w->port);
+	char buf[64];
+
+	while (c && !w->stop) {
+		if (strcmp(rstr(c, buf, sizeof(buf), "GET %s:sync", w->prefix), "ready") != 0)
+			continue;
+		w->saw_ready = 1;
+		w->complete = 1;
+		for (int a = 0; a < w->naccts; a++)
+			if (rnum(c, "HLEN %s:account:{A%d}", w->prefix, a) != w->nvals + 1)
+				w->complete = 0;
+		w->checks++;
+		break;
+	}
+	if (c)
+		redisFree(c);
+	return NULL;
+}
+
+static void
+test_ready_ordering(void)
+{
+	int port = tu_redis_port();
+
+	for (int round = 0; round < 3; round++) {
+		char P[32], acct[16], key[32], val[32];
+		struct watcher w = { .port = port, .prefix = P, .naccts = 3, .nvals = 500 };
+		pthread_t th;
+		ib_pub *p;
+
+		new_prefix(P, sizeof(P));
+		p = mkpub(local_url(port), P, NULL, NULL, NULL, 1000);
+		CU_ASSERT_FATAL(p != NULL);
+		tu_sleep_ms(20);
+		pthread_create(&th, NULL, watch_ready, &w);
+		post_sync(p, IB_SYNC_SYNCING, "{}");
+		for (int i = 0; i < w.nvals; i++)
+			for (int a = 0; a < w.naccts; a++) {
+				snprintf(acct, sizeof(acct), "A%d", a);
+				snprintf(key, sizeof(key), "Key%d", i);
+				snprintf(val, sizeof(val), "%d.%d", i, a);
+				post_value(p, acct, key, "USD", val);
+			}
+		post_sync(p, IB_SYNC_READY, "{}");
+		long long deadline = tu_now_ms() + 3000;
+		while (!w.saw_ready && tu_now_ms() < deadline)
+			tu_sleep_ms(2);
+		w.stop = 1;
+		pthread_join(th, NULL);
+		CU_ASSERT_TRUE(w.saw_ready);
+		CU_ASSERT_TRUE(w.complete);
+		ib_pub_free(p);
+	}
+}
+
+static void
+test_quote_coalescing(void)
+{
+	static const char *const syms[] = { "FAST" };
+	int port = tu_redis_port();
+	char P[32], buf[64], k[96];
+	redisContext *c = rconn(port);
+	ib_quote_table *q = mkquotes(1, syms);
+	ib_pub *p;
+	ib_pub_stats st;
+	ib_pub_counts cnt;
+
+	CU_ASSERT_FATAL(c && q);
+	new_prefix(P, sizeof(P));
+	p = mkpub(local_url(port), P, NULL, q, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	snprintf(k, sizeof(k), "%s:quote:FAST", P);
+	for (int i = 1; i <= 10000; i++)
+		set_quote(q, 0, i, i + 0.5, i + 0.25);
+	CU_ASSERT_TRUE(wait_str(c, "10000", 2000, "HGET %s bid", k));
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask", k), "10000.5");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last", k), "10000.25");
+	tu_sleep_ms(20);
+	ib_pub_get_stats(p, &st);
+	ib_pub_get_counts(p, &cnt);
+	CU_ASSERT_TRUE(st.quote_writes >= 1 && st.quote_writes < 1000);
+	CU_ASSERT_EQUAL(st.quote_writes + cnt.quote_coalesced, 10000);
+	/* nothing changes: nothing is written */
+	uint64_t before = st.quote_writes;
+	tu_sleep_ms(30);
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.quote_writes, before);
+	ib_pub_free(p);
+	redisFree(c);
+	free(q);
+}
+
+/* Kills the publisher's connections (not its own) while orders stream in. */
+struct killer {
+	int port;
+	volatile int stop;
+	int kills, ready;
+};
+
+static void *
+kill_clients(void *arg)
+{
+	struct killer *k = arg;
+	redisContext *c = NULL;
+
+	for (int i = 0; i < 100 && c == NULL; i++)
+		if ((c = rconn(k->port)) == NULL)
+			tu_sleep_ms(5);
+	k->ready = c != NULL;
+	while (c && !k->stop) {
+		long long n = rnum(c, "CLIENT KILL TYPE normal SKIPME yes");
+		if (n > 0)
+			k->kills += (int)n;
+		tu_sleep_ms(2 + rand() % 15);
+	}
+	if (c)
+		redisFree(c);
+	return NULL;
+}
+
+/* Every entry of the stream once: status entries by order_id, exec entries by exec_id. */
+static int
+check_stream(redisContext *c, const char *P, int norders, int nexecs, int filled_offset, int *dups)
+{
+	redisReply *r = redisCommand(c, "XRANGE %s:stream:orders - +", P);
+	unsigned char *seen = calloc((size_t)(norders + nexecs + 2), 1);
+	int n = 0;
+
+	*dups = 0;
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		redisReply *f = r->element[i]->element[1];
+		const char *kind = "", *oid = "", *xid = "", *status = "";
+		for (size_t j = 0; j + 1 < f->elements; j += 2) {
+			if (strcmp(f->element[j]->str, "kind") == 0)
+				kind = f->element[j + 1]->str;
+			else if (strcmp(f->element[j]->str, "order_id") == 0)
+				oid = f->element[j + 1]->str;
+			else if (strcmp(f->element[j]->str, "exec_id") == 0)
+				xid = f->element[j + 1]->str;
+			else if (strcmp(f->element[j]->str, "status") == 0)
+				status = f->element[j + 1]->str;
+		}
+		int idx = strcmp(kind, "exec") == 0 ? norders + atoi(xid)
+			  : atoi(oid) + (strcmp(status, "Filled") == 0 ? filled_offset : 0);
+		if (idx >= 1 && idx <= norders + nexecs) {
+			if (seen[idx])
+				(*dups)++;
+			else
+				n++;
+			seen[idx] = 1;
+		}
+	}
+	if (r)
+		freeReplyObject(r);
+	free(seen);
+	return n;
+}
+
+static void
+test_stream_exactly_once(void)
+{
+	int port = tu_redis_port();
+	char P[32], xid[16];
+	redisContext *c;
+	struct killer k = { .port = port };
+	pthread_t th;
+	ib_pub *p;
+	ib_pub_stats st;
+	int norders = 3000, nexecs = 600, dups = 0, got = 0;
+
+	new_prefix(P, sizeof(P));
+	p = mkpub(local_url(port), P, NULL, NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	pthread_create(&th, NULL, kill_clients, &k);
+	for (int i = 1; i <= norders; i++) {
+		CU_ASSERT_TRUE(post_order(p, i, "Submitted", 0, 10));
+		if (i % 5 == 0) {
+			snprintf(xid, sizeof(xid), "%d", i / 5);
+			CU_ASSERT_TRUE(post_exec(p, i, xid, 10));
+		}
+		if (i % 5 == 0)
+			tu_sleep_ms(1);
+	}
+	tu_sleep_ms(200);
+	k.stop = 1;
+	pthread_join(th, NULL);
+	c = rconn(port);
+	CU_ASSERT_FATAL(c != NULL);
+	long long deadline = tu_now_ms() + 5000;
+	while (tu_now_ms() < deadline) {
+		got = check_stream(c, P, norders, nexecs, 0, &dups);
+		if (got == norders + nexecs)
+			break;
+		tu_sleep_ms(50);
+	}
+	tu_sleep_ms(100);
+	got = check_stream(c, P, norders, nexecs, 0, &dups);
+	ib_pub_get_stats(p, &st);
+	{
+		ib_pub_counts cnt;
+		ib_pub_get_counts(p, &cnt);
+		fprintf(stderr, "[%d connections killed, %llu reconnects, %llu entries found written after a lost reply] ",
+			k.kills, (unsigned long long)st.reconnects, (unsigned long long)cnt.stream_found);
+		CU_ASSERT_EQUAL(cnt.stream_written, (uint64_t)(norders + nexecs));
+		CU_ASSERT_EQUAL(cnt.stream_waiting, 0);
+	}
+	CU_ASSERT_EQUAL(got, norders + nexecs);
+	CU_ASSERT_EQUAL(dups, 0);
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), norders + nexecs);
+	CU_ASSERT_TRUE(k.ready);
+	CU_ASSERT_TRUE(k.kills >= 1);
+	CU_ASSERT_TRUE(st.reconnects >= 1);
+	CU_ASSERT_EQUAL(st.pending_dropped, 0);
+	/* the last order state survives all that too */
+	CU_ASSERT_EQUAL(rnum(c, "EXISTS %s:order:%d", P, norders), 1);
+	ib_pub_free(p);
+	/* stopping wrote nothing twice either */
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), norders + nexecs);
+	redisFree(c);
+}
+
+/*
+ * A loopback proxy that can swallow Redis' replies: requests still reach
+ * Redis (and are applied) but the publisher never hears back, then the
+ * connection is closed.  Exactly the case where a blind resend would
+ * duplicate stream entries.
+ */
+struct proxy {
+	int lfd, port, rport;
+	volatile int drop, stop;
+	int conns;
+	pthread_t th;
+};
+
+static bool
+write_all(int fd, const char *b, ssize_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, b, (size_t)n);
+		if (w <= 0)
+			return false;
+		b += w;
+		n -= w;
+	}
+	return true;
+}
+
+static void *
+proxy_main(void *arg)
+{
+	struct proxy *x = arg;
+	char buf[65536];
+
+	while (!x->stop) {
+		struct pollfd lp = { .fd = x->lfd, .events = POLLIN };
+		if (poll(&lp, 1, 20) <= 0)
+			continue;
+		int cfd = accept(x->lfd, NULL, NULL);
+		if (cfd < 0)
+			continue;
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)x->rport),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int sfd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(sfd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+			close(cfd);
+			close(sfd);
+			continue;
+		}
+		x->conns++;
+		long long drop_since = 0;
+		while (!x->stop) {
+			struct pollfd pf[2] = { { .fd = cfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+			poll(pf, 2, 10);
+			if (pf[0].revents) {
+				ssize_t n = read(cfd, buf, sizeof(buf));
+				if (n <= 0 || !write_all(sfd, buf, n))
+					break;
+			}
+			if (pf[1].revents) {
+				ssize_t n = read(sfd, buf, sizeof(buf));
+				if (n <= 0)
+					break;
+				if (!x->drop && !write_all(cfd, buf, n))
+					break;
+				if (x->drop && drop_since == 0)
+					drop_since = tu_now_ms();
+			}
+			if (drop_since && tu_now_ms() - drop_since > 150)
+				break;
+		}
+		close(cfd);
+		close(sfd);
+	}
+	return NULL;
+}
+
+static int
+proxy_start(struct proxy *x, int rport)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int one = 1;
+
+	memset(x, 0, sizeof(*x));
+	x->rport = rport;
+	x->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(x->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(x->lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(x->lfd, 4) != 0 ||
+	    getsockname(x->lfd, (struct sockaddr *)&a, &len) != 0)
+		return -1;
+	x->port = ntohs(a.sin_port);
+	return pthread_create(&x->th, NULL, proxy_main, x) == 0 ? 0 : -1;
+}
+
+static void
+proxy_stop(struct proxy *x)
+{
+	x->stop = 1;
+	pthread_join(x->th, NULL);
+	close(x->lfd);
+}
+
+static void
+test_stream_lost_replies(void)
+{
+	int port = tu_redis_port(), dups = 0;
+	char P[32], xid[16];
+	redisContext *c = rconn(port);
+	struct proxy x;
+	ib_pub *p;
+	ib_pub_stats st;
+	ib_pub_counts cnt;
+
+	CU_ASSERT_FATAL(c != NULL && proxy_start(&x, port) == 0);
+	new_prefix(P, sizeof(P));
+	p = mkpub(local_url(x.port), P, NULL, NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	post_order(p, 1, "Submitted", 0, 10);
+	long long deadline = tu_now_ms() + 2000;
+	while (rnum(c, "XLEN %s:stream:orders", P) != 1 && tu_now_ms() < deadline)
+		tu_sleep_ms(5);
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 1);
+	do { /* and the publisher has heard that it is */
+		ib_pub_get_counts(p, &cnt);
+		tu_sleep_ms(2);
+	} while (cnt.stream_written != 1 && tu_now_ms() < deadline);
+	/* from here Redis applies what it gets, and its replies vanish */
+	x.drop = 1;
+	for (int i = 2; i <= 100; i++)
+		post_order(p, i, "Submitted", 0, 10);
+	for (int i = 1; i <= 20; i++) {
+		snprintf(xid, sizeof(xid), "%d", i);
+		post_exec(p, i, xid, 1);
+	}
+	/* the batch in flight when replies started vanishing was applied; the rest waits */
+	tu_sleep_ms(400);
+	long long applied = rnum(c, "XLEN %s:stream:orders", P);
+	CU_ASSERT_TRUE(applied >= 1 && applied <= 120);
+	x.drop = 0;
+	deadline = tu_now_ms() + 3000;
+	do {
+		ib_pub_get_counts(p, &cnt);
+		tu_sleep_ms(10);
+	} while (cnt.stream_waiting > 0 && tu_now_ms() < deadline);
+	tu_sleep_ms(50);
+	ib_pub_get_stats(p, &st);
+	ib_pub_get_counts(p, &cnt);
+	CU_ASSERT_EQUAL(check_stream(c, P, 100, 20, 0, &dups), 120);
+	CU_ASSERT_EQUAL(dups, 0);
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 120);
+	fprintf(stderr, "[%lld applied without a reply, %llu found after reconnect] ", applied - 1,
+		(unsigned long long)cnt.stream_found);
+	CU_ASSERT_EQUAL(cnt.stream_found, (uint64_t)(applied - 1));
+	CU_ASSERT_EQUAL(cnt.stream_written, 120);
+	CU_ASSERT_EQUAL(cnt.stream_waiting, 0);
+	CU_ASSERT_TRUE(st.reconnects >= 1);
+	CU_ASSERT_TRUE(x.conns >= 2);
+	/* new entries after all that carry on normally */
+	post_order(p, 101, "Submitted", 0, 10);
+	deadline = tu_now_ms() + 2000;
+	while (rnum(c, "XLEN %s:stream:orders", P) != 121 && tu_now_ms() < deadline)
+		tu_sleep_ms(5);
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 121);
+	ib_pub_free(p);
+	proxy_stop(&x);
+	redisFree(c);
+}
+
+/* ---- outage: our own redis-server, killed and restarted on the same port ---- */
+
+static pid_t
+start_redis(int port, const char *dir)
+{
+	char portbuf[16];
+	char *argv[] = { "/usr/bin/redis-server", "--port", portbuf, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+			 "no", "--requirepass", "s3cr3t-pw", "--dir", (char *)dir, NULL };
+
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	pid_t pid = tu_spawn(argv, NULL);
+	if (pid > 0 && tu_wait_port(port, 3000) != 0) {
+		tu_stop(pid, SIGKILL, 1000);
+		return -1;
+	}
+	return pid;
+}
+
+static redisContext *
+rconn_auth(int port)
+{
+	redisContext *c = rconn(port);
+	redisReply *r;
+
+	if (c == NULL)
+		return NULL;
+	r = redisCommand(c, "AUTH s3cr3t-pw");
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		if (r)
+			freeReplyObject(r);
+		redisFree(c);
+		return NULL;
+	}
+	freeReplyObject(r);
+	return c;
+}
+
+/* Everything the mirror holds is in Redis (the full snapshot); 0 when not yet. */
+static int
+outage_complete(int port, const char *P, int *stream_dups)
+{
+	redisContext *c = rconn_auth(port);
+	char buf[128], k[96];
+	int ok = 1, dups = 0;
+
+	if (c == NULL)
+		return 0;
+	snprintf(k, sizeof(k), "%s:account:{DU1}", P);
+	ok &= rnum(c, "HLEN %s", k) == 41; /* 40 values + updated_at */
+	ok &= strcmp(rstr(c, buf, sizeof(buf), "HGET %s Key0:USD", k), "changed") == 0;
+	ok &= strcmp(rstr(c, buf, sizeof(buf), "HGET %s Key39:USD", k), "39") == 0;
+	ok &= rnum(c, "HLEN %s:positions:{DU1}", P) == 5;
+	ok &= rnum(c, "SISMEMBER %s:accounts DU1", P) == 1;
+	for (int i = 1; i <= 20; i++)
+		ok &= strcmp(rstr(c, buf, sizeof(buf), "HGET %s:order:%d status", P, i), i <= 5 ? "Filled" : "Submitted") == 0;
+	ok &= strcmp(rstr(c, buf, sizeof(buf), "GET %s:sync", P), "ready") == 0;
+	ok &= strcmp(rstr(c, buf, sizeof(buf), "GET %s:sync:detail", P), "{\"round\":2}") == 0;
+	ok &= strcmp(rstr(c, buf, sizeof(buf), "HGET %s:quote:AAPL bid", P), "201") == 0;
+	ok &= rnum(c, "EXISTS %s:health", P) == 1;
+	/* 10 + 10 + 5 status entries, 3 + 3 executions */
+	ok &= check_stream(c, P, 25, 6, 20, &dups) == 31;
+	ok &= rnum(c, "XLEN %s:stream:orders", P) == 31;
+	*stream_dups += dups;
+	redisFree(c);
+	return ok;
+}
+
+static void
+test_outage_snapshot(void)
+{
+	static const char *const accts[] = { "DU1" };
+	static const char *const syms[] = { "AAPL" };
+	int port = tu_free_port(), dups = 0;
+	const char *dir = tu_tmpdir();
+	char P[32], url[96], key[32], val[32], logpath[256], xid[16];
+	ib_quote_table *q = mkquotes(1, syms);
+	pid_t rpid;
+	ib_pub *p;
+	ib_pub_stats st;
+	int saved_err, logfd;
+
+	CU_ASSERT_FATAL(port > 0 && dir && q);
+	rpid = start_redis(port, dir);
+	CU_ASSERT_FATAL(rpid > 0);
+	new_prefix(P, sizeof(P));
+	snprintf(url, sizeof(url), "redis://:s3cr3t-pw@127.0.0.1:%d", port);
+	/* the publisher logs to stderr: keep it, to check what it said (and did not) */
+	snprintf(logpath, sizeof(logpath), "%s/pub.log", dir);
+	fflush(stderr);
+	saved_err = dup(2);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dup2(logfd, 2);
+
+	p = mkpub(url, P, NULL, q, NULL, 200);
+	CU_ASSERT_FATAL(p != NULL);
+	post_conn(p, 1, 178, 1);
+	post_accounts(p, 1, accts);
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "Key%d", i);
+		snprintf(val, sizeof(val), "%d", i);
+		post_value(p, "DU1", key, "USD", val);
+	}
+	for (int i = 0; i < 5; i++)
+		post_position(p, "DU1", 1000 + i, "AAPL", i, 10);
+	for (int i = 1; i <= 10; i++)
+		post_order(p, i, "Submitted", 0, 10);
+	for (int i = 1; i <= 3; i++) {
+		snprintf(xid, sizeof(xid), "%d", i);
+		post_exec(p, i, xid, 1);
+	}
+	set_quote(q, 0, 200, 200.5, 200.25);
+	post_sync(p, IB_SYNC_READY, "{\"round\":1}");
+	{
+		redisContext *c = rconn_auth(port);
+		CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
+		long long deadline = tu_now_ms() + 2000;
+		while (rnum(c, "XLEN %s:stream:orders", P) != 13 && tu_now_ms() < deadline)
+			tu_sleep_ms(5);
+		CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 13);
+		if (c)
+			redisFree(c);
+	}
+
+	/* Redis dies; the pipeline keeps posting and must not wait for it */
+	tu_stop(rpid, SIGKILL, 2000);
+	long long t0 = tu_now_ms();
+	for (int i = 20; i < 40; i++) {
+		snprintf(key, sizeof(key), "Key%d", i);
+		snprintf(val, sizeof(val), "%d", i);
+		CU_ASSERT_TRUE(post_value(p, "DU1", key, "USD", val));
+	}
+	CU_ASSERT_TRUE(post_value(p, "DU1", "Key0", "USD", "changed"));
+	for (int i = 11; i <= 20; i++)
+		CU_ASSERT_TRUE(post_order(p, i, "Submitted", 0, 10));
+	for (int i = 1; i <= 5; i++)
+		CU_ASSERT_TRUE(post_order(p, i, "Filled", 10, 10));
+	for (int i = 4; i <= 6; i++) {
+		snprintf(xid, sizeof(xid), "%d", i);
+		CU_ASSERT_TRUE(post_exec(p, i, xid, 1));
+	}
+	/* enough more to overflow the event ring many times over: the mirror absorbs them */
+	for (int i = 0; i < 20000; i++)
+		CU_ASSERT_TRUE(post_value(p, "DU1", "Key1", "USD", (i & 1) ? "1" : "x"));
+	set_quote(q, 0, 201, 201.5, 201.25);
+	post_sync(p, IB_SYNC_SYNCING, "{\"round\":2}");
+	post_sync(p, IB_SYNC_READY, "{\"round\":2}");
+	CU_ASSERT_TRUE(tu_now_ms() - t0 < 1000);
+	tu_sleep_ms(300);
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.connected, 0);
+
+	rpid = start_redis(port, dir);
+	CU_ASSERT_FATAL(rpid > 0);
+	long long t1 = tu_now_ms(), done = -1;
+	while (tu_now_ms() - t1 < 3000) {
+		if (outage_complete(port, P, &dups)) {
+			done = tu_now_ms() - t1;
+			break;
+		}
+		tu_sleep_ms(20);
+	}
+	CU_ASSERT_TRUE(done >= 0 && done <= 2000);
+	CU_ASSERT_EQUAL(dups, 0);
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.connected, 1);
+	CU_ASSERT_EQUAL(st.reconnects, 1);
+	CU_ASSERT_EQUAL(st.snapshots, 2);
+	CU_ASSERT_EQUAL(st.pending_dropped, 0);
+	ib_pub_free(p);
+
+	fflush(stderr);
+	dup2(saved_err, 2);
+	close(saved_err);
+	close(logfd);
+	fprintf(stderr, "[all keys back %lld ms after the restart] ", done);
+	/* one line per state change, never the password */
+	CU_ASSERT_EQUAL(tu_count_in_file(logpath, "s3cr3t-pw"), 0);
+	snprintf(key, sizeof(key), "connected to 127.0.0.1:%d: ", port);
+	CU_ASSERT_EQUAL(tu_count_in_file(logpath, key), 1);
+	snprintf(key, sizeof(key), "127.0.0.1:%d lost", port);
+	CU_ASSERT_EQUAL(tu_count_in_file(logpath, key), 1);
+	snprintf(key, sizeof(key), "reconnected to 127.0.0.1:%d after", port);
+	CU_ASSERT_EQUAL(tu_count_in_file(logpath, key), 1);
+	if (done < 0 || CU_get_number_of_failures() > 0) {
+		char *log = tu_read_file(logpath, NULL);
+		fprintf(stderr, "publisher log %s:\n%s\n", logpath, log ? log : "(none)");
+		free(log);
+	}
+	tu_stop(rpid, SIGKILL, 2000);
+	free(q);
+}
+
+static void
+test_wrong_password(void)
+{
+	int port = tu_free_port();
+	const char *dir = tu_tmpdir();
+	char url[96];
+	pid_t rpid = start_redis(port, dir);
+	ib_pub *p;
+	ib_pub_stats st;
+
+	CU_ASSERT_FATAL(rpid > 0);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+	p = mkpub(url, "wrongpw", "not-it", NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{}"));
+	tu_sleep_ms(300);
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.connected, 0);
+	CU_ASSERT_EQUAL(st.snapshots, 0);
+	ib_pub_free(p);
+	tu_stop(rpid, SIGKILL, 2000);
+}
+
+static void
+test_url_parse(void)
+{
+	ib_redis_url u;
+	char err[160], d[300];
+
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://127.0.0.1:6380/2", &u, err, sizeof(err)), IB_OK);
+	CU_ASSERT_STRING_EQUAL(u.host, "127.0.0.1");
+	CU_ASSERT_EQUAL(u.port, 6380);
+	CU_ASSERT_EQUAL(u.db, 2);
+	CU_ASSERT_STRING_EQUAL(u.password, "");
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://:p%40ss@w/rd@localhost", &u, err, sizeof(err)), IB_OK);
+	CU_ASSERT_STRING_EQUAL(u.password, "p@ss@w/rd");
+	CU_ASSERT_STRING_EQUAL(u.host, "localhost");
+	CU_ASSERT_EQUAL(u.port, 6379);
+	ib_redis_url_describe(&u, d, sizeof(d));
+	CU_ASSERT_STRING_EQUAL(d, "localhost:6379");
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://user:pw@[::1]:7000", &u, err, sizeof(err)), IB_OK);
+	CU_ASSERT_STRING_EQUAL(u.user, "user");
+	CU_ASSERT_STRING_EQUAL(u.host, "::1");
+	CU_ASSERT_EQUAL(u.port, 7000);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("unix:/run/redis.sock", &u, err, sizeof(err)), IB_OK);
+	CU_ASSERT_TRUE(u.unix_socket);
+	CU_ASSERT_STRING_EQUAL(u.host, "/run/redis.sock");
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://h:0", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://h:6379x", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://h/db", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("http://h", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("rediss://h", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("unix:relative", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_redis_url_parse("redis://:secret@", &u, err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_PTR_NULL(strstr(err, "secret"));
+}
+
+/* Redis on a unix socket, and a publisher that stops with nothing to say. */
+static void
+test_unix_socket(void)
+{
+	const char *dir = tu_tmpdir();
+	char sock[200], url[256], portbuf[] = "0", buf[64];
+	char *argv[] = { "/usr/bin/redis-server", "--port", portbuf, "--unixsocket", sock, "--save", "", "--appendonly",
+			 "no", "--dir", (char *)dir, NULL };
+	pid_t rpid;
+	redisContext *c = NULL;
+	ib_pub *p;
+
+	CU_ASSERT_FATAL(dir != NULL);
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	rpid = tu_spawn(argv, NULL);
+	for (int i = 0; i < 150 && c == NULL; i++) {
+		struct timeval tv = { 1, 0 };
+		c = redisConnectUnixWithTimeout(sock, tv);
+		if (c && c->err) {
+			redisFree(c);
+			c = NULL;
+			tu_sleep_ms(20);
+		}
+	}
+	CU_ASSERT_FATAL(c != NULL);
+	snprintf(url, sizeof(url), "unix:%s", sock);
+	p = mkpub(url, "ux", NULL, NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	post_sync(p, IB_SYNC_SYNCING, "{\"x\":1}");
+	long long deadline = tu_now_ms() + 2000;
+	while (strcmp(rstr(c, buf, sizeof(buf), "GET ux:sync"), "syncing") != 0 && tu_now_ms() < deadline)
+		tu_sleep_ms(5);
+	CU_ASSERT_STRING_EQUAL(buf, "syncing");
+	ib_pub_free(p);
+	redisFree(c);
+	tu_stop(rpid, SIGKILL, 2000);
+}
+
+void
+test_publish_register(void)
+{
+	CU_pSuite s = CU_add_suite("publish", NULL, NULL);
+
+	CU_add_test(s, "redis url forms", test_url_parse);
+	if (tu_redis_port() <= 0) {
+		fprintf(stderr, "publish: no test redis (run under tools/with-redis.sh)\n");
+		return;
+	}
+	CU_add_test(s, "every key written", test_every_key);
+	CU_add_test(s, "ready only after the account data", test_ready_ordering);
+	CU_add_test(s, "quotes coalesce", test_quote_coalescing);
+	CU_add_test(s, "order stream exactly once under connection kills", test_stream_exactly_once);
+	CU_add_test(s, "order stream exactly once when replies are lost", test_stream_lost_replies);
+	CU_add_test(s, "outage: kill, restart, full snapshot", test_outage_snapshot);
+	CU_add_test(s, "wrong password: no connection, no crash", test_wrong_password);
+	CU_add_test(s, "unix socket", test_unix_socket);
+}
