@@ -52,6 +52,11 @@ echo "    bin/ibpipe status --redis-url redis://127.0.0.1:$REDIS_PORT"
 echo "    redis-cli -p $REDIS_PORT hgetall ibpipe:health"
 echo
 
+# a look at what ibpipe publishes, taken shortly before it stops
+snap_at=$(awk -v s="$RUN_SECONDS" 'BEGIN { print (s > 4 ? s - 2 : s / 2) }')
+( sleep "$snap_at"; bin/ibpipe status --redis-url "redis://127.0.0.1:$REDIS_PORT" >"$work/status.txt" 2>&1 ) &
+pids+=($!)
+
 bin/ibpipe run --host "$HOST" --port "$PORT" --client-id "$CLIENT_ID" --readonly --symbols "$SYMBOLS" \
 	--strategy example --redis-url "redis://127.0.0.1:$REDIS_PORT" --state-dir "$work" --progress \
 	--run-seconds "$RUN_SECONDS" &
@@ -61,8 +66,9 @@ wait "$ibpipe_pid"
 rc=$?
 
 echo
-echo "make run: what ibpipe left in Redis (bin/ibpipe status):"
-bin/ibpipe status --redis-url "redis://127.0.0.1:$REDIS_PORT" || true
+echo "make run: what ibpipe published to Redis, ${snap_at}s in (bin/ibpipe status):"
+cat "$work/status.txt" 2>/dev/null
+echo "make run: and after it stopped: sync = $(redis-cli -p "$REDIS_PORT" get ibpipe:sync 2>/dev/null)"
 echo
 echo "make run: ibpipe exited with $rc; stopping ibsim and redis-server."
 echo "To keep looking, run it again and use 'bin/ibpipe status --redis-url ...' or"
