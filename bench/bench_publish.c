@@ -105,6 +105,42 @@ thread_cpu_s(pthread_t th)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* redis-server's CPU seconds so far, from /proc (a local server only); -1 if unknown. */
+static double
+redis_cpu_s(const char *url)
+{
+	redisContext *c = ib_redis_connect_url(url, NULL, 1000);
+	redisReply *r;
+	long pid = -1;
+	char path[64], buf[1024];
+	double v = -1;
+	FILE *f;
+
+	if (c == NULL)
+		return -1;
+	r = redisCommand(c, "INFO server");
+	if (r && r->type == REDIS_REPLY_STRING) {
+		const char *s = strstr(r->str, "process_id:");
+		if (s)
+			pid = atol(s + 11);
+	}
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (pid > 0 && (f = fopen(path, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f)) {
+			const char *s = strrchr(buf, ')');
+			unsigned long ut, st;
+			/* fields after the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+			if (s && sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+				v = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+		}
+		fclose(f);
+	}
+	return v;
+}
+
 static const char *
 opt(int argc, char **argv, const char *name, const char *def)
 {
@@ -198,7 +234,7 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	char prefix[32], name[64];
 	ib_pub *p;
 	uint64_t u0, u1;
-	double t0, t1, cpu0, cpu1, wcpu0, wcpu1;
+	double t0, t1, cpu0, cpu1, wcpu0, wcpu1, rcpu0, rcpu1;
 
 	memset(&quotes, 0, sizeof(quotes));
 	quotes.n = n;
@@ -236,6 +272,7 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	t0 = (double)ib_now_mono_ns() / 1e9;
 	cpu0 = cpu_s();
 	wcpu0 = thread_cpu_s(w.th);
+	rcpu0 = redis_cpu_s(url);
 	struct timespec run = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
 	nanosleep(&run, NULL);
 	ib_pub_get_stats(p, &s1);
@@ -244,6 +281,7 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	t1 = (double)ib_now_mono_ns() / 1e9;
 	cpu1 = cpu_s();
 	wcpu1 = thread_cpu_s(w.th);
+	rcpu1 = redis_cpu_s(url);
 	ck_pr_store_int((int *)&w.stop, 1);
 	pthread_join(w.th, NULL);
 	ib_pub_free(p);
@@ -252,15 +290,18 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	double dt = t1 - t0;
 	double upd = (double)(u1 - u0) / dt, qw = (double)(s1.quote_writes - s0.quote_writes) / dt;
 	double cmds = (double)(s1.commands - s0.commands) / dt, batches = (double)(s1.batches - s0.batches) / dt;
-	double folded = (double)(c1.quote_coalesced - c0.quote_coalesced) / dt;
+	double folded = upd > qw ? upd - qw : 0; /* updates Redis never saw: only the latest is written */
 	double pub_cpu = ((cpu1 - cpu0) - (wcpu1 - wcpu0)) / dt * 100;
+	double redis_cpu = rcpu0 >= 0 && rcpu1 >= 0 ? (rcpu1 - rcpu0) / dt * 100 : -1;
 
 	if (rate > 0)
 		snprintf(name, sizeof(name), "publish_n%u_rate%.0f", n, rate);
 	else
 		snprintf(name, sizeof(name), "publish_n%u_max", n);
-	printf("%-26s %10.0f %12.0f %12.0f %9.0f %7.1f%% %9.0f %9.0f %6.0f%%\n", name, upd, qw, cmds, batches,
-	       upd > 0 ? folded / upd * 100 : 0, s1.staleness_p50_us, s1.staleness_p99_us, pub_cpu);
+	(void)c0;
+	(void)c1;
+	printf("%-26s %10.0f %12.0f %12.0f %9.0f %7.1f%% %9.0f %9.0f %6.0f%% %6.0f%%\n", name, upd, qw, cmds, batches,
+	       upd > 0 ? folded / upd * 100 : 0, s1.staleness_p50_us, s1.staleness_p99_us, pub_cpu, redis_cpu);
 	fflush(stdout);
 	char k[96];
 	snprintf(k, sizeof(k), "%s_updates", name);
@@ -277,6 +318,10 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	bench_result(k, "us", s1.staleness_p99_us);
 	snprintf(k, sizeof(k), "%s_publisher_cpu", name);
 	bench_result(k, "pct", pub_cpu);
+	if (redis_cpu >= 0) {
+		snprintf(k, sizeof(k), "%s_redis_cpu", name);
+		bench_result(k, "pct", redis_cpu);
+	}
 	return 0;
 }
 
@@ -308,8 +353,8 @@ bench_publish(int argc, char **argv)
 	}
 	printf("publish: %s, %.1f s per run; updates = quote changes by the writer, writes = HSETs to Redis\n", url,
 	       seconds);
-	printf("%-26s %10s %12s %12s %9s %8s %9s %9s %7s\n", "run", "updates/s", "q.writes/s", "redis cmd/s", "batch/s",
-	       "folded", "p50 us", "p99 us", "pubCPU");
+	printf("%-26s %10s %12s %12s %9s %8s %9s %9s %7s %7s\n", "run", "updates/s", "q.writes/s", "redis cmd/s",
+	       "batch/s", "folded", "p50 us", "p99 us", "pubCPU", "redis");
 	if (n_opt || rate_opt) {
 		rc = run_one(url, (uint32_t)atoi(n_opt ? n_opt : "1000"), rate_opt ? atof(rate_opt) : 0, seconds);
 	} else {

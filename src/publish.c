@@ -54,7 +54,7 @@
 #define MAX_QUOTES 8192          /* quote writes per batch */
 #define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + 64)
 #define NS_MS 1000000LL
-#define IO_TIMEOUT_NS (3000 * NS_MS)      /* a batch without all replies by then: connection dead */
+#define IO_TIMEOUT_NS (5000 * NS_MS)      /* a batch without all replies by then: connection dead */
 #define CONNECT_TIMEOUT_NS (2000 * NS_MS)
 #define STOP_FLUSH_NS (2000 * NS_MS)      /* ib_pub_stop waits at most this for the last batch */
 #define BACKOFF_MIN_MS 100
@@ -220,20 +220,60 @@ fmt_i64(char *out, int64_t v)
 	return fmt_u64(out, (uint64_t)v);
 }
 
-/* Decimal text that reads back to the same double for any value IB sent as
- * text (15 significant digits); "" for unset (DBL_MAX) and non-finite. */
+/*
+ * Decimal text that reads back to the same double; "" for unset (DBL_MAX)
+ * and non-finite.  Prices are decimals with a few places, so the fast path
+ * looks for the fewest places k with m / 10^k == v exactly (both sides
+ * correctly rounded, so strtod of the text gives v back); anything else
+ * falls back to the shortest of %.15g / %.17g that reads back.  printf's float formatting was the publisher's
+ * largest cost before this.
+ */
 static size_t
 fmt_num(char *out, double v)
 {
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8 };
+	double a = fabs(v);
+
 	if (!isfinite(v) || v == DBL_MAX || v == -DBL_MAX) {
 		out[0] = '\0';
 		return 0;
 	}
 	if (v == 0)
 		return fmt_u64(out, 0);
-	if (fabs(v) < 1e15 && v == (double)(int64_t)v)
+	if (a < 1e15 && v == (double)(int64_t)v)
 		return fmt_i64(out, (int64_t)v);
-	return (size_t)snprintf(out, 32, "%.15g", v);
+	if (a < 1e9 && a >= 1e-8) {
+		for (int k = 1; k <= 8; k++) {
+			int64_t m = llround(a * p10[k]);
+			if ((double)m / p10[k] != a)
+				continue;
+			char digits[24];
+			size_t n = fmt_u64(digits, (uint64_t)m), o = 0;
+			if (v < 0)
+				out[o++] = '-';
+			if (n <= (size_t)k) { /* 0.00ddd */
+				out[o++] = '0';
+				out[o++] = '.';
+				for (size_t z = n; z < (size_t)k; z++)
+					out[o++] = '0';
+				memcpy(out + o, digits, n);
+				o += n;
+			} else {
+				memcpy(out + o, digits, n - (size_t)k);
+				o += n - (size_t)k;
+				out[o++] = '.';
+				memcpy(out + o, digits + n - (size_t)k, (size_t)k);
+				o += (size_t)k;
+			}
+			out[o] = '\0';
+			return o;
+		}
+	}
+	/* 15 digits read back exactly for anything that came as decimal text; else 17 */
+	size_t n = (size_t)snprintf(out, 32, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		n = (size_t)snprintf(out, 32, "%.17g", v);
+	return n;
 }
 
 static void
@@ -658,7 +698,7 @@ write_sync(ib_pub *p)
 	m->sync_dirty = false;
 }
 
-/* Accounts, orders, stream, then sync: the order the ready contract needs. */
+/* Accounts, orders, sync, then the stream: the order the ready contract needs. */
 static void
 write_state(ib_pub *p)
 {
@@ -676,6 +716,12 @@ write_state(ib_pub *p)
 		write_order(p, &o->d);
 		o->dirty = false;
 	}
+	/*
+	 * Sync only once every account and order change before it is in this
+	 * batch or an earlier one; the stream is history and may follow.
+	 */
+	if (m->sync_dirty && m->acct_dirty == 0 && os->ndirty == 0)
+		write_sync(p);
 	if (st->sent < st->tail && b->ncmd < SOFT_CMDS) {
 		char k[96], maxlen[24];
 		uint64_t pos;
@@ -690,9 +736,6 @@ write_state(ib_pub *p)
 		}
 		st->sent = pos;
 	}
-	/* sync only once every account change before it is in this batch or an earlier one */
-	if (m->sync_dirty && m->acct_dirty == 0 && b->ncmd < SOFT_CMDS)
-		write_sync(p);
 }
 
 static void
@@ -1244,7 +1287,7 @@ io_progress(ib_pub *p, int64_t now)
 		break;
 	}
 	if (now > b->deadline)
-		conn_fail(p, "no reply within 3 s", now);
+		conn_fail(p, "no reply within 5 s", now);
 }
 
 static void

@@ -19,6 +19,23 @@
 #define PIDX_MASK (2 * PM_MAX_POSITIONS - 1)
 #define OIDX_MASK (2 * PM_MAX_ORDERS - 1)
 
+/*
+ * Copy a fixed char array from an event: bounded by the array, so a
+ * producer that filled it to the brim without a NUL cannot make us read on.
+ */
+#define FIELD_COPY(dst, src) field_copy((dst), sizeof(dst), (src), sizeof(src))
+
+static void
+field_copy(char *dst, size_t cap, const char *src, size_t srclen)
+{
+	size_t n = strnlen(src, srclen);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static uint32_t
 hash_str(const char *s)
 {
@@ -141,7 +158,7 @@ set_accounts(struct pm_mirror *m, const ib_pub_event *ev)
 		m->acct[i].in_set = false;
 	for (int k = 0; k < n; k++) {
 		char id[24];
-		ib_strlcpy(id, ev->u.accounts.ids[k], sizeof(id));
+		FIELD_COPY(id, ev->u.accounts.ids[k]);
 		int i = acct_find(m, id, true);
 		if (i >= 0)
 			m->acct[i].in_set = true;
@@ -158,14 +175,13 @@ absorb_value(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 	int ai;
 	uint16_t slot = 0;
 
-	ib_strlcpy(acct, ev->u.acct_value.account, sizeof(acct));
+	FIELD_COPY(acct, ev->u.acct_value.account);
 	if ((a = acct_for_data(m, acct, &ai)) == NULL)
 		return;
-	/* the event's strings are fixed arrays: copy bounded, whatever the producer left */
 	{
 		char key[48], cur[8];
-		ib_strlcpy(key, ev->u.acct_value.key, sizeof(key));
-		ib_strlcpy(cur, ev->u.acct_value.currency, sizeof(cur));
+		FIELD_COPY(key, ev->u.acct_value.key);
+		FIELD_COPY(cur, ev->u.acct_value.currency);
 		if (cur[0])
 			snprintf(field, sizeof(field), "%s:%s", key, cur);
 		else
@@ -173,7 +189,7 @@ absorb_value(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 	}
 	if (field[0] == '\0')
 		return;
-	ib_strlcpy(value, ev->u.acct_value.value, sizeof(value));
+	FIELD_COPY(value, ev->u.acct_value.value);
 	h = hash_str(field);
 	for (uint32_t i = 0; i <= VIDX_MASK; i++) {
 		uint16_t s = a->vidx[(h + i) & VIDX_MASK];
@@ -216,7 +232,7 @@ absorb_position(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 	uint16_t slot = 0;
 	int ai;
 
-	ib_strlcpy(acct, ev->u.position.account, sizeof(acct));
+	FIELD_COPY(acct, ev->u.position.account);
 	if ((a = acct_for_data(m, acct, &ai)) == NULL)
 		return;
 	for (uint32_t i = 0; i <= PIDX_MASK; i++) {
@@ -455,7 +471,7 @@ pm_absorb(struct pm_mirror *m, const ib_pub_event *ev, int64_t now_real_ns)
 	switch (ev->kind) {
 	case IB_PUB_SYNC:
 		m->sync_state = ev->u.sync.state;
-		ib_strlcpy(m->sync_detail, ev->u.sync.detail, sizeof(m->sync_detail));
+		FIELD_COPY(m->sync_detail, ev->u.sync.detail);
 		m->sync_dirty = true;
 		break;
 	case IB_PUB_ACCOUNTS:

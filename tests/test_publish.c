@@ -270,11 +270,11 @@ static void
 test_every_key(void)
 {
 	static const char *const accts[] = { "DU1", "DU2" };
-	static const char *const syms[] = { "AAPL", "MSFT", "ESZ4" };
+	static const char *const syms[] = { "AAPL", "MSFT", "ESZ4", "EDGE" };
 	int port = tu_redis_port();
 	char P[32], buf[512], k[128];
 	redisContext *c = rconn(port), *sub = rconn(port);
-	ib_quote_table *q = mkquotes(3, syms);
+	ib_quote_table *q = mkquotes(4, syms);
 	ib_stats *s = calloc(1, sizeof(*s));
 	ib_pub *p;
 	redisReply *r;
@@ -288,6 +288,18 @@ test_every_key(void)
 	s->start_ns = (uint64_t)(ib_now_real_ns() - 10000000000LL);
 	set_quote(q, 0, 189.5, 189.6, 189.55);
 	set_quote(q, 1, 410.01, 410.02, 410);
+	/* numbers that must read back exactly, and the unset marker */
+	set_quote(q, 3, 0.00001234, 1e-10, -2.5);
+	{
+		ib_quote_data d;
+		ib_quote_peek(q, 3, &d);
+		d.volume = 1e20;
+		d.bid_size = 1.7976931348623157e308;
+		d.ask_size = 0.1 + 0.2;
+		d.last_size = 1234567.891;
+		d.version++;
+		ib_quote_write(q, 3, &d);
+	}
 	/* ESZ4 never ticks: it must not be written */
 	r = redisCommand(sub, "SUBSCRIBE %s:events", P);
 	freeReplyObject(r);
@@ -339,6 +351,14 @@ test_every_key(void)
 	snprintf(k, sizeof(k), "%s:quote:MSFT", P);
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid", k), "410.01");
 	CU_ASSERT_EQUAL(rnum(c, "EXISTS %s:quote:ESZ4", P), 0);
+	snprintf(k, sizeof(k), "%s:quote:EDGE", P);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid", k), "0.00001234");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask", k), "1e-10");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last", k), "-2.5");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s volume", k), "1e+20");
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid_size", k), "");
+	CU_ASSERT_EQUAL(strtod(rstr(c, buf, sizeof(buf), "HGET %s ask_size", k), NULL), 0.1 + 0.2);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last_size", k), "1234567.891");
 
 	snprintf(k, sizeof(k), "%s:order:11", P);
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s status", k), "Filled");
