@@ -7,6 +7,15 @@ CC      ?= cc
 PKGS    := ck hiredis cunit
 VARIANT ?= release
 
+# `make asan test` / `make tsan test`: the sanitizer variant is chosen by the
+# first goal and carried to every later goal through VARIANT.
+ifneq ($(filter asan,$(MAKECMDGOALS)),)
+  VARIANT := asan
+endif
+ifneq ($(filter tsan,$(MAKECMDGOALS)),)
+  VARIANT := tsan
+endif
+
 GIT_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 VERSION := 0.1.0
 
@@ -55,14 +64,6 @@ LIBA      := $(BUILD)/libibpipe.a
 .PHONY: all asan tsan test run bench deps clean format lint fuzz soak install
 all: $(BIN)/ibpipe $(BIN)/ibsim $(BIN)/ibbench
 
-# `make asan test` / `make tsan test`: the sanitizer variant is chosen by the
-# first goal and carried to every later goal through VARIANT.
-ifneq ($(filter asan,$(MAKECMDGOALS)),)
-  VARIANT := asan
-endif
-ifneq ($(filter tsan,$(MAKECMDGOALS)),)
-  VARIANT := tsan
-endif
 asan tsan: all
 
 $(BUILD)/%.o: %.c | deps-check

@@ -226,7 +226,9 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 			s->perm_id = e->l0;
 			/* a modified quantity changes what remains */
 			double remaining = e->d0 - s->u.filled > 0 ? e->d0 - s->u.filled : 0;
-			if (e->s1[0] && apply_status(s, e->s1, s->u.filled, remaining, 0, 0))
+			/* fills and final states come with orderStatus, which carries the quantities; an
+			   openOrder saying "Filled" before it would otherwise freeze the order at filled 0 */
+			if (e->s1[0] && !is_terminal(e->s1) && apply_status(s, e->s1, s->u.filled, remaining, 0, 0))
 				changed = true;
 			if (changed)
 				emit(p, s);

@@ -29,8 +29,11 @@ test_make_run(void)
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CU_ASSERT(strstr(out, "gate OPEN") != NULL);          /* the progress line saw the gate open */
 	CU_ASSERT(strstr(out, "waiting for acctDownloadEnd") != NULL); /* ... after waiting for the delayed download */
-	CU_ASSERT(strstr(out, "sync: ready") != NULL);        /* ibpipe status at the end */
-	CU_ASSERT(strstr(out, "quote AAPL") != NULL);
+	const char *status = strstr(out, "what ibpipe published to Redis");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(status);                 /* ibpipe status, taken while it ran */
+	CU_ASSERT(strstr(status, "ready") != NULL);
+	CU_ASSERT(strstr(status, "AAPL") != NULL);
+	CU_ASSERT(strstr(status, "NetLiquidation") != NULL);
 	const char *q = strstr(out, " quotes |");
 	int quotes = 0;
 	for (const char *p = out; (p = strstr(p, "msg/s | ")) != NULL; p++)
