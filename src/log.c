@@ -1,9 +1,10 @@
 /*
  * log.c - leveled, optionally JSON, rate-limited logging to stderr.
  *
- * Rate limiter: the last LOG_SLOTS distinct (component, message) pairs are
- * remembered with the text itself, so two messages are folded only when
- * they are identical.  The first occurrence is printed; repeats within one
+ * Rate limiter: the LOG_SLOTS most recently seen distinct (component,
+ * message) pairs are remembered with the text itself, so two messages are
+ * folded only when they are identical, and a storm that keeps going keeps
+ * its slot however many one-off lines pass by.  The first occurrence is printed; repeats within one
  * second of it are counted, not printed.  Once the second has passed, the
  * count goes out as one line of its own ("... (repeated N more times)", or
  * "repeated":N in JSON) - at the next log call of any kind, when the slot
@@ -34,6 +35,7 @@ struct log_slot {
 	bool used;
 	enum ib_log_level level;
 	long long first_ns;     /* monotonic; start of the current fold window */
+	long long last_ns;      /* monotonic; last occurrence, for choosing a slot to reuse */
 	unsigned long repeats;  /* folded since first_ns, not yet reported */
 	char component[LOG_COMP_MAX];
 	char msg[LOG_MSG_MAX];
@@ -233,6 +235,7 @@ admit(enum ib_log_level level, const char *component, const char *msg, long long
 			continue;
 		}
 		if (strcmp(s->msg, msg) == 0 && strcmp(s->component, component) == 0) {
+			s->last_ns = mono;
 			if (mono - s->first_ns < LOG_WINDOW_NS) {
 				s->repeats++;
 				L.suppressed++;
@@ -242,13 +245,13 @@ admit(enum ib_log_level level, const char *component, const char *msg, long long
 			s->level = level;
 			return true;
 		}
-		if (victim == NULL || (victim->used && s->first_ns < victim->first_ns))
-			victim = s;
+		if (victim == NULL || (victim->used && s->last_ns < victim->last_ns))
+			victim = s; /* least recently seen */
 	}
 	flush_slot(victim); /* never lose a count when the slot is reused */
 	victim->used = true;
 	victim->level = level;
-	victim->first_ns = mono;
+	victim->first_ns = victim->last_ns = mono;
 	victim->repeats = 0;
 	snprintf(victim->component, sizeof(victim->component), "%s", component);
 	snprintf(victim->msg, sizeof(victim->msg), "%s", msg);
@@ -269,9 +272,10 @@ ib_log(enum ib_log_level level, const char *component, const char *fmt, ...)
 	va_end(ap);
 	/* compare what is stored: a component longer than the slot's field still folds */
 	snprintf(comp, sizeof(comp), "%s", component ? component : "-");
-	mono = now_ns(CLOCK_MONOTONIC);
 
 	pthread_mutex_lock(&L.mu);
+	/* read under the lock: a thread preempted before it must not stamp a slot with a stale time */
+	mono = now_ns(CLOCK_MONOTONIC);
 	if (!L.atexit_done) {
 		/* so a run of repeats that is the last thing logged is still reported */
 		atexit(log_flush_all);

@@ -9,6 +9,7 @@
  * limiter's state is process-wide, so every test logs text of its own.
  */
 #include <CUnit/CUnit.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,7 +325,10 @@ test_rate_limit_reported_at_exit(void)
 	char path[128], *text;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/exit.log", tu_tmpdir());
+	const char *dir = tu_tmpdir();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof(path), "%s/exit.log", dir);
 	fflush(NULL);
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
@@ -341,6 +345,69 @@ test_rate_limit_reported_at_exit(void)
 	CU_ASSERT_EQUAL(count(text, "exit-storm"), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "exit-storm (repeated 4 more times)"));
 	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void *
+storm_thread(void *arg)
+{
+	int id = (int)(long)arg;
+
+	for (int i = 0; i < 500; i++) {
+		ib_log(IB_LL_ERROR, "net", "mt-same storm");
+		ib_log(IB_LL_WARN, "md", "mt-distinct thread %d line %d \"quoted\"", id, i);
+	}
+	return NULL;
+}
+
+/*
+ * Four threads at once: every line whole and valid JSON, and the shared
+ * storm folded although 2000 one-off lines pass through the 16 slots
+ * meanwhile (the storm is the most recently seen, so it keeps its slot).
+ * Printed + folded occurrences must add up exactly, however long a slow
+ * (sanitizer) build takes.
+ */
+static void
+test_threads(void)
+{
+	pthread_t th[4];
+	unsigned long before = ib_log_suppressed();
+	char *out, *line, *save = NULL;
+	int lines = 0, bad = 0, plain = 0;
+	long long folded = 0;
+
+	ib_log_setup(IB_LL_INFO, IB_LOG_JSON);
+	capture_begin();
+	for (long i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, storm_thread, (void *)i);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	tu_sleep_ms(1050);
+	ib_log(IB_LL_INFO, "main", "mt-after"); /* reports the storm's count */
+	out = capture_end();
+	ib_log_setup(IB_LL_INFO, IB_LOG_TEXT);
+
+	CU_ASSERT_EQUAL(count(out, "mt-distinct"), 2000); /* never folded into each other */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct jfield f[8];
+		int n = jobject(line, f, 8);
+		lines++;
+		bad += n < 4;
+		if (n >= 4 && strcmp(jget(f, n, "msg")->str, "mt-same storm") == 0) {
+			if (n == 5)
+				folded += jget(f, n, "repeated")->num;
+			else
+				plain++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(plain + folded, 2000);
+	CU_ASSERT_EQUAL((long long)(ib_log_suppressed() - before), folded);
+	CU_ASSERT(plain >= 1 && plain <= 5); /* one per elapsed second, not one per eviction */
+	if (plain > 5)
+		fprintf(stderr, "\n  storm printed %d times\n", plain);
+	free(out);
 }
 
 void
@@ -353,4 +420,5 @@ test_log_register(void)
 	CU_add_test(s, "rate limit folds and reports", test_rate_limit_folds_and_reports);
 	CU_add_test(s, "rate limit eviction reports", test_rate_limit_eviction_reports);
 	CU_add_test(s, "rate limit reported at exit", test_rate_limit_reported_at_exit);
+	CU_add_test(s, "threads", test_threads);
 }
