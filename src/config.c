@@ -126,7 +126,7 @@ static const struct key keys[] = {
 	BOOL("redis", redis, "publish state to Redis (--no-redis: don't)"),
 	SPECIAL(redis_url, "redis://HOST[:PORT][/DB] or unix:/path/to/socket (no password in it)"),
 	SPECIAL(redis_prefix, "key prefix [A-Za-z0-9_.-]{1,31}; one per instance"),
-	SPECIAL(redis_password_file, "file whose first line is the Redis password (or env IBPIPE_REDIS_PASSWORD)"),
+	SPECIAL(redis_password_file, "file whose first line is the Redis password; empty: none (or env IBPIPE_REDIS_PASSWORD)"),
 	STR("record", record, "record every inbound frame to this file (empty: off)"),
 	SPECIAL(log_level, "debug | info | warn | error"),
 	SPECIAL(log_format, "text | json (one object per line)"),
@@ -646,7 +646,11 @@ show_redis_prefix(const ib_config *c, char *out, size_t cap)
 	snprintf(out, cap, "%s", c->redis_prefix);
 }
 
-/* The first line of the file, without its line end; the file is read now, once. */
+/*
+ * The first line of the file, without its line end; the file is read now,
+ * once.  An empty first line is an empty password (no AUTH), so a unit can
+ * always pass a credential file, empty for a Redis without requirepass.
+ */
 static int
 set_redis_password_file(ib_config *c, const char *v, char *w, size_t cap)
 {
@@ -668,10 +672,7 @@ set_redis_password_file(ib_config *c, const char *v, char *w, size_t cap)
 		line[0] = '\0';
 	fclose(f);
 	n = strcspn(line, "\r\n");
-	if (n == 0) {
-		memset(line, 0, sizeof(line));
-		return why(w, cap, "%s: the first line is empty", v);
-	}
+	/* An empty file means "no password": the systemd unit always passes one (LoadCredential=). */
 	if (n >= sizeof(c->redis_password)) {
 		memset(line, 0, sizeof(line));
 		return why(w, cap, "%s: the password is longer than %zu bytes", v, sizeof(c->redis_password) - 1);

@@ -16,6 +16,10 @@
 #include "ibpipe/config.h"
 #include "testutil.h"
 
+static char tmpdir[64];
+static char written[32][256]; /* removed by suite_cleanup */
+static int nwritten;
+
 /* ---- environment bookkeeping ---- */
 
 #define MAX_SAVED 64
@@ -84,6 +88,10 @@ suite_init(void)
 static int
 suite_cleanup(void)
 {
+	for (int i = 0; i < nwritten; i++)
+		unlink(written[i]);
+	if (tmpdir[0])
+		rmdir(tmpdir);
 	env_restore();
 	memcpy(saved, suite_saved, sizeof(saved[0]) * (size_t)nsuite_saved);
 	nsaved = nsuite_saved;
@@ -92,8 +100,6 @@ suite_cleanup(void)
 }
 
 /* ---- helpers ---- */
-
-static char tmpdir[64];
 
 static const char *
 write_file(const char *name, const char *text)
@@ -106,6 +112,8 @@ write_file(const char *name, const char *text)
 	if (!tmpdir[0])
 		snprintf(tmpdir, sizeof(tmpdir), "%s", tu_tmpdir());
 	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
+	if (nwritten < 32)
+		snprintf(written[nwritten++], sizeof(written[0]), "%s", p);
 	f = fopen(p, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs(text, f);
@@ -641,10 +649,24 @@ test_password_rules(void)
 	CU_ASSERT_EQUAL(ib_config_set(&c, "redis_password_file", pwf, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.redis_password, "first-line");
 	CU_ASSERT_STRING_EQUAL(c.redis_password_file, pwf);
-	const char *empty = write_file("empty.pw", "\nsecond\n");
-	CU_ASSERT_EQUAL(ib_config_set(&c, "redis_password_file", empty, err, sizeof(err)), -1);
+	/* an unreadable file is refused and changes nothing */
+	CU_ASSERT_EQUAL(ib_config_set(&c, "redis_password_file", "/nonexistent/pw", err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'redis_password_file'"));
-	CU_ASSERT_STRING_EQUAL(c.redis_password, "first-line"); /* unchanged */
+	CU_ASSERT_STRING_EQUAL(c.redis_password, "first-line");
+	/* an empty first line is no password (the unit's always-present credential, Redis without AUTH) */
+	const char *empty = write_file("empty.pw", "\nsecond\n");
+	CU_ASSERT_EQUAL(ib_config_set(&c, "redis_password_file", empty, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.redis_password, "");
+	/* a password longer than the buffer is refused, not cut */
+	char longpw[300];
+	memset(longpw, 'p', sizeof(longpw) - 2);
+	longpw[sizeof(longpw) - 2] = '\n';
+	longpw[sizeof(longpw) - 1] = '\0';
+	const char *lp = write_file("long.pw", longpw);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "redis_password_file", lp, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than"));
+	CU_ASSERT_PTR_NULL(strstr(err, "pppppppp"));
+	CU_ASSERT_STRING_EQUAL(c.redis_password, "");
 
 	/* precedence: file key (config file) < env password < --redis-password-file flag */
 	char text[400];
@@ -879,6 +901,44 @@ test_usage_lists_every_key(void)
 	free(usage);
 }
 
+/* deploy/ibpipe.conf loads, and documents every key (set, or shown commented out). */
+static void
+test_example_config(void)
+{
+	const char *path = "deploy/ibpipe.conf"; /* make test runs from the top of the tree */
+	ib_config c;
+	char err[512], *text, *keys, *line;
+	int n = 0;
+
+	text = tu_read_file(path, NULL);
+	if (text == NULL)
+		CU_FAIL_FATAL("deploy/ibpipe.conf not found (run from the top of the tree)");
+	ib_config_defaults(&c);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(ib_config_load_file(&c, path, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_EQUAL(ib_config_validate(&c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.port, 4002);
+	CU_ASSERT_TRUE(c.readonly);
+
+	keys = printed(&c);
+	for (line = strtok(keys, "\n"); line; line = strtok(NULL, "\n")) {
+		char key[64], set[80], shown[80];
+		if (line[0] == '#' || sscanf(line, "%63s =", key) != 1)
+			continue;
+		snprintf(set, sizeof(set), "\n%s = ", key);
+		snprintf(shown, sizeof(shown), "\n# %s = ", key);
+		if (!strstr(text, set) && !strstr(text, shown))
+			fprintf(stderr, "\n  deploy/ibpipe.conf does not mention key %s\n", key);
+		CU_ASSERT_TRUE(strstr(text, set) || strstr(text, shown));
+		n++;
+	}
+	CU_ASSERT(n >= 39);
+	free(keys);
+	free(text);
+}
+
 void
 test_config_register(void)
 {
@@ -898,4 +958,5 @@ test_config_register(void)
 	CU_add_test(s, "flag forms", test_flag_forms);
 	CU_add_test(s, "print round trip", test_print_round_trip);
 	CU_add_test(s, "usage lists every key", test_usage_lists_every_key);
+	CU_add_test(s, "deploy/ibpipe.conf loads and lists every key", test_example_config);
 }
