@@ -121,11 +121,26 @@ void ib_pub_free(ib_pub *p);
 void ib_pub_get_stats(ib_pub *p, ib_pub_stats *out);
 
 /*
- * More counters, for tests, benchmarks and diagnostics.  Stream entries are
- * XADDed with ids the publisher assigns (ms-seq, from the wall clock, always
- * growing), so an entry re-sent after a lost reply or a Redis restart keeps
- * its id: Redis refuses it if present, a reader never sees it twice.
+ * Details of the keys above, for consumers:
+ *   P:order:ID       status filled remaining avg_fill_price last_fill_price symbol action qty type
+ *                    lmt aux tif account perm_id reason updated_at (unset prices are "")
+ *   P:stream:orders  kind status: src order_id perm_id account symbol action type tif qty lmt status
+ *                                 filled remaining avg_fill_price last_fill_price reason ts
+ *                    kind exec:   src order_id exec_id account symbol side shares price cum_qty
+ *                                 avg_price time ts
+ *   P:health         staleness_p50_us / _p99_us cover the quotes acknowledged since the
+ *                    previous refresh ("" when none); ib_pub_stats' cover the whole run.
+ *
+ * Stream entries carry ids the publisher assigns (ms-seq from the wall clock,
+ * strictly growing) and src, naming this process.  After every reconnect the
+ * publisher asks Redis which unacknowledged entries it already holds (their
+ * reply was lost with the connection) and which acknowledged ones it lost
+ * (a restart without persistence), and writes exactly the missing ones with
+ * their original ids: a reader that remembers the last id it read never
+ * sees an entry twice, and never misses one the publisher still holds.
  */
+
+/* More counters, for tests, benchmarks and diagnostics. */
 typedef struct ib_pub_counts {
 	uint64_t events;          /* events absorbed into the mirror */
 	uint64_t quote_coalesced; /* quote versions never written because a newer one was */
