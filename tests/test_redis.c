@@ -80,7 +80,7 @@ start_run(struct run *r, int redis_port, const char *const sim_extra[], const ch
 
 	memset(r, 0, sizeof(*r));
 	r->redis_port = redis_port;
-	snprintf(r->prefix, sizeof(r->prefix), "t%d_%d", (int)getpid(), ++prefix_seq);
+	snprintf(r->prefix, sizeof(r->prefix), "rt%d_%d", (int)getpid(), ++prefix_seq);
 	snprintf(r->url, sizeof(r->url), "redis://127.0.0.1:%d", redis_port);
 	snprintf(r->log, sizeof(r->log), "%s/ibpipe.log", dir);
 	snprintf(r->simlog, sizeof(r->simlog), "%s/ibsim.log", dir);
@@ -221,7 +221,7 @@ test_wait_ready_released_by_gate(void)
 	char rport[64], out[256], prefix[32];
 	const char *slow[] = { "--account-delay-ms", "3000", NULL };
 
-	snprintf(prefix, sizeof(prefix), "t%d_%d", (int)getpid(), prefix_seq + 1);
+	snprintf(prefix, sizeof(prefix), "rt%d_%d", (int)getpid(), prefix_seq + 1);
 	snprintf(rport, sizeof(rport), "redis://127.0.0.1:%d", tu_redis_port());
 	char *argv[] = { (char *)tu_bin("ibpipe"), "status", "--redis-url", rport, "--redis-prefix", prefix, "--wait-ready",
 			 "--timeout", "15", NULL };
