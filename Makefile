@@ -148,10 +148,4 @@ fuzz:
 soak: all
 	@tools/soak.sh
 
-PREFIX ?= /usr/local
-DESTDIR ?=
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/ibpipe $(DESTDIR)/lib/systemd/system
-	install -m 0755 $(BIN)/ibpipe $(BIN)/ibsim $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 deploy/ibpipe.conf $(DESTDIR)/etc/ibpipe/ibpipe.conf.example
-	install -m 0644 deploy/systemd/*.service $(DESTDIR)/lib/systemd/system/
+include mk/install.mk

@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 
-int bench_codec(int argc, char **argv);
 int bench_ring(int argc, char **argv);
 int bench_e2e(int argc, char **argv);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "bench_decode.h"
 
 static FILE *json_out;
 static const char *current;
@@ -37,7 +38,7 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } benches[] = {
-	{ "decode", bench_codec, "framer + decoder on one core vs a memchr-per-field loop" },
+	{ "decode", bench_decode, "framer + decoder on one core vs a memchr-per-field loop" },
 	{ "ring", bench_ring, "ck_ring handoff between two threads, batch 1/16/256" },
 	{ "e2e", bench_e2e, "ibsim --blast over loopback through the whole pipeline" },
 };
