@@ -159,7 +159,9 @@ struct sim_blast {
 enum sim_cstate { SIM_CS_MAGIC, SIM_CS_VERSION, SIM_CS_START_API, SIM_CS_READY };
 
 struct sim_counters {
-	uint64_t msgs_in, msgs_out, orders, order_frames, errors, bad_frames;
+	uint64_t msgs_in;
+	uint64_t msgs_out;      /* blasted frames; the buffered ones are counted in out.frames */
+	uint64_t orders, order_frames, errors, bad_frames;
 };
 
 struct sim_client {
@@ -237,6 +239,13 @@ struct sim {
 	uint64_t rng;
 	bool stop;
 };
+
+/* Messages sent to a client: buffered frames plus blasted ones. */
+static inline uint64_t
+sim_msgs_out(const struct sim_client *c)
+{
+	return c->n.msgs_out + c->out.frames;
+}
 
 /* main.c */
 int64_t sim_now(void);                 /* CLOCK_MONOTONIC ns */

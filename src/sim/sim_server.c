@@ -88,7 +88,7 @@ print_summary(const struct sim_client *c, const char *why)
 	else
 		ib_strlcpy(id, "-", sizeof(id));
 	printf("ibsim: client %s %s closed (%s): msgs in %llu out %llu, orders %llu, order frames %llu, errors %llu\n",
-	       id, c->peer, why, (unsigned long long)c->n.msgs_in, (unsigned long long)c->n.msgs_out,
+	       id, c->peer, why, (unsigned long long)c->n.msgs_in, (unsigned long long)sim_msgs_out(c),
 	       (unsigned long long)c->n.orders, (unsigned long long)c->n.order_frames, (unsigned long long)c->n.errors);
 	fflush(stdout);
 }
@@ -106,7 +106,7 @@ sim_client_close(struct sim *s, struct sim_client *c, const char *why)
 	sim_md_client_gone(s, c);
 	sim_blast_free(c);
 	s->closed.msgs_in += c->n.msgs_in;
-	s->closed.msgs_out += c->n.msgs_out;
+	s->closed.msgs_out += sim_msgs_out(c);
 	s->closed.orders += c->n.orders;
 	s->closed.order_frames += c->n.order_frames;
 	s->closed.errors += c->n.errors;

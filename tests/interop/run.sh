@@ -3,7 +3,7 @@
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-ibsim="$root/bin/ibsim"
+ibsim="${IBSIM:-$root/bin/ibsim}"   # IBSIM=bin/asan/ibsim for the sanitizer build
 
 if [ ! -x "$ibsim" ]; then
   echo "run.sh: $ibsim not found; run 'make' in $root first" >&2

@@ -1,28 +1,44 @@
-// Interop check: drive bin/ibsim with the third-party @stoqey/ib client.
-// Usage: node stoqey.mjs [host] [port]   (or IBSIM_HOST / IBSIM_PORT in env)
+// Interop check: a third-party client library (@stoqey/ib) uses bin/ibsim as
+// if it were IB Gateway.  @stoqey/ib is a strict reader: a frame with one
+// field too many or too few is reported as an error, which fails this check.
+//
+// Usage: node stoqey.mjs [host] [port]   (or IBSIM_HOST / IBSIM_PORT)
+// Starts nothing; exits 0 only if every step below happened, else 1 naming
+// the first missing step (overall timeout 20 s).
 import ib from "@stoqey/ib";
 
-const { IBApi, EventName, SecType } = ib;
+const { IBApi, EventName, SecType, OrderAction, OrderType } = ib;
 
 const host = process.argv[2] || process.env.IBSIM_HOST || "127.0.0.1";
 const port = parseInt(process.argv[3] || process.env.IBSIM_PORT || "4002", 10);
 const CLIENT_ID = 11;
 const MKT_REQ_ID = 1001;
+const CONTRACT_REQ_ID = 2001;
 const TIMEOUT_MS = 20000;
+const AAPL = { symbol: "AAPL", secType: SecType.STK, exchange: "SMART", currency: "USD" };
 
 const steps = [
   "connected",
   "managedAccounts",
   "nextValidId",
   "updateAccountValue",
+  "updatePortfolio",
   "accountDownloadEnd",
+  "position",
   "positionEnd",
+  "contractDetails",
+  "contractDetailsEnd",
   "tickPrice bid (1)",
   "tickPrice ask (2)",
+  "openOrder",
+  "orderStatus Filled",
+  "execDetails",
+  "commissionReport",
   "disconnected",
 ];
 const reached = new Set();
 let account = null;
+let orderId = null;
 let accountValues = 0;
 let positions = 0;
 let finished = false;
@@ -41,7 +57,7 @@ function fail(msg) {
   const missing = steps.filter((s) => !reached.has(s));
   console.error(`interop: FAIL: ${msg}`);
   if (missing.length) console.error(`interop: missing steps: ${missing.join(", ")}`);
-  try { api.disconnect(); } catch { /* ignore */ }
+  try { api.disconnect(); } catch { /* already gone */ }
   process.exit(1);
 }
 
@@ -52,11 +68,12 @@ const timer = setTimeout(() => {
 
 api.on(EventName.error, (err, code, reqId) => {
   const text = err && err.message ? err.message : String(err);
-  // Codes 2100-2199 are informational farm-status notices from a real gateway.
-  if (typeof code === "number" && code >= 2100 && code < 2200) {
+  // 2100-2169: a gateway's informational farm notices
+  if (typeof code === "number" && code >= 2100 && code < 2170) {
     console.log(`info: ${code} ${text}`);
     return;
   }
+  // anything else, decoding errors ("unprocessed data left on queue") included, fails
   fail(`error event: code=${code} reqId=${reqId} ${text}`);
 });
 
@@ -64,27 +81,31 @@ api.on(EventName.connected, () => step("connected", `server version ${api.server
 
 let gotAccounts = false;
 let gotNextId = false;
-function maybeStartAccount() {
-  if (!gotAccounts || !gotNextId) return;
-  api.reqAccountUpdates(true, account);
+function maybeStart() {
+  if (gotAccounts && gotNextId) api.reqAccountUpdates(true, account);
 }
 
 api.on(EventName.managedAccounts, (list) => {
   account = String(list).split(",").filter(Boolean)[0];
   step("managedAccounts", list);
   gotAccounts = true;
-  maybeStartAccount();
+  maybeStart();
 });
 
 api.on(EventName.nextValidId, (id) => {
+  if (orderId === null) orderId = id;
   step("nextValidId", String(id));
   gotNextId = true;
-  maybeStartAccount();
+  maybeStart();
 });
 
 api.on(EventName.updateAccountValue, (key, value, currency, acct) => {
   accountValues++;
   if (accountValues === 1) step("updateAccountValue", `${key}=${value} ${currency} ${acct}`);
+});
+
+api.on(EventName.updatePortfolio, (contract, pos, marketPrice) => {
+  step("updatePortfolio", `${contract.symbol} ${pos} @ ${marketPrice}`);
 });
 
 api.on(EventName.accountDownloadEnd, (acct) => {
@@ -94,28 +115,60 @@ api.on(EventName.accountDownloadEnd, (acct) => {
   api.reqPositions();
 });
 
-api.on(EventName.position, () => { positions++; });
+api.on(EventName.position, (acct, contract, pos, avgCost) => {
+  positions++;
+  step("position", `${acct} ${contract.symbol} ${pos} @ ${avgCost}`);
+});
 
 api.on(EventName.positionEnd, () => {
   if (reached.has("positionEnd")) return;
   step("positionEnd", `(${positions} positions)`);
   api.cancelPositions();
-  api.reqMktData(
-    MKT_REQ_ID,
-    { symbol: "AAPL", secType: SecType.STK, exchange: "SMART", currency: "USD" },
-    "",
-    false,
-    false,
-  );
+  api.reqContractDetails(CONTRACT_REQ_ID, AAPL);
+});
+
+api.on(EventName.contractDetails, (reqId, details) => {
+  if (reqId !== CONTRACT_REQ_ID) return;
+  step("contractDetails", `${details.contract.symbol} conId ${details.contract.conId} "${details.longName}"`);
+});
+
+api.on(EventName.contractDetailsEnd, (reqId) => {
+  if (reqId !== CONTRACT_REQ_ID || reached.has("contractDetailsEnd")) return;
+  step("contractDetailsEnd");
+  api.reqMktData(MKT_REQ_ID, AAPL, "", false, false);
 });
 
 api.on(EventName.tickPrice, (reqId, field, value) => {
   if (reqId !== MKT_REQ_ID) return;
   if (field === 1) step("tickPrice bid (1)", String(value));
   if (field === 2) step("tickPrice ask (2)", String(value));
-  if (reached.has("tickPrice bid (1)") && reached.has("tickPrice ask (2)") && !reached.has("disconnecting")) {
-    reached.add("disconnecting");
+  if (reached.has("tickPrice bid (1)") && reached.has("tickPrice ask (2)") && !reached.has("ordering")) {
+    reached.add("ordering");
     api.cancelMktData(MKT_REQ_ID);
+    // a market order: openOrder (~136 fields) must parse field for field
+    api.placeOrder(orderId, AAPL, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 1, tif: "DAY", transmit: true });
+  }
+});
+
+api.on(EventName.openOrder, (id, contract, order, state) => {
+  if (id !== orderId) return;
+  step("openOrder", `${id} ${order.action} ${order.totalQuantity} ${contract.symbol} ${order.orderType} ${state.status}`);
+});
+
+api.on(EventName.execDetails, (reqId, contract, execution) => {
+  if (execution.orderId !== orderId) return;
+  step("execDetails", `${execution.side} ${execution.shares} ${contract.symbol} @ ${execution.price}`);
+});
+
+api.on(EventName.orderStatus, (id, status, filled, remaining, avgFillPrice) => {
+  if (id === orderId && status === "Filled")
+    step("orderStatus Filled", `${filled} filled, ${remaining} remaining, avg ${avgFillPrice}`);
+});
+
+api.on(EventName.commissionReport, (report) => {
+  step("commissionReport", `${report.execId} ${report.commission} ${report.currency}`);
+  if (reached.has("orderStatus Filled") && reached.has("execDetails") && !reached.has("disconnecting")) {
+    reached.add("disconnecting");
     api.disconnect();
   }
 });
@@ -127,6 +180,11 @@ api.on(EventName.disconnected, () => {
     return;
   }
   step("disconnected");
+  const missing = steps.filter((s) => !reached.has(s));
+  if (missing.length) {
+    fail(`disconnected before: ${missing.join(", ")}`);
+    return;
+  }
   finished = true;
   clearTimeout(timer);
   console.log("interop: ok");
