@@ -422,6 +422,12 @@ ib_account_thread(void *arg)
 		while (n < 1024 && ib_ring_pop_acct(&p->acct_ring, p->acct_buf, &e)) {
 			handle(p, &e);
 			n++;
+			if (p->cfg.md_lossless) {
+				/* lossless: the gate moves at a fixed point of the stream, which the market-data
+				   thread waits for (acct_seq_done), so a replay sees what the live run saw */
+				check_sync(p);
+				ck_pr_store_64(&p->acct_seq_done, e.seq);
+			}
 		}
 		drain_overflow(p);
 		check_sync(p);

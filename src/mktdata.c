@@ -223,6 +223,11 @@ ib_mktdata_thread(void *arg)
 		int64_t now_real = ib_now_real_ns();
 		int n = 0;
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
+			/* lossless: handle a tick only once every account event before it is handled */
+			while (p->cfg.md_lossless && ck_pr_load_64(&p->acct_seq_done) < e.acct_before && !ck_pr_load_int(&p->stop)) {
+				struct timespec ts = { 0, 20000 };
+				nanosleep(&ts, NULL);
+			}
 			handle(&m, &e, now_real);
 			n++;
 		}

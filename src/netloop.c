@@ -57,6 +57,7 @@ acct_push(struct net *n, struct ib_acct_event *e)
 	ib_pipeline *p = n->p;
 	bool stalled = false;
 
+	e->seq = ++p->acct_seq_pushed;
 	while (!ib_ring_push_spsc_acct(&p->acct_ring, p->acct_buf, e)) {
 		if (!stalled) {
 			IB_STAT_INC(p->stats.net.stalls);
@@ -128,12 +129,13 @@ out:
 }
 
 static void
-md_push(struct net *n, const struct ib_md_event *e)
+md_push(struct net *n, struct ib_md_event *e)
 {
 	ib_pipeline *p = n->p;
 	int64_t inst = (int64_t)e->req_id - IB_REQID_MKT;
 
 	IB_STAT_INC(p->stats.net.md_in);
+	e->acct_before = p->acct_seq_pushed;
 	if (inst < 0 || inst >= (int64_t)p->quotes->n) {
 		/* not one of our subscriptions (or tick-by-tick/depth ids): deliver, never coalesce */
 		inst = -1;

@@ -35,6 +35,7 @@ struct ib_md_event {
 	int32_t pad2;
 	double a, b, c, d;
 	int64_t recv_ns;   /* CLOCK_MONOTONIC when the frame was read */
+	uint64_t acct_before; /* sequence number of the last account event routed before this one */
 };
 
 /* ---- network -> account thread: account, order and connection events ---- */
@@ -72,6 +73,7 @@ struct ib_acct_event {
 	char symbol[IB_SYMBOL_LEN], sec_type[8], exchange[16], currency[8];
 	char text[256];
 	int64_t recv_ns;
+	uint64_t seq;      /* position in the stream of account events, from 1 */
 };
 
 /* ---- market-data / account threads -> one strategy ---- */

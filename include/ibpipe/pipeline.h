@@ -168,6 +168,8 @@ typedef struct ib_pipeline {
 	int halted;                /* kill switch: no new orders */
 	uint64_t risk_rejects[IB_RISK_NCODES];
 	uint64_t orders_placed;
+	uint64_t acct_seq_pushed;  /* network thread only */
+	uint64_t acct_seq_done;    /* ck_pr; account thread: every event up to here is handled, gate included */
 
 	/* record (optional) */
 	void *recorder;
