@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "bench_decode.h"
+#include "bench_publish.h"
 
 static FILE *json_out;
 static const char *current;
@@ -40,6 +41,7 @@ static const struct {
 } benches[] = {
 	{ "decode", bench_decode, "framer + decoder on one core vs a memchr-per-field loop" },
 	{ "ring", bench_ring, "ck_ring handoff between two threads, batch 1/16/256" },
+	{ "publish", bench_publish, "Redis publisher: commands/s, quote writes/s, staleness" },
 	{ "e2e", bench_e2e, "ibsim --blast over loopback through the whole pipeline" },
 };
 

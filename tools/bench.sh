@@ -5,6 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 sha=$(git rev-parse --short HEAD 2>/dev/null || echo nosha)
+mkdir -p bench/results
 out=bench/results/$(date -u +%Y%m%d)-$sha.json
 lines=$(mktemp)
 q=${BENCH_QUICK:+--quick}
