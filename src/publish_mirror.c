@@ -378,11 +378,10 @@ stream_push(struct pm_mirror *m, int kind, const ib_pub_event *ev, int64_t now)
 		if (s->hist < s->ack) {
 			s->hist++; /* forget the oldest acknowledged entry */
 		} else {
+			/* the same text each time, so the logger folds a long outage into one line a second */
 			s->dropped++;
-			ib_log(IB_LL_ERROR, "redis",
-			       "order stream: %d entries wait for Redis, entry for order %d dropped (%llu so far)",
-			       PM_STREAM_CAP, kind == PM_ENTRY_EXEC ? ev->u.exec.order_id : ev->u.order.order_id,
-			       (unsigned long long)s->dropped);
+			ib_log(IB_LL_ERROR, "redis", "order stream: %d entries wait for Redis; new entries are dropped",
+			       PM_STREAM_CAP);
 			return;
 		}
 	}

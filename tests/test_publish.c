@@ -29,6 +29,10 @@
 
 static int prefix_seq;
 
+/* Flags shared between a test and its helper threads. */
+#define FLAG_GET(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define FLAG_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
 static void
 new_prefix(char *out, size_t cap)
 {
@@ -411,6 +415,7 @@ test_every_key(void)
 	snprintf(k, sizeof(k), "%s:health", P);
 	snprintf(buf, sizeof(buf), "%d", (int)getpid());
 	CU_ASSERT_TRUE(wait_str(c, buf, 2000, "HGET %s pid", k));
+	CU_ASSERT_TRUE(wait_str(c, "178", 2000, "HGET %s server_version", k)); /* a refresh after the CONN event */
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s connected", k), "1");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s server_version", k), "178");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s client_id", k), "7");
@@ -457,7 +462,7 @@ struct watcher {
 	int port;
 	const char *prefix;
 	int naccts, nvals;
-	volatile int stop;
+	int stop;
 	int saw_ready, complete, checks;
 };
 
@@ -468,15 +473,16 @@ watch_ready(void *arg)
 	redisContext *c = rconn(w->port);
 	char buf[64];
 
-	while (c && !w->stop) {
+	while (c && !FLAG_GET(w->stop)) {
 		if (strcmp(rstr(c, buf, sizeof(buf), "GET %s:sync", w->prefix), "ready") != 0)
 			continue;
-		w->saw_ready = 1;
-		w->complete = 1;
+		int complete = 1;
 		for (int a = 0; a < w->naccts; a++)
 			if (rnum(c, "HLEN %s:account:{A%d}", w->prefix, a) != w->nvals + 1)
-				w->complete = 0;
+				complete = 0;
+		w->complete = complete;
 		w->checks++;
+		FLAG_SET(w->saw_ready, 1);
 		break;
 	}
 	if (c)
@@ -510,9 +516,9 @@ test_ready_ordering(void)
 			}
 		post_sync(p, IB_SYNC_READY, "{}");
 		long long deadline = tu_now_ms() + 3000;
-		while (!w.saw_ready && tu_now_ms() < deadline)
+		while (!FLAG_GET(w.saw_ready) && tu_now_ms() < deadline)
 			tu_sleep_ms(2);
-		w.stop = 1;
+		FLAG_SET(w.stop, 1);
 		pthread_join(th, NULL);
 		CU_ASSERT_TRUE(w.saw_ready);
 		CU_ASSERT_TRUE(w.complete);
@@ -560,7 +566,7 @@ test_quote_coalescing(void)
 /* Kills the publisher's connections (not its own) while orders stream in. */
 struct killer {
 	int port;
-	volatile int stop;
+	int stop;
 	int kills, ready;
 };
 
@@ -574,7 +580,7 @@ kill_clients(void *arg)
 		if ((c = rconn(k->port)) == NULL)
 			tu_sleep_ms(5);
 	k->ready = c != NULL;
-	while (c && !k->stop) {
+	while (c && !FLAG_GET(k->stop)) {
 		long long n = rnum(c, "CLIENT KILL TYPE normal SKIPME yes");
 		if (n > 0)
 			k->kills += (int)n;
@@ -649,7 +655,7 @@ test_stream_exactly_once(void)
 			tu_sleep_ms(1);
 	}
 	tu_sleep_ms(200);
-	k.stop = 1;
+	FLAG_SET(k.stop, 1);
 	pthread_join(th, NULL);
 	c = rconn(port);
 	CU_ASSERT_FATAL(c != NULL);
@@ -694,7 +700,7 @@ test_stream_exactly_once(void)
  */
 struct proxy {
 	int lfd, port, rport;
-	volatile int drop, stop;
+	int drop, stop;
 	int conns;
 	pthread_t th;
 };
@@ -718,7 +724,7 @@ proxy_main(void *arg)
 	struct proxy *x = arg;
 	char buf[65536];
 
-	while (!x->stop) {
+	while (!FLAG_GET(x->stop)) {
 		struct pollfd lp = { .fd = x->lfd, .events = POLLIN };
 		if (poll(&lp, 1, 20) <= 0)
 			continue;
@@ -735,7 +741,7 @@ proxy_main(void *arg)
 		}
 		x->conns++;
 		long long drop_since = 0;
-		while (!x->stop) {
+		while (!FLAG_GET(x->stop)) {
 			struct pollfd pf[2] = { { .fd = cfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
 			poll(pf, 2, 10);
 			if (pf[0].revents) {
@@ -747,9 +753,10 @@ proxy_main(void *arg)
 				ssize_t n = read(sfd, buf, sizeof(buf));
 				if (n <= 0)
 					break;
-				if (!x->drop && !write_all(cfd, buf, n))
+				int drop = FLAG_GET(x->drop);
+				if (!drop && !write_all(cfd, buf, n))
 					break;
-				if (x->drop && drop_since == 0)
+				if (drop && drop_since == 0)
 					drop_since = tu_now_ms();
 			}
 			if (drop_since && tu_now_ms() - drop_since > 150)
@@ -782,7 +789,7 @@ proxy_start(struct proxy *x, int rport)
 static void
 proxy_stop(struct proxy *x)
 {
-	x->stop = 1;
+	FLAG_SET(x->stop, 1);
 	pthread_join(x->th, NULL);
 	close(x->lfd);
 }
@@ -812,7 +819,7 @@ test_stream_lost_replies(void)
 		tu_sleep_ms(2);
 	} while (cnt.stream_written != 1 && tu_now_ms() < deadline);
 	/* from here Redis applies what it gets, and its replies vanish */
-	x.drop = 1;
+	FLAG_SET(x.drop, 1);
 	for (int i = 2; i <= 100; i++)
 		post_order(p, i, "Submitted", 0, 10);
 	for (int i = 1; i <= 20; i++) {
@@ -823,7 +830,7 @@ test_stream_lost_replies(void)
 	tu_sleep_ms(400);
 	long long applied = rnum(c, "XLEN %s:stream:orders", P);
 	CU_ASSERT_TRUE(applied >= 1 && applied <= 120);
-	x.drop = 0;
+	FLAG_SET(x.drop, 0);
 	deadline = tu_now_ms() + 3000;
 	do {
 		ib_pub_get_counts(p, &cnt);
@@ -1140,6 +1147,127 @@ test_unix_socket(void)
 	tu_stop(rpid, SIGKILL, 2000);
 }
 
+static uint64_t
+wait_events(ib_pub *p, uint64_t n)
+{
+	ib_pub_counts cnt;
+	long long deadline = tu_now_ms() + 5000;
+
+	do {
+		ib_pub_get_counts(p, &cnt);
+		if (cnt.events >= n)
+			break;
+		tu_sleep_ms(5);
+	} while (tu_now_ms() < deadline);
+	return cnt.events;
+}
+
+/* Fixed capacities: what does not fit is counted, never allocated. */
+static void
+test_mirror_bounds(void)
+{
+	int port = tu_redis_port();
+	char P[32], acct[16], key[32], buf[64];
+	redisContext *c = rconn(port);
+	ib_pub *p;
+	ib_pub_counts cnt;
+	uint64_t posted = 0;
+
+	CU_ASSERT_FATAL(c != NULL);
+	new_prefix(P, sizeof(P));
+	p = mkpub(local_url(port), P, NULL, NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	for (int a = 0; a <= IB_PUB_MAX_ACCOUNTS; a++, posted++) { /* one account too many */
+		snprintf(acct, sizeof(acct), "A%d", a);
+		post_value(p, acct, "K", "", "1");
+	}
+	for (int i = 0; i <= 512; i++, posted++) { /* A0 already has K: K0..K512 is two too many */
+		snprintf(key, sizeof(key), "K%d", i);
+		post_value(p, "A0", key, "", "v");
+	}
+	/* 8192 final orders fill the order mirror; the next evicts the least recent */
+	for (int i = 1; i <= 8192; i++, posted++)
+		post_order(p, i, "Filled", 10, 10);
+	long long deadline = tu_now_ms() + 5000; /* only orders Redis has can be evicted */
+	while (rnum(c, "XLEN %s:stream:orders", P) != 8192 && tu_now_ms() < deadline)
+		tu_sleep_ms(10);
+	post_order(p, 8193, "Submitted", 0, 10);
+	post_order(p, 1, "Filled", 10, 10); /* order 1 was evicted: it comes back, evicting order 2 */
+	posted += 2;
+	CU_ASSERT_EQUAL(wait_events(p, posted), posted);
+	ib_pub_get_counts(p, &cnt);
+	CU_ASSERT_EQUAL(cnt.mirror_full, 1 + 2);
+	deadline = tu_now_ms() + 3000;
+	while (rnum(c, "XLEN %s:stream:orders", P) != 8194 && tu_now_ms() < deadline)
+		tu_sleep_ms(10);
+	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), IB_PUB_MAX_ACCOUNTS);
+	CU_ASSERT_EQUAL(rnum(c, "EXISTS %s:account:{A%d}", P, IB_PUB_MAX_ACCOUNTS), 0);
+	CU_ASSERT_EQUAL(rnum(c, "HLEN %s:account:{A0}", P), 512 + 1);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s:order:8193 status", P), "Submitted");
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 8194);
+	ib_pub_free(p);
+
+	/* the order stream while Redis is away: 65536 entries wait, the rest are counted */
+	p = mkpub("redis://127.0.0.1:1", "nowhere", NULL, NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	for (int i = 0; i < 65536 + 10; i++)
+		CU_ASSERT_FATAL(post_order(p, 1 + i % 100, "Submitted", 0, 10));
+	CU_ASSERT_EQUAL(wait_events(p, 65546), 65546);
+	ib_pub_stats st;
+	ib_pub_get_stats(p, &st);
+	ib_pub_get_counts(p, &cnt);
+	CU_ASSERT_EQUAL(st.pending_dropped, 10);
+	CU_ASSERT_EQUAL(cnt.stream_waiting, 65536);
+	CU_ASSERT_EQUAL(st.connected, 0);
+	ib_pub_free(p);
+	redisFree(c);
+}
+
+/* A Redis that hangs (SIGSTOP) must not hold up a producer either. */
+static void
+test_hung_redis(void)
+{
+	static const char *const accts[] = { "DU1" };
+	int port = tu_free_port();
+	const char *dir = tu_tmpdir();
+	char P[32], url[96], key[32], val[32];
+	pid_t rpid = start_redis(port, dir);
+	ib_pub *p;
+
+	CU_ASSERT_FATAL(rpid > 0);
+	new_prefix(P, sizeof(P));
+	snprintf(url, sizeof(url), "redis://:s3cr3t-pw@127.0.0.1:%d", port);
+	p = mkpub(url, P, NULL, NULL, NULL, 1000);
+	CU_ASSERT_FATAL(p != NULL);
+	post_accounts(p, 1, accts);
+	post_sync(p, IB_SYNC_SYNCING, "{}");
+	redisContext *c = rconn_auth(port);
+	CU_ASSERT_TRUE(wait_str(c, "syncing", 3000, "GET %s:sync", P));
+	kill(rpid, SIGSTOP);
+	/* five event rings' worth, while a batch waits on a Redis that will not answer */
+	long long t0 = tu_now_ms();
+	for (int i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "Key%d", i % 300);
+		snprintf(val, sizeof(val), "%d", i);
+		CU_ASSERT_TRUE(post_value(p, "DU1", key, "USD", val));
+		if (i % 500 == 0)
+			post_order(p, i / 500 + 1, "Submitted", 0, 1);
+	}
+	post_sync(p, IB_SYNC_READY, "{}");
+	long long took = tu_now_ms() - t0;
+	CU_ASSERT_TRUE(took < 1000);
+	tu_sleep_ms(200);
+	kill(rpid, SIGCONT);
+	/* the batch that waited completes; the next carries the latest of everything */
+	CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
+	CU_ASSERT_EQUAL(rnum(c, "HLEN %s:account:{DU1}", P), 301);
+	CU_ASSERT_STRING_EQUAL(rstr(c, val, sizeof(val), "HGET %s:account:{DU1} Key299:USD", P), "19799");
+	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 40);
+	ib_pub_free(p);
+	redisFree(c);
+	tu_stop(rpid, SIGKILL, 2000);
+}
+
 void
 test_publish_register(void)
 {
@@ -1156,6 +1284,8 @@ test_publish_register(void)
 	CU_add_test(s, "order stream exactly once under connection kills", test_stream_exactly_once);
 	CU_add_test(s, "order stream exactly once when replies are lost", test_stream_lost_replies);
 	CU_add_test(s, "outage: kill, restart, full snapshot", test_outage_snapshot);
+	CU_add_test(s, "hung redis: producers never wait for it", test_hung_redis);
+	CU_add_test(s, "mirror bounds are counted", test_mirror_bounds);
 	CU_add_test(s, "wrong password: no connection, no crash", test_wrong_password);
 	CU_add_test(s, "unix socket", test_unix_socket);
 }
