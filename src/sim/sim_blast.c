@@ -208,11 +208,12 @@ sim_blast_write(struct sim *s, struct sim_client *c)
 				finish(s, c);
 				return progress ? 1 : 2;
 			}
+			/* buffered frames (order replies, notices) go between batches */
+			if (c->out_off < c->out.len)
+				return progress ? 1 : 2;
+			/* stamped here, right before its first send() */
 			if (!next_batch(s, c, sim_now()))
 				return progress ? 1 : 2;
-			/* buffered frames (order replies, notices) go between batches */
-			if (c->out_off < c->out.len && progress)
-				return 1;
 		}
 		ssize_t w = send(c->fd, b->buf + b->batch_off, b->batch_end - b->batch_off, MSG_NOSIGNAL);
 		if (w > 0) {
@@ -220,10 +221,6 @@ sim_blast_write(struct sim *s, struct sim_client *c)
 			progress = true;
 			if (b->batch_off == b->batch_end)
 				b->batch_off = b->batch_end = 0;
-			else
-				continue;
-			if (c->out_off < c->out.len)
-				return 1; /* let the flush loop write the buffered frames first */
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
