@@ -690,6 +690,13 @@ test_order_limit_resting_cancel_and_crossing(void)
 	REQUIRE(sc_send(&c, &r) == 0);
 	REQUIRE(follow_order(&c, id + 1, &x, 2000) == 0);
 	CU_ASSERT(x.filled && x.avg_price > 100 && x.avg_price <= 400.0);
+	/* a buy stop below the market triggers at once and fills as a market order */
+	memset(&s, 0, sizeof(s));
+	sc_req_order(&r, id + 2, "BUY", 10, "STP", 0);
+	r.u.place_order.order.aux_price = 150.0;
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(follow_order(&c, id + 2, &s, 2000) == 0);
+	CU_ASSERT(s.filled && s.avg_price > 150.0);
 	strict_ok(&c);
 out:
 	sc_close(&c);
@@ -1152,7 +1159,7 @@ test_sim_register(void)
 	CU_add_test(s, "market data: snapshot, stream at the rate, 200, cancel, delayed", test_market_data);
 	CU_add_test(s, "contract details, reqIds, managed accounts, summary, tick-by-tick refused", test_contracts_and_small_requests);
 	CU_add_test(s, "MKT order fills and moves position and cash", test_order_market_fill_moves_account);
-	CU_add_test(s, "LMT rests, is listed, cancels (202); a crossing LMT fills", test_order_limit_resting_cancel_and_crossing);
+	CU_add_test(s, "LMT rests, is listed, cancels (202); crossing LMT and STP fill", test_order_limit_resting_cancel_and_crossing);
 	CU_add_test(s, "large orders fill in partial steps", test_order_partial_fills);
 	CU_add_test(s, "duplicate order ids get 103; reqExecutions; bad frame 320", test_order_duplicate_id_and_executions);
 	CU_add_test(s, "openOrder at 173 matches a real gateway frame field for field", test_open_order_matches_gateway_frame);

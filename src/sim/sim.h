@@ -179,7 +179,8 @@ struct sim_client {
 	int64_t closing_ns;
 	bool dead;              /* closed; memory reclaimed at the top of the next loop turn */
 	int64_t connected_ns;
-	int64_t data_at_ns;     /* account data (downloads, positions) not before this */
+	int64_t data_delay_ns;  /* the account delay this connection got (option + jitter) */
+	int64_t data_at_ns;     /* account data (downloads, positions) not before this: handshake + delay */
 	/* account updates: one account at a time, as at IB */
 	int acct;               /* subscribed account index, -1 none */
 	bool acct_owed;         /* initial download not sent yet */

@@ -200,7 +200,9 @@ fill_price(struct sim *s, struct sim_order *o)
 		return touch;
 	if (strcmp(o->type, "LMT") == 0)
 		return (buy ? touch <= o->lmt : touch >= o->lmt) ? touch : 0;
-	if (strcmp(o->type, "STP") == 0 && (buy ? in->last >= o->aux : in->last <= o->aux)) {
+	/* a stop triggers on a trade or a quote through it (quotes move even when nobody trades) */
+	if (strcmp(o->type, "STP") == 0 &&
+	    (buy ? in->last >= o->aux || in->ask >= o->aux : in->last <= o->aux || in->bid <= o->aux)) {
 		strcpy(o->type, "MKT"); /* triggered: from here on a market order */
 		return touch;
 	}

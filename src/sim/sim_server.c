@@ -189,7 +189,8 @@ accept_clients(struct sim *s, int64_t now)
 			c->summary_req = -1;
 			c->md_type = 1;
 			c->connected_ns = now;
-			c->data_at_ns = now + (int64_t)delay * 1000000LL;
+			c->data_delay_ns = (int64_t)delay * 1000000LL;
+			c->data_at_ns = INT64_MAX; /* set at the handshake */
 			snprintf(c->peer, sizeof(c->peer), "%s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			s->clients[slot] = c;

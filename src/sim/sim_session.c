@@ -130,6 +130,7 @@ version_range(struct sim *s, struct sim_client *c, const char *p, uint32_t len)
 		return;
 	}
 	c->out.sv = hi < s->o.server_version ? hi : s->o.server_version;
+	c->data_at_ns = sim_now() + c->data_delay_ns; /* the account delay runs from the handshake */
 	sim_utc_time(when, sizeof(when), "%Y%m%d %H:%M:%S UTC");
 	sim_enc_handshake_reply(&c->out, c->out.sv, when);
 	c->state = SIM_CS_START_API;
