@@ -10,9 +10,12 @@
  * 1 ms timeout), so a slow or dead Redis never stalls a producer: the
  * mirror simply absorbs and the next batch carries the latest state.
  *
- * Ordering: a batch writes accounts (each inside MULTI/EXEC) before the
- * sync state, and sync is held back while any account is still dirty, so
- * a reader that sees "ready" finds the account data that came before it.
+ * Ordering: a batch writes accounts (each inside MULTI/EXEC) and orders
+ * before the sync state, and sync is held back while any of them is still
+ * dirty, so a reader that sees "ready" finds the account data that came
+ * before it.  Quotes are read from the shared table, never queued: a quote
+ * is written when its version moved since the last write, with its latest
+ * value, so a burst of updates costs one write (coalescing by construction).
  *
  * Redis down: the connection is non-blocking end to end (connect included),
  * retried with backoff 100 ms .. 2 s.  On every (re)connect: AUTH, SELECT,
