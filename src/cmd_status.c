@@ -647,13 +647,13 @@ wait_ready(const struct opts *o)
 	double deadline = now_s(CLOCK_MONOTONIC) + o->timeout_s;
 	char state[32] = "", detail[2048] = "", err[300] = "";
 
-	for (;;) {
+	for (int tries = 0;; tries++) {
 		double left = deadline - now_s(CLOCK_MONOTONIC);
-		int ms = left > 1 ? 1000 : (int)(left * 1000) + 1;
+		int ms = left > 1 ? 1000 : left > 0.1 ? (int)(left * 1000) : 100;
 		redisContext *sub, *c;
 		redisReply *r;
 
-		if (left <= 0)
+		if (left <= 0 && tries > 0) /* --timeout 0 still looks once */
 			break;
 		sub = ib_redis_connect_url_err(o->url, o->password, ms, err, sizeof(err));
 		if (sub == NULL) {
