@@ -25,6 +25,8 @@
 #ifndef IB_SIMCLIENT_LINKED
 #include "simclient.c"
 #endif
+/* ibsim's encoder is not in the library; its unit tests compile it in. */
+#include "../src/sim/sim_encode.c"
 
 /* Assert, and leave the test (through `out:`, which cleans up) when it fails. */
 #define REQUIRE(cond)                                                                          \
@@ -131,6 +133,50 @@ static bool
 field_is(const simclient *c, int i, const char *v)
 {
 	return i < c->nfields && strcmp(c->field[i], v) == 0;
+}
+
+/* ---- the encoder, without a process ---- */
+
+static void
+test_encode_formats_and_whole_frames(void)
+{
+	static const struct { double v; const char *java; } d[] = {
+		{ 0, "0.0" }, { 187.25, "187.25" }, { 185.5, "185.5" }, { 187, "187.0" }, { 0.01, "0.01" },
+		{ -3.25, "-3.25" }, { 201.8829709, "201.8829709" }, { 1e7, "1.0E7" }, { 1.5e-4, "1.5E-4" },
+		{ 1.7976931348623157e308, "1.7976931348623157E308" }, { 0.1 + 0.2, "0.30000000000000004" },
+	};
+	static const struct { double v; const char *text; } q[] = {
+		{ 100, "100" }, { 0, "0" }, { 12.5, "12.5" }, { 0.0001, "0.0001" }, { 1e6, "1000000" },
+	};
+	char b[48], small[40];
+	sim_out o;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		sim_fmt_double(b, sizeof(b), d[i].v);
+		CU_ASSERT_STRING_EQUAL(b, d[i].java);
+	}
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sim_fmt_decimal(b, sizeof(b), q[i].v);
+		CU_ASSERT_STRING_EQUAL(b, q[i].text);
+	}
+	/* a frame that does not fit is not written at all; the ones before it stay whole */
+	sim_out_init(&o, small, sizeof(small), 176);
+	CU_ASSERT_EQUAL(sim_enc_next_valid_id(&o, 7), IB_OK);
+	len = o.len;
+	CU_ASSERT_EQUAL(len, 4 + strlen("9|1|7|"));
+	CU_ASSERT_EQUAL(ib_be32_get(small), strlen("9|1|7|"));
+	CU_ASSERT_EQUAL(sim_enc_error(&o, -1, 2104, "Market data farm connection is OK:usfarm"), IB_ENOSPC);
+	CU_ASSERT(o.overflow);
+	CU_ASSERT_EQUAL(o.len, len);
+	CU_ASSERT_EQUAL(o.frames, 1);
+	/* errMsg gains advancedOrderRejectJson at 166 */
+	sim_out_init(&o, b, sizeof(b), 165);
+	sim_enc_error(&o, 5, 202, "x");
+	CU_ASSERT_EQUAL(o.len, 4 + strlen("4|2|5|202|x|"));
+	sim_out_init(&o, b, sizeof(b), 166);
+	sim_enc_error(&o, 5, 202, "x");
+	CU_ASSERT_EQUAL(o.len, 4 + strlen("4|2|5|202|x||"));
 }
 
 /* ---- handshake ---- */
@@ -1151,6 +1197,7 @@ test_sim_register(void)
 {
 	CU_pSuite s = CU_add_suite("sim", NULL, NULL);
 
+	CU_add_test(s, "encoder: Java number formats, whole frames only, errMsg gate", test_encode_formats_and_whole_frames);
 	CU_add_test(s, "handshake negotiates, startApi sends accounts, id and farm notices", test_handshake_and_start_api);
 	CU_add_test(s, "a client id in use gets 326 and is closed", test_client_id_in_use);
 	CU_add_test(s, "account download waits for --account-delay-ms, then is complete", test_account_download_delayed);

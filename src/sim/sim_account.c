@@ -229,25 +229,27 @@ send_summary(struct sim *s, struct sim_client *c)
 	for (int ai = 0; ai < s->nacct; ai++) {
 		const char *id = s->acct[ai].id;
 		struct acct_figures f;
-		const struct { const char *tag; double v; } nums[] = {
-			{ "NetLiquidation", 0 }, { "TotalCashValue", 0 }, { "GrossPositionValue", 0 },
-			{ "BuyingPower", 0 }, { "AvailableFunds", 0 }, { "ExcessLiquidity", 0 },
-			{ "InitMarginReq", 0 }, { "MaintMarginReq", 0 }, { "EquityWithLoanValue", 0 },
-		};
-		double vals[9];
 		char b[40];
 
 		figures(s, &s->acct[ai], &f);
-		vals[0] = f.netliq, vals[1] = f.cash, vals[2] = f.gross, vals[3] = 4 * (f.netliq - f.init_margin);
-		vals[4] = f.netliq - f.init_margin, vals[5] = f.netliq - f.maint_margin, vals[6] = f.init_margin;
-		vals[7] = f.maint_margin, vals[8] = f.netliq;
+		const struct { const char *tag; double v; } tags[] = {
+			{ "NetLiquidation", f.netliq },
+			{ "TotalCashValue", f.cash },
+			{ "GrossPositionValue", f.gross },
+			{ "BuyingPower", 4 * (f.netliq - f.init_margin) },
+			{ "AvailableFunds", f.netliq - f.init_margin },
+			{ "ExcessLiquidity", f.netliq - f.maint_margin },
+			{ "InitMarginReq", f.init_margin },
+			{ "MaintMarginReq", f.maint_margin },
+			{ "EquityWithLoanValue", f.netliq },
+		};
 		if (tag_wanted(c->summary_tags, "AccountType"))
 			sim_enc_account_summary(&c->out, c->summary_req, id, "AccountType", "INDIVIDUAL", "");
-		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-			if (!tag_wanted(c->summary_tags, nums[i].tag))
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			if (!tag_wanted(c->summary_tags, tags[i].tag))
 				continue;
-			snprintf(b, sizeof(b), "%.2f", vals[i]);
-			sim_enc_account_summary(&c->out, c->summary_req, id, nums[i].tag, b, "USD");
+			snprintf(b, sizeof(b), "%.2f", tags[i].v);
+			sim_enc_account_summary(&c->out, c->summary_req, id, tags[i].tag, b, "USD");
 		}
 	}
 	sim_enc_account_summary_end(&c->out, c->summary_req);

@@ -41,24 +41,23 @@ sim_out_init(sim_out *o, char *buf, size_t cap, int sv)
 
 /* ---- number formats ---- */
 
-/* Shortest decimal digits that read back as v: "%.{p}e" for the smallest p. */
-static int
+/* The shortest "%.{p}e" form of v that reads back as v (17 digits always do). */
+static void
 shortest_e(char *buf, size_t cap, double v)
 {
-	for (int p = 0; p < 17; p++) {
+	for (int p = 0; p < 16; p++) {
 		snprintf(buf, cap, "%.*e", p, v);
 		if (strtod(buf, NULL) == v)
-			return p;
+			return;
 	}
 	snprintf(buf, cap, "%.16e", v);
-	return 16;
 }
 
 size_t
 sim_fmt_double(char *buf, size_t cap, double v)
 {
 	char e[40], digits[24];
-	int p, exp, nd = 0;
+	int exp, nd = 0;
 	size_t n = 0;
 
 	if (cap < 32)
@@ -83,7 +82,7 @@ sim_fmt_double(char *buf, size_t cap, double v)
 			}
 		}
 	}
-	p = shortest_e(e, sizeof(e), v);
+	shortest_e(e, sizeof(e), v);
 	/* e = [-]d[.ddd]e[+-]xx */
 	const char *s = e;
 	bool neg = *s == '-';
@@ -94,7 +93,6 @@ sim_fmt_double(char *buf, size_t cap, double v)
 			digits[nd++] = *s;
 	digits[nd] = '\0';
 	exp = atoi(s + 1);
-	(void)p;
 	if (neg)
 		buf[n++] = '-';
 	if (fabs(v) >= 1e-3 && fabs(v) < 1e7) {
