@@ -154,7 +154,7 @@ check_sync(ib_pipeline *p)
 {
 	int64_t now = ib_now_mono_ns();
 
-	if (ib_gate_is_open(&p->gate) || !ck_pr_load_32((uint32_t *)&p->stats.net.connected))
+	if (ib_gate_is_open(&p->gate) || p->ib_lost || !ck_pr_load_32((uint32_t *)&p->stats.net.connected))
 		return;
 	if (ib_sync_complete(&p->sync, now)) {
 		open_gate(p);
@@ -249,6 +249,7 @@ on_conn_up(ib_pipeline *p, const struct ib_acct_event *e)
 	int64_t now = ib_now_mono_ns();
 
 	ib_sync_reset(&p->sync, now, p->ever_connected);
+	p->ib_lost = false;
 	memset(&p->accounts, 0, sizeof(p->accounts));
 	p->pending_acct_sub = -1;
 	p->sync_timeout_reported = false;
@@ -271,9 +272,10 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 {
 	switch (e->i1) {
 	case IB_ERR_CONN_LOST:
+		/* the gateway is up but IB is not: hold the gate until 1101/1102, then resync (the account
+		   list and order ids are kept for that) */
+		p->ib_lost = true;
 		close_gate(p, "gateway lost connectivity to IB (1100)");
-		ib_sync_reset(&p->sync, ib_now_mono_ns(), true);
-		p->sync.have_accounts = false;
 		update_diag(p);
 		publish_sync(p, IB_SYNC_SYNCING);
 		return;
@@ -281,6 +283,7 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_ERR_CONN_RESTORED_LOST: {
 		/* Account data may have moved while IB was away: sync again, as after a reconnect. */
 		int64_t now = ib_now_mono_ns();
+		p->ib_lost = false;
 		close_gate(p, "gateway connectivity restored: resyncing");
 		char list[512] = "";
 		for (int i = 0; i < p->sync.naccounts; i++)

@@ -146,6 +146,7 @@ typedef struct ib_pipeline {
 	bool sync_timeout_reported;
 	int pending_acct_sub;      /* index of the account whose download we requested, -1 none */
 	bool ever_connected;
+	bool ib_lost;               /* 1100 seen, no 1101/1102 yet: the gate stays closed */
 	void *orders;              /* order book-keeping (orders.c) */
 
 	/* the latest sync diagnostics, for probe and progress (mutex: not hot) */
