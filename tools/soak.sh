@@ -39,17 +39,20 @@ sleep 5
 rss0=$(rss); fds0=$(fds)
 echo "soak: ${secs}s; start rss ${rss0} kB, fds ${fds0}"
 t0=$(date +%s); drops=0; restarts=0; worst=0; fail=0
+next_drop=20; next_restart=45   # due times, so a slow iteration never skips one
 while [ $(( $(date +%s) - t0 )) -lt "$secs" ]; do
 	sleep 1
 	el=$(( $(date +%s) - t0 ))
-	if [ $((el % 20)) -eq 0 ]; then
+	if [ "$el" -ge "$next_drop" ]; then
+		next_drop=$((next_drop + 20))
 		echo drop | (exec 3<>/dev/tcp/127.0.0.1/"$ctl"; cat >&3; head -1 <&3) >/dev/null 2>&1
 		drops=$((drops + 1))
 		sleep 0.3
 		ms=$(wait_ready); [ "$ms" -gt "$worst" ] && worst=$ms
 		ready || { echo "soak: not ready 15 s after drop $drops"; fail=1; }
 	fi
-	if [ $((el % 45)) -eq 0 ]; then
+	if [ "$el" -ge "$next_restart" ]; then
+		next_restart=$((next_restart + 45))
 		redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1; sleep 1; start_redis; restarts=$((restarts + 1))
 		for _ in $(seq 60); do [ -n "$(redis-cli -p "$rport" hget ibpipe:health msgs_in)" ] && break; sleep 0.05; done
 	fi
