@@ -297,13 +297,7 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 			ib_sync_accounts(&p->sync, list);
 		if (had_next)
 			ib_sync_next_id(&p->sync, next);
-		ib_req r = { .id = IB_OUT_REQ_POSITIONS };
-		ib_pipeline_send(p, &r, -1);
-		r = (ib_req){ .id = IB_OUT_REQ_OPEN_ORDERS };
-		ib_pipeline_send(p, &r, -1);
-		r = (ib_req){ .id = IB_OUT_REQ_EXECUTIONS };
-		r.u.executions.req_id = IB_REQID_EXEC;
-		ib_pipeline_send(p, &r, -1);
+		ib_pipeline_request_reconcile(p);
 		if (p->sync.naccounts > 0)
 			request_account_updates(p, 0);
 		update_diag(p);

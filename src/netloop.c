@@ -371,15 +371,8 @@ on_error_msg(struct net *n, const ib_error *er, int64_t now)
 	}
 	IB_STAT_INC(n->p->stats.net.acct_in);
 	acct_push(n, &e);
-	if (er->code == IB_ERR_CONN_RESTORED_LOST) {
-		/* data lost: every market-data subscription must be made again */
-		for (uint32_t i = 0; i < n->p->quotes->n; i++) {
-			ib_req r = { .id = IB_OUT_REQ_MKT_DATA };
-			r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)i;
-			ib_contract_stock(&r.u.mkt_data.contract, n->p->quotes->symbol[i]);
-			ib_pipeline_send(n->p, &r, -1);
-		}
-	}
+	if (er->code == IB_ERR_CONN_RESTORED_LOST)
+		ib_pipeline_subscribe_quotes(n->p); /* data lost: every market-data subscription is made again */
 }
 
 /* ---- reading ---- */
@@ -591,23 +584,8 @@ subscribe_all(struct net *n)
 	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
 	r.u.market_data_type.type = p->cfg.market_data_type;
 	ib_pipeline_send(p, &r, -1);
-	memset(&r, 0, sizeof(r));
-	r.id = IB_OUT_REQ_POSITIONS;
-	ib_pipeline_send(p, &r, -1);
-	memset(&r, 0, sizeof(r));
-	r.id = IB_OUT_REQ_OPEN_ORDERS;
-	ib_pipeline_send(p, &r, -1);
-	memset(&r, 0, sizeof(r));
-	r.id = IB_OUT_REQ_EXECUTIONS;
-	r.u.executions.req_id = IB_REQID_EXEC;
-	ib_pipeline_send(p, &r, -1);
-	for (uint32_t i = 0; i < p->quotes->n; i++) {
-		memset(&r, 0, sizeof(r));
-		r.id = IB_OUT_REQ_MKT_DATA;
-		r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)i;
-		ib_contract_stock(&r.u.mkt_data.contract, p->quotes->symbol[i]);
-		ib_pipeline_send(p, &r, -1);
-	}
+	ib_pipeline_request_reconcile(p);
+	ib_pipeline_subscribe_quotes(p);
 	for (int i = 0; i < p->cfg.ntbt; i++) {
 		memset(&r, 0, sizeof(r));
 		r.id = IB_OUT_REQ_TICK_BY_TICK;

@@ -136,6 +136,30 @@ ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
 }
 
 void
+ib_pipeline_request_reconcile(ib_pipeline *p)
+{
+	ib_req r = { .id = IB_OUT_REQ_POSITIONS };
+
+	ib_pipeline_send(p, &r, -1);
+	r = (ib_req){ .id = IB_OUT_REQ_OPEN_ORDERS };
+	ib_pipeline_send(p, &r, -1);
+	r = (ib_req){ .id = IB_OUT_REQ_EXECUTIONS };
+	r.u.executions.req_id = IB_REQID_EXEC;
+	ib_pipeline_send(p, &r, -1);
+}
+
+void
+ib_pipeline_subscribe_quotes(ib_pipeline *p)
+{
+	for (uint32_t i = 0; i < p->quotes->n; i++) {
+		ib_req r = { .id = IB_OUT_REQ_MKT_DATA };
+		r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)i;
+		ib_contract_stock(&r.u.mkt_data.contract, p->quotes->symbol[i]);
+		ib_pipeline_send(p, &r, -1);
+	}
+}
+
+void
 ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev)
 {
 	if (p->pub)

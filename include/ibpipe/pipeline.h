@@ -189,6 +189,10 @@ void ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_
 
 /* Queue a request from any thread (MPSC); waits while the ring is full. false when stopping. */
 bool ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy);
+/* positions, open orders and executions: what a (re)sync must see before the gate opens */
+void ib_pipeline_request_reconcile(ib_pipeline *p);
+/* reqMktData for every instrument of the quote table */
+void ib_pipeline_subscribe_quotes(ib_pipeline *p);
 /* Threads (internal). */
 void *ib_net_thread(void *arg);
 void *ib_account_thread(void *arg);
