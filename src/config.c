@@ -113,6 +113,7 @@ static const struct key keys[] = {
 	SPECIAL(depth, "market-depth subscriptions SYM:ROWS,... with ROWS 1-50 (at most max_depth)"),
 	INT("max_tbt", max_tbt, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous tick-by-tick subscriptions"),
 	INT("max_depth", max_depth, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous depth subscriptions"),
+	INT("redis_book_levels", redis_book_levels, 1, 50, "rows per side written to P:book:SYM (the top of each depth book)"),
 	BOOL("md_lossless", md_lossless, "never coalesce market data: the network thread waits instead (replay)"),
 	INT("strategies", strategies, 0, 64, "strategy threads, 1-64 (0: none, a pure data bridge)"),
 	SPECIAL(strategy, "built-in strategy to run: example, recorder, trader, bench"),
@@ -165,6 +166,7 @@ ib_config_defaults(ib_config *c)
 	c->market_data_type = 1;
 	c->max_tbt = 3;
 	c->max_depth = 3;
+	c->redis_book_levels = 10;
 	c->strategies = 1;
 	ib_strlcpy(c->strategy, "example", sizeof(c->strategy));
 	c->risk.max_order_qty = 1000;
@@ -544,6 +546,33 @@ set_subs(ib_sub *subs, int *nsubs, bool is_depth, const char *v, char *w, size_t
 		return -1;
 	memcpy(subs, x.subs, sizeof(x.subs[0]) * (size_t)x.n);
 	*nsubs = x.n;
+	return 0;
+}
+
+int
+ib_config_add_sub(ib_config *c, bool is_depth, const char *item, char *err, size_t errlen)
+{
+	struct sub_ctx x;
+	ib_sub *subs = is_depth ? c->depth : c->tbt;
+	int *n = is_depth ? &c->ndepth : &c->ntbt;
+	int limit = is_depth ? c->max_depth : c->max_tbt;
+	const char *key = is_depth ? "depth" : "tbt";
+	char w[200];
+
+	x.n = *n;
+	x.depth = is_depth;
+	memcpy(x.subs, subs, sizeof(x.subs[0]) * (size_t)x.n);
+	if (sub_item(&x, item, strlen(item), w, sizeof(w)) != 0) {
+		snprintf(err, errlen, "key '%s': %s", key, w);
+		return -1;
+	}
+	if (x.n > limit) {
+		snprintf(err, errlen, "key '%s': adding %s makes %d subscriptions but max_%s is %d (IB refuses the excess)",
+			 key, item, x.n, key, limit);
+		return -1;
+	}
+	memcpy(subs, x.subs, sizeof(x.subs[0]) * (size_t)x.n);
+	*n = x.n;
 	return 0;
 }
 

@@ -1,13 +1,22 @@
 /*
  * mktdata.c - the market-data thread: applies ticks to the quote table and
- * fans the changed quotes out to every strategy.
+ * depth to the books, and fans the changes out to every strategy.
  *
  * Fan-out is per drained batch, not per tick: an instrument that ticked ten
  * times in one batch is sent once, with its latest quote (the other nine
- * are counted in fanout_coalesced).  A strategy whose ring is full gets the
- * instrument marked pending and receives its latest quote when there is
- * room: market data for a slow strategy is coalesced, never queued without
- * bound, and the network thread never waits for a strategy.
+ * are counted in fanout_coalesced); a book that changed ten times is
+ * announced once, and the strategy copies the book as it then is.  Trades
+ * are the exception: each goes out on its own, carrying its price and size.
+ *
+ * A strategy whose ring is full gets the (instrument, kind) marked pending
+ * and receives the latest state when there is room: market data for a slow
+ * strategy is coalesced, never queued without bound, and the network
+ * thread never waits for a strategy.  Every fold is counted.
+ *
+ * Lossless mode (replay, tests) folds nothing: every tick is its own
+ * fan-out, the thread waits for room, and before changing a book it waits
+ * until each strategy has copied the book it was last told about, so a
+ * replay hands a strategy exactly the books the live run did.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +32,16 @@ struct md {
 	ib_pipeline *p;
 	uint32_t *touched;      /* instruments changed in this batch */
 	uint32_t ntouched;
-	uint8_t *touched_flag;
-	ib_book *books;         /* depth, per depth subscription */
+	uint8_t *touched_mask;  /* per instrument: enum ib_sq_kind bits changed in this batch */
+	bool trade_pushed;      /* a trade went to some strategy in this batch: wake them */
 };
+
+static void
+nap_20us(void)
+{
+	struct timespec ts = { 0, 20000 };
+	nanosleep(&ts, NULL);
+}
 
 static void
 apply_tick(ib_quote_data *q, const struct ib_md_event *e)
@@ -65,78 +81,123 @@ apply_tick(ib_quote_data *q, const struct ib_md_event *e)
 		q->bid = e->a, q->ask = e->b, q->bid_size = e->c, q->ask_size = e->d;
 		break;
 	case IB_MD_TBT_TRADE:
-		q->last = e->a, q->last_size = e->b;
+		q->last = e->a, q->last_size = e->b, q->last_time = (int64_t)e->c;
+		break;
+	case IB_MD_TBT_MID:
+		q->mid = e->a;
 		break;
 	default:
 		break;
 	}
 }
 
-/* Index of the instrument an event belongs to, or -1. */
+/* Instrument an event belongs to, or -1. */
 static int64_t
 instrument_of(const ib_pipeline *p, const struct ib_md_event *e)
 {
 	int64_t i;
 
-	if (e->kind == IB_MD_DEPTH)
-		return -1;
-	if (e->req_id >= IB_REQID_TBT && e->req_id < IB_REQID_TBT + p->cfg.ntbt) {
-		const char *sym = p->cfg.tbt[e->req_id - IB_REQID_TBT].symbol;
-		for (uint32_t k = 0; k < p->quotes->n; k++)
-			if (strcmp(p->quotes->symbol[k], sym) == 0)
-				return k;
-		return -1;
+	switch (e->kind) {
+	case IB_MD_DEPTH:
+	case IB_MD_BOOK_RESET:
+		i = (int64_t)e->req_id - IB_REQID_DEPTH;
+		return i >= 0 && i < p->books->n ? (int64_t)p->books->instrument[i] : -1;
+	case IB_MD_TBT_TRADE:
+	case IB_MD_TBT_BIDASK:
+	case IB_MD_TBT_MID:
+		i = (int64_t)e->req_id - IB_REQID_TBT;
+		return i >= 0 && i < p->cfg.ntbt ? p->tbt_inst[i] : -1;
+	default:
+		i = (int64_t)e->req_id - IB_REQID_MKT;
+		return i >= 0 && i < (int64_t)p->quotes->n ? i : -1;
 	}
-	i = (int64_t)e->req_id - IB_REQID_MKT;
-	return i >= 0 && i < (int64_t)p->quotes->n ? i : -1;
 }
 
+/* The event that carries the latest state of (inst, kind). */
 static void
-fan_out_one(ib_pipeline *p, struct ib_strategy_ctx *c, uint32_t inst)
+latest(const ib_pipeline *p, uint32_t inst, uint8_t kind, struct ib_sq_event *ev)
 {
-	struct ib_sq_event ev = { .instrument = inst };
-
-	if (p->cfg.md_lossless) {
-		ib_quote_peek(p->quotes, inst, &ev.q);
-		while (!ib_ring_push_spsc_sq(&c->sq_ring, c->sq_buf, &ev) && !ck_pr_load_int(&p->stop)) {
-			ib_wake_signal(&c->wake);
-			struct timespec ts = { 0, 20000 };
-			nanosleep(&ts, NULL);
-		}
-		return;
+	ev->instrument = inst;
+	ev->kind = kind;
+	ev->book = 0;
+	if (kind == IB_SQ_BOOK) {
+		ev->book = (uint16_t)p->inst_book[inst];
+	} else if (kind == IB_SQ_TRADE) {
+		ib_quote_data q;
+		ib_quote_peek(p->quotes, inst, &q);
+		ev->u.t = (ib_trade){ q.last, q.last_size, q.last_time, q.recv_mono_ns };
+	} else {
+		ib_quote_peek(p->quotes, inst, &ev->u.q);
 	}
-
-	if (c->pending[inst]) {
-		IB_STAT_INC(p->stats.md.fanout_coalesced);
-		return; /* already waiting: it will carry the latest quote when sent */
-	}
-	ib_quote_peek(p->quotes, inst, &ev.q);
-	if (c->npending == 0 && ib_ring_push_spsc_sq(&c->sq_ring, c->sq_buf, &ev))
-		return;
-	c->pending[inst] = 1;
-	c->pending_list[c->npending++] = inst;
 }
 
 static bool
+push(struct ib_strategy_ctx *c, const struct ib_sq_event *ev)
+{
+	if (!ib_ring_push_spsc_sq(&c->sq_ring, c->sq_buf, ev))
+		return false;
+	if (ev->kind == IB_SQ_BOOK)
+		c->books_sent++;
+	return true;
+}
+
+static void
+count_fold(ib_pipeline *p, uint8_t kind)
+{
+	if (kind == IB_SQ_TRADE)
+		IB_STAT_INC(p->stats.md.trades_coalesced);
+	else if (kind == IB_SQ_BOOK)
+		IB_STAT_INC(p->stats.md.book_coalesced);
+	else
+		IB_STAT_INC(p->stats.md.fanout_coalesced);
+}
+
+/* Hand ev to strategy c, or fold it into what is pending for that strategy. */
+static void
+offer(ib_pipeline *p, struct ib_strategy_ctx *c, const struct ib_sq_event *ev)
+{
+	uint32_t inst = ev->instrument;
+
+	if (p->cfg.md_lossless) {
+		while (!push(c, ev) && !ck_pr_load_int(&p->stop)) {
+			ib_wake_signal(&c->wake);
+			nap_20us();
+		}
+		return;
+	}
+	if (c->pending[inst] & ev->kind) {
+		count_fold(p, ev->kind); /* already waiting: it will carry the latest state when sent */
+		return;
+	}
+	if (c->npending == 0 && push(c, ev))
+		return;
+	if (c->pending[inst] == 0)
+		c->pending_list[c->npending++] = inst;
+	c->pending[inst] |= ev->kind;
+}
+
+static void
 flush_pending(ib_pipeline *p, struct ib_strategy_ctx *c)
 {
 	uint32_t done = 0;
-	bool pushed = false;
 
 	while (done < c->npending) {
-		struct ib_sq_event ev = { .instrument = c->pending_list[done] };
-		ib_quote_peek(p->quotes, ev.instrument, &ev.q);
-		if (!ib_ring_push_spsc_sq(&c->sq_ring, c->sq_buf, &ev))
-			break;
-		c->pending[ev.instrument] = 0;
-		pushed = true;
+		uint32_t inst = c->pending_list[done];
+		while (c->pending[inst]) {
+			uint8_t kind = (uint8_t)(c->pending[inst] & -c->pending[inst]); /* lowest bit */
+			struct ib_sq_event ev;
+			latest(p, inst, kind, &ev);
+			if (!push(c, &ev))
+				goto out;
+			c->pending[inst] &= (uint8_t)~kind;
+		}
 		done++;
 	}
+out:
 	if (done > 0) {
 		memmove(c->pending_list, c->pending_list + done, (c->npending - done) * sizeof(uint32_t));
 		c->npending -= done;
 	}
-	return pushed;
 }
 
 static void
@@ -145,60 +206,131 @@ fan_out(struct md *m)
 	ib_pipeline *p = m->p;
 
 	if (!ib_gate_is_open(&p->gate)) {
-		/* nothing reaches a strategy before sync; the table keeps the latest for when it starts */
+		/* nothing reaches a strategy before sync; the tables keep the latest for when it starts */
 		for (uint32_t k = 0; k < m->ntouched; k++)
-			m->touched_flag[m->touched[k]] = 0;
+			m->touched_mask[m->touched[k]] = 0;
 		m->ntouched = 0;
 		return;
 	}
-
 	for (int s = 0; s < p->nstrat; s++) {
 		struct ib_strategy_ctx *c = &p->strat[s];
 		if (c->npending)
 			flush_pending(p, c);
-		for (uint32_t k = 0; k < m->ntouched; k++)
-			fan_out_one(p, c, m->touched[k]);
-		if (m->ntouched)
+		for (uint32_t k = 0; k < m->ntouched; k++) {
+			uint32_t inst = m->touched[k];
+			for (uint8_t mask = m->touched_mask[inst]; mask; mask &= (uint8_t)(mask - 1)) {
+				struct ib_sq_event ev;
+				latest(p, inst, (uint8_t)(mask & -mask), &ev);
+				offer(p, c, &ev);
+			}
+		}
+		if (m->ntouched || m->trade_pushed)
 			ib_wake_signal(&c->wake);
 	}
 	for (uint32_t k = 0; k < m->ntouched; k++)
-		m->touched_flag[m->touched[k]] = 0;
+		m->touched_mask[m->touched[k]] = 0;
 	m->ntouched = 0;
+	m->trade_pushed = false;
+}
+
+/* Note that (inst, kind) changed; folded with earlier changes of this batch. */
+static void
+touch(struct md *m, uint32_t inst, uint8_t kind)
+{
+	if (m->touched_mask[inst] & kind) {
+		count_fold(m->p, kind);
+		return;
+	}
+	if (m->touched_mask[inst] == 0)
+		m->touched[m->ntouched++] = inst;
+	m->touched_mask[inst] |= kind;
+	if (m->p->cfg.md_lossless)
+		fan_out(m); /* every tick is its own fan-out: no folding within a batch */
+}
+
+static void
+trade_out(struct md *m, uint32_t inst, const struct ib_md_event *e)
+{
+	ib_pipeline *p = m->p;
+	struct ib_sq_event ev = { .instrument = inst, .kind = IB_SQ_TRADE };
+
+	if (!ib_gate_is_open(&p->gate))
+		return;
+	ev.u.t = (ib_trade){ e->a, e->b, (int64_t)e->c, e->recv_ns };
+	for (int s = 0; s < p->nstrat; s++)
+		offer(p, &p->strat[s], &ev);
+	m->trade_pushed = true;
+	if (p->cfg.md_lossless)
+		fan_out(m);
+}
+
+/* Lossless: the strategies must have copied the book they were told about before it changes. */
+static void
+wait_books_read(ib_pipeline *p)
+{
+	for (int s = 0; s < p->nstrat; s++) {
+		struct ib_strategy_ctx *c = &p->strat[s];
+		while (ck_pr_load_64(&c->books_read) < c->books_sent && !ck_pr_load_int(&p->stop)) {
+			ib_wake_signal(&c->wake);
+			nap_20us();
+		}
+	}
+}
+
+static void
+depth(struct md *m, uint32_t inst, const struct ib_md_event *e)
+{
+	ib_pipeline *p = m->p;
+	ib_book *b = &p->books->book[e->req_id - IB_REQID_DEPTH];
+
+	if (p->cfg.md_lossless)
+		wait_books_read(p);
+	if (e->kind == IB_MD_BOOK_RESET) {
+		ib_book_clear(b);
+	} else if (ib_book_apply(b, e->field, e->operation, e->side, e->a, e->b) == IB_OK) {
+		IB_STAT_INC(p->stats.md.depth_ops);
+	} else {
+		IB_STAT_INC(p->stats.md.book_errors);
+		ib_log(IB_LL_WARN, "mktdata", "%s: depth operation %d on %s row %d refused (the book has %d)",
+		       p->quotes->symbol[inst], e->operation, e->side ? "bid" : "ask", e->field,
+		       e->side ? b->nbid : b->nask);
+		return;
+	}
+	touch(m, inst, IB_SQ_BOOK);
 }
 
 static void
 handle(struct md *m, const struct ib_md_event *e, int64_t now_real)
 {
 	ib_pipeline *p = m->p;
+	int64_t inst = instrument_of(p, e);
 	ib_quote_data q;
-	int64_t inst;
 
-	if (e->kind == IB_MD_DEPTH) {
-		int64_t d = (int64_t)e->req_id - IB_REQID_DEPTH;
-		if (d >= 0 && d < p->cfg.ndepth && ib_book_apply(&m->books[d], e->field, e->operation, e->side, e->a, e->b) != IB_OK)
-			IB_STAT_INC(p->stats.md.book_errors);
-		IB_STAT_INC(p->stats.md.quotes);
-		return;
-	}
-	inst = instrument_of(p, e);
 	IB_STAT_INC(p->stats.md.quotes);
 	if (inst < 0)
 		return;
+	if (e->kind == IB_MD_DEPTH || e->kind == IB_MD_BOOK_RESET) {
+		depth(m, (uint32_t)inst, e);
+		return;
+	}
 	ib_quote_peek(p->quotes, (uint32_t)inst, &q);
 	apply_tick(&q, e);
 	q.recv_mono_ns = e->recv_ns;
 	q.updated_ns = now_real;
 	q.version++;
 	ib_quote_write(p->quotes, (uint32_t)inst, &q);
-	if (p->cfg.md_lossless) {
-		/* every tick is its own fan-out: no folding within a batch */
-		m->touched[m->ntouched++] = (uint32_t)inst;
-		fan_out(m);
-	} else if (m->touched_flag[inst]) {
-		IB_STAT_INC(p->stats.md.fanout_coalesced);
-	} else {
-		m->touched_flag[inst] = 1;
-		m->touched[m->ntouched++] = (uint32_t)inst;
+	switch (e->kind) {
+	case IB_MD_TBT_TRADE:
+		IB_STAT_INC(p->stats.md.trades);
+		trade_out(m, (uint32_t)inst, e);
+		break;
+	case IB_MD_TBT_BIDASK:
+		IB_STAT_INC(p->stats.md.bbos);
+		touch(m, (uint32_t)inst, IB_SQ_BBO);
+		break;
+	default:
+		touch(m, (uint32_t)inst, IB_SQ_QUOTE);
+		break;
 	}
 }
 
@@ -210,24 +342,19 @@ ib_mktdata_thread(void *arg)
 	struct ib_md_event e;
 
 	m.touched = calloc(IB_MAX_INSTRUMENTS, sizeof(uint32_t));
-	m.touched_flag = calloc(IB_MAX_INSTRUMENTS, 1);
-	m.books = calloc((size_t)(p->cfg.ndepth > 0 ? p->cfg.ndepth : 1), sizeof(ib_book));
-	if (!m.touched || !m.touched_flag || !m.books) {
+	m.touched_mask = calloc(IB_MAX_INSTRUMENTS, 1);
+	if (!m.touched || !m.touched_mask) {
 		ib_log(IB_LL_ERROR, "mktdata", "out of memory");
 		goto out;
 	}
-	for (int d = 0; d < p->cfg.ndepth; d++)
-		ib_book_init(&m.books[d], p->cfg.depth[d].rows);
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->md_wake);
 		int64_t now_real = ib_now_real_ns();
 		int n = 0;
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
 			/* lossless: handle a tick only once every account event before it is handled */
-			while (p->cfg.md_lossless && ck_pr_load_64(&p->acct_seq_done) < e.acct_before && !ck_pr_load_int(&p->stop)) {
-				struct timespec ts = { 0, 20000 };
-				nanosleep(&ts, NULL);
-			}
+			while (p->cfg.md_lossless && ck_pr_load_64(&p->acct_seq_done) < e.acct_before && !ck_pr_load_int(&p->stop))
+				nap_20us();
 			handle(&m, &e, now_real);
 			n++;
 		}
@@ -244,7 +371,6 @@ ib_mktdata_thread(void *arg)
 	}
 out:
 	free(m.touched);
-	free(m.touched_flag);
-	free(m.books);
+	free(m.touched_mask);
 	return NULL;
 }

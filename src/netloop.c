@@ -353,6 +353,24 @@ route(struct net *n, const ib_msg *m, int64_t now)
 }
 
 static void
+book_reset(struct net *n, int32_t req_id)
+{
+	struct ib_md_event e = { .kind = IB_MD_BOOK_RESET, .req_id = req_id };
+
+	md_push(n, &e);
+}
+
+/* Quotes, tick-by-tick and depth; a book starts empty: IB sends its rows again as inserts. */
+static void
+subscribe_market_data(struct net *n)
+{
+	ib_pipeline_subscribe_quotes(n->p);
+	for (int d = 0; d < n->p->cfg.ndepth; d++)
+		book_reset(n, IB_REQID_DEPTH + d);
+	ib_pipeline_subscribe_feeds(n->p);
+}
+
+static void
 on_error_msg(struct net *n, const ib_error *er, int64_t now)
 {
 	struct ib_acct_event e = { .kind = IB_AE_NOTICE, .i0 = er->req_id, .i1 = er->code, .recv_ns = now };
@@ -372,7 +390,11 @@ on_error_msg(struct net *n, const ib_error *er, int64_t now)
 	IB_STAT_INC(n->p->stats.net.acct_in);
 	acct_push(n, &e);
 	if (er->code == IB_ERR_CONN_RESTORED_LOST)
-		ib_pipeline_subscribe_quotes(n->p); /* data lost: every market-data subscription is made again */
+		subscribe_market_data(n); /* data lost: every market-data subscription is made again */
+	if (er->code == IB_ERR_DEPTH_RESET && er->req_id >= IB_REQID_DEPTH &&
+	    er->req_id < IB_REQID_DEPTH + n->p->cfg.ndepth) {
+		book_reset(n, er->req_id); /* IB resends the rows as inserts after this */
+	}
 }
 
 /* ---- reading ---- */
@@ -585,23 +607,7 @@ subscribe_all(struct net *n)
 	r.u.market_data_type.type = p->cfg.market_data_type;
 	ib_pipeline_send(p, &r, -1);
 	ib_pipeline_request_reconcile(p);
-	ib_pipeline_subscribe_quotes(p);
-	for (int i = 0; i < p->cfg.ntbt; i++) {
-		memset(&r, 0, sizeof(r));
-		r.id = IB_OUT_REQ_TICK_BY_TICK;
-		r.u.tick_by_tick.req_id = IB_REQID_TBT + i;
-		ib_contract_stock(&r.u.tick_by_tick.contract, p->cfg.tbt[i].symbol);
-		ib_strlcpy(r.u.tick_by_tick.tick_type, p->cfg.tbt[i].kind, sizeof(r.u.tick_by_tick.tick_type));
-		ib_pipeline_send(p, &r, -1);
-	}
-	for (int i = 0; i < p->cfg.ndepth; i++) {
-		memset(&r, 0, sizeof(r));
-		r.id = IB_OUT_REQ_MKT_DEPTH;
-		r.u.mkt_depth.req_id = IB_REQID_DEPTH + i;
-		ib_contract_stock(&r.u.mkt_depth.contract, p->cfg.depth[i].symbol);
-		r.u.mkt_depth.num_rows = p->cfg.depth[i].rows;
-		ib_pipeline_send(p, &r, -1);
-	}
+	subscribe_market_data(n);
 }
 
 /* Sleep up to ms, waking early on stop (the eventfd). */

@@ -151,7 +151,7 @@ ib_pipeline_request_reconcile(ib_pipeline *p)
 void
 ib_pipeline_subscribe_quotes(ib_pipeline *p)
 {
-	for (uint32_t i = 0; i < p->quotes->n; i++) {
+	for (uint32_t i = 0; i < p->nquote_subs; i++) {
 		ib_req r = { .id = IB_OUT_REQ_MKT_DATA };
 		r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)i;
 		ib_contract_stock(&r.u.mkt_data.contract, p->quotes->symbol[i]);
@@ -217,16 +217,6 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
 	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_MAX_INSTRUMENTS ? cfg->nsymbols : IB_MAX_INSTRUMENTS);
 
-	size_t ninst = p->quotes->n ? p->quotes->n : 1;
-	p->md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->md_pending));
-	p->md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
-	p->md_dirty = calloc(ninst, sizeof(uint32_t));
-	p->md_dirty_flag = calloc(ninst, 1);
-	if (!p->md_pending || !p->md_pending_used || !p->md_dirty || !p->md_dirty_flag) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-
 	const ib_strategy_vtable *vt = ib_strategy_find(cfg->strategy);
 	if (cfg->strategies > 0 && vt == NULL) {
 		snprintf(err, errlen, "strategy: no built-in strategy named '%s' (example, recorder, trader)", cfg->strategy);
@@ -252,7 +242,24 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
+		c->book_copy = calloc(1, sizeof(*c->book_copy));
+		if (!c->book_copy) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 		c->self = vt->create ? vt->create(c) : NULL;
+	}
+	/* after create(): strategies may add tbt/depth subscriptions there */
+	if (ib_pipeline_setup_feeds(p, err, errlen) != 0)
+		goto fail;
+	size_t ninst = p->quotes->n ? p->quotes->n : 1;
+	p->md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->md_pending));
+	p->md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
+	p->md_dirty = calloc(ninst, sizeof(uint32_t));
+	p->md_dirty_flag = calloc(ninst, 1);
+	if (!p->md_pending || !p->md_pending_used || !p->md_dirty || !p->md_dirty_flag) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
 	hwm_init(p);
 	return p;
@@ -360,8 +367,11 @@ ib_pipeline_free(ib_pipeline *p)
 		free(c->pending_list);
 		free(c->se_overflow);
 		free(c->order_times);
+		free(c->book_copy);
 	}
 	ib_orders_free(p);
+	free(p->books);
+	free(p->inst_book);
 	free(p->quotes);
 	free(p->inst_pos);
 	free(p->md_buf);

@@ -178,6 +178,40 @@ deliver(ib_strategy_ctx *ctx, struct ib_se_event *e, bool *open)
 	}
 }
 
+/* Market data: the high-rate kinds fall back to on_quote for a strategy without their callback. */
+static void
+deliver_md(ib_strategy_ctx *ctx, const struct ib_sq_event *e, bool open)
+{
+	const ib_strategy_vtable *vt = ctx->vt;
+	ib_quote_data q;
+
+	switch (e->kind) {
+	case IB_SQ_BOOK:
+		/* copy even before the gate opens: lossless mode waits for this acknowledgement */
+		ib_book_read(&ctx->p->books->book[e->book], ctx->book_copy);
+		ck_pr_store_64(&ctx->books_read, ck_pr_load_64(&ctx->books_read) + 1);
+		if (open && vt->on_book)
+			vt->on_book(ctx->self, ctx, e->instrument, ctx->book_copy);
+		break;
+	case IB_SQ_TRADE:
+		if (open && vt->on_trade) {
+			vt->on_trade(ctx->self, ctx, e->instrument, &e->u.t);
+		} else if (open && vt->on_quote) {
+			ib_quote_read(ctx->p->quotes, e->instrument, &q);
+			vt->on_quote(ctx->self, ctx, e->instrument, &q);
+		}
+		break;
+	case IB_SQ_BBO:
+		if (open && (vt->on_bbo || vt->on_quote))
+			(vt->on_bbo ? vt->on_bbo : vt->on_quote)(ctx->self, ctx, e->instrument, &e->u.q);
+		break;
+	default:
+		if (open && vt->on_quote)
+			vt->on_quote(ctx->self, ctx, e->instrument, &e->u.q);
+		break;
+	}
+}
+
 static void
 deliver_deferred(ib_strategy_ctx *ctx, bool *open)
 {
@@ -209,10 +243,8 @@ ib_strategy_thread(void *arg)
 			n++;
 		}
 		while (n < 4096 && ib_ring_pop_sq(&ctx->sq_ring, ctx->sq_buf, &sq)) {
-			if (open && ctx->vt->on_quote) {
-				ctx->vt->on_quote(ctx->self, ctx, sq.instrument, &sq.q);
-				deliver_deferred(ctx, &open);
-			}
+			deliver_md(ctx, &sq, open);
+			deliver_deferred(ctx, &open);
 			n++;
 		}
 		if (n > 0)

@@ -353,6 +353,8 @@ static const struct bad bads[] = {
 	{ "max_tbt", "x" },
 	{ "max_depth", "-1" },
 	{ "max_depth", "x" },
+	{ "redis_book_levels", "0" },
+	{ "redis_book_levels", "51" },
 	{ "md_lossless", "sometimes" },
 	{ "strategies", "-1" },
 	{ "strategies", "65" },

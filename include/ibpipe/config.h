@@ -60,6 +60,7 @@ typedef struct ib_config {
 	ib_sub depth[IB_CFG_MAX_SUBS];
 	int ndepth;
 	int max_tbt, max_depth;     /* per-account subscription limits */
+	int redis_book_levels;      /* rows per side in P:book:SYM */
 	bool md_lossless;           /* never coalesce: the network thread waits for the market-data
 	                               thread, which hands every tick to every strategy (replay, tests) */
 	/* strategies */
@@ -105,6 +106,12 @@ int ib_config_from_args(ib_config *c, int argc, char **argv, char **rest, int ma
  * below client_id are raised to match.  Returns 0, or -1 with err set.
  */
 int ib_config_validate(ib_config *c, char *err, size_t errlen);
+/*
+ * Append one tbt ("SYM:KIND") or depth ("SYM:ROWS") subscription, checked
+ * like the keys and against max_tbt / max_depth; an exact duplicate is a
+ * no-op.  Returns 0, or -1 with err naming the key.
+ */
+int ib_config_add_sub(ib_config *c, bool is_depth, const char *item, char *err, size_t errlen);
 /*
  * Print every key with its current value as `key = value` lines that load
  * back as a config file; the password appears only as a comment line

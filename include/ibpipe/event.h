@@ -24,6 +24,7 @@ enum ib_md_kind {
 	IB_MD_TBT_BIDASK, /* a = bid, b = ask, c = bid size, d = ask size */
 	IB_MD_TBT_MID,    /* a = mid */
 	IB_MD_DEPTH,      /* a = price, b = size, position/operation/side */
+	IB_MD_BOOK_RESET, /* empty the book of req_id: it is (re)subscribed, or IB said 317 */
 };
 
 struct ib_md_event {

@@ -172,6 +172,7 @@ enum ib_err_code {
 	IB_ERR_SECDEF_OK = 2158,
 	IB_ERR_MAX_TBT = 10190,       /* max number of tick-by-tick requests */
 	IB_ERR_DEPTH_LIMIT = 309,     /* max number of market depth requests */
+	IB_ERR_DEPTH_RESET = 317,     /* market depth reset: empty the book, the rows come again */
 };
 /* 2100..2169 are informational notices, not failures. */
 #define IB_ERR_IS_INFO(c) ((c) >= 2100 && (c) <= 2169)

@@ -49,10 +49,17 @@ struct ib_out_slot {
 	int32_t strategy;  /* who asked, -1 for the pipeline itself */
 };
 
-struct ib_sq_event {    /* quote for a strategy */
+enum ib_sq_kind { IB_SQ_QUOTE = 1, IB_SQ_BBO = 2, IB_SQ_TRADE = 4, IB_SQ_BOOK = 8 }; /* bits */
+
+struct ib_sq_event {    /* market data for a strategy */
 	uint32_t instrument;
-	uint32_t pad;
-	ib_quote_data q;
+	uint8_t kind;       /* one of enum ib_sq_kind */
+	uint8_t pad;
+	uint16_t book;      /* IB_SQ_BOOK: index in the book table */
+	union {
+		ib_quote_data q;  /* quote, bbo */
+		ib_trade t;       /* trade */
+	} u;
 };
 
 struct ib_se_event {    /* anything else for a strategy */
@@ -93,7 +100,7 @@ struct ib_strategy_ctx {
 	struct ck_ring se_ring;
 	struct ib_se_event *se_buf;
 	/* market-data thread's coalescing state for this strategy */
-	uint8_t *pending;          /* per instrument: an update is waiting for room */
+	uint8_t *pending;          /* per instrument: enum ib_sq_kind bits waiting for room */
 	uint32_t *pending_list;
 	uint32_t npending;
 	/* account thread's overflow for never-drop events when the ring is full */
@@ -104,12 +111,19 @@ struct ib_strategy_ctx {
 	uint32_t order_times_cap, order_times_head;
 	struct ib_se_event deferred[16]; /* local refusals, delivered after the current callback */
 	uint32_t ndeferred;
+	ib_book *book_copy;        /* what on_book is handed (strategy thread) */
+	uint64_t books_sent;       /* market-data thread: book events pushed */
+	uint64_t books_read;       /* ck_pr, strategy thread: book events read (lossless mode waits on it) */
 };
 
 typedef struct ib_pipeline {
 	ib_config cfg;
 	ib_stats stats;
 	ib_quote_table *quotes;
+	uint32_t nquote_subs;      /* the first n instruments get reqMktData; the rest are tbt/depth only */
+	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
+	ib_book_table *books;      /* one per depth subscription; writer: market-data thread */
+	int16_t *inst_book;        /* instrument -> book index, -1 none */
 	ib_pub *pub;
 	ib_gate gate;
 	int stop;                  /* ck_pr; set by signal handling / stop */
@@ -191,8 +205,12 @@ void ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_
 bool ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy);
 /* positions, open orders and executions: what a (re)sync must see before the gate opens */
 void ib_pipeline_request_reconcile(ib_pipeline *p);
-/* reqMktData for every instrument of the quote table */
+/* reqMktData for the configured symbols (the first nquote_subs instruments) */
 void ib_pipeline_subscribe_quotes(ib_pipeline *p);
+/* feeds.c: map tbt/depth subscriptions to instruments and books (before threads start) */
+int ib_pipeline_setup_feeds(ib_pipeline *p, char *err, size_t errlen);
+/* reqTickByTickData / reqMktDepth for every subscription */
+void ib_pipeline_subscribe_feeds(ib_pipeline *p);
 /* Threads (internal). */
 void *ib_net_thread(void *arg);
 void *ib_account_thread(void *arg);

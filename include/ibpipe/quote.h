@@ -26,6 +26,8 @@
 typedef struct ib_quote_data {
 	double bid, ask, last;
 	double bid_size, ask_size, last_size, volume;
+	double mid;             /* tick-by-tick MidPoint */
+	int64_t last_time;      /* tick-by-tick: exchange time of the last trade, epoch s */
 	int64_t recv_mono_ns;   /* CLOCK_MONOTONIC when the latest tick arrived */
 	int64_t updated_ns;     /* CLOCK_REALTIME of the latest tick (published as updated_at) */
 	uint64_t version;

@@ -36,6 +36,11 @@ struct ib_stats_md {
 	uint64_t quotes;         /* quote updates applied */
 	uint64_t fanout_coalesced; /* strategy-ring updates folded because a strategy lagged */
 	uint64_t book_errors;    /* depth operations on positions that do not exist */
+	uint64_t depth_ops;      /* depth operations applied */
+	uint64_t trades;         /* tick-by-tick trades applied */
+	uint64_t bbos;           /* tick-by-tick bid/ask updates applied */
+	uint64_t book_coalesced; /* book notifications folded: the strategy reads the latest book */
+	uint64_t trades_coalesced; /* trades a lagging strategy saw only as the latest one */
 	char pad[CK_MD_CACHELINE];
 };
 

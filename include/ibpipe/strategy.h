@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "account.h"
+#include "mktdata.h"
 #include "quote.h"
 #include "req.h"
 
@@ -27,6 +28,13 @@ typedef struct ib_order_update {
 	double total_qty, filled, remaining, avg_fill_price, last_fill_price;
 	char reason[160];  /* why rejected / cancelled, when known */
 } ib_order_update;
+
+/* One tick-by-tick trade (Last or AllLast). */
+typedef struct ib_trade {
+	double price, size;
+	int64_t time;            /* exchange time, epoch s */
+	int64_t recv_mono_ns;    /* CLOCK_MONOTONIC when the frame was read */
+} ib_trade;
 
 typedef struct ib_account_update {
 	char account[24], key[48], currency[8], value[64];
@@ -44,6 +52,17 @@ typedef struct ib_strategy_vtable {
 	void (*on_error)(void *self, ib_strategy_ctx *ctx, int32_t order_id, int code, const char *text);
 	void (*on_stop)(void *self, ib_strategy_ctx *ctx);
 	void (*destroy)(void *self);
+	/*
+	 * High-rate feeds (tick-by-tick and depth subscriptions).  on_trade gets
+	 * every trade unless the strategy lags, when it gets the latest one and
+	 * the skipped ones are counted; on_bbo gets the quote with the new
+	 * bid/ask; on_book a consistent copy of the book as it is when the
+	 * callback runs (changes in between are folded into it, and counted).
+	 * Without on_trade / on_bbo those updates reach on_quote instead.
+	 */
+	void (*on_trade)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_trade *t);
+	void (*on_bbo)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_quote_data *q);
+	void (*on_book)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_book *book);
 } ib_strategy_vtable;
 
 extern const ib_strategy_vtable ib_strategy_recorder_vt;
@@ -71,6 +90,15 @@ int ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *orde
 /* Re-send a live order with changed quantity/price (same id), risk-checked like a new one. */
 int ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *order);
 int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
+/*
+ * From create() only, before any thread runs: ask for a tick-by-tick feed
+ * (kind Last, AllLast, BidAsk or MidPoint) or a depth feed of `rows` rows
+ * for a symbol, on top of the configured ones (the same subscription
+ * asked twice is one).  IB_EINVAL with a reason in the log when the kind or
+ * rows are bad or the per-account limit (max_tbt / max_depth) is reached.
+ */
+int ib_strategy_want_tbt(ib_strategy_ctx *ctx, const char *symbol, const char *kind);
+int ib_strategy_want_depth(ib_strategy_ctx *ctx, const char *symbol, int rows);
 /* Any other request (subscriptions ...). */
 int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);
 
