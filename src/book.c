@@ -101,6 +101,7 @@ ib_book_read(const ib_book *b, ib_book *out)
 		out->nbid = ck_pr_load_int(&b->nbid);
 		out->nask = ck_pr_load_int(&b->nask);
 		out->version = ck_pr_load_64(&b->version);
+		out->recv_mono_ns = (int64_t)ck_pr_load_64((const uint64_t *)&b->recv_mono_ns);
 		for (int k = 0; k < out->nbid; k++)
 			copy_row(&out->bid[k], &b->bid[k]);
 		for (int k = 0; k < out->nask; k++)

@@ -97,7 +97,7 @@ ib_app_progress_line(ib_pipeline *p, ib_pub *pub, char *buf, size_t cap)
 	snprintf(buf, cap, "%s | gate %s | %s | %.0f msg/s | %llu quotes | coalesced %llu | redis %s p99 %.0f us%s",
 		 conn ? "connected" : "disconnected", open ? "OPEN" : "closed",
 		 open ? (accts[0] ? accts : "synced") : text, rate, (unsigned long long)quotes,
-		 (unsigned long long)(IB_STAT_GET(p->stats.net.md_coalesced) + IB_STAT_GET(p->stats.md.fanout_coalesced)),
+		 (unsigned long long)ib_stats_coalesced(&p->stats),
 		 !pub ? "off" : ps.connected ? "up" : "DOWN", ps.staleness_p99_us,
 		 ck_pr_load_int(&p->halted) ? " | HALTED" : "");
 }
@@ -174,7 +174,10 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		ib_strlcpy(pc.url, cfg.redis_url, sizeof(pc.url));
 		ib_strlcpy(pc.prefix, cfg.redis_prefix, sizeof(pc.prefix));
 		ib_strlcpy(pc.password, cfg.redis_password, sizeof(pc.password));
+		pc.book_levels = cfg.redis_book_levels;
 		pub = ib_pub_create(&pc, p->quotes, &p->stats);
+		if (pub)
+			ib_pub_set_books(pub, p->books);
 		if (pub == NULL || ib_pub_start(pub) != IB_OK) {
 			fprintf(stderr, "ibpipe: cannot start the Redis publisher\n");
 			ib_pub_free(pub);

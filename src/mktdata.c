@@ -285,6 +285,7 @@ depth(struct md *m, uint32_t inst, const struct ib_md_event *e)
 
 	if (p->cfg.md_lossless)
 		wait_books_read(p);
+	ck_pr_store_64((uint64_t *)&b->recv_mono_ns, (uint64_t)e->recv_ns);
 	if (e->kind == IB_MD_BOOK_RESET) {
 		ib_book_clear(b);
 	} else if (ib_book_apply(b, e->field, e->operation, e->side, e->a, e->b) == IB_OK) {

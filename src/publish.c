@@ -55,7 +55,7 @@
 #define EV_RING 4096             /* events; power of two */
 #define SOFT_CMDS 8192           /* state commands per batch; the rest goes in the next */
 #define MAX_QUOTES 8192          /* quote writes per batch */
-#define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + 64)
+#define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + IB_MAX_BOOKS + 64)
 #define NS_MS 1000000LL
 #define IO_TIMEOUT_NS (5000 * NS_MS)      /* a batch without all replies by then: connection dead */
 #define CONNECT_TIMEOUT_NS (2000 * NS_MS)
@@ -109,6 +109,7 @@ struct ib_pub {
 	char desc[300];          /* where Redis is, for logs: never the password */
 	char src[32];            /* this process, in each stream entry */
 	ib_quote_table *quotes;
+	const ib_book_table *books;
 	const ib_stats *stats;
 
 	struct ck_ring ring;
@@ -134,6 +135,9 @@ struct ib_pub {
 	uint64_t *wver;          /* version written to the current connection, per instrument */
 	uint64_t *aver;          /* version acknowledged by any connection */
 	uint32_t qcursor;
+	uint64_t bver[IB_MAX_BOOKS]; /* book version written to the current connection */
+	ib_book bcopy;
+	char bjson[8192];
 	int64_t next_quote_ns, next_health_ns, last_health_ns;
 	uint64_t last_msgs;
 	int64_t start_real_ns;
@@ -172,6 +176,7 @@ ib_pub_config_defaults(ib_pub_config *c)
 	c->health_ttl_s = 5;
 	c->stream_maxlen = 10000;
 	c->quote_interval_us = 1000;
+	c->book_levels = 10;
 }
 
 /* ---- RESP encoding into the batch buffer (grows, never shrinks) ---- */
@@ -762,7 +767,7 @@ write_quotes(ib_pub *p)
 		if (kp + sl >= sizeof(k))
 			sl = sizeof(k) - kp - 1;
 		memcpy(k + kp, t->symbol[i], sl);
-		cmd(p, 18, T_PLAIN);
+		cmd(p, 22, T_PLAIN);
 		arg_s(p, "HSET");
 		arg(p, k, kp + sl);
 		arg_s(p, "bid");
@@ -779,11 +784,58 @@ write_quotes(ib_pub *p)
 		arg_num(p, q.last_size);
 		arg_s(p, "volume");
 		arg_num(p, q.volume);
+		arg_s(p, "mid");
+		arg_num(p, q.mid);
+		arg_s(p, "last_time");
+		arg(p, upd, fmt_i64(upd, q.last_time));
 		arg_s(p, "updated_at");
 		arg(p, upd, fmt_i64(upd, q.updated_ns));
 		b->q[b->nq++] = (struct qsent){ i, q.version, q.recv_mono_ns };
 	}
 	p->qcursor = i;
+}
+
+static void
+book_side_json(struct sbuf *sb, const char *name, const ib_book_level *lv, int n)
+{
+	sb_raw(sb, name, strlen(name));
+	for (int k = 0; k < n; k++) {
+		sb_raw(sb, k ? ",[" : "[", k ? 2 : 1);
+		sb_num(sb, lv[k].price);
+		sb_raw(sb, ",", 1);
+		sb_num(sb, lv[k].size);
+		sb_raw(sb, "]", 1);
+	}
+	sb_raw(sb, "]", 1);
+}
+
+/* P:book:SYM, one compact JSON value per changed book: the top book_levels rows of each side. */
+static void
+write_books(ib_pub *p)
+{
+	const ib_book_table *t = p->books;
+	char k[96], num[24];
+
+	for (int d = 0; d < t->n; d++) {
+		if (ck_pr_load_64(&t->book[d].version) == p->bver[d])
+			continue;
+		ib_book_read(&t->book[d], &p->bcopy);
+		p->bver[d] = p->bcopy.version;
+		int levels = p->cfg.book_levels;
+		struct sbuf sb = { p->bjson, 0, sizeof(p->bjson) };
+		book_side_json(&sb, "{\"bids\":[", p->bcopy.bid, p->bcopy.nbid < levels ? p->bcopy.nbid : levels);
+		book_side_json(&sb, ",\"asks\":[", p->bcopy.ask, p->bcopy.nask < levels ? p->bcopy.nask : levels);
+		sb_raw(&sb, ",\"version\":", 11);
+		sb_raw(&sb, num, fmt_u64(num, p->bcopy.version));
+		sb_raw(&sb, ",\"updated_at\":", 14);
+		sb_raw(&sb, num, fmt_i64(num, ib_now_real_ns()));
+		sb_raw(&sb, "}", 1);
+		cmd(p, 3, T_PLAIN);
+		arg_s(p, "SET");
+		arg(p, k, (size_t)snprintf(k, sizeof(k), "%s:book:%s", p->cfg.prefix, t->symbol[d]));
+		arg(p, sb.p, sb.len);
+		p->cnt.book_writes++;
+	}
 }
 
 static void
@@ -807,7 +859,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 8 + (s ? 5 : 0);
+	int fields = 8 + (s ? 8 : 0);
 
 	key(k, sizeof(k), p, "health", NULL, NULL);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -837,7 +889,14 @@ write_health(ib_pub *p, int64_t now)
 		arg_s(p, "msgs_per_s");
 		arg(p, rate, (size_t)snprintf(rate, sizeof(rate), "%.0f", dt > 0 ? (double)(msgs - p->last_msgs) / dt : 0.0));
 		arg_s(p, "coalesced");
-		arg_i64(p, (int64_t)(IB_STAT_GET(s->net.md_coalesced) + IB_STAT_GET(s->md.fanout_coalesced)));
+		arg_i64(p, (int64_t)ib_stats_coalesced(s));
+		/* the balance a reader can check: md_in = md_processed + md_coalesced_net */
+		arg_s(p, "md_in");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.md_in));
+		arg_s(p, "md_processed");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->md.quotes));
+		arg_s(p, "md_coalesced_net");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.md_coalesced));
 		arg_s(p, "dropped");
 		arg_i64(p, (int64_t)IB_STAT_GET(s->acct.dropped));
 		arg_s(p, "last_msg_at");
@@ -1159,6 +1218,7 @@ probe_done(ib_pub *p, int64_t now)
 	p->backoff_ms = BACKOFF_MIN_MS;
 	pm_mark_all_dirty(&p->m);
 	memset(p->wver, 0, IB_MAX_INSTRUMENTS * sizeof(uint64_t));
+	memset(p->bver, 0, sizeof(p->bver));
 	p->next_quote_ns = p->next_health_ns = 0;
 	p->st.snapshots++;
 	if (p->ever_up) {
@@ -1321,6 +1381,8 @@ build_batch(ib_pub *p, int64_t now, bool stopping)
 	write_state(p);
 	if (p->quotes && (now >= p->next_quote_ns || stopping)) {
 		write_quotes(p);
+		if (p->books)
+			write_books(p);
 		p->next_quote_ns = now + (int64_t)p->cfg.quote_interval_us * 1000;
 		if (stopping)
 			p->final_scan = true;
@@ -1465,6 +1527,8 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 		p->cfg.stream_maxlen = 10000;
 	if (p->cfg.quote_interval_us <= 0)
 		p->cfg.quote_interval_us = 1000;
+	if (p->cfg.book_levels <= 0 || p->cfg.book_levels > IB_BOOK_ROWS)
+		p->cfg.book_levels = 10;
 	if (p->cfg.prefix[0] == '\0')
 		ib_strlcpy(p->cfg.prefix, "ibpipe", sizeof(p->cfg.prefix));
 	pthread_mutex_init(&p->mu, NULL);
@@ -1490,6 +1554,12 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 	ck_ring_init(&p->ring, EV_RING);
 	ib_wake_init(&p->wake);
 	return p;
+}
+
+void
+ib_pub_set_books(ib_pub *p, const ib_book_table *books)
+{
+	p->books = books;
 }
 
 int

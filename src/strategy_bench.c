@@ -3,7 +3,8 @@
  * else.  With ibsim --stamp, a tickPrice's size field carries the
  * CLOCK_MONOTONIC time it was sent, so on_quote sees send->strategy latency
  * in whichever size field the tick set; recv->strategy latency (inside the
- * pipeline) comes from the quote's arrival time.
+ * pipeline) comes from the quote's arrival time, or the trade's, or the
+ * arrival of the book's latest operation.
  */
 #include <stdlib.h>
 
@@ -39,6 +40,40 @@ bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 }
 
 static void
+bench_on_bbo(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
+{
+	struct ib_bench_strategy *b = self;
+
+	(void)ctx;
+	(void)inst;
+	b->bbos++;
+	ib_hist_add(&b->internal, (uint64_t)(ib_now_mono_ns() - q->recv_mono_ns));
+}
+
+static void
+bench_on_trade(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_trade *t)
+{
+	struct ib_bench_strategy *b = self;
+
+	(void)ctx;
+	(void)inst;
+	b->trades++;
+	ib_hist_add(&b->internal, (uint64_t)(ib_now_mono_ns() - t->recv_mono_ns));
+}
+
+static void
+bench_on_book(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_book *book)
+{
+	struct ib_bench_strategy *b = self;
+
+	(void)ctx;
+	(void)inst;
+	b->books++;
+	b->book_rows += (uint64_t)(book->nbid + book->nask);
+	ib_hist_add(&b->internal, (uint64_t)(ib_now_mono_ns() - book->recv_mono_ns));
+}
+
+static void
 bench_destroy(void *self)
 {
 	free(self);
@@ -49,4 +84,7 @@ const ib_strategy_vtable ib_strategy_bench_vt = {
 	.create = bench_create,
 	.on_quote = bench_on_quote,
 	.destroy = bench_destroy,
+	.on_trade = bench_on_trade,
+	.on_bbo = bench_on_bbo,
+	.on_book = bench_on_book,
 };

@@ -2,7 +2,11 @@
  * strategy_recorder.c - "recorder": writes every callback it gets as a JSON
  * line to $IB_STRATEGY_LOG.<index>, so tests (and people) can see exactly
  * what a strategy saw and when.  Quotes are counted, and the first 50 are
- * written in full.
+ * written in full; $IB_RECORDER_ALL writes every quote, trade, bid/ask and
+ * book.  The last book of each instrument is written at stop ("book_final"),
+ * so a test can compare it with the gateway's.  $IB_RECORDER_TBT
+ * (SYM:KIND,...) and $IB_RECORDER_DEPTH (SYM:ROWS,...) are subscriptions
+ * the strategy asks for itself, in create().
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,12 +16,40 @@
 #include "ibpipe/log.h"
 #include "ibpipe/pipeline.h"
 
+struct last_book {
+	uint32_t instrument;
+	ib_book book;
+};
+
 struct recorder {
 	FILE *f;
-	uint64_t quotes;
+	uint64_t quotes, trades, bbos, books;
+	struct last_book *last;     /* IB_MAX_BOOKS */
+	int nlast;
 	int starts;
 	bool all;      /* $IB_RECORDER_ALL: write every quote, with its per-instrument version */
 };
+
+/* "AAPL:BidAsk,MSFT:AllLast" or "AAPL:10": subscriptions of the strategy's own. */
+static void
+want_each(ib_strategy_ctx *ctx, const char *list, bool depth)
+{
+	char buf[512], *save = NULL;
+
+	if (list == NULL)
+		return;
+	ib_strlcpy(buf, list, sizeof(buf));
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(item, ':');
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		if (depth)
+			ib_strategy_want_depth(ctx, item, atoi(colon + 1));
+		else
+			ib_strategy_want_tbt(ctx, item, colon + 1);
+	}
+}
 
 static void *
 rec_create(ib_strategy_ctx *ctx)
@@ -29,6 +61,9 @@ rec_create(ib_strategy_ctx *ctx)
 	if (r == NULL)
 		return NULL;
 	r->all = getenv("IB_RECORDER_ALL") != NULL;
+	r->last = calloc(IB_MAX_BOOKS, sizeof(*r->last));
+	want_each(ctx, getenv("IB_RECORDER_TBT"), false);
+	want_each(ctx, getenv("IB_RECORDER_DEPTH"), true);
 	if (base && *base) {
 		snprintf(path, sizeof(path), "%s.%d", base, ib_strategy_index(ctx));
 		r->f = fopen(path, "w");
@@ -96,6 +131,61 @@ rec_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_dat
 }
 
 static void
+rec_on_trade(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_trade *t)
+{
+	struct recorder *r = self;
+
+	r->trades++;
+	if (r->all)
+		rec_line(r, "\"cb\":\"trade\",\"symbol\":\"%s\",\"price\":%.4f,\"size\":%g,\"time\":%lld",
+			 ib_strategy_symbol(ctx, inst), t->price, t->size, (long long)t->time);
+}
+
+static void
+rec_on_bbo(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
+{
+	struct recorder *r = self;
+
+	r->bbos++;
+	if (r->all)
+		rec_line(r, "\"cb\":\"bbo\",\"symbol\":\"%s\",\"bid\":%.4f,\"ask\":%.4f,\"bid_size\":%g,\"ask_size\":%g",
+			 ib_strategy_symbol(ctx, inst), q->bid, q->ask, q->bid_size, q->ask_size);
+}
+
+static void
+book_line(struct recorder *r, ib_strategy_ctx *ctx, const char *cb, uint32_t inst, const ib_book *b)
+{
+	if (!r->f)
+		return;
+	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"%s\",\"symbol\":\"%s\",\"bids\":[", (long long)ib_now_mono_ns(), cb,
+		ib_strategy_symbol(ctx, inst));
+	for (int k = 0; k < b->nbid; k++)
+		fprintf(r->f, "%s[%.4f,%g]", k ? "," : "", b->bid[k].price, b->bid[k].size);
+	fputs("],\"asks\":[", r->f);
+	for (int k = 0; k < b->nask; k++)
+		fprintf(r->f, "%s[%.4f,%g]", k ? "," : "", b->ask[k].price, b->ask[k].size);
+	fputs("]}\n", r->f);
+	fflush(r->f);
+}
+
+static void
+rec_on_book(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_book *b)
+{
+	struct recorder *r = self;
+	int i;
+
+	r->books++;
+	for (i = 0; i < r->nlast && r->last[i].instrument != inst; i++)
+		;
+	if (i == r->nlast && r->last && r->nlast < IB_MAX_BOOKS)
+		r->last[r->nlast++].instrument = inst;
+	if (r->last && i < r->nlast)
+		r->last[i].book = *b;
+	if (r->all)
+		book_line(r, ctx, "book", inst, b);
+}
+
+static void
 rec_on_account(void *self, ib_strategy_ctx *ctx, const ib_account_update *u)
 {
 	(void)ctx;
@@ -123,8 +213,11 @@ rec_on_stop(void *self, ib_strategy_ctx *ctx)
 {
 	struct recorder *r = self;
 
-	(void)ctx;
-	rec_line(r, "\"cb\":\"stop\",\"quotes\":%llu", (unsigned long long)r->quotes);
+	for (int i = 0; i < r->nlast; i++)
+		book_line(r, ctx, "book_final", r->last[i].instrument, &r->last[i].book);
+	rec_line(r, "\"cb\":\"stop\",\"quotes\":%llu,\"trades\":%llu,\"bbos\":%llu,\"books\":%llu",
+		 (unsigned long long)r->quotes, (unsigned long long)r->trades, (unsigned long long)r->bbos,
+		 (unsigned long long)r->books);
 }
 
 static void
@@ -134,6 +227,8 @@ rec_destroy(void *self)
 
 	if (r && r->f)
 		fclose(r->f);
+	if (r)
+		free(r->last);
 	free(r);
 }
 
@@ -148,4 +243,7 @@ const ib_strategy_vtable ib_strategy_recorder_vt = {
 	.on_error = rec_on_error,
 	.on_stop = rec_on_stop,
 	.destroy = rec_destroy,
+	.on_trade = rec_on_trade,
+	.on_bbo = rec_on_bbo,
+	.on_book = rec_on_book,
 };

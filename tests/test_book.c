@@ -2,6 +2,8 @@
  * test_book.c - order-book maintenance by position against an expected book.
  */
 #include <CUnit/CUnit.h>
+#include <ck_pr.h>
+#include <pthread.h>
 
 #include "ibpipe/ib.h"
 #include "ibpipe/mktdata.h"
@@ -65,6 +67,74 @@ test_full_book_drops_the_last_row(void)
 	CU_ASSERT_EQUAL(b.ask[2].price, 11);
 }
 
+static void
+test_clear_empties_both_sides(void)
+{
+	ib_book b, copy;
+
+	ib_book_init(&b, 5);
+	ib_book_apply(&b, 0, INS, BID, 10, 1);
+	ib_book_apply(&b, 0, INS, ASK, 11, 1);
+	ib_book_clear(&b);
+	ib_book_read(&b, &copy);
+	CU_ASSERT_EQUAL(copy.nbid + copy.nask, 0);
+	CU_ASSERT_EQUAL(copy.version, 3);
+	CU_ASSERT_EQUAL(ib_book_apply(&b, 0, DEL, BID, 0, 0), IB_EINVAL);
+}
+
+/*
+ * The writer only ever inserts a new best bid one cent above the last or
+ * deletes the best, so in every consistent book the bids are consecutive
+ * cents.  A reader that could see half an operation would see a gap or a
+ * repeat.
+ */
+struct race {
+	ib_book book;
+	int stop;
+	long torn, reads;
+};
+
+static void *
+race_writer(void *arg)
+{
+	struct race *r = arg;
+	double top = 100.00;
+
+	for (int i = 0; i < 200000; i++) {
+		if (i % 7 == 6 && r->book.nbid > 1) {
+			ib_book_apply(&r->book, 0, DEL, BID, 0, 0);
+			top -= 0.01;
+		} else {
+			top += 0.01;
+			ib_book_apply(&r->book, 0, INS, BID, top, i);
+		}
+	}
+	ck_pr_store_int(&r->stop, 1);
+	return NULL;
+}
+
+static void
+test_concurrent_reads_are_consistent(void)
+{
+	struct race r = { 0 };
+	pthread_t th;
+	ib_book copy;
+
+	ib_book_init(&r.book, 8);
+	pthread_create(&th, NULL, race_writer, &r);
+	while (!ck_pr_load_int(&r.stop)) {
+		ib_book_read(&r.book, &copy);
+		for (int k = 1; k < copy.nbid; k++)
+			if (copy.bid[k - 1].price - copy.bid[k].price < 0.005 || copy.bid[k - 1].price - copy.bid[k].price > 0.015)
+				r.torn++;
+		r.reads++;
+	}
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(r.torn, 0);
+	CU_ASSERT_TRUE(r.reads > 0);
+	CU_ASSERT_EQUAL(copy.version <= r.book.version, 1);
+}
+
 void
 test_book_register(void)
 {
@@ -72,4 +142,6 @@ test_book_register(void)
 	CU_add_test(s, "scripted inserts, updates, deletes on both sides", test_scripted_sequence);
 	CU_add_test(s, "operations on positions that do not exist are refused", test_out_of_range_is_refused);
 	CU_add_test(s, "insert into a full book drops the last row", test_full_book_drops_the_last_row);
+	CU_add_test(s, "clear empties both sides", test_clear_empties_both_sides);
+	CU_add_test(s, "a reader never sees half an operation", test_concurrent_reads_are_consistent);
 }

@@ -33,6 +33,7 @@ typedef struct ib_book {
 	int max_rows;
 	int nbid, nask;
 	uint64_t version;       /* operations applied */
+	int64_t recv_mono_ns;   /* when the latest operation's frame was read (stored just before it) */
 	ib_book_level bid[IB_BOOK_ROWS], ask[IB_BOOK_ROWS];
 } ib_book;
 

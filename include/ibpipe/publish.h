@@ -15,7 +15,9 @@
  *   P:accounts             set of account ids
  *   P:account:{A}          hash key[:currency] -> value, updated_at
  *   P:positions:{A}        hash conId -> JSON
- *   P:quote:SYM            hash bid ask last bid_size ask_size last_size volume updated_at
+ *   P:quote:SYM            hash bid ask last bid_size ask_size last_size volume mid last_time updated_at
+ *   P:book:SYM             JSON {"bids":[[price,size],...],"asks":[...],"version":N,"updated_at":ns}
+ *                          (depth subscriptions: the top book_levels rows, best first)
  *   P:order:ID             hash of the latest order state
  *   P:stream:orders        stream of order status changes and executions (XADD MAXLEN ~)
  *   P:health               hash, refreshed every second, with a TTL
@@ -26,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mktdata.h"
 #include "quote.h"
 #include "stats.h"
 
@@ -92,7 +95,8 @@ typedef struct ib_pub_config {
 	int health_interval_ms;  /* default 1000 */
 	int health_ttl_s;        /* default 5 */
 	int stream_maxlen;       /* default 10000 (XADD MAXLEN ~) */
-	int quote_interval_us;   /* how often changed quotes are flushed; default 1000 */
+	int quote_interval_us;   /* how often changed quotes and books are flushed; default 1000 */
+	int book_levels;         /* rows per side in P:book:SYM; default 10 */
 } ib_pub_config;
 
 void ib_pub_config_defaults(ib_pub_config *c);
@@ -112,6 +116,8 @@ typedef struct ib_pub ib_pub;
 
 /* quotes and stats may be NULL (then quotes / health counters are not published). */
 ib_pub *ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *stats);
+/* Publish these books as P:book:SYM too (call before ib_pub_start; the table outlives the publisher). */
+void ib_pub_set_books(ib_pub *p, const ib_book_table *books);
 int ib_pub_start(ib_pub *p);
 /* Any thread.  Waits while the ring is full; false only after ib_pub_stop. */
 bool ib_pub_post(ib_pub *p, const ib_pub_event *ev);
@@ -149,6 +155,7 @@ typedef struct ib_pub_counts {
 	uint64_t stream_waiting;  /* stream entries not yet acknowledged */
 	uint64_t stream_found;    /* entries found in Redis after a reconnect: written, reply lost */
 	uint64_t redis_errors;    /* commands Redis refused */
+	uint64_t book_writes;     /* P:book:SYM values written */
 } ib_pub_counts;
 
 void ib_pub_get_counts(ib_pub *p, ib_pub_counts *out);

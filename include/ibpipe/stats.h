@@ -64,4 +64,12 @@ typedef struct ib_stats {
 #define IB_STAT_INC(field) IB_STAT_ADD(field, 1)
 #define IB_STAT_GET(field) ck_pr_load_64(&(field))
 
+/* Every market-data update folded into a later one, wherever it happened. */
+static inline uint64_t
+ib_stats_coalesced(const ib_stats *s)
+{
+	return IB_STAT_GET(s->net.md_coalesced) + IB_STAT_GET(s->md.fanout_coalesced) +
+	       IB_STAT_GET(s->md.book_coalesced) + IB_STAT_GET(s->md.trades_coalesced);
+}
+
 #endif

@@ -11,8 +11,9 @@
 #include "strategy.h"
 
 struct ib_bench_strategy {
-	uint64_t quotes;
-	ib_hist internal;    /* network-thread arrival -> on_quote */
+	uint64_t quotes, trades, bbos, books;
+	uint64_t book_rows;  /* rows seen in the books handed over (keeps the copy honest) */
+	ib_hist internal;    /* network-thread arrival -> on_quote / on_bbo / on_trade / on_book */
 	ib_hist end_to_end;  /* ibsim send stamp -> on_quote */
 };
 
