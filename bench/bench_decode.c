@@ -5,7 +5,8 @@
  * For each mix a buffer of realistic framed messages is built once (ticks:
  * bid/ask/last prices and sizes over a few tickers, as a market-data feed
  * alternates them; account: account values and portfolio lines; order:
- * orderStatus, openOrder, execDetails).  Each pass hands the whole buffer
+ * orderStatus, openOrder, execDetails; depth: updateMktDepth, updateMktDepthL2
+ * and tick-by-tick BidAsk / AllLast, as a book feed interleaves them).  Each pass hands the whole buffer
  * to an ib_framer and runs ib_framer_next + ib_msg_decode over every frame.
  * The baseline runs the same framer over the same buffer but splits each
  * frame's fields with memchr and parses numbers with strtol/strtod -- the
@@ -140,6 +141,38 @@ build_order(struct buf *b)
 	}
 }
 
+/* A book feed over 4 tickers: L1 and L2 depth operations, and the tick-by-tick they imply. */
+static void
+build_depth(struct buf *b)
+{
+	char t[160];
+	unsigned seed = 777;
+
+	for (int i = 0; b->msgs < MSGS_PER_MIX; i++) {
+		int req = 200000 + i % 4, pos = i % 10, side = (i / 4) & 1;
+		seed = seed * 1103515245u + 12345u;
+		double px = 150.0 + (i % 4) * 41.3 + (side ? -0.01 : 0.01) * (pos + 1);
+		int size = 100 * (int)(1 + (seed >> 8 & 31));
+		switch (i % 8) {
+		case 0: case 1: case 2: case 3:
+			snprintf(t, sizeof(t), "12|1|%d|%d|%d|%d|%.2f|%d|", req, pos, (int)(seed >> 4) % 3, side, px, size);
+			break;
+		case 4: case 5:
+			snprintf(t, sizeof(t), "13|1|%d|%d|NSDQ|%d|%d|%.2f|%d|1|", req, pos, (int)(seed >> 4) % 3, side, px,
+				 size);
+			break;
+		case 6:
+			snprintf(t, sizeof(t), "99|%d|3|1678745793|%.2f|%.2f|%d|%d|0|", 100000 + i % 4, px - 0.01, px + 0.01,
+				 size, size + 100);
+			break;
+		default:
+			snprintf(t, sizeof(t), "99|%d|2|1678745793|%.2f|%d|0|NASDAQ|Regular|", 100000 + i % 4, px, size);
+			break;
+		}
+		add(b, t);
+	}
+}
+
 static const struct mix {
 	const char *name;
 	void (*build)(struct buf *);
@@ -147,6 +180,7 @@ static const struct mix {
 	{ "tick", build_tick },
 	{ "account", build_account },
 	{ "order", build_order },
+	{ "depth", build_depth },
 };
 
 /* ---- the two decoders ---- */
@@ -207,6 +241,9 @@ plan(long id)
 	case IB_IN_ACCT_VALUE: return "vssss";
 	case IB_IN_PORTFOLIO_VALUE: return "visssdssssssdddddds";
 	case IB_IN_EXEC_DETAILS: return "iiisssdsssssssssssddliiddssssi";
+	case IB_IN_MKT_DEPTH: return "viiiidd";
+	case IB_IN_MKT_DEPTH_L2: return "viisiiddi";
+	case IB_IN_TICK_BY_TICK: return "iil*"; /* the rest depends on the type: fields as views */
 	}
 	return "*";
 }
@@ -339,7 +376,7 @@ bench_decode(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--help") == 0) {
-			printf("usage: ibbench decode [--mix tick|account|order]... [--seconds S] [--iters N]\n"
+			printf("usage: ibbench decode [--mix tick|account|order|depth]... [--seconds S] [--iters N]\n"
 			       "                      [--no-baseline] [--server-version N] [--quick] [--json FILE]\n");
 			return 0;
 		} else if (strcmp(a, "--mix") == 0 && v) {
