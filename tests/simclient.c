@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -138,6 +139,23 @@ sc_expected_fields(int32_t id, int sv)
 	case IB_IN_ACCOUNT_SUMMARY: return 7;
 	case IB_IN_ACCOUNT_SUMMARY_END: return 3;
 	case IB_IN_TICK_REQ_PARAMS: return 5;
+	case IB_IN_MKT_DEPTH: return 8;
+	case IB_IN_MKT_DEPTH_L2: return sv >= 146 ? 10 : 9; /* isSmartDepth from 146 */
+	}
+	return -1;
+}
+
+/* tickByTick's length depends on its type: Last/AllLast and BidAsk 9 fields, MidPoint 5. */
+static int
+tick_by_tick_fields(const simclient *c)
+{
+	if (c->nfields < 3)
+		return 3;
+	switch (atoi(c->field[2])) {
+	case IB_TBT_LAST:
+	case IB_TBT_ALL_LAST:
+	case IB_TBT_BID_ASK: return 9;
+	case IB_TBT_MIDPOINT: return 5;
 	}
 	return -1;
 }
@@ -172,7 +190,7 @@ take(simclient *c, const char *p, uint32_t len)
 			id = -1;
 		c->id = (int32_t)id;
 		c->decode_rc = ib_msg_decode(c->frame, c->len, c->sv, &c->msg, NULL);
-		expect = sc_expected_fields(c->id, c->sv);
+		expect = c->id == IB_IN_TICK_BY_TICK ? tick_by_tick_fields(c) : sc_expected_fields(c->id, c->sv);
 	}
 	if (expect >= 0 && c->nfields != expect) {
 		c->strict_violations++;

@@ -8,11 +8,13 @@
  * port and stays well under 5 s.
  */
 #include <CUnit/CUnit.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "simclient.h"
@@ -27,6 +29,8 @@
 #endif
 /* ibsim's encoder is not in the library; its unit tests compile it in. */
 #include "../src/sim/sim_encode.c"
+/* ... and its book model, pure, for the same reason. */
+#include "../src/sim/sim_book.c"
 
 /* Assert, and leave the test (through `out:`, which cleans up) when it fails. */
 #define REQUIRE(cond)                                                                          \
@@ -549,15 +553,18 @@ test_contracts_and_small_requests(void)
 	CU_ASSERT(c.id == IB_IN_ACCOUNT_SUMMARY && ib_str_eq(c.msg.u.account_summary.tag, "BuyingPower"));
 	REQUIRE(sc_next(&c, 2000) == IB_OK);
 	CU_ASSERT(c.id == IB_IN_ACCOUNT_SUMMARY_END && c.msg.u.req_end.req_id == 77);
-	/* tick-by-tick is refused for now, with the gateway's limit error */
+	/* tick-by-tick BidAsk starts with where the market is */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_TICK_BY_TICK;
 	r.u.tick_by_tick.req_id = 55;
 	ib_contract_stock(&r.u.tick_by_tick.contract, "AAPL");
 	ib_strlcpy(r.u.tick_by_tick.tick_type, "BidAsk", sizeof(r.u.tick_by_tick.tick_type));
 	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_MAX_TBT, 2000) == IB_OK);
-	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 55);
+	REQUIRE(sc_wait(&c, IB_IN_TICK_BY_TICK, 2000) == IB_OK);
+	CU_ASSERT(c.decode_rc == IB_OK && c.msg.u.tick_by_tick.req_id == 55 &&
+		  c.msg.u.tick_by_tick.type == IB_TBT_BID_ASK);
+	CU_ASSERT(c.msg.u.tick_by_tick.bid_price > 100 &&
+		  c.msg.u.tick_by_tick.bid_price < c.msg.u.tick_by_tick.ask_price);
 	strict_ok(&c);
 out:
 	sc_close(&c);
@@ -1150,6 +1157,783 @@ out:
 	sim_down(&p);
 }
 
+/* ---- tick-by-tick and depth ---- */
+
+static void
+req_depth(ib_req *r, int32_t id, const char *symbol, int rows, bool smart)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_MKT_DEPTH;
+	r->u.mkt_depth.req_id = id;
+	ib_contract_stock(&r->u.mkt_depth.contract, symbol);
+	r->u.mkt_depth.num_rows = rows;
+	r->u.mkt_depth.is_smart = smart;
+}
+
+static void
+req_tbt(ib_req *r, int32_t id, const char *symbol, const char *type)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_TICK_BY_TICK;
+	r->u.tick_by_tick.req_id = id;
+	ib_contract_stock(&r->u.tick_by_tick.contract, symbol);
+	ib_strlcpy(r->u.tick_by_tick.tick_type, type, sizeof(r->u.tick_by_tick.tick_type));
+}
+
+static int
+send_cancel(simclient *c, int32_t out_id, int32_t id)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = out_id;
+	if (out_id == IB_OUT_CANCEL_MKT_DEPTH)
+		r.u.cancel_mkt_depth.req_id = id;
+	else
+		r.u.cancel.req_id = id;
+	return sc_send(c, &r);
+}
+
+/* One depth subscription as a client keeps it: ib_book_init(numRows), fed every 12/13 frame for its id. */
+struct view {
+	int32_t req;
+	int rows;
+	bool smart;
+	ib_book b;
+	long ops, refused, wrong_kind, insane;
+	long by_op[3];
+};
+
+static void
+view_init(struct view *v, int32_t req, int rows, bool smart)
+{
+	memset(v, 0, sizeof(*v));
+	v->req = req;
+	v->rows = rows;
+	v->smart = smart;
+	ib_book_init(&v->b, rows);
+}
+
+/* Bids falling, asks rising, positive integer sizes, not crossed. */
+static bool
+view_sane(const ib_book *b)
+{
+	for (int k = 0; k < b->nbid; k++)
+		if (b->bid[k].size < 1 || (k && b->bid[k].price >= b->bid[k - 1].price))
+			return false;
+	for (int k = 0; k < b->nask; k++)
+		if (b->ask[k].size < 1 || (k && b->ask[k].price <= b->ask[k - 1].price))
+			return false;
+	return !(b->nbid && b->nask && b->bid[0].price >= b->ask[0].price);
+}
+
+/* Apply the current frame if it is a depth update for v; true if it was. */
+static bool
+view_take(struct view *v, const simclient *c)
+{
+	const ib_mkt_depth *m = &c->msg.u.mkt_depth;
+
+	if ((c->id != IB_IN_MKT_DEPTH && c->id != IB_IN_MKT_DEPTH_L2) || c->decode_rc != IB_OK || m->req_id != v->req)
+		return false;
+	v->ops++;
+	if ((c->id == IB_IN_MKT_DEPTH_L2) != v->smart || (v->smart && (!m->is_smart || m->market_maker.len == 0)))
+		v->wrong_kind++;
+	if (ib_book_apply(&v->b, m->position, m->operation, m->side, m->price, m->size) != IB_OK)
+		v->refused++;
+	else
+		v->by_op[m->operation]++;
+	if (!view_sane(&v->b))
+		v->insane++;
+	return true;
+}
+
+static void
+views_take(struct view *v, int n, const simclient *c)
+{
+	for (int i = 0; i < n; i++)
+		if (view_take(&v[i], c))
+			return;
+}
+
+static void
+view_ok(const struct view *v, long min_ops)
+{
+	CU_ASSERT(v->ops >= min_ops);
+	CU_ASSERT_EQUAL(v->refused, 0);
+	CU_ASSERT_EQUAL(v->wrong_kind, 0);
+	CU_ASSERT_EQUAL(v->insane, 0);
+	if (v->ops < min_ops || v->refused || v->wrong_kind || v->insane)
+		fprintf(stderr, "\n    view %d: %ld ops (want >= %ld), %ld refused, %ld wrong kind, %ld insane\n", v->req,
+			v->ops, min_ops, v->refused, v->wrong_kind, v->insane);
+}
+
+struct rows {
+	int n;
+	double px[IB_BOOK_ROWS + 8], sz[IB_BOOK_ROWS + 8];
+};
+
+static void
+parse_rows(const char *p, struct rows *r)
+{
+	char *e;
+
+	for (r->n = 0; *p == '[' && r->n < IB_BOOK_ROWS + 8; r->n++) {
+		r->px[r->n] = strtod(p + 1, &e);
+		r->sz[r->n] = strtod(e + 1, &e);
+		p = e + 1 + (e[1] == ',');
+	}
+}
+
+/* `book SYM` on the control port: "ok book SYM {"bids":[[p,s],...],"asks":[...]}". */
+static int
+ibsim_book(const struct ibsim *p, const char *symbol, struct rows *bids, struct rows *asks, char *raw, size_t cap)
+{
+	char cmd[64], head[64];
+	const char *b, *a;
+
+	snprintf(cmd, sizeof(cmd), "book %s", symbol);
+	snprintf(head, sizeof(head), "ok book %s {", symbol);
+	if (ctl(p, cmd, raw, cap) != 0 || strncmp(raw, head, strlen(head)) != 0)
+		return -1;
+	b = strstr(raw, "\"bids\":[");
+	a = strstr(raw, "\"asks\":[");
+	if (!b || !a)
+		return -1;
+	parse_rows(b + 8, bids);
+	parse_rows(a + 8, asks);
+	return 0;
+}
+
+/* The view is the first numRows rows of ibsim's book, row for row. */
+static bool
+view_matches(const struct ibsim *p, const struct view *v, const char *symbol)
+{
+	static char raw[16384];
+	struct rows bids, asks;
+
+	if (ibsim_book(p, symbol, &bids, &asks, raw, sizeof(raw)) != 0) {
+		fprintf(stderr, "\n    book %s: no answer\n", symbol);
+		return false;
+	}
+	if (bids.n < 10 || asks.n < 10 || v->b.nbid != (bids.n < v->rows ? bids.n : v->rows) ||
+	    v->b.nask != (asks.n < v->rows ? asks.n : v->rows)) {
+		fprintf(stderr, "\n    %s view %d: %d/%d rows, ibsim %d/%d, numRows %d\n", symbol, v->req, v->b.nbid,
+			v->b.nask, bids.n, asks.n, v->rows);
+		return false;
+	}
+	for (int k = 0; k < v->b.nbid; k++)
+		if (v->b.bid[k].price != bids.px[k] || v->b.bid[k].size != bids.sz[k]) {
+			fprintf(stderr, "\n    %s view %d bid %d: %.2f x %.0f, ibsim %.2f x %.0f\n", symbol, v->req, k,
+				v->b.bid[k].price, v->b.bid[k].size, bids.px[k], bids.sz[k]);
+			return false;
+		}
+	for (int k = 0; k < v->b.nask; k++)
+		if (v->b.ask[k].price != asks.px[k] || v->b.ask[k].size != asks.sz[k]) {
+			fprintf(stderr, "\n    %s view %d ask %d: %.2f x %.0f, ibsim %.2f x %.0f\n", symbol, v->req, k,
+				v->b.ask[k].price, v->b.ask[k].size, asks.px[k], asks.sz[k]);
+			return false;
+		}
+	return true;
+}
+
+/* Tick-by-tick checked against the view of the same instrument at the moment it arrives. */
+struct tbt_check {
+	long bid_ask, bid_ask_off, mid, mid_off, all_last, last, odd, trade_off, other;
+};
+
+static void
+tbt_take(struct tbt_check *k, const simclient *c, const struct view *v)
+{
+	const ib_tick_by_tick *t = &c->msg.u.tick_by_tick;
+	const ib_book_level *bid = v->b.nbid ? &v->b.bid[0] : NULL, *ask = v->b.nask ? &v->b.ask[0] : NULL;
+	long long now = (long long)time(NULL);
+
+	if (c->id != IB_IN_TICK_BY_TICK)
+		return;
+	if (c->decode_rc != IB_OK || !bid || !ask || t->time < now - 10 || t->time > now + 1) {
+		k->other++;
+		return;
+	}
+	switch (t->type) {
+	case IB_TBT_BID_ASK:
+		k->bid_ask++;
+		k->bid_ask_off += t->bid_price != bid->price || t->ask_price != ask->price || t->bid_size != bid->size ||
+				  t->ask_size != ask->size || t->attr_mask != 0;
+		break;
+	case IB_TBT_MIDPOINT:
+		k->mid++;
+		k->mid_off += t->mid_point != (bid->price + ask->price) / 2;
+		break;
+	case IB_TBT_LAST:
+	case IB_TBT_ALL_LAST: {
+		/* at the bid or the ask the view shows, and no more than is there */
+		const ib_book_level *at = t->price == bid->price ? bid : t->price == ask->price ? ask : NULL;
+		bool odd = t->size < 100;
+		k->trade_off += !at || t->size > at->size || t->size < 1 || t->exchange.len == 0 ||
+				!ib_str_eq(t->special_conditions, odd ? "I" : "");
+		if (t->type == IB_TBT_LAST) {
+			k->last++;
+			k->trade_off += odd; /* odd lots do not set the last price */
+		} else {
+			k->all_last++;
+			k->odd += odd;
+		}
+		break;
+	}
+	default:
+		k->other++;
+	}
+}
+
+/*
+ * Everything ibsim sent before this point has been read (reqCurrentTime is
+ * answered after it, between two book changes), depth frames applied to the
+ * views, and tick-by-tick checked against view tv when k is given.
+ */
+static int
+read_to_now(simclient *c, struct view *v, int nv, struct tbt_check *k, const struct view *tv)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_CURRENT_TIME;
+	if (sc_send(c, &r) != 0)
+		return -1;
+	for (;;) {
+		if (sc_next(c, 2000) != IB_OK)
+			return -1;
+		views_take(v, nv, c);
+		if (k)
+			tbt_take(k, c, tv);
+		if (c->id == IB_IN_CURRENT_TIME)
+			return 0;
+	}
+}
+
+static void
+tbt_ok(const struct tbt_check *k)
+{
+	CU_ASSERT_EQUAL(k->bid_ask_off, 0);
+	CU_ASSERT_EQUAL(k->mid_off, 0);
+	CU_ASSERT_EQUAL(k->trade_off, 0);
+	CU_ASSERT_EQUAL(k->other, 0);
+	if (k->bid_ask_off || k->mid_off || k->trade_off || k->other)
+		fprintf(stderr, "\n    tick-by-tick off: BidAsk %ld/%ld, MidPoint %ld/%ld, trades %ld/%ld, other %ld\n",
+			k->bid_ask_off, k->bid_ask, k->mid_off, k->mid, k->trade_off, k->last + k->all_last, k->other);
+}
+
+static void
+test_encode_depth_and_tick_by_tick(void)
+{
+	static const char *const want[] = {
+		"12|1|9001|0|0|0|4028.75|100|",   /* the vectors' first updateMktDepth, byte for byte */
+		"13|1|9000|0|OVERNIGHT|0|1|235.84|300|1|",
+		"99|9001|1|1678740829|3895.25|7|2|NASDAQ|Regular|",
+		"99|9001|3|1678745793|3895.5|3896.0|9|11|3|", /* Java's Double.toString: 3895.5, 3896.0 */
+		"99|9001|4|1678740829|3895.375|",
+	};
+	char buf[512], text[128];
+	sim_out o;
+	ib_msg m;
+	size_t off = 0;
+
+	sim_out_init(&o, buf, sizeof(buf), 176);
+	sim_enc_mkt_depth(&o, 9001, 0, 0, 0, 4028.75, 100);
+	sim_enc_mkt_depth_l2(&o, 9000, 0, "OVERNIGHT", 0, 1, 235.84, 300, true);
+	sim_enc_tick_by_tick_last(&o, 9001, IB_TBT_LAST, 1678740829, 3895.25, 7, 2, "NASDAQ", "Regular");
+	sim_enc_tick_by_tick_bid_ask(&o, 9001, 1678745793, 3895.5, 3896, 9, 11, 3);
+	sim_enc_tick_by_tick_midpoint(&o, 9001, 1678740829, 3895.375);
+	REQUIRE(!o.overflow && o.frames == 5);
+	for (int i = 0; i < 5; i++) {
+		uint32_t len = ib_be32_get(buf + off);
+		for (uint32_t k = 0; k < len && k < sizeof(text) - 1; k++)
+			text[k] = buf[off + 4 + k] ? buf[off + 4 + k] : '|';
+		text[len < sizeof(text) ? len : sizeof(text) - 1] = '\0';
+		CU_ASSERT_STRING_EQUAL(text, want[i]);
+		CU_ASSERT_EQUAL(ib_msg_decode(buf + off + 4, len, 176, &m, NULL), IB_OK);
+		off += 4 + len;
+	}
+out:;
+}
+
+/* The book model: seeded around a quote, random operations keep it a book, their inverses undo them. */
+static void
+test_book_model_invertible(void)
+{
+	static ib_book b, start;
+	static struct sim_book_op ops[4000];
+	struct sim_book_top t = { 187.24, 187.26, 300, 200 }, far = { 192.10, 192.13, 500, 700 }, top;
+	struct sim_book_op op;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	int n = 0, bad = 0;
+
+	ib_book_init(&b, IB_BOOK_ROWS);
+	sim_book_seed(&b, &rng, &t);
+	sim_book_top(&b, &top);
+	CU_ASSERT(sim_book_valid(&b));
+	CU_ASSERT(b.nbid == SIM_BOOK_SEED_LEVELS && b.nask == SIM_BOOK_SEED_LEVELS);
+	CU_ASSERT(top.bid == 187.24 && top.ask == 187.26 && top.bid_size == 300 && top.ask_size == 200);
+	start = b;
+	for (int i = 0; i < 4000; i++) {
+		if (!sim_book_random(&b, &rng, i % 4, i % 3 ? 10 : IB_BOOK_ROWS, &ops[n]))
+			continue;
+		bad += sim_book_do(&b, &ops[n]) < 0 || !sim_book_valid(&b) || ops[n].pos >= (i % 3 ? 10 : IB_BOOK_ROWS);
+		n++;
+	}
+	CU_ASSERT(n > 3000);
+	CU_ASSERT_EQUAL(bad, 0);
+	for (int i = n - 1; i >= 0; i--) {
+		sim_book_invert(&ops[i], &op);
+		bad += sim_book_do(&b, &op) < 0 || !sim_book_valid(&b);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(b.nbid == start.nbid && b.nask == start.nask);
+	CU_ASSERT(memcmp(b.bid, start.bid, sizeof(b.bid[0]) * (size_t)b.nbid) == 0 &&
+		  memcmp(b.ask, start.ask, sizeof(b.ask[0]) * (size_t)b.nask) == 0);
+	/* a jump: the book follows the quote without ever crossing, and keeps its depth */
+	n = 0;
+	while (sim_book_toward(&b, &rng, &far, &op) && n < 1000) {
+		bad += sim_book_do(&b, &op) < 0 || !sim_book_valid(&b);
+		n++;
+	}
+	sim_book_top(&b, &top);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(top.bid == 192.10 && top.ask == 192.13 && top.bid_size == 500 && top.ask_size == 700);
+	CU_ASSERT(b.nbid >= SIM_BOOK_MIN_LEVELS && b.nbid <= SIM_BOOK_MAX_LEVELS && b.nask >= SIM_BOOK_MIN_LEVELS);
+}
+
+static void
+test_depth_views_equal_ibsim_book(void)
+{
+	const char *args[] = { "--depth-rate", "4000", "--tick-rate", "0", NULL };
+	struct ibsim p;
+	simclient c = { .fd = -1 };
+	struct view v[2];
+	ib_req r;
+	long long t0;
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	view_init(&v[0], 1, 10, false);
+	view_init(&v[1], 2, 5, true);
+	req_depth(&r, 1, "AAPL", 10, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_depth(&r, 2, "MSFT", 5, true);
+	REQUIRE(sc_send(&c, &r) == 0);
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 600)
+		if (sc_next(&c, 50) == IB_OK)
+			views_take(v, 2, &c);
+	/* the subscriptions end, so the books stand still; then everything sent is read */
+	REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 1) == 0);
+	REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 2) == 0);
+	REQUIRE(read_to_now(&c, v, 2, NULL, NULL) == 0);
+	for (int i = 0; i < 2; i++) {
+		view_ok(&v[i], 150);
+		CU_ASSERT(v[i].by_op[SIM_BOOK_INSERT] > 0 && v[i].by_op[SIM_BOOK_UPDATE] > 0 &&
+			  v[i].by_op[SIM_BOOK_DELETE] > 0);
+		CU_ASSERT(v[i].b.nbid == v[i].rows && v[i].b.nask == v[i].rows);
+	}
+	CU_ASSERT(view_matches(&p, &v[0], "AAPL"));
+	CU_ASSERT(view_matches(&p, &v[1], "MSFT"));
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
+static void
+test_tick_by_tick_follows_the_book(void)
+{
+	const char *args[] = { "--depth-rate", "3000", "--tick-rate", "0", "--max-tbt", "4", NULL };
+	static const char *const types[] = { "BidAsk", "AllLast", "Last", "MidPoint" };
+	struct ibsim p;
+	simclient c = { .fd = -1 };
+	struct view v;
+	struct tbt_check k = { 0 };
+	ib_req r;
+	long long t0;
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	view_init(&v, 1, 10, false);
+	req_depth(&r, 1, "NVDA", 10, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	for (int i = 0; i < 4; i++) {
+		req_tbt(&r, 11 + i, "NVDA", types[i]);
+		REQUIRE(sc_send(&c, &r) == 0);
+	}
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 700) {
+		if (sc_next(&c, 50) != IB_OK)
+			continue;
+		view_take(&v, &c);
+		tbt_take(&k, &c, &v);
+	}
+	REQUIRE(read_to_now(&c, &v, 1, &k, &v) == 0); /* a trade's prints come together */
+	view_ok(&v, 100);
+	tbt_ok(&k);
+	CU_ASSERT(k.bid_ask >= 50 && k.mid >= 20 && k.last >= 10);
+	/* every trade prints as AllLast; odd lots only there */
+	CU_ASSERT(k.all_last > k.last && k.odd > 0 && k.all_last - k.odd == k.last);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
+static void
+test_feed_limits_duplicates_and_cancel(void)
+{
+	static const char *const syms[] = { "AAPL", "MSFT", "NVDA" }, *const types[] = { "BidAsk", "Last", "MidPoint" };
+	struct ibsim p;
+	simclient c = { .fd = -1 };
+	ib_req r;
+	char out[8192];
+	int flowing = 0, after = 0;
+	long long t0;
+
+	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	for (int i = 0; i < 3; i++) {
+		req_tbt(&r, 21 + i, syms[i], types[i]);
+		REQUIRE(sc_send(&c, &r) == 0);
+		req_depth(&r, 31 + i, syms[i], 5, i == 1);
+		REQUIRE(sc_send(&c, &r) == 0);
+	}
+	/* a fourth of each: IB's per-account limits */
+	req_tbt(&r, 24, "TSLA", "AllLast");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_MAX_TBT, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 24);
+	CU_ASSERT(ib_str_eq(c.msg.u.error.message, "Max number of tick-by-tick requests has been reached."));
+	req_depth(&r, 34, "TSLA", 5, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_DEPTH_LIMIT, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 34);
+	CU_ASSERT(ib_str_eq(c.msg.u.error.message, "Max number of (3) market depth requests has been reached"));
+	/* a request id in use, an unknown symbol, an unknown tick type */
+	req_depth(&r, 31, "TSLA", 5, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, 322, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 31);
+	req_tbt(&r, 21, "TSLA", "Last");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, 322, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 21);
+	req_depth(&r, 35, "ZZZZZZ", 5, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 35);
+	req_tbt(&r, 25, "ZZZZZZ", "BidAsk");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 25);
+	req_tbt(&r, 26, "AAPL", "Trades");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, 321, 2000) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 26);
+	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	CU_ASSERT(json_num(out, "depth") == 3 && json_num(out, "tbt") == 3);
+	REQUIRE(ctl(&p, "book ZZZZZZ", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "error unknown symbol", 20) == 0);
+	/* the lines flow (200 changes/s over three books) ... */
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 300)
+		if (sc_next(&c, 50) == IB_OK)
+			flowing += c.id == IB_IN_MKT_DEPTH || c.id == IB_IN_MKT_DEPTH_L2 || c.id == IB_IN_TICK_BY_TICK;
+	CU_ASSERT(flowing >= 10);
+	/* ... until cancelled */
+	for (int i = 0; i < 3; i++) {
+		REQUIRE(send_cancel(&c, IB_OUT_CANCEL_TICK_BY_TICK, 21 + i) == 0);
+		REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 31 + i) == 0);
+	}
+	REQUIRE(read_to_now(&c, NULL, 0, NULL, NULL) == 0);
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 400)
+		if (sc_next(&c, 50) == IB_OK)
+			after += c.id == IB_IN_MKT_DEPTH || c.id == IB_IN_MKT_DEPTH_L2 || c.id == IB_IN_TICK_BY_TICK;
+	CU_ASSERT_EQUAL(after, 0);
+	/* and the slots are free again */
+	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	CU_ASSERT(json_num(out, "depth") == 0 && json_num(out, "tbt") == 0);
+	req_depth(&r, 36, "TSLA", 3, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait(&c, IB_IN_MKT_DEPTH, 2000) == IB_OK);
+	CU_ASSERT(c.msg.u.mkt_depth.req_id == 36 && c.msg.u.mkt_depth.operation == SIM_BOOK_INSERT);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
+/* "ibsim: depth-blast N updates in S s: D depth + T tick-by-tick msgs = R msgs/s (client ID)" */
+static int
+blast_line(const struct ibsim *p, long long n, long long *depth, long long *tbt)
+{
+	char head[64], *log = tu_read_file(p->log, NULL);
+	const char *l;
+	double secs;
+	int ok;
+
+	snprintf(head, sizeof(head), "ibsim: depth-blast %lld updates in ", n);
+	l = log ? strstr(log, head) : NULL;
+	ok = l && sscanf(l + strlen(head), "%lf s: %lld depth + %lld tick-by-tick", &secs, depth, tbt) == 3;
+	free(log);
+	return ok ? 0 : -1;
+}
+
+static void
+test_depth_blast_exact(void)
+{
+	const char *args[] = { "--depth-rate", "0", "--tick-rate", "0", NULL };
+	static char before[16384], after[16384];
+	struct ibsim p;
+	simclient c = { .fd = -1 };
+	struct view v;
+	struct tbt_check k = { 0 };
+	struct rows bids, asks;
+	ib_req r;
+	char out[256];
+	long long depth = 0, tbt = 0, tbt_seen = 0;
+	long ops0;
+	int64_t first = 0, last = 0;
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	view_init(&v, 1, 10, false);
+	req_depth(&r, 1, "AAPL", 10, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_tbt(&r, 2, "AAPL", "BidAsk");
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_tbt(&r, 3, "AAPL", "AllLast");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(read_to_now(&c, &v, 1, NULL, NULL) == 0);
+	ops0 = v.ops;
+	REQUIRE(ibsim_book(&p, "AAPL", &bids, &asks, before, sizeof(before)) == 0);
+	REQUIRE(ctl(&p, "depth-blast 200000", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok depth-blast 200000 to 1", 26) == 0);
+	/* with --depth-rate 0 nothing but the blast moves: read until it stops */
+	while (sc_next(&c, 300) == IB_OK) {
+		if (!first)
+			first = c.recv_ns;
+		last = c.recv_ns;
+		view_take(&v, &c);
+		tbt_take(&k, &c, &v);
+		tbt_seen += c.id == IB_IN_TICK_BY_TICK;
+	}
+	REQUIRE(blast_line(&p, 200000, &depth, &tbt) == 0);
+	/* all of it: every depth frame and every tick-by-tick message ibsim says it sent */
+	CU_ASSERT(depth >= 200000);
+	CU_ASSERT_EQUAL(v.ops - ops0, depth);
+	CU_ASSERT_EQUAL(tbt_seen, tbt);
+	CU_ASSERT(k.bid_ask > 10000 && k.all_last > 1000);
+	view_ok(&v, 200000);
+	tbt_ok(&k);
+	/* the net effect of the blast is ibsim's book now, and it is not the book before */
+	CU_ASSERT(view_matches(&p, &v, "AAPL"));
+	REQUIRE(ctl(&p, "book AAPL", after, sizeof(after)) == 0);
+	CU_ASSERT(strcmp(before, after) != 0);
+	if (last > first)
+		printf("\n    depth-blast: %lld msgs into simclient in %.1f ms (%.0f msgs/s, decoded and applied)\n",
+		       depth + tbt, (double)(last - first) / 1e6, (double)(depth + tbt) / ((double)(last - first) / 1e9));
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
+static void
+test_depth_blast_on_subscription_two_views_one_book(void)
+{
+	const char *args[] = { "--depth-blast", "30000", "--depth-rate", "1000", "--tick-rate", "0", NULL };
+	struct ibsim p;
+	simclient c = { .fd = -1 };
+	struct view v[3];
+	struct tbt_check k = { 0 };
+	ib_req r;
+	long long t0, depth, tbt;
+	bool done = false;
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	view_init(&v[0], 1, 5, false);
+	view_init(&v[1], 2, 20, true);
+	view_init(&v[2], 3, 50, false);
+	req_depth(&r, 1, "AAPL", 5, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_depth(&r, 2, "AAPL", 20, true);
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_depth(&r, 3, "MSFT", 50, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_tbt(&r, 4, "MSFT", "BidAsk");
+	REQUIRE(sc_send(&c, &r) == 0);
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 1500 && !done) {
+		for (int i = 0; i < 2000 && sc_next(&c, 20) == IB_OK; i++) {
+			views_take(v, 3, &c);
+			tbt_take(&k, &c, &v[2]);
+		}
+		done = blast_line(&p, 30000, &depth, &tbt) == 0;
+	}
+	REQUIRE(done);
+	/* the books move again after the blast, for everyone, the blaster included */
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 150)
+		if (sc_next(&c, 20) == IB_OK) {
+			views_take(v, 3, &c);
+			tbt_take(&k, &c, &v[2]);
+		}
+	for (int i = 1; i <= 3; i++)
+		REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, i) == 0);
+	REQUIRE(send_cancel(&c, IB_OUT_CANCEL_TICK_BY_TICK, 4) == 0);
+	REQUIRE(read_to_now(&c, v, 3, &k, &v[2]) == 0);
+	CU_ASSERT(v[0].ops + v[1].ops + v[2].ops >= 30000);
+	for (int i = 0; i < 3; i++)
+		view_ok(&v[i], 1000);
+	tbt_ok(&k);
+	CU_ASSERT(view_matches(&p, &v[0], "AAPL"));
+	CU_ASSERT(view_matches(&p, &v[1], "AAPL"));
+	CU_ASSERT(view_matches(&p, &v[2], "MSFT"));
+	/* once per connection */
+	CU_ASSERT_EQUAL(tu_count_in_file(p.log, "ibsim: depth-blast "), 1);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
+/*
+ * Two clients on one book.  A's blast holds the book: B subscribes during it
+ * (and sees the book as it stood), a second depth-blast adds to A's and
+ * waits for A's to end before B's starts; with --depth-rate 0 only the
+ * blasts and their net effects move the book, and both views end equal to it.
+ */
+static void
+test_depth_blasts_share_a_book(void)
+{
+	const char *args[] = { "--depth-rate", "0", "--tick-rate", "0", "--blast-rate", "200000", NULL };
+	struct ibsim p;
+	simclient a = { .fd = -1 }, b = { .fd = -1 };
+	struct view va, vb;
+	struct tbt_check k = { 0 };
+	ib_req r;
+	char out[256];
+	long long t0, depth, tbt;
+	bool done = false;
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&a, p.port, 1) == 0);
+	REQUIRE(sc_connect(&b, p.port, 2) == 0);
+	view_init(&va, 1, 10, false);
+	view_init(&vb, 7, 20, true);
+	req_depth(&r, 1, "AAPL", 10, false);
+	REQUIRE(sc_send(&a, &r) == 0);
+	REQUIRE(read_to_now(&a, &va, 1, NULL, NULL) == 0);
+	REQUIRE(ctl(&p, "depth-blast 50000", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok depth-blast 50000 to 1", 25) == 0);
+	tu_sleep_ms(50);
+	req_depth(&r, 7, "AAPL", 20, true);
+	REQUIRE(sc_send(&b, &r) == 0);
+	req_tbt(&r, 8, "AAPL", "BidAsk");
+	REQUIRE(sc_send(&b, &r) == 0);
+	REQUIRE(read_to_now(&b, &vb, 1, &k, &vb) == 0);
+	REQUIRE(ctl(&p, "depth-blast 20000", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok depth-blast 20000 to 2", 25) == 0);
+	t0 = tu_now_ms();
+	while (tu_now_ms() - t0 < 1800 && !done) {
+		for (int i = 0; i < 4000 && sc_next(&a, 2) == IB_OK; i++)
+			view_take(&va, &a);
+		for (int i = 0; i < 4000 && sc_next(&b, 2) == IB_OK; i++) {
+			view_take(&vb, &b);
+			tbt_take(&k, &b, &vb);
+		}
+		done = blast_line(&p, 70000, &depth, &tbt) == 0 && blast_line(&p, 20000, &depth, &tbt) == 0;
+	}
+	REQUIRE(done);
+	REQUIRE(read_to_now(&a, &va, 1, NULL, NULL) == 0);
+	REQUIRE(read_to_now(&b, &vb, 1, &k, &vb) == 0);
+	view_ok(&va, 70000);
+	view_ok(&vb, 20000);
+	tbt_ok(&k);
+	CU_ASSERT(k.bid_ask > 1000);
+	CU_ASSERT(view_matches(&p, &va, "AAPL"));
+	CU_ASSERT(view_matches(&p, &vb, "AAPL"));
+	strict_ok(&a);
+	strict_ok(&b);
+out:
+	sc_close(&a);
+	sc_close(&b);
+	sim_down(&p);
+}
+
+/* ---- connection faults ---- */
+
+static void
+test_drop_mid_frame(void)
+{
+	struct ibsim p;
+	simclient c = { .fd = -1 }, d = { .fd = -1 };
+	ib_req r;
+	char out[256];
+	size_t pending;
+	int rc;
+
+	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	sc_req_mkt_data(&r, 1, "AAPL");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 2000) == IB_OK);
+	/* a connection still in its handshake is not "ready": it stays */
+	REQUIRE(sc_open(&d, p.port) == 0);
+	REQUIRE(sc_handshake(&d, 100, 176) == 0);
+	REQUIRE(ctl(&p, "drop-mid", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok drop-mid 1", 13) == 0);
+	while ((rc = sc_next(&c, 2000)) == IB_OK)
+		; /* the whole frames queued before the cut */
+	CU_ASSERT_EQUAL(rc, IB_ECLOSED);
+	/* EOF inside a frame: a length prefix that promises more than arrived */
+	pending = ib_framer_pending(&c.fr);
+	CU_ASSERT(pending > 4);
+	if (pending >= 4)
+		CU_ASSERT(pending < 4 + ib_be32_get(c.fr.buf + c.fr.head));
+	CU_ASSERT_EQUAL(tu_wait_for_text(p.log, "closed (dropped mid-frame by control)", 2000), 0);
+	CU_ASSERT_EQUAL(tu_count_in_file(p.log, "closed (dropped mid-frame by control)"), 1);
+	REQUIRE(sc_start_api(&d, 2) == 0);
+	CU_ASSERT_EQUAL(sc_wait(&d, IB_IN_NEXT_VALID_ID, 2000), IB_OK);
+out:
+	sc_close(&c);
+	sc_close(&d);
+	sim_down(&p);
+}
+
+static void
+test_reset_in_handshake(void)
+{
+	struct ibsim p;
+	simclient c = { .fd = -1 }, d = { .fd = -1 };
+	char out[256];
+	int rc, err;
+
+	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(ctl(&p, "reset-handshake", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok reset-handshake armed", 24) == 0);
+	REQUIRE(sc_open(&c, p.port) == 0);
+	errno = 0;
+	rc = sc_handshake(&c, 100, 176);
+	err = errno;
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_EQUAL(err, ECONNRESET); /* an RST, not a FIN: nothing of a reply came */
+	CU_ASSERT_EQUAL(c.frames, 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(p.log, "closed (reset in the handshake by control)", 2000), 0);
+	/* only the next connection */
+	REQUIRE(sc_connect(&d, p.port, 1) == 0);
+out:
+	sc_close(&c);
+	sc_close(&d);
+	sim_down(&p);
+}
+
 /* ---- lifecycle ---- */
 
 static void
@@ -1204,7 +1988,7 @@ test_sim_register(void)
 	CU_add_test(s, "jitter, --no-download-end, and account-delay on the control port", test_account_delay_jitter_and_control);
 	CU_add_test(s, "positions of two accounts; unknown account gets 321", test_positions_two_accounts);
 	CU_add_test(s, "market data: snapshot, stream at the rate, 200, cancel, delayed", test_market_data);
-	CU_add_test(s, "contract details, reqIds, managed accounts, summary, tick-by-tick refused", test_contracts_and_small_requests);
+	CU_add_test(s, "contract details, reqIds, managed accounts, summary, tick-by-tick BidAsk", test_contracts_and_small_requests);
 	CU_add_test(s, "MKT order fills and moves position and cash", test_order_market_fill_moves_account);
 	CU_add_test(s, "LMT rests, is listed, cancels (202); crossing LMT and STP fill", test_order_limit_resting_cancel_and_crossing);
 	CU_add_test(s, "large orders fill in partial steps", test_order_partial_fills);
@@ -1216,5 +2000,15 @@ test_sim_register(void)
 	CU_add_test(s, "control: restart refuses, comes back with nextValidId rolled back", test_control_restart_rollback);
 	CU_add_test(s, "blast: exactly N stamped tickPrice frames", test_blast_exact_and_stamped);
 	CU_add_test(s, "blast: paced by --blast-rate, and 'blast N' on the control port", test_blast_paced_and_by_control);
+	CU_add_test(s, "encoder: updateMktDepth(L2) and tickByTick layouts as in the vectors", test_encode_depth_and_tick_by_tick);
+	CU_add_test(s, "book model: a book after any operation, inverses undo, follows a jump", test_book_model_invertible);
+	CU_add_test(s, "depth: numRows views built from 12/13 equal ibsim's book (12 and smart L2)", test_depth_views_equal_ibsim_book);
+	CU_add_test(s, "tick-by-tick: BidAsk/MidPoint are the view's top, trades at bid or ask", test_tick_by_tick_follows_the_book);
+	CU_add_test(s, "feeds: limits 10190/309, 322, 200, 321; cancel stops the lines", test_feed_limits_duplicates_and_cancel);
+	CU_add_test(s, "depth-blast 200000: all of it, ticks consistent, book equals ibsim's", test_depth_blast_exact);
+	CU_add_test(s, "--depth-blast on subscription: two views of one book and another, exact after", test_depth_blast_on_subscription_two_views_one_book);
+	CU_add_test(s, "depth blasts of two clients on one book take turns; both views exact", test_depth_blasts_share_a_book);
+	CU_add_test(s, "drop-mid: EOF inside a frame for ready clients only", test_drop_mid_frame);
+	CU_add_test(s, "reset-handshake: the next connection gets ECONNRESET, the one after is served", test_reset_in_handshake);
 	CU_add_test(s, "no CLOSE_WAIT after clients leave; SIGTERM exits 0 with summaries", test_no_close_wait_and_summaries);
 }

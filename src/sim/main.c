@@ -69,6 +69,12 @@ usage(FILE *f)
 		"  --blast N               on subscription, send N pre-encoded tickPrice messages\n"
 		"  --blast-rate R          pace the blast at R msgs/s (default: as fast as possible)\n"
 		"  --stamp                 blasted tickPrice size = CLOCK_MONOTONIC ns at send\n"
+		"  --depth-rate N          book changes/s over instruments with depth or tick-by-tick\n"
+		"                          subscribers (default 200; 0 = books move only with the walk)\n"
+		"  --depth-blast N         once depth subscriptions settle, blast N depth updates with\n"
+		"                          the tick-by-tick messages they imply\n"
+		"  --max-tbt N             tick-by-tick subscriptions per client (default 3; error 10190)\n"
+		"  --max-depth N           depth subscriptions per client (default 3; error 309)\n"
 		"  --restart-rollback      nextValidId goes back after a 'restart'\n"
 		"  --seed N                random seed (default 1)\n"
 		"  --log-level L           debug, info, warn, error (default info)\n",
@@ -110,6 +116,9 @@ parse_args(struct sim *s, int argc, char **argv)
 	o->tick_rate = 200;
 	o->partial_fill_above = 500;
 	o->seed = 1;
+	o->depth_rate = 200;
+	o->max_tbt = 3;
+	o->max_depth = 3;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(n) (strcmp(a, n) == 0)
@@ -167,6 +176,22 @@ parse_args(struct sim *s, int argc, char **argv)
 			if (!NUM(a, 0, 1e10))
 				return -1;
 			o->blast_rate = d;
+		} else if (OPT("--depth-rate")) {
+			if (!NUM(a, 0, 1e8))
+				return -1;
+			o->depth_rate = d;
+		} else if (OPT("--depth-blast")) {
+			if (!NUM(a, 0, 1e15))
+				return -1;
+			o->depth_blast = (int64_t)d;
+		} else if (OPT("--max-tbt")) {
+			if (!NUM(a, 0, SIM_MAX_FEED_PER_CLIENT))
+				return -1;
+			o->max_tbt = (int)d;
+		} else if (OPT("--max-depth")) {
+			if (!NUM(a, 0, SIM_MAX_FEED_PER_CLIENT))
+				return -1;
+			o->max_depth = (int)d;
 		} else if (OPT("--stamp")) {
 			o->stamp = true;
 		} else if (OPT("--restart-rollback")) {
@@ -204,7 +229,8 @@ main(int argc, char **argv)
 	if (parse_args(&s, argc, argv) != 0)
 		return 2;
 	if (sim_md_init(&s, s.o.symbols, err, sizeof(err)) != 0 ||
-	    sim_account_init(&s, s.o.accounts, err, sizeof(err)) != 0 || sim_orders_init(&s) != 0) {
+	    sim_account_init(&s, s.o.accounts, err, sizeof(err)) != 0 || sim_orders_init(&s) != 0 ||
+	    sim_depth_init(&s) != 0) {
 		fprintf(stderr, "ibsim: %s\n", err[0] ? err : "out of memory");
 		return 2;
 	}

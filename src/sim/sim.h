@@ -15,6 +15,11 @@
  *   sim_account.c   accounts, positions, account values, downloads and pushes
  *   sim_mktdata.c   instruments, random walk, reqMktData subscriptions, ticks,
  *                   and the feed hook for tick-by-tick / depth (sim_feed)
+ *   sim_book.c      the order-book model (pure: row operations on an ib_book)
+ *   sim_depth.c     tick-by-tick and depth subscriptions, limits, what each
+ *                   subscriber is sent for a book change (sim_depth.h)
+ *   sim_depth_events.c  what moves the books: --depth-rate, the walk, trades
+ *   sim_depth_blast.c   pre-encoded depth load: depth-blast, --depth-blast
  *   sim_blast.c     pre-encoded load: --blast, --blast-rate, --stamp
  *   sim_orders.c    orders, matching, fills, executions
  *   sim_control.c   the line-based control port
@@ -40,6 +45,7 @@
 #define SIM_MAX_ORDERS 4096
 #define SIM_MAX_EXECS 8192        /* kept for reqExecutions; oldest overwritten */
 #define SIM_MAX_CONTROL 8         /* control-port connections at once */
+#define SIM_MAX_FEED_PER_CLIENT 64 /* upper bound of --max-tbt / --max-depth */
 #define SIM_OUT_CAP (4u << 20)    /* per-client output buffer */
 #define SIM_IN_CAP (256u << 10)   /* per-client input buffer; requests are small */
 #define SIM_DEFAULT_PORT 4002
@@ -67,6 +73,9 @@ struct sim_opts {
 	bool stamp;
 	bool restart_rollback;
 	uint64_t seed;
+	double depth_rate;      /* book changes per second over all instruments with depth/tbt subscribers */
+	int64_t depth_blast;    /* --depth-blast: depth updates blasted once depth subscriptions settle */
+	int max_tbt, max_depth; /* simultaneous subscriptions per client, as IB's per-account limits */
 };
 
 /* ---- instruments (sim_mktdata.c) ---- */
@@ -101,6 +110,7 @@ struct sim_feed {
 	void (*start)(struct sim *s, struct sim_client *c, const ib_req *r);
 	void (*cancel)(struct sim *s, struct sim_client *c, const ib_req *r);
 	void (*on_move)(struct sim *s, int32_t instr, int64_t now); /* after each random-walk step */
+	void (*on_trade)(struct sim *s, int32_t instr, int64_t now); /* after on_move, when the step traded */
 	void (*client_gone)(struct sim *s, struct sim_client *c);
 };
 
@@ -139,15 +149,27 @@ struct sim_exec {
 	double shares, price, cum_qty, avg_price, commission, realized;
 };
 
-/* ---- blast (sim_blast.c) ---- */
+/* ---- blast (sim_blast.c, sim_depth_blast.c) ---- */
 
+enum sim_blast_kind { SIM_BLAST_TICKS, SIM_BLAST_DEPTH };
+
+/*
+ * A pre-encoded template of units written in batches.  A tickPrice blast's
+ * unit is one frame; a depth blast's unit is one book operation: the
+ * updateMktDepth frames it takes in each of the client's views, and the
+ * tick-by-tick frames it implies.
+ */
 struct sim_blast {
-	char *buf;              /* pre-encoded tickPrice frames; allocated once per blast */
+	int kind;               /* enum sim_blast_kind */
+	char *buf;              /* the template; allocated once per blast */
 	size_t len;
-	uint32_t *frame_end;    /* end offset of each frame */
-	uint32_t *stamp_off;    /* offset of each frame's size field (--stamp) */
-	int nframes;
-	int64_t total, queued;  /* frames to send, frames handed to the socket so far */
+	uint32_t *frame_end;    /* end offset of each unit */
+	uint32_t *stamp_off;    /* offset of each frame's size field (--stamp; tickPrice blasts only) */
+	uint32_t *msg_end;      /* messages up to the end of each unit; NULL: one per unit */
+	uint32_t *depth_end;    /* of which updateMktDepth frames (depth blasts) */
+	void *ops;              /* the depth blast's operations (struct sim_depth_blast_op) */
+	int nframes;            /* units in the template */
+	int64_t total, queued;  /* units to send, units handed to the socket so far */
 	int64_t start_ns, next_ns;
 	double rate;            /* msgs/s; 0: unpaced */
 	int pos;                /* next frame of the template */
@@ -192,10 +214,16 @@ struct sim_client {
 	int nsubs;
 	int32_t next_valid_id;
 	struct sim_counters n;
+	/* tick-by-tick and depth (sim_depth.c) */
+	int ntbt, ndepth;       /* subscriptions held */
+	bool reset_handshake;   /* reset-handshake: send RST when the version range arrives */
 	/* blast */
 	int64_t blast_pending;  /* frames to blast once subscriptions settle */
 	int64_t blast_arm_ns;
 	bool blast_done;        /* --blast happens once per connection */
+	int64_t depth_blast_pending; /* depth updates to blast once depth subscriptions settle */
+	int64_t depth_blast_arm_ns;
+	bool depth_blast_done;  /* --depth-blast happens once per connection */
 	struct sim_blast *blast;
 };
 
@@ -223,6 +251,7 @@ struct sim {
 	int nsubs;
 	double tick_credit;
 	int64_t tick_last_ns;
+	struct sim_depth *depth;       /* books and tbt/depth subscriptions (sim_depth.h) */
 	/* accounts */
 	struct sim_account acct[SIM_MAX_ACCOUNTS];
 	int nacct;
@@ -237,6 +266,7 @@ struct sim {
 	/* faults */
 	int64_t stall_until_ns;
 	int64_t restart_until_ns;
+	bool reset_next_handshake;     /* reset-handshake armed: the next connection gets an RST */
 	uint64_t rng;
 	bool stop;
 };
@@ -265,6 +295,8 @@ bool sim_client_ok(struct sim *s, struct sim_client *c);
 int sim_drop_all(struct sim *s, const char *why);
 int sim_restart(struct sim *s, int ms);      /* returns the clients dropped */
 void sim_stall(struct sim *s, int ms);
+int sim_drop_mid_frame(struct sim *s);       /* returns the clients dropped */
+void sim_client_reset(struct sim *s, struct sim_client *c, const char *why); /* close with an RST */
 /* Each live (not closed) client.  Not nestable; `break` leaves only the inner loop: use `continue`. */
 #define SIM_FOREACH_CLIENT(s, c)                                        \
 	for (int c##_i = 0; c##_i < SIM_MAX_CLIENTS; c##_i++)           \
@@ -295,6 +327,23 @@ void sim_md_client_gone(struct sim *s, struct sim_client *c);
 void sim_md_step(struct sim *s, int64_t now);
 int64_t sim_md_next_deadline(const struct sim *s);
 void sim_md_walk(struct sim *s, int32_t instr);
+/* The instrument a request's contract names (STK in USD, by symbol or conId), or -1. */
+int32_t sim_md_lookup(const struct sim *s, const ib_contract *k);
+#define SIM_BLAST_SETTLE_NS 50000000LL /* a blast starts 50 ms after the last subscription */
+
+/* sim_depth.c, sim_depth_events.c */
+extern const struct sim_feed sim_feed_tbt, sim_feed_depth;
+int sim_depth_init(struct sim *s);
+void sim_depth_step(struct sim *s, int64_t now);
+int64_t sim_depth_next_deadline(const struct sim *s);
+/* `book SYMBOL`: {"bids":[[price,size],...],"asks":[...]}; -1 for an unknown symbol. */
+int sim_depth_book_json(struct sim *s, const char *symbol, char *out, size_t cap);
+
+/* sim_depth_blast.c */
+void sim_depth_blast_arm(struct sim *s, struct sim_client *c, int64_t updates);
+/* The template for c's pending depth blast; NULL with *blocked when another blast holds one of its books. */
+struct sim_blast *sim_depth_blast_build(struct sim *s, struct sim_client *c, int64_t total, bool *blocked);
+void sim_depth_blast_finish(struct sim *s, struct sim_client *c, double secs);
 
 /* sim_blast.c */
 void sim_blast_arm(struct sim *s, struct sim_client *c, int64_t frames);

@@ -14,6 +14,11 @@
  * every frame of that batch, in place.  A batch is written to the end
  * before the template is touched again, so a stamp never changes under a
  * frame that is half sent.
+ *
+ * The writer is shared with depth blasts (sim_depth_blast.c), whose
+ * template units are book operations of one or more frames: batches are cut
+ * at unit boundaries and msgs_out counts frames (msg_end).  One blast at a
+ * time per client; a depth blast pending behind a tickPrice blast waits.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +33,7 @@
 #define BATCH_BYTES (128u << 10)
 #define MIN_TEMPLATE_FRAMES 4096    /* enough for full batches with one subscription */
 #define MAX_FRAME_BYTES 80          /* a tickPrice with a 19-digit size is under 60 */
+#define BLOCKED_RETRY_NS 10000000LL /* a depth blast waiting for another one's books looks again */
 
 void
 sim_blast_free(struct sim_client *c)
@@ -37,6 +43,9 @@ sim_blast_free(struct sim_client *c)
 	free(c->blast->buf);
 	free(c->blast->frame_end);
 	free(c->blast->stamp_off);
+	free(c->blast->msg_end);
+	free(c->blast->depth_end);
+	free(c->blast->ops);
 	free(c->blast);
 	c->blast = NULL;
 }
@@ -116,10 +125,37 @@ fail:
 	return NULL;
 }
 
+static void
+start_depth(struct sim *s, struct sim_client *c, int64_t now)
+{
+	bool blocked;
+
+	c->blast = sim_depth_blast_build(s, c, c->depth_blast_pending, &blocked);
+	if (!c->blast) {
+		if (blocked) {
+			c->depth_blast_arm_ns = now + BLOCKED_RETRY_NS;
+			return;
+		}
+		c->depth_blast_pending = 0;
+		return;
+	}
+	c->depth_blast_pending = 0;
+	c->depth_blast_done = true;
+	c->blast->start_ns = c->blast->next_ns = now;
+	c->blast->rate = s->o.blast_rate;
+}
+
 void
 sim_blast_poll(struct sim *s, struct sim_client *c, int64_t now)
 {
-	if (c->blast || c->blast_pending <= 0 || now < c->blast_arm_ns || c->nsubs == 0)
+	if (c->blast)
+		return;
+	if (c->depth_blast_pending > 0 && now >= c->depth_blast_arm_ns && c->ndepth > 0 &&
+	    !(c->blast_pending > 0 && c->nsubs > 0 && now >= c->blast_arm_ns)) {
+		start_depth(s, c, now);
+		return;
+	}
+	if (c->blast_pending <= 0 || now < c->blast_arm_ns || c->nsubs == 0)
 		return;
 	c->blast = build(s, c, c->blast_pending);
 	c->blast_pending = 0;
@@ -139,8 +175,12 @@ sim_blast_next_deadline(const struct sim_client *c)
 {
 	if (c->state != SIM_CS_READY)
 		return INT64_MAX;
-	if (!c->blast)
-		return c->blast_pending > 0 && c->nsubs > 0 ? c->blast_arm_ns : INT64_MAX;
+	if (!c->blast) {
+		int64_t t = c->blast_pending > 0 && c->nsubs > 0 ? c->blast_arm_ns : INT64_MAX;
+		if (c->depth_blast_pending > 0 && c->ndepth > 0 && c->depth_blast_arm_ns < t)
+			t = c->depth_blast_arm_ns;
+		return t;
+	}
 	/* unpaced blasts and blocked sockets are driven by EPOLLOUT; paced ones by the clock */
 	if (c->blast->rate <= 0 || c->epollout || c->blast->batch_off < c->blast->batch_end)
 		return INT64_MAX;
@@ -153,10 +193,13 @@ finish(struct sim *s, struct sim_client *c)
 	struct sim_blast *b = c->blast;
 	double secs = (double)(sim_now() - b->start_ns) / 1e9;
 
-	(void)s;
-	printf("ibsim: blast %lld msgs in %.3f s = %.0f msgs/s (client %d)\n", (long long)b->queued, secs,
-	       secs > 0 ? (double)b->queued / secs : 0.0, c->client_id);
-	fflush(stdout);
+	if (b->kind == SIM_BLAST_DEPTH) {
+		sim_depth_blast_finish(s, c, secs);
+	} else {
+		printf("ibsim: blast %lld msgs in %.3f s = %.0f msgs/s (client %d)\n", (long long)b->queued, secs,
+		       secs > 0 ? (double)b->queued / secs : 0.0, c->client_id);
+		fflush(stdout);
+	}
 	sim_blast_free(c);
 }
 
@@ -180,7 +223,7 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 		k++;
 	if (k == 0)
 		k = 1;
-	if (s->o.stamp) {
+	if (s->o.stamp && b->stamp_off) {
 		char st[STAMP_WIDTH + 2];
 		snprintf(st, sizeof(st), "%0*lld", STAMP_WIDTH, (long long)sim_now());
 		for (int i = 0; i < k; i++)
@@ -188,9 +231,12 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 	}
 	b->batch_off = start;
 	b->batch_end = b->frame_end[b->pos + k - 1];
+	if (b->msg_end)
+		c->n.msgs_out += b->msg_end[b->pos + k - 1] - (b->pos ? b->msg_end[b->pos - 1] : 0);
+	else
+		c->n.msgs_out += (uint64_t)k;
 	b->pos = (b->pos + k) % b->nframes;
 	b->queued += k;
-	c->n.msgs_out += (uint64_t)k;
 	if (b->rate > 0)
 		b->next_ns = b->start_ns + (int64_t)((double)b->queued * 1e9 / b->rate);
 	return true;

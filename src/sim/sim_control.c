@@ -11,6 +11,11 @@
  *   server-version N     highest server version for connections made from now on
  *   restart MS           drop all, refuse connections for MS ms, then listen again
  *   blast N              N more pre-encoded tickPrice messages to every subscribed client
+ *   depth-blast N        N more pre-encoded depth updates (and the tick-by-tick
+ *                        messages they imply) to every client with depth subscriptions
+ *   book SYMBOL          ibsim's book for SYMBOL, every row, best first, as JSON
+ *   drop-mid             half of one more frame to every client, then close
+ *   reset-handshake      the next new connection gets an RST after its version range
  *   stats                per-client and total counters, as JSON
  *
  * Invariant: a command runs inside the event loop, between two turns, so
@@ -27,7 +32,8 @@
 #include "ibpipe/log.h"
 #include "sim.h"
 
-#define REPLY_CAP (SIM_MAX_CLIENTS * 320 + 512)
+#define STATS_PER_CLIENT 360
+#define REPLY_CAP (SIM_MAX_CLIENTS * STATS_PER_CLIENT + 512)
 
 static void
 ctl_close(struct sim *s, int i)
@@ -108,17 +114,18 @@ stats(struct sim *s, char *out, size_t cap)
 		const struct sim_counters *k = &c->n;
 		t.msgs_in += k->msgs_in, t.msgs_out += sim_msgs_out(c), t.orders += k->orders;
 		t.order_frames += k->order_frames, t.errors += k->errors, t.bad_frames += k->bad_frames;
-		if (n + 320 > cap)
+		if (n + STATS_PER_CLIENT > cap)
 			continue;
 		n += (size_t)snprintf(out + n, cap - n,
 				      "%s{\"client_id\":%d,\"peer\":\"%s\",\"state\":\"%s\",\"server_version\":%d,"
 				      "\"msgs_in\":%llu,\"msgs_out\":%llu,\"orders\":%llu,\"order_frames\":%llu,"
-				      "\"errors\":%llu,\"bad_frames\":%llu,\"subscriptions\":%d,\"blasting\":%s}",
+				      "\"errors\":%llu,\"bad_frames\":%llu,\"subscriptions\":%d,\"depth\":%d,\"tbt\":%d,"
+				      "\"blasting\":%s}",
 				      first ? "" : ",", c->client_id, c->peer, state_name(c), c->out.sv,
 				      (unsigned long long)k->msgs_in, (unsigned long long)sim_msgs_out(c),
 				      (unsigned long long)k->orders, (unsigned long long)k->order_frames,
-				      (unsigned long long)k->errors, (unsigned long long)k->bad_frames, c->nsubs,
-				      c->blast ? "true" : "false");
+				      (unsigned long long)k->errors, (unsigned long long)k->bad_frames, c->nsubs, c->ndepth,
+				      c->ntbt, c->blast ? "true" : "false");
 		first = 0;
 	}
 	snprintf(out + n, cap - n,
@@ -129,6 +136,19 @@ stats(struct sim *s, char *out, size_t cap)
 		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
 		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
 		 sim_now() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false");
+}
+
+/* "ok book SYM {...}": every row of ibsim's book for SYM, best first. */
+static void
+book(struct sim *s, const char *symbol, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "ok book %s ", symbol);
+
+	if (n <= 0 || (size_t)n >= cap || sim_depth_book_json(s, symbol, out + n, cap - (size_t)n - 1) < 0) {
+		snprintf(out, cap, "error unknown symbol: '%s'\n", symbol);
+		return;
+	}
+	strcat(out, "\n");
 }
 
 /* "NAME N" with N an integer in [lo, hi]; returns 1 and sets *v, or 0. */
@@ -189,14 +209,33 @@ command(struct sim *s, char *line, char *out, size_t cap)
 			}
 		}
 		snprintf(out, cap, "ok blast %ld to %d\n", v, n);
+	} else if (arg(line, "depth-blast", 1, 1000000000000L, &v)) {
+		n = 0;
+		SIM_FOREACH_CLIENT(s, c) {
+			if (c->state == SIM_CS_READY && c->ndepth > 0) {
+				sim_depth_blast_arm(s, c, v);
+				n++;
+			}
+		}
+		snprintf(out, cap, "ok depth-blast %ld to %d\n", v, n);
+	} else if (named(line, "book") && line[4] == ' ') {
+		book(s, line + 5, out, cap);
+	} else if (strcmp(line, "drop-mid") == 0) {
+		n = sim_drop_mid_frame(s);
+		snprintf(out, cap, "ok drop-mid %d\n", n);
+	} else if (strcmp(line, "reset-handshake") == 0) {
+		s->reset_next_handshake = true;
+		snprintf(out, cap, "ok reset-handshake armed\n");
 	} else if (strcmp(line, "stats") == 0) {
 		stats(s, out, cap);
 	} else if (strcmp(line, "help") == 0) {
 		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
-				   "server-version N (%d..%d), restart MS, blast N, stats\n",
+				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
+				   "drop-mid, reset-handshake, stats\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
-		   named(line, "server-version") || named(line, "restart") || named(line, "blast")) {
+		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||
+		   named(line, "depth-blast") || named(line, "book")) {
 		snprintf(out, cap, "error bad argument: '%s'\n", line);
 	} else {
 		snprintf(out, cap, "error unknown command: '%s' (try help)\n", line);

@@ -25,6 +25,7 @@
 #define VER_POSITION 3
 #define VER_CONTRACT_DATA 8 /* below SIM_SV_SIZE_RULES only */
 #define VER_COMMISSION 1
+#define VER_MKT_DEPTH 1
 #define VER_ONE 1
 
 #define JAVA_DBL_MAX "1.7976931348623157E308"
@@ -372,6 +373,87 @@ sim_enc_market_data_type(sim_out *o, int32_t req_id, int32_t type)
 	put_i(o, VER_ONE);
 	put_i(o, req_id);
 	put_i(o, type);
+	return end(o);
+}
+
+/* ---- depth and tick-by-tick ---- */
+
+int
+sim_enc_mkt_depth(sim_out *o, int32_t req_id, int32_t pos, int32_t operation, int32_t side, double price, double size)
+{
+	begin(o);
+	put_i(o, IB_IN_MKT_DEPTH);
+	put_i(o, VER_MKT_DEPTH);
+	put_i(o, req_id);
+	put_i(o, pos);
+	put_i(o, operation);
+	put_i(o, side);
+	put_d(o, price);
+	put_q(o, size);
+	return end(o);
+}
+
+int
+sim_enc_mkt_depth_l2(sim_out *o, int32_t req_id, int32_t pos, const char *market_maker, int32_t operation,
+		     int32_t side, double price, double size, bool is_smart)
+{
+	begin(o);
+	put_i(o, IB_IN_MKT_DEPTH_L2);
+	put_i(o, VER_MKT_DEPTH);
+	put_i(o, req_id);
+	put_i(o, pos);
+	put_s(o, market_maker);
+	put_i(o, operation);
+	put_i(o, side);
+	put_d(o, price);
+	put_q(o, size);
+	put_b(o, is_smart); /* from server version 146, below everything we serve */
+	return end(o);
+}
+
+int
+sim_enc_tick_by_tick_last(sim_out *o, int32_t req_id, int32_t type, int64_t time, double price, double size,
+			  int32_t attr_mask, const char *exchange, const char *special_conditions)
+{
+	begin(o);
+	put_i(o, IB_IN_TICK_BY_TICK); /* no version field */
+	put_i(o, req_id);
+	put_i(o, type);
+	put_i(o, time);
+	put_d(o, price);
+	put_q(o, size);
+	put_i(o, attr_mask);
+	put_s(o, exchange);
+	put_s(o, special_conditions);
+	return end(o);
+}
+
+int
+sim_enc_tick_by_tick_bid_ask(sim_out *o, int32_t req_id, int64_t time, double bid, double ask, double bid_size,
+			     double ask_size, int32_t attr_mask)
+{
+	begin(o);
+	put_i(o, IB_IN_TICK_BY_TICK);
+	put_i(o, req_id);
+	put_i(o, IB_TBT_BID_ASK);
+	put_i(o, time);
+	put_d(o, bid);
+	put_d(o, ask);
+	put_q(o, bid_size);
+	put_q(o, ask_size);
+	put_i(o, attr_mask);
+	return end(o);
+}
+
+int
+sim_enc_tick_by_tick_midpoint(sim_out *o, int32_t req_id, int64_t time, double mid)
+{
+	begin(o);
+	put_i(o, IB_IN_TICK_BY_TICK);
+	put_i(o, req_id);
+	put_i(o, IB_TBT_MIDPOINT);
+	put_i(o, time);
+	put_d(o, mid);
 	return end(o);
 }
 

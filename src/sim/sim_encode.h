@@ -119,6 +119,18 @@ int sim_enc_market_data_type(sim_out *o, int32_t req_id, int32_t type);
 int sim_enc_tick_price_fixed(sim_out *o, int32_t req_id, int32_t tick_type, double price, int64_t size, int width,
 			     size_t *size_off);
 
+/* Depth: updateMktDepth (12), and updateMktDepthL2 (13) for isSmartDepth requests */
+int sim_enc_mkt_depth(sim_out *o, int32_t req_id, int32_t pos, int32_t operation, int32_t side, double price,
+		      double size);
+int sim_enc_mkt_depth_l2(sim_out *o, int32_t req_id, int32_t pos, const char *market_maker, int32_t operation,
+			 int32_t side, double price, double size, bool is_smart);
+/* tickByTick (99): Last / AllLast, BidAsk, MidPoint */
+int sim_enc_tick_by_tick_last(sim_out *o, int32_t req_id, int32_t type, int64_t time, double price, double size,
+			      int32_t attr_mask, const char *exchange, const char *special_conditions);
+int sim_enc_tick_by_tick_bid_ask(sim_out *o, int32_t req_id, int64_t time, double bid, double ask, double bid_size,
+				 double ask_size, int32_t attr_mask);
+int sim_enc_tick_by_tick_midpoint(sim_out *o, int32_t req_id, int64_t time, double mid);
+
 /* Accounts and positions */
 int sim_enc_acct_value(sim_out *o, const char *key, const char *value, const char *currency, const char *account);
 int sim_enc_portfolio_value(sim_out *o, const sim_k *k, double position, double mkt_price, double mkt_value,

@@ -2,7 +2,9 @@
  * sim_mktdata.c - instruments and the market data they make: the symbol
  * table, a random walk per instrument, reqMktData subscriptions and the
  * ticks sent to them at --tick-rate, contract details, and the dispatch to
- * other feeds (tick-by-tick, depth) through struct sim_feed.
+ * other feeds (tick-by-tick and depth, sim_depth.c) through struct sim_feed:
+ * their requests, and every walk step and trade, so their books follow the
+ * same market.
  *
  * Invariants: an instrument's index never changes once loaded (feeds key
  * their own per-instrument state by it); bid < ask always, on a cent grid;
@@ -21,7 +23,6 @@
 
 #define TICK_PERIOD_MAX_NS 10000000LL /* ticks are generated at least every 10 ms */
 #define TICK_PERIOD_MIN_NS 1000000LL
-#define BLAST_SETTLE_NS 50000000LL   /* a blast starts 50 ms after the last subscription */
 
 static const struct {
 	const char *symbol, *primary, *name, *industry;
@@ -189,8 +190,8 @@ sim_md_contract(const struct sim *s, int32_t instr, const char *exchange, sim_k 
 }
 
 /* The instrument a request's contract names: by symbol, else by conId; STK in USD only. */
-static int32_t
-lookup(const struct sim *s, const ib_contract *k)
+int32_t
+sim_md_lookup(const struct sim *s, const ib_contract *k)
 {
 	if (k->sec_type[0] && strcmp(k->sec_type, "STK") != 0)
 		return -1;
@@ -289,7 +290,7 @@ send_snapshot(struct sim_client *c, int32_t req, const struct sim_instr *in)
 	last_timestamp(c, req);
 }
 
-static void feeds_on_move(struct sim *s, int32_t instr, int64_t now);
+static void feeds_on_move(struct sim *s, int32_t instr, int64_t now, bool traded);
 
 enum { EV_QUOTE, EV_SIZE, EV_TRADE };
 
@@ -379,50 +380,25 @@ sim_md_step(struct sim *s, int64_t now)
 				break;
 		}
 		s->tick_credit -= sent > 0 ? sent : 1;
-		feeds_on_move(s, pick->instr, now);
+		feeds_on_move(s, pick->instr, now, ev == EV_TRADE);
 	}
 }
 
 /* ---- other feeds: tick-by-tick and depth ---- */
 
-/*
- * Until src/sim/sim_depth.c brings tick-by-tick and market depth with an
- * order book per instrument, both requests are answered with the error a
- * gateway gives when it will not serve one more such line.
- */
-static void
-tbt_refuse(struct sim *s, struct sim_client *c, const ib_req *r)
-{
-	sim_send_error(s, c, r->u.tick_by_tick.req_id, IB_ERR_MAX_TBT,
-		       "Max number of tick-by-tick requests has been reached. (ibsim: tick-by-tick is not simulated yet)");
-}
-
-static void
-depth_refuse(struct sim *s, struct sim_client *c, const ib_req *r)
-{
-	sim_send_error(s, c, r->u.mkt_depth.req_id, IB_ERR_DEPTH_LIMIT,
-		       "Max number of market depth requests has been reached (ibsim: depth is not simulated yet)");
-}
-
-static const struct sim_feed tbt_unsupported = {
-	.name = "tick-by-tick", .start_id = IB_OUT_REQ_TICK_BY_TICK, .cancel_id = IB_OUT_CANCEL_TICK_BY_TICK,
-	.start = tbt_refuse,
-};
-static const struct sim_feed depth_unsupported = {
-	.name = "depth", .start_id = IB_OUT_REQ_MKT_DEPTH, .cancel_id = IB_OUT_CANCEL_MKT_DEPTH,
-	.start = depth_refuse,
-};
-
-/* The feeds besides reqMktData.  sim_depth.c replaces these entries with its own. */
-static const struct sim_feed *const feeds[] = { &tbt_unsupported, &depth_unsupported };
+/* The feeds besides reqMktData (sim_depth.c). */
+static const struct sim_feed *const feeds[] = { &sim_feed_tbt, &sim_feed_depth };
 #define NFEEDS ((int)(sizeof(feeds) / sizeof(feeds[0])))
 
 static void
-feeds_on_move(struct sim *s, int32_t instr, int64_t now)
+feeds_on_move(struct sim *s, int32_t instr, int64_t now, bool traded)
 {
 	for (int f = 0; f < NFEEDS; f++)
 		if (feeds[f]->on_move)
 			feeds[f]->on_move(s, instr, now);
+	for (int f = 0; traded && f < NFEEDS; f++)
+		if (feeds[f]->on_trade)
+			feeds[f]->on_trade(s, instr, now);
 }
 
 static bool
@@ -480,7 +456,7 @@ sim_md_client_gone(struct sim *s, struct sim_client *c)
 static void
 mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 {
-	int32_t req = r->u.mkt_data.req_id, instr = lookup(s, &r->u.mkt_data.contract);
+	int32_t req = r->u.mkt_data.req_id, instr = sim_md_lookup(s, &r->u.mkt_data.contract);
 
 	if (instr < 0) {
 		sim_send_error(s, c, req, IB_ERR_NO_SECURITY, "No security definition has been found for the request");
@@ -506,14 +482,14 @@ mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 	if (s->o.blast > 0 && !c->blast_done) {
 		/* blast once the subscriptions have settled: each new one pushes the start back */
 		c->blast_pending = s->o.blast;
-		c->blast_arm_ns = sim_now() + BLAST_SETTLE_NS;
+		c->blast_arm_ns = sim_now() + SIM_BLAST_SETTLE_NS;
 	}
 }
 
 static void
 contract_details(struct sim *s, struct sim_client *c, const ib_req *r)
 {
-	int32_t req = r->u.contract_data.req_id, instr = lookup(s, &r->u.contract_data.contract);
+	int32_t req = r->u.contract_data.req_id, instr = sim_md_lookup(s, &r->u.contract_data.contract);
 	sim_enc_details d;
 	char isin[16];
 	sim_k k;

@@ -13,11 +13,15 @@
  *    started blast batch is finished before buffered frames go out.
  *  - One timerfd carries the earliest deadline of everything; the loop
  *    sleeps in epoll_wait until a socket, the timer or a signal wakes it.
+ *  - Two faults end a connection on purpose: drop-mid (half of one more
+ *    frame, then a FIN) and reset-handshake (an RST in answer to the
+ *    version range).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@
 #define NEVER INT64_MAX
 #define CLOSING_GRACE_NS 1000000000LL /* a refused client gets 1 s to read its error */
 #define RELISTEN_RETRY_NS 100000000LL
+#define DROP_MID_WAIT_MS 200           /* drop-mid: how long a client's queued output may take to go out */
 
 static int
 listen_on(const char *addr, int port, int *bound)
@@ -115,6 +120,17 @@ sim_client_close(struct sim *s, struct sim_client *c, const char *why)
 	print_summary(c, why);
 }
 
+void
+sim_client_reset(struct sim *s, struct sim_client *c, const char *why)
+{
+	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+
+	/* a zero linger time makes close() abort the connection: the peer gets an RST, not a FIN */
+	if (!c->dead)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+	sim_client_close(s, c, why);
+}
+
 bool
 sim_client_ok(struct sim *s, struct sim_client *c)
 {
@@ -189,6 +205,8 @@ accept_clients(struct sim *s, int64_t now)
 			c->summary_req = -1;
 			c->md_type = 1;
 			c->connected_ns = now;
+			c->reset_handshake = s->reset_next_handshake;
+			s->reset_next_handshake = false;
 			c->data_delay_ns = (int64_t)delay * 1000000LL;
 			c->data_at_ns = INT64_MAX; /* set at the handshake */
 			snprintf(c->peer, sizeof(c->peer), "%s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
@@ -331,6 +349,68 @@ flush_client(struct sim *s, struct sim_client *c)
 		sim_client_close(s, c, "refused");
 }
 
+/* ---- drop-mid ---- */
+
+/* Send all of [p, p+n) within the deadline, waiting for room; false if it did not all go. */
+static bool
+send_by(int fd, const char *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		int64_t left = (deadline - sim_now()) / 1000000;
+		if (w == 0 || errno != EAGAIN || left <= 0)
+			return false;
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		poll(&pfd, 1, (int)left);
+	}
+	return true;
+}
+
+/*
+ * Fault injection: what is queued for each ready client goes out whole (a
+ * blast batch under way is finished), then the first half of one more
+ * valid tickPrice, then a FIN -- the client sees the stream end inside a
+ * frame.  Unread input is drained first, or close() would send an RST.
+ */
+int
+sim_drop_mid_frame(struct sim *s)
+{
+	int n = 0;
+
+	SIM_FOREACH_CLIENT(s, c) {
+		int64_t deadline = sim_now() + DROP_MID_WAIT_MS * 1000000LL;
+		struct sim_blast *b = c->blast;
+		const struct sim_instr *in = &s->instr[0];
+		char frame[128], junk[4096];
+		bool whole = true;
+		sim_out o;
+
+		if (c->state != SIM_CS_READY)
+			continue;
+		if (b && b->batch_off < b->batch_end)
+			whole = send_by(c->fd, b->buf + b->batch_off, b->batch_end - b->batch_off, deadline);
+		if (whole && c->out_off < c->out.len)
+			whole = send_by(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off, deadline);
+		sim_out_init(&o, frame, sizeof(frame), c->out.sv);
+		sim_enc_tick_price(&o, -1, IB_TICK_BID, in->bid, in->bid_size, 1);
+		if (whole)
+			send_by(c->fd, frame, o.len / 2, deadline);
+		while (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
+		shutdown(c->fd, SHUT_WR);
+		sim_client_close(s, c, "dropped mid-frame by control");
+		n++;
+	}
+	return n;
+}
+
 /* ---- stall and restart ---- */
 
 static void
@@ -421,12 +501,16 @@ next_deadline(const struct sim *s, int64_t now)
 	if (stalled(s, now))
 		return min64(t, s->stall_until_ns);
 	t = min64(t, sim_md_next_deadline(s));
+	t = min64(t, sim_depth_next_deadline(s));
 	t = min64(t, sim_orders_next_deadline(s));
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)
 			continue;
 		t = min64(t, sim_account_next_deadline(c));
 		t = min64(t, sim_blast_next_deadline(c));
+		/* frames queued after this client's flush in the same turn (a depth blast's net effect) */
+		if (c->out_off < c->out.len && !c->epollout)
+			t = min64(t, now);
 		if (c->closing)
 			t = min64(t, c->closing_ns + CLOSING_GRACE_NS);
 	}
@@ -466,6 +550,7 @@ run_due(struct sim *s, int64_t now)
 		sim_client_ok(s, c);
 	}
 	sim_md_step(s, now);
+	sim_depth_step(s, now);
 	sim_orders_step(s, now);
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)

@@ -6,7 +6,8 @@
  * Invariant: requests are acted on only in SIM_CS_READY, after startApi;
  * a request frame is counted (msgs_in, and order_frames for placeOrder and
  * cancelOrder ids) before it is decoded, so a frame the decoder refuses
- * still shows in the stats.
+ * still shows in the stats.  A connection marked by reset-handshake gets an
+ * RST in answer to its version range.
  */
 #include <stdio.h>
 #include <string.h>
@@ -193,7 +194,10 @@ frame(struct sim *s, struct sim_client *c, const char *p, uint32_t len)
 
 	c->n.msgs_in++;
 	if (c->state == SIM_CS_VERSION) {
-		version_range(s, c, p, len);
+		if (c->reset_handshake)
+			sim_client_reset(s, c, "reset in the handshake by control");
+		else
+			version_range(s, c, p, len);
 		return;
 	}
 	id = peek_id(p, len);
