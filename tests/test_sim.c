@@ -1545,7 +1545,8 @@ out:
 static void
 test_tick_by_tick_follows_the_book(void)
 {
-	const char *args[] = { "--depth-rate", "3000", "--tick-rate", "0", "--max-tbt", "4", NULL };
+	/* reqMktData's walk and trades on the same instrument reach the book and the prints too */
+	const char *args[] = { "--depth-rate", "3000", "--tick-rate", "3000", "--max-tbt", "4", NULL };
 	static const char *const types[] = { "BidAsk", "AllLast", "Last", "MidPoint" };
 	struct ibsim p;
 	simclient c = { .fd = -1 };
@@ -1553,6 +1554,7 @@ test_tick_by_tick_follows_the_book(void)
 	struct tbt_check k = { 0 };
 	ib_req r;
 	long long t0;
+	int ticks = 0;
 
 	REQUIRE(sim_up(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
@@ -1563,17 +1565,21 @@ test_tick_by_tick_follows_the_book(void)
 		req_tbt(&r, 11 + i, "NVDA", types[i]);
 		REQUIRE(sc_send(&c, &r) == 0);
 	}
+	sc_req_mkt_data(&r, 20, "NVDA");
+	REQUIRE(sc_send(&c, &r) == 0);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 700) {
 		if (sc_next(&c, 50) != IB_OK)
 			continue;
 		view_take(&v, &c);
 		tbt_take(&k, &c, &v);
+		if (c.id == IB_IN_TICK_PRICE && c.decode_rc == IB_OK) /* the reqMktData line flows alongside */
+			ticks++;
 	}
 	REQUIRE(read_to_now(&c, &v, 1, &k, &v) == 0); /* a trade's prints come together */
 	view_ok(&v, 100);
 	tbt_ok(&k);
-	CU_ASSERT(k.bid_ask >= 50 && k.mid >= 20 && k.last >= 10);
+	CU_ASSERT(k.bid_ask >= 50 && k.mid >= 20 && k.last >= 10 && ticks >= 100);
 	/* every trade prints as AllLast; odd lots only there */
 	CU_ASSERT(k.all_last > k.last && k.odd > 0 && k.all_last - k.odd == k.last);
 	strict_ok(&c);

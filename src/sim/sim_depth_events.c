@@ -108,13 +108,25 @@ sim_depth_on_move(struct sim *s, int32_t instr, int64_t now)
 		sim_depth_follow_quote(s, instr);
 }
 
-/* reqMktData's trade already set last, size and volume, at the bid or the ask the book now shows. */
+/*
+ * reqMktData's trade already set last, size and volume, at the bid or the
+ * ask the book now shows; the print is capped at the queue there, as the
+ * book's own trades are, so tick-by-tick never shows more than the book had.
+ */
 void
 sim_depth_on_trade(struct sim *s, int32_t instr, int64_t now)
 {
 	const struct sim_ibook *k = s->depth->book[instr];
+	const struct sim_instr *in = &s->instr[instr];
+	double queue = 0;
 
 	(void)now;
-	if (k && k->nsubs > 0 && k->frozen_by < 0)
-		sim_depth_trade(s, instr, s->instr[instr].last, s->instr[instr].last_size);
+	if (!k || k->nsubs == 0 || k->frozen_by >= 0)
+		return;
+	if (k->b.nbid && k->b.bid[0].price == in->last)
+		queue = k->b.bid[0].size;
+	else if (k->b.nask && k->b.ask[0].price == in->last)
+		queue = k->b.ask[0].size;
+	if (queue > 0)
+		sim_depth_trade(s, instr, in->last, in->last_size < queue ? in->last_size : queue);
 }
