@@ -15,171 +15,58 @@
 
 #include "testutil.h"
 
-static int prefix_seq;
-
-struct run {
-	pid_t sim, ibpipe;
-	int port, ctl, redis_port;
-	char prefix[32], url[64], log[256], simlog[256];
-};
-
-static redisContext *
-rconn(int port)
-{
-	struct timeval tv = { 2, 0 };
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-	if (c && c->err) {
-		redisFree(c);
-		return NULL;
-	}
-	return c;
-}
-
-static char *
-hget(redisContext *c, const char *key, const char *field, char *out, size_t cap)
-{
-	redisReply *r = redisCommand(c, "HGET %s %s", key, field);
-	out[0] = '\0';
-	if (r && r->type == REDIS_REPLY_STRING)
-		snprintf(out, cap, "%s", r->str);
-	if (r)
-		freeReplyObject(r);
-	return out;
-}
-
-static char *
-get(redisContext *c, const char *key, char *out, size_t cap)
-{
-	redisReply *r = redisCommand(c, "GET %s", key);
-	out[0] = '\0';
-	if (r && r->type == REDIS_REPLY_STRING)
-		snprintf(out, cap, "%s", r->str);
-	if (r)
-		freeReplyObject(r);
-	return out;
-}
-
-static long long
-intcmd(redisContext *c, const char *fmt, const char *key)
-{
-	redisReply *r = redisCommand(c, fmt, key);
-	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-	if (r)
-		freeReplyObject(r);
-	return v;
-}
-
+/* ibsim + ibpipe publishing to Redis: the shared test server, or a private one the test may restart. */
 static int
-start_run(struct run *r, int redis_port, const char *const sim_extra[], const char *const extra[])
+start_run(struct tu_stack *r, enum tu_redis_mode redis, const char *prefix, const char *const sim_extra[],
+	  const char *strategy, const char *script)
 {
-	char port[16], ctl[16];
-	char *sargv[32];
-	char *argv[48];
-	int n = 0;
-	const char *dir = tu_tmpdir();
+	const struct tu_opts o = { .sim_args = sim_extra, .strategy = strategy, .script = script, .prefix = prefix,
+				   .redis = redis };
 
-	memset(r, 0, sizeof(*r));
-	r->redis_port = redis_port;
-	snprintf(r->prefix, sizeof(r->prefix), "rt%d_%d", (int)getpid(), ++prefix_seq);
-	snprintf(r->url, sizeof(r->url), "redis://127.0.0.1:%d", redis_port);
-	snprintf(r->log, sizeof(r->log), "%s/ibpipe.log", dir);
-	snprintf(r->simlog, sizeof(r->simlog), "%s/ibsim.log", dir);
-	r->port = tu_free_port();
-	r->ctl = tu_free_port();
-	snprintf(port, sizeof(port), "%d", r->port);
-	snprintf(ctl, sizeof(ctl), "%d", r->ctl);
-	sargv[n++] = (char *)tu_bin("ibsim");
-	sargv[n++] = "--port";
-	sargv[n++] = port;
-	sargv[n++] = "--control-port";
-	sargv[n++] = ctl;
-	for (int i = 0; sim_extra && sim_extra[i]; i++)
-		sargv[n++] = (char *)sim_extra[i];
-	sargv[n] = NULL;
-	r->sim = tu_spawn(sargv, r->simlog);
-	if (tu_wait_port(r->port, 5000) != 0)
-		return -1;
-	n = 0;
-	argv[n++] = (char *)tu_bin("ibpipe");
-	argv[n++] = "run";
-	argv[n++] = "--port";
-	argv[n++] = port;
-	argv[n++] = "--redis-url";
-	argv[n++] = r->url;
-	argv[n++] = "--redis-prefix";
-	argv[n++] = r->prefix;
-	argv[n++] = "--state-dir";
-	argv[n++] = (char *)dir;
-	argv[n++] = "--symbols";
-	argv[n++] = "AAPL,MSFT";
-	for (int i = 0; extra && extra[i]; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n] = NULL;
-	r->ibpipe = tu_spawn(argv, r->log);
-	return 0;
+	return tu_stack_start(r, &o);
 }
 
 static void
-stop_run(struct run *r)
+stop_run(struct tu_stack *r)
 {
-	int st = tu_stop(r->ibpipe, SIGTERM, 5000);
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	tu_stop(r->sim, SIGTERM, 3000);
-}
-
-static int
-wait_key(redisContext *c, const char *key, const char *want, int ms)
-{
-	char v[64];
-	long long deadline = tu_now_ms() + ms;
-	do {
-		if (strcmp(get(c, key, v, sizeof(v)), want) == 0)
-			return 0;
-		tu_sleep_ms(20);
-	} while (tu_now_ms() < deadline);
-	return -1;
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(r)));
 }
 
 static void
 test_every_key(void)
 {
-	struct run r;
-	char key[128], v[512];
-	redisContext *c = rconn(tu_redis_port());
-	const char *trade[] = { "--strategy", "trader", NULL };
+	struct tu_stack r;
+	char v[512];
+	const char *key;
+	redisContext *c = tu_rconn(tu_redis_port());
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	setenv("IB_TRADER_SCRIPT", "BUY AAPL 10 MKT", 1);
-	CU_ASSERT_EQUAL_FATAL(start_run(&r, tu_redis_port(), NULL, trade), 0);
-	unsetenv("IB_TRADER_SCRIPT");
-	snprintf(key, sizeof(key), "%s:sync", r.prefix);
-	CU_ASSERT_EQUAL_FATAL(wait_key(c, key, "ready", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(start_run(&r, TU_REDIS_SHARED, NULL, NULL, "trader", "BUY AAPL 10 MKT"), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&r, "sync"), "ready", 8000), 0);
 	tu_sleep_ms(1500); /* quotes, the order's fill and a health refresh */
 
-	snprintf(key, sizeof(key), "%s:accounts", r.prefix);
-	CU_ASSERT_EQUAL(intcmd(c, "SCARD %s", key), 1);
-	snprintf(key, sizeof(key), "%s:account:{DU111111}", r.prefix);
-	CU_ASSERT(atof(hget(c, key, "NetLiquidation:USD", v, sizeof(v))) > 900000);
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "AccountReady", v, sizeof(v)), "true");
-	CU_ASSERT(strlen(hget(c, key, "CashBalance:BASE", v, sizeof(v))) > 0);
-	CU_ASSERT(atoll(hget(c, key, "updated_at", v, sizeof(v))) > 0);
-	snprintf(key, sizeof(key), "%s:positions:{DU111111}", r.prefix);
-	CU_ASSERT(intcmd(c, "HLEN %s", key) >= 2);
+	CU_ASSERT_EQUAL(tu_rint(c, "SCARD %s", tu_key(&r, "accounts")), 1);
+	key = tu_key(&r, "account:{DU111111}");
+	CU_ASSERT(atof(tu_rhget(c, key, "NetLiquidation:USD", v, sizeof(v))) > 900000);
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "AccountReady", v, sizeof(v)), "true");
+	CU_ASSERT(strlen(tu_rhget(c, key, "CashBalance:BASE", v, sizeof(v))) > 0);
+	CU_ASSERT(atoll(tu_rhget(c, key, "updated_at", v, sizeof(v))) > 0);
+	key = tu_key(&r, "positions:{DU111111}");
+	CU_ASSERT(tu_rint(c, "HLEN %s", key) >= 2);
 	redisReply *pos = redisCommand(c, "HVALS %s", key);
 	CU_ASSERT(pos && pos->elements >= 2 && strstr(pos->element[0]->str, "\"position\":") &&
 		  strstr(pos->element[0]->str, "\"avgCost\":"));
 	if (pos)
 		freeReplyObject(pos);
-	snprintf(key, sizeof(key), "%s:quote:AAPL", r.prefix);
-	CU_ASSERT(atof(hget(c, key, "bid", v, sizeof(v))) > 0);
-	CU_ASSERT(atof(hget(c, key, "ask", v, sizeof(v))) > 0);
-	CU_ASSERT(atoll(hget(c, key, "updated_at", v, sizeof(v))) > 1000000000000000000LL);
-	snprintf(key, sizeof(key), "%s:order:1", r.prefix);
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "status", v, sizeof(v)), "Filled");
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "filled", v, sizeof(v)), "10");
-	snprintf(key, sizeof(key), "%s:stream:orders", r.prefix);
+	key = tu_key(&r, "quote:AAPL");
+	CU_ASSERT(atof(tu_rhget(c, key, "bid", v, sizeof(v))) > 0);
+	CU_ASSERT(atof(tu_rhget(c, key, "ask", v, sizeof(v))) > 0);
+	CU_ASSERT(atoll(tu_rhget(c, key, "updated_at", v, sizeof(v))) > 1000000000000000000LL);
+	key = tu_key(&r, "order:1");
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "status", v, sizeof(v)), "Filled");
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "filled", v, sizeof(v)), "10");
 	/* PendingSubmit, PreSubmitted, Submitted, Filled + one execution, each once */
-	redisReply *st = redisCommand(c, "XRANGE %s - +", key);
+	redisReply *st = redisCommand(c, "XRANGE %s - +", tu_key(&r, "stream:orders"));
 	int fills = 0, execs = 0, statuses = 0;
 	for (size_t i = 0; st && i < st->elements; i++) {
 		redisReply *f = st->element[i]->element[1];
@@ -202,26 +89,25 @@ test_every_key(void)
 	CU_ASSERT_EQUAL(fills, 1);
 	CU_ASSERT_EQUAL(execs, 1);
 	CU_ASSERT_EQUAL(statuses, 4);
-	snprintf(key, sizeof(key), "%s:health", r.prefix);
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "connected", v, sizeof(v)), "1");
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "dropped", v, sizeof(v)), "0");
-	CU_ASSERT(atoll(hget(c, key, "msgs_in", v, sizeof(v))) > 10);
-	long long ttl = intcmd(c, "TTL %s", key);
+	key = tu_key(&r, "health");
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "connected", v, sizeof(v)), "1");
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "dropped", v, sizeof(v)), "0");
+	CU_ASSERT(atoll(tu_rhget(c, key, "msgs_in", v, sizeof(v))) > 10);
+	long long ttl = tu_rint(c, "TTL %s", key);
 	CU_ASSERT(ttl > 0 && ttl <= 5);
 	stop_run(&r);
-	snprintf(key, sizeof(key), "%s:sync", r.prefix);
-	CU_ASSERT_STRING_EQUAL(get(c, key, v, sizeof(v)), "disconnected");
+	CU_ASSERT_STRING_EQUAL(tu_rget(c, tu_key(&r, "sync"), v, sizeof(v)), "disconnected");
 	redisFree(c);
 }
 
 static void
 test_wait_ready_released_by_gate(void)
 {
-	struct run r;
+	struct tu_stack r;
 	char rport[64], out[256], prefix[32];
 	const char *slow[] = { "--account-delay-ms", "3000", NULL };
 
-	snprintf(prefix, sizeof(prefix), "rt%d_%d", (int)getpid(), prefix_seq + 1);
+	snprintf(prefix, sizeof(prefix), "rt%d_wait", (int)getpid());
 	snprintf(rport, sizeof(rport), "redis://127.0.0.1:%d", tu_redis_port());
 	char *argv[] = { (char *)tu_bin("ibpipe"), "status", "--redis-url", rport, "--redis-prefix", prefix, "--wait-ready",
 			 "--timeout", "15", NULL };
@@ -236,8 +122,7 @@ test_wait_ready_released_by_gate(void)
 		_exit(127);
 	}
 	close(p[1]);
-	CU_ASSERT_EQUAL_FATAL(start_run(&r, tu_redis_port(), slow, NULL), 0);
-	CU_ASSERT_STRING_EQUAL(r.prefix, prefix);
+	CU_ASSERT_EQUAL_FATAL(start_run(&r, TU_REDIS_SHARED, prefix, slow, NULL, NULL), 0);
 	tu_sleep_ms(2000);
 	CU_ASSERT_EQUAL(waitpid(waiter, NULL, WNOHANG), 0); /* still blocked while the download is delayed */
 	int st = tu_wait(waiter, 10000);
@@ -251,60 +136,40 @@ test_wait_ready_released_by_gate(void)
 	stop_run(&r);
 }
 
-static pid_t
-own_redis(int port, const char *dir)
-{
-	char p[16];
-	snprintf(p, sizeof(p), "%d", port);
-	char *argv[] = { "/usr/bin/redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			 "--dir", (char *)dir, NULL };
-	pid_t pid = tu_spawn(argv, NULL);
-	tu_wait_port(port, 5000);
-	return pid;
-}
-
 static void
 test_redis_restart_loses_nothing(void)
 {
-	struct run r;
-	char key[128], v[256];
-	int port = tu_free_port();
-	const char *dir = tu_tmpdir();
-	pid_t redis = own_redis(port, dir);
-	const char *trade[] = { "--strategy", "trader", NULL };
+	struct tu_stack r;
+	char v[256];
+	const char *key;
 
-	redisContext *c = rconn(port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	/* an order while Redis is up, a wait, then two more while it is down */
-	setenv("IB_TRADER_SCRIPT", "BUY AAPL 5 MKT; WAIT 2500; BUY MSFT 7 MKT; SELL AAPL 5 MKT", 1);
-	CU_ASSERT_EQUAL_FATAL(start_run(&r, port, NULL, trade), 0);
-	unsetenv("IB_TRADER_SCRIPT");
-	snprintf(key, sizeof(key), "%s:sync", r.prefix);
-	CU_ASSERT_EQUAL_FATAL(wait_key(c, key, "ready", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(start_run(&r, TU_REDIS_PRIVATE, NULL, NULL, "trader",
+					"BUY AAPL 5 MKT; WAIT 2500; BUY MSFT 7 MKT; SELL AAPL 5 MKT"),
+			      0);
+	redisContext *c = tu_rconn(r.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&r, "sync"), "ready", 8000), 0);
 	tu_sleep_ms(500);
 	redisFree(c);
-	kill(redis, SIGKILL);
-	waitpid(redis, NULL, 0);
+	tu_redis_stop(&r.redis, SIGKILL);
 	tu_sleep_ms(3500); /* the later orders fill while Redis is away */
-	redis = own_redis(port, dir);
+	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&r.redis, r.redis_port, r.redis.dir, NULL), 0);
 	long long restarted = tu_now_ms();
-	c = rconn(port);
+	c = tu_rconn(r.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	snprintf(key, sizeof(key), "%s:order:3", r.prefix);
-	while (tu_now_ms() - restarted < 2000 && strcmp(hget(c, key, "status", v, sizeof(v)), "Filled") != 0)
+	key = tu_key(&r, "order:3");
+	while (tu_now_ms() - restarted < 2000 && strcmp(tu_rhget(c, key, "status", v, sizeof(v)), "Filled") != 0)
 		tu_sleep_ms(20);
 	CU_ASSERT(tu_now_ms() - restarted < 2000); /* every key back within 2 s of the restart */
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "status", v, sizeof(v)), "Filled");
-	snprintf(key, sizeof(key), "%s:sync", r.prefix);
-	CU_ASSERT_STRING_EQUAL(get(c, key, v, sizeof(v)), "ready");
-	snprintf(key, sizeof(key), "%s:account:{DU111111}", r.prefix);
-	CU_ASSERT(strlen(hget(c, key, "NetLiquidation:USD", v, sizeof(v))) > 0);
-	snprintf(key, sizeof(key), "%s:quote:MSFT", r.prefix);
-	CU_ASSERT(strlen(hget(c, key, "bid", v, sizeof(v))) > 0);
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "status", v, sizeof(v)), "Filled");
+	CU_ASSERT_STRING_EQUAL(tu_rget(c, tu_key(&r, "sync"), v, sizeof(v)), "ready");
+	CU_ASSERT(strlen(tu_rhget(c, tu_key(&r, "account:{DU111111}"), "NetLiquidation:USD", v, sizeof(v))) > 0);
+	CU_ASSERT(strlen(tu_rhget(c, tu_key(&r, "quote:MSFT"), "bid", v, sizeof(v))) > 0);
 	/* the new server started empty; the publisher writes the whole order history it holds, each entry
 	   once: 3 orders x (4 statuses + 1 execution), the one from before the kill included */
-	snprintf(key, sizeof(key), "%s:stream:orders", r.prefix);
-	long long xlen = intcmd(c, "XLEN %s", key);
+	key = tu_key(&r, "stream:orders");
+	long long xlen = tu_rint(c, "XLEN %s", key);
 	if (xlen != 15) {
 		redisReply *x = redisCommand(c, "XRANGE %s - +", key);
 		for (size_t i = 0; x && i < x->elements; i++) {
@@ -319,13 +184,12 @@ test_redis_restart_loses_nothing(void)
 			freeReplyObject(x);
 	}
 	CU_ASSERT_EQUAL(xlen, 15);
-	snprintf(key, sizeof(key), "%s:health", r.prefix);
+	key = tu_key(&r, "health");
 	tu_sleep_ms(1100);
-	CU_ASSERT(atoi(hget(c, key, "redis_reconnects", v, sizeof(v))) >= 1);
-	CU_ASSERT_STRING_EQUAL(hget(c, key, "dropped", v, sizeof(v)), "0");
+	CU_ASSERT(atoi(tu_rhget(c, key, "redis_reconnects", v, sizeof(v))) >= 1);
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, key, "dropped", v, sizeof(v)), "0");
 	redisFree(c);
 	stop_run(&r);
-	tu_stop(redis, SIGTERM, 3000);
 }
 
 void

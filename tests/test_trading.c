@@ -14,86 +14,32 @@
 
 #include "testutil.h"
 
-struct env {
-	pid_t sim, ibpipe;
-	int port, ctl;
-	char dir[128], log[256], strat[256];
-};
-
+/* ibsim + ibpipe running the "trader" strategy with script, no Redis, quick reconnects. */
 static int
-start(struct env *e, const char *script, const char *const sim_extra[], const char *const extra[])
+start(struct tu_stack *e, const char *script, const char *const sim_extra[], const char *const extra[])
 {
-	char port[16], ctl[16], simlog[300];
-	char *sargv[32], *argv[48];
-	int n = 0;
+	const struct tu_opts o = { .sim_args = sim_extra, .args = extra, .strategy = "trader", .script = script,
+				   .fast_reconnect = true };
 
-	memset(e, 0, sizeof(*e));
-	snprintf(e->dir, sizeof(e->dir), "%s", tu_tmpdir());
-	snprintf(e->log, sizeof(e->log), "%s/ibpipe.log", e->dir);
-	snprintf(e->strat, sizeof(e->strat), "%s/strategy", e->dir);
-	snprintf(simlog, sizeof(simlog), "%s/ibsim.log", e->dir);
-	e->port = tu_free_port();
-	e->ctl = tu_free_port();
-	snprintf(port, sizeof(port), "%d", e->port);
-	snprintf(ctl, sizeof(ctl), "%d", e->ctl);
-	sargv[n++] = (char *)tu_bin("ibsim");
-	sargv[n++] = "--port";
-	sargv[n++] = port;
-	sargv[n++] = "--control-port";
-	sargv[n++] = ctl;
-	for (int i = 0; sim_extra && sim_extra[i]; i++)
-		sargv[n++] = (char *)sim_extra[i];
-	sargv[n] = NULL;
-	e->sim = tu_spawn(sargv, simlog);
-	if (tu_wait_port(e->port, 5000) != 0 || tu_wait_port(e->ctl, 5000) != 0)
-		return -1;
-	n = 0;
-	argv[n++] = (char *)tu_bin("ibpipe");
-	argv[n++] = "run";
-	argv[n++] = "--port";
-	argv[n++] = port;
-	argv[n++] = "--no-redis";
-	argv[n++] = "--state-dir";
-	argv[n++] = e->dir;
-	argv[n++] = "--strategy";
-	argv[n++] = "trader";
-	argv[n++] = "--symbols";
-	argv[n++] = "AAPL,MSFT";
-	argv[n++] = "--reconnect-min-ms";
-	argv[n++] = "100";
-	argv[n++] = "--reconnect-max-ms";
-	argv[n++] = "300";
-	for (int i = 0; extra && extra[i]; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n] = NULL;
-	setenv("IB_STRATEGY_LOG", e->strat, 1);
-	setenv("IB_TRADER_SCRIPT", script, 1);
-	e->ibpipe = tu_spawn(argv, e->log);
-	unsetenv("IB_TRADER_SCRIPT");
-	unsetenv("IB_STRATEGY_LOG");
-	return 0;
+	return tu_stack_start(e, &o);
 }
 
 static const char *
-slog(const struct env *e)
+slog(const struct tu_stack *e)
 {
-	static char p[300];
-	snprintf(p, sizeof(p), "%s.0", e->strat);
-	return p;
+	return tu_slog(&e->ib, 0);
 }
 
 static void
-finish(struct env *e)
+finish(struct tu_stack *e)
 {
-	int st = tu_stop(e->ibpipe, SIGTERM, 5000);
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	tu_stop(e->sim, SIGTERM, 3000);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(e)));
 }
 
 static void
 test_place_modify_cancel_fill(void)
 {
-	struct env e;
+	struct tu_stack e;
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 100 LMT 1.00; WAIT 300; MODIFY 1 50 1.00; WAIT 300; CANCEL 1; "
 					"BUY MSFT 700 MKT",
@@ -117,7 +63,7 @@ test_place_modify_cancel_fill(void)
 static void
 test_fills_move_account(void)
 {
-	struct env e;
+	struct tu_stack e;
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY MSFT 10 MKT", NULL, NULL), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"status\":\"Filled\"", 8000), 0);
@@ -129,7 +75,7 @@ test_fills_move_account(void)
 static void
 test_kill_switch_and_risk(void)
 {
-	struct env e;
+	struct tu_stack e;
 	const char *lim[] = { "--max-order-qty", "50", NULL };
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 60 MKT; WAIT 1500; BUY AAPL 1 MKT", NULL, lim), 0);
@@ -137,14 +83,14 @@ test_kill_switch_and_risk(void)
 	/* the first order is over max_order_qty: refused before anything is encoded */
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"code\":-101", 2000), 0);
 	long long t0 = tu_now_ms();
-	kill(e.ibpipe, SIGUSR1);
-	CU_ASSERT_EQUAL(tu_wait_for_text(e.log, "kill switch on", 1000), 0);
+	kill(e.ib.pid, SIGUSR1);
+	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "kill switch on", 1000), 0);
 	CU_ASSERT(tu_now_ms() - t0 < 1000);
 	/* the second order (1.5 s after start) meets the kill switch */
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"code\":-100", 4000), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(slog(&e), "\"status\":\"Filled\""), 0);
 	char out[4096];
-	CU_ASSERT_EQUAL(tu_control(e.ctl, "stats", out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "stats", out, sizeof(out)), 0);
 	CU_ASSERT(strstr(out, "\"order_frames\":0") != NULL);
 	finish(&e);
 }
@@ -152,36 +98,36 @@ test_kill_switch_and_risk(void)
 static void
 test_reconnect_reconciles_orders(void)
 {
-	struct env e;
+	struct tu_stack e;
 	char out[256];
 
 	/* a resting order, then the connection drops; after the resync it is known again and can be cancelled */
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 100 LMT 1.00; WAIT 1500; CANCEL 1", NULL, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"status\":\"Submitted\"", 8000), 0);
-	CU_ASSERT_EQUAL(tu_control(e.ctl, "drop", out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "drop", out, sizeof(out)), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"pause\"", 3000), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"n\":2", 5000), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"Cancelled\"", 5000), 0);
 	/* the gate re-opened only after openOrderEnd and execDetailsEnd (reconciliation) */
-	CU_ASSERT(tu_count_in_file(e.log, "sync complete") >= 2);
+	CU_ASSERT(tu_count_in_file(e.ib.log, "sync complete") >= 2);
 	finish(&e);
 }
 
 static void
 test_order_ids_survive_rollback(void)
 {
-	struct env e;
+	struct tu_stack e;
 	char out[256];
 	const char *sim[] = { "--restart-rollback", NULL };
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 1 MKT; WAIT 2500; BUY AAPL 1 MKT", sim, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"Filled\"", 8000), 0);
 	/* a gateway restart whose nextValidId goes back to 1 */
-	CU_ASSERT_EQUAL(tu_control(e.ctl, "restart 300", out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "restart 300", out, sizeof(out)), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"n\":2", 8000), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":2,\"symbol\":\"AAPL\",\"status\":\"Filled\"", 8000), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"PendingSubmit\""), 1);
-	CU_ASSERT_EQUAL(tu_count_in_file(e.log, "keeping ours so no id is reused"), 1);
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "keeping ours so no id is reused"), 1);
 	finish(&e);
 }
 
@@ -210,7 +156,7 @@ quote_lines(const char *path, char lines[][96], int max)
 static void
 test_replay_matches_live(void)
 {
-	struct env e;
+	struct tu_stack e;
 	char rec[300], port_unused[8];
 	static char live[20000][96], rep[20000][96];
 	const char *sim[] = { "--tick-rate", "400", NULL };
@@ -227,10 +173,10 @@ test_replay_matches_live(void)
 	CU_ASSERT(nl > 200);
 
 	char strat[300], out[4096];
-	snprintf(strat, sizeof(strat), "%s/replay", e.dir);
+	snprintf(strat, sizeof(strat), "%s/replay", e.ib.dir);
 	setenv("IB_STRATEGY_LOG", strat, 1);
 	char *argv[] = { (char *)tu_bin("ibpipe"), "replay", rec, "--speed", "max", "--no-redis", "--strategy", "recorder",
-			 "--state-dir", e.dir, "--log-level", "warn", NULL };
+			 "--state-dir", e.ib.dir, "--log-level", "warn", NULL };
 	int st = tu_run(argv, out, sizeof(out), 20000);
 	unsetenv("IB_STRATEGY_LOG");
 	unsetenv("IB_RECORDER_ALL");

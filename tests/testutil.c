@@ -1,11 +1,15 @@
 /*
- * testutil.c - process and socket helpers for the integration tests.
+ * testutil.c - process and socket helpers for the integration tests, and
+ * the one place that starts the stack they run (redis-server, ibsim,
+ * ibpipe) and waits for it to be ready.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +77,37 @@ tu_redis_port(void)
 	return p ? atoi(p) : 0;
 }
 
+/*
+ * Children not reaped yet.  A failed CU_ASSERT_*_FATAL leaves a test
+ * without stopping what it started; whatever is left is killed at exit.
+ */
+#define MAX_CHILDREN 256
+static pid_t children[MAX_CHILDREN];
+
+static void
+kill_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0 && kill(children[i], SIGKILL) == 0)
+			waitpid(children[i], NULL, 0);
+}
+
+static void
+child_track(pid_t pid, pid_t replace)
+{
+	static bool registered;
+
+	if (!registered && pid > 0) {
+		atexit(kill_children);
+		registered = true;
+	}
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == replace) {
+			children[i] = pid;
+			return;
+		}
+}
+
 pid_t
 tu_spawn(char *const argv[], const char *log_path)
 {
@@ -90,6 +125,8 @@ tu_spawn(char *const argv[], const char *log_path)
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (pid > 0)
+		child_track(pid, 0);
 	return pid;
 }
 
@@ -120,8 +157,10 @@ tu_wait(pid_t pid, int timeout_ms)
 
 	do {
 		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
+		if (r == pid) {
+			child_track(0, pid);
 			return st;
+		}
 		if (r < 0)
 			return -1;
 		tu_sleep_ms(10);
@@ -141,6 +180,7 @@ tu_stop(pid_t pid, int sig, int timeout_ms)
 	if (st == -1) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		child_track(0, pid);
 	}
 	return st;
 }
@@ -311,4 +351,312 @@ tu_tmpdir(void)
 
 	snprintf(b, sizeof(bufs[0]), "/tmp/ibpipe-test-XXXXXX");
 	return mkdtemp(b);
+}
+
+bool
+tu_exited_ok(int status)
+{
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* ---- the stack ---- */
+
+#define MAX_ARGS 64
+
+struct argv {
+	char *v[MAX_ARGS];
+	int n;
+};
+
+static void
+add(struct argv *a, const char *s)
+{
+	if (a->n < MAX_ARGS - 1)
+		a->v[a->n++] = (char *)s;
+	a->v[a->n] = NULL;
+}
+
+static void
+add_all(struct argv *a, const char *const *list)
+{
+	for (int i = 0; list && list[i]; i++)
+		add(a, list[i]);
+}
+
+int
+tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *const extra[])
+{
+	char p[16], d[sizeof(r->dir)];
+	struct argv a = { .n = 0 };
+
+	snprintf(d, sizeof(d), "%s", dir ? dir : tu_tmpdir()); /* dir may be r->dir: a restart in place */
+	memset(r, 0, sizeof(*r));
+	r->port = port > 0 ? port : tu_free_port();
+	snprintf(r->dir, sizeof(r->dir), "%s", d);
+	snprintf(p, sizeof(p), "%d", r->port);
+	add(&a, "/usr/bin/redis-server");
+	add(&a, "--port");
+	add(&a, p);
+	add(&a, "--bind");
+	add(&a, "127.0.0.1");
+	add(&a, "--save");
+	add(&a, "");
+	add(&a, "--appendonly");
+	add(&a, "no");
+	add(&a, "--dir");
+	add(&a, r->dir);
+	add_all(&a, extra);
+	r->pid = tu_spawn(a.v, NULL);
+	return r->pid > 0 && tu_wait_port(r->port, 5000) == 0 ? 0 : -1;
+}
+
+void
+tu_redis_stop(struct tu_redis *r, int sig)
+{
+	if (r->pid > 0)
+		tu_stop(r->pid, sig, 3000);
+	r->pid = 0;
+}
+
+int
+tu_sim_start(struct tu_sim *s, const char *const extra[])
+{
+	char port[16], ctl[16];
+	struct argv a = { .n = 0 };
+
+	memset(s, 0, sizeof(*s));
+	s->port = tu_free_port();
+	s->ctl = tu_free_port();
+	snprintf(port, sizeof(port), "%d", s->port);
+	snprintf(ctl, sizeof(ctl), "%d", s->ctl);
+	snprintf(s->log, sizeof(s->log), "%s/ibsim.log", tu_tmpdir());
+	add(&a, tu_bin("ibsim"));
+	add(&a, "--port");
+	add(&a, port);
+	add(&a, "--control-port");
+	add(&a, ctl);
+	add_all(&a, extra);
+	s->pid = tu_spawn(a.v, s->log);
+	return s->pid > 0 && tu_wait_port(s->port, 5000) == 0 && tu_wait_port(s->ctl, 5000) == 0 ? 0 : -1;
+}
+
+void
+tu_sim_stop(struct tu_sim *s)
+{
+	tu_stop(s->pid, SIGTERM, 3000);
+	s->pid = 0;
+}
+
+int
+tu_ibpipe_start(struct tu_ibpipe *t, int port, const struct tu_opts *o, const char *redis_url, const char *prefix)
+{
+	static const struct tu_opts none;
+	char p[16];
+	struct argv a = { .n = 0 };
+
+	if (o == NULL)
+		o = &none;
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "%s", tu_tmpdir());
+	snprintf(t->log, sizeof(t->log), "%s/ibpipe.log", t->dir);
+	snprintf(t->strat, sizeof(t->strat), "%s/strategy", t->dir);
+	snprintf(p, sizeof(p), "%d", port);
+	add(&a, tu_bin("ibpipe"));
+	add(&a, "run");
+	add(&a, "--port");
+	add(&a, p);
+	add(&a, "--state-dir");
+	add(&a, t->dir);
+	add(&a, "--symbols");
+	add(&a, o->symbols ? o->symbols : "AAPL,MSFT");
+	if (o->strategy) {
+		add(&a, "--strategy");
+		add(&a, o->strategy);
+	}
+	if (redis_url) {
+		add(&a, "--redis-url");
+		add(&a, redis_url);
+		add(&a, "--redis-prefix");
+		add(&a, prefix);
+	} else {
+		add(&a, "--no-redis");
+	}
+	if (o->fast_reconnect) {
+		add(&a, "--reconnect-min-ms");
+		add(&a, "100");
+		add(&a, "--reconnect-max-ms");
+		add(&a, "300");
+	}
+	add_all(&a, o->args);
+	setenv("IB_STRATEGY_LOG", t->strat, 1);
+	if (o->script)
+		setenv("IB_TRADER_SCRIPT", o->script, 1);
+	t->pid = tu_spawn(a.v, t->log);
+	unsetenv("IB_TRADER_SCRIPT");
+	unsetenv("IB_STRATEGY_LOG");
+	return t->pid > 0 ? 0 : -1;
+}
+
+int
+tu_ibpipe_stop(struct tu_ibpipe *t)
+{
+	int st = tu_stop(t->pid, SIGTERM, 5000);
+
+	t->pid = 0;
+	return st;
+}
+
+const char *
+tu_slog(const struct tu_ibpipe *t, int index)
+{
+	static char bufs[8][300];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "%s.%d", t->strat, index);
+	return b;
+}
+
+int
+tu_stack_start(struct tu_stack *s, const struct tu_opts *o)
+{
+	static int seq;
+
+	memset(s, 0, sizeof(*s));
+	if (o->prefix)
+		snprintf(s->prefix, sizeof(s->prefix), "%s", o->prefix);
+	else
+		snprintf(s->prefix, sizeof(s->prefix), "tu%d_%d", (int)getpid(), ++seq);
+	if (o->redis == TU_REDIS_PRIVATE) {
+		if (tu_redis_start(&s->redis, 0, NULL, o->redis_args) != 0)
+			return -1;
+		s->redis_port = s->redis.port;
+	} else if (o->redis == TU_REDIS_SHARED) {
+		s->redis_port = tu_redis_port();
+	}
+	snprintf(s->url, sizeof(s->url), "redis://127.0.0.1:%d", s->redis_port);
+	if (tu_sim_start(&s->sim, o->sim_args) != 0)
+		return -1;
+	return tu_ibpipe_start(&s->ib, s->sim.port, o, s->redis_port ? s->url : NULL, s->prefix);
+}
+
+int
+tu_stack_ready(const struct tu_stack *s, int timeout_ms)
+{
+	long long deadline = tu_now_ms() + timeout_ms;
+	redisContext *c = s->redis_port ? tu_rconn(s->redis_port) : NULL;
+	char v[32];
+	int rc = -1;
+
+	do {
+		if (tu_count_in_file(tu_slog(&s->ib, 0), "\"cb\":\"start\"") > 0 ||
+		    (c && strcmp(tu_rget(c, tu_key(s, "sync"), v, sizeof(v)), "ready") == 0)) {
+			rc = 0;
+			break;
+		}
+		tu_sleep_ms(20);
+	} while (tu_now_ms() < deadline);
+	if (c)
+		redisFree(c);
+	return rc;
+}
+
+int
+tu_stack_stop(struct tu_stack *s)
+{
+	int st = tu_ibpipe_stop(&s->ib);
+
+	tu_sim_stop(&s->sim);
+	tu_redis_stop(&s->redis, SIGTERM);
+	return st;
+}
+
+const char *
+tu_key(const struct tu_stack *s, const char *name)
+{
+	static char bufs[8][128];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "%s:%s", s->prefix, name);
+	return b;
+}
+
+/* ---- Redis ---- */
+
+redisContext *
+tu_rconn(int port)
+{
+	struct timeval tv = { 2, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+
+	if (c && c->err) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+static char *
+string_reply(redisReply *r, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (r && r->type == REDIS_REPLY_STRING)
+		snprintf(out, cap, "%s", r->str);
+	if (r)
+		freeReplyObject(r);
+	return out;
+}
+
+char *
+tu_rget(redisContext *c, const char *key, char *out, size_t cap)
+{
+	return string_reply(redisCommand(c, "GET %s", key), out, cap);
+}
+
+char *
+tu_rhget(redisContext *c, const char *key, const char *field, char *out, size_t cap)
+{
+	return string_reply(redisCommand(c, "HGET %s %s", key, field), out, cap);
+}
+
+long long
+tu_rint(redisContext *c, const char *fmt, const char *key)
+{
+	redisReply *r = redisCommand(c, fmt, key);
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+	if (r)
+		freeReplyObject(r);
+	return v;
+}
+
+int
+tu_rwait(redisContext *c, const char *key, const char *want, int timeout_ms)
+{
+	char v[256];
+	long long deadline = tu_now_ms() + timeout_ms;
+
+	do {
+		if (strcmp(tu_rget(c, key, v, sizeof(v)), want) == 0)
+			return 0;
+		tu_sleep_ms(20);
+	} while (tu_now_ms() < deadline);
+	return -1;
+}
+
+int
+tu_rcmd(redisContext *c, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+	int rc;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	rc = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
+	if (r)
+		freeReplyObject(r);
+	return rc;
 }

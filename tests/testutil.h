@@ -6,6 +6,7 @@
 #ifndef IBPIPE_TESTUTIL_H
 #define IBPIPE_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -42,4 +43,82 @@ int tu_count_in_file(const char *path, const char *needle);
 int tu_wait_for_text(const char *path, const char *needle, int timeout_ms);
 /* A fresh temp directory (mkdtemp under /tmp); static buffer ring. */
 const char *tu_tmpdir(void);
+/* A wait status from tu_stop / tu_wait that says "exited with status 0". */
+bool tu_exited_ok(int status);
+
+/*
+ * The stack an integration test runs: [a private redis-server] + bin/ibsim
+ * (with a control port) + bin/ibpipe run, each on free loopback ports,
+ * logs and state in one fresh temp directory.  The pieces start alone too
+ * (several ibpipes against one ibsim, a Redis restarted on its port).
+ * Readiness: tu_*_start return once the ports accept; tu_stack_ready waits
+ * for the sync gate (the strategy's "start" line, or P:sync = ready).
+ */
+struct tu_redis {
+	pid_t pid;
+	int port;
+	char dir[128];
+};
+struct tu_sim {
+	pid_t pid;
+	int port, ctl;
+	char log[256];
+};
+struct tu_ibpipe {
+	pid_t pid;
+	char dir[128], log[256], strat[256];
+};
+enum tu_redis_mode { TU_REDIS_OFF, TU_REDIS_SHARED, TU_REDIS_PRIVATE };
+struct tu_opts {
+	const char *const *sim_args;    /* extra ibsim flags, NULL-terminated */
+	const char *const *args;        /* extra `ibpipe run` flags */
+	const char *const *redis_args;  /* extra redis-server flags (TU_REDIS_PRIVATE) */
+	const char *strategy;           /* --strategy; NULL: ibpipe's default */
+	const char *script;             /* $IB_TRADER_SCRIPT; NULL: unset */
+	const char *symbols;            /* NULL: AAPL,MSFT */
+	const char *prefix;             /* --redis-prefix; NULL: a fresh one */
+	enum tu_redis_mode redis;       /* OFF: --no-redis */
+	bool fast_reconnect;            /* --reconnect-min-ms 100 --reconnect-max-ms 300 */
+};
+struct tu_stack {
+	struct tu_redis redis;          /* pid 0 unless TU_REDIS_PRIVATE */
+	struct tu_sim sim;
+	struct tu_ibpipe ib;
+	int redis_port;                 /* 0: no Redis */
+	char prefix[32], url[64];
+};
+
+/* redis-server on port (0: a free one) with its files in dir (NULL: a fresh one); 0 once it answers. */
+int tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *const extra[]);
+void tu_redis_stop(struct tu_redis *r, int sig);
+/* bin/ibsim on free ports with its log in a fresh directory; 0 once both ports accept. */
+int tu_sim_start(struct tu_sim *s, const char *const extra[]);
+void tu_sim_stop(struct tu_sim *s);
+/* bin/ibpipe run against 127.0.0.1:port; redis_url NULL: --no-redis.  Strategy logs: tu_slog. */
+int tu_ibpipe_start(struct tu_ibpipe *t, int port, const struct tu_opts *o, const char *redis_url, const char *prefix);
+/* SIGTERM, then the wait status (tu_exited_ok says whether it was a clean exit). */
+int tu_ibpipe_stop(struct tu_ibpipe *t);
+/* "$IB_STRATEGY_LOG.<index>": the JSON lines of recorder / trader / stall strategy <index>. */
+const char *tu_slog(const struct tu_ibpipe *t, int index);
+/* Everything of o; -1 if a piece did not come up. */
+int tu_stack_start(struct tu_stack *s, const struct tu_opts *o);
+/* Until the gate opened: strategy 0's "start" line, or without a strategy log P:sync = ready. 0 or -1. */
+int tu_stack_ready(const struct tu_stack *s, int timeout_ms);
+/* Stop ibpipe (SIGTERM), ibsim and a private Redis; returns ibpipe's wait status. */
+int tu_stack_stop(struct tu_stack *s);
+/* "<prefix>:<name>" in a static buffer ring. */
+const char *tu_key(const struct tu_stack *s, const char *name);
+
+/* ---- Redis, for reading what ibpipe published (hiredis) ---- */
+struct redisContext;
+struct redisContext *tu_rconn(int port);            /* NULL if it does not answer */
+/* GET / HGET into out ("" when missing or not a string). */
+char *tu_rget(struct redisContext *c, const char *key, char *out, size_t cap);
+char *tu_rhget(struct redisContext *c, const char *key, const char *field, char *out, size_t cap);
+/* An integer reply of "CMD key" (fmt with one %s), -1 otherwise. */
+long long tu_rint(struct redisContext *c, const char *fmt, const char *key);
+/* Until GET key equals want; 0 or -1. */
+int tu_rwait(struct redisContext *c, const char *key, const char *want, int timeout_ms);
+/* A command whose reply does not matter: 0 unless it failed or Redis answered an error. */
+int tu_rcmd(struct redisContext *c, const char *fmt, ...);
 #endif
