@@ -147,12 +147,13 @@ static const ib_strategy_vtable example_vt = {
 extern const ib_strategy_vtable ib_strategy_recorder_vt;
 extern const ib_strategy_vtable ib_strategy_trader_vt;
 extern const ib_strategy_vtable ib_strategy_bench_vt;
+extern const ib_strategy_vtable ib_strategy_stall_vt;
 
 const ib_strategy_vtable *
 ib_strategy_find(const char *name)
 {
 	static const ib_strategy_vtable *const all[] = { &example_vt, &ib_strategy_recorder_vt, &ib_strategy_trader_vt,
-								 &ib_strategy_bench_vt };
+								 &ib_strategy_bench_vt, &ib_strategy_stall_vt };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(all[i]->name, name) == 0)
