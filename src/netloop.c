@@ -411,13 +411,19 @@ read_and_route(struct net *n)
 		size_t avail;
 		char *w = ib_framer_wptr(&n->framer, &avail);
 		ssize_t r = recv(n->fd, w, avail, 0);
-		if (r == 0)
+		if (r == 0) {
+			size_t part = ib_framer_pending(&n->framer);
+			if (part > 0)
+				ib_log(IB_LL_WARN, "net", "gateway closed the connection inside a frame: %zu bytes of an "
+				       "incomplete frame discarded", part);
 			return IB_ECLOSED;
+		}
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			if (errno == EINTR)
 				continue;
+			ib_log(IB_LL_WARN, "net", "reading from the gateway: %s", strerror(errno));
 			return IB_EIO;
 		}
 		ib_framer_commit(&n->framer, (size_t)r);
@@ -648,7 +654,12 @@ connect_once(struct net *n)
 	int rc = ib_net_handshake(n->fd, &n->framer, n->client_id, p->cfg.connect_timeout_ms, &n->server_version,
 				  err, sizeof(err));
 	if (rc != IB_OK) {
-		ib_log(IB_LL_WARN, "net", "%s:%d: %s", p->cfg.host, p->cfg.port, err);
+		/* an I/O error's cause (a reset, most often) is still in errno: name it */
+		int why = errno;
+		if (rc == IB_EIO && why != 0)
+			ib_log(IB_LL_WARN, "net", "%s:%d: %s (%s)", p->cfg.host, p->cfg.port, err, strerror(why));
+		else
+			ib_log(IB_LL_WARN, "net", "%s:%d: %s", p->cfg.host, p->cfg.port, err);
 		ib_net_close(n->fd);
 		n->fd = -1;
 		return rc;

@@ -960,6 +960,18 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 	memset(&p->rs, 0, sizeof(p->rs));
 	pm_stream_unsend(&p->m.st);
 	if (was_up) {
+		/*
+		 * Lost again soon after the last loss: Redis takes connections but
+		 * refuses what we write (OOM, MISCONF, READONLY).  Reaching C_UP reset
+		 * the backoff, so grow it from the time between the two losses, or
+		 * we would reconnect and rewrite a snapshot every 100 ms for as long
+		 * as writes are refused.
+		 */
+		int64_t since_ms = (now - p->lost_ns) / NS_MS;
+		if (p->lost_ns && since_ms < 2 * BACKOFF_MAX_MS) {
+			int grown = (int)since_ms * 2;
+			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : grown > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : grown;
+		}
 		ib_log(IB_LL_WARN, "redis", "connection to %s lost: %s -- keeping state in memory, reconnecting", p->desc,
 		       why);
 		p->lost_ns = now;
@@ -1074,14 +1086,29 @@ check_connect(ib_pub *p, int64_t now)
 	start_probe(p, now);
 }
 
+/*
+ * An error that says the server takes no writes at the moment (memory, disk,
+ * replicas, a script or function holding it, loading, auth), rather than
+ * refusing one command.  The batch it answers is lost, and the mirror has
+ * already cleaned what that batch carried: the connection must be given up
+ * so that the reconnect rewrites everything (a full snapshot) once writes
+ * are taken again.  A MULTI/EXEC discarded for such a reason counts too.
+ */
 static bool
 is_fatal(const char *msg)
 {
-	static const char *const fatal[] = { "NOAUTH", "WRONGPASS", "READONLY", "MISCONF", "OOM", "LOADING", "MASTERDOWN" };
+	static const char *const fatal[] = { "NOAUTH", "WRONGPASS", "READONLY", "MISCONF", "OOM",
+					     "LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS" };
+	static const char execabort[] = "EXECABORT Transaction discarded because of: ";
 
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		if (strncmp(msg, fatal[i], strlen(fatal[i])) == 0)
+	if (strncmp(msg, execabort, sizeof(execabort) - 1) == 0)
+		msg += sizeof(execabort) - 1;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		size_t n = strlen(fatal[i]);
+		/* the whole first word: BUSY, not BUSYKEY */
+		if (strncmp(msg, fatal[i], n) == 0 && (msg[n] == ' ' || msg[n] == '\0'))
 			return true;
+	}
 	return false;
 }
 
