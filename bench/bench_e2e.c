@@ -5,10 +5,15 @@
  *
  *   ibbench e2e [--quick] [--msgs N] [--strategies S] [--instruments K]
  *               [--rate R (offered msgs/s, 0 = as fast as possible)]
+ *               [--depth ROWS (a depth + tick-by-tick blast instead of ticks)]
  *
  * Reports msgs/s through the network thread, quotes delivered to
  * strategies, coalesced updates, CPU-ms per million messages per thread,
- * and with a paced rate the send->strategy latency percentiles.
+ * and with a paced rate the send->strategy latency percentiles.  With
+ * --depth, ibsim's depth blast (updateMktDepth plus the BidAsk and trades
+ * they imply) goes through book maintenance to on_book / on_bbo /
+ * on_trade; latency is then network read -> callback (the depth frames
+ * carry no send stamp), reported for plain ticks too so the two compare.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -54,9 +59,9 @@ free_port(void)
 }
 
 static pid_t
-start_sim(int port, long long msgs, int rate, int instruments, char *syms, size_t cap)
+start_sim(int port, long long msgs, int rate, int instruments, int depth, char *syms, size_t cap)
 {
-	char p[16], n[32], r[32];
+	char p[16], n[32], r[32], k[16];
 	pid_t pid;
 
 	syms[0] = '\0';
@@ -65,10 +70,14 @@ start_sim(int port, long long msgs, int rate, int instruments, char *syms, size_
 	snprintf(p, sizeof(p), "%d", port);
 	snprintf(n, sizeof(n), "%lld", msgs);
 	snprintf(r, sizeof(r), "%d", rate);
+	snprintf(k, sizeof(k), "%d", instruments);
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--blast", n, "--stamp",
-				 "--blast-rate", r, "--account-delay-ms", "0", NULL };
+		char *ticks[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--blast", n, "--stamp",
+				  "--blast-rate", r, "--account-delay-ms", "0", NULL };
+		char *books[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--depth-blast", n, "--max-depth", k,
+				  "--max-tbt", k, "--account-delay-ms", "0", NULL };
+		char **argv = depth ? books : ticks;
 		const char *bin = getenv("IB_BIN");
 		char path[256];
 		snprintf(path, sizeof(path), "%s/ibsim", bin && *bin ? bin : "bin");
@@ -90,6 +99,7 @@ bench_e2e(int argc, char **argv)
 	int nstrat = atoi(arg(argc, argv, "--strategies", "1"));
 	int ninst = atoi(arg(argc, argv, "--instruments", "10"));
 	int rate = atoi(arg(argc, argv, "--rate", "0"));
+	int depth = atoi(arg(argc, argv, "--depth", "0"));
 	int port = free_port();
 	static char syms[16384 * 8];
 	ib_config cfg;
@@ -102,7 +112,9 @@ bench_e2e(int argc, char **argv)
 		fprintf(stderr, "e2e: %s\n", err);
 		return 1;
 	}
-	pid_t sim = start_sim(port, msgs, rate, ninst, syms, sizeof(syms));
+	if (depth && ninst > IB_CFG_MAX_SUBS)
+		ninst = IB_CFG_MAX_SUBS;
+	pid_t sim = start_sim(port, msgs, rate, ninst, depth, syms, sizeof(syms));
 	usleep(300000);
 	ib_strlcpy(cfg.host, "127.0.0.1", sizeof(cfg.host));
 	cfg.port = port;
@@ -113,9 +125,20 @@ bench_e2e(int argc, char **argv)
 	cfg.pacing_per_s = 100000; /* subscribing 10,000 instruments at IB's 50/s would take minutes */
 	ib_strlcpy(cfg.state_dir, "/tmp", sizeof(cfg.state_dir));
 	cfg.nsymbols = 0;
+	cfg.max_depth = cfg.max_tbt = ninst;
 	for (char *save = NULL, *t = strtok_r(syms, ",", &save); t && cfg.nsymbols < IB_CFG_MAX_SYMBOLS;
-	     t = strtok_r(NULL, ",", &save))
-		ib_strlcpy(cfg.symbols[cfg.nsymbols++], t, IB_SYMBOL_LEN);
+	     t = strtok_r(NULL, ",", &save)) {
+		char item[48];
+		if (!depth) {
+			ib_strlcpy(cfg.symbols[cfg.nsymbols++], t, IB_SYMBOL_LEN);
+			continue;
+		}
+		/* depth-only instruments: the book feed, its BidAsk and its trades, no reqMktData line */
+		snprintf(item, sizeof(item), "%s:%d", t, depth);
+		ib_config_add_sub(&cfg, true, item, err, sizeof(err));
+		snprintf(item, sizeof(item), "%s:BidAsk", t);
+		ib_config_add_sub(&cfg, false, item, err, sizeof(err));
+	}
 
 	ib_pipeline *p = ib_pipeline_create(&cfg, err, sizeof(err));
 	if (!p || ib_pipeline_start(p) != IB_OK) {
@@ -124,17 +147,28 @@ bench_e2e(int argc, char **argv)
 		waitpid(sim, NULL, 0);
 		return 1;
 	}
-	/* time from the first market-data message to the last */
-	int64_t t0 = 0, t1 = 0, deadline = ib_now_mono_ns() + 120000000000LL;
-	uint64_t md0 = 0;
+	/*
+	 * Time from the first market-data message to the last.  A tick blast is
+	 * exactly msgs frames; a depth blast is msgs depth updates plus the
+	 * tick-by-tick they imply, so it is over when the count stops moving.
+	 */
+	int64_t t0 = 0, t1 = 0, deadline = ib_now_mono_ns() + 120000000000LL, moved = 0;
+	uint64_t md0 = 0, last = 0;
 	while (ib_now_mono_ns() < deadline) {
 		uint64_t md = IB_STAT_GET(p->stats.net.md_in);
+		int64_t now = ib_now_mono_ns();
 		if (!t0 && md > 0) {
-			t0 = ib_now_mono_ns();
+			t0 = now;
 			md0 = md;
 		}
-		if (md >= (uint64_t)msgs) {
-			t1 = ib_now_mono_ns();
+		if (md != last)
+			moved = now, last = md;
+		if (!depth && md >= (uint64_t)msgs) {
+			t1 = now;
+			break;
+		}
+		if (depth && md >= (uint64_t)msgs && now - moved > 300000000LL) {
+			t1 = moved;
 			break;
 		}
 		usleep(1000);
@@ -153,22 +187,38 @@ bench_e2e(int argc, char **argv)
 	double secs = t1 && t0 ? (double)(t1 - t0) / 1e9 : 0;
 	double mps = secs > 0 ? (double)md / secs : 0;
 	ib_hist e2e = { 0 }, internal = { 0 };
-	uint64_t quotes = 0;
+	uint64_t quotes = 0, books = 0, bbos = 0, trades = 0;
 	for (int i = 0; i < p->nstrat; i++) {
 		struct ib_bench_strategy *b = p->strat[i].self;
 		ib_hist_merge(&e2e, &b->end_to_end);
 		ib_hist_merge(&internal, &b->internal);
 		quotes += b->quotes;
+		books += b->books;
+		bbos += b->bbos;
+		trades += b->trades;
 	}
 	double million = (double)md / 1e6;
 	char name[96];
-	snprintf(name, sizeof(name), "e2e_s%d_i%d_r%d", nstrat, ninst, rate);
-	printf("%-24s %12.0f msgs/s  %s  quotes to strategies %llu  coalesced %llu+%llu  cpu-ms/M: net %.0f md %.0f "
-	       "strat %.0f total %.0f\n",
-	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes,
-	       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced),
-	       (unsigned long long)IB_STAT_GET(p->stats.md.fanout_coalesced), cpu_net * 1e3 / million,
-	       cpu_md * 1e3 / million, cpu_st * 1e3 / million, (cpu_net + cpu_md + cpu_st) * 1e3 / million);
+	if (depth)
+		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d", nstrat, ninst);
+	else
+		snprintf(name, sizeof(name), "e2e_s%d_i%d_r%d", nstrat, ninst, rate);
+	printf("%-24s %12.0f msgs/s  %s  to strategies: quotes %llu books %llu bbo %llu trades %llu  coalesced %llu  "
+	       "cpu-ms/M: net %.0f md %.0f strat %.0f total %.0f\n",
+	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes, (unsigned long long)books,
+	       (unsigned long long)bbos, (unsigned long long)trades, (unsigned long long)ib_stats_coalesced(&p->stats),
+	       cpu_net * 1e3 / million, cpu_md * 1e3 / million, cpu_st * 1e3 / million,
+	       (cpu_net + cpu_md + cpu_st) * 1e3 / million);
+	if (depth)
+		printf("%-24s depth ops %llu, book errors %llu, balance md_in %llu = processed %llu + coalesced %llu\n", name,
+		       (unsigned long long)IB_STAT_GET(p->stats.md.depth_ops),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.book_errors),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.md_in), (unsigned long long)IB_STAT_GET(p->stats.md.quotes),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced));
+	if (internal.count)
+		printf("%-24s latency read->strategy p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu samples)\n", name,
+		       ib_hist_quantile(&internal, 0.5) / 1e3, ib_hist_quantile(&internal, 0.99) / 1e3,
+		       ib_hist_quantile(&internal, 0.999) / 1e3, (unsigned long long)internal.count);
 	if (e2e.count)
 		printf("%-24s latency send->strategy p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%llu samples)\n",
 		       name, ib_hist_quantile(&e2e, 0.5) / 1e3, ib_hist_quantile(&e2e, 0.99) / 1e3,
@@ -179,6 +229,14 @@ bench_e2e(int argc, char **argv)
 	bench_result(name, "cpu_ms_per_million_md", cpu_md * 1e3 / million);
 	bench_result(name, "cpu_ms_per_million_strategies", cpu_st * 1e3 / million);
 	bench_result(name, "quotes_delivered", (double)quotes);
+	if (depth) {
+		bench_result(name, "books_delivered", (double)books);
+		bench_result(name, "book_errors", (double)IB_STAT_GET(p->stats.md.book_errors));
+	}
+	if (internal.count) {
+		bench_result(name, "internal_p50_us", ib_hist_quantile(&internal, 0.5) / 1e3);
+		bench_result(name, "internal_p99_us", ib_hist_quantile(&internal, 0.99) / 1e3);
+	}
 	if (e2e.count) {
 		bench_result(name, "latency_p50_us", ib_hist_quantile(&e2e, 0.5) / 1e3);
 		bench_result(name, "latency_p99_us", ib_hist_quantile(&e2e, 0.99) / 1e3);

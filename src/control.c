@@ -260,13 +260,22 @@ out:
 		redisFree(ks.c);
 	if (mode == IB_APP_RUN)
 		ib_log(IB_LL_INFO, "main",
-		       "stopped: %llu msgs in, %llu bad frames, %llu unknown ids, %llu coalesced, %llu dropped, %llu reconnects",
+		       "stopped: %llu msgs in, %llu bad frames, %llu unknown ids, %llu coalesced, %llu dropped, %llu reconnects; "
+		       "md_in %llu = md_processed %llu + md_coalesced_net %llu; depth_ops %llu book_errors %llu "
+		       "trades %llu bbos %llu",
 		       (unsigned long long)IB_STAT_GET(p->stats.net.msgs_in),
 		       (unsigned long long)IB_STAT_GET(p->stats.net.frames_bad),
 		       (unsigned long long)IB_STAT_GET(p->stats.net.unknown_ids),
-		       (unsigned long long)(IB_STAT_GET(p->stats.net.md_coalesced)),
+		       (unsigned long long)ib_stats_coalesced(&p->stats),
 		       (unsigned long long)IB_STAT_GET(p->stats.acct.dropped),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.reconnects));
+		       (unsigned long long)IB_STAT_GET(p->stats.net.reconnects),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.md_in),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.quotes),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.depth_ops),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.book_errors),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.trades),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.bbos));
 	ib_pipeline_free(p);
 	return rc;
 }
