@@ -83,7 +83,7 @@ build_tick(struct buf *b)
 		seed = seed * 1103515245u + 12345u;
 		double px = 100.0 + (ticker - 1000) * 23.17 + (double)(seed >> 16 & 255) * 0.01;
 		int size = 100 * (int)(1 + (seed >> 8 & 31));
-		snprintf(t, sizeof(t), "1|6|%d|%d|%.2f|%d|%d|", ticker, price_type[k], px, size, (seed >> 4) & 1);
+		snprintf(t, sizeof(t), "1|6|%d|%d|%.2f|%d|%u|", ticker, price_type[k], px, size, (seed >> 4) & 1);
 		add(b, t);
 		snprintf(t, sizeof(t), "2|6|%d|%d|%d|", ticker, size_type[k], size);
 		add(b, t);
@@ -375,7 +375,8 @@ bench_decode(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--help") == 0) {
+		/* argv[i] is not NULL for i < argc; the analyzer doubts it once `&& v` below has tested argv[i + 1] */
+		if (strcmp(a, "--help") == 0) { /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
 			printf("usage: ibbench decode [--mix tick|account|order|depth]... [--seconds S] [--iters N]\n"
 			       "                      [--no-baseline] [--server-version N] [--quick] [--json FILE]\n");
 			return 0;

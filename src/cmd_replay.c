@@ -59,8 +59,14 @@ ib_cmd_replay(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc) {
-			speed = strcmp(argv[i + 1], "max") == 0 ? 0 : atof(argv[i + 1]);
-			i++;
+			const char *v = argv[++i];
+			char *end = NULL;
+
+			speed = strcmp(v, "max") == 0 ? 0 : strtod(v, &end); /* 0 is max too, as before */
+			if (end != NULL && (end == v || *end != '\0' || !(speed >= 0))) {
+				fprintf(stderr, "ibpipe replay: --speed: '%s' is not a number >= 0 or max\n", v);
+				return 2;
+			}
 			continue;
 		}
 		if (nargs < 63)

@@ -261,8 +261,9 @@ jv_number(const char *s)
 	return is_json_number(buf) ? s + n : NULL;
 }
 
+/* Recursive, and bounded: nesting deeper than 32 is rejected before the next call. */
 static const char *
-jv_value(const char *s, int depth)
+jv_value(const char *s, int depth) /* NOLINT(misc-no-recursion) */
 {
 	if (depth > 32)
 		return NULL;
@@ -392,7 +393,7 @@ read_accounts(redisContext *c, const char *prefix, struct view *v)
 		}
 		if ((r = redisCommand(c, "HGET %s updated_at", k)) == NULL)
 			return false;
-		a->updated_at = r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;
+		a->updated_at = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
 		freeReplyObject(r);
 		if ((r = redisCommand(c, "HLEN %s:positions:{%s}", prefix, a->id)) == NULL)
 			return false;
@@ -413,7 +414,7 @@ read_quotes(redisContext *c, const char *prefix, struct view *v)
 	if (v->quotes == NULL)
 		return false;
 	glob_escape(pat, sizeof(pat) - 8, prefix);
-	strcat(pat, ":quote:*");
+	ib_strlcpy(pat + strlen(pat), ":quote:*", sizeof(pat) - strlen(pat));
 	do {
 		if ((r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat)) == NULL)
 			return false;
@@ -443,7 +444,7 @@ read_quotes(redisContext *c, const char *prefix, struct view *v)
 			copy_reply(q->bid, sizeof(q->bid), r->element[0]);
 			copy_reply(q->ask, sizeof(q->ask), r->element[1]);
 			copy_reply(q->last, sizeof(q->last), r->element[2]);
-			q->updated_at = r->element[3]->type == REDIS_REPLY_STRING ? atoll(r->element[3]->str) : 0;
+			q->updated_at = r->element[3]->type == REDIS_REPLY_STRING ? strtoll(r->element[3]->str, NULL, 10) : 0;
 		}
 		freeReplyObject(r);
 	}

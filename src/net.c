@@ -63,7 +63,6 @@ ib_net_connect(const char *host, int port, int timeout_ms, char *err, size_t err
 			snprintf(err, errlen, "connect %s:%d: %s", host, port, strerror(errno));
 		}
 		close(fd);
-		fd = -1;
 	}
 	freeaddrinfo(res);
 	return -1;

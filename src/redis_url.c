@@ -175,7 +175,7 @@ ib_redis_url_describe(const ib_redis_url *u, char *buf, size_t cap)
 redisContext *
 ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, char *err, size_t errlen)
 {
-	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct timeval tv = { timeout_ms / 1000, (suseconds_t)(timeout_ms % 1000) * 1000 };
 	ib_redis_url u;
 	char desc[300], why[160];
 	const char *pw;

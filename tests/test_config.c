@@ -400,7 +400,7 @@ test_bad_values_name_the_key(void)
 {
 	char long_value[600], err[512], want[64];
 	ib_config c;
-	char *before, *after, *list, *line;
+	char *before, *after, *list, *line, *save = NULL;
 
 	memset(long_value, 'x', sizeof(long_value) - 1);
 	long_value[sizeof(long_value) - 1] = '\0';
@@ -424,7 +424,7 @@ test_bad_values_name_the_key(void)
 
 	/* every key ib_config_print knows has at least one refusal above */
 	list = strdup(before);
-	for (line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char key[64];
 		bool found = false;
 		if (line[0] == '#' || sscanf(line, "%63s =", key) != 1)
@@ -872,12 +872,12 @@ static void
 test_usage_lists_every_key(void)
 {
 	ib_config c;
-	char *keys, *usage = usage_text(), *line;
+	char *keys, *usage = usage_text(), *line, *save = NULL;
 
 	ib_config_defaults(&c);
 	keys = printed(&c);
 	int n = 0;
-	for (line = strtok(keys, "\n"); line; line = strtok(NULL, "\n")) {
+	for (line = strtok_r(keys, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char key[64], flag[80], env[80];
 		if (line[0] == '#' || sscanf(line, "%63s =", key) != 1)
 			continue;
@@ -890,8 +890,9 @@ test_usage_lists_every_key(void)
 			env[el] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32 : key[i]);
 			env[el + 1] = '\0';
 		}
-		strcat(flag, " "); /* whole word: --redis must not be satisfied by --redis-url */
-		strcat(env, " ");
+		/* whole word: --redis must not be satisfied by --redis-url */
+		snprintf(flag + strlen(flag), sizeof(flag) - strlen(flag), " ");
+		snprintf(env + strlen(env), sizeof(env) - strlen(env), " ");
 		CU_ASSERT_PTR_NOT_NULL(strstr(usage, flag));
 		CU_ASSERT_PTR_NOT_NULL(strstr(usage, env));
 		n++;
@@ -909,7 +910,7 @@ test_example_config(void)
 {
 	const char *path = "deploy/ibpipe.conf"; /* make test runs from the top of the tree */
 	ib_config c;
-	char err[512], *text, *keys, *line;
+	char err[512], *text, *keys, *line, *save = NULL;
 	int n = 0;
 
 	text = tu_read_file(path, NULL);
@@ -925,7 +926,7 @@ test_example_config(void)
 	CU_ASSERT_TRUE(c.readonly);
 
 	keys = printed(&c);
-	for (line = strtok(keys, "\n"); line; line = strtok(NULL, "\n")) {
+	for (line = strtok_r(keys, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char key[64], set[80], shown[80];
 		if (line[0] == '#' || sscanf(line, "%63s =", key) != 1)
 			continue;

@@ -104,7 +104,7 @@ decode_exact(const char *payload, size_t len, int sv, ib_req *out, long *bad_pre
 			*bad_prefix = (long)k;
 		free(p);
 	}
-	char *p = malloc(len);
+	char *p = malloc(len ? len : 1);
 	memcpy(p, payload, len);
 	rc = ib_req_decode(p, len, sv, out, &field);
 	free(p);
@@ -186,12 +186,12 @@ place(int32_t id, const ib_contract *c, const char *action, double qty, const ch
 	r.u.place_order.contract = *c;
 	ib_order_init(&r.u.place_order.order);
 	r.u.place_order.order.order_id = id;
-	strcpy(r.u.place_order.order.action, action);
+	ib_strlcpy(r.u.place_order.order.action, action, sizeof(r.u.place_order.order.action));
 	r.u.place_order.order.total_qty = qty;
-	strcpy(r.u.place_order.order.order_type, type);
+	ib_strlcpy(r.u.place_order.order.order_type, type, sizeof(r.u.place_order.order.order_type));
 	r.u.place_order.order.lmt_price = lmt;
 	r.u.place_order.order.aux_price = aux;
-	strcpy(r.u.place_order.order.tif, tif);
+	ib_strlcpy(r.u.place_order.order.tif, tif, sizeof(r.u.place_order.order.tif));
 	return r;
 }
 

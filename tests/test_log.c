@@ -114,7 +114,7 @@ jstring(const char **p, char *out, size_t cap)
 		return false;
 	while (*s != '"') {
 		unsigned char ch = (unsigned char)*s;
-		if (ch == '\0' || ch < 0x20 || o >= end)
+		if (ch < 0x20 || o >= end)
 			return false; /* raw control characters are not allowed inside strings */
 		if (ch != '\\') {
 			*o++ = *s++;
@@ -352,7 +352,7 @@ test_rate_limit_reported_at_exit(void)
 static void *
 storm_thread(void *arg)
 {
-	int id = (int)(long)arg;
+	int id = *(const int *)arg;
 
 	for (int i = 0; i < 500; i++) {
 		ib_log(IB_LL_ERROR, "net", "mt-same storm");
@@ -372,6 +372,7 @@ static void
 test_threads(void)
 {
 	pthread_t th[4];
+	static const int ids[4] = { 0, 1, 2, 3 };
 	unsigned long before = ib_log_suppressed();
 	char *out, *line, *save = NULL;
 	int lines = 0, bad = 0, plain = 0;
@@ -379,8 +380,8 @@ test_threads(void)
 
 	ib_log_setup(IB_LL_INFO, IB_LOG_JSON);
 	capture_begin();
-	for (long i = 0; i < 4; i++)
-		pthread_create(&th[i], NULL, storm_thread, (void *)i);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, storm_thread, (void *)&ids[i]);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
 	tu_sleep_ms(1050);

@@ -596,7 +596,7 @@ static int
 check_stream(redisContext *c, const char *P, int norders, int nexecs, int filled_offset, int *dups)
 {
 	redisReply *r = redisCommand(c, "XRANGE %s:stream:orders - +", P);
-	unsigned char *seen = calloc((size_t)(norders + nexecs + 2), 1);
+	unsigned char *seen = calloc((size_t)norders + (size_t)nexecs + 2, 1);
 	int n = 0;
 
 	*dups = 0;

@@ -32,7 +32,7 @@ static ib_wake wake;
 static void *
 producer(void *arg)
 {
-	uint64_t id = (uint64_t)(uintptr_t)arg;
+	uint64_t id = *(const uint64_t *)arg;
 	for (uint64_t i = 0; i < N_ITEMS; i++) {
 		struct item it = { i, id, i * 2654435761u ^ id };
 		while (!(id == 0 ? ib_ring_push_spsc_titem(&ring, ring_buf, &it) : ib_ring_push_mpsc_titem(&ring, ring_buf, &it))) {
@@ -55,8 +55,9 @@ run(int producers)
 
 	ck_ring_init(&ring, RING);
 	ib_wake_init(&wake);
+	static const uint64_t spsc_id = 0, mpsc_ids[4] = { 1, 2, 3, 4 }; /* producer 0 pushes spsc */
 	for (int i = 0; i < producers; i++)
-		pthread_create(&th[i], NULL, producer, (void *)(uintptr_t)(producers == 1 ? 0 : i + 1));
+		pthread_create(&th[i], NULL, producer, (void *)(producers == 1 ? &spsc_id : &mpsc_ids[i]));
 	while (got < (uint64_t)N_ITEMS * (uint64_t)producers) {
 		uint32_t snap = ib_wake_snapshot(&wake);
 		struct item it;

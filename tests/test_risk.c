@@ -11,8 +11,8 @@ order(const char *action, double qty, const char *type, double lmt)
 {
 	ib_order o;
 	ib_order_init(&o);
-	strcpy(o.action, action);
-	strcpy(o.order_type, type);
+	ib_strlcpy(o.action, action, sizeof(o.action));
+	ib_strlcpy(o.order_type, type, sizeof(o.order_type));
 	o.total_qty = qty;
 	if (strcmp(type, "LMT") == 0)
 		o.lmt_price = lmt;

@@ -218,6 +218,7 @@ test_status_not_ready_and_unreachable(void)
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "sync      syncing  {\"missing\":[\"positionEnd\"]}"));
 	st = run_status(out, sizeof(out), P, "--json", NULL);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"sync\":\"syncing\",\"sync_detail\":{\"missing\":[\"positionEnd\"]}"));
 	CU_ASSERT_TRUE(valid_json(out));
 	ib_pub_free(p);
