@@ -128,6 +128,13 @@ deps:
 deps-check:
 	@pkg-config --exists $(PKGS) && command -v redis-server >/dev/null || tools/deps.sh $(DEB_PKGS)
 
+# lint: cppcheck + clang-tidy (rules: .clang-tidy, tools/cppcheck-suppressions.txt).
+# Same defines and include paths as the build, minus gcc-only flags and -Werror.
+LINT_CFLAGS := $(filter-out -Werror -Wno-format-truncation -g,$(CFLAGS_BASE))
+lint: $(BUILD)/tests/suites.h
+	@LINT_CFLAGS="$(LINT_CFLAGS) $(PKG_CFLAGS)" LINT_TEST_CFLAGS="-I$(BUILD)/tests -Itests -include tools/lint-cunit.h" \
+		tools/lint.sh
+
 format:
 	clang-format -i $(wildcard src/*.c src/sim/*.c include/ibpipe/*.h tests/*.c bench/*.c)
 
