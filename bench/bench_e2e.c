@@ -70,13 +70,14 @@ start_sim(int port, long long msgs, int rate, int instruments, int depth, char *
 	snprintf(p, sizeof(p), "%d", port);
 	snprintf(n, sizeof(n), "%lld", msgs);
 	snprintf(r, sizeof(r), "%d", rate);
-	snprintf(k, sizeof(k), "%d", instruments);
+	snprintf(k, sizeof(k), "%d", 2 * instruments); /* BidAsk and AllLast on each */
 	pid = fork();
 	if (pid == 0) {
 		char *ticks[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--blast", n, "--stamp",
 				  "--blast-rate", r, "--account-delay-ms", "0", NULL };
-		char *books[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--depth-blast", n, "--max-depth", k,
-				  "--max-tbt", k, "--account-delay-ms", "0", NULL };
+		char *books[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--depth-blast", n, "--blast-rate", r,
+				  "--max-depth", k, "--max-tbt", k, "--depth-rate", "0", "--tick-rate", "0",
+				  "--account-delay-ms", "0", NULL };
 		char **argv = depth ? books : ticks;
 		const char *bin = getenv("IB_BIN");
 		char path[256];
@@ -112,8 +113,8 @@ bench_e2e(int argc, char **argv)
 		fprintf(stderr, "e2e: %s\n", err);
 		return 1;
 	}
-	if (depth && ninst > IB_CFG_MAX_SUBS)
-		ninst = IB_CFG_MAX_SUBS;
+	if (depth && ninst > IB_CFG_MAX_SUBS / 2)
+		ninst = IB_CFG_MAX_SUBS / 2;
 	pid_t sim = start_sim(port, msgs, rate, ninst, depth, syms, sizeof(syms));
 	usleep(300000);
 	ib_strlcpy(cfg.host, "127.0.0.1", sizeof(cfg.host));
@@ -125,7 +126,8 @@ bench_e2e(int argc, char **argv)
 	cfg.pacing_per_s = 100000; /* subscribing 10,000 instruments at IB's 50/s would take minutes */
 	ib_strlcpy(cfg.state_dir, "/tmp", sizeof(cfg.state_dir));
 	cfg.nsymbols = 0;
-	cfg.max_depth = cfg.max_tbt = ninst;
+	cfg.max_depth = ninst;
+	cfg.max_tbt = 2 * ninst;
 	for (char *save = NULL, *t = strtok_r(syms, ",", &save); t && cfg.nsymbols < IB_CFG_MAX_SYMBOLS;
 	     t = strtok_r(NULL, ",", &save)) {
 		char item[48];
@@ -137,6 +139,8 @@ bench_e2e(int argc, char **argv)
 		snprintf(item, sizeof(item), "%s:%d", t, depth);
 		ib_config_add_sub(&cfg, true, item, err, sizeof(err));
 		snprintf(item, sizeof(item), "%s:BidAsk", t);
+		ib_config_add_sub(&cfg, false, item, err, sizeof(err));
+		snprintf(item, sizeof(item), "%s:AllLast", t);
 		ib_config_add_sub(&cfg, false, item, err, sizeof(err));
 	}
 
