@@ -1126,9 +1126,9 @@ ib_config_usage(void *file)
 		env_name(keys[i].name, env, sizeof(env));
 		show_key(&d, &keys[i], def, sizeof(def));
 		if (def[0] == '\0')
-			strcpy(def, "none");
+			ib_strlcpy(def, "none", sizeof(def));
 		else if (strlen(def) > 40)
-			strcpy(def + 37, "...");
+			ib_strlcpy(def + 37, "...", sizeof(def) - 37);
 		fprintf(f, "  %-24s %-30s %s [%s]\n", flag, env, keys[i].help, def);
 	}
 	fprintf(f, "\n  --config FILE (or IBPIPE_CONFIG): `key = value` lines, # comments.  Precedence, lowest first:\n"

@@ -37,12 +37,15 @@ static int32_t
 hwm_load(ib_pipeline *p)
 {
 	FILE *f = fopen(p->hwm_path, "r");
+	char line[32], *end = NULL;
 	long v = 0;
 
 	if (f == NULL)
 		return 0;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = 0;
+	if (fgets(line, sizeof(line), f) != NULL)
+		v = strtol(line, &end, 10);
+	if (end == line)
+		v = 0; /* not a number: start from the gateway's id */
 	fclose(f);
 	return v > 0 && v < INT32_MAX ? (int32_t)v : 0;
 }
@@ -135,6 +138,25 @@ ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
 	return true;
 }
 
+bool
+ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy)
+{
+	bool ok;
+
+	/*
+	 * IB wants a client's new order ids in increasing order: taking the id
+	 * and queueing the order is one step, or two strategies placing at once
+	 * could queue id 8 before 7, and the gateway refuses 7 (103).  Orders
+	 * are rare; a mutex here costs nothing on the market-data path.
+	 */
+	pthread_mutex_lock(&p->place_mu);
+	r->u.place_order.order_id = ib_pipeline_next_order_id(p);
+	r->u.place_order.order.order_id = r->u.place_order.order_id;
+	ok = ib_pipeline_send(p, r, strategy);
+	pthread_mutex_unlock(&p->place_mu);
+	return ok;
+}
+
 void
 ib_pipeline_request_reconcile(ib_pipeline *p)
 {
@@ -191,6 +213,7 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 	p->cfg = *cfg;
 	p->out_efd = -1;
 	pthread_mutex_init(&p->hwm_mu, NULL);
+	pthread_mutex_init(&p->place_mu, NULL);
 	pthread_mutex_init(&p->diag_mu, NULL);
 	ib_gate_init(&p->gate);
 	ib_wake_init(&p->md_wake);
@@ -213,9 +236,10 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	for (int i = 0; i < cfg->nsymbols && i < IB_MAX_INSTRUMENTS; i++)
+	/* IB_CFG_MAX_SYMBOLS < IB_MAX_INSTRUMENTS: the rest of the table is for tbt/depth-only symbols */
+	for (int i = 0; i < cfg->nsymbols && i < IB_CFG_MAX_SYMBOLS; i++)
 		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
-	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_MAX_INSTRUMENTS ? cfg->nsymbols : IB_MAX_INSTRUMENTS);
+	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_CFG_MAX_SYMBOLS ? cfg->nsymbols : IB_CFG_MAX_SYMBOLS);
 
 	const ib_strategy_vtable *vt = ib_strategy_find(cfg->strategy);
 	if (cfg->strategies > 0 && vt == NULL) {
@@ -384,6 +408,7 @@ ib_pipeline_free(ib_pipeline *p)
 	if (p->out_efd >= 0)
 		close(p->out_efd);
 	pthread_mutex_destroy(&p->hwm_mu);
+	pthread_mutex_destroy(&p->place_mu);
 	pthread_mutex_destroy(&p->diag_mu);
 	free(p);
 }

@@ -969,8 +969,8 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 		 */
 		int64_t since_ms = (now - p->lost_ns) / NS_MS;
 		if (p->lost_ns && since_ms < 2 * BACKOFF_MAX_MS) {
-			int grown = (int)since_ms * 2;
-			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : grown > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : grown;
+			int64_t grown = since_ms * 2;
+			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : grown > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : (int)grown;
 		}
 		ib_log(IB_LL_WARN, "redis", "connection to %s lost: %s -- keeping state in memory, reconnecting", p->desc,
 		       why);

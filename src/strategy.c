@@ -110,14 +110,13 @@ place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o, bool modify)
 		defer_error(ctx, 0, rc, why);
 		return rc;
 	}
-	if (!modify)
-		o->order_id = ib_pipeline_next_order_id(p);
 	ib_req r = { .id = IB_OUT_PLACE_ORDER };
 	r.u.place_order.order_id = o->order_id;
 	r.u.place_order.contract = *c;
 	r.u.place_order.order = *o;
-	if (!ib_pipeline_send(p, &r, ctx->index))
+	if (!(modify ? ib_pipeline_send(p, &r, ctx->index) : ib_pipeline_send_new_order(p, &r, ctx->index)))
 		return IB_ECLOSED;
+	o->order_id = r.u.place_order.order_id;
 	ctx->order_times[ctx->order_times_head++ % ctx->order_times_cap] = now;
 	ctx->orders_sent++;
 	ck_pr_faa_64(&p->orders_placed, 1);

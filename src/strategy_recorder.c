@@ -45,7 +45,7 @@ want_each(ib_strategy_ctx *ctx, const char *list, bool depth)
 			continue;
 		*colon = '\0';
 		if (depth)
-			ib_strategy_want_depth(ctx, item, atoi(colon + 1));
+			ib_strategy_want_depth(ctx, item, (int)strtol(colon + 1, NULL, 10)); /* checked there: 1..50 */
 		else
 			ib_strategy_want_tbt(ctx, item, colon + 1);
 	}

@@ -41,7 +41,10 @@ env_int(const char *name, int dflt)
 {
 	const char *v = getenv(name);
 
-	return v && *v ? atoi(v) : dflt;
+	char *end;
+	long n = v && *v ? strtol(v, &end, 10) : 0;
+
+	return v && *v && *end == '\0' && n >= 0 && n <= 3600000 ? (int)n : dflt;
 }
 
 static void *

@@ -60,6 +60,29 @@ test_place_modify_cancel_fill(void)
 	finish(&e);
 }
 
+/* Two strategies placing at the same instant: the gateway still sees each client's ids in increasing order. */
+static void
+test_concurrent_placers_keep_id_order(void)
+{
+	struct tu_stack e;
+	char script[2048] = "";
+	const char *extra[] = { "--strategies", "2", "--max-orders-per-s", "0", "--pacing-per-s", "2000", NULL };
+
+	for (int i = 0; i < 40; i++)
+		strcat(script, "BUY AAPL 1 MKT; ");
+	CU_ASSERT_EQUAL_FATAL(start(&e, script, NULL, extra), 0);
+	long long end = tu_now_ms() + 10000;
+	int filled = 0;
+	while (tu_now_ms() < end && filled < 80) {
+		filled = tu_count_in_file(tu_slog(&e.ib, 0), "\"status\":\"Filled\"") +
+			 tu_count_in_file(tu_slog(&e.ib, 1), "\"status\":\"Filled\"");
+		tu_sleep_ms(100);
+	}
+	CU_ASSERT_EQUAL(filled, 80);
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "gateway error 103"), 0);
+	finish(&e);
+}
+
 static void
 test_fills_move_account(void)
 {
@@ -213,5 +236,6 @@ test_trading_register(void)
 	CU_add_test(s, "risk limit refuses, kill switch halts within 1 s", test_kill_switch_and_risk);
 	CU_add_test(s, "reconnect mid-order: reconciled before the gate reopens", test_reconnect_reconciles_orders);
 	CU_add_test(s, "gateway restart rolls nextValidId back: no id reused", test_order_ids_survive_rollback);
+	CU_add_test(s, "two strategies placing at once keep the gateway's id order", test_concurrent_placers_keep_id_order);
 	CU_add_test(s, "a recording replayed at max speed gives the strategy the same input", test_replay_matches_live);
 }

@@ -151,6 +151,7 @@ typedef struct ib_pipeline {
 	int32_t next_order_id;     /* ck_pr */
 	int32_t hwm_reserved;      /* ids below this are reserved on disk */
 	pthread_mutex_t hwm_mu;    /* order placement is rare: a mutex is fine here */
+	pthread_mutex_t place_mu;  /* a new order's id and its place in the out ring are taken together */
 	char hwm_path[300];
 
 	/* account thread state */
@@ -203,6 +204,8 @@ void ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_
 
 /* Queue a request from any thread (MPSC); waits while the ring is full. false when stopping. */
 bool ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy);
+/* A placeOrder with a new id (set in r), queued in id order whatever thread places it. */
+bool ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy);
 /* positions, open orders and executions: what a (re)sync must see before the gate opens */
 void ib_pipeline_request_reconcile(ib_pipeline *p);
 /* reqMktData for the configured symbols (the first nquote_subs instruments) */
