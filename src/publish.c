@@ -859,7 +859,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 8 + (s ? 8 : 0);
+	int fields = 9 + (s ? 13 : 0);
 
 	key(k, sizeof(k), p, "health", NULL, NULL);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -881,6 +881,8 @@ write_health(ib_pub *p, int64_t now)
 	arg_us(p, &p->stale_win, 0.5);
 	arg_s(p, "staleness_p99_us");
 	arg_us(p, &p->stale_win, 0.99);
+	arg_s(p, "redis_errors");
+	arg_i64(p, (int64_t)p->cnt.redis_errors);
 	if (s) {
 		double dt = p->last_health_ns ? (double)(now - p->last_health_ns) / 1e9 : 0;
 		char rate[32];
@@ -897,6 +899,17 @@ write_health(ib_pub *p, int64_t now)
 		arg_i64(p, (int64_t)IB_STAT_GET(s->md.quotes));
 		arg_s(p, "md_coalesced_net");
 		arg_i64(p, (int64_t)IB_STAT_GET(s->net.md_coalesced));
+		/* msgs_in = md_in + acct_in + order_in (+ the few routed nowhere); bad and unknown frames are not in it */
+		arg_s(p, "acct_in");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.acct_in));
+		arg_s(p, "order_in");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.order_in));
+		arg_s(p, "frames_bad");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.frames_bad));
+		arg_s(p, "unknown_ids");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->net.unknown_ids));
+		arg_s(p, "book_errors");
+		arg_i64(p, (int64_t)IB_STAT_GET(s->md.book_errors));
 		arg_s(p, "dropped");
 		arg_i64(p, (int64_t)IB_STAT_GET(s->acct.dropped));
 		arg_s(p, "last_msg_at");
