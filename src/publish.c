@@ -981,7 +981,7 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 		 * as writes are refused.
 		 */
 		int64_t since_ms = (now - p->lost_ns) / NS_MS;
-		if (p->lost_ns && since_ms < 2 * BACKOFF_MAX_MS) {
+		if (p->lost_ns && since_ms < 2 * (int64_t)BACKOFF_MAX_MS) {
 			int64_t grown = since_ms * 2;
 			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : grown > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : (int)grown;
 		}

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ibpipe/wire.h"
 #include "testutil.h"
 
 /* ibsim + ibpipe running the "trader" strategy with script, no Redis, quick reconnects. */
@@ -69,7 +70,7 @@ test_concurrent_placers_keep_id_order(void)
 	const char *extra[] = { "--strategies", "2", "--max-orders-per-s", "0", "--pacing-per-s", "2000", NULL };
 
 	for (int i = 0; i < 40; i++)
-		strcat(script, "BUY AAPL 1 MKT; ");
+		ib_strlcpy(script + strlen(script), "BUY AAPL 1 MKT; ", sizeof(script) - strlen(script));
 	CU_ASSERT_EQUAL_FATAL(start(&e, script, NULL, extra), 0);
 	long long end = tu_now_ms() + 10000;
 	int filled = 0;
