@@ -32,6 +32,10 @@ for p in "$seeds"/payload/*; do
 	n=$(stat -c %s "$p")
 	{ printf '\x05'; printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"; cat "$p"; } > "$seeds/stream/$(basename "$p")"
 done
+# book operations: a few hand-made sequences (inserts on both sides, then updates and deletes)
+mkdir -p "$seeds/book"
+printf '\x0a\x00\x01\x02\x10\x27\x64\x00\x00\x00\x01\x01\x0f\x27\xc8\x00\x00\x01\x02\x02\x10\x27\x00\x00\x00' > "$seeds/book/ins-upd-del"
+printf '\x03\x00\x01\x01\x10\x27\x64\x00\x00\x00\x01\x01\x10\x27\x64\x00\x00\x00\x01\x01\x10\x27\x64\x00\x00\x00\x01\x01\x10\x27\x64\x00\x00' > "$seeds/book/full"
 status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
@@ -41,6 +45,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	case $name in
 	fuzz_framer) seed=$seeds/stream ;;
 	fuzz_config) seed=deploy ;;
+	fuzz_book) seed=$seeds/book ;;
 	*) seed=$seeds/payload ;;
 	esac
 	extra=tests/corpus/$name
