@@ -890,30 +890,28 @@ write_health(ib_pub *p, int64_t now)
 		arg_i64(p, (int64_t)msgs);
 		arg_s(p, "msgs_per_s");
 		arg(p, rate, (size_t)snprintf(rate, sizeof(rate), "%.0f", dt > 0 ? (double)(msgs - p->last_msgs) / dt : 0.0));
-		arg_s(p, "coalesced");
-		arg_i64(p, (int64_t)ib_stats_coalesced(s));
-		/* the balance a reader can check: md_in = md_processed + md_coalesced_net */
-		arg_s(p, "md_in");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.md_in));
-		arg_s(p, "md_processed");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->md.quotes));
-		arg_s(p, "md_coalesced_net");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.md_coalesced));
-		/* msgs_in = md_in + acct_in + order_in (+ the few routed nowhere); bad and unknown frames are not in it */
-		arg_s(p, "acct_in");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.acct_in));
-		arg_s(p, "order_in");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.order_in));
-		arg_s(p, "frames_bad");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.frames_bad));
-		arg_s(p, "unknown_ids");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.unknown_ids));
-		arg_s(p, "book_errors");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->md.book_errors));
-		arg_s(p, "dropped");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->acct.dropped));
-		arg_s(p, "last_msg_at");
-		arg_i64(p, (int64_t)IB_STAT_GET(s->net.last_msg_ns));
+		/*
+		 * The balances a reader can check: md_in = md_processed + md_coalesced_net;
+		 * msgs_in = md_in + acct_in + order_in (+ the few routed nowhere), bad and
+		 * unknown frames not in it.
+		 */
+		const struct { const char *name; uint64_t v; } counters[] = {
+			{ "coalesced", ib_stats_coalesced(s) },
+			{ "md_in", IB_STAT_GET(s->net.md_in) },
+			{ "md_processed", IB_STAT_GET(s->md.quotes) },
+			{ "md_coalesced_net", IB_STAT_GET(s->net.md_coalesced) },
+			{ "acct_in", IB_STAT_GET(s->net.acct_in) },
+			{ "order_in", IB_STAT_GET(s->net.order_in) },
+			{ "frames_bad", IB_STAT_GET(s->net.frames_bad) },
+			{ "unknown_ids", IB_STAT_GET(s->net.unknown_ids) },
+			{ "book_errors", IB_STAT_GET(s->md.book_errors) },
+			{ "dropped", IB_STAT_GET(s->acct.dropped) },
+			{ "last_msg_at", IB_STAT_GET(s->net.last_msg_ns) },
+		};
+		for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+			arg_s(p, counters[i].name);
+			arg_i64(p, (int64_t)counters[i].v);
+		}
 	}
 	cmd(p, 3, T_PLAIN);
 	arg_s(p, "EXPIRE");
