@@ -21,15 +21,6 @@
 
 #define HWM_BLOCK 1000
 
-static void *
-alloc_ring(struct ck_ring *r, unsigned size, size_t slot)
-{
-	void *buf = calloc(size, slot);
-
-	if (buf)
-		ck_ring_init(r, size);
-	return buf;
-}
 
 /* ---- order-id high-water mark ---- */
 
@@ -227,9 +218,9 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 
 	p->quotes = calloc(1, sizeof(*p->quotes));
 	p->inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
-	p->md_buf = alloc_ring(&p->md_ring, IB_MD_RING_SIZE, sizeof(*p->md_buf));
-	p->acct_buf = alloc_ring(&p->acct_ring, IB_ACCT_RING_SIZE, sizeof(*p->acct_buf));
-	p->out_buf = alloc_ring(&p->out_ring, IB_OUT_RING_SIZE, sizeof(*p->out_buf));
+	p->md_buf = ib_ring_alloc(&p->md_ring, IB_MD_RING_SIZE, sizeof(*p->md_buf));
+	p->acct_buf = ib_ring_alloc(&p->acct_ring, IB_ACCT_RING_SIZE, sizeof(*p->acct_buf));
+	p->out_buf = ib_ring_alloc(&p->out_ring, IB_OUT_RING_SIZE, sizeof(*p->out_buf));
 	p->out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!p->quotes || !p->inst_pos || !p->md_buf || !p->acct_buf || !p->out_buf || p->out_efd < 0 ||
 	    ib_orders_init(p) != IB_OK) {
@@ -254,8 +245,8 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 		c->index = i;
 		c->vt = vt;
 		ib_wake_init(&c->wake);
-		c->sq_buf = alloc_ring(&c->sq_ring, IB_SQ_RING_SIZE, sizeof(*c->sq_buf));
-		c->se_buf = alloc_ring(&c->se_ring, IB_SE_RING_SIZE, sizeof(*c->se_buf));
+		c->sq_buf = ib_ring_alloc(&c->sq_ring, IB_SQ_RING_SIZE, sizeof(*c->sq_buf));
+		c->se_buf = ib_ring_alloc(&c->se_ring, IB_SE_RING_SIZE, sizeof(*c->se_buf));
 		c->pending = calloc(IB_MAX_INSTRUMENTS, 1);
 		c->pending_list = calloc(IB_MAX_INSTRUMENTS, sizeof(uint32_t));
 		c->se_ofl_cap = 65536;

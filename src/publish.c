@@ -1581,7 +1581,7 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 	p->start_real_ns = ib_now_real_ns();
 	snprintf(p->src, sizeof(p->src), "%d-%llx", (int)getpid(), (unsigned long long)p->start_real_ns);
 	p->backoff_ms = BACKOFF_MIN_MS;
-	p->ring_buf = calloc(EV_RING, sizeof(*p->ring_buf));
+	p->ring_buf = ib_ring_alloc(&p->ring, EV_RING, sizeof(*p->ring_buf));
 	p->b = calloc(1, sizeof(*p->b));
 	p->wver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
 	p->aver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
@@ -1589,7 +1589,6 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 		ib_pub_free(p);
 		return NULL;
 	}
-	ck_ring_init(&p->ring, EV_RING);
 	ib_wake_init(&p->wake);
 	return p;
 }

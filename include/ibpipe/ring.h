@@ -20,6 +20,7 @@
 
 #include <ck_ring.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #if defined(__SANITIZE_THREAD__)
 #define IB_TSAN 1
@@ -78,5 +79,25 @@
 		IB_TSAN_RELEASE(&r->c_head);                                               \
 		return ok;                                                                 \
 	}
+
+/*
+ * The slots of a ring, every page written once now: calloc'd memory is only
+ * mapped when first touched, so a ring would otherwise fault a page in on
+ * the hot path each time its head reaches new memory, and the process's RSS
+ * would creep up (by a ring's size at most) for as long as that takes --
+ * looking like a leak in a soak.  NULL when out of memory.
+ */
+static inline void *
+ib_ring_alloc(struct ck_ring *r, unsigned size, size_t slot)
+{
+	char *buf = calloc(size, slot);
+
+	if (buf == NULL)
+		return NULL;
+	for (size_t off = 0; off < (size_t)size * slot; off += 4096)
+		((volatile char *)buf)[off] = 0;
+	ck_ring_init(r, size);
+	return buf;
+}
 
 #endif
