@@ -204,7 +204,7 @@ bench_e2e(int argc, char **argv)
 	double million = (double)md / 1e6;
 	char name[96];
 	if (depth)
-		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d", nstrat, ninst);
+		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d_r%d", nstrat, ninst, rate);
 	else
 		snprintf(name, sizeof(name), "e2e_s%d_i%d_r%d", nstrat, ninst, rate);
 	printf("%-24s %12.0f msgs/s  %s  to strategies: quotes %llu books %llu bbo %llu trades %llu  coalesced %llu  "
