@@ -1873,6 +1873,192 @@ out:
 	sim_down(&p);
 }
 
+/* What a blast's summary line ends with: how the loop drove it (sim_blast_loop_summary). */
+struct loop_summary {
+	double secs;
+	long long woken, timer, full, epollout;
+};
+
+/*
+ * Read frames (and drop them) until the blast summary line starting with
+ * head is in the log; 0 with *l set, -1 if it did not come within timeout_ms.
+ * slow_ms > 0 reads 1000 frames at a time with that pause between.
+ */
+static int
+read_until_summary(simclient *c, const struct ibsim *p, const char *head, int timeout_ms, int slow_ms,
+		   struct loop_summary *l)
+{
+	long long deadline = tu_now_ms() + timeout_ms;
+
+	while (tu_now_ms() < deadline) {
+		char *log;
+		const char *h, *w;
+		int ok;
+		for (int i = 0; i < (slow_ms ? 1000 : 8192) && sc_next(c, 20) == IB_OK; i++)
+			;
+		if (slow_ms)
+			tu_sleep_ms(slow_ms);
+		log = tu_read_file(p->log, NULL);
+		h = log ? strstr(log, head) : NULL;
+		w = h ? strstr(h, "; loop woken ") : NULL;
+		ok = h && w && sscanf(h + strlen(head), "%lf", &l->secs) == 1 &&
+		     sscanf(w, "; loop woken %lld times, %lld by the timer; socket full %lld times, EPOLLOUT %lld times",
+			    &l->woken, &l->timer, &l->full, &l->epollout) == 4;
+		free(log);
+		if (ok)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Regression: unpaced blasts must be driven by the socket (write until
+ * EAGAIN, then EPOLLOUT), never by the ordinary feeds' clocks.  With the
+ * default --depth-rate and --tick-rate (200 each) ibsim's loop used to wake
+ * every 5 ms for the whole blast: the depth feed's timer kept running although
+ * every book it could change was frozen by the blast, and the tick feed's
+ * although its only client got no ticks while blasting -- and each of those
+ * wakes wrote into the blaster's full socket again (a small send), instead of
+ * waiting for EPOLLOUT.  ibbench e2e with ibsim's default rates was reported
+ * at ~45 k msgs/s against 5.2 M with both rates at 0.
+ *
+ * The assertion is not on time but on what woke the loop: while the blast
+ * ran nothing in this ibsim has a deadline (the client's books are frozen,
+ * it is owed no ticks, no account data, no orders), so the timer must not
+ * fire at all.  2 allows for a timer armed just before the blast started; the
+ * broken loop woke ~200 times a second, well over 50 for a 1,000,000-update
+ * blast read by simclient even on a fast machine.  The 30 s wait covers an
+ * ASan build on a loaded machine; the blast itself takes ~1 s in a release build.
+ */
+static void
+test_unpaced_blasts_not_timer_driven(void)
+{
+	const char *depth_args[] = { "--depth-blast", "1000000", "--max-depth", "4", "--max-tbt", "4", NULL };
+	const char *tick_args[] = { "--blast", "1000000", NULL };
+	static const char *const syms[] = { "AAPL", "MSFT", "NVDA", "AMZN" };
+	struct ibsim p = { 0 };
+	simclient c = { .fd = -1 };
+	ib_req r;
+	struct loop_summary l = { 0 };
+
+	/* a depth blast: 10 rows + BidAsk on 4 books, as ibbench e2e --depth 10 --instruments 4 */
+	REQUIRE(sim_up(&p, depth_args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	for (int i = 0; i < 4; i++) {
+		req_depth(&r, 1 + 2 * i, syms[i], 10, false);
+		REQUIRE(sc_send(&c, &r) == 0);
+		req_tbt(&r, 2 + 2 * i, syms[i], "BidAsk");
+		REQUIRE(sc_send(&c, &r) == 0);
+	}
+	REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 1000000 updates in ", 30000, 0, &l) == 0);
+	CU_ASSERT(l.epollout >= 1); /* ~60 MB never fit in the socket buffers: EPOLLOUT woke the loop */
+	CU_ASSERT(l.timer <= 2);
+	printf("\n    depth-blast 1000000 at default rates: %.3f s, loop woken %lld times, %lld by the timer\n", l.secs,
+	       l.woken, l.timer);
+	strict_ok(&c);
+	sc_close(&c);
+	sim_down(&p);
+
+	/* a tickPrice blast: reqMktData on 4 instruments, default --tick-rate */
+	REQUIRE(sim_up(&p, tick_args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	for (int i = 0; i < 4; i++) {
+		sc_req_mkt_data(&r, 1 + i, syms[i]);
+		REQUIRE(sc_send(&c, &r) == 0);
+	}
+	REQUIRE(read_until_summary(&c, &p, "ibsim: blast 1000000 msgs in ", 30000, 0, &l) == 0);
+	CU_ASSERT(l.epollout >= 1);
+	CU_ASSERT(l.timer <= 2);
+	printf("    blast 1000000 at default rates: %.3f s, loop woken %lld times, %lld by the timer\n", l.secs,
+	       l.woken, l.timer);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
+/*
+ * Regression: a client whose socket filled is written again only when
+ * EPOLLOUT says there is room, whatever else wakes the loop.  Here client 2's
+ * BidAsk line on MSFT keeps the feed's timer going (--depth-rate 1000: a wake
+ * every millisecond, legitimately) while client 1 depth-blasts AAPL and reads
+ * slowly, so its socket is full most of the time.  The loop used to flush
+ * every client on every wake, pushing small sends into the blaster's socket
+ * on each of client 2's ticks and ending most of them on EAGAIN.  Now each
+ * flush that ends on a full socket is the first one or follows an EPOLLOUT:
+ * socket full <= EPOLLOUT + 1, exactly, however the two processes are
+ * scheduled (before the fix it was hundreds against a dozen).
+ */
+static void
+test_blast_written_on_epollout_only(void)
+{
+	const char *args[] = { "--depth-rate", "1000", "--tick-rate", "0", NULL };
+	struct ibsim p;
+	simclient a = { .fd = -1 }, b = { .fd = -1 };
+	struct loop_summary l = { 0 };
+	ib_req r;
+	char out[256];
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&a, p.port, 1) == 0);
+	REQUIRE(sc_connect(&b, p.port, 2) == 0);
+	req_depth(&r, 1, "AAPL", 10, false);
+	REQUIRE(sc_send(&a, &r) == 0);
+	req_tbt(&r, 2, "AAPL", "BidAsk");
+	REQUIRE(sc_send(&a, &r) == 0);
+	req_tbt(&r, 7, "MSFT", "BidAsk");
+	REQUIRE(sc_send(&b, &r) == 0);
+	REQUIRE(sc_wait(&b, IB_IN_TICK_BY_TICK, 2000) == IB_OK);
+	REQUIRE(read_to_now(&a, NULL, 0, NULL, NULL) == 0);
+	REQUIRE(ctl(&p, "depth-blast 200000", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok depth-blast 200000 to 1", 26) == 0);
+	REQUIRE(read_until_summary(&a, &p, "ibsim: depth-blast 200000 updates in ", 30000, 1, &l) == 0);
+	CU_ASSERT(l.full >= 2);                /* the slow reader did fill it */
+	CU_ASSERT(l.timer >= 20);              /* client 2's feed woke the loop meanwhile */
+	CU_ASSERT(l.full <= l.epollout + 1);
+	printf("\n    depth-blast 200000, slow reader, another client's feed on: %.3f s, loop woken %lld times (%lld "
+	       "by the timer), socket full %lld times, EPOLLOUT %lld times\n",
+	       l.secs, l.woken, l.timer, l.full, l.epollout);
+	strict_ok(&a);
+	strict_ok(&b);
+out:
+	sc_close(&a);
+	sc_close(&b);
+	sim_down(&p);
+}
+
+/*
+ * --blast-rate still paces a depth blast (in book operations per second), at
+ * the default feed rates too: 20,000 updates at 100,000/s cannot be handed
+ * to the socket in under 0.2 s (the last one is due 0.19999 s after the
+ * first), and the clock, not the socket, drives it.
+ */
+static void
+test_paced_depth_blast_with_feeds_on(void)
+{
+	const char *args[] = { "--depth-blast", "20000", "--blast-rate", "100000", NULL };
+	struct ibsim p;
+	simclient c = { .fd = -1 };
+	ib_req r;
+	struct loop_summary l = { 0 };
+
+	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	req_depth(&r, 1, "AAPL", 10, false);
+	REQUIRE(sc_send(&c, &r) == 0);
+	req_tbt(&r, 2, "AAPL", "BidAsk");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 20000 updates in ", 10000, 0, &l) == 0);
+	CU_ASSERT(l.secs >= 0.19 && l.secs < 5.0);
+	CU_ASSERT(l.timer >= 10);
+	if (l.secs < 0.19 || l.timer < 10)
+		fprintf(stderr, "\n    paced depth blast: %.3f s, %lld timer wakeups\n", l.secs, l.timer);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
 /* ---- connection faults ---- */
 
 static void
@@ -2014,6 +2200,9 @@ test_sim_register(void)
 	CU_add_test(s, "depth-blast 200000: all of it, ticks consistent, book equals ibsim's", test_depth_blast_exact);
 	CU_add_test(s, "--depth-blast on subscription: two views of one book and another, exact after", test_depth_blast_on_subscription_two_views_one_book);
 	CU_add_test(s, "depth blasts of two clients on one book take turns; both views exact", test_depth_blasts_share_a_book);
+	CU_add_test(s, "unpaced blasts at default feed rates are driven by the socket, not the timer", test_unpaced_blasts_not_timer_driven);
+	CU_add_test(s, "a full socket is written again on EPOLLOUT only, whatever else wakes the loop", test_blast_written_on_epollout_only);
+	CU_add_test(s, "--blast-rate paces a depth blast with the feeds on", test_paced_depth_blast_with_feeds_on);
 	CU_add_test(s, "drop-mid: EOF inside a frame for ready clients only", test_drop_mid_frame);
 	CU_add_test(s, "reset-handshake: the next connection gets ECONNRESET, the one after is served", test_reset_in_handshake);
 	CU_add_test(s, "no CLOSE_WAIT after clients leave; SIGTERM exits 0 with summaries", test_no_close_wait_and_summaries);

@@ -171,8 +171,10 @@ struct sim_blast {
 	int nframes;            /* units in the template */
 	int64_t total, queued;  /* units to send, units handed to the socket so far */
 	int64_t start_ns, next_ns;
-	double rate;            /* msgs/s; 0: unpaced */
+	double rate;            /* units/s (msgs; book operations for a depth blast); 0: unpaced */
 	int pos;                /* next frame of the template */
+	uint64_t wakeups0, timer_wakeups0; /* the loop's counters when the blast started */
+	uint64_t full, epollout; /* its client's flushes that ended on a full socket; EPOLLOUTs it got */
 	size_t batch_off, batch_end; /* the batch being written: [batch_off, batch_end) of buf */
 };
 
@@ -196,7 +198,8 @@ struct sim_client {
 	ib_framer in;
 	sim_out out;            /* whole frames, written from out_off */
 	size_t out_off;
-	bool epollout;          /* EPOLLOUT is registered */
+	bool epollout;          /* EPOLLOUT is registered: the socket was full, write again only when it fires */
+	bool writable;          /* EPOLLOUT fired in this loop turn */
 	bool closing;           /* close once the output is written (326, refusals) */
 	int64_t closing_ns;
 	bool dead;              /* closed; memory reclaimed at the top of the next loop turn */
@@ -269,6 +272,8 @@ struct sim {
 	bool reset_next_handshake;     /* reset-handshake armed: the next connection gets an RST */
 	uint64_t rng;
 	bool stop;
+	/* the loop: epoll_wait returns, and those the timerfd was among (stats, blast summaries) */
+	uint64_t wakeups, timer_wakeups;
 };
 
 /* Messages sent to a client: buffered frames plus blasted ones. */
@@ -351,6 +356,8 @@ void sim_blast_poll(struct sim *s, struct sim_client *c, int64_t now);
 int sim_blast_write(struct sim *s, struct sim_client *c);   /* 1 progress, 0 would block, -1 error */
 int64_t sim_blast_next_deadline(const struct sim_client *c);
 void sim_blast_free(struct sim_client *c);
+/* "loop woken W times, T by the timer; socket full F times, EPOLLOUT E times" since b started: the summaries' tail */
+const char *sim_blast_loop_summary(const struct sim *s, const struct sim_blast *b, char *buf, size_t cap);
 
 /* sim_orders.c */
 int sim_orders_init(struct sim *s);

@@ -126,6 +126,15 @@ fail:
 }
 
 static void
+started(const struct sim *s, struct sim_blast *b, int64_t now)
+{
+	b->start_ns = b->next_ns = now;
+	b->rate = s->o.blast_rate;
+	b->wakeups0 = s->wakeups;
+	b->timer_wakeups0 = s->timer_wakeups;
+}
+
+static void
 start_depth(struct sim *s, struct sim_client *c, int64_t now)
 {
 	bool blocked;
@@ -141,8 +150,7 @@ start_depth(struct sim *s, struct sim_client *c, int64_t now)
 	}
 	c->depth_blast_pending = 0;
 	c->depth_blast_done = true;
-	c->blast->start_ns = c->blast->next_ns = now;
-	c->blast->rate = s->o.blast_rate;
+	started(s, c->blast, now);
 }
 
 void
@@ -164,8 +172,7 @@ sim_blast_poll(struct sim *s, struct sim_client *c, int64_t now)
 		ib_log(IB_LL_ERROR, "ibsim", "client %d: blast: out of memory", c->client_id);
 		return;
 	}
-	c->blast->start_ns = c->blast->next_ns = now;
-	c->blast->rate = s->o.blast_rate;
+	started(s, c->blast, now);
 	ib_log(IB_LL_INFO, "ibsim", "client %d: blasting %lld msgs over %d subscriptions%s", c->client_id,
 	       (long long)c->blast->total, c->nsubs, s->o.stamp ? ", stamped" : "");
 }
@@ -187,17 +194,29 @@ sim_blast_next_deadline(const struct sim_client *c)
 	return c->blast->next_ns;
 }
 
+const char *
+sim_blast_loop_summary(const struct sim *s, const struct sim_blast *b, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "loop woken %llu times, %llu by the timer; socket full %llu times, EPOLLOUT %llu times",
+		 (unsigned long long)(s->wakeups - b->wakeups0),
+		 (unsigned long long)(s->timer_wakeups - b->timer_wakeups0), (unsigned long long)b->full,
+		 (unsigned long long)b->epollout);
+	return buf;
+}
+
 static void
 finish(struct sim *s, struct sim_client *c)
 {
 	struct sim_blast *b = c->blast;
 	double secs = (double)(sim_now() - b->start_ns) / 1e9;
+	char loop[160];
 
 	if (b->kind == SIM_BLAST_DEPTH) {
 		sim_depth_blast_finish(s, c, secs);
 	} else {
-		printf("ibsim: blast %lld msgs in %.3f s = %.0f msgs/s (client %d)\n", (long long)b->queued, secs,
-		       secs > 0 ? (double)b->queued / secs : 0.0, c->client_id);
+		printf("ibsim: blast %lld msgs in %.3f s = %.0f msgs/s (client %d); %s\n", (long long)b->queued, secs,
+		       secs > 0 ? (double)b->queued / secs : 0.0, c->client_id,
+		       sim_blast_loop_summary(s, b, loop, sizeof(loop)));
 		fflush(stdout);
 	}
 	sim_blast_free(c);

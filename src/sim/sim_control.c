@@ -131,11 +131,13 @@ stats(struct sim *s, char *out, size_t cap)
 	snprintf(out + n, cap - n,
 		 "],\"total_msgs_in\":%llu,\"total_msgs_out\":%llu,\"total_orders\":%llu,\"total_order_frames\":%llu,"
 		 "\"total_errors\":%llu,\"total_bad_frames\":%llu,\"clients_closed\":%llu,\"next_order_id\":%d,"
-		 "\"orders_known\":%d,\"executions\":%lld,\"stalled\":%s,\"restarting\":%s}\n",
+		 "\"orders_known\":%d,\"executions\":%lld,\"stalled\":%s,\"restarting\":%s,\"loop_wakeups\":%llu,"
+		 "\"timer_wakeups\":%llu}\n",
 		 (unsigned long long)t.msgs_in, (unsigned long long)t.msgs_out, (unsigned long long)t.orders,
 		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
 		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
-		 sim_now() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false");
+		 sim_now() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false",
+		 (unsigned long long)s->wakeups, (unsigned long long)s->timer_wakeups);
 }
 
 /* "ok book SYM {...}": every row of ibsim's book for SYM, best first. */

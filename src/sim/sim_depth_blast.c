@@ -291,11 +291,12 @@ sim_depth_blast_finish(struct sim *s, struct sim_client *c, double secs)
 	uint64_t msgs = (uint64_t)cycles * b->msg_end[b->nframes - 1] + (r ? b->msg_end[r - 1] : 0);
 	uint64_t depth = (uint64_t)cycles * b->depth_end[b->nframes - 1] + (r ? b->depth_end[r - 1] : 0);
 	struct sim_depth *d = s->depth;
+	char loop[160];
 
 	printf("ibsim: depth-blast %lld updates in %.3f s: %llu depth + %llu tick-by-tick msgs = %.0f msgs/s "
-	       "(client %d)\n",
+	       "(client %d); %s\n",
 	       (long long)b->queued, secs, (unsigned long long)depth, (unsigned long long)(msgs - depth),
-	       secs > 0 ? (double)msgs / secs : 0.0, c->client_id);
+	       secs > 0 ? (double)msgs / secs : 0.0, c->client_id, sim_blast_loop_summary(s, b, loop, sizeof(loop)));
 	fflush(stdout);
 	/* the net effect, for everyone else; the client's own lines skip it (they had it) */
 	for (int64_t i = 0; i < r; i++) {

@@ -9,7 +9,8 @@
  *
  * Pacing is a credit per elapsed time, as for ticks: the loop's timer wakes
  * every 1/rate s (1 to 10 ms apart) and a stall or a busy spell is not made
- * up for in one burst.  Books held by a depth blast are skipped.
+ * up for in one burst.  Books held by a depth blast are skipped; while every
+ * book with subscribers is held, the feed sets no deadline and earns no credit.
  */
 #include <stdint.h>
 
@@ -27,10 +28,25 @@ period(const struct sim *s)
 	return p < PERIOD_MIN_NS ? PERIOD_MIN_NS : p > PERIOD_MAX_NS ? PERIOD_MAX_NS : p;
 }
 
+/*
+ * Some book with subscribers is not held by a depth blast.  When none is,
+ * --depth-rate has nothing it may change: it sets no deadline, so a blast
+ * over every active book is driven by its socket alone, not woken every
+ * period for nothing.  Stops at the first movable book: O(1) when no blast runs.
+ */
+static bool
+movable(const struct sim_depth *d)
+{
+	for (int i = 0; i < d->nactive; i++)
+		if (d->book[d->active[i]]->frozen_by < 0)
+			return true;
+	return false;
+}
+
 int64_t
 sim_depth_next_deadline(const struct sim *s)
 {
-	if (s->o.depth_rate <= 0 || s->depth->nactive == 0)
+	if (s->o.depth_rate <= 0 || !movable(s->depth))
 		return INT64_MAX;
 	return s->depth->last_ns + period(s);
 }
@@ -75,7 +91,8 @@ sim_depth_step(struct sim *s, int64_t now)
 	struct sim_depth *d = s->depth;
 	int skips = 0;
 
-	if (s->o.depth_rate <= 0 || d->nactive == 0) {
+	if (s->o.depth_rate <= 0 || !movable(d)) {
+		/* no credit for the time nothing could move: no burst when a blast ends */
 		d->last_ns = now;
 		d->credit = 0;
 		return;

@@ -331,10 +331,25 @@ tick_period(const struct sim *s)
 	return p < TICK_PERIOD_MIN_NS ? TICK_PERIOD_MIN_NS : p > TICK_PERIOD_MAX_NS ? TICK_PERIOD_MAX_NS : p;
 }
 
+/*
+ * Some client with reqMktData subscriptions gets ticks.  While none does
+ * (each is blasting or about to), the feed sets no deadline: a tickPrice
+ * blast is driven by its socket alone.  Clients, not subscriptions, are
+ * scanned: at most SIM_MAX_CLIENTS.
+ */
+static bool
+ticking(const struct sim *s)
+{
+	for (int i = 0; i < SIM_MAX_CLIENTS; i++)
+		if (s->clients[i] && s->clients[i]->nsubs > 0 && gets_ticks(s->clients[i]))
+			return true;
+	return false;
+}
+
 int64_t
 sim_md_next_deadline(const struct sim *s)
 {
-	if (s->o.tick_rate <= 0 || s->nsubs == 0)
+	if (s->o.tick_rate <= 0 || !ticking(s))
 		return INT64_MAX;
 	return s->tick_last_ns + tick_period(s);
 }
@@ -344,7 +359,8 @@ sim_md_step(struct sim *s, int64_t now)
 {
 	int tries = 0;
 
-	if (s->o.tick_rate <= 0 || s->nsubs == 0) {
+	if (s->o.tick_rate <= 0 || !ticking(s)) {
+		/* no credit for the time nobody could be sent a tick: no burst when a blast ends */
 		s->tick_last_ns = now;
 		s->tick_credit = 0;
 		return;

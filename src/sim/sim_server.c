@@ -11,6 +11,9 @@
  *  - Output is written from the client's buffer of whole frames and from
  *    the blast's pre-encoded batches, never interleaving inside a frame: a
  *    started blast batch is finished before buffered frames go out.
+ *    A client is written until its socket would block, then not again
+ *    until EPOLLOUT fires: an unpaced blast is driven by its socket alone,
+ *    whatever else wakes the loop.
  *  - One timerfd carries the earliest deadline of everything; the loop
  *    sleeps in epoll_wait until a socket, the timer or a signal wakes it.
  *  - Two faults end a connection on purpose: drop-mid (half of one more
@@ -316,6 +319,7 @@ flush_client(struct sim *s, struct sim_client *c)
 {
 	bool blocked = false;
 
+	c->writable = false;
 	for (;;) {
 		int r;
 		if (c->blast && c->blast->batch_off < c->blast->batch_end) {
@@ -344,6 +348,8 @@ flush_client(struct sim *s, struct sim_client *c)
 		c->out.len -= c->out_off;
 		c->out_off = 0;
 	}
+	if (blocked && c->blast)
+		c->blast->full++;
 	want_out(s, c, blocked);
 	if (c->closing && !blocked && c->out.len == 0)
 		sim_client_close(s, c, "refused");
@@ -555,7 +561,12 @@ run_due(struct sim *s, int64_t now)
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)
 			continue;
-		if (sim_client_ok(s, c))
+		/*
+		 * A client waiting for EPOLLOUT had a full socket: writing to it on
+		 * a wake-up meant for something else (another client's ticks) would
+		 * only squeeze in small sends.  Its frames wait for EPOLLOUT.
+		 */
+		if (sim_client_ok(s, c) && (!c->epollout || c->writable))
 			flush_client(s, c);
 		if (!c->dead && c->closing && now - c->closing_ns >= CLOSING_GRACE_NS)
 			sim_client_close(s, c, "refused");
@@ -644,6 +655,8 @@ sim_server_run(struct sim *s)
 			break;
 		}
 		now = sim_now();
+		if (n > 0)
+			s->wakeups++;
 		for (int k = 0; k < n; k++) {
 			uint64_t tag = evs[k].data.u64;
 			if (tag == SIM_TAG_LISTEN) {
@@ -653,6 +666,7 @@ sim_server_run(struct sim *s)
 				sim_control_accept(s);
 			} else if (tag == SIM_TAG_TIMER) {
 				uint64_t x;
+				s->timer_wakeups++;
 				if (read(s->tfd, &x, sizeof(x)) < 0) {
 					/* spurious: the deadline is recomputed anyway */
 				}
@@ -666,9 +680,13 @@ sim_server_run(struct sim *s)
 				struct sim_client *c = s->clients[tag - SIM_TAG_CLIENT];
 				if (!c || c->dead || stalled(s, now))
 					continue;
+				if (evs[k].events & EPOLLOUT) {
+					c->writable = true; /* the flush in run_due writes */
+					if (c->blast)
+						c->blast->epollout++;
+				}
 				if (evs[k].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					read_client(s, c);
-				/* EPOLLOUT: the flush in run_due writes */
 			} else if (tag >= SIM_TAG_CTL_CONN && tag < SIM_TAG_CTL_CONN + SIM_MAX_CONTROL) {
 				sim_control_input(s, (int)(tag - SIM_TAG_CTL_CONN));
 			}
