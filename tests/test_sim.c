@@ -188,7 +188,7 @@ test_encode_formats_and_whole_frames(void)
 static void
 test_handshake_and_start_api(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	static const int32_t farm[] = { IB_ERR_FARM_OK, IB_ERR_HMDS_OK, IB_ERR_SECDEF_OK };
 
@@ -240,7 +240,7 @@ out:
 static void
 test_client_id_in_use(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	ib_req r;
 
@@ -284,7 +284,7 @@ static void
 test_account_download_delayed(void)
 {
 	const char *args[] = { "--account-delay-ms", "400", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	long long t0;
@@ -342,7 +342,7 @@ static void
 test_account_delay_jitter_and_control(void)
 {
 	const char *args[] = { "--account-delay-ms", "100", "--account-jitter-ms", "200", "--no-download-end", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	char out[256];
@@ -380,7 +380,7 @@ static void
 test_positions_two_accounts(void)
 {
 	const char *args[] = { "--accounts", "DU111111,DU222222", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	int n1 = 0, n2 = 0;
@@ -428,7 +428,7 @@ static void
 test_market_data(void)
 {
 	const char *args[] = { "--tick-rate", "400", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	bool bid = false, ask = false, size = false, stamp = false;
@@ -506,7 +506,7 @@ out:
 static void
 test_contracts_and_small_requests(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 
@@ -645,7 +645,7 @@ follow_order(simclient *c, int32_t id, struct order_seen *s, int timeout_ms)
 static void
 test_order_market_fill_moves_account(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
@@ -699,7 +699,7 @@ out:
 static void
 test_order_limit_resting_cancel_and_crossing(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 }, x = { 0 };
@@ -760,7 +760,7 @@ static void
 test_order_partial_fills(void)
 {
 	const char *args[] = { "--partial-fill-above", "500", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
@@ -783,7 +783,7 @@ out:
 static void
 test_order_duplicate_id_and_executions(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
@@ -848,7 +848,7 @@ test_open_order_matches_gateway_frame(void)
 	const char *args[] = { "--server-version", "173", NULL };
 	/* fields that carry this order's own values; everything else must be identical */
 	static const int own[] = { 1, 2, 3, 11, 13, 14, 15, 16, 17, 18, 20, 24, 25, 30, 94 };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char path[512], *vec = NULL, *line = NULL, *f[SC_MAX_FIELDS];
@@ -857,7 +857,8 @@ test_open_order_matches_gateway_frame(void)
 	snprintf(path, sizeof(path), "%s/protocol/vectors/openOrder.txt", tu_shared());
 	vec = tu_read_file(path, NULL);
 	REQUIRE(vec != NULL);
-	for (line = strtok(vec, "\n"); line && line[0] == '#'; line = strtok(NULL, "\n"))
+	char *save = NULL;
+	for (line = strtok_r(vec, "\n", &save); line && line[0] == '#'; line = strtok_r(NULL, "\n", &save))
 		;
 	REQUIRE(line != NULL);
 	/* "5|5|265598|AAPL|...|" -> fields */
@@ -898,7 +899,7 @@ out:
 static void
 test_control_drop_notice_malformed(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[8192];
@@ -948,7 +949,7 @@ out:
 static void
 test_control_stall(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[256];
@@ -980,7 +981,7 @@ out:
 static void
 test_control_server_version(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	char out[256];
@@ -1021,7 +1022,7 @@ static void
 test_control_restart_rollback(void)
 {
 	const char *args[] = { "--restart-rollback", "--account-delay-ms", "200", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
@@ -1073,7 +1074,7 @@ static void
 test_blast_exact_and_stamped(void)
 {
 	const char *args[] = { "--blast", "200000", "--stamp", "--tick-rate", "0", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	int64_t t_sub, first = 0, prev = 0, last = 0;
@@ -1124,7 +1125,7 @@ static void
 test_blast_paced_and_by_control(void)
 {
 	const char *args[] = { "--blast", "10000", "--blast-rate", "20000", "--tick-rate", "0", "--stamp", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[256];
@@ -1506,7 +1507,7 @@ static void
 test_depth_views_equal_ibsim_book(void)
 {
 	const char *args[] = { "--depth-rate", "4000", "--tick-rate", "0", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v[2];
 	ib_req r;
@@ -1548,7 +1549,7 @@ test_tick_by_tick_follows_the_book(void)
 	/* reqMktData's walk and trades on the same instrument reach the book and the prints too */
 	const char *args[] = { "--depth-rate", "3000", "--tick-rate", "3000", "--max-tbt", "4", NULL };
 	static const char *const types[] = { "BidAsk", "AllLast", "Last", "MidPoint" };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v;
 	struct tbt_check k = { 0 };
@@ -1592,7 +1593,7 @@ static void
 test_feed_limits_duplicates_and_cancel(void)
 {
 	static const char *const syms[] = { "AAPL", "MSFT", "NVDA" }, *const types[] = { "BidAsk", "Last", "MidPoint" };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[8192];
@@ -1694,7 +1695,7 @@ test_depth_blast_exact(void)
 {
 	const char *args[] = { "--depth-rate", "0", "--tick-rate", "0", NULL };
 	static char before[16384], after[16384];
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v;
 	struct tbt_check k = { 0 };
@@ -1753,7 +1754,7 @@ static void
 test_depth_blast_on_subscription_two_views_one_book(void)
 {
 	const char *args[] = { "--depth-blast", "30000", "--depth-rate", "1000", "--tick-rate", "0", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v[3];
 	struct tbt_check k = { 0 };
@@ -1819,7 +1820,7 @@ static void
 test_depth_blasts_share_a_book(void)
 {
 	const char *args[] = { "--depth-rate", "0", "--tick-rate", "0", "--blast-rate", "200000", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	struct view va, vb;
 	struct tbt_check k = { 0 };
@@ -1993,7 +1994,7 @@ static void
 test_blast_written_on_epollout_only(void)
 {
 	const char *args[] = { "--depth-rate", "1000", "--tick-rate", "0", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	struct loop_summary l = { 0 };
 	ib_req r;
@@ -2037,7 +2038,7 @@ static void
 test_paced_depth_blast_with_feeds_on(void)
 {
 	const char *args[] = { "--depth-blast", "20000", "--blast-rate", "100000", NULL };
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct loop_summary l = { 0 };
@@ -2064,7 +2065,7 @@ out:
 static void
 test_drop_mid_frame(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	char out[256];
@@ -2102,7 +2103,7 @@ out:
 static void
 test_reset_in_handshake(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	char out[256];
 	int rc, err;
@@ -2131,7 +2132,7 @@ out:
 static void
 test_no_close_wait_and_summaries(void)
 {
-	struct ibsim p;
+	struct ibsim p = { 0 };
 	static simclient c[12];
 	ib_req r;
 	int st;

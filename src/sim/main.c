@@ -123,7 +123,7 @@ parse_args(struct sim *s, int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(n) (strcmp(a, n) == 0)
 #define NUM(n, lo, hi) (i++, num(n, v, lo, hi, &d) == 0)
-		if (OPT("-h") || OPT("--help")) {
+		if (OPT("-h") || OPT("--help")) { /* NOLINT(clang-analyzer-core.NonNullParamChecker): argv[i] is set for i < argc */
 			usage(stdout);
 			exit(0);
 		} else if (OPT("--bind") && v) {

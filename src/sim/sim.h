@@ -305,7 +305,7 @@ void sim_client_reset(struct sim *s, struct sim_client *c, const char *why); /* 
 /* Each live (not closed) client.  Not nestable; `break` leaves only the inner loop: use `continue`. */
 #define SIM_FOREACH_CLIENT(s, c)                                        \
 	for (int c##_i = 0; c##_i < SIM_MAX_CLIENTS; c##_i++)           \
-		for (struct sim_client *c = (s)->clients[c##_i]; c && !c->dead; c = NULL)
+		for (struct sim_client *c = (s)->clients[c##_i]; c && !c->dead; c = NULL) /* NOLINT(bugprone-macro-parentheses): c is the loop variable's name */
 
 /* sim_session.c */
 void sim_session_input(struct sim *s, struct sim_client *c);

@@ -150,7 +150,7 @@ book(struct sim *s, const char *symbol, char *out, size_t cap)
 		snprintf(out, cap, "error unknown symbol: '%s'\n", symbol);
 		return;
 	}
-	strcat(out, "\n");
+	ib_strlcpy(out + strlen(out), "\n", cap - strlen(out));
 }
 
 /* "NAME N" with N an integer in [lo, hi]; returns 1 and sets *v, or 0. */

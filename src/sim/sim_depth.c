@@ -23,7 +23,7 @@
 
 /* Venues for L2 market makers (smart depth) and trade prints. */
 static const char *const venues[] = { "NASDAQ", "ARCA", "NYSE", "BATS", "EDGX", "IEX", "MEMX", "IBEOS" };
-#define NVENUES (sizeof(venues) / sizeof(venues[0]))
+enum { NVENUES = sizeof(venues) / sizeof(venues[0]) };
 #define FOLLOW_MAX_OPS 512 /* a jump across the whole book is ~250 operations */
 
 static bool
@@ -474,7 +474,7 @@ sim_depth_init(struct sim *s)
 
 	if (!d)
 		return -1;
-	d->book = calloc(SIM_MAX_INSTR, sizeof(*d->book));
+	d->book = calloc(SIM_MAX_INSTR, sizeof(struct sim_ibook *));
 	d->active = calloc(SIM_MAX_INSTR, sizeof(*d->active));
 	d->dsub = calloc(SIM_MAX_FEED_SUBS, sizeof(*d->dsub));
 	d->tsub = calloc(SIM_MAX_FEED_SUBS, sizeof(*d->tsub));

@@ -42,7 +42,7 @@
 
 #define TEMPLATE_OPS 8192          /* even: half drawn, half undoing them */
 #define FRAME_MAX_BYTES 112        /* an updateMktDepthL2 or tickByTick frame is well under 100 bytes */
-#define TEMPLATE_START_BYTES (TEMPLATE_OPS * 64)
+#define TEMPLATE_START_BYTES ((size_t)TEMPLATE_OPS * 64)
 
 struct sim_depth_blast_op {
 	int32_t instr;

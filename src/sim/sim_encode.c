@@ -93,7 +93,7 @@ sim_fmt_double(char *buf, size_t cap, double v)
 		if (*s != '.')
 			digits[nd++] = *s;
 	digits[nd] = '\0';
-	exp = atoi(s + 1);
+	exp = (int)strtol(s + 1, NULL, 10);
 	if (neg)
 		buf[n++] = '-';
 	if (fabs(v) >= 1e-3 && fabs(v) < 1e7) {

@@ -182,7 +182,7 @@ static void
 accept_clients(struct sim *s, int64_t now)
 {
 	for (;;) {
-		struct sockaddr_in a;
+		struct sockaddr_in a = { 0 };
 		socklen_t alen = sizeof(a);
 		int fd = accept4(s->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1, slot;
 		struct sim_client *c;

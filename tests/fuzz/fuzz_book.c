@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ib_book_init(&b, size ? data[0] % (IB_BOOK_ROWS + 2) : 0); /* 0 and > IB_BOOK_ROWS mean the maximum */
 	for (size_t off = 1; off + 8 <= size; off += 8) {
 		const uint8_t *d = data + off;
-		int pos = (int8_t)d[0], op = d[1] % 5 - 1, side = d[2] % 4 - 1;
+		int pos = d[0] < 128 ? (int)d[0] : (int)d[0] - 256, op = d[1] % 5 - 1, side = d[2] % 4 - 1;
 		double price = (double)(d[3] | d[4] << 8) / 100.0, size_ = (double)(d[5] | d[6] << 8);
 		if (d[7] == 0xff)
 			ib_book_clear(&b), applied++;
