@@ -83,29 +83,6 @@ same_book(const struct book *a, const struct book *b, int rows, char *why, size_
 	return true;
 }
 
-/* The last line of a file containing needle, copied into out; -1 if none. */
-static int
-last_line_with(const char *path, const char *needle, char *out, size_t cap)
-{
-	char *s = tu_read_file(path, NULL), *p, *hit = NULL;
-
-	if (!s)
-		return -1;
-	for (p = s; (p = strstr(p, needle)) != NULL; p++)
-		hit = p;
-	if (hit) {
-		while (hit > s && hit[-1] != '\n')
-			hit--;
-		size_t n = strcspn(hit, "\n");
-		if (n >= cap)
-			n = cap - 1;
-		memcpy(out, hit, n);
-		out[n] = '\0';
-	}
-	free(s);
-	return hit ? 0 : -1;
-}
-
 /* ibsim's own book for a symbol, from its control port. */
 static int
 sim_book(int ctl, const char *symbol, struct book *b)
@@ -136,24 +113,20 @@ wait_sim_quiet(int ctl, int quiet_ms, int timeout_ms)
 	}
 }
 
+/* A counter of ibpipe's exit line ("stopped: ... md_in 123 = ..."); -1 if absent. */
 static long long
 stopped_counter(const char *log, const char *name)
 {
-	char line[1024], pat[64];
-	const char *p;
+	char after[64];
 
-	if (last_line_with(log, "stopped:", line, sizeof(line)) != 0)
-		return -1;
-	snprintf(pat, sizeof(pat), "%s ", name);
-	if ((p = strstr(line, pat)) == NULL)
-		return -1;
-	return atoll(p + strlen(pat));
+	snprintf(after, sizeof(after), " %s ", name);
+	return tu_log_number(log, "stopped:", after);
 }
 
 static const char *
 stopped_line(const char *log, char *out, size_t cap)
 {
-	return last_line_with(log, "stopped:", out, cap) == 0 ? out : "";
+	return tu_last_line(log, "stopped:", out, cap) == 0 ? out : "";
 }
 
 /* Counters at exit balance: every market-data message read was applied or folded, none refused. */
@@ -178,7 +151,7 @@ strategy_book(const char *slog, const char *symbol, struct book *b)
 	char needle[64], line[16384];
 
 	snprintf(needle, sizeof(needle), "\"cb\":\"book_final\",\"symbol\":\"%s\"", symbol);
-	if (last_line_with(slog, needle, line, sizeof(line)) != 0)
+	if (tu_last_line(slog, needle, line, sizeof(line)) != 0)
 		return -1;
 	return parse_book(line, b);
 }
@@ -242,7 +215,7 @@ test_books_match_ibsim(void)
 	assert_same("MSFT strategy vs ibsim", &got, &want5, 5);
 
 	/* the blast's trades and bid/ask reached the strategy's own callbacks */
-	CU_ASSERT_EQUAL(last_line_with(slog, "\"cb\":\"stop\"", line, sizeof(line)), 0);
+	CU_ASSERT_EQUAL(tu_last_line(slog, "\"cb\":\"stop\"", line, sizeof(line)), 0);
 	CU_ASSERT(strstr(line, "\"trades\":0,") == NULL && strstr(line, "\"bbos\":0,") == NULL &&
 		  strstr(line, "\"books\":0") == NULL);
 	assert_balanced(s.ib.log);

@@ -96,24 +96,6 @@ sim_stat(const struct tu_stack *s, const char *name)
 
 /* ---- reading logs ---- */
 
-/* The number after `after` on the first line of path holding `needle`; -1 if none. */
-static long long
-log_number(const char *path, const char *needle, const char *after)
-{
-	char *txt = tu_read_file(path, NULL), *p;
-	long long v = -1;
-
-	if (txt && (p = strstr(txt, needle)) != NULL) {
-		char *eol = strchr(p, '\n'), *q;
-		if (eol)
-			*eol = '\0';
-		if ((q = strstr(p, after)) != NULL)
-			v = atoll(q + strlen(after));
-	}
-	free(txt);
-	return v;
-}
-
 /* Strategy-log lines holding needle whose t_ns lies in [from, to]. */
 static int
 lines_between(const char *path, const char *needle, long long from, long long to)
@@ -134,16 +116,7 @@ lines_between(const char *path, const char *needle, long long from, long long to
 static long long
 last_line(const char *path, const char *needle, char *out, size_t cap)
 {
-	char *txt = tu_read_file(path, NULL), *line, *save = NULL;
-	long long t = -1;
-
-	for (line = txt ? strtok_r(txt, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, needle)) {
-			t = atoll(line + 8);
-			snprintf(out, cap, "%s", line);
-		}
-	free(txt);
-	return t;
+	return tu_last_line(path, needle, out, cap) == 0 ? atoll(out + 8) : -1;
 }
 
 /* ---- what ibpipe says about itself: P:health ---- */
@@ -223,10 +196,10 @@ assert_md_balance(redisContext *c, const struct tu_stack *s, struct health *out)
 static void
 assert_wire_balance(const struct tu_stack *s, long long sim_out)
 {
-	long long in = log_number(s->ib.log, "stopped: ", "stopped: ");
-	long long bad = log_number(s->ib.log, "stopped: ", "msgs in, ");
-	long long unknown = log_number(s->ib.log, "stopped: ", "bad frames, ");
-	long long conns = log_number(s->ib.log, "stopped: ", "dropped, ") + 1; /* sessions: reconnects + the last */
+	long long in = tu_log_number(s->ib.log, "stopped: ", "stopped: ");
+	long long bad = tu_log_number(s->ib.log, "stopped: ", "msgs in, ");
+	long long unknown = tu_log_number(s->ib.log, "stopped: ", "bad frames, ");
+	long long conns = tu_log_number(s->ib.log, "stopped: ", "dropped, ") + 1; /* sessions: reconnects + the last */
 
 	printf("\n      wire: ibsim sent %lld = %lld decoded + %lld bad + %lld unknown + %lld handshakes", sim_out, in,
 	       bad, unknown, conns);
@@ -507,12 +480,12 @@ test_blocking_strategy_callback(void)
 	unsetenv("IB_RECORDER_ALL");
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(s.ib.log, "stall: strategy 0 sleeping 3000 ms", 8000), 0);
-	long long t0 = log_number(s.ib.log, "stall: strategy 0 sleeping", ") at ");
+	long long t0 = tu_log_number(s.ib.log, "stall: strategy 0 sleeping", ") at ");
 	CU_ASSERT_FATAL(health_fresh(c, &s, &h0, 1500));
 	/* while it sleeps: the network thread reads and the market-data thread fans out */
 	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "stall: strategy 0 awake", 5000), 0);
 	CU_ASSERT_FATAL(health_fresh(c, &s, &h1, 1500));
-	long long t1 = log_number(s.ib.log, "stall: strategy 0 awake", "ms at ");
+	long long t1 = tu_log_number(s.ib.log, "stall: strategy 0 awake", "ms at ");
 	CU_ASSERT(t0 > 0 && t1 - t0 >= 2900000000LL);
 	printf("\n      stall %.0f ms: msgs_in %lld -> %lld", (t1 - t0) / 1e6, h0.msgs_in, h1.msgs_in);
 	CU_ASSERT(h1.msgs_in - h0.msgs_in > 2000); /* 5000 ticks/s for ~2 s between the two records */
@@ -536,12 +509,12 @@ test_blocking_strategy_callback(void)
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&s.ib)));
 	assert_wire_balance(&s, sim_out);
 	/* what each strategy got: the same account updates; strategy 0 every update of its order; fewer quotes */
-	long long q0 = log_number(s.ib.log, "stall: strategy 0 stop:", "stop: ");
-	long long q1 = log_number(s.ib.log, "stall: strategy 1 stop:", "stop: ");
-	long long o0 = log_number(s.ib.log, "stall: strategy 0 stop:", "quotes, ");
-	long long o1 = log_number(s.ib.log, "stall: strategy 1 stop:", "quotes, ");
-	long long a0 = log_number(s.ib.log, "stall: strategy 0 stop:", "order updates, ");
-	long long a1 = log_number(s.ib.log, "stall: strategy 1 stop:", "order updates, ");
+	long long q0 = tu_log_number(s.ib.log, "stall: strategy 0 stop:", "stop: ");
+	long long q1 = tu_log_number(s.ib.log, "stall: strategy 1 stop:", "stop: ");
+	long long o0 = tu_log_number(s.ib.log, "stall: strategy 0 stop:", "quotes, ");
+	long long o1 = tu_log_number(s.ib.log, "stall: strategy 1 stop:", "quotes, ");
+	long long a0 = tu_log_number(s.ib.log, "stall: strategy 0 stop:", "order updates, ");
+	long long a1 = tu_log_number(s.ib.log, "stall: strategy 1 stop:", "order updates, ");
 	printf("\n      strategy 0: %lld quotes, %lld order, %lld account updates; strategy 1: %lld, %lld, %lld", q0, o0,
 	       a0, q1, o1, a1);
 	/* PendingSubmit, PreSubmitted, Submitted, 2 x PartiallyFilled, Filled: each in the stream, each delivered */
@@ -844,7 +817,7 @@ test_handshake_reset(void)
 	/* said clearly: the handshake was reset; then a retry after a backoff */
 	CU_ASSERT_EQUAL(tu_count_in_file(s.ib.log, "handshake reply: i/o error (Connection reset by peer)"), 1);
 	CU_ASSERT_EQUAL(tu_count_in_file(s.ib.log, "retrying in"), 1);
-	long long retry = log_number(s.ib.log, "retrying in", "retrying in ");
+	long long retry = tu_log_number(s.ib.log, "retrying in", "retrying in ");
 	printf("\n      handshake reset: retried after %lld ms, gate open again after %lld ms (bound 2000)", retry, took);
 	CU_ASSERT(retry >= 50 && retry <= 300); /* backoff: reconnect_min_ms 100 doubled once, jittered */
 	CU_ASSERT(took < 2000);

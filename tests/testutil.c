@@ -316,6 +316,38 @@ tu_control(int port, const char *cmd, char *out, size_t cap)
 }
 
 int
+tu_last_line(const char *path, const char *needle, char *out, size_t cap)
+{
+	char *txt = tu_read_file(path, NULL), *line, *save = NULL;
+	int found = -1;
+
+	for (line = txt ? strtok_r(txt, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle)) {
+			snprintf(out, cap, "%s", line);
+			found = 0;
+		}
+	free(txt);
+	return found;
+}
+
+long long
+tu_log_number(const char *path, const char *needle, const char *after)
+{
+	char *txt = tu_read_file(path, NULL), *p;
+	long long v = -1;
+
+	if (txt && (p = strstr(txt, needle)) != NULL) {
+		char *eol = strchr(p, '\n'), *q;
+		if (eol)
+			*eol = '\0';
+		if ((q = strstr(p, after)) != NULL)
+			v = atoll(q + strlen(after));
+	}
+	free(txt);
+	return v;
+}
+
+int
 tu_count_in_file(const char *path, const char *needle)
 {
 	char *s = tu_read_file(path, NULL), *p;

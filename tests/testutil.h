@@ -37,6 +37,10 @@ int tu_count_tcp_state(int port, const char *state);
 
 /* Send one line to a control port (ibsim --control-port) and read one line back. 0 ok. */
 int tu_control(int port, const char *cmd, char *out, size_t cap);
+/* The last line of path holding needle, into out; 0, or -1 if none. */
+int tu_last_line(const char *path, const char *needle, char *out, size_t cap);
+/* The number after `after` on the first line of path holding `needle`; -1 if none. */
+long long tu_log_number(const char *path, const char *needle, const char *after);
 /* Read a whole file and count lines containing needle. */
 int tu_count_in_file(const char *path, const char *needle);
 /* Wait until the file contains needle; 0 found, -1 timeout. */
