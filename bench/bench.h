@@ -6,6 +6,7 @@
 #ifndef IBPIPE_BENCH_H
 #define IBPIPE_BENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 int bench_ring(int argc, char **argv);
@@ -13,6 +14,8 @@ int bench_e2e(int argc, char **argv);
 
 /* Record one figure: bench_result("ring_spsc_batch_16", "msgs_per_s", 1.2e8). */
 void bench_result(const char *name, const char *unit, double value);
+/* CPU seconds a thread has used so far; 0 if the clock cannot be read. */
+double bench_thread_cpu_s(pthread_t th);
 /* --quick anywhere in argv: shorter runs (CI smoke). */
 bool bench_quick(int argc, char **argv);
 

@@ -40,17 +40,6 @@ arg(int argc, char **argv, const char *name, const char *def)
 	return def;
 }
 
-static double
-thread_cpu_s(pthread_t th)
-{
-	clockid_t cid;
-	struct timespec ts;
-
-	if (pthread_getcpuclockid(th, &cid) != 0 || clock_gettime(cid, &ts) != 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 free_port(void)
 {
@@ -179,9 +168,9 @@ bench_e2e(int argc, char **argv)
 	}
 	/* let the market-data thread and strategies drain */
 	usleep(200000);
-	double cpu_net = thread_cpu_s(p->net_th), cpu_md = thread_cpu_s(p->md_th), cpu_st = 0;
+	double cpu_net = bench_thread_cpu_s(p->net_th), cpu_md = bench_thread_cpu_s(p->md_th), cpu_st = 0;
 	for (int i = 0; i < p->nstrat; i++)
-		cpu_st += thread_cpu_s(p->strat[i].thread);
+		cpu_st += bench_thread_cpu_s(p->strat[i].thread);
 	ib_pipeline_request_stop(p);
 	ib_pipeline_join(p);
 	kill(sim, SIGTERM);

@@ -94,17 +94,6 @@ cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double
-thread_cpu_s(pthread_t th)
-{
-	clockid_t cid;
-	struct timespec ts;
-
-	if (pthread_getcpuclockid(th, &cid) != 0 || clock_gettime(cid, &ts) != 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* redis-server's CPU seconds so far, from /proc (a local server only); -1 if unknown. */
 static double
 redis_cpu_s(const char *url)
@@ -271,7 +260,7 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	u0 = ck_pr_load_64(&w.updates);
 	t0 = (double)ib_now_mono_ns() / 1e9;
 	cpu0 = cpu_s();
-	wcpu0 = thread_cpu_s(w.th);
+	wcpu0 = bench_thread_cpu_s(w.th);
 	rcpu0 = redis_cpu_s(url);
 	struct timespec run = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
 	nanosleep(&run, NULL);
@@ -280,7 +269,7 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 	u1 = ck_pr_load_64(&w.updates);
 	t1 = (double)ib_now_mono_ns() / 1e9;
 	cpu1 = cpu_s();
-	wcpu1 = thread_cpu_s(w.th);
+	wcpu1 = bench_thread_cpu_s(w.th);
 	rcpu1 = redis_cpu_s(url);
 	ck_pr_store_int((int *)&w.stop, 1);
 	pthread_join(w.th, NULL);
