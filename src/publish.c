@@ -583,6 +583,23 @@ write_order(ib_pub *p, const pm_order_data *d)
 	arg_i64(p, d->ts_ns);
 }
 
+/* XADD k MAXLEN ~ maxlen id kind <kind> src <us>, announcing `fields` field/value pairs in all. */
+static void
+xadd_head(ib_pub *p, const char *k, const char *maxlen, const char *id, size_t n, int fields, const char *kind)
+{
+	cmd(p, 6 + 2 * fields, T_XADD);
+	arg_s(p, "XADD");
+	arg_s(p, k);
+	arg_s(p, "MAXLEN");
+	arg_s(p, "~");
+	arg_s(p, maxlen);
+	arg(p, id, n);
+	arg_s(p, "kind");
+	arg_s(p, kind);
+	arg_s(p, "src");
+	arg_s(p, p->src);
+}
+
 static void
 write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxlen)
 {
@@ -593,17 +610,7 @@ write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxle
 	n += fmt_u64(id + n, e->id.seq);
 	if (e->kind == PM_ENTRY_EXEC) {
 		const pm_exec_data *x = &e->u.x;
-		cmd(p, 6 + 2 * 13, T_XADD);
-		arg_s(p, "XADD");
-		arg_s(p, k);
-		arg_s(p, "MAXLEN");
-		arg_s(p, "~");
-		arg_s(p, maxlen);
-		arg(p, id, n);
-		arg_s(p, "kind");
-		arg_s(p, "exec");
-		arg_s(p, "src");
-		arg_s(p, p->src);
+		xadd_head(p, k, maxlen, id, n, 13, "exec");
 		arg_s(p, "order_id");
 		arg_i64(p, x->order_id);
 		arg_s(p, "exec_id");
@@ -628,17 +635,7 @@ write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxle
 		arg_i64(p, x->ts_ns);
 	} else {
 		const pm_order_data *o = &e->u.o;
-		cmd(p, 6 + 2 * 18, T_XADD);
-		arg_s(p, "XADD");
-		arg_s(p, k);
-		arg_s(p, "MAXLEN");
-		arg_s(p, "~");
-		arg_s(p, maxlen);
-		arg(p, id, n);
-		arg_s(p, "kind");
-		arg_s(p, "status");
-		arg_s(p, "src");
-		arg_s(p, p->src);
+		xadd_head(p, k, maxlen, id, n, 18, "status");
 		arg_s(p, "order_id");
 		arg_i64(p, o->order_id);
 		arg_s(p, "perm_id");
