@@ -110,9 +110,7 @@ $(BIN)/test_ibpipe: $(TEST_OBJ) $(LIBA)
 
 # The tests start bin/ibsim and bin/ibpipe as real processes; they need both.
 test: all $(BIN)/test_ibpipe
-	IB_BIN=$(BIN) IB_SHARED=$(SHARED) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
-
-SHARED ?= $(abspath ../shared)
+	IB_BIN=$(BIN) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
 
 run: all
 	tools/run.sh

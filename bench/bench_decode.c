@@ -113,7 +113,7 @@ build_account(struct buf *b)
 static void
 build_order(struct buf *b)
 {
-	/* an AAPL MKT order as a 173 gateway sends it (shared/protocol/vectors/openOrder.txt) */
+	/* an AAPL MKT order as a 173 gateway sends it (tests/vectors/openOrder.txt) */
 	static const char open_order[] =
 		"5|%d|265598|AAPL|STK||0|?||SMART|USD|AAPL|NMS|BUY|100|MKT|0.0|0.0|DAY||DU1234567||0||100|%d|0|0|0||"
 		"600745656.0/DU1234567/100||||||||||0||-1|0||||||2147483647|0|0|0||3|0|0||0|0||0|None||0||||?|0|0||0|0||"

@@ -6,7 +6,7 @@
  * to where it was, so a buffer never holds half a request.  No allocation.
  *
  * Layouts are the official client's at the negotiated server version
- * (../shared/protocol/ib-wire.md sections 2, 3, 5).  placeOrder follows
+ * (docs/protocol.md sections 2, 3, 5).  placeOrder follows
  * ib_async's Client.placeOrder (ib-api-reloaded/ib_async, ib_async/client.py)
  * field for field, cross-checked against scmhub/ibapi's EClient.PlaceOrder
  * (client.go) and against a real frame from rust-ibapi's tests (see
@@ -214,7 +214,7 @@ field_is(const char *arr, size_t cap, const char *lit)
 
 #define FIELD_IS(arr, lit) field_is((arr), sizeof(arr), (lit))
 
-/* The 12-field contract block of ib-wire.md section 5 (primaryExchange and tradingClass included: >= 157). */
+/* The 12-field contract block of docs/protocol.md section 5 (primaryExchange and tradingClass included: >= 157). */
 static void
 put_contract(ib_enc *e, const ib_contract *c)
 {

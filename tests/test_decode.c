@@ -87,7 +87,7 @@ vector_line(const char *file, int index)
 	ssize_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/protocol/vectors/%s", tu_shared(), file);
+	snprintf(path, sizeof(path), "%s/%s", TU_VECTORS, file);
 	f = fopen(path, "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	while ((n = getline(&line, &cap, f)) > 0) {

@@ -3,7 +3,7 @@
  * server-side request decoder (req_decode.c).
  *
  * Expected bytes come from outside this code: the real outbound frames of
- * ../shared/protocol/ib-wire.md section 5 (rust-ibapi's tests), a real
+ * docs/protocol.md section 5 (rust-ibapi's tests), a real
  * placeOrder frame from rust-ibapi's order tests, and official-layout frames
  * transcribed here from ib_async's Client.placeOrder.  "Exact" below means a
  * frame decodes and every strict prefix of it does not: the decoder reads
@@ -544,7 +544,7 @@ simple(int32_t id)
 	return r;
 }
 
-/* The real outbound frames of ib-wire.md section 5 (rust-ibapi's tests). */
+/* The real outbound frames of docs/protocol.md section 5 (rust-ibapi's tests). */
 static void
 test_real_frames(void)
 {
@@ -586,7 +586,7 @@ test_real_frames(void)
 	check_frame(164, &r, "9|8|9000|0|ES|FUT|202506|0|||CME||USD|||0|||");
 }
 
-/* The remaining layouts of ib-wire.md section 5, at 176 unless said. */
+/* The remaining layouts of docs/protocol.md section 5, at 176 unless said. */
 static void
 test_layout_frames(void)
 {
@@ -718,7 +718,7 @@ test_place_order_official_layout(void)
 	CU_ASSERT_EQUAL(same, 111);
 }
 
-/* Field counts of a plain LMT order, from the gate table (ib-wire.md section 3, client.go server_versions). */
+/* Field counts of a plain LMT order, from the gate table (docs/protocol.md section 3, client.go server_versions). */
 static void
 test_place_order_field_counts(void)
 {
@@ -1003,7 +1003,7 @@ test_handshake_bytes(void)
 	CU_ASSERT_EQUAL(lo, 157);
 	CU_ASSERT_EQUAL(hi, 176);
 
-	/* ib-wire.md section 2's example bytes. */
+	/* docs/protocol.md section 2's example bytes. */
 	ib_enc_init(&e, buf, sizeof(buf), 0, false);
 	CU_ASSERT_EQUAL(ib_enc_handshake(&e, 100, 176, ""), IB_OK);
 	CU_ASSERT(e.len == 17 && memcmp(buf, "\x41\x50\x49\x00\x00\x00\x00\x09\x76\x31\x30\x30\x2e\x2e\x31\x37\x36", 17) == 0);
@@ -1377,7 +1377,7 @@ test_encode_register(void)
 {
 	CU_pSuite s = CU_add_suite("encode", NULL, NULL);
 	CU_add_test(s, "real outbound frames, byte for byte", test_real_frames);
-	CU_add_test(s, "every layout of ib-wire.md section 5", test_layout_frames);
+	CU_add_test(s, "every layout of docs/protocol.md section 5", test_layout_frames);
 	CU_add_test(s, "placeOrder matches rust-ibapi's real frame", test_place_order_official_layout);
 	CU_add_test(s, "placeOrder field counts across server versions", test_place_order_field_counts);
 	CU_add_test(s, "round trip of every request kind at every gate", test_round_trip_every_kind);

@@ -854,7 +854,7 @@ test_open_order_matches_gateway_frame(void)
 	char path[512], *vec = NULL, *line = NULL, *f[SC_MAX_FIELDS];
 	int nf = 0;
 
-	snprintf(path, sizeof(path), "%s/protocol/vectors/openOrder.txt", tu_shared());
+	snprintf(path, sizeof(path), "%s/openOrder.txt", TU_VECTORS);
 	vec = tu_read_file(path, NULL);
 	REQUIRE(vec != NULL);
 	char *save = NULL;

@@ -1,5 +1,5 @@
 /*
- * test_vectors.c - every frame of every file under shared/protocol/vectors
+ * test_vectors.c - every frame of every file under tests/vectors
  * decodes, at the server version its file states (173 when not stated),
  * and the fields carry the values the line spells.
  *
@@ -597,7 +597,7 @@ walk_file(const char *name, check_fn check, int *bad)
 	bool lenient = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/protocol/vectors/%s", tu_shared(), name);
+	snprintf(path, sizeof(path), "%s/%s", TU_VECTORS, name);
 	f = fopen(path, "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	while ((n = getline(&line, &cap, f)) > 0) { /* getline: lines of any length */
@@ -633,7 +633,7 @@ test_every_vector_decodes(void)
 	int files = 0, frames = 0, bad = 0;
 	bool seen[NCHECKED] = { false };
 
-	snprintf(dir, sizeof(dir), "%s/protocol/vectors", tu_shared());
+	snprintf(dir, sizeof(dir), "%s", TU_VECTORS);
 	d = opendir(dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	while ((de = readdir(d)) != NULL) {

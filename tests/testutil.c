@@ -32,13 +32,6 @@ tu_bin(const char *name)
 	return b;
 }
 
-const char *
-tu_shared(void)
-{
-	const char *s = getenv("IB_SHARED");
-	return s && *s ? s : "../shared";
-}
-
 void
 tu_sleep_ms(int ms)
 {

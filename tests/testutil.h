@@ -1,6 +1,7 @@
 /*
  * testutil.h - helpers for integration tests: real processes, real sockets.
- * Binaries come from $IB_BIN (bin/ by default), shared/ from $IB_SHARED,
+ * Binaries come from $IB_BIN (bin/ by default), the protocol vectors from
+ * TU_VECTORS (the tests run from the repository root, as `make test` does),
  * the test redis-server's port from $IB_REDIS_PORT (tools/with-redis.sh).
  */
 #ifndef IBPIPE_TESTUTIL_H
@@ -11,7 +12,7 @@
 #include <sys/types.h>
 
 const char *tu_bin(const char *name);     /* "<IB_BIN>/<name>" in a static buffer ring */
-const char *tu_shared(void);              /* path of ../shared */
+#define TU_VECTORS "tests/vectors"        /* the vendored protocol vectors (tests/vectors/README.md) */
 int tu_free_port(void);                   /* an unused loopback TCP port */
 int tu_redis_port(void);                  /* 0 when no test redis is running */
 /* Start argv[0] with stdout+stderr appended to log_path (NULL: /dev/null). */

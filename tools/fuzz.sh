@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make fuzz: build every libFuzzer target in tests/fuzz with clang + ASan + UBSan,
-# seed them from ../shared/protocol/vectors and tests/corpus, run each for
+# seed them from the repository only -- every frame of tests/vectors (framed and
+# unframed), deploy/ for the config parser, tests/corpus/<target>/ (kept
+# inputs, e.g. the hand-made book sequences) -- and run each for
 # FUZZ_SECONDS (default 60).  A crash leaves its input in build/fuzz/crash-*;
 # commit it under tests/corpus/<target>/ and add a regression test.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
-shared=${IB_SHARED:-../shared}
 command -v clang >/dev/null || tools/deps.sh clang libclang-rt-14-dev
 out=build/fuzz
 mkdir -p "$out/obj"
@@ -22,7 +23,7 @@ done
 seeds=$out/seeds
 rm -rf "$seeds" && mkdir -p "$seeds/payload" "$seeds/stream"
 i=0
-for f in "$shared"/protocol/vectors/*.txt; do
+for f in tests/vectors/*.txt; do
 	grep -v '^#' "$f" | while IFS= read -r line; do
 		i=$((i + 1))
 		printf '%s' "$line" | tr '|' '\0' > "$seeds/payload/$(basename "$f" .txt)-$RANDOM$i"
@@ -32,10 +33,6 @@ for p in "$seeds"/payload/*; do
 	n=$(stat -c %s "$p")
 	{ printf '\x05'; printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"; cat "$p"; } > "$seeds/stream/$(basename "$p")"
 done
-# book operations: a few hand-made sequences (inserts on both sides, then updates and deletes)
-mkdir -p "$seeds/book"
-printf '\x0a\x00\x01\x02\x10\x27\x64\x00\x00\x00\x01\x01\x0f\x27\xc8\x00\x00\x01\x02\x02\x10\x27\x00\x00\x00' > "$seeds/book/ins-upd-del"
-printf '\x03\x00\x01\x01\x10\x27\x64\x00\x00\x00\x01\x01\x10\x27\x64\x00\x00\x00\x01\x01\x10\x27\x64\x00\x00\x00\x01\x01\x10\x27\x64\x00\x00' > "$seeds/book/full"
 status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
@@ -45,11 +42,11 @@ for t in tests/fuzz/fuzz_*.c; do
 	case $name in
 	fuzz_framer) seed=$seeds/stream ;;
 	fuzz_config) seed=deploy ;;
-	fuzz_book) seed=$seeds/book ;;
+	fuzz_book) seed=tests/corpus/fuzz_book ;; # hand-made sequences: inserts on both sides, updates, deletes
 	*) seed=$seeds/payload ;;
 	esac
 	extra=tests/corpus/$name
-	[ -d "$extra" ] || extra=
+	[ -d "$extra" ] && [ "$extra" != "$seed" ] || extra=
 	echo "== $name for ${secs}s"
 	if ! (cd "$out" && ./"$name" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix=./crash-"$name"- \
 		"$(basename "$corpus")" "$(cd ../.. && realpath "$seed")" ${extra:+"$(cd ../.. && realpath "$extra")"} 2>&1 |

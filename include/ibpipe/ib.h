@@ -35,7 +35,7 @@ const char *ib_strerror(int status);
 
 /*
  * Server versions.  We advertise IB_CLIENT_MIN..IB_CLIENT_MAX: every layout
- * ibpipe decodes is exact across that range (../shared/protocol/ib-wire.md),
+ * ibpipe decodes is exact across that range (docs/protocol.md),
  * and staying at or below 200 keeps the text encoding.
  */
 enum ib_server_version {

@@ -6,7 +6,7 @@
  * sim_out, or nothing: a frame that does not fit is rolled back and
  * o->overflow is set, so a buffer never holds half a message.  Layouts are
  * exact for server versions SIM_SV_MIN..SIM_SV_MAX (see
- * ../shared/protocol/ib-wire.md): strict clients such as @stoqey/ib reject a
+ * docs/protocol.md): strict clients such as @stoqey/ib reject a
  * frame with one field too many or too few, so nothing here is lenient.
  * No allocation; numbers are formatted as the Java gateway formats them.
  */
