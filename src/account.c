@@ -41,10 +41,12 @@ update_diag(ib_pipeline *p)
 	pthread_mutex_unlock(&p->diag_mu);
 }
 
+/* Release orders this strategy's reads of the snapshot before the decrement; acquire orders
+   every other strategy's reads before the free by whoever drops the last reference. */
 void
 ib_snapshot_release(struct ib_snapshot *s)
 {
-	if (s && ck_pr_faa_int(&s->refs, -1) == 1)
+	if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
 		free(s);
 }
 
@@ -114,7 +116,7 @@ open_gate(ib_pipeline *p)
 	}
 	snap->a = p->accounts;
 	snap->a.next_order_id = ck_pr_load_32((uint32_t *)&p->next_order_id);
-	snap->refs = p->nstrat;
+	atomic_init(&snap->refs, p->nstrat);
 	pthread_mutex_lock(&p->diag_mu);
 	p->synced_ns = now - p->connect_start_ns;
 	pthread_mutex_unlock(&p->diag_mu);

@@ -15,6 +15,7 @@
 #define IBPIPE_PIPELINE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -75,9 +76,12 @@ struct ib_se_event {    /* anything else for a strategy */
 	} u;
 };
 
-/* Accounts as of one gate opening, shared by the strategies, refcounted. */
+/* Accounts as of one gate opening, shared by the strategies, refcounted.  refs is a C11
+   atomic, not ck_pr: the last release frees the snapshot while the other strategies' reads of
+   it happened on other threads, and ThreadSanitizer can order those reads before the free only
+   if it sees the decrement (ck_pr's inline assembly is invisible to it). */
 struct ib_snapshot {
-	int refs;
+	atomic_int refs;
 	ib_accounts a;
 };
 void ib_snapshot_release(struct ib_snapshot *s);
