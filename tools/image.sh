@@ -1,0 +1,180 @@
+#!/bin/sh
+# image.sh - build the container image from the real Dockerfile and smoke-test it, with no
+# registry (CI runs it; so can anyone who is root on a Debian host).
+#
+#   1. tools/dockerfile-check.sh (hadolint is not packaged in Debian).
+#   2. The base.  The Dockerfile's FROM tag (one for both stages, e.g. debian:12.15-slim) is
+#      built here: `debootstrap --variant=minbase bookworm` from the Debian mirror this host's
+#      apt uses, committed with buildah as that tag.  The point release inside must match the
+#      tag, so the Dockerfile's pin always names what CI built and tested; when the archive has
+#      moved on (a new point release), bump the FROM lines.  The bookworm suite changes only at
+#      point releases, so the base is cached under the tag: the storage in $IBPIPE_CI_CACHE
+#      keeps it, and debootstrap runs again only for a new tag.
+#   3. `buildah bud --pull=never --layers` of the Dockerfile; cached layers (the apt installs)
+#      are reused, so a run after a source change rebuilds only from COPY src on.
+#   4. Smoke test with `buildah run`: `ibpipe --version` names this commit, and `ibpipe probe`
+#      inside the image syncs against bin/ibsim on the host's loopback.
+#
+# buildah: storage driver vfs, --isolation chroot (works as root with no user namespaces or
+# overlay support).  Needs root, bin/ibsim (make) and the Debian archive.  Prints each phase's
+# seconds and the base image's digest (for the production digest pin, see the Dockerfile).
+#
+# Environment: IBPIPE_CI_CACHE (default /var/cache/ibpipe-ci; its containers/ holds buildah's
+# storage), IMAGE (default ibpipe:ci).
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${IBPIPE_CI_CACHE:-/var/cache/ibpipe-ci}
+image=${IMAGE:-ibpipe:ci}
+t0=$(date +%s)
+phase() { printf 'image: %-44s (%ss)\n' "$*" $(($(date +%s) - t0)); }
+
+if [ "$(id -u)" != 0 ]; then
+	echo "image: needs root (debootstrap, buildah with chroot isolation)" >&2
+	exit 1
+fi
+for tool in debootstrap buildah; do
+	command -v "$tool" >/dev/null 2>&1 && continue
+	echo "image: installing $tool" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >/dev/null
+done
+if [ ! -x "$root/bin/ibsim" ]; then
+	echo "image: $root/bin/ibsim not built (make)" >&2
+	exit 1
+fi
+
+"$root/tools/dockerfile-check.sh" "$root/Dockerfile"
+phase "Dockerfile checks passed"
+
+# The one base (dockerfile-check.sh made sure there is one): FROM lines that name no earlier stage.
+stages=$(sed -n 's/^FROM[[:space:]].*[[:space:]][Aa][Ss][[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$root/Dockerfile")
+base=$(sed -n 's/^FROM[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$root/Dockerfile" | grep -vxF "$stages" | sort -u)
+# debian:12.15-slim -> 12.15: the point release the base must contain.
+want=$(printf '%s\n' "$base" | sed -n 's/^debian:\([0-9]\{1,\}\.[0-9]\{1,\}\)-slim$/\1/p')
+if [ -z "$want" ]; then
+	echo "image: the Dockerfile's base '$base' is not one debian:<point release>-slim tag" >&2
+	exit 1
+fi
+# The first Debian mirror this host's apt uses (deb822 or one-line sources).
+mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p; s/^deb[[:space:]]\{1,\}\([^[:space:]]*\/debian\)[[:space:]].*/\1/p' |
+	head -n 1)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+mkdir -p "$cache/containers"
+export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
+run_dir=$(mktemp -d /tmp/ibpipe-image.XXXXXX)
+B() { buildah --root "$cache/containers/storage" --runroot "$run_dir/runroot" "$@"; }
+sim_pid=""
+ctr=""
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+	[ -n "$ctr" ] && B rm "$ctr" >/dev/null 2>&1
+	rm -rf "$run_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the base -------------------------------------------------------------------------------
+if B inspect --type image "$base" >/dev/null 2>&1; then
+	phase "base $base cached"
+else
+	rootfs="$run_dir/rootfs"
+	debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$run_dir/debootstrap.log" 2>&1 || {
+		tail -n 20 "$run_dir/debootstrap.log" >&2
+		echo "image: debootstrap from $mirror failed" >&2
+		exit 1
+	}
+	got=$(cat "$rootfs/etc/debian_version")
+	if [ "$got" != "$want" ]; then
+		echo "image: the archive ($mirror) is at Debian $got, the Dockerfile pins $base." >&2
+		echo "image: bump both FROM lines to debian:$got-slim (and the production digest pin)." >&2
+		exit 1
+	fi
+	# What a slim image leaves out: package lists and caches.
+	rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+	new=$(B from scratch)
+	mnt=$(B mount "$new")
+	tar -C "$rootfs" --numeric-owner -cf - . | tar -C "$mnt" --numeric-owner -xpf -
+	B umount "$new" >/dev/null
+	B config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd bash \
+		--label "org.opencontainers.image.description=debootstrap --variant=minbase bookworm ($mirror), Debian $got" \
+		"$new"
+	B commit --quiet "$new" "$base" >/dev/null
+	B rm "$new" >/dev/null
+	rm -rf "$rootfs"
+	phase "base $base built (debootstrap, Debian $got)"
+fi
+echo "image: base $base digest $(B inspect --type image --format '{{.FromImageDigest}}' "$base")"
+
+# ---- the image ------------------------------------------------------------------------------
+sha=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The toolchain stage first, tagged, so the prune below keeps it: the apt layer (build-essential
+# and the -dev packages, the slow part) is rebuilt only when that stage changes.  Every other
+# intermediate layer is a full copy of the root filesystem under vfs, and is pruned.
+if ! B bud --pull=never --layers --quiet --target toolchain -f "$root/Dockerfile" -t ibpipe-toolchain:ci \
+	"$root" >"$run_dir/build.log" 2>&1; then
+	cat "$run_dir/build.log" >&2
+	echo "image: buildah bud --target toolchain failed" >&2
+	exit 1
+fi
+phase "toolchain stage ready"
+if ! B bud --pull=never --layers --quiet --build-arg GIT_SHA="$sha" -f "$root/Dockerfile" -t "$image" \
+	"$root" >"$run_dir/build.log" 2>&1; then
+	cat "$run_dir/build.log" >&2
+	echo "image: buildah bud failed" >&2
+	exit 1
+fi
+# Untagged layers (this build's intermediates, the previous image): vfs stores each as a full
+# copy of the root filesystem, so they go; the base, the toolchain and the image stay.
+B rmi --prune >/dev/null 2>&1 || true
+phase "built $image from the Dockerfile"
+
+# ---- smoke test -----------------------------------------------------------------------------
+ctr=$(B from --pull-never "$image")
+version=$(B run "$ctr" -- ibpipe --version)
+case "$version" in
+*"($sha)"*) echo "image: $version" ;;
+*)
+	echo "image: 'ibpipe --version' in the image says '$version', expected ($sha)" >&2
+	exit 1
+	;;
+esac
+# The image's user must not be root.
+user=$(B inspect --type image --format '{{.OCIv1.Config.User}}' "$image")
+case "$user" in "" | root | 0 | root:* | 0:*)
+	echo "image: runs as '$user'; it must be an unprivileged user" >&2
+	exit 1
+	;;
+esac
+
+"$root/bin/ibsim" --port 0 --port-file "$run_dir/sim.port" --log-level warn >"$run_dir/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 200); do
+	[ -s "$run_dir/sim.port" ] && break
+	kill -0 "$sim_pid" 2>/dev/null || break
+	sleep 0.05
+done
+if [ ! -s "$run_dir/sim.port" ]; then
+	cat "$run_dir/sim.log" >&2
+	echo "image: ibsim did not start" >&2
+	exit 1
+fi
+port=$(cat "$run_dir/sim.port")
+# chroot isolation shares the host's network: the image's ibpipe reaches ibsim on 127.0.0.1.
+# The image's own entrypoint user and config; --state-dir is the image's volume.
+if ! verdict=$(B run "$ctr" -- ibpipe probe --host 127.0.0.1 --port "$port" --client-id 99 --sync-timeout 20 \
+	2>"$run_dir/probe.err"); then
+	cat "$run_dir/probe.err" >&2
+	echo "image: 'ibpipe probe' in the image failed: $verdict" >&2
+	exit 1
+fi
+case "$verdict" in
+*'"ok":true'*) echo "image: probe $verdict" ;;
+*)
+	echo "image: unexpected probe verdict: $verdict" >&2
+	exit 1
+	;;
+esac
+phase "smoke test passed (--version, probe against ibsim)"
+echo "image: $(B images --format '{{.Name}}:{{.Tag}} {{.Size}}' | tr '\n' ' ')(cache: $(du -sh "$cache" | cut -f 1))"
