@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "ibpipe/cmd.h"
+#include "ibpipe/config.h"
 #include "ibpipe/ib.h"
 #include "ibpipe/redis_url.h"
 #include "ibpipe/wire.h"
@@ -28,7 +29,7 @@
 struct opts {
 	char url[256];
 	char prefix[64];
-	const char *password;
+	char password[128];
 	bool json, wait;
 	double timeout_s;
 };
@@ -63,86 +64,82 @@ struct view {
 static int
 usage(FILE *f)
 {
-	fprintf(f, "usage: ibpipe status [--redis-url URL] [--redis-prefix P] [--json] [--wait-ready] [--timeout S]\n"
+	fprintf(f, "usage: ibpipe status [--config FILE] [--redis-url URL] [--redis-prefix P] [--redis-password-file F]\n"
+		   "                     [--json] [--wait-ready] [--timeout S]\n"
 		   "\n"
 		   "Print the state ibpipe published to Redis: sync state, accounts (NetLiquidation, positions),\n"
 		   "quotes (bid ask last, age) and health (connected, msgs/s, coalesced, dropped, staleness).\n"
 		   "\n"
-		   "  --redis-url URL     redis://[:password@]host[:port][/db] or unix:/path\n"
-		   "                      (default redis://127.0.0.1:6379, or env IBPIPE_REDIS_URL)\n"
-		   "  --redis-prefix P    key prefix (default ibpipe, or env IBPIPE_REDIS_PREFIX)\n"
+		   "  Redis settings are read exactly as `ibpipe run` reads them: --config FILE (or\n"
+		   "  IBPIPE_CONFIG), then IBPIPE_* variables, then flags; redis_url, redis_prefix and\n"
+		   "  redis_password_file matter here (`ibpipe run --help` lists every key).  The password comes\n"
+		   "  from redis_password_file, IBPIPE_REDIS_PASSWORD, or systemd's credential\n"
+		   "  $CREDENTIALS_DIRECTORY/redis.password; a URL holding a password is refused, as in run.\n"
+		   "  An ACL user goes in the URL without a password: redis://reader:@127.0.0.1:6379.\n"
 		   "  --json              one JSON object instead of the human view\n"
 		   "  --wait-ready        block until P:sync is \"ready\", then print; exit 1 on timeout\n"
 		   "  --timeout S         how long --wait-ready waits (default 30)\n"
 		   "\n"
-		   "  The Redis password may also come from env IBPIPE_REDIS_PASSWORD.\n"
-		   "  Exit: 0 ok, 1 Redis unreachable or not ready in time, 2 usage.\n");
+		   "  Exit: 0 ok, 1 Redis unreachable or not ready in time, 2 usage or configuration error.\n");
 	return f == stdout ? 0 : 2;
 }
 
+/* The status flags here; everything else goes to the config chain `run` uses. */
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	const char *e;
+	ib_config *cfg;
+	char err[512], *pass[64], *rest[8];
+	int npass = 0, nrest = 0, rc = 0;
 
 	memset(o, 0, sizeof(*o));
-	ib_strlcpy(o->url, (e = getenv("IBPIPE_REDIS_URL")) && *e ? e : "redis://127.0.0.1:6379", sizeof(o->url));
-	ib_strlcpy(o->prefix, (e = getenv("IBPIPE_REDIS_PREFIX")) && *e ? e : "ibpipe", sizeof(o->prefix));
-	o->password = getenv("IBPIPE_REDIS_PASSWORD");
 	o->timeout_s = 30;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		const char *eq = strchr(a, '=');
-		char name[32];
-		size_t n = eq ? (size_t)(eq - a) : strlen(a);
-
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, a, n);
-		name[n] = '\0';
-		if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return usage(stdout), 1;
-		if (strcmp(name, "--json") == 0) {
+		if (strcmp(a, "--json") == 0) {
 			o->json = true;
-			continue;
-		}
-		if (strcmp(name, "--wait-ready") == 0) {
+		} else if (strcmp(a, "--wait-ready") == 0) {
 			o->wait = true;
-			continue;
-		}
-		if (strcmp(name, "--redis-url") != 0 && strcmp(name, "--redis-prefix") != 0 &&
-		    strcmp(name, "--timeout") != 0) {
-			fprintf(stderr, "ibpipe status: unknown option '%s'\n", a);
-			return usage(stderr);
-		}
-		v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-		if (v == NULL) {
-			fprintf(stderr, "ibpipe status: %s needs a value\n", name);
-			return 2;
-		}
-		if (strcmp(name, "--redis-url") == 0) {
-			if (strlen(v) >= sizeof(o->url)) {
-				fprintf(stderr, "ibpipe status: --redis-url too long\n");
-				return 2;
-			}
-			ib_strlcpy(o->url, v, sizeof(o->url));
-		} else if (strcmp(name, "--redis-prefix") == 0) {
-			if (*v == '\0' || strlen(v) >= 32) {
-				fprintf(stderr, "ibpipe status: --redis-prefix must be 1..31 characters\n");
-				return 2;
-			}
-			ib_strlcpy(o->prefix, v, sizeof(o->prefix));
-		} else {
+		} else if (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0) {
+			const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
 			char *end;
+			if (v == NULL) {
+				fprintf(stderr, "ibpipe status: --timeout needs a value\n");
+				return 2;
+			}
 			errno = 0;
 			o->timeout_s = strtod(v, &end);
-			if (errno || *end || o->timeout_s < 0 || o->timeout_s > 86400) {
+			if (errno || *end || end == v || o->timeout_s < 0 || o->timeout_s > 86400) {
 				fprintf(stderr, "ibpipe status: --timeout wants seconds (0..86400), got '%s'\n", v);
 				return 2;
 			}
+		} else if (npass < (int)(sizeof(pass) / sizeof(pass[0]))) {
+			pass[npass++] = argv[i];
+		} else {
+			fprintf(stderr, "ibpipe status: too many arguments\n");
+			return 2;
 		}
 	}
-	return 0;
+	if ((cfg = malloc(sizeof(*cfg))) == NULL)
+		return 2;
+	if (ib_config_from_args(cfg, npass, pass, rest, 8, &nrest, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ibpipe status: %s\n", err);
+		rc = 2;
+	} else if (nrest > 0) {
+		fprintf(stderr, "ibpipe status: unexpected argument '%s'\n", rest[0]);
+		rc = usage(stderr);
+	} else {
+		ib_strlcpy(o->url, cfg->redis_url, sizeof(o->url));
+		ib_strlcpy(o->prefix, cfg->redis_prefix, sizeof(o->prefix));
+		memcpy(o->password, cfg->redis_password, sizeof(o->password));
+	}
+	memset(cfg->redis_password, 0, sizeof(cfg->redis_password));
+	free(cfg);
+	return rc;
 }
 
 static double
@@ -743,18 +740,27 @@ ib_cmd_status(int argc, char **argv)
 		return 1;
 	}
 	ib_redis_url_describe(&u, v->desc, sizeof(v->desc));
-	if (!read_sync(c, o.prefix, v) || !read_accounts(c, o.prefix, v) || !read_quotes(c, o.prefix, v) ||
-	    !read_health(c, o.prefix, v)) {
+	/* NOAUTH / NOPERM said plainly, rather than as an unexpected reply further on. */
+	redisReply *pr = redisCommand(c, "GET %s:sync", o.prefix);
+	if (pr && pr->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "ibpipe status: Redis at %s: %s\n", v->desc, pr->str);
+		rc = 1;
+	}
+	if (pr)
+		freeReplyObject(pr);
+	if (rc == 0 && (!read_sync(c, o.prefix, v) || !read_accounts(c, o.prefix, v) || !read_quotes(c, o.prefix, v) ||
+			!read_health(c, o.prefix, v))) {
 		fprintf(stderr, "ibpipe status: reading from Redis at %s failed: %s\n", v->desc,
 			c->errstr[0] ? c->errstr : "unexpected reply");
 		rc = 1;
-	} else if (o.json) {
+	} else if (rc == 0 && o.json) {
 		print_json(&o, v);
-	} else {
+	} else if (rc == 0) {
 		print_human(&o, v);
 	}
 	redisFree(c);
 	free(v->quotes);
 	free(v);
+	memset(o.password, 0, sizeof(o.password));
 	return rc;
 }

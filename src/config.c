@@ -996,6 +996,28 @@ ib_config_load_env(ib_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * systemd's LoadCredential=redis.password:...: with no password from the file or the
+ * environment, $CREDENTIALS_DIRECTORY/redis.password is the password file, for `run`, `status`
+ * and `probe` alike, so a unit needs no shell to pass it on.  A flag may still name another.
+ */
+static int
+credential_password(ib_config *c, char *err, size_t errlen)
+{
+	const char *d = getenv("CREDENTIALS_DIRECTORY");
+	char path[sizeof(c->redis_password_file)], inner[512];
+
+	if (c->redis_password_file[0] || c->redis_password[0] || d == NULL || *d == '\0')
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/redis.password", d) >= sizeof(path) || access(path, F_OK) != 0)
+		return 0;
+	if (ib_config_set(c, "redis_password_file", path, inner, sizeof(inner)) != 0) {
+		snprintf(err, errlen, "$CREDENTIALS_DIRECTORY: %s", inner);
+		return -1;
+	}
+	return 0;
+}
+
 int
 ib_config_from_args(ib_config *c, int argc, char **argv, char **rest, int maxrest, int *nrest, char *err,
 		    size_t errlen)
@@ -1023,6 +1045,8 @@ ib_config_from_args(ib_config *c, int argc, char **argv, char **rest, int maxres
 	if (file && *file && ib_config_load_file(c, file, err, errlen) != 0)
 		return -1;
 	if (ib_config_load_env(c, err, errlen) != 0)
+		return -1;
+	if (credential_password(c, err, errlen) != 0)
 		return -1;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *val;
