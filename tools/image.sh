@@ -2,7 +2,8 @@
 # image.sh - build the container image from the real Dockerfile and smoke-test it, with no
 # registry (CI runs it; so can anyone who is root on a Debian host).
 #
-#   1. tools/dockerfile-check.sh (hadolint is not packaged in Debian).
+#   1. tools/dockerfile-check.sh (hadolint is not packaged in Debian) and
+#      tools/compose-check.py (the rules deploy/compose.yaml keeps; no Docker here to run it).
 #   2. The base.  The Dockerfile's FROM tag (one for both stages, e.g. debian:12.15-slim) is
 #      built here: `debootstrap --variant=minbase bookworm` from the Debian mirror this host's
 #      apt uses, committed with buildah as that tag.  The point release inside must match the
@@ -43,8 +44,11 @@ if [ ! -x "$root/bin/ibsim" ]; then
 	exit 1
 fi
 
+python3 -c 'import yaml' 2>/dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-yaml >/dev/null
 "$root/tools/dockerfile-check.sh" "$root/Dockerfile"
-phase "Dockerfile checks passed"
+"$root/tools/compose-check.py" "$root/deploy/compose.yaml"
+phase "Dockerfile and compose checks passed"
 
 # The one base (dockerfile-check.sh made sure there is one): FROM lines that name no earlier stage.
 stages=$(sed -n 's/^FROM[[:space:]].*[[:space:]][Aa][Ss][[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$root/Dockerfile")
