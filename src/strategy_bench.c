@@ -1,8 +1,8 @@
 /*
  * strategy_bench.c - "bench": counts quotes and measures latency, nothing
- * else.  With ibsim --stamp, a tickPrice's size field carries the
- * CLOCK_MONOTONIC time it was sent, so on_quote sees send->strategy latency
- * in whichever size field the tick set; recv->strategy latency (inside the
+ * else.  With ibsim --stamp, a tickPrice's size field carries a stamp of
+ * the CLOCK_MONOTONIC time it was sent (ibpipe/stamp.h), so on_quote sees
+ * send->strategy latency in whichever size field the tick set; recv->strategy latency (inside the
  * pipeline) comes from the quote's arrival time, or the trade's, or the
  * arrival of the book's latest operation.
  */
@@ -10,6 +10,7 @@
 
 #include "ibpipe/latency.h"
 #include "ibpipe/pipeline.h"
+#include "ibpipe/stamp.h"
 #include "ibpipe/strategy_bench.h"
 
 static void *
@@ -19,24 +20,34 @@ bench_create(ib_strategy_ctx *ctx)
 	return calloc(1, sizeof(struct ib_bench_strategy));
 }
 
-/* A stamp is a monotonic time in ns: far larger than any share size. */
-#define STAMP_MIN 1000000000000.0
+/* The latest send stamp among the quote's sizes, if any carries one. */
+static bool
+latest_stamp(const ib_quote_data *q, int64_t now, int64_t *sent)
+{
+	const double sizes[] = { q->bid_size, q->ask_size, q->last_size };
+	bool found = false;
+	int64_t t;
+
+	for (int i = 0; i < 3; i++)
+		if (ib_stamp_decode(sizes[i], now, &t) && (!found || t > *sent)) {
+			*sent = t;
+			found = true;
+		}
+	return found;
+}
 
 static void
 bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
 {
 	struct ib_bench_strategy *b = self;
-	int64_t now = ib_now_mono_ns();
-	double stamp = q->bid_size > q->ask_size ? q->bid_size : q->ask_size;
+	int64_t now = ib_now_mono_ns(), sent = 0;
 
 	(void)ctx;
 	(void)inst;
-	if (q->last_size > stamp)
-		stamp = q->last_size;
 	b->quotes++;
 	ib_hist_add(&b->internal, (uint64_t)(now - q->recv_mono_ns));
-	if (stamp > STAMP_MIN && stamp < (double)now)
-		ib_hist_add(&b->end_to_end, (uint64_t)(now - (int64_t)stamp));
+	if (latest_stamp(q, now, &sent))
+		ib_hist_add(&b->end_to_end, (uint64_t)(now - sent));
 }
 
 /* One more update of a high-rate kind, and its time inside the pipeline. */

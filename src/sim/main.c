@@ -68,7 +68,7 @@ usage(FILE *f)
 		"  --partial-fill-above N  orders above N shares fill in slices (default 500)\n"
 		"  --blast N               on subscription, send N pre-encoded tickPrice messages\n"
 		"  --blast-rate R          pace the blast at R msgs/s (default: as fast as possible)\n"
-		"  --stamp                 blasted tickPrice size = CLOCK_MONOTONIC ns at send\n"
+		"  --stamp                 blasted tickPrice size = a send stamp (ibpipe/stamp.h)\n"
 		"  --depth-rate N          book changes/s over instruments with depth or tick-by-tick\n"
 		"                          subscribers (default 200; 0 = books move only with the walk)\n"
 		"  --depth-blast N         once depth subscriptions settle, blast N depth updates with\n"

@@ -8,10 +8,11 @@
  * BATCH_BYTES, wrapping around until N frames have gone.  Nothing is
  * allocated or encoded per message.
  *
- * --stamp: every frame's size field is a STAMP_WIDTH-digit, zero-padded
- * decimal integer.  Just before a batch is first handed to send(), the
- * current CLOCK_MONOTONIC time in ns is written into the size field of
- * every frame of that batch, in place.  A batch is written to the end
+ * --stamp: every frame's size field is an IB_STAMP_DIGITS-digit decimal
+ * integer.  Just before a batch is first handed to send(), the stamp of
+ * the current CLOCK_MONOTONIC time (ib_stamp_encode, ibpipe/stamp.h: a
+ * value in a reserved range, recognisable whatever the uptime) is written
+ * into the size field of every frame of that batch, in place.  A batch is written to the end
  * before the template is touched again, so a stamp never changes under a
  * frame that is half sent.
  *
@@ -27,12 +28,12 @@
 #include <sys/socket.h>
 
 #include "ibpipe/log.h"
+#include "ibpipe/stamp.h"
 #include "sim.h"
 
-#define STAMP_WIDTH 19              /* any CLOCK_MONOTONIC ns value fits (int64) */
 #define BATCH_BYTES (128u << 10)
 #define MIN_TEMPLATE_FRAMES 4096    /* enough for full batches with one subscription */
-#define MAX_FRAME_BYTES 80          /* a tickPrice with a 19-digit size is under 60 */
+#define MAX_FRAME_BYTES 80          /* a tickPrice with a 15-digit stamp as its size is under 60 */
 #define BLOCKED_RETRY_NS 10000000LL /* a depth blast waiting for another one's books looks again */
 
 void
@@ -100,7 +101,7 @@ build(struct sim *s, struct sim_client *c, int64_t total)
 		double off = 0.01 * (round % 5), px = type == 0 ? in->bid + off : type == 1 ? in->ask + off : in->last + off;
 		int32_t tt = type == 0 ? IB_TICK_BID : type == 1 ? IB_TICK_ASK : IB_TICK_LAST;
 		size_t so = 0;
-		int rc = s->o.stamp ? sim_enc_tick_price_fixed(&o, req[sub], tt, px, 0, STAMP_WIDTH, &so)
+		int rc = s->o.stamp ? sim_enc_tick_price_fixed(&o, req[sub], tt, px, 0, IB_STAMP_DIGITS, &so)
 				    : sim_enc_tick_price(&o, req[sub], tt, px, 100 * (1 + (i % 7)), type < 2);
 		if (rc != IB_OK)
 			goto fail;
@@ -243,10 +244,10 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 	if (k == 0)
 		k = 1;
 	if (s->o.stamp && b->stamp_off) {
-		char st[STAMP_WIDTH + 2];
-		snprintf(st, sizeof(st), "%0*lld", STAMP_WIDTH, (long long)sim_now());
+		char st[IB_STAMP_DIGITS + 2];
+		snprintf(st, sizeof(st), "%0*lld", IB_STAMP_DIGITS, (long long)ib_stamp_encode(sim_now()));
 		for (int i = 0; i < k; i++)
-			memcpy(b->buf + b->stamp_off[b->pos + i], st, STAMP_WIDTH);
+			memcpy(b->buf + b->stamp_off[b->pos + i], st, IB_STAMP_DIGITS);
 	}
 	b->batch_off = start;
 	b->batch_end = b->frame_end[b->pos + k - 1];
