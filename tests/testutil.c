@@ -3,9 +3,11 @@
  * the one place that starts the stack they run (redis-server, ibsim,
  * ibpipe) and waits for it to be ready.
  */
+#include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,9 +83,11 @@ static pid_t children[MAX_CHILDREN];
 static void
 kill_children(void)
 {
-	for (int i = 0; i < MAX_CHILDREN; i++)
+	for (int i = 0; i < MAX_CHILDREN; i++) {
 		if (children[i] > 0 && kill(children[i], SIGKILL) == 0)
 			waitpid(children[i], NULL, 0);
+		children[i] = 0;
+	}
 }
 
 static void
@@ -367,15 +372,76 @@ tu_wait_for_text(const char *path, const char *needle, int timeout_ms)
 	return -1;
 }
 
+/*
+ * Every directory tu_tmpdir made, with the test (or, outside a test, the
+ * suite) that made it: tu_tmpdir_cleanup removes those of tests that
+ * passed and names those of tests that failed, so a run leaves nothing
+ * behind unless there is something to look at.
+ */
+#define MAX_TMPDIRS 1024
+static struct {
+	char path[TU_TMPDIR_CAP];
+	CU_pSuite suite;
+	CU_pTest test;
+} tmpdirs[MAX_TMPDIRS];
+static int ntmpdirs;
+
 const char *
 tu_tmpdir(void)
 {
-	static char bufs[8][64];
+	static char bufs[8][TU_TMPDIR_CAP];
 	static unsigned next;
 	char *b = bufs[next++ % 8];
+	const char *base = getenv("TMPDIR");
 
-	snprintf(b, sizeof(bufs[0]), "/tmp/ibpipe-test-XXXXXX");
-	return mkdtemp(b);
+	snprintf(b, sizeof(bufs[0]), "%s/ibpipe-test-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(b))
+		return NULL;
+	if (ntmpdirs < MAX_TMPDIRS) {
+		snprintf(tmpdirs[ntmpdirs].path, sizeof(tmpdirs[0].path), "%s", b);
+		tmpdirs[ntmpdirs].suite = CU_get_current_suite();
+		tmpdirs[ntmpdirs].test = CU_get_current_test();
+		ntmpdirs++;
+	} else {
+		fprintf(stderr, "testutil: more than %d temp directories; %s is not cleaned up\n", MAX_TMPDIRS, b);
+	}
+	return b;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static bool
+failed(CU_pSuite suite, CU_pTest test)
+{
+	for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext)
+		if (test ? f->pTest == test : f->pSuite == suite)
+			return true;
+	return false;
+}
+
+int
+tu_tmpdir_cleanup(void)
+{
+	int kept = 0;
+
+	kill_children(); /* nothing may still be writing into them */
+	for (int i = 0; i < ntmpdirs; i++) {
+		if (failed(tmpdirs[i].suite, tmpdirs[i].test)) {
+			fprintf(stderr, "kept for the failed test \"%s\": %s\n",
+				tmpdirs[i].test ? tmpdirs[i].test->pName : tmpdirs[i].suite ? tmpdirs[i].suite->pName : "?",
+				tmpdirs[i].path);
+			kept++;
+		} else if (nftw(tmpdirs[i].path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT) {
+			fprintf(stderr, "testutil: cannot remove %s: %s\n", tmpdirs[i].path, strerror(errno));
+		}
+	}
+	ntmpdirs = 0;
+	return kept;
 }
 
 bool

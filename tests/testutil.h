@@ -46,8 +46,11 @@ long long tu_log_number(const char *path, const char *needle, const char *after)
 int tu_count_in_file(const char *path, const char *needle);
 /* Wait until the file contains needle; 0 found, -1 timeout. */
 int tu_wait_for_text(const char *path, const char *needle, int timeout_ms);
-/* A fresh temp directory (mkdtemp under /tmp); static buffer ring. */
+/* A fresh temp directory (mkdtemp under $TMPDIR, default /tmp); static buffer ring. */
+#define TU_TMPDIR_CAP 200
 const char *tu_tmpdir(void);
+/* After the run: remove the directories of passed tests, print those of failed ones; returns how many kept. */
+int tu_tmpdir_cleanup(void);
 /* A wait status from tu_stop / tu_wait that says "exited with status 0". */
 bool tu_exited_ok(int status);
 
