@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -40,32 +41,30 @@ arg(int argc, char **argv, const char *name, const char *def)
 	return def;
 }
 
-static int
-free_port(void)
-{
-	/* ibsim binds it right after; the window is tiny and loopback-only */
-	return 20000 + (int)(getpid() % 20000);
-}
-
+/*
+ * bin/ibsim on a port it binds itself (--port 0), written to dir/port:
+ * nothing can take it between choice and use.  Returns its pid once the
+ * port file is there (then *port is set), or -1.
+ */
 static pid_t
-start_sim(int port, long long msgs, int rate, int instruments, int depth, char *syms, size_t cap)
+start_sim(const char *dir, int *port, long long msgs, int rate, int instruments, int depth, char *syms, size_t cap)
 {
-	char p[16], n[32], r[32], k[16];
+	char pf[256], n[32], r[32], k[16];
 	pid_t pid;
 
 	syms[0] = '\0';
 	for (int i = 0; i < instruments; i++)
 		snprintf(syms + strlen(syms), cap - strlen(syms), "%sS%04d", i ? "," : "", i);
-	snprintf(p, sizeof(p), "%d", port);
+	snprintf(pf, sizeof(pf), "%s/port", dir);
 	snprintf(n, sizeof(n), "%lld", msgs);
 	snprintf(r, sizeof(r), "%d", rate);
 	snprintf(k, sizeof(k), "%d", 2 * instruments); /* BidAsk and AllLast on each */
 	pid = fork();
 	if (pid == 0) {
-		char *ticks[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--blast", n, "--stamp",
+		char *ticks[] = { "bin/ibsim", "--port", "0", "--port-file", pf, "--symbols", syms, "--blast", n, "--stamp",
 				  "--blast-rate", r, "--account-delay-ms", "0", NULL };
-		char *books[] = { "bin/ibsim", "--port", p, "--symbols", syms, "--depth-blast", n, "--blast-rate", r,
-				  "--max-depth", k, "--max-tbt", k, "--depth-rate", "0", "--tick-rate", "0",
+		char *books[] = { "bin/ibsim", "--port", "0", "--port-file", pf, "--symbols", syms, "--depth-blast", n,
+				  "--blast-rate", r, "--max-depth", k, "--max-tbt", k, "--depth-rate", "0", "--tick-rate", "0",
 				  "--account-delay-ms", "0", NULL };
 		char **argv = depth ? books : ticks;
 		const char *bin = getenv("IB_BIN");
@@ -78,7 +77,42 @@ start_sim(int port, long long msgs, int rate, int instruments, int depth, char *
 		execv(path, argv);
 		_exit(127);
 	}
-	return pid;
+	for (int i = 0; pid > 0 && i < 1000; i++) { /* 10 s */
+		FILE *f = fopen(pf, "r");
+		if (f) {
+			int ok = fscanf(f, "%d", port) == 1 && *port > 0;
+			fclose(f);
+			if (ok)
+				return pid;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -1;
+		usleep(10000);
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+/* Remove dir and the files in it (the port file, the order-id file): a run leaves nothing behind. */
+static void
+remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
 }
 
 int
@@ -90,8 +124,10 @@ bench_e2e(int argc, char **argv)
 	int ninst = atoi(arg(argc, argv, "--instruments", "10"));
 	int rate = atoi(arg(argc, argv, "--rate", "0"));
 	int depth = atoi(arg(argc, argv, "--depth", "0"));
-	int port = free_port();
+	int port = 0;
 	static char syms[16384 * 8];
+	const char *tmp = getenv("TMPDIR");
+	char dir[256];
 	ib_config cfg;
 	char err[256], *rest[4];
 	int nrest;
@@ -104,8 +140,17 @@ bench_e2e(int argc, char **argv)
 	}
 	if (depth && ninst > IB_CFG_MAX_SUBS / 2)
 		ninst = IB_CFG_MAX_SUBS / 2;
-	pid_t sim = start_sim(port, msgs, rate, ninst, depth, syms, sizeof(syms));
-	usleep(300000);
+	snprintf(dir, sizeof(dir), "%s/ibbench-e2e-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("e2e: mkdtemp");
+		return 1;
+	}
+	pid_t sim = start_sim(dir, &port, msgs, rate, ninst, depth, syms, sizeof(syms));
+	if (sim < 0) {
+		fprintf(stderr, "e2e: ibsim did not start\n");
+		remove_dir(dir);
+		return 1;
+	}
 	ib_strlcpy(cfg.host, "127.0.0.1", sizeof(cfg.host));
 	cfg.port = port;
 	cfg.redis = false;
@@ -113,7 +158,7 @@ bench_e2e(int argc, char **argv)
 	cfg.strategies = nstrat;
 	ib_strlcpy(cfg.strategy, "bench", sizeof(cfg.strategy));
 	cfg.pacing_per_s = 100000; /* subscribing 10,000 instruments at IB's 50/s would take minutes */
-	ib_strlcpy(cfg.state_dir, "/tmp", sizeof(cfg.state_dir));
+	ib_strlcpy(cfg.state_dir, dir, sizeof(cfg.state_dir));
 	cfg.nsymbols = 0;
 	cfg.max_depth = ninst;
 	cfg.max_tbt = 2 * ninst;
@@ -138,6 +183,7 @@ bench_e2e(int argc, char **argv)
 		fprintf(stderr, "e2e: %s\n", p ? "start failed" : err);
 		kill(sim, SIGTERM);
 		waitpid(sim, NULL, 0);
+		remove_dir(dir);
 		return 1;
 	}
 	/*
@@ -175,6 +221,7 @@ bench_e2e(int argc, char **argv)
 	ib_pipeline_join(p);
 	kill(sim, SIGTERM);
 	waitpid(sim, NULL, 0);
+	remove_dir(dir);
 
 	uint64_t md = IB_STAT_GET(p->stats.net.md_in) - md0;
 	double secs = t1 && t0 ? (double)(t1 - t0) / 1e9 : 0;

@@ -153,35 +153,81 @@ free_port(void)
 	return port;
 }
 
-static pid_t
-spawn_redis(int port)
+/* 1 once redis-server's own log (not a connect, which could reach whoever took the port) says it listens. */
+static int
+log_says_ready(const char *log)
 {
-	char p[16];
-	pid_t pid;
+	char line[512];
+	FILE *f = fopen(log, "r");
+	int ready = 0;
 
-	snprintf(p, sizeof(p), "%d", port);
-	pid = fork();
-	if (pid == 0) {
-		char *argv[] = { "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-				 "--dir", "/tmp", NULL };
-		int nul = open("/dev/null", O_WRONLY);
-		if (nul >= 0)
-			dup2(nul, 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && pid > 0; i++) {
-		struct timeval tv = { 0, 200000 };
-		redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-		bool ok = c && !c->err;
-		if (c)
-			redisFree(c);
-		if (ok)
-			return pid;
-		struct timespec ts = { 0, 20000000L };
-		nanosleep(&ts, NULL);
+	while (f && !ready && fgets(line, sizeof(line), f))
+		ready = strstr(line, "eady to accept connections") != NULL;
+	if (f)
+		fclose(f);
+	return ready;
+}
+
+/*
+ * redis-server on a free loopback port with its files in dir; *port set.
+ * A port found free can be taken before redis-server binds it: then it
+ * exits, and the next candidate is tried.
+ */
+static pid_t
+spawn_redis(const char *dir, int *port)
+{
+	char log[300];
+
+	snprintf(log, sizeof(log), "%s/redis.log", dir);
+	for (int attempt = 0; attempt < 20; attempt++) {
+		char p[16];
+		pid_t pid;
+
+		*port = free_port();
+		if (*port <= 0)
+			return -1;
+		snprintf(p, sizeof(p), "%d", *port);
+		unlink(log);
+		pid = fork();
+		if (pid == 0) {
+			char *argv[] = { "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+					 "--dir", (char *)dir, "--logfile", log, NULL };
+			int nul = open("/dev/null", O_WRONLY);
+			if (nul >= 0)
+				dup2(nul, 1);
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		if (pid < 0)
+			return -1;
+		for (int i = 0; i < 500; i++) { /* 10 s */
+			if (log_says_ready(log))
+				return pid;
+			if (waitpid(pid, NULL, WNOHANG) == pid) {
+				pid = 0; /* the port was taken: try another */
+				break;
+			}
+			struct timespec ts = { 0, 20000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return -1;
+		}
 	}
 	return -1;
+}
+
+/* Remove the private server's directory (its log; --save '' writes nothing else). */
+static void
+remove_redis_dir(const char *dir)
+{
+	char log[300];
+
+	snprintf(log, sizeof(log), "%s/redis.log", dir);
+	unlink(log);
+	rmdir(dir);
 }
 
 /* Delete what a run wrote, so a shared Redis is left as it was found. */
@@ -322,7 +368,7 @@ bench_publish(int argc, char **argv)
 	const char *n_opt = opt(argc, argv, "--instruments", NULL), *rate_opt = opt(argc, argv, "--rate", NULL);
 	const char *url = opt(argc, argv, "--redis-url", NULL);
 	const char *env_port = getenv("IB_REDIS_PORT");
-	char url_buf[64];
+	char url_buf[64], dir[256] = "";
 	pid_t rpid = -1;
 	int rc = 0;
 
@@ -332,9 +378,13 @@ bench_publish(int argc, char **argv)
 		url = url_buf;
 	}
 	if (url == NULL) {
-		int port = free_port();
-		if (port <= 0 || (rpid = spawn_redis(port)) <= 0) {
+		const char *tmp = getenv("TMPDIR");
+		int port = 0;
+		snprintf(dir, sizeof(dir), "%s/ibbench-redis-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir) || (rpid = spawn_redis(dir, &port)) <= 0) {
 			fprintf(stderr, "ibbench publish: cannot start redis-server (install redis-server or pass --redis-url)\n");
+			if (dir[0])
+				remove_redis_dir(dir);
 			return 1;
 		}
 		snprintf(url_buf, sizeof(url_buf), "redis://127.0.0.1:%d", port);
@@ -357,6 +407,7 @@ bench_publish(int argc, char **argv)
 	if (rpid > 0) {
 		kill(rpid, SIGTERM);
 		waitpid(rpid, NULL, 0);
+		remove_redis_dir(dir);
 	}
 	return rc;
 }

@@ -862,20 +862,17 @@ test_stream_lost_replies(void)
 
 /* ---- outage: our own redis-server, killed and restarted on the same port ---- */
 
+/* redis-server with a password on *port (0: a free one, set on return), files in dir; its pid or -1. */
 static pid_t
-start_redis(int port, const char *dir)
+start_redis(int *port, const char *dir)
 {
-	char portbuf[16];
-	char *argv[] = { "/usr/bin/redis-server", "--port", portbuf, "--bind", "127.0.0.1", "--save", "", "--appendonly",
-			 "no", "--requirepass", "s3cr3t-pw", "--dir", (char *)dir, NULL };
+	static const char *const pw[] = { "--requirepass", "s3cr3t-pw", NULL };
+	struct tu_redis r;
 
-	snprintf(portbuf, sizeof(portbuf), "%d", port);
-	pid_t pid = tu_spawn(argv, NULL);
-	if (pid > 0 && tu_wait_port(port, 3000) != 0) {
-		tu_stop(pid, SIGKILL, 1000);
+	if (tu_redis_start(&r, *port, dir, pw) != 0)
 		return -1;
-	}
-	return pid;
+	*port = r.port;
+	return r.pid;
 }
 
 static redisContext *
@@ -932,7 +929,7 @@ test_outage_snapshot(void)
 {
 	static const char *const accts[] = { "DU1" };
 	static const char *const syms[] = { "AAPL" };
-	int port = tu_free_port(), dups = 0;
+	int port = 0, dups = 0;
 	const char *dir = tu_tmpdir();
 	char P[32], url[96], key[32], val[32], logpath[256], xid[16];
 	ib_quote_table *q = mkquotes(1, syms);
@@ -941,8 +938,8 @@ test_outage_snapshot(void)
 	ib_pub_stats st;
 	int saved_err, logfd;
 
-	CU_ASSERT_FATAL(port > 0 && dir && q);
-	rpid = start_redis(port, dir);
+	CU_ASSERT_FATAL(dir && q);
+	rpid = start_redis(&port, dir);
 	CU_ASSERT_FATAL(rpid > 0);
 	new_prefix(P, sizeof(P));
 	snprintf(url, sizeof(url), "redis://:s3cr3t-pw@127.0.0.1:%d", port);
@@ -1011,7 +1008,7 @@ test_outage_snapshot(void)
 	ib_pub_get_stats(p, &st);
 	CU_ASSERT_EQUAL(st.connected, 0);
 
-	rpid = start_redis(port, dir);
+	rpid = start_redis(&port, dir);
 	CU_ASSERT_FATAL(rpid > 0);
 	long long t1 = tu_now_ms(), done = -1;
 	while (tu_now_ms() - t1 < 3000) {
@@ -1055,10 +1052,10 @@ test_outage_snapshot(void)
 static void
 test_wrong_password(void)
 {
-	int port = tu_free_port();
+	int port = 0;
 	const char *dir = tu_tmpdir();
 	char url[96];
-	pid_t rpid = start_redis(port, dir);
+	pid_t rpid = start_redis(&port, dir);
 	ib_pub *p;
 	ib_pub_stats st;
 
@@ -1228,10 +1225,10 @@ static void
 test_hung_redis(void)
 {
 	static const char *const accts[] = { "DU1" };
-	int port = tu_free_port();
+	int port = 0;
 	const char *dir = tu_tmpdir();
 	char P[32], url[96], key[32], val[32];
-	pid_t rpid = start_redis(port, dir);
+	pid_t rpid = start_redis(&port, dir);
 	ib_pub *p;
 
 	CU_ASSERT_FATAL(rpid > 0);

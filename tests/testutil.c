@@ -474,31 +474,73 @@ add_all(struct argv *a, const char *const *list)
 		add(a, list[i]);
 }
 
+/*
+ * Until the redis-server we started says, in its own log, that it listens
+ * (0), or it exited -- its port taken in the meantime -- (1), or timeout (-1).
+ * Its own log, not a connect: a connect could reach whoever took the port.
+ */
+static int
+redis_listening(pid_t pid, const char *log, int timeout_ms)
+{
+	long long deadline = tu_now_ms() + timeout_ms;
+
+	do {
+		if (tu_count_in_file(log, "eady to accept connections") > 0)
+			return 0;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			child_track(0, pid);
+			return 1;
+		}
+		tu_sleep_ms(10);
+	} while (tu_now_ms() < deadline);
+	return -1;
+}
+
 int
 tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *const extra[])
 {
-	char p[16], d[sizeof(r->dir)];
-	struct argv a = { .n = 0 };
+	char d[sizeof(r->dir)], log[sizeof(r->dir) + 16];
 
 	snprintf(d, sizeof(d), "%s", dir ? dir : tu_tmpdir()); /* dir may be r->dir: a restart in place */
 	memset(r, 0, sizeof(*r));
-	r->port = port > 0 ? port : tu_free_port();
 	snprintf(r->dir, sizeof(r->dir), "%s", d);
-	snprintf(p, sizeof(p), "%d", r->port);
-	add(&a, "/usr/bin/redis-server");
-	add(&a, "--port");
-	add(&a, p);
-	add(&a, "--bind");
-	add(&a, "127.0.0.1");
-	add(&a, "--save");
-	add(&a, "");
-	add(&a, "--appendonly");
-	add(&a, "no");
-	add(&a, "--dir");
-	add(&a, r->dir);
-	add_all(&a, extra);
-	r->pid = tu_spawn(a.v, NULL);
-	return r->pid > 0 && tu_wait_port(r->port, 5000) == 0 ? 0 : -1;
+	snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+	/* port 0: a free port, and another one if someone takes it before redis-server binds it */
+	for (int attempt = 0; attempt < (port > 0 ? 1 : 20); attempt++) {
+		char p[16];
+		struct argv a = { .n = 0 };
+
+		r->port = port > 0 ? port : tu_free_port();
+		snprintf(p, sizeof(p), "%d", r->port);
+		add(&a, "/usr/bin/redis-server");
+		add(&a, "--port");
+		add(&a, p);
+		add(&a, "--bind");
+		add(&a, "127.0.0.1");
+		add(&a, "--save");
+		add(&a, "");
+		add(&a, "--appendonly");
+		add(&a, "no");
+		add(&a, "--dir");
+		add(&a, r->dir);
+		add_all(&a, extra);
+		unlink(log); /* a restart must not read the last instance's "ready" */
+		r->pid = tu_spawn(a.v, log);
+		if (r->pid <= 0)
+			return -1;
+		switch (redis_listening(r->pid, log, 10000)) {
+		case 0:
+			return 0;
+		case 1:
+			r->pid = 0;
+			continue;
+		default:
+			tu_stop(r->pid, SIGKILL, 1000);
+			r->pid = 0;
+			return -1;
+		}
+	}
+	return -1;
 }
 
 void
@@ -512,23 +554,50 @@ tu_redis_stop(struct tu_redis *r, int sig)
 int
 tu_sim_start(struct tu_sim *s, const char *const extra[])
 {
-	char port[16], ctl[16];
+	char portfile[sizeof(s->log)];
+	const char *dir = tu_tmpdir();
 	struct argv a = { .n = 0 };
+	long long deadline = tu_now_ms() + 10000;
+	static const char ctl_line[] = "ibsim: control on 127.0.0.1:";
 
 	memset(s, 0, sizeof(*s));
-	s->port = tu_free_port();
-	s->ctl = tu_free_port();
-	snprintf(port, sizeof(port), "%d", s->port);
-	snprintf(ctl, sizeof(ctl), "%d", s->ctl);
-	snprintf(s->log, sizeof(s->log), "%s/ibsim.log", tu_tmpdir());
+	if (!dir)
+		return -1;
+	snprintf(s->log, sizeof(s->log), "%s/ibsim.log", dir);
+	snprintf(portfile, sizeof(portfile), "%s/port", dir);
+	/* ephemeral ports chosen by ibsim's own bind: nobody can take them between choice and use */
 	add(&a, tu_bin("ibsim"));
 	add(&a, "--port");
-	add(&a, port);
+	add(&a, "0");
+	add(&a, "--port-file");
+	add(&a, portfile);
 	add(&a, "--control-port");
-	add(&a, ctl);
+	add(&a, "0");
 	add_all(&a, extra);
 	s->pid = tu_spawn(a.v, s->log);
-	return s->pid > 0 && tu_wait_port(s->port, 5000) == 0 && tu_wait_port(s->ctl, 5000) == 0 ? 0 : -1;
+	if (s->pid <= 0)
+		return -1;
+	/* the port file is written after both ports are listening and the "control on" line is flushed */
+	do {
+		char *txt = tu_read_file(portfile, NULL);
+		if (txt) {
+			s->port = atoi(txt);
+			free(txt);
+			txt = tu_read_file(s->log, NULL);
+			const char *c = txt ? strstr(txt, ctl_line) : NULL;
+			s->ctl = c ? atoi(c + strlen(ctl_line)) : 0;
+			free(txt);
+			if (s->port > 0 && s->ctl > 0)
+				return 0;
+		}
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			child_track(0, s->pid);
+			s->pid = 0;
+			return -1;
+		}
+		tu_sleep_ms(10);
+	} while (tu_now_ms() < deadline);
+	return -1;
 }
 
 void
