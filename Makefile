@@ -61,7 +61,7 @@ TEST_OBJ  := $(sort $(TEST_SRC:%.c=$(BUILD)/%.o))
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 LIBA      := $(BUILD)/libibpipe.a
 
-.PHONY: all asan tsan test run bench deps clean format lint fuzz soak install
+.PHONY: all asan tsan test test-stress run bench deps clean format lint fuzz soak install
 all: $(BIN)/ibpipe $(BIN)/ibsim $(BIN)/ibbench
 
 asan tsan: all
@@ -111,6 +111,10 @@ $(BIN)/test_ibpipe: $(TEST_OBJ) $(LIBA)
 # The tests start bin/ibsim and bin/ibpipe as real processes; they need both.
 test: all $(BIN)/test_ibpipe
 	IB_BIN=$(BIN) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
+
+# make test 20 times (STRESS_RUNS) while make bench loads the machine: 0 failures, 0 files left
+test-stress: all $(BIN)/test_ibpipe
+	tools/stress.sh
 
 run: all
 	tools/run.sh

@@ -5,8 +5,8 @@
 set -u
 cd "$(dirname "$0")/.."
 sha=$(git rev-parse --short HEAD 2>/dev/null || echo nosha)
-mkdir -p bench/results
-out=bench/results/$(date -u +%Y%m%d)-$sha.json
+mkdir -p "$(dirname "${BENCH_OUT:-bench/results/x}")"
+out=${BENCH_OUT:-bench/results/$(date -u +%Y%m%d)-$sha.json} # BENCH_OUT: elsewhere (make test-stress)
 lines=$(mktemp)
 q=${BENCH_QUICK:+--quick}
 export IB_BIN=${IB_BIN:-bin}
