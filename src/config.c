@@ -107,7 +107,7 @@ static const struct key keys[] = {
 	     "false: accept a quiet period as an account's download end (multi-account logins)"),
 	INT("download_quiet_ms", download_quiet_ms, 100, 600000,
 	    "the quiet period, ms, used when require_download_end is false"),
-	SPECIAL(symbols, "comma-separated stock symbols [A-Z0-9.]{1,23} to quote (SMART/USD); duplicates dropped"),
+	SPECIAL(symbols, "comma-separated stock symbols [A-Z0-9. ]{1,23} (BRK B) to quote (SMART/USD); duplicates dropped"),
 	INT("market_data_type", market_data_type, 1, 4, "1 live, 2 frozen, 3 delayed, 4 delayed-frozen"),
 	SPECIAL(tbt, "tick-by-tick subscriptions SYM:Last|AllLast|BidAsk|MidPoint,... (at most max_tbt)"),
 	SPECIAL(depth, "market-depth subscriptions SYM:ROWS,... with ROWS 1-50 (at most max_depth)"),
@@ -282,13 +282,15 @@ parse_num(const char *v, double lo, double hi, double *out, char *w, size_t cap)
 	return 0;
 }
 
+/* IB's own symbols hold a space ("BRK B", "BF B"): one between two other characters is taken. */
 static bool
 valid_symbol(const char *s, size_t n)
 {
-	if (n == 0 || n >= IB_SYMBOL_LEN)
+	if (n == 0 || n >= IB_SYMBOL_LEN || s[0] == ' ' || s[n - 1] == ' ')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '.')
+		if (!(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '.' &&
+		    !(s[i] == ' ' && s[i + 1] != ' '))
 			return false;
 	return true;
 }
@@ -440,7 +442,7 @@ sym_item(void *ctx, const char *s, size_t n, char *w, size_t cap)
 	struct sym_ctx *x = ctx;
 
 	if (!valid_symbol(s, n))
-		return why(w, cap, "'%.*s' is not a symbol ([A-Z0-9.]{1,23}, upper case)", (int)(n > 40 ? 40 : n), s);
+		return why(w, cap, "'%.*s' is not a symbol ([A-Z0-9.]{1,23}, upper case, single inner spaces as in BRK B)", (int)(n > 40 ? 40 : n), s);
 	if (!x->store) {
 		x->n++;
 		return 0;
@@ -500,7 +502,7 @@ sub_item(void *ctx, const char *s, size_t n, char *w, size_t cap)
 	if (colon == NULL)
 		return why(w, cap, "'%.*s': expected SYMBOL:%s", shown, s, x->depth ? "ROWS" : "TYPE");
 	if (!valid_symbol(s, (size_t)(colon - s)))
-		return why(w, cap, "'%.*s': the symbol is not [A-Z0-9.]{1,23}", shown, s);
+		return why(w, cap, "'%.*s': the symbol is not [A-Z0-9. ]{1,23}", shown, s);
 	size_t vn = n - (size_t)(colon - s) - 1;
 	if (vn >= sizeof(val))
 		return why(w, cap, "'%.*s': value too long", shown, s);
@@ -880,24 +882,57 @@ trim(char *s)
 	return s;
 }
 
+#define FILE_MAX (1u << 20) /* no real config is near this; /dev/zero and friends stop here */
+
+/*
+ * One line into line[cap] without its '\n'.  1: a line, 0: end of file,
+ * -1: why says what is wrong.  A NUL byte would cut the line as a C string
+ * without a word, so it and the other control characters are refused, not
+ * read past; so are a line or a file too long (/dev/zero ends here, at once).
+ */
+static int
+read_line(FILE *f, char *line, size_t cap, size_t *total, char *why_, size_t wcap)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF) {
+		if (++*total > FILE_MAX)
+			return why(why_, wcap, "file larger than %u bytes (not a config file?)", FILE_MAX);
+		if (ch == '\n')
+			break;
+		if (ch < 0x20 && ch != '\t' && ch != '\r')
+			return why(why_, wcap, "byte %zu is a control character (0x%02x): a config file is text", n + 1,
+				   (unsigned)ch);
+		if (n + 1 >= cap)
+			return why(why_, wcap, "line longer than %zu characters", cap - 1);
+		line[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(f))
+		return why(why_, wcap, "read error: %s", strerror(errno));
+	line[n] = '\0';
+	return ch == EOF && n == 0 ? 0 : 1;
+}
+
 int
 ib_config_load_file(ib_config *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char line[8192], inner[512];
-	int lineno = 0;
+	char line[8191], inner[512], bad[160];
+	size_t total = 0;
+	int lineno = 0, got;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((got = read_line(f, line, sizeof(line), &total, bad, sizeof(bad))) != 0) {
 		char *p = line, *eq, *k, *v;
-		size_t n = strlen(line);
+		size_t n;
 
 		lineno++;
-		if (n == sizeof(line) - 1 && line[n - 1] != '\n' && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line longer than %zu characters", path, lineno, sizeof(line) - 2);
+		if (got < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, bad);
 			goto fail;
 		}
 		if (lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
@@ -931,10 +966,6 @@ ib_config_load_file(ib_config *c, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, inner);
 			goto fail;
 		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-		goto fail;
 	}
 	fclose(f);
 	return 0;

@@ -334,7 +334,7 @@ static const struct bad bads[] = {
 	{ "symbols", "aapl" },
 	{ "symbols", "AAPL,msft" },
 	{ "symbols", "ABCDEFGHIJKLMNOPQRSTUVWX" }, /* 24 characters */
-	{ "symbols", "A B" },
+	{ "symbols", "A  B" }, /* one inner space is IB's own (BRK B); two are not */
 	{ "symbols", "A-B" },
 	{ "market_data_type", "0" },
 	{ "market_data_type", "5" },
