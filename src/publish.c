@@ -1031,7 +1031,7 @@ start_probe(ib_pub *p, int64_t now)
 	char k[96];
 
 	batch_reset(p->b);
-	if (pw[0]) {
+	if (pw[0] || p->url.user[0]) { /* a user alone: AUTH user "" (an ACL nopass user takes any) */
 		cmd(p, p->url.user[0] ? 3 : 2, T_AUTH);
 		arg_s(p, "AUTH");
 		if (p->url.user[0])

@@ -107,20 +107,18 @@ ib_redis_url_parse(const char *url, ib_redis_url *out, char *err, size_t errlen)
 	if (strncmp(url, "rediss://", 9) == 0)
 		return fail(err, errlen, "rediss:// (TLS) is not supported: this hiredis has no TLS");
 	if (strncmp(url, "redis://", 8) != 0)
-		return fail(err, errlen, "Redis URL must be redis://[:password@]host[:port][/db] or unix:/path");
+		return fail(err, errlen, "Redis URL must be redis://[user@]host[:port][/db] or unix:/path");
 	s = url + 8;
 	at = strrchr(s, '@');
 	host = s;
 	if (at) {
 		const char *colon = memchr(s, ':', (size_t)(at - s));
-		/* user:password, :password, or a bare password (Redis < 6 has no users) */
-		const char *pw = colon ? colon + 1 : s;
-		if (colon && colon > s) {
-			if ((size_t)(colon - s) >= sizeof(out->user))
-				return fail(err, errlen, "Redis URL user name too long");
-			memcpy(out->user, s, (size_t)(colon - s));
-		}
-		if (!pct_decode(out->password, sizeof(out->password), pw, (size_t)(at - pw)))
+		/* user:password, :password, or user alone (RFC 3986 userinfo; the password then comes
+		   from IBPIPE_REDIS_PASSWORD or redis_password_file) */
+		const char *uend = colon ? colon : at;
+		if (uend > s && !pct_decode(out->user, sizeof(out->user), s, (size_t)(uend - s)))
+			return fail(err, errlen, "Redis URL user name too long");
+		if (colon && !pct_decode(out->password, sizeof(out->password), colon + 1, (size_t)(at - colon - 1)))
 			return fail(err, errlen, "Redis password too long");
 		host = at + 1;
 	}
@@ -197,7 +195,7 @@ ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, 
 	}
 	redisSetTimeout(c, tv);
 	pw = password && *password ? password : u.password;
-	if (*pw) {
+	if (*pw || u.user[0]) { /* a user alone: AUTH user "" (an ACL nopass user takes any password) */
 		r = u.user[0] ? redisCommand(c, "AUTH %s %s", u.user, pw) : redisCommand(c, "AUTH %s", pw);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			if (err && errlen)
@@ -207,6 +205,18 @@ ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, 
 		}
 		freeReplyObject(r);
 	}
+	/* A Redis that wants a password answers every command NOAUTH: say so here, where the reason is
+	   known, rather than as an "unexpected reply" to whatever the caller sends first. */
+	r = redisCommand(c, "PING");
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		if (err && errlen)
+			snprintf(err, errlen, "Redis at %s: %s%s", desc, r ? r->str : c->errstr,
+				 r && strncmp(r->str, "NOAUTH", 6) == 0
+					 ? " (give the password in IBPIPE_REDIS_PASSWORD or redis_password_file)"
+					 : "");
+		goto bad;
+	}
+	freeReplyObject(r);
 	if (u.db) {
 		r = redisCommand(c, "SELECT %d", u.db);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {

@@ -1,6 +1,6 @@
 /*
  * redis_url.h - one way to reach Redis from a URL:
- * redis://[[user]:password@]host[:port][/db] or unix:/path/to/socket[?db=N].
+ * redis://[user[:password]@]host[:port][/db] or unix:/path/to/socket[?db=N].
  * The password never appears in anything these functions print or log.
  */
 #ifndef IBPIPE_REDIS_URL_H
