@@ -61,7 +61,7 @@ TEST_OBJ  := $(sort $(TEST_SRC:%.c=$(BUILD)/%.o))
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 LIBA      := $(BUILD)/libibpipe.a
 
-.PHONY: all asan tsan test test-stress run bench deps clean format lint fuzz soak install
+.PHONY: all asan tsan test test-stress run bench deps clean format lint fuzz fuzz-config soak install
 all: $(BIN)/ibpipe $(BIN)/ibsim $(BIN)/ibbench
 
 asan tsan: all
@@ -149,9 +149,13 @@ bench-compare:
 %.json:
 	@:
 
-# libFuzzer targets in tests/fuzz, FUZZ_SECONDS each (default 60)
+# libFuzzer targets in tests/fuzz, FUZZ_SECONDS each (default 60); FUZZ_TARGETS=word selects some
 fuzz:
 	@tools/fuzz.sh
+
+# the configuration path (file, environment, flags) on hostile inputs only
+fuzz-config:
+	@FUZZ_TARGETS="config" tools/fuzz.sh
 
 # long-running stability run (SOAK_SECONDS, default 600)
 soak: all

@@ -3,7 +3,8 @@
 # seed them from the repository only -- every frame of tests/vectors (framed and
 # unframed), deploy/ for the config parser, tests/corpus/<target>/ (kept
 # inputs, e.g. the hand-made book sequences) -- and run each for
-# FUZZ_SECONDS (default 60).  A crash leaves its input in build/fuzz/crash-*;
+# FUZZ_SECONDS (default 60); FUZZ_TARGETS=config_args runs only the targets whose
+# name holds one of its words.  A crash leaves its input in build/fuzz/crash-*;
 # commit it under tests/corpus/<target>/ and add a regression test.
 set -eu
 cd "$(dirname "$0")/.."
@@ -36,12 +37,18 @@ done
 status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
+	if [ -n "${FUZZ_TARGETS:-}" ]; then
+		want=0
+		for w in $FUZZ_TARGETS; do case $name in *"$w"*) want=1 ;; esac; done
+		[ $want = 1 ] || continue
+	fi
 	clang $flags -fsanitize=fuzzer "$t" "${objs[@]}" -o "$out/$name" $(pkg-config --libs ck hiredis) -lpthread -lm
 	corpus=$out/corpus-$name
 	mkdir -p "$corpus"
 	case $name in
 	fuzz_framer) seed=$seeds/stream ;;
 	fuzz_config) seed=deploy ;;
+	fuzz_config_args) seed=deploy ;; # and the hostile seeds in tests/corpus/fuzz_config_args
 	fuzz_book) seed=tests/corpus/fuzz_book ;; # hand-made sequences: inserts on both sides, updates, deletes
 	*) seed=$seeds/payload ;;
 	esac
