@@ -90,6 +90,13 @@ ib_cmd_replay(int argc, char **argv)
 	cfg.port = port;
 	cfg.record[0] = '\0';
 	int rc = ib_app_run(&cfg, IB_APP_REPLAY, replay_done, &run);
+	char why[160];
+	if (ib_replay_error(run.srv, why, sizeof(why)) != 0) {
+		/* a replay that stopped at a tear is not a replay of the session: say so, fail */
+		fprintf(stderr, "ibpipe replay: %s is truncated or corrupt after %llu whole frames: %s\n", rest[0],
+			(unsigned long long)ib_replay_sent(run.srv, NULL, NULL, NULL), why);
+		rc = rc ? rc : 1;
+	}
 	ib_replay_stop(run.srv);
 	if (run.t_done > run.t0 && run.frames) {
 		double s = (double)(run.t_done - run.t0) / 1e9;

@@ -121,6 +121,7 @@ struct ib_replay_server {
 	uint64_t sent;
 	int done;
 	int64_t first_ns, last_ns;
+	int read_error;          /* set before done: the recording ended inside a record */
 };
 
 /* Read and throw away what the client sends; false when it hung up. */
@@ -192,8 +193,10 @@ serve(void *arg)
 			ck_pr_store_64((uint64_t *)&s->first_ns, (uint64_t)ib_now_mono_ns());
 		ck_pr_store_64(&s->sent, s->sent + 1);
 	}
-	if (rc != IB_OK && rc != IB_ECLOSED)
+	if (rc != IB_OK && rc != IB_ECLOSED && !ck_pr_load_int(&s->stop)) {
 		ib_log(IB_LL_ERROR, "replay", "%s", s->rec.errstr);
+		ck_pr_store_int(&s->read_error, rc);
+	}
 	ck_pr_store_64((uint64_t *)&s->last_ns, (uint64_t)ib_now_mono_ns());
 	ck_pr_store_int(&s->done, 1);
 	/* keep the connection open (a real gateway would) until told to stop */
@@ -244,6 +247,16 @@ ib_replay_sent(ib_replay_server *s, int *done, int64_t *first_ns, int64_t *last_
 	if (last_ns)
 		*last_ns = (int64_t)ck_pr_load_64((uint64_t *)&s->last_ns);
 	return ck_pr_load_64(&s->sent);
+}
+
+int
+ib_replay_error(ib_replay_server *s, char *why, size_t cap)
+{
+	int rc = ck_pr_load_int(&s->done) ? ck_pr_load_int(&s->read_error) : 0; /* stored before done */
+
+	if (rc != 0)
+		ib_strlcpy(why, s->rec.errstr, cap);
+	return rc;
 }
 
 void

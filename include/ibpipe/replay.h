@@ -34,6 +34,8 @@ typedef struct ib_replay_server ib_replay_server;
 ib_replay_server *ib_replay_serve(const char *path, double speed, int *port, char *err, size_t errlen);
 /* Frames sent so far; done becomes 1 once the last frame was written; the first and last send times (monotonic ns). */
 uint64_t ib_replay_sent(ib_replay_server *s, int *done, int64_t *first_ns, int64_t *last_ns);
+/* After done: 0 when the whole file was served, else why it stopped early (a torn or corrupt record). */
+int ib_replay_error(ib_replay_server *s, char *why, size_t cap);
 void ib_replay_stop(ib_replay_server *s);
 
 #endif
