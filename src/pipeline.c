@@ -41,40 +41,66 @@ hwm_load(ib_pipeline *p)
 	return v > 0 && v < INT32_MAX ? (int32_t)v : 0;
 }
 
-static void
+/*
+ * Write v to a temporary file, fsync it, rename it over the mark, fsync the
+ * directory.  0, or -1 with errno set: any failed step means the block is
+ * not reserved on disk, so its ids must not be handed out.
+ */
+static int
 hwm_store(ib_pipeline *p, int32_t v)
 {
 	char tmp[320];
 	FILE *f;
+	int rc = 0, e = 0, dfd;
 
-	if (!p->hwm_path[0])
-		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p->hwm_path);
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		ib_log(IB_LL_WARN, "orders", "cannot write %s: %s (order ids stay unique in this process only)", tmp,
-		       strerror(errno));
-		p->hwm_path[0] = '\0';
-		return;
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	if (fprintf(f, "%d\n", v) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -1, e = errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -1, e = errno;
+	if (rc == 0 && rename(tmp, p->hwm_path) != 0)
+		rc = -1, e = errno;
+	if (rc != 0) {
+		unlink(tmp);
+		errno = e;
+		return -1;
 	}
-	fprintf(f, "%d\n", v);
-	fflush(f);
-	fsync(fileno(f));
-	fclose(f);
-	rename(tmp, p->hwm_path);
+	/* the rename itself is durable only once the directory is synced */
+	if ((dfd = open(p->hwm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fsync(dfd) != 0 && errno != EINVAL) /* EINVAL: this filesystem has no directory fsync */
+		rc = -1, e = errno;
+	close(dfd);
+	errno = e;
+	return rc;
 }
 
+/* The next order id, or -1 once the mark could not be stored: no id is safe past what is on disk. */
 int32_t
 ib_pipeline_next_order_id(ib_pipeline *p)
 {
 	int32_t id;
 
 	pthread_mutex_lock(&p->hwm_mu);
+	if (p->hwm_failed) {
+		pthread_mutex_unlock(&p->hwm_mu);
+		return -1;
+	}
 	id = ck_pr_faa_32((uint32_t *)&p->next_order_id, 1);
 	if (id + 1 >= p->hwm_reserved) {
 		/* reserve a block on disk before handing out ids from it: a crash can skip ids, never reuse them */
+		if (p->hwm_path[0] && hwm_store(p, id + 1 + HWM_BLOCK) != 0) {
+			p->hwm_failed = true;
+			ib_log(IB_LL_ERROR, "orders",
+			       "cannot store the order-id high-water mark %s: %s -- order placement stopped (an id "
+			       "not reserved on disk could be reused after a restart); fix state_dir and restart",
+			       p->hwm_path, strerror(errno));
+			pthread_mutex_unlock(&p->hwm_mu);
+			return -1;
+		}
 		p->hwm_reserved = id + 1 + HWM_BLOCK;
-		hwm_store(p, p->hwm_reserved);
 	}
 	pthread_mutex_unlock(&p->hwm_mu);
 	return id;
@@ -94,17 +120,37 @@ ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid)
 	pthread_mutex_unlock(&p->hwm_mu);
 }
 
-static void
-hwm_init(ib_pipeline *p)
+/*
+ * The state directory must hold the mark across restarts: created if
+ * missing (not its parents), a directory, and (trading) written to now, so
+ * a problem shows at start rather than at the first order.  0, or -1 with why.
+ */
+static int
+hwm_init(ib_pipeline *p, char *why, size_t cap)
 {
 	const char *dir = p->cfg.state_dir[0] ? p->cfg.state_dir : ".";
+	struct stat st;
 
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		ib_log(IB_LL_WARN, "orders", "state_dir %s: %s", dir, strerror(errno));
+	ib_strlcpy(p->hwm_dir, dir, sizeof(p->hwm_dir));
 	snprintf(p->hwm_path, sizeof(p->hwm_path), "%s/order-id-%s-%d-%d", dir, p->cfg.host, p->cfg.port,
 		 p->cfg.client_id);
 	p->hwm_reserved = hwm_load(p);
 	p->next_order_id = p->hwm_reserved;
+	int bad = 0;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		bad = errno;
+	else if (stat(dir, &st) != 0)
+		bad = errno;
+	else if (!S_ISDIR(st.st_mode))
+		bad = ENOTDIR;
+	else if (!p->cfg.readonly && hwm_store(p, p->hwm_reserved) != 0) /* readonly: nothing to write, ever */
+		bad = errno;
+	if (bad) {
+		snprintf(why, cap, "state_dir %s: %s (%s)", dir, strerror(bad), strerrorname_np(bad));
+		p->hwm_path[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- queues ---- */
@@ -143,7 +189,7 @@ ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy)
 	pthread_mutex_lock(&p->place_mu);
 	r->u.place_order.order_id = ib_pipeline_next_order_id(p);
 	r->u.place_order.order.order_id = r->u.place_order.order_id;
-	ok = ib_pipeline_send(p, r, strategy);
+	ok = r->u.place_order.order_id >= 0 && ib_pipeline_send(p, r, strategy);
 	pthread_mutex_unlock(&p->place_mu);
 	return ok;
 }
@@ -276,7 +322,14 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	hwm_init(p);
+	char why[400];
+	if (hwm_init(p, why, sizeof(why)) != 0) {
+		if (!cfg->readonly) { /* a reused order id is a rejected order, or worse: refuse to trade */
+			snprintf(err, errlen, "%s: order ids could repeat after a restart; fix it or run --readonly", why);
+			goto fail;
+		}
+		ib_log(IB_LL_WARN, "orders", "%s: readonly, so no order id is needed; continuing", why);
+	}
 	return p;
 fail:
 	ib_pipeline_free(p);

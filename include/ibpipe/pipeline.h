@@ -157,6 +157,8 @@ typedef struct ib_pipeline {
 	pthread_mutex_t hwm_mu;    /* order placement is rare: a mutex is fine here */
 	pthread_mutex_t place_mu;  /* a new order's id and its place in the out ring are taken together */
 	char hwm_path[300];
+	char hwm_dir[256];         /* state_dir, synced after each rename */
+	bool hwm_failed;           /* the mark could not be stored: no new order id (under hwm_mu) */
 
 	/* account thread state */
 	ib_accounts accounts;
@@ -232,7 +234,7 @@ void ib_account_to_strategy(ib_pipeline *p, int s, const struct ib_se_event *ev)
 void ib_account_to_strategies(ib_pipeline *p, const struct ib_se_event *ev);
 /* Post to the publisher if there is one. */
 void ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev);
-/* Allocate an order id (persisting the high-water mark in blocks). */
+/* Allocate an order id (persisting the high-water mark in blocks); -1 once the mark cannot be stored. */
 int32_t ib_pipeline_next_order_id(ib_pipeline *p);
 void ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid_id);
 
