@@ -9,6 +9,7 @@
  * some stop sending acctDownloadEnd when asked in parallel), opens the gate
  * when the sync rule says complete, and closes it on disconnect or 1100.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +17,48 @@
 #include "ibpipe/log.h"
 #include "ibpipe/pipeline.h"
 
+/* The network thread's latest connection failure, for the detail (account thread). */
+static void
+take_conn_error(ib_pipeline *p)
+{
+	if (!p->sync.down)
+		return;
+	pthread_mutex_lock(&p->diag_mu);
+	ib_strlcpy(p->sync.conn_error, p->conn_error, sizeof(p->sync.conn_error));
+	pthread_mutex_unlock(&p->diag_mu);
+}
+
 static void
 publish_sync(ib_pipeline *p, enum ib_sync_state st)
 {
-	ib_pub_event ev = { .kind = IB_PUB_SYNC };
-	int64_t now = ib_now_mono_ns();
+	take_conn_error(p);
+	size_t n = ib_sync_json(&p->sync, ib_now_mono_ns(), p->sync_json, IB_SYNC_JSON_MAX);
 
-	ev.u.sync.state = st;
-	ib_sync_json(&p->sync, now, ev.u.sync.detail, sizeof(ev.u.sync.detail));
-	ib_pipeline_publish(p, &ev);
+	if (p->pub)
+		ib_pub_post_sync(p->pub, st, p->sync_json, n);
 }
 
 static void
 update_diag(ib_pipeline *p)
 {
 	int64_t now = ib_now_mono_ns();
-	char text[512], json[512];
+	char text[sizeof(p->diag_text)];
+	take_conn_error(p);
+	size_t n = ib_sync_json(&p->sync, now, p->sync_json, IB_SYNC_JSON_MAX);
 
 	ib_sync_describe(&p->sync, now, text, sizeof(text));
-	ib_sync_json(&p->sync, now, json, sizeof(json));
 	pthread_mutex_lock(&p->diag_mu);
 	memcpy(p->diag_text, text, sizeof(text));
-	memcpy(p->diag_json, json, sizeof(json));
+	memcpy(p->diag_json, p->sync_json, n + 1);
 	pthread_mutex_unlock(&p->diag_mu);
+}
+
+/* P:accounts: the list as it is now (any length, in parts). */
+static void
+publish_accounts(ib_pipeline *p)
+{
+	if (p->pub)
+		ib_pub_post_accounts(p->pub, p->sync.acct[0].id, sizeof(p->sync.acct[0]), p->sync.naccounts);
 }
 
 /* Release orders this strategy's reads of the snapshot before the decrement; acquire orders
@@ -98,23 +118,41 @@ request_account_updates(ib_pipeline *p, int idx)
 	ib_req r = { .id = IB_OUT_REQ_ACCT_DATA };
 
 	r.u.acct_data.subscribe = true;
-	ib_strlcpy(r.u.acct_data.account, p->sync.accounts[idx], sizeof(r.u.acct_data.account));
-	p->pending_acct_sub = idx;
+	ib_strlcpy(r.u.acct_data.account, p->sync.acct[idx].id, sizeof(r.u.acct_data.account));
+	ib_strlcpy(p->acct_sub, p->sync.acct[idx].id, sizeof(p->acct_sub));
 	ib_pipeline_send(p, &r, -1);
-	ib_log(IB_LL_INFO, "account", "requested account updates for %s", p->sync.accounts[idx]);
+	ib_log(IB_LL_INFO, "account", "requested account updates for %s", p->sync.acct[idx].id);
+}
+
+/*
+ * One subscription at a time: ask for the next account whose download has
+ * not ended, unless the one we asked for last is still downloading.
+ */
+static void
+request_next_account(ib_pipeline *p)
+{
+	int next = ib_sync_pending_account(&p->sync);
+	int cur = p->acct_sub[0] ? ib_sync_find(&p->sync, p->acct_sub) : -1;
+
+	if (next < 0 || (cur >= 0 && !p->sync.acct[cur].download_end))
+		return;
+	if (cur == next)
+		return;
+	request_account_updates(p, next);
 }
 
 static void
 open_gate(ib_pipeline *p)
 {
-	struct ib_snapshot *snap = malloc(sizeof(*snap));
+	/* the head and the listed accounts only: a thousand-account table is mostly empty */
+	struct ib_snapshot *snap = malloc(offsetof(struct ib_snapshot, a) + ib_accounts_used_size(&p->accounts));
 	int64_t now = ib_now_mono_ns();
 
 	if (snap == NULL) {
 		ib_log(IB_LL_ERROR, "account", "out of memory for the account snapshot; gate stays closed");
 		return;
 	}
-	snap->a = p->accounts;
+	memcpy(&snap->a, &p->accounts, ib_accounts_used_size(&p->accounts));
 	snap->a.next_order_id = ck_pr_load_32((uint32_t *)&p->next_order_id);
 	atomic_init(&snap->refs, p->nstrat);
 	pthread_mutex_lock(&p->diag_mu);
@@ -158,9 +196,9 @@ check_sync(ib_pipeline *p)
 {
 	int64_t now = ib_now_mono_ns();
 
-	if (ib_gate_is_open(&p->gate) || p->ib_lost || !ck_pr_load_32((uint32_t *)&p->stats.net.connected))
+	if (ib_gate_is_open(&p->gate))
 		return;
-	if (ib_sync_complete(&p->sync, now)) {
+	if (!p->ib_lost && ck_pr_load_32((uint32_t *)&p->stats.net.connected) && ib_sync_complete(&p->sync, now)) {
 		open_gate(p);
 		return;
 	}
@@ -253,9 +291,12 @@ on_conn_up(ib_pipeline *p, const struct ib_acct_event *e)
 	int64_t now = ib_now_mono_ns();
 
 	ib_sync_reset(&p->sync, now, p->ever_connected);
+	p->sync.down = false;
 	p->ib_lost = false;
-	memset(&p->accounts, 0, sizeof(p->accounts));
-	p->pending_acct_sub = -1;
+	ib_accounts_clear(&p->accounts);
+	p->acct_sub[0] = '\0';
+	p->acct_list_len = 0;
+	p->unmanaged_logged = p->unknown_end_logged = false;
 	p->sync_timeout_reported = false;
 	p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
 	pthread_mutex_lock(&p->diag_mu);
@@ -289,21 +330,12 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 		int64_t now = ib_now_mono_ns();
 		p->ib_lost = false;
 		close_gate(p, "gateway connectivity restored: resyncing");
-		char list[512] = "";
-		for (int i = 0; i < p->sync.naccounts; i++)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "", p->sync.accounts[i]);
-		int32_t next = p->sync.next_id;
-		bool had_next = p->sync.have_next_id;
-		ib_sync_reset(&p->sync, now, true);
+		ib_sync_restart(&p->sync, now);
 		p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
 		p->sync_timeout_reported = false;
-		if (list[0])
-			ib_sync_accounts(&p->sync, list);
-		if (had_next)
-			ib_sync_next_id(&p->sync, next);
 		ib_pipeline_request_reconcile(p);
-		if (p->sync.naccounts > 0)
-			request_account_updates(p, 0);
+		p->acct_sub[0] = '\0';
+		request_next_account(p);
 		update_diag(p);
 		publish_sync(p, IB_SYNC_SYNCING);
 		return;
@@ -311,6 +343,118 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 	default:
 		ib_orders_on_event(p, e);
 	}
+}
+
+/* Data for an account the gateway did not list: not kept, not published (no Redis keys), counted. */
+static bool
+unmanaged(ib_pipeline *p, const struct ib_acct_event *e)
+{
+	/* before the first list nothing is known yet: keep it (the list comes first from a gateway) */
+	if (!p->sync.have_accounts || ib_sync_find(&p->sync, e->s0) >= 0)
+		return false;
+	IB_STAT_INC(p->stats.acct.unmanaged);
+	if (!p->unmanaged_logged)
+		ib_log(IB_LL_WARN, "account",
+		       "data for %s, which is not a managed account: not kept or published (counted in acct_unmanaged, "
+		       "said once per connection)", e->s0);
+	p->unmanaged_logged = true;
+	return true;
+}
+
+/* Up to a few ids of one side of a list change, for the log line. */
+static void
+change_ids(const ib_sync *s, bool added, char *buf, size_t cap)
+{
+	ib_json b;
+	int n = 0, shown = 0;
+
+	ib_json_init(&b, buf, cap);
+	if (added) {
+		for (int i = 0; i < s->naccounts; i++)
+			if (s->acct[i].is_new && n++ < 5)
+				ib_json_printf(&b, "%s%s", shown++ ? "," : "", s->acct[i].id);
+	} else {
+		for (int i = 0; i < s->nprev; i++)
+			if (s->gone[i] && n++ < 5)
+				ib_json_printf(&b, "%s%s", shown++ ? "," : "", s->prev[i].id);
+	}
+	if (n > shown)
+		ib_json_printf(&b, ",... %d in all", n);
+}
+
+/*
+ * A new managedAccounts list, whole.  The accounts that stay keep what they
+ * have; new ones must download before the gate (re)opens; the subscription
+ * to one that is gone is cancelled.  Any change closes an open gate: the
+ * strategies get a fresh snapshot when it opens again.
+ */
+static void
+on_accounts_list(ib_pipeline *p)
+{
+	ib_sync_change c = ib_sync_accounts(&p->sync, p->acct_list);
+	char added[160], removed[160];
+
+	if (p->acct_list_over)
+		ib_sync_list_too_long(&p->sync);
+	/* the table holds the listed accounts only (and any that got data before the first list) */
+	for (int i = p->accounts.n - 1; i >= 0; i--)
+		if (ib_sync_find(&p->sync, p->accounts.a[i].id) < 0)
+			ib_accounts_remove(&p->accounts, p->accounts.a[i].id);
+	for (int i = 0; i < p->sync.naccounts; i++)
+		ib_accounts_add(&p->accounts, p->sync.acct[i].id);
+	if (p->acct_sub[0] && ib_sync_find(&p->sync, p->acct_sub) < 0) {
+		ib_req r = { .id = IB_OUT_REQ_ACCT_DATA };
+		r.u.acct_data.subscribe = false;
+		ib_strlcpy(r.u.acct_data.account, p->acct_sub, sizeof(r.u.acct_data.account));
+		ib_pipeline_send(p, &r, -1);
+		ib_log(IB_LL_INFO, "account", "cancelled account updates for %s: no longer managed", p->acct_sub);
+		p->acct_sub[0] = '\0';
+	}
+	change_ids(&p->sync, true, added, sizeof(added));
+	change_ids(&p->sync, false, removed, sizeof(removed));
+	if (p->sync.list_error != IB_SYNC_LIST_OK || p->sync.naccounts == 0) {
+		char text[512];
+		ib_sync_describe(&p->sync, ib_now_mono_ns(), text, sizeof(text));
+		ib_log(IB_LL_ERROR, "account", "managedAccounts refused (%d account(s) usable): %s -- never ready on this list",
+		       p->sync.naccounts, text);
+	} else if (c.first) {
+		ib_log(IB_LL_INFO, "account", "managed accounts: %d", p->sync.naccounts);
+	} else if (c.changed) {
+		ib_log(IB_LL_WARN, "account", "managed accounts changed: %d account(s), added %d [%s], removed %d [%s]%s",
+		       p->sync.naccounts, c.added, added, c.removed, removed,
+		       ib_gate_is_open(&p->gate) ? " -- closing the gate until every listed account is complete" : "");
+	} else {
+		ib_log(IB_LL_INFO, "account", "managed accounts again, unchanged: %d", p->sync.naccounts);
+	}
+	if (c.duplicates)
+		ib_log(IB_LL_WARN, "account", "managedAccounts names %d account(s) more than once: counted once",
+		       c.duplicates);
+	if (c.changed || p->sync.list_error != IB_SYNC_LIST_OK)
+		close_gate(p, "managed accounts changed");
+	publish_accounts(p);
+	request_next_account(p);
+	update_diag(p);
+	if (!ib_gate_is_open(&p->gate))
+		publish_sync(p, IB_SYNC_SYNCING);
+}
+
+/* managedAccounts comes in parts when long (netloop.c): i1 the part, i0 set while more follow. */
+static void
+on_accounts_part(ib_pipeline *p, const struct ib_acct_event *e)
+{
+	size_t n = strnlen(e->text, sizeof(e->text));
+
+	if (e->i1 == 0) {
+		p->acct_list_len = 0;
+		p->acct_list_over = false;
+	}
+	if (p->acct_list_len + n > IB_ACCOUNT_LIST_MAX)
+		p->acct_list_over = true;
+	else
+		memcpy(p->acct_list + p->acct_list_len, e->text, n), p->acct_list_len += n;
+	p->acct_list[p->acct_list_len] = '\0';
+	if (!e->i0)
+		on_accounts_list(p);
 }
 
 static void
@@ -328,6 +472,7 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		ib_pub_event ev = { .kind = IB_PUB_CONN };
 		close_gate(p, e->text[0] ? e->text : "disconnected");
 		ib_sync_reset(&p->sync, now, true);
+		p->sync.down = true;
 		update_diag(p);
 		publish_sync(p, IB_SYNC_DISCONNECTED);
 		ib_pipeline_publish(p, &ev);
@@ -336,26 +481,17 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_AE_NOTICE:
 		on_notice(p, e);
 		break;
-	case IB_AE_MANAGED_ACCTS: {
-		ib_pub_event ev = { .kind = IB_PUB_ACCOUNTS };
-		ib_sync_accounts(&p->sync, e->text);
-		for (int i = 0; i < p->sync.naccounts && i < IB_MAX_ACCOUNTS; i++) {
-			ib_accounts_add(&p->accounts, p->sync.accounts[i]);
-			if (i < IB_PUB_MAX_ACCOUNTS)
-				snprintf(ev.u.accounts.ids[ev.u.accounts.n++], sizeof(ev.u.accounts.ids[0]), "%s",
-					 p->sync.accounts[i]);
-		}
-		ib_pipeline_publish(p, &ev);
-		if (p->sync.naccounts > 0 && p->pending_acct_sub < 0)
-			request_account_updates(p, 0);
+	case IB_AE_MANAGED_ACCTS:
+		on_accounts_part(p, e);
 		break;
-	}
 	case IB_AE_NEXT_ID:
 		ib_sync_next_id(&p->sync, e->i0);
 		ib_pipeline_seen_order_id(p, e->i0);
 		p->accounts.next_order_id = ck_pr_load_32((uint32_t *)&p->next_order_id);
 		break;
 	case IB_AE_ACCT_VALUE:
+		if (unmanaged(p, e))
+			break;
 		ib_sync_value(&p->sync, e->s0, now);
 		if ((a = ib_accounts_add(&p->accounts, e->s0)) == NULL || ib_account_set_value(a, e->s1, e->s2, e->s3) < 0) {
 			IB_STAT_INC(p->stats.acct.dropped);
@@ -365,6 +501,8 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		post_value(p, e->s0, e->s1, e->s2, e->s3);
 		break;
 	case IB_AE_PORTFOLIO:
+		if (unmanaged(p, e))
+			break;
 		ib_sync_value(&p->sync, e->s0, now);
 		if ((pos = position_for(p, e, &a)) != NULL) {
 			pos->position = e->d0, pos->avg_cost = e->d1, pos->market_price = e->d2;
@@ -374,6 +512,8 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		IB_STAT_INC(p->stats.acct.positions);
 		break;
 	case IB_AE_POSITION:
+		if (unmanaged(p, e))
+			break;
 		if ((pos = position_for(p, e, &a)) != NULL) {
 			pos->position = e->d0, pos->avg_cost = e->d1;
 			post_position(p, a->id, pos);
@@ -381,17 +521,23 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		IB_STAT_INC(p->stats.acct.positions);
 		break;
 	case IB_AE_ACCT_TIME:
-		if (p->pending_acct_sub >= 0 && (a = ib_accounts_add(&p->accounts, p->sync.accounts[p->pending_acct_sub])))
+		if (p->acct_sub[0] && ib_sync_find(&p->sync, p->acct_sub) >= 0 &&
+		    (a = ib_accounts_add(&p->accounts, p->acct_sub)))
 			ib_strlcpy(a->update_time, e->s3, sizeof(a->update_time));
 		break;
-	case IB_AE_DOWNLOAD_END: {
-		int idx = ib_sync_download_end(&p->sync, e->s0);
+	case IB_AE_DOWNLOAD_END:
+		if (ib_sync_download_end(&p->sync, e->s0) < 0) {
+			IB_STAT_INC(p->stats.acct.download_end_unknown);
+			if (!p->unknown_end_logged)
+				ib_log(IB_LL_WARN, "account",
+				       "acctDownloadEnd for %s, which is not a managed account: ignored (counted in "
+				       "download_end_unknown, said once per connection)", e->s0);
+			p->unknown_end_logged = true;
+			break;
+		}
 		ib_log(IB_LL_INFO, "account", "account download complete for %s", e->s0);
-		int next = ib_sync_pending_account(&p->sync);
-		if (idx >= 0 && next >= 0 && next != p->pending_acct_sub)
-			request_account_updates(p, next);
+		request_next_account(p);
 		break;
-	}
 	case IB_AE_POSITION_END:
 		ib_sync_position_end(&p->sync);
 		break;
@@ -414,9 +560,13 @@ ib_account_thread(void *arg)
 {
 	ib_pipeline *p = arg;
 	struct ib_acct_event e;
-	int64_t last_diag = 0;
+	int64_t last_diag = 0, last_pub = 0;
 
-	p->pending_acct_sub = -1;
+	/* before any connection: waiting since now, for the connection; and the sync deadline runs
+	   from the start, so --on-sync-timeout exit fires while the gateway is down too */
+	p->sync.since_ns = ib_now_mono_ns();
+	p->sync.down = true;
+	p->sync_deadline_ns = p->sync.since_ns + (int64_t)(p->cfg.sync_timeout_s * 1e9);
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->acct_wake);
 		int n = 0;
@@ -433,13 +583,17 @@ ib_account_thread(void *arg)
 		drain_overflow(p);
 		check_sync(p);
 		int64_t now = ib_now_mono_ns();
-		if (n > 0 || now - last_diag > 500000000LL) {
+		/* the diagnostics five times a second, P:sync:detail once a second while syncing: each on its
+		   own clock (one clock reset every half second never let the second one fire) */
+		if (n > 0 || now - last_diag > 200000000LL) {
 			if (!ib_gate_is_open(&p->gate))
 				update_diag(p);
-			if (now - last_diag > 1000000000LL && !ib_gate_is_open(&p->gate) &&
-			    ck_pr_load_32((uint32_t *)&p->stats.net.connected))
-				publish_sync(p, IB_SYNC_SYNCING);
 			last_diag = now;
+		}
+		if (now - last_pub >= 1000000000LL) {
+			if (!ib_gate_is_open(&p->gate) && ck_pr_load_32((uint32_t *)&p->stats.net.connected))
+				publish_sync(p, IB_SYNC_SYNCING);
+			last_pub = now;
 		}
 		if (n > 0)
 			continue;

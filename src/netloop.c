@@ -252,10 +252,23 @@ route(struct net *n, const ib_msg *m, int64_t now)
 	memset(&e, 0, sizeof(e));
 	e.recv_ns = now;
 	switch (m->id) {
-	case IB_IN_MANAGED_ACCTS:
+	case IB_IN_MANAGED_ACCTS: {
+		/* a list of hundreds of accounts is longer than one event: parts, i1 counting, i0 while more follow */
+		ib_str l = m->u.managed_accts.list;
 		e.kind = IB_AE_MANAGED_ACCTS;
-		ib_str_copy(e.text, sizeof(e.text), m->u.managed_accts.list);
+		while (l.len > sizeof(e.text) - 1) {
+			memcpy(e.text, l.p, sizeof(e.text) - 1);
+			e.text[sizeof(e.text) - 1] = '\0';
+			e.i0 = 1;
+			acct_push(n, &e);
+			e.i1++;
+			l.p += sizeof(e.text) - 1;
+			l.len -= (uint32_t)(sizeof(e.text) - 1);
+		}
+		e.i0 = 0;
+		ib_str_copy(e.text, sizeof(e.text), l);
 		break;
+	}
 	case IB_IN_NEXT_VALID_ID:
 		e.kind = IB_AE_NEXT_ID;
 		e.i0 = m->u.next_valid_id.order_id;
@@ -637,6 +650,15 @@ nap(struct net *n, int ms)
 	}
 }
 
+/* Why the gateway is not there, for P:sync:detail and probe ("connect refused: ..."). */
+static void
+conn_error(ib_pipeline *p, const char *what, const char *detail)
+{
+	pthread_mutex_lock(&p->diag_mu);
+	snprintf(p->conn_error, sizeof(p->conn_error), "%s: %s", what, detail);
+	pthread_mutex_unlock(&p->diag_mu);
+}
+
 static int
 connect_once(struct net *n)
 {
@@ -648,9 +670,16 @@ connect_once(struct net *n)
 	n->fd = ib_net_connect(p->cfg.host, p->cfg.port, p->cfg.connect_timeout_ms, err, sizeof(err));
 	if (n->fd < 0) {
 		ib_log(IB_LL_WARN, "net", "%s", err);
+		/* the cause comes back as text (errno is gone by now): refused is the common one */
+		conn_error(p, strstr(err, strerror(ECONNREFUSED)) ? "connect refused" : "connect failed", err);
 		return IB_EIO;
 	}
 	ib_framer_reset(&n->framer);
+	{
+		char where[96];
+		snprintf(where, sizeof(where), "no reply yet from %s:%d", p->cfg.host, p->cfg.port);
+		conn_error(p, "handshake pending", where);
+	}
 	int rc = ib_net_handshake(n->fd, &n->framer, n->client_id, p->cfg.connect_timeout_ms, &n->server_version,
 				  err, sizeof(err));
 	if (rc != IB_OK) {
@@ -660,12 +689,14 @@ connect_once(struct net *n)
 			ib_log(IB_LL_WARN, "net", "%s:%d: %s (%s)", p->cfg.host, p->cfg.port, err, strerror(why));
 		else
 			ib_log(IB_LL_WARN, "net", "%s:%d: %s", p->cfg.host, p->cfg.port, err);
+		conn_error(p, "handshake failed", err);
 		ib_net_close(n->fd);
 		n->fd = -1;
 		return rc;
 	}
 	pthread_mutex_lock(&p->diag_mu);
 	p->handshake_ns = ib_now_mono_ns() - t0;
+	p->conn_error[0] = '\0';
 	pthread_mutex_unlock(&p->diag_mu);
 	ib_enc_init(&n->enc, n->outbuf, OUT_BUF, n->server_version, p->cfg.readonly);
 	n->out_off = 0;

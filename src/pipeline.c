@@ -258,7 +258,10 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 	ib_sync_init(&p->sync, cfg->require_download_end, cfg->download_quiet_ms);
 	p->stats.start_ns = (uint64_t)ib_now_real_ns();
 	snprintf(p->diag_text, sizeof(p->diag_text), "connecting to %s:%d", cfg->host, cfg->port);
-	snprintf(p->diag_json, sizeof(p->diag_json), "{\"missing\":[\"connection\"]}");
+	p->diag_json = calloc(1, IB_SYNC_JSON_MAX);
+	p->sync_json = calloc(1, IB_SYNC_JSON_MAX);
+	if (p->diag_json)
+		snprintf(p->diag_json, IB_SYNC_JSON_MAX, "{\"missing\":[\"connection\"]}");
 	if (p->cfg.pacing_per_s < 1)
 		p->cfg.pacing_per_s = 1;
 
@@ -268,7 +271,7 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 	p->acct_buf = ib_ring_alloc(&p->acct_ring, IB_ACCT_RING_SIZE, sizeof(*p->acct_buf));
 	p->out_buf = ib_ring_alloc(&p->out_ring, IB_OUT_RING_SIZE, sizeof(*p->out_buf));
 	p->out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!p->quotes || !p->inst_pos || !p->md_buf || !p->acct_buf || !p->out_buf || p->out_efd < 0 ||
+	if (!p->diag_json || !p->sync_json || !p->quotes || !p->inst_pos || !p->md_buf || !p->acct_buf || !p->out_buf || p->out_efd < 0 ||
 	    ib_orders_init(p) != IB_OK) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -439,6 +442,8 @@ ib_pipeline_free(ib_pipeline *p)
 	}
 	ib_orders_free(p);
 	free(p->books);
+	free(p->diag_json);
+	free(p->sync_json);
 	free(p->inst_book);
 	free(p->quotes);
 	free(p->inst_pos);

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ibpipe/json.h"
 #include "ibpipe/latency.h"
 #include "ibpipe/log.h"
 #include "ibpipe/publish.h"
@@ -675,31 +676,39 @@ static void
 write_sync(ib_pub *p)
 {
 	struct pm_mirror *m = &p->m;
-	char k[96], detail[1100], ev[1200];
+	char k[96], ttl[16];
 	const char *name = ib_sync_state_name((enum ib_sync_state)m->sync_state);
-	size_t dn = detail_json(detail, sizeof(detail), m->sync_detail);
-	struct sbuf s = { ev, 0, sizeof(ev) };
+	size_t dn = detail_json(m->sync_out, PM_SYNC_OUT_MAX, m->sync_detail);
+	/* the detail is built whole (ib_json); the event message goes around it */
+	ib_json ev;
 
+	/* both keys expire with P:health: a killed ibpipe cannot leave "ready" behind */
+	fmt_i64(ttl, p->cfg.health_ttl_s);
 	key(k, sizeof(k), p, "sync:detail", NULL, NULL);
-	cmd(p, 3, T_PLAIN);
+	cmd(p, 5, T_PLAIN);
 	arg_s(p, "SET");
 	arg_s(p, k);
-	arg(p, detail, dn);
+	arg(p, m->sync_out, dn);
+	arg_s(p, "EX");
+	arg_s(p, ttl);
 	key(k, sizeof(k), p, "sync", NULL, NULL);
-	cmd(p, 3, T_PLAIN);
+	cmd(p, 5, T_PLAIN);
 	arg_s(p, "SET");
 	arg_s(p, k);
 	arg_s(p, name);
-	sb_raw(&s, "{\"sync\":\"", 9);
-	sb_raw(&s, name, strlen(name));
-	sb_raw(&s, "\",\"detail\":", 11);
-	sb_raw(&s, detail, dn < sizeof(detail) ? dn : sizeof(detail) - 1);
-	sb_raw(&s, "}", 1);
+	arg_s(p, "EX");
+	arg_s(p, ttl);
+	ib_json_init(&ev, m->sync_out, PM_SYNC_OUT_MAX);
+	ib_json_raw(&ev, "{\"sync\":");
+	ib_json_str(&ev, name);
+	ib_json_raw(&ev, ",\"detail\":");
+	ib_json_raw(&ev, m->sync_detail[0] == '{' ? m->sync_detail : "{}");
+	ib_json_raw(&ev, "}");
 	key(k, sizeof(k), p, "events", NULL, NULL);
 	cmd(p, 3, T_PLAIN);
 	arg_s(p, "PUBLISH");
 	arg_s(p, k);
-	arg(p, ev, s.len);
+	arg(p, m->sync_out, ev.len);
 	m->sync_dirty = false;
 }
 
@@ -714,7 +723,7 @@ write_state(ib_pub *p)
 
 	write_accounts_set(p);
 	for (int i = 0; i < m->naccts && b->ncmd < SOFT_CMDS; i++)
-		if (m->acct_dirty & (1u << i))
+		if (m->acct[i].dirty)
 			write_account(p, i);
 	while (os->ndirty > 0 && b->ncmd < SOFT_CMDS) {
 		struct pm_order *o = &os->o[os->dirty[--os->ndirty]];
@@ -856,7 +865,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 9 + (s ? 13 : 0);
+	int fields = 9 + (s ? 15 : 0);
 
 	key(k, sizeof(k), p, "health", NULL, NULL);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -903,6 +912,8 @@ write_health(ib_pub *p, int64_t now)
 			{ "unknown_ids", IB_STAT_GET(s->net.unknown_ids) },
 			{ "book_errors", IB_STAT_GET(s->md.book_errors) },
 			{ "dropped", IB_STAT_GET(s->acct.dropped) },
+			{ "acct_unmanaged", IB_STAT_GET(s->acct.unmanaged) },
+			{ "download_end_unknown", IB_STAT_GET(s->acct.download_end_unknown) },
 			{ "last_msg_at", IB_STAT_GET(s->net.last_msg_ns) },
 		};
 		for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
@@ -915,6 +926,14 @@ write_health(ib_pub *p, int64_t now)
 	arg_s(p, k);
 	fmt_i64(ttl, p->cfg.health_ttl_s);
 	arg_s(p, ttl);
+	/* the sync keys live exactly as long as health: "ready" never outlives this process */
+	for (int i = 0; i < 2; i++) {
+		key(k, sizeof(k), p, i ? "sync:detail" : "sync", NULL, NULL);
+		cmd(p, 3, T_PLAIN);
+		arg_s(p, "EXPIRE");
+		arg_s(p, k);
+		arg_s(p, ttl);
+	}
 	p->last_msgs = msgs;
 	p->last_health_ns = now;
 	memset(&p->stale_win, 0, sizeof(p->stale_win));

@@ -95,7 +95,10 @@ pm_init(struct pm_mirror *m, uint64_t retain)
 	m->acct = calloc(PM_MAX_ACCOUNTS, sizeof(*m->acct));
 	m->orders = calloc(1, sizeof(*m->orders));
 	m->st.e = calloc(PM_STREAM_CAP, sizeof(*m->st.e));
-	if (!m->acct || !m->orders || !m->st.e) {
+	m->sync_detail = calloc(1, IB_SYNC_JSON_MAX + 1);
+	m->sync_asm = calloc(1, IB_SYNC_JSON_MAX + 1);
+	m->sync_out = calloc(1, PM_SYNC_OUT_MAX);
+	if (!m->acct || !m->orders || !m->st.e || !m->sync_detail || !m->sync_asm || !m->sync_out) {
 		pm_free(m);
 		return IB_EFULL;
 	}
@@ -109,12 +112,25 @@ pm_free(struct pm_mirror *m)
 	free(m->acct);
 	free(m->orders);
 	free(m->st.e);
+	free(m->sync_detail);
+	free(m->sync_asm);
+	free(m->sync_out);
+	m->sync_detail = m->sync_asm = m->sync_out = NULL;
 	m->acct = NULL;
 	m->orders = NULL;
 	m->st.e = NULL;
 }
 
 /* ---- accounts ---- */
+
+static void
+mark_dirty(struct pm_mirror *m, int i)
+{
+	if (!m->acct[i].dirty) {
+		m->acct[i].dirty = true;
+		m->acct_dirty++;
+	}
+}
 
 static int
 acct_find(struct pm_mirror *m, const char *id, bool create)
@@ -149,21 +165,55 @@ acct_for_data(struct pm_mirror *m, const char *id, int *idx)
 	return &m->acct[i];
 }
 
+/* One part of the list; the set changes when the last part is in. */
 static void
 set_accounts(struct pm_mirror *m, const ib_pub_event *ev)
 {
 	int n = ev->u.accounts.n < IB_PUB_MAX_ACCOUNTS ? ev->u.accounts.n : IB_PUB_MAX_ACCOUNTS;
 
-	for (int i = 0; i < m->naccts; i++)
-		m->acct[i].in_set = false;
+	if (ev->u.accounts.part == 0)
+		for (int i = 0; i < m->naccts; i++)
+			m->acct[i].in_next = false;
 	for (int k = 0; k < n; k++) {
 		char id[24];
 		FIELD_COPY(id, ev->u.accounts.ids[k]);
 		int i = acct_find(m, id, true);
 		if (i >= 0)
-			m->acct[i].in_set = true;
+			m->acct[i].in_next = true;
 	}
+	if (ev->u.accounts.more)
+		return;
+	for (int i = 0; i < m->naccts; i++)
+		m->acct[i].in_set = m->acct[i].in_next;
 	m->accounts_dirty = true;
+}
+
+/* One part of the detail; the state and the detail change together when the last part is in. */
+static void
+set_sync(struct pm_mirror *m, const ib_pub_event *ev)
+{
+	size_t n = strnlen(ev->u.sync.detail, sizeof(ev->u.sync.detail));
+
+	if (ev->u.sync.part == 0) {
+		m->sync_asm_len = 0;
+		m->sync_asm_over = false;
+	}
+	if (m->sync_asm_len + n > IB_SYNC_JSON_MAX)
+		m->sync_asm_over = true;
+	else
+		memcpy(m->sync_asm + m->sync_asm_len, ev->u.sync.detail, n), m->sync_asm_len += n;
+	if (ev->u.sync.more)
+		return;
+	if (m->sync_asm_over) {
+		m->full++;
+		ib_log(IB_LL_ERROR, "redis", "sync detail longer than %d bytes: not published", IB_SYNC_JSON_MAX);
+		snprintf(m->sync_detail, IB_SYNC_JSON_MAX, "{\"error\":\"detail longer than %d bytes\"}", IB_SYNC_JSON_MAX);
+	} else {
+		memcpy(m->sync_detail, m->sync_asm, m->sync_asm_len);
+		m->sync_detail[m->sync_asm_len] = '\0';
+	}
+	m->sync_state = ev->u.sync.state;
+	m->sync_dirty = true;
 }
 
 static void
@@ -219,7 +269,7 @@ absorb_value(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 		a->vdirty[slot] = 1;
 		a->dv[a->ndv++] = slot;
 	}
-	m->acct_dirty |= 1u << ai;
+	mark_dirty(m, ai);
 }
 
 static void
@@ -259,7 +309,7 @@ absorb_position(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 		a->pdirty[slot] = 1;
 		a->dp[a->ndp++] = slot;
 	}
-	m->acct_dirty |= 1u << ai;
+	mark_dirty(m, ai);
 }
 
 /* ---- orders ---- */
@@ -469,9 +519,7 @@ pm_absorb(struct pm_mirror *m, const ib_pub_event *ev, int64_t now_real_ns)
 	m->events++;
 	switch (ev->kind) {
 	case IB_PUB_SYNC:
-		m->sync_state = ev->u.sync.state;
-		FIELD_COPY(m->sync_detail, ev->u.sync.detail);
-		m->sync_dirty = true;
+		set_sync(m, ev);
 		break;
 	case IB_PUB_ACCOUNTS:
 		set_accounts(m, ev);
@@ -520,7 +568,7 @@ pm_mark_all_dirty(struct pm_mirror *m)
 			a->pdirty[k] = 1;
 			a->dp[k] = k;
 		}
-		m->acct_dirty |= 1u << i;
+		mark_dirty(m, i);
 	}
 	os->ndirty = 0;
 	for (uint32_t k = 0; k < os->n; k++) {
@@ -546,5 +594,8 @@ pm_account_clean(struct pm_mirror *m, int i)
 		a->pdirty[a->dp[k]] = 0;
 	a->ndv = a->ndp = 0;
 	a->full = false;
-	m->acct_dirty &= ~(1u << i);
+	if (a->dirty) {
+		a->dirty = false;
+		m->acct_dirty--;
+	}
 }

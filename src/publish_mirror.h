@@ -14,13 +14,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ibpipe/account.h"
 #include "ibpipe/ib.h"
 #include "ibpipe/publish.h"
+#include "ibpipe/sync.h"
 
-#define PM_MAX_ACCOUNTS IB_PUB_MAX_ACCOUNTS /* 32: one bit each in pm_mirror.acct_dirty */
+#define PM_MAX_ACCOUNTS IB_MAX_ACCOUNTS
 #define PM_MAX_VALUES 512                   /* per account */
 #define PM_MAX_POSITIONS 1024               /* per account */
 #define PM_MAX_ORDERS 8192
+#define PM_SYNC_OUT_MAX (IB_SYNC_JSON_MAX + 64) /* {"sync":"...","detail":<detail>} */
 #define PM_STREAM_CAP 65536                 /* order-stream entries kept: waiting + recent history */
 
 typedef __typeof__(((ib_pub_event *)0)->u.order) pm_order_data;
@@ -36,6 +39,8 @@ struct pm_value {
 struct pm_account {
 	char id[24];
 	bool in_set;             /* member of P:accounts */
+	bool in_next;            /* named by the list being assembled from parts */
+	bool dirty;              /* has something to write */
 	bool full;               /* next write replaces the hashes (DEL + HSET all) */
 	int64_t updated_ns;      /* CLOCK_REALTIME of the latest change */
 	uint16_t nval, npos;     /* slots used */
@@ -100,7 +105,11 @@ struct pm_mirror {
 	uint64_t full;           /* values/positions/orders/accounts that did not fit */
 
 	int32_t sync_state;
-	char sync_detail[480];
+	char *sync_detail;       /* [IB_SYNC_JSON_MAX + 1]: the latest whole detail */
+	char *sync_asm;          /* [IB_SYNC_JSON_MAX + 1]: the detail being assembled from parts */
+	size_t sync_asm_len;
+	bool sync_asm_over;      /* parts past IB_SYNC_JSON_MAX: the detail says so instead */
+	char *sync_out;          /* scratch for the P:events message around the detail */
 	bool sync_dirty;
 
 	bool have_conn;
@@ -108,7 +117,7 @@ struct pm_mirror {
 
 	bool accounts_dirty;     /* P:accounts membership changed */
 	int naccts;
-	uint32_t acct_dirty;     /* bit i: account i has something to write */
+	uint32_t acct_dirty;     /* accounts with dirty set */
 	struct pm_account *acct; /* [PM_MAX_ACCOUNTS] */
 
 	struct pm_orders *orders;

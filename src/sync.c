@@ -1,14 +1,18 @@
 /*
- * sync.c - the account-sync rule and its diagnostics.
+ * sync.c - the account-sync rule and its diagnostics (account thread).
  *
  * The description names the first missing piece in the order a gateway
- * delivers them, so "waiting for X" is always the thing that is late.
+ * delivers them, so "waiting for X" is always the thing that is late.  A
+ * new account list keeps the state of the accounts that stay and starts the
+ * new ones from nothing: complete always means the list as it is now.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ibpipe/sync.h"
+
+#define IDX_MASK (2 * IB_MAX_ACCOUNTS - 1)
 
 void
 ib_sync_init(ib_sync *s, bool require_download_end, int quiet_ms)
@@ -31,33 +35,115 @@ ib_sync_reset(ib_sync *s, int64_t now_ns, bool need_reconcile)
 	s->need_reconcile = need_reconcile;
 }
 
-static int
-account_index(const ib_sync *s, const char *account)
+void
+ib_sync_restart(ib_sync *s, int64_t now_ns)
 {
-	for (int i = 0; i < s->naccounts; i++)
-		if (strcmp(s->accounts[i], account) == 0)
-			return i;
+	for (int i = 0; i < s->naccounts; i++) {
+		ib_sync_acct *a = &s->acct[i];
+		a->download_end = a->by_quiet = a->is_new = false;
+		a->first_value_ns = a->last_value_ns = 0;
+	}
+	s->since_ns = now_ns;
+	s->position_end = s->open_orders_end = s->executions_end = false;
+	s->need_reconcile = true;
+}
+
+/* The index position holding id, or the empty one where it would go (the index is at most half full). */
+static uint32_t
+idx_probe(const ib_sync *s, const char *id)
+{
+	uint32_t h = ib_account_hash(id) & IDX_MASK;
+
+	while (s->idx[h] != 0 && strcmp(s->acct[s->idx[h] - 1].id, id) != 0)
+		h = (h + 1) & IDX_MASK;
+	return h;
+}
+
+int
+ib_sync_find(const ib_sync *s, const char *account)
+{
+	return (int)s->idx[idx_probe(s, account)] - 1;
+}
+
+/* The previous list's slot for id, or -1 (prev and pidx are acct and idx as they were). */
+static int
+prev_index(const ib_sync *s, const char *id)
+{
+	uint32_t h = ib_account_hash(id) & IDX_MASK;
+
+	for (; s->pidx[h] != 0; h = (h + 1) & IDX_MASK)
+		if (strcmp(s->prev[s->pidx[h] - 1].id, id) == 0)
+			return s->pidx[h] - 1;
 	return -1;
 }
 
-void
+ib_sync_change
 ib_sync_accounts(ib_sync *s, const char *list)
 {
+	ib_sync_change c = { .first = !s->have_accounts };
 	const char *p = list;
 
+	/* the current list becomes prev; acct is rebuilt from the text */
+	memcpy(s->prev, s->acct, (size_t)s->naccounts * sizeof(s->acct[0]));
+	s->nprev = s->naccounts;
 	s->naccounts = 0;
-	while (*p && s->naccounts < IB_MAX_ACCOUNTS) {
+	s->list_ids = 0;
+	s->list_error = IB_SYNC_LIST_OK;
+	memcpy(s->pidx, s->idx, sizeof(s->idx));
+	memset(s->idx, 0, sizeof(s->idx));
+	while (*p) {
 		size_t n = strcspn(p, ",");
-		if (n > 0 && n < sizeof(s->accounts[0])) {
-			memcpy(s->accounts[s->naccounts], p, n);
-			s->accounts[s->naccounts][n] = '\0';
-			s->naccounts++;
+		char id[IB_ACCOUNT_ID_LEN];
+		uint32_t h;
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (n >= sizeof(id)) {
+			s->list_error = IB_SYNC_LIST_ID_TOO_LONG;
+			s->list_ids++;
+		} else {
+			memcpy(id, p, n);
+			id[n] = '\0';
+			h = idx_probe(s, id);
+			if (s->idx[h] != 0) {
+				c.duplicates++;
+			} else if (s->naccounts >= IB_MAX_ACCOUNTS) {
+				/* keep counting (for the message), keep nothing */
+				if (s->list_error == IB_SYNC_LIST_OK)
+					s->list_error = IB_SYNC_LIST_TOO_MANY;
+				s->list_ids++;
+			} else {
+				ib_sync_acct *a = &s->acct[s->naccounts++];
+				int old = prev_index(s, id);
+				s->list_ids++;
+				if (old >= 0) {
+					*a = s->prev[old];
+					a->is_new = false;
+				} else {
+					memset(a, 0, sizeof(*a));
+					memcpy(a->id, id, n + 1);
+					a->is_new = true;
+					c.added++;
+				}
+				s->idx[h] = (uint16_t)s->naccounts;
+			}
 		}
 		p += n;
-		if (*p == ',')
-			p++;
 	}
+	for (int i = 0; i < s->nprev; i++) {
+		s->gone[i] = ib_sync_find(s, s->prev[i].id) < 0;
+		c.removed += s->gone[i];
+	}
+	c.changed = c.added > 0 || c.removed > 0;
 	s->have_accounts = true;
+	return c;
+}
+
+void
+ib_sync_list_too_long(ib_sync *s)
+{
+	s->list_error = IB_SYNC_LIST_TOO_LONG;
 }
 
 void
@@ -70,12 +156,12 @@ ib_sync_next_id(ib_sync *s, int32_t id)
 int
 ib_sync_value(ib_sync *s, const char *account, int64_t now_ns)
 {
-	int i = account_index(s, account);
+	int i = ib_sync_find(s, account);
 
 	if (i >= 0) {
-		if (s->first_value_ns[i] == 0)
-			s->first_value_ns[i] = now_ns;
-		s->last_value_ns[i] = now_ns;
+		if (s->acct[i].first_value_ns == 0)
+			s->acct[i].first_value_ns = now_ns;
+		s->acct[i].last_value_ns = now_ns;
 	}
 	return i;
 }
@@ -83,10 +169,10 @@ ib_sync_value(ib_sync *s, const char *account, int64_t now_ns)
 int
 ib_sync_download_end(ib_sync *s, const char *account)
 {
-	int i = account_index(s, account);
+	int i = ib_sync_find(s, account);
 
 	if (i >= 0)
-		s->download_end[i] = true;
+		s->acct[i].download_end = true;
 	return i;
 }
 
@@ -112,7 +198,7 @@ int
 ib_sync_pending_account(const ib_sync *s)
 {
 	for (int i = 0; i < s->naccounts; i++)
-		if (!s->download_end[i])
+		if (!s->acct[i].download_end)
 			return i;
 	return -1;
 }
@@ -120,16 +206,16 @@ ib_sync_pending_account(const ib_sync *s)
 bool
 ib_sync_complete(ib_sync *s, int64_t now_ns)
 {
-	if (!s->have_accounts || !s->have_next_id || s->naccounts == 0)
+	if (!s->have_accounts || !s->have_next_id || s->naccounts == 0 || s->list_error != IB_SYNC_LIST_OK)
 		return false;
 	for (int i = 0; i < s->naccounts; i++) {
-		if (s->download_end[i])
+		ib_sync_acct *a = &s->acct[i];
+		if (a->download_end)
 			continue;
 		/* Fallback for gateways that never send acctDownloadEnd: values came, then silence. */
-		if (!s->require_download_end && s->first_value_ns[i] != 0 &&
-		    now_ns - s->last_value_ns[i] >= s->quiet_ns) {
-			s->download_end[i] = true;
-			s->download_by_quiet[i] = true;
+		if (!s->require_download_end && a->first_value_ns != 0 && now_ns - a->last_value_ns >= s->quiet_ns) {
+			a->download_end = true;
+			a->by_quiet = true;
 			continue;
 		}
 		return false;
@@ -141,106 +227,168 @@ ib_sync_complete(ib_sync *s, int64_t now_ns)
 	return true;
 }
 
-/* A bounded string builder: appends what fits, always NUL-terminated. */
-struct sb {
-	char *buf;
-	size_t cap, len;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-sb_add(struct sb *b, const char *fmt, ...)
+/* Why the list itself is not usable, or NULL. */
+static const char *
+list_problem(const ib_sync *s, char *buf, size_t cap)
 {
-	va_list ap;
-	int n;
-
-	if (b->len + 1 >= b->cap)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
+	switch (s->list_error) {
+	case IB_SYNC_LIST_TOO_MANY:
+		snprintf(buf, cap, "more than %d accounts (%d listed)", IB_MAX_ACCOUNTS, s->list_ids);
+		return buf;
+	case IB_SYNC_LIST_ID_TOO_LONG:
+		snprintf(buf, cap, "an account id longer than %d bytes", IB_ACCOUNT_ID_LEN - 1);
+		return buf;
+	case IB_SYNC_LIST_TOO_LONG:
+		snprintf(buf, cap, "list longer than %d bytes", IB_ACCOUNT_LIST_MAX);
+		return buf;
+	}
+	if (s->have_accounts && s->naccounts == 0)
+		return "empty list";
+	return NULL;
 }
 
-/* The missing pieces, in delivery order; names as the IB API spells them. */
+/* Calls f for each missing piece in delivery order; names as the IB API spells them. */
+typedef void missing_fn(void *ctx, int k, const char *what, const char *acct, const char *why);
+
 static int
-missing_pieces(const ib_sync *s, const char *out[], const char *acct[], int max)
+missing_pieces(const ib_sync *s, missing_fn *f, void *ctx)
 {
+	char buf[96];
+	const char *why = list_problem(s, buf, sizeof(buf));
 	int n = 0;
 
-	if (!s->have_accounts && n < max)
-		acct[n] = NULL, out[n++] = "managedAccounts";
-	if (!s->have_next_id && n < max)
-		acct[n] = NULL, out[n++] = "nextValidId";
-	for (int i = 0; i < s->naccounts && n < max; i++)
-		if (!s->download_end[i])
-			acct[n] = s->accounts[i], out[n++] = "acctDownloadEnd";
-	if (!s->position_end && n < max)
-		acct[n] = NULL, out[n++] = "positionEnd";
-	if (s->need_reconcile && !s->open_orders_end && n < max)
-		acct[n] = NULL, out[n++] = "openOrderEnd";
-	if (s->need_reconcile && !s->executions_end && n < max)
-		acct[n] = NULL, out[n++] = "execDetailsEnd";
+	if (s->down)
+		f(ctx, n++, "connection", NULL, s->conn_error[0] ? s->conn_error : "not connected yet");
+	if (!s->have_accounts || why)
+		f(ctx, n++, "managedAccounts", NULL, why);
+	if (!s->have_next_id)
+		f(ctx, n++, "nextValidId", NULL, NULL);
+	for (int i = 0; i < s->naccounts; i++)
+		if (!s->acct[i].download_end)
+			f(ctx, n++, "acctDownloadEnd", s->acct[i].id, NULL);
+	if (!s->position_end)
+		f(ctx, n++, "positionEnd", NULL, NULL);
+	if (s->need_reconcile && !s->open_orders_end)
+		f(ctx, n++, "openOrderEnd", NULL, NULL);
+	if (s->need_reconcile && !s->executions_end)
+		f(ctx, n++, "execDetailsEnd", NULL, NULL);
 	return n;
+}
+
+static void
+count_missing(void *ctx, int k, const char *what, const char *acct, const char *why)
+{
+	(void)ctx, (void)k, (void)what, (void)acct, (void)why;
+}
+
+/* Human text for logs: at most this many account ids per list, then a count. */
+#define DESCRIBE_IDS 8
+
+struct desc {
+	ib_json b;                  /* used as a plain bounded text builder here */
+	int ids;                    /* missing account ids written so far */
+	int cut;                    /* ... and not written */
+};
+
+static void
+describe_missing(void *ctx, int k, const char *what, const char *acct, const char *why)
+{
+	struct desc *d = ctx;
+
+	if (acct && d->ids >= DESCRIBE_IDS) {
+		d->cut++;
+		return;
+	}
+	ib_json_printf(&d->b, "%s%s", k ? " and " : "", what);
+	if (why)
+		ib_json_printf(&d->b, " (%s)", why);
+	if (acct) {
+		ib_json_printf(&d->b, " for %s", acct);
+		d->ids++;
+	}
 }
 
 void
 ib_sync_describe(const ib_sync *s, int64_t now_ns, char *buf, size_t cap)
 {
-	struct sb b = { buf, cap, 0 };
-	const char *miss[IB_MAX_ACCOUNTS + 6], *acct[IB_MAX_ACCOUNTS + 6];
-	int n = missing_pieces(s, miss, acct, IB_MAX_ACCOUNTS + 6);
+	struct desc d = { 0 };
+	ib_json *b = &d.b;
+	int shown = 0;
 
-	buf[0] = '\0';
+	ib_json_init(b, buf, cap);
 	if (s->have_accounts) {
-		sb_add(&b, "have managedAccounts [");
-		for (int i = 0; i < s->naccounts; i++)
-			sb_add(&b, "%s%s", i ? "," : "", s->accounts[i]);
-		sb_add(&b, "]");
+		ib_json_raw(b, "have managedAccounts [");
+		for (int i = 0; i < s->naccounts && i < DESCRIBE_IDS; i++)
+			ib_json_printf(b, "%s%s", i ? "," : "", s->acct[i].id);
+		if (s->naccounts > DESCRIBE_IDS)
+			ib_json_printf(b, ",... %d in all", s->naccounts);
+		ib_json_raw(b, "]");
 	}
 	if (s->have_next_id)
-		sb_add(&b, "%snextValidId %d", b.len ? ", " : "have ", s->next_id);
-	for (int i = 0; i < s->naccounts; i++)
-		if (s->download_end[i])
-			sb_add(&b, "%s%s for %s", b.len ? ", " : "have ",
-			       s->download_by_quiet[i] ? "quiet-period download end" : "acctDownloadEnd", s->accounts[i]);
+		ib_json_printf(b, "%snextValidId %d", b->len ? ", " : "have ", s->next_id);
+	for (int i = 0; i < s->naccounts; i++) {
+		if (!s->acct[i].download_end)
+			continue;
+		if (shown++ < DESCRIBE_IDS)
+			ib_json_printf(b, "%s%s for %s", b->len ? ", " : "have ",
+				       s->acct[i].by_quiet ? "quiet-period download end" : "acctDownloadEnd", s->acct[i].id);
+	}
+	if (shown > DESCRIBE_IDS)
+		ib_json_printf(b, ", ... %d accounts downloaded in all", shown);
 	if (s->position_end)
-		sb_add(&b, "%spositionEnd", b.len ? ", " : "have ");
-	if (n == 0) {
-		sb_add(&b, "%scomplete", b.len ? ", " : "");
+		ib_json_printf(b, "%spositionEnd", b->len ? ", " : "have ");
+	if (missing_pieces(s, count_missing, NULL) == 0) {
+		ib_json_printf(b, "%scomplete", b->len ? ", " : "");
 		return;
 	}
-	sb_add(&b, "%swaiting for ", b.len ? ", " : "");
-	for (int i = 0; i < n; i++) {
-		sb_add(&b, "%s%s", i ? " and " : "", miss[i]);
-		if (acct[i])
-			sb_add(&b, " for %s", acct[i]);
-	}
-	sb_add(&b, " since %.1f s", (double)(now_ns - s->since_ns) / 1e9);
+	ib_json_printf(b, "%swaiting for ", b->len ? ", " : "");
+	missing_pieces(s, describe_missing, &d);
+	if (d.cut)
+		ib_json_printf(b, " and %d more accounts", d.cut);
+	ib_json_printf(b, " since %.1f s", (double)(now_ns - s->since_ns) / 1e9);
 }
 
-void
+static void
+json_missing(void *ctx, int k, const char *what, const char *acct, const char *why)
+{
+	ib_json *j = ctx;
+	char item[160];
+
+	if (k)
+		ib_json_raw(j, ",");
+	if (acct == NULL && why == NULL) {
+		ib_json_str(j, what);
+		return;
+	}
+	/* "acctDownloadEnd:<id>" or "managedAccounts:<why>", the id escaped with the rest */
+	snprintf(item, sizeof(item), "%s:%s", what, acct ? acct : why);
+	ib_json_str(j, item);
+}
+
+size_t
 ib_sync_json(const ib_sync *s, int64_t now_ns, char *buf, size_t cap)
 {
-	struct sb b = { buf, cap, 0 };
-	const char *miss[IB_MAX_ACCOUNTS + 6], *acct[IB_MAX_ACCOUNTS + 6];
-	int n = missing_pieces(s, miss, acct, IB_MAX_ACCOUNTS + 6);
+	ib_json j;
 
-	buf[0] = '\0';
-	sb_add(&b, "{\"managedAccounts\":[");
-	for (int i = 0; i < s->naccounts; i++)
-		sb_add(&b, "%s\"%s\"", i ? "," : "", s->accounts[i]);
-	sb_add(&b, "],\"nextValidId\":");
-	if (s->have_next_id)
-		sb_add(&b, "%d", s->next_id);
-	else
-		sb_add(&b, "null");
-	sb_add(&b, ",\"missing\":[");
-	for (int i = 0; i < n; i++) {
-		if (acct[i])
-			sb_add(&b, "%s\"%s:%s\"", i ? "," : "", miss[i], acct[i]);
-		else
-			sb_add(&b, "%s\"%s\"", i ? "," : "", miss[i]);
+	ib_json_init(&j, buf, cap);
+	ib_json_raw(&j, "{\"managedAccounts\":[");
+	for (int i = 0; i < s->naccounts; i++) {
+		if (i)
+			ib_json_raw(&j, ",");
+		ib_json_str(&j, s->acct[i].id);
 	}
-	sb_add(&b, "],\"waiting_s\":%.3f}", (double)(now_ns - s->since_ns) / 1e9);
+	ib_json_raw(&j, "],\"nextValidId\":");
+	if (s->have_next_id)
+		ib_json_printf(&j, "%d", s->next_id);
+	else
+		ib_json_raw(&j, "null");
+	ib_json_raw(&j, ",\"missing\":[");
+	missing_pieces(s, json_missing, &j);
+	ib_json_printf(&j, "],\"waiting_s\":%.3f}", (double)(now_ns - s->since_ns) / 1e9);
+	if (j.overflow) {
+		/* a caller's buffer too small for this list: say so in valid JSON rather than cut it */
+		ib_json_init(&j, buf, cap);
+		ib_json_printf(&j, "{\"error\":\"detail larger than %zu bytes\",\"accounts\":%d}", cap, s->naccounts);
+	}
+	return j.len;
 }

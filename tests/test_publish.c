@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ibpipe/account.h"
 #include "ibpipe/publish.h"
 #include "ibpipe/redis_url.h"
 #include "ibpipe/wake.h"
@@ -1174,7 +1175,7 @@ test_mirror_bounds(void)
 	new_prefix(P, sizeof(P));
 	p = mkpub(local_url(port), P, NULL, NULL, NULL, 1000);
 	CU_ASSERT_FATAL(p != NULL);
-	for (int a = 0; a <= IB_PUB_MAX_ACCOUNTS; a++, posted++) { /* one account too many */
+	for (int a = 0; a <= IB_MAX_ACCOUNTS; a++, posted++) { /* one account too many */
 		snprintf(acct, sizeof(acct), "A%d", a);
 		post_value(p, acct, "K", "", "1");
 	}
@@ -1197,8 +1198,8 @@ test_mirror_bounds(void)
 	deadline = tu_now_ms() + 3000;
 	while (rnum(c, "XLEN %s:stream:orders", P) != 8194 && tu_now_ms() < deadline)
 		tu_sleep_ms(10);
-	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), IB_PUB_MAX_ACCOUNTS);
-	CU_ASSERT_EQUAL(rnum(c, "EXISTS %s:account:{A%d}", P, IB_PUB_MAX_ACCOUNTS), 0);
+	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), IB_MAX_ACCOUNTS);
+	CU_ASSERT_EQUAL(rnum(c, "EXISTS %s:account:{A%d}", P, IB_MAX_ACCOUNTS), 0);
 	CU_ASSERT_EQUAL(rnum(c, "HLEN %s:account:{A0}", P), 512 + 1);
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s:order:8193 status", P), "Submitted");
 	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 8194);

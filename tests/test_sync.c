@@ -69,7 +69,7 @@ test_quiet_period_fallback(void)
 	ib_sync_value(&s, "DU1", S(10));
 	CU_ASSERT_FALSE(ib_sync_complete(&s, S(12)));
 	CU_ASSERT_TRUE(ib_sync_complete(&s, S(13)));
-	CU_ASSERT_TRUE(s.download_by_quiet[0]);
+	CU_ASSERT_TRUE(s.acct[0].by_quiet);
 
 	ib_sync_init(&s, true, 3000);
 	ib_sync_reset(&s, 0, false);

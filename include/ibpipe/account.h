@@ -9,11 +9,20 @@
 #define IBPIPE_ACCOUNT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "quote.h"
 
-#define IB_MAX_ACCOUNTS 16
+/*
+ * Managed accounts: advisors and funds have hundreds.  Every table that holds
+ * accounts is sized from this (zeroed pages cost nothing until used); a list
+ * longer than this is refused loudly and the gate never opens on it.
+ */
+#define IB_MAX_ACCOUNTS 1024
+#define IB_ACCOUNT_ID_LEN 24     /* an id of up to 23 bytes; a longer one is refused like a long list */
+/* Longest managedAccounts text kept: every id at its longest, with its comma. */
+#define IB_ACCOUNT_LIST_MAX (IB_MAX_ACCOUNTS * IB_ACCOUNT_ID_LEN)
 #define IB_MAX_ACCT_VALUES 256
 #define IB_MAX_POSITIONS 256
 
@@ -31,7 +40,7 @@ typedef struct ib_pos {
 } ib_pos;
 
 typedef struct ib_account {
-	char id[24];
+	char id[IB_ACCOUNT_ID_LEN];
 	char update_time[16];
 	int nvalues;
 	ib_acct_kv values[IB_MAX_ACCT_VALUES];
@@ -39,9 +48,11 @@ typedef struct ib_account {
 	ib_pos positions[IB_MAX_POSITIONS];
 } ib_account;
 
+/* a[] is last: a snapshot copies the head and the first n accounts only. */
 typedef struct ib_accounts {
 	int n;
 	int32_t next_order_id;
+	uint16_t idx[2 * IB_MAX_ACCOUNTS]; /* open addressing by id hash: slot + 1, 0 empty */
 	ib_account a[IB_MAX_ACCOUNTS];
 } ib_accounts;
 
@@ -52,6 +63,14 @@ const ib_account *ib_accounts_find(const ib_accounts *s, const char *id);
 
 /* Mutators used by the account thread (and tests).  -1 when a table is full. */
 ib_account *ib_accounts_add(ib_accounts *s, const char *id);
+/* Forget account id (its slot is refilled by the last one). */
+void ib_accounts_remove(ib_accounts *s, const char *id);
+/* Empty the table without touching the accounts' pages. */
+void ib_accounts_clear(ib_accounts *s);
+/* Bytes of s that hold data: the head and the first n accounts. */
+size_t ib_accounts_used_size(const ib_accounts *s);
+/* FNV-1a of an account id, for the tables' indexes. */
+uint32_t ib_account_hash(const char *id);
 int ib_account_set_value(ib_account *a, const char *key, const char *currency, const char *value);
 ib_pos *ib_account_upsert_position(ib_account *a, int32_t con_id);
 

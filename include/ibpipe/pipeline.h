@@ -165,7 +165,12 @@ typedef struct ib_pipeline {
 	ib_sync sync;
 	int64_t sync_deadline_ns;
 	bool sync_timeout_reported;
-	int pending_acct_sub;      /* index of the account whose download we requested, -1 none */
+	char acct_sub[IB_ACCOUNT_ID_LEN]; /* the account whose updates we subscribed last, "" none */
+	char acct_list[IB_ACCOUNT_LIST_MAX + 1]; /* managedAccounts assembled from its parts */
+	size_t acct_list_len;
+	bool acct_list_over;       /* the parts did not fit: the list is refused */
+	bool unmanaged_logged, unknown_end_logged; /* said once per connection, counted always */
+	char *sync_json;           /* [IB_SYNC_JSON_MAX]: account thread's scratch for the detail */
 	bool ever_connected;
 	bool ib_lost;               /* 1100 seen, no 1101/1102 yet: the gate stays closed */
 	void *orders;              /* order book-keeping (orders.c) */
@@ -173,8 +178,9 @@ typedef struct ib_pipeline {
 	/* the latest sync diagnostics, for probe and progress (mutex: not hot) */
 	pthread_mutex_t diag_mu;
 	char diag_text[512];
-	char diag_json[512];
-	char diag_accounts[256];   /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
+	char *diag_json;           /* [IB_SYNC_JSON_MAX] */
+	char diag_accounts[256];
+	char conn_error[128];      /* network thread: why the last connection attempt failed, "" after success */   /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
 	int64_t handshake_ns, synced_ns, connect_start_ns;
 
 	/* network thread's market-data coalescing under backpressure */

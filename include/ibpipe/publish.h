@@ -26,6 +26,7 @@
 #define IBPIPE_PUBLISH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mktdata.h"
@@ -45,17 +46,28 @@ enum ib_pub_kind {
 	IB_PUB_CONN,           /* connection facts for health: server version, client id */
 };
 
-#define IB_PUB_MAX_ACCOUNTS 32
+/*
+ * The account list and the sync detail can be far larger than one ring slot
+ * (a thousand accounts): they travel as parts.  part counts from 0, more is
+ * non-zero on every part but the last, and the publisher applies the whole
+ * only at the last part.  Only the account thread posts these, so the parts
+ * of one value are never interleaved with another's.  A single part with
+ * part = more = 0 (a zeroed event) is a whole value.
+ */
+#define IB_PUB_MAX_ACCOUNTS 32   /* ids per part */
+#define IB_PUB_DETAIL_PART 464   /* detail bytes per part */
 
 typedef struct ib_pub_event {
 	int32_t kind;
 	union {
 		struct {
 			int32_t state;       /* enum ib_sync_state */
-			char detail[480];    /* JSON object text: have / missing / since */
+			int32_t part, more;
+			char detail[IB_PUB_DETAIL_PART]; /* JSON object text (this part of it): have / missing / since */
 		} sync;
 		struct {
-			int32_t n;
+			int32_t n;           /* ids in this part */
+			int32_t part, more;
 			char ids[IB_PUB_MAX_ACCOUNTS][24];
 		} accounts;
 		struct {
@@ -121,6 +133,10 @@ void ib_pub_set_books(ib_pub *p, const ib_book_table *books);
 int ib_pub_start(ib_pub *p);
 /* Any thread.  Waits while the ring is full; false only after ib_pub_stop. */
 bool ib_pub_post(ib_pub *p, const ib_pub_event *ev);
+/* The sync state with its JSON detail of any length (up to IB_SYNC_JSON_MAX), as parts. */
+bool ib_pub_post_sync(ib_pub *p, int32_t state, const char *detail, size_t len);
+/* The account list, any length, as parts: n NUL-terminated ids, one every stride bytes from ids. */
+bool ib_pub_post_accounts(ib_pub *p, const char *ids, size_t stride, int n);
 /* Flush what can be flushed, then join the thread. */
 void ib_pub_stop(ib_pub *p);
 void ib_pub_free(ib_pub *p);

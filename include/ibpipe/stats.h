@@ -50,6 +50,8 @@ struct ib_stats_acct {
 	uint64_t positions;
 	uint64_t orders;
 	uint64_t dropped;        /* must stay 0: account and order data are never dropped */
+	uint64_t unmanaged;      /* values/positions for accounts not in managedAccounts: not published */
+	uint64_t download_end_unknown; /* acctDownloadEnd for an account not in managedAccounts */
 	char pad[CK_MD_CACHELINE];
 };
 
