@@ -61,7 +61,7 @@ TEST_OBJ  := $(sort $(TEST_SRC:%.c=$(BUILD)/%.o))
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 LIBA      := $(BUILD)/libibpipe.a
 
-.PHONY: all asan tsan test test-stress run bench deps clean format lint fuzz fuzz-config soak install
+.PHONY: all asan tsan test test-stress run bench deps clean format lint fuzz fuzz-config fuzz-sync soak install
 all: $(BIN)/ibpipe $(BIN)/ibsim $(BIN)/ibbench
 
 asan tsan: all
@@ -156,6 +156,10 @@ fuzz:
 # the configuration path (file, environment, flags) on hostile inputs only
 fuzz-config:
 	@FUZZ_TARGETS="config" tools/fuzz.sh
+
+# the account-list / sync state machine on arbitrary message sequences only
+fuzz-sync:
+	@FUZZ_TARGETS="sync" tools/fuzz.sh
 
 # long-running stability run (SOAK_SECONDS, default 600)
 soak: all

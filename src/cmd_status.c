@@ -19,12 +19,14 @@
 #include "ibpipe/cmd.h"
 #include "ibpipe/config.h"
 #include "ibpipe/ib.h"
+#include "ibpipe/json.h"
 #include "ibpipe/redis_url.h"
+#include "ibpipe/sync.h"
 #include "ibpipe/wire.h"
 
 #define MAX_QUOTES_SHOWN 20
 #define MAX_QUOTES 20000
-#define MAX_ACCTS 64
+#define MAX_ACCTS IB_MAX_ACCOUNTS
 
 struct opts {
 	char url[256];
@@ -51,7 +53,7 @@ struct view {
 	char desc[300];
 	bool have_sync;
 	char sync[32];
-	char detail[2048];
+	char detail[IB_SYNC_JSON_MAX];
 	int naccts;
 	struct acct_row accts[MAX_ACCTS];
 	int nquotes;
@@ -156,15 +158,7 @@ static void
 json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
+	ib_json_fputs(f, s, strlen(s));
 	fputc('"', f);
 }
 
@@ -229,6 +223,14 @@ jv_string(const char *s)
 	while (*s && *s != '"') {
 		if ((unsigned char)*s < 0x20)
 			return NULL;
+		if ((unsigned char)*s >= 0x80) {
+			/* text from Redis is embedded only when it is valid UTF-8 too */
+			size_t u = ib_json_utf8_len((const unsigned char *)s, strnlen(s, 4));
+			if (u == 0)
+				return NULL;
+			s += u;
+			continue;
+		}
 		if (*s == '\\') {
 			s++;
 			if (*s == 'u') {
@@ -639,11 +641,30 @@ next_message(redisContext *sub, int ms, redisReply **out)
 	return 1;
 }
 
+/* P:health exists: the ibpipe that wrote P:sync is alive (it refreshes health every second, with a TTL). */
+static bool
+health_live(const struct opts *o)
+{
+	char err[300];
+	redisContext *c = ib_redis_connect_url_err(o->url, o->password, 1000, err, sizeof(err));
+	redisReply *r;
+	bool live = false;
+
+	if (c == NULL)
+		return false;
+	r = redisCommand(c, "EXISTS %s:health", o->prefix);
+	live = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return live;
+}
+
 static int
 wait_ready(const struct opts *o)
 {
 	double deadline = now_s(CLOCK_MONOTONIC) + o->timeout_s;
-	char state[32] = "", detail[2048] = "", err[300] = "";
+	char state[96] = "", detail[2048] = "", err[300] = "";
 
 	for (int tries = 0;; tries++) {
 		double left = deadline - now_s(CLOCK_MONOTONIC);
@@ -667,12 +688,12 @@ wait_ready(const struct opts *o)
 		/* subscribed first, then read: a change in between arrives as a message */
 		c = subscribed ? ib_redis_connect_url_err(o->url, o->password, ms, err, sizeof(err)) : NULL;
 		if (c) {
-			struct view v;
-			memset(&v, 0, sizeof(v));
-			if (read_sync(c, o->prefix, &v)) {
-				ib_strlcpy(state, v.have_sync ? v.sync : "", sizeof(state));
-				ib_strlcpy(detail, v.detail, sizeof(detail));
+			struct view *v = calloc(1, sizeof(*v));
+			if (v && read_sync(c, o->prefix, v)) {
+				ib_strlcpy(state, v->have_sync ? v->sync : "", sizeof(state));
+				ib_strlcpy(detail, v->detail, sizeof(detail));
 			}
+			free(v);
 			redisFree(c);
 		}
 		while (subscribed && strcmp(state, "ready") != 0) {
@@ -700,8 +721,15 @@ wait_ready(const struct opts *o)
 			freeReplyObject(r);
 		}
 		redisFree(sub);
-		if (strcmp(state, "ready") == 0)
-			return 0;
+		if (strcmp(state, "ready") == 0) {
+			if (health_live(o))
+				return 0;
+			/* "ready" without a live P:health is what a killed ibpipe leaves: not ready */
+			snprintf(state, sizeof(state), "ready, but %s:health has expired", o->prefix);
+			detail[0] = '\0';
+			struct timespec ts = { 0, 200000000L };
+			nanosleep(&ts, NULL);
+		}
 	}
 	if (err[0])
 		fprintf(stderr, "ibpipe status: not ready after %g s: %s\n", o->timeout_s, err);

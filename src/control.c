@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ibpipe/control.h"
+#include "ibpipe/json.h"
 #include "ibpipe/log.h"
 #include "ibpipe/redis_url.h"
 
@@ -105,28 +106,33 @@ ib_app_progress_line(ib_pipeline *p, ib_pub *pub, char *buf, size_t cap)
 static void
 probe_report(ib_pipeline *p, bool ok)
 {
-	char json[512];
+	char *json = malloc(IB_SYNC_JSON_MAX), head[512];
 	double hs, sy;
+	ib_json h;
 
-	ib_pipeline_diag(p, NULL, 0, json, sizeof(json));
+	if (json == NULL) {
+		printf("{\"ok\":false,\"error\":\"out of memory\"}\n");
+		return;
+	}
+	ib_pipeline_diag(p, NULL, 0, json, IB_SYNC_JSON_MAX);
 	pthread_mutex_lock(&p->diag_mu);
 	hs = (double)p->handshake_ns / 1e6;
 	sy = (double)p->synced_ns / 1e6;
 	pthread_mutex_unlock(&p->diag_mu);
+	ib_json_init(&h, head, sizeof(head));
+	ib_json_printf(&h, "{\"ok\":%s,\"host\":", ok ? "true" : "false");
+	ib_json_str(&h, p->cfg.host);
+	ib_json_printf(&h, ",\"port\":%d,\"server_version\":%d,\"client_id\":%d,\"handshake_ms\":%.1f,\"sync_ms\":%s%.1f",
+		       p->cfg.port, (int)ck_pr_load_32((uint32_t *)&p->stats.net.server_version),
+		       (int)ck_pr_load_32((uint32_t *)&p->stats.net.client_id), hs, ok ? "" : "-", ok ? sy : 1.0);
 	/* json is {"managedAccounts":[..],"nextValidId":N,"missing":[..],"waiting_s":x}: splice it in */
 	size_t jl = strlen(json);
-	if (jl >= 2 && json[0] == '{' && json[jl - 1] == '}') {
-		json[jl - 1] = '\0';
-		printf("{\"ok\":%s,\"host\":\"%s\",\"port\":%d,\"server_version\":%d,\"client_id\":%d,\"handshake_ms\":%.1f,"
-		       "\"sync_ms\":%s%.1f,%s}\n",
-		       ok ? "true" : "false", p->cfg.host, p->cfg.port,
-		       (int)ck_pr_load_32((uint32_t *)&p->stats.net.server_version),
-		       (int)ck_pr_load_32((uint32_t *)&p->stats.net.client_id), hs, ok ? "" : "-", ok ? sy : 1.0,
-		       json + 1);
-	} else {
-		printf("{\"ok\":false,\"host\":\"%s\",\"port\":%d,\"error\":\"no diagnostics\"}\n", p->cfg.host, p->cfg.port);
-	}
+	if (jl >= 2 && json[0] == '{' && json[jl - 1] == '}')
+		printf("%s,%s\n", head, json + 1);
+	else
+		printf("%s,\"error\":\"no diagnostics\"}\n", head);
 	fflush(stdout);
+	free(json);
 }
 
 int
@@ -156,6 +162,9 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		cfg.progress = false;
 		cfg.reconnect_min_ms = cfg.reconnect_max_ms = 200;
 		cfg.on_sync_timeout = IB_TIMEOUT_WAIT;
+		/* a silent gateway holds the handshake for connect_timeout: never past the probe's own limit */
+		if (cfg.connect_timeout_ms > (int)(cfg.sync_timeout_s * 1000))
+			cfg.connect_timeout_ms = (int)(cfg.sync_timeout_s * 1000);
 	}
 	if (mode == IB_APP_REPLAY) {
 		cfg.readonly = true;      /* a replay never sends an order anywhere */

@@ -60,6 +60,7 @@ usage(FILE *f)
 		"  --control-port N        line-based control port on 127.0.0.1 (0 = ephemeral)\n"
 		"  --server-version N      highest server version served, %d..%d (default %d)\n"
 		"  --accounts A,B          managed accounts (default DU111111)\n"
+		"  --account-count N       N managed accounts DU0000001..DU000000N instead (up to 1100)\n"
 		"  --account-delay-ms N    account download and positions N ms after the handshake\n"
 		"  --account-jitter-ms J   plus a uniform random 0..J ms\n"
 		"  --no-download-end       never send acctDownloadEnd\n"
@@ -147,6 +148,10 @@ parse_args(struct sim *s, int argc, char **argv)
 		} else if (OPT("--accounts") && v) {
 			ib_strlcpy(o->accounts, v, sizeof(o->accounts));
 			i++;
+		} else if (OPT("--account-count")) {
+			if (!NUM(a, 1, SIM_MAX_ACCOUNTS))
+				return -1;
+			o->account_count = (int)d;
 		} else if (OPT("--account-delay-ms")) {
 			if (!NUM(a, 0, INT_MAX))
 				return -1;

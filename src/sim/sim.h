@@ -40,7 +40,7 @@
 #define SIM_MAX_INSTR 16384       /* known symbols */
 #define SIM_INSTR_HASH 32768      /* open-addressing table, power of two, 2x instruments */
 #define SIM_MAX_SUBS 32768        /* reqMktData subscriptions over all clients */
-#define SIM_MAX_ACCOUNTS 8
+#define SIM_MAX_ACCOUNTS 1100    /* past ibpipe's limit (1024), to test it */
 #define SIM_MAX_POSITIONS 64      /* per account */
 #define SIM_MAX_ORDERS 4096
 #define SIM_MAX_EXECS 8192        /* kept for reqExecutions; oldest overwritten */
@@ -62,6 +62,7 @@ struct sim_opts {
 	int control_port;
 	int server_version;     /* highest served; "server-version N" changes it for new connections */
 	char accounts[256];
+	int account_count;      /* --account-count N: N generated accounts instead of --accounts */
 	const char *symbols;    /* NULL: the built-in list */
 	int account_delay_ms;   /* "account-delay MS" changes it for new connections */
 	int account_jitter_ms;
@@ -122,7 +123,9 @@ struct sim_position {
 };
 
 struct sim_account {
-	char id[24];
+	char id[32];            /* longer than ibpipe accepts (23), to test that too */
+	bool listed;            /* named by managedAccounts now */
+	int download_delay_ms;  /* its download comes this long after it is requested ("account-delay-one") */
 	double cash, realized, commissions;
 	int npos;
 	struct sim_position pos[SIM_MAX_POSITIONS];
@@ -209,6 +212,7 @@ struct sim_client {
 	/* account updates: one account at a time, as at IB */
 	int acct;               /* subscribed account index, -1 none */
 	bool acct_owed;         /* initial download not sent yet */
+	int64_t acct_due_ns;    /* ... and not before this (the account's own delay) */
 	bool pos_owed, pos_live;
 	int32_t summary_req;    /* reqAccountSummary owed, -1 none */
 	char summary_tags[256];
@@ -258,6 +262,8 @@ struct sim {
 	/* accounts */
 	struct sim_account acct[SIM_MAX_ACCOUNTS];
 	int nacct;
+	int list[SIM_MAX_ACCOUNTS];    /* managedAccounts: account indexes in the order listed */
+	int nlist;
 	/* orders */
 	struct sim_order *orders;
 	int norders;
@@ -322,6 +328,12 @@ void sim_account_fill(struct sim *s, int acct, int32_t instr, double signed_qty,
 		      double *realized);
 int64_t sim_account_next_deadline(const struct sim_client *c);
 void sim_managed_accounts(const struct sim *s, char *buf, size_t cap);
+/* sim_account_list.c: the list, changed at run time. */
+#define SIM_LIST_CAP (SIM_MAX_ACCOUNTS * 33)
+int sim_account_add(struct sim *s, const char *id);          /* index, existing or new; -1 full */
+int sim_account_list_set(struct sim *s, const char *list, bool check, char *err, size_t cap); /* accounts listed, -1 */
+int sim_account_list_push(struct sim *s);                     /* managedAccounts to every client; how many */
+void sim_account_list_generate(int n, char *buf, size_t cap); /* "DU0000001,DU0000002,..." */
 
 /* sim_mktdata.c */
 int sim_md_init(struct sim *s, const char *symbols, char *err, size_t errcap);

@@ -11,7 +11,6 @@
  * Account values are always computed from cash and positions at the
  * moment they are sent, so a download and a later push agree.
  */
-#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -45,41 +44,40 @@ add_position(struct sim *s, struct sim_account *a, int32_t instr, double qty, do
 }
 
 int
+sim_account_add(struct sim *s, const char *id)
+{
+	int i = sim_account_find(s, id);
+	struct sim_account *a;
+
+	if (i >= 0)
+		return i;
+	if (s->nacct == SIM_MAX_ACCOUNTS)
+		return -1;
+	i = s->nacct++;
+	a = &s->acct[i];
+	memset(a, 0, sizeof(*a));
+	ib_strlcpy(a->id, id, sizeof(a->id));
+	/* cash plus a couple of holdings each: one in profit, one at a loss */
+	a->cash = START_CASH;
+	add_position(s, a, (2 * i) % s->ninstr, 100.0 * (i % 8 + 1), 0.95);
+	add_position(s, a, (2 * i + 1) % s->ninstr, 50.0 * (i % 8 + 1), 1.03);
+	return i;
+}
+
+int
 sim_account_init(struct sim *s, const char *list, char *err, size_t errcap)
 {
-	const char *p = list;
+	static char gen[SIM_LIST_CAP];
 
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		if (n > 0) {
-			if (s->nacct == SIM_MAX_ACCOUNTS || n >= sizeof(s->acct[0].id)) {
-				snprintf(err, errcap, "--accounts: at most %d accounts of up to %zu characters", SIM_MAX_ACCOUNTS,
-					 sizeof(s->acct[0].id) - 1);
-				return -1;
-			}
-			for (size_t i = 0; i < n; i++)
-				if (!isalnum((unsigned char)p[i]) && p[i] != '_' && p[i] != '-') {
-					snprintf(err, errcap, "--accounts: '%.*s' is not an account code", (int)n, p);
-					return -1;
-				}
-			struct sim_account *a = &s->acct[s->nacct];
-			memcpy(a->id, p, n);
-			a->id[n] = '\0';
-			if (sim_account_find(s, a->id) < 0) /* a repeated code counts once */
-				s->nacct++;
-		}
-		p += n + (p[n] == ',');
+	if (s->o.account_count > 0) {
+		sim_account_list_generate(s->o.account_count, gen, sizeof(gen));
+		list = gen;
 	}
-	if (s->nacct == 0) {
+	if (sim_account_list_set(s, list, true, err, errcap) < 0)
+		return -1;
+	if (s->nlist == 0) {
 		snprintf(err, errcap, "--accounts: no account given");
 		return -1;
-	}
-	/* cash plus a couple of holdings each: one in profit, one at a loss */
-	for (int i = 0; i < s->nacct; i++) {
-		struct sim_account *a = &s->acct[i];
-		a->cash = START_CASH;
-		add_position(s, a, (2 * i) % s->ninstr, 100.0 * (i + 1), 0.95);
-		add_position(s, a, (2 * i + 1) % s->ninstr, 50.0 * (i + 1), 1.03);
 	}
 	return 0;
 }
@@ -200,9 +198,11 @@ send_position(struct sim *s, struct sim_client *c, int ai, const struct sim_posi
 static void
 send_positions(struct sim *s, struct sim_client *c)
 {
-	for (int ai = 0; ai < s->nacct; ai++)
+	for (int li = 0; li < s->nlist; li++) {
+		int ai = s->list[li];
 		for (int i = 0; i < s->acct[ai].npos; i++)
 			send_position(s, c, ai, &s->acct[ai].pos[i]);
+	}
 	sim_enc_position_end(&c->out);
 }
 
@@ -226,7 +226,8 @@ tag_wanted(const char *tags, const char *tag)
 static void
 send_summary(struct sim *s, struct sim_client *c)
 {
-	for (int ai = 0; ai < s->nacct; ai++) {
+	for (int li = 0; li < s->nlist; li++) {
+		int ai = s->list[li];
 		const char *id = s->acct[ai].id;
 		struct acct_figures f;
 		char b[40];
@@ -263,14 +264,14 @@ sim_account_request(struct sim *s, struct sim_client *c, const ib_req *r)
 	switch (r->id) {
 	case IB_OUT_REQ_ACCT_DATA: {
 		const char *want = r->u.acct_data.account;
-		int ai = want[0] ? sim_account_find(s, want) : 0;
+		int ai = want[0] ? sim_account_find(s, want) : s->nlist ? s->list[0] : -1;
 		char msg[96];
 		if (!r->u.acct_data.subscribe) {
 			c->acct = -1;
 			c->acct_owed = false;
 			break;
 		}
-		if (ai < 0) {
+		if (ai < 0 || !s->acct[ai].listed) {
 			snprintf(msg, sizeof(msg), "Error validating request: account '%s' is not managed here", want);
 			sim_send_error(s, c, -1, 321, msg);
 			break;
@@ -278,6 +279,7 @@ sim_account_request(struct sim *s, struct sim_client *c, const ib_req *r)
 		/* one account per subscription: a new one replaces the old, and is downloaded afresh */
 		c->acct = ai;
 		c->acct_owed = true;
+		c->acct_due_ns = sim_now() + (int64_t)s->acct[ai].download_delay_ms * 1000000LL;
 		break;
 	}
 	case IB_OUT_REQ_POSITIONS:
@@ -300,9 +302,17 @@ sim_account_request(struct sim *s, struct sim_client *c, const ib_req *r)
 int64_t
 sim_account_next_deadline(const struct sim_client *c)
 {
-	if (c->state == SIM_CS_READY && (c->acct_owed || c->pos_owed || c->summary_req >= 0))
-		return c->data_at_ns;
-	return INT64_MAX;
+	int64_t t = INT64_MAX;
+
+	if (c->state != SIM_CS_READY)
+		return t;
+	if (c->pos_owed || c->summary_req >= 0)
+		t = c->data_at_ns;
+	if (c->acct_owed) {
+		int64_t a = c->acct_due_ns > c->data_at_ns ? c->acct_due_ns : c->data_at_ns;
+		t = a < t ? a : t;
+	}
+	return t;
 }
 
 void
@@ -310,7 +320,7 @@ sim_account_timers(struct sim *s, struct sim_client *c, int64_t now)
 {
 	if (now < c->data_at_ns)
 		return;
-	if (c->acct_owed && c->acct >= 0) {
+	if (c->acct_owed && c->acct >= 0 && now >= c->acct_due_ns) {
 		send_download(s, c, c->acct);
 		c->acct_owed = false; /* the subscription stays: fills are pushed from now on */
 	}

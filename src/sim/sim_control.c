@@ -8,6 +8,13 @@
  *   stall MS             neither read nor write any client socket for MS ms
  *   malformed            one tickPrice with a non-numeric price to every client
  *   account-delay MS     account data delay for connections made from now on
+ *   accounts A,B,...     managedAccounts becomes this list, sent to every client now
+ *   accounts-hex HEX     the same, the list given as hex bytes (quotes, newlines, invalid UTF-8)
+ *   account-count N      the list becomes DU0000001..N, sent to every client now
+ *   account-delay-one A MS  account A's download comes MS ms after it is requested (one
+ *                        held now is due MS ms from now: 0 releases it)
+ *   send-value A         a NetLiquidation value for account A (listed or not) to every client
+ *   send-download-end A  an acctDownloadEnd for account A (listed or not) to every client
  *   server-version N     highest server version for connections made from now on
  *   restart MS           drop all, refuse connections for MS ms, then listen again
  *   blast N              N more pre-encoded tickPrice messages to every subscribed client
@@ -175,6 +182,92 @@ named(const char *line, const char *name)
 	return strncmp(line, name, n) == 0 && (line[n] == '\0' || line[n] == ' ');
 }
 
+/* Every ready client gets what f encodes for account id; how many. */
+static int
+to_clients(struct sim *s, const char *id, void (*f)(sim_out *o, const char *id))
+{
+	int n = 0;
+
+	SIM_FOREACH_CLIENT(s, c) {
+		if (c->state != SIM_CS_READY)
+			continue;
+		f(&c->out, id);
+		if (sim_client_ok(s, c))
+			n++;
+	}
+	return n;
+}
+
+static void
+enc_value(sim_out *o, const char *id)
+{
+	sim_enc_acct_value(o, "NetLiquidation", "1000.00", "USD", id);
+}
+
+static void
+enc_download_end(sim_out *o, const char *id)
+{
+	sim_enc_acct_download_end(o, id);
+}
+
+/* The account-list commands (sim_account_list.c); false when line is none of them. */
+static bool
+account_command(struct sim *s, const char *line, char *out, size_t cap)
+{
+	static char list[SIM_LIST_CAP];
+	char err[160], id[64];
+	long v;
+	int n;
+
+	if (named(line, "accounts") && line[8] == ' ') {
+		ib_strlcpy(list, line + 9, sizeof(list));
+	} else if (named(line, "accounts-hex") && line[12] == ' ') {
+		size_t k = 0;
+		for (const char *h = line + 13; h[0] && h[1] && k + 1 < sizeof(list); h += 2) {
+			unsigned b;
+			if (sscanf(h, "%2x", &b) != 1 || b == 0) {
+				snprintf(out, cap, "error accounts-hex: bad hex at '%.8s'\n", h);
+				return true;
+			}
+			list[k++] = (char)b;
+		}
+		list[k] = '\0';
+	} else if (arg(line, "account-count", 0, SIM_MAX_ACCOUNTS, &v)) {
+		sim_account_list_generate((int)v, list, sizeof(list));
+	} else if (sscanf(line, "account-delay-one %63s %ld", id, &v) == 2 && v >= 0 && v <= 3600000) {
+		/* an account not yet listed is created (unlisted), so a later "accounts" finds its delay */
+		int ai = sim_account_add(s, id), held = 0;
+		if (ai < 0) {
+			snprintf(out, cap, "error account-delay-one: no room for '%s'\n", id);
+			return true;
+		}
+		s->acct[ai].download_delay_ms = (int)v;
+		/* a download already held for it is due on the new delay, from now: "0" releases it */
+		SIM_FOREACH_CLIENT(s, c) {
+			if (c->acct == ai && c->acct_owed) {
+				c->acct_due_ns = sim_now() + v * 1000000LL;
+				held++;
+			}
+		}
+		snprintf(out, cap, "ok account-delay-one %s %ld (%d held)\n", id, v, held);
+		return true;
+	} else if (sscanf(line, "send-value %63s", id) == 1) {
+		snprintf(out, cap, "ok send-value %s to %d\n", id, to_clients(s, id, enc_value));
+		return true;
+	} else if (sscanf(line, "send-download-end %63s", id) == 1) {
+		snprintf(out, cap, "ok send-download-end %s to %d\n", id, to_clients(s, id, enc_download_end));
+		return true;
+	} else {
+		return false;
+	}
+	if ((n = sim_account_list_set(s, list, false, err, sizeof(err))) < 0) {
+		snprintf(out, cap, "error %s\n", err);
+		return true;
+	}
+	snprintf(out, cap, "ok accounts %d sent to %d\n", n, sim_account_list_push(s));
+	return true;
+}
+
 static void
 command(struct sim *s, char *line, char *out, size_t cap)
 {
@@ -230,10 +323,13 @@ command(struct sim *s, char *line, char *out, size_t cap)
 		snprintf(out, cap, "ok reset-handshake armed\n");
 	} else if (strcmp(line, "stats") == 0) {
 		stats(s, out, cap);
+	} else if (account_command(s, line, out, cap)) {
+		/* done */
 	} else if (strcmp(line, "help") == 0) {
 		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
-				   "drop-mid, reset-handshake, stats\n",
+				   "drop-mid, reset-handshake, stats, accounts LIST, accounts-hex HEX, account-count N, "
+				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||

@@ -75,20 +75,10 @@ sim_send_malformed(struct sim *s)
 	return n;
 }
 
-void
-sim_managed_accounts(const struct sim *s, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < s->nacct && n < cap; i++)
-		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "", s->acct[i].id);
-}
-
 static void
 start_api(struct sim *s, struct sim_client *c, int32_t client_id)
 {
-	char list[256];
+	static char list[SIM_LIST_CAP];
 
 	SIM_FOREACH_CLIENT(s, o) {
 		if (o != c && o->state == SIM_CS_READY && o->client_id == client_id) {
@@ -140,7 +130,7 @@ version_range(struct sim *s, struct sim_client *c, const char *p, uint32_t len)
 static void
 request(struct sim *s, struct sim_client *c, const ib_req *r)
 {
-	char list[256];
+	static char list[SIM_LIST_CAP];
 
 	switch (r->id) {
 	case IB_OUT_START_API:
