@@ -18,8 +18,9 @@
 # tools/image.sh prints the digest of the base it built, for the record.
 # ---- toolchain: its own stage, so CI can keep it cached by name (tools/image.sh) ----------
 FROM debian:12.15-slim AS toolchain
-# The Makefile's DEB_PKGS minus redis-server/redis-tools, which only the tests need.
-# tools/dockerfile-check.sh fails when the Makefile names a package missing here.
+# The Makefile's DEB_PKGS minus redis-server/redis-tools, which only the tests need, plus
+# libmicrohttpd-dev for the metrics listener.  tools/dockerfile-check.sh fails when the
+# Makefile names a package missing here.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev \
