@@ -79,6 +79,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Working containers a killed run left behind (this storage holds only ours).
+B rm --all >/dev/null 2>&1 || true
+
 # ---- the base -------------------------------------------------------------------------------
 if B inspect --type image "$base" >/dev/null 2>&1; then
 	phase "base $base cached"
