@@ -27,8 +27,21 @@ int tu_wait(pid_t pid, int timeout_ms);
 int tu_run(char *const argv[], char *out, size_t cap, int timeout_ms);
 /* Read a whole file; malloc'd, NUL-terminated; NULL on error. */
 char *tu_read_file(const char *path, size_t *len);
-/* Sleep helper. */
+/* Sleep helper: for poll intervals only; a test waits for the event itself (TU_UNTIL). */
 void tu_sleep_ms(int ms);
+/*
+ * Poll cond every 10 ms until it holds or timeout_ms passed; the value of
+ * its last evaluation.  The timeout is a failure bound, never a timing
+ * assertion: make it generous, the usual case returns as soon as cond holds.
+ */
+#define TU_UNTIL(cond, timeout_ms)                                                   \
+	__extension__({                                                              \
+		long long tu_until_end_ = tu_now_ms() + (timeout_ms);                \
+		bool tu_until_ok_;                                                   \
+		while (!(tu_until_ok_ = (cond)) && tu_now_ms() < tu_until_end_)      \
+			tu_sleep_ms(10);                                             \
+		tu_until_ok_;                                                        \
+	})
 /* Monotonic milliseconds. */
 long long tu_now_ms(void);
 /* Count TCP sockets on a local port in the given state (e.g. "CLOSE_WAIT") from /proc/net/tcp. */
