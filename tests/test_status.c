@@ -5,6 +5,7 @@
  * unreachable Redis, and --wait-ready released only by the READY event.
  */
 #include <CUnit/CUnit.h>
+#include <hiredis/hiredis.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,20 @@ test_status_not_ready_and_unreachable(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--wait-ready"));
 }
 
+/* How many clients are subscribed to P:events. */
+static long long
+pubsub_subscribers(redisContext *c, const char *P)
+{
+	redisReply *r = redisCommand(c, "PUBSUB NUMSUB %s:events", P);
+	long long n = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_INTEGER
+			      ? r->element[1]->integer
+			      : -1;
+
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
 static void
 test_status_wait_ready(void)
 {
@@ -248,9 +263,13 @@ test_status_wait_ready(void)
 	pid_t pid;
 	int st;
 
-	CU_ASSERT_FATAL(p != NULL && dir != NULL);
+	redisContext *c = tu_rconn(tu_redis_port());
+	char key[64];
+
+	CU_ASSERT_FATAL(p != NULL && dir != NULL && c != NULL);
+	snprintf(key, sizeof(key), "%s:sync", P);
 	post_sync(p, IB_SYNC_SYNCING, "{\"missing\":[\"acctDownloadEnd\"]}");
-	tu_sleep_ms(50);
+	CU_ASSERT_EQUAL(tu_rwait(c, key, "syncing", 10000), 0);
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", tu_redis_port());
 	snprintf(logpath, sizeof(logpath), "%s/status.log", dir);
 	{
@@ -259,28 +278,28 @@ test_status_wait_ready(void)
 		pid = tu_spawn(argv, logpath);
 	}
 	CU_ASSERT_FATAL(pid > 0);
-	tu_sleep_ms(1000);
-	CU_ASSERT_EQUAL(waitpid(pid, &st, WNOHANG), 0); /* still waiting: not ready yet */
-	long long t0 = tu_now_ms();
+	/* it has subscribed to P:events and read "syncing": still waiting, not ready yet */
+	CU_ASSERT(TU_UNTIL(pubsub_subscribers(c, P) >= 1, 10000));
+	CU_ASSERT_EQUAL(waitpid(pid, &st, WNOHANG), 0);
 	post_sync(p, IB_SYNC_READY, "{}");
-	st = tu_wait(pid, 3000);
+	st = tu_wait(pid, 10000); /* released by the READY event (a failure bound, not a speed check) */
 	CU_ASSERT_TRUE(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	CU_ASSERT_TRUE(tu_now_ms() - t0 < 1000);
 	CU_ASSERT_EQUAL(tu_count_in_file(logpath, "sync      ready"), 1);
 	if (st == -1)
 		tu_stop(pid, SIGKILL, 1000);
 
 	/* not ready in time: exit 1, saying what the state was */
 	post_sync(p, IB_SYNC_SYNCING, "{\"missing\":[\"nextValidId\"]}");
-	tu_sleep_ms(50);
+	CU_ASSERT_EQUAL(tu_rwait(c, key, "syncing", 10000), 0);
 	snprintf(logpath, sizeof(logpath), "%s/status2.log", dir);
+	long long t0;
 	{
 		char *argv[] = { (char *)tu_bin("ibpipe"), "status", "--redis-url", url, "--redis-prefix", P,
 				 "--wait-ready", "--timeout", "1", NULL };
 		t0 = tu_now_ms();
 		pid = tu_spawn(argv, logpath);
 	}
-	st = tu_wait(pid, 4000);
+	st = tu_wait(pid, 10000);
 	CU_ASSERT_TRUE(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	CU_ASSERT_TRUE(tu_now_ms() - t0 >= 900);
 	CU_ASSERT_EQUAL(tu_count_in_file(logpath, "not ready after 1 s"), 1);
@@ -288,6 +307,7 @@ test_status_wait_ready(void)
 	if (st == -1)
 		tu_stop(pid, SIGKILL, 1000);
 	ib_pub_free(p);
+	redisFree(c);
 }
 
 void
