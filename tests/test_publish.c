@@ -432,12 +432,16 @@ test_every_key(void)
 	long long ttl = rnum(c, "TTL %s", k);
 	CU_ASSERT_TRUE(ttl > 0 && ttl <= 3);
 
-	/* msgs_per_s is the rate of net.msgs_in between two refreshes */
-	for (int i = 0; i < 40; i++) {
+	/*
+	 * msgs_per_s is the rate of net.msgs_in between two refreshes: 1000 every >= 5 ms (at most 200 k/s)
+	 * until a refresh shows it (however slowly the machine runs this loop, the next refresh does).
+	 */
+	double rate = 0;
+	for (long long end = tu_now_ms() + 20000; rate <= 20000 && tu_now_ms() < end;) {
 		IB_STAT_ADD(s->net.msgs_in, 1000);
-		tu_sleep_ms(10);
+		tu_sleep_ms(5);
+		rate = atof(rstr(c, buf, sizeof(buf), "HGET %s msgs_per_s", k));
 	}
-	double rate = atof(rstr(c, buf, sizeof(buf), "HGET %s msgs_per_s", k));
 	CU_ASSERT_TRUE(rate > 20000 && rate < 400000);
 
 	ib_pub_stats st;
@@ -549,9 +553,10 @@ test_quote_coalescing(void)
 	CU_ASSERT_TRUE(wait_str(c, "10000", 2000, "HGET %s bid", k));
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask", k), "10000.5");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last", k), "10000.25");
-	tu_sleep_ms(20);
-	ib_pub_get_stats(p, &st);
-	ib_pub_get_counts(p, &cnt);
+	/* the writer has accounted for every version: written or folded */
+	CU_ASSERT_TRUE(TU_UNTIL((ib_pub_get_stats(p, &st), ib_pub_get_counts(p, &cnt),
+				 st.quote_writes + cnt.quote_coalesced == 10000),
+				10000));
 	CU_ASSERT_TRUE(st.quote_writes >= 1 && st.quote_writes < 1000);
 	CU_ASSERT_EQUAL(st.quote_writes + cnt.quote_coalesced, 10000);
 	/* nothing changes: nothing is written */
@@ -837,7 +842,7 @@ test_stream_lost_replies(void)
 		ib_pub_get_counts(p, &cnt);
 		tu_sleep_ms(10);
 	} while (cnt.stream_waiting > 0 && tu_now_ms() < deadline);
-	tu_sleep_ms(50);
+	CU_ASSERT_TRUE(TU_UNTIL(check_stream(c, P, 100, 20, 0, &dups) == 120, 10000));
 	ib_pub_get_stats(p, &st);
 	ib_pub_get_counts(p, &cnt);
 	CU_ASSERT_EQUAL(check_stream(c, P, 100, 20, 0, &dups), 120);
@@ -1004,9 +1009,9 @@ test_outage_snapshot(void)
 	set_quote(q, 0, 201, 201.5, 201.25);
 	post_sync(p, IB_SYNC_SYNCING, "{\"round\":2}");
 	post_sync(p, IB_SYNC_READY, "{\"round\":2}");
-	CU_ASSERT_TRUE(tu_now_ms() - t0 < 1000);
-	tu_sleep_ms(300);
-	ib_pub_get_stats(p, &st);
+	/* posting never waits for Redis: a producer that blocked per event would take minutes (a failure bound) */
+	CU_ASSERT_TRUE(tu_now_ms() - t0 < 20000);
+	CU_ASSERT_TRUE(TU_UNTIL((ib_pub_get_stats(p, &st), st.connected == 0), 10000));
 	CU_ASSERT_EQUAL(st.connected, 0);
 
 	rpid = start_redis(&port, dir);
@@ -1253,8 +1258,8 @@ test_hung_redis(void)
 	}
 	post_sync(p, IB_SYNC_READY, "{}");
 	long long took = tu_now_ms() - t0;
-	CU_ASSERT_TRUE(took < 1000);
-	tu_sleep_ms(200);
+	CU_ASSERT_TRUE(took < 20000); /* not held up by the hung server (a failure bound, not a speed check) */
+	tu_sleep_ms(200); /* the hang goes on while the publisher has a batch out */
 	kill(rpid, SIGCONT);
 	/* the batch that waited completes; the next carries the latest of everything */
 	CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
