@@ -500,11 +500,12 @@ int
 tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *const extra[])
 {
 	char d[sizeof(r->dir)], log[sizeof(r->dir) + 16];
+	const char *logdir = tu_tmpdir(); /* not in dir: a test may remove dir to break snapshots */
 
 	snprintf(d, sizeof(d), "%s", dir ? dir : tu_tmpdir()); /* dir may be r->dir: a restart in place */
 	memset(r, 0, sizeof(*r));
 	snprintf(r->dir, sizeof(r->dir), "%s", d);
-	snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+	snprintf(log, sizeof(log), "%s/redis.log", logdir ? logdir : d);
 	/* port 0: a free port, and another one if someone takes it before redis-server binds it */
 	for (int attempt = 0; attempt < (port > 0 ? 1 : 20); attempt++) {
 		char p[16];
