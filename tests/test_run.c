@@ -41,7 +41,8 @@ test_make_run(void)
 	CU_ASSERT(q != NULL && quotes > 0);
 	int sim = port_after(out, "ibsim on 127.0.0.1:"), redis = port_after(out, "redis on 127.0.0.1:");
 	CU_ASSERT(sim > 0 && redis > 0);
-	tu_sleep_ms(300);
+	/* run.sh has stopped both: their listening sockets go once they have exited */
+	CU_ASSERT(TU_UNTIL(tu_count_tcp_state(sim, "LISTEN") == 0 && tu_count_tcp_state(redis, "LISTEN") == 0, 10000));
 	CU_ASSERT_EQUAL(tu_count_tcp_state(sim, "LISTEN"), 0);
 	CU_ASSERT_EQUAL(tu_count_tcp_state(redis, "LISTEN"), 0);
 	CU_ASSERT_EQUAL(tu_count_tcp_state(sim, "CLOSE_WAIT"), 0);
