@@ -4,7 +4,7 @@
 # so adding a module or a test never needs an edit here.
 
 CC      ?= cc
-PKGS    := ck hiredis cunit
+PKGS    := ck hiredis cunit libmicrohttpd
 VARIANT ?= release
 
 # `make asan test` / `make tsan test`: the sanitizer variant is chosen by the
@@ -123,7 +123,7 @@ bench: all
 	tools/bench.sh
 
 # deps: install Debian packages when missing (root), or say what to run.
-DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev redis-server redis-tools
+DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev redis-server redis-tools
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 

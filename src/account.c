@@ -157,6 +157,7 @@ open_gate(ib_pipeline *p)
 	atomic_init(&snap->refs, p->nstrat);
 	pthread_mutex_lock(&p->diag_mu);
 	p->synced_ns = now - p->connect_start_ns;
+	p->gate_opened_real_ns = ib_now_real_ns();
 	pthread_mutex_unlock(&p->diag_mu);
 	update_diag(p);
 	/* Everything the account thread posted before this is in Redis no later than sync=ready. */
@@ -570,6 +571,7 @@ ib_account_thread(void *arg)
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->acct_wake);
 		int n = 0;
+		ib_heartbeat_beat(&p->hb_acct);
 		while (n < 1024 && ib_ring_pop_acct(&p->acct_ring, p->acct_buf, &e)) {
 			handle(p, &e);
 			n++;

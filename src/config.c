@@ -60,6 +60,8 @@ static int set_redis_url(ib_config *, const char *, char *, size_t);
 static int set_redis_prefix(ib_config *, const char *, char *, size_t);
 static int set_redis_password_file(ib_config *, const char *, char *, size_t);
 static int set_log_level(ib_config *, const char *, char *, size_t);
+static int set_metrics_listen(ib_config *, const char *, char *, size_t);
+static void show_metrics_listen(const ib_config *, char *, size_t);
 static int set_log_format(ib_config *, const char *, char *, size_t);
 static void show_host(const ib_config *, char *, size_t);
 static void show_gateway(const ib_config *, char *, size_t);
@@ -129,6 +131,8 @@ static const struct key keys[] = {
 	SPECIAL(redis_prefix, "key prefix [A-Za-z0-9_.-]{1,31}; one per instance"),
 	SPECIAL(redis_password_file, "file whose first line is the Redis password; empty: none (or env IBPIPE_REDIS_PASSWORD)"),
 	STR("record", record, "record every inbound frame to this file (empty: off)"),
+	SPECIAL(metrics_listen, "[HOST:]PORT: serve /metrics, /healthz, /readyz over HTTP (HOST default 127.0.0.1; "
+		"empty: off)"),
 	SPECIAL(log_level, "debug | info | warn | error"),
 	SPECIAL(log_format, "text | json (one object per line)"),
 	BOOL("progress", progress, "draw a live status line on stderr"),
@@ -171,6 +175,7 @@ ib_config_defaults(ib_config *c)
 	ib_strlcpy(c->strategy, "example", sizeof(c->strategy));
 	c->risk.max_order_qty = 1000;
 	ib_strlcpy(c->state_dir, "/var/lib/ibpipe", sizeof(c->state_dir));
+	c->metrics_port = -1; /* off */
 	c->redis = true;
 	ib_strlcpy(c->redis_url, "redis://127.0.0.1:6379", sizeof(c->redis_url));
 	ib_strlcpy(c->redis_prefix, "ibpipe", sizeof(c->redis_prefix));
@@ -383,6 +388,51 @@ static void
 show_gateway(const ib_config *c, char *out, size_t cap)
 {
 	snprintf(out, cap, strchr(c->host, ':') ? "[%s]:%d" : "%s:%d", c->host, c->port);
+}
+
+/* "" / "off": no listener; "PORT": loopback; "HOST:PORT" or "[V6]:PORT".  Port 0: any free one (logged). */
+static int
+set_metrics_listen(ib_config *c, const char *v, char *w, size_t cap)
+{
+	const char *colon = strrchr(v, ':'), *h = "127.0.0.1", *ps = v;
+	size_t hn = strlen(h);
+	long long port;
+
+	if (*v == '\0' || strcmp(v, "off") == 0) {
+		c->metrics_host[0] = '\0';
+		c->metrics_port = -1;
+		return 0;
+	}
+	if (colon != NULL) {
+		h = v;
+		hn = (size_t)(colon - v);
+		ps = colon + 1;
+		if (v[0] == '[') {
+			if (hn < 3 || v[hn - 1] != ']')
+				return why(w, cap, "'%s': expected [ADDRESS]:PORT for IPv6", v);
+			h = v + 1;
+			hn -= 2;
+		} else if (memchr(v, ':', hn)) {
+			return why(w, cap, "'%s': write an IPv6 address as [ADDRESS]:PORT", v);
+		}
+		if (check_host(h, hn, sizeof(c->metrics_host), w, cap) != 0)
+			return -1;
+	}
+	if (parse_int(ps, 0, 65535, &port, w, cap) != 0)
+		return why(w, cap, "'%s': expected [HOST:]PORT with PORT 0..65535 (0: any free port)", v);
+	memcpy(c->metrics_host, h, hn);
+	c->metrics_host[hn] = '\0';
+	c->metrics_port = (int)port;
+	return 0;
+}
+
+static void
+show_metrics_listen(const ib_config *c, char *out, size_t cap)
+{
+	if (c->metrics_port < 0)
+		snprintf(out, cap, "%s", "");
+	else
+		snprintf(out, cap, strchr(c->metrics_host, ':') ? "[%s]:%d" : "%s:%d", c->metrics_host, c->metrics_port);
 }
 
 static int

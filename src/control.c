@@ -13,7 +13,9 @@
 #include "ibpipe/control.h"
 #include "ibpipe/json.h"
 #include "ibpipe/log.h"
+#include "ibpipe/metrics.h"
 #include "ibpipe/redis_url.h"
+#include "ibpipe/supervisor.h"
 
 #define TICK_MS 250
 
@@ -144,6 +146,8 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	ib_pub *pub = NULL;
 	ib_pipeline *p;
 	struct killswitch ks = { 0 };
+	ib_supervisor *sv = NULL;
+	ib_metrics *metrics = NULL;
 	bool tty = isatty(STDERR_FILENO);
 	int64_t start = ib_now_mono_ns(), last_progress = 0;
 	int rc;
@@ -197,6 +201,16 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	}
 	if (ib_pipeline_start(p) != IB_OK) {
 		fprintf(stderr, "ibpipe: cannot start the pipeline threads\n");
+		ib_pipeline_request_stop(p);
+		rc = 2;
+		goto out;
+	}
+	/* `run` only: the supervisor (systemd readiness + watchdog) and the metrics / health listener */
+	if (mode == IB_APP_RUN &&
+	    ((sv = ib_supervisor_create(p, pub, err, sizeof(err))) == NULL ||
+	     (cfg.metrics_port >= 0 && (metrics = ib_metrics_start(&cfg, p, sv, err, sizeof(err))) == NULL) ||
+	     ib_supervisor_start(sv, err, sizeof(err)) != IB_OK)) {
+		fprintf(stderr, "ibpipe: %s\n", err);
 		ib_pipeline_request_stop(p);
 		rc = 2;
 		goto out;
@@ -257,9 +271,11 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	}
 	if (cfg.progress && tty)
 		fputc('\n', stderr);
-	ib_pipeline_request_stop(p);
 	rc = 0;
 out:
+	ib_metrics_stop(metrics); /* before the joins: a scrape reads the threads' CPU clocks */
+	ib_supervisor_stop(sv);   /* STOPPING=1 */
+	ib_pipeline_request_stop(p);
 	rc = ib_pipeline_join(p) ? p->exit_code : rc;
 	if (pub) {
 		ib_pub_stop(pub);

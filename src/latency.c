@@ -29,6 +29,7 @@ ib_hist_add(ib_hist *h, uint64_t v)
 {
 	h->b[bucket_of(v)]++;
 	h->count++;
+	h->sum += v;
 	if (v > h->max)
 		h->max = v;
 }
@@ -39,6 +40,7 @@ ib_hist_merge(ib_hist *into, const ib_hist *from)
 	for (unsigned i = 0; i < IB_HIST_BUCKETS; i++)
 		into->b[i] += from->b[i];
 	into->count += from->count;
+	into->sum += from->sum;
 	if (from->max > into->max)
 		into->max = from->max;
 }
@@ -61,4 +63,14 @@ ib_hist_quantile(const ib_hist *h, double q)
 		}
 	}
 	return h->max;
+}
+
+uint64_t
+ib_hist_count_le(const ib_hist *h, uint64_t le)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < IB_HIST_BUCKETS && bucket_top(i) <= le; i++)
+		n += h->b[i];
+	return n;
 }

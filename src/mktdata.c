@@ -351,6 +351,7 @@ ib_mktdata_thread(void *arg)
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->md_wake);
 		int64_t now_real = ib_now_real_ns();
+		ib_heartbeat_beat(&p->hb_md);
 		int n = 0;
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
 			/* lossless: handle a tick only once every account event before it is handled */

@@ -637,6 +637,7 @@ nap(struct net *n, int ms)
 	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
 
 	while (!stopping(n->p)) {
+		ib_heartbeat_beat(&n->p->hb_net); /* the reconnect backoff is this thread's loop too */
 		int64_t left = until - ib_now_mono_ns();
 		if (left <= 0)
 			return;
@@ -741,6 +742,7 @@ session(struct net *n)
 
 	while (!stopping(p)) {
 		int wait_ms = 100;
+		ib_heartbeat_beat(&p->hb_net);
 		int wrc = flush_out(n, &wait_ms);
 		if (wrc == IB_EIO)
 			return IB_EIO;
@@ -803,6 +805,7 @@ ib_net_thread(void *arg)
 	ib_enc_init(&n.enc, n.outbuf, OUT_BUF, IB_CLIENT_MAX, p->cfg.readonly);
 
 	while (!stopping(p)) {
+		ib_heartbeat_beat(&p->hb_net);
 		if (connect_once(&n) != IB_OK) {
 			int d = jitter(n.backoff_ms);
 			ib_log(IB_LL_INFO, "net", "retrying in %d ms", d);

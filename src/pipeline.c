@@ -353,9 +353,11 @@ ib_pipeline_start(ib_pipeline *p)
 	if (pthread_create(&p->acct_th, NULL, ib_account_thread, p) != 0)
 		return IB_EIO;
 	p->acct_started = true;
+	pthread_setname_np(p->acct_th, "ibpipe-account"); /* top -H, /proc/PID/task/TID/comm */
 	if (pthread_create(&p->md_th, NULL, ib_mktdata_thread, p) != 0)
 		return IB_EIO;
 	p->md_started = true;
+	pthread_setname_np(p->md_th, "ibpipe-mktdata");
 	for (int i = 0; i < p->nstrat; i++)
 		if (pthread_create(&p->strat[i].thread, NULL, ib_strategy_thread, &p->strat[i]) != 0)
 			return IB_EIO;
@@ -364,6 +366,7 @@ ib_pipeline_start(ib_pipeline *p)
 		ck_pr_store_8((uint8_t *)&p->net_started, 0);
 		return IB_EIO;
 	}
+	pthread_setname_np(p->net_th, "ibpipe-network");
 	return IB_OK;
 }
 

@@ -117,6 +117,7 @@ struct ib_pub {
 	ib_pub_event *ring_buf;
 	ib_wake wake;
 	pthread_t th;
+	ib_heartbeat hb;         /* one beat per loop of the publisher thread (heartbeat.h) */
 	bool started;
 	int stopping;
 
@@ -152,6 +153,7 @@ struct ib_pub {
 	pthread_mutex_t mu;
 	ib_pub_stats st_pub;
 	ib_pub_counts cnt_pub;
+	ib_hist stale_pub;       /* stale as of the last health write, for /metrics */
 };
 
 const char *
@@ -937,6 +939,10 @@ write_health(ib_pub *p, int64_t now)
 	p->last_msgs = msgs;
 	p->last_health_ns = now;
 	memset(&p->stale_win, 0, sizeof(p->stale_win));
+	/* once a second: a metrics scrape reads this copy, never the histogram being written */
+	pthread_mutex_lock(&p->mu);
+	p->stale_pub = p->stale;
+	pthread_mutex_unlock(&p->mu);
 }
 
 static void
@@ -1537,6 +1543,7 @@ pub_thread(void *arg)
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->wake);
 		bool stopping = ck_pr_load_int(&p->stopping) != 0;
+		ib_heartbeat_beat(&p->hb);
 		bool got = drain(p);
 		int64_t now = ib_now_mono_ns();
 
@@ -1622,6 +1629,7 @@ ib_pub_start(ib_pub *p)
 		return IB_OK;
 	if (pthread_create(&p->th, NULL, pub_thread, p) != 0)
 		return IB_EIO;
+	pthread_setname_np(p->th, "ibpipe-publish");
 	p->started = true;
 	return IB_OK;
 }
@@ -1692,5 +1700,25 @@ ib_pub_get_counts(ib_pub *p, ib_pub_counts *out)
 {
 	pthread_mutex_lock(&p->mu);
 	*out = p->cnt_pub;
+	pthread_mutex_unlock(&p->mu);
+}
+
+const ib_heartbeat *
+ib_pub_heartbeat(const ib_pub *p)
+{
+	return &p->hb;
+}
+
+pthread_t
+ib_pub_thread(const ib_pub *p)
+{
+	return p->th;
+}
+
+void
+ib_pub_get_staleness(ib_pub *p, ib_hist *out)
+{
+	pthread_mutex_lock(&p->mu);
+	*out = p->stale_pub;
 	pthread_mutex_unlock(&p->mu);
 }

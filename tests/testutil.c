@@ -5,6 +5,7 @@
  */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -820,4 +822,80 @@ tu_rcmd(redisContext *c, const char *fmt, ...)
 	if (r)
 		freeReplyObject(r);
 	return rc;
+}
+
+/* ---- service ---- */
+
+int
+tu_http_get(int port, const char *path, char *body, size_t cap)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { 5, 0 };
+	static char buf[256 * 1024];
+	size_t len = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), code = -1;
+
+	if (cap)
+		body[0] = '\0';
+	if (fd < 0)
+		return -1;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto out;
+	int n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (write(fd, buf, (size_t)n) != n)
+		goto out;
+	for (ssize_t r; len < sizeof(buf) - 1 && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0;)
+		len += (size_t)r;
+	buf[len] = '\0';
+	char *sep = strstr(buf, "\r\n\r\n");
+	if (strncmp(buf, "HTTP/1.", 7) != 0 || sep == NULL)
+		goto out;
+	code = atoi(buf + 9);
+	if (cap)
+		snprintf(body, cap, "%s", sep + 4);
+out:
+	close(fd);
+	return code;
+}
+
+int
+tu_thread_hang(pid_t pid, const char *comm)
+{
+	char dir[64], path[128], name[32];
+	struct dirent *de;
+	int tid = -1, st;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while (tid < 0 && (de = readdir(d)) != NULL) {
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
+		if (de->d_name[0] == '.' || (f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) && strncmp(name, comm, strlen(comm)) == 0 && name[strlen(comm)] == '\n')
+			tid = atoi(de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	if (tid < 0)
+		return -1;
+	/* SEIZE + INTERRUPT stops this one thread; SIGSTOP would stop the whole process */
+	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0)
+		return -1;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0 || waitpid(tid, &st, __WALL) != tid) {
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		return -1;
+	}
+	return tid;
+}
+
+void
+tu_thread_release(int tid)
+{
+	if (tid > 0)
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
 }

@@ -142,4 +142,13 @@ long long tu_rint(struct redisContext *c, const char *fmt, const char *key);
 int tu_rwait(struct redisContext *c, const char *key, const char *want, int timeout_ms);
 /* A command whose reply does not matter: 0 unless it failed or Redis answered an error. */
 int tu_rcmd(struct redisContext *c, const char *fmt, ...);
+
+/* ---- service: HTTP endpoints, a hung thread ---- */
+/* GET http://127.0.0.1:port/path (HTTP/1.0); the status code (-1 on error), the body into body. */
+int tu_http_get(int port, const char *path, char *body, size_t cap);
+/* Stop one thread of pid, found by its name (/proc/PID/task/TID/comm), with ptrace: the other
+   threads run on, as in a thread stuck in a system call.  Returns the tid, or -1. */
+int tu_thread_hang(pid_t pid, const char *comm);
+/* Let it run again (PTRACE_DETACH). */
+void tu_thread_release(int tid);
 #endif

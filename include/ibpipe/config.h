@@ -77,6 +77,9 @@ typedef struct ib_config {
 	char redis_password_file[256];
 	/* record */
 	char record[256];
+	/* the metrics / health listener (metrics_http.c); port -1: off */
+	char metrics_host[64];
+	int metrics_port;
 	/* logging and display */
 	char log_level[8];
 	char log_format[8];         /* text, json */

@@ -12,6 +12,7 @@
 typedef struct ib_hist {
 	uint64_t count;
 	uint64_t max;
+	uint64_t sum;    /* of every sample (a Prometheus histogram's _sum) */
 	uint64_t b[IB_HIST_BUCKETS];
 } ib_hist;
 
@@ -19,5 +20,7 @@ void ib_hist_add(ib_hist *h, uint64_t v);
 void ib_hist_merge(ib_hist *into, const ib_hist *from);
 /* Value at quantile q (0..1): the upper edge of the bucket holding it. */
 uint64_t ib_hist_quantile(const ib_hist *h, double q);
+/* Samples certainly <= le: those in buckets whose upper edge is <= le (a bucket holding le counts above). */
+uint64_t ib_hist_count_le(const ib_hist *h, uint64_t le);
 
 #endif

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "event.h"
 #include "gate.h"
+#include "heartbeat.h"
 #include "publish.h"
 #include "quote.h"
 #include "req.h"
@@ -150,6 +151,8 @@ typedef struct ib_pipeline {
 
 	pthread_t net_th, acct_th, md_th;
 	bool net_started, acct_started, md_started;
+	/* each thread's loop count, read by the supervisor (heartbeat.h) */
+	ib_heartbeat hb_net, hb_md, hb_acct;
 
 	/* order ids: next to hand out, and the persisted high-water mark */
 	int32_t next_order_id;     /* ck_pr */
@@ -182,6 +185,7 @@ typedef struct ib_pipeline {
 	char diag_accounts[256];
 	char conn_error[128];      /* network thread: why the last connection attempt failed, "" after success */   /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
 	int64_t handshake_ns, synced_ns, connect_start_ns;
+	int64_t gate_opened_real_ns;  /* CLOCK_REALTIME of the last gate opening, 0 never */
 
 	/* network thread's market-data coalescing under backpressure */
 	struct ib_md_event *md_pending;   /* [instrument * IB_MD_SLOTS + slot] */

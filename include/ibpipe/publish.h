@@ -29,6 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
+#include "heartbeat.h"
+#include "latency.h"
 #include "mktdata.h"
 #include "quote.h"
 #include "stats.h"
@@ -175,5 +179,11 @@ typedef struct ib_pub_counts {
 } ib_pub_counts;
 
 void ib_pub_get_counts(ib_pub *p, ib_pub_counts *out);
+
+/* For the supervisor and /metrics: the publisher thread's heartbeat and id (after ib_pub_start), and
+   the staleness histogram (tick arrival -> acknowledged by Redis, whole run) as of the last health write. */
+const ib_heartbeat *ib_pub_heartbeat(const ib_pub *p);
+pthread_t ib_pub_thread(const ib_pub *p);
+void ib_pub_get_staleness(ib_pub *p, ib_hist *out);
 
 #endif
