@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ibpipe/config.h"
 #include "testutil.h"
 
 /* ---- a strict reader of the text exposition format 0.0.4 ---- */
@@ -459,6 +460,29 @@ test_health_ready_flip(void)
 }
 
 static void
+test_listen_config(void)
+{
+	static const struct { const char *v, *host; int port; } good[] = {
+		{ "9464", "127.0.0.1", 9464 },        /* a bare port: loopback */
+		{ "0.0.0.0:9464", "0.0.0.0", 9464 },  /* everywhere, when asked */
+		{ "[::1]:0", "::1", 0 },              /* IPv6, any free port */
+		{ "localhost:80", "localhost", 80 },
+		{ "", "", -1 },                       /* off */
+		{ "off", "", -1 },
+	};
+	char err[256];
+	ib_config c;
+
+	ib_config_defaults(&c);
+	CU_ASSERT_EQUAL(c.metrics_port, -1); /* off by default */
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(ib_config_set(&c, "metrics_listen", good[i].v, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(c.metrics_host, good[i].host);
+		CU_ASSERT_EQUAL(c.metrics_port, good[i].port);
+	}
+}
+
+static void
 test_listen_refused(void)
 {
 	/* a bad listen address is a configuration error (exit 2), not a silent no-metrics run */
@@ -481,5 +505,6 @@ test_metrics_register(void)
 	CU_add_test(s, "/metrics over loopback: every health counter, valid exposition format", test_scrape);
 	CU_add_test(s, "/readyz follows the gate, /healthz the threads (gateway down, a hung thread)",
 		    test_health_ready_flip);
+	CU_add_test(s, "metrics_listen: off by default, a bare port is loopback", test_listen_config);
 	CU_add_test(s, "a bad metrics_listen is a configuration error", test_listen_refused);
 }
