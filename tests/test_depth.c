@@ -261,8 +261,7 @@ test_strategy_subscriptions_and_gateway_limit(void)
 	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "adding TSLA:5 makes 4 subscriptions but max_depth is 3", 2000), 0);
 	/* ibsim allows 2: the third request (NVDA) gets 309 */
 	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "gateway error 309", 5000), 0);
-	tu_sleep_ms(500);
-	CU_ASSERT_EQUAL(tu_control(s.sim.ctl, "stats", out, sizeof(out)), 0);
+	CU_ASSERT(TU_UNTIL(tu_control(s.sim.ctl, "stats", out, sizeof(out)) == 0 && strstr(out, "\"depth\":2"), 10000));
 	CU_ASSERT(strstr(out, "\"depth\":2") != NULL);
 	int st = tu_stack_stop(&s);
 	CU_ASSERT(tu_exited_ok(st));

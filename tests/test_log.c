@@ -380,11 +380,13 @@ test_threads(void)
 
 	ib_log_setup(IB_LL_INFO, IB_LOG_JSON);
 	capture_begin();
+	long long t0 = tu_now_ms();
 	for (int i = 0; i < 4; i++)
 		pthread_create(&th[i], NULL, storm_thread, (void *)&ids[i]);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	tu_sleep_ms(1050);
+	long long storm_s = (tu_now_ms() - t0) / 1000 + 1; /* the seconds the storm touched */
+	tu_sleep_ms(1050); /* the fold window is one second of the clock: its end is the event */
 	ib_log(IB_LL_INFO, "main", "mt-after"); /* reports the storm's count */
 	out = capture_end();
 	ib_log_setup(IB_LL_INFO, IB_LOG_TEXT);
@@ -405,8 +407,9 @@ test_threads(void)
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_EQUAL(plain + folded, 2000);
 	CU_ASSERT_EQUAL((long long)(ib_log_suppressed() - before), folded);
-	CU_ASSERT(plain >= 1 && plain <= 5); /* one per elapsed second, not one per eviction */
-	if (plain > 5)
+	/* one per elapsed second, not one per eviction (however long a loaded machine took for the storm) */
+	CU_ASSERT(plain >= 1 && plain <= storm_s + 4);
+	if (plain > storm_s + 4)
 		fprintf(stderr, "\n  storm printed %d times\n", plain);
 	free(out);
 }

@@ -665,14 +665,11 @@ test_stream_exactly_once(void)
 	pthread_join(th, NULL);
 	c = rconn(port);
 	CU_ASSERT_FATAL(c != NULL);
-	long long deadline = tu_now_ms() + 5000;
-	while (tu_now_ms() < deadline) {
-		got = check_stream(c, P, norders, nexecs, 0, &dups);
-		if (got == norders + nexecs)
-			break;
-		tu_sleep_ms(50);
-	}
-	tu_sleep_ms(100);
+	/* until every entry is in Redis and the publisher has heard so (nothing waiting for a reply) */
+	ib_pub_counts done;
+	CU_ASSERT_TRUE(TU_UNTIL((ib_pub_get_counts(p, &done), done.stream_waiting == 0 &&
+				 check_stream(c, P, norders, nexecs, 0, &dups) == norders + nexecs),
+				30000));
 	got = check_stream(c, P, norders, nexecs, 0, &dups);
 	ib_pub_get_stats(p, &st);
 	{
