@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ibpipe/json.h"
 #include "ibpipe/cmd.h"
 #include "ibpipe/msg.h"
 #include "ibpipe/replay.h"
@@ -40,19 +41,11 @@ struct dump {
 
 /* ---- output ---- */
 
-/* A JSON string body; our error texts are ASCII, but a path or a peer's bytes need not be. */
+/* A JSON string body (json.c): a path or a peer's bytes need not be ASCII or UTF-8. */
 static void
 put_json_text(const char *s)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
+	ib_json_fputs(stdout, s, strlen(s));
 }
 
 static void

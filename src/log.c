@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ibpipe/json.h"
 #include "ibpipe/log.h"
 
 #define LOG_SLOTS 16
@@ -94,34 +95,6 @@ now_ns(clockid_t clk)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static int
-utf8_len(const unsigned char *s)
-{
-	int n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return n;
-}
-
 /*
  * Write s escaped: JSON string rules when json, else only control
  * characters (so a message with a newline still takes one line).
@@ -131,34 +104,19 @@ put_escaped(FILE *f, const char *s, bool json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	while (*p) {
-		unsigned char ch = *p;
-		int n;
-		switch (ch) {
-		case '\n': fputs("\\n", f); p++; continue;
-		case '\r': fputs("\\r", f); p++; continue;
-		case '\t': fputs(json ? "\\t" : "\t", f); p++; continue;
-		case '"':
-		case '\\':
-			if (json)
-				fputc('\\', f);
-			fputc(ch, f);
-			p++;
-			continue;
-		}
-		if (ch < 0x20 || ch == 0x7F) {
-			fprintf(f, json ? "\\u%04x" : "\\x%02x", ch);
-			p++;
-		} else if (!json || ch < 0x80) {
-			fputc(ch, f);
-			p++;
-		} else if ((n = utf8_len(p)) > 0) {
-			fwrite(p, 1, (size_t)n, f);
-			p += n;
-		} else {
-			fputs("\\ufffd", f);
-			p++;
-		}
+	if (json) {
+		ib_json_fputs(f, s, strlen(s)); /* the one JSON string writer */
+		return;
+	}
+	for (; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\r')
+			fputs("\\r", f);
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
 	}
 }
 

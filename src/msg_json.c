@@ -8,13 +8,14 @@
  * stops writing, and the call returns IB_ENOSPC with buf holding "".
  * Doubles print in the shortest of %.15g / %.17g that reads back to the
  * same bits; IB's unset Double.MAX (and inf/nan) print as null.  Strings
- * are escaped, and bytes that are not valid UTF-8 print as \u00XX so the
- * output is always valid JSON.
+ * are escaped by json.c (bytes that are not valid UTF-8 print as \ufffd),
+ * so the output is always valid JSON.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ibpipe/json.h"
 #include "ibpipe/msg.h"
 
 struct jw {
@@ -95,62 +96,18 @@ jw_dbl(struct jw *w, const char *k, double v)
 	jw_mem(w, tmp, (size_t)n);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+/* The escaped body goes through the one JSON string writer (json.c). */
+static void
+jw_put(void *ctx, const char *p, size_t n)
 {
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x3F >> (len - 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
+	jw_mem(ctx, p, n);
 }
 
 static void
 jw_strval(struct jw *w, ib_str s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s.p;
-	size_t i = 0, run = 0;
-
 	jw_mem(w, "\"", 1);
-	while (i < s.len) {
-		unsigned char ch = p[i];
-		size_t u;
-
-		if (ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\') {
-			i++;
-			continue;
-		}
-		if (ch >= 0x80 && (u = utf8_len(p + i, s.len - i)) > 0) {
-			i += u;
-			continue;
-		}
-		/* flush the plain run before this byte, then escape it */
-		jw_mem(w, s.p + run, i - run);
-		if (ch == '"' || ch == '\\') {
-			char e[2] = { '\\', (char)ch };
-			jw_mem(w, e, 2);
-		} else {
-			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-			jw_mem(w, e, 6);
-		}
-		run = ++i;
-	}
-	jw_mem(w, s.p + run, i - run);
+	ib_json_escape(s.p, s.len, jw_put, w);
 	jw_mem(w, "\"", 1);
 }
 

@@ -373,23 +373,17 @@ sb_raw(struct sbuf *s, const char *t, size_t n)
 }
 
 static void
+sb_put(void *ctx, const char *p, size_t n)
+{
+	sb_raw(ctx, p, n);
+}
+
+/* A JSON string of at most max bytes of t, through the one JSON string writer (json.c). */
+static void
 sb_str(struct sbuf *s, const char *t, size_t max)
 {
 	sb_raw(s, "\"", 1);
-	for (size_t i = 0; i < max && t[i]; i++) {
-		unsigned char c = (unsigned char)t[i];
-		char esc[8];
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			sb_raw(s, esc, 2);
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			sb_raw(s, esc, 6);
-		} else {
-			sb_raw(s, (const char *)&c, 1);
-		}
-	}
+	ib_json_escape(t, strnlen(t, max), sb_put, s);
 	sb_raw(s, "\"", 1);
 }
 

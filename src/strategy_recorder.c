@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ibpipe/json.h"
 #include "ibpipe/log.h"
 #include "ibpipe/pipeline.h"
 
@@ -28,7 +29,23 @@ struct recorder {
 	int nlast;
 	int starts;
 	bool all;      /* $IB_RECORDER_ALL: write every quote, with its per-instrument version */
+	char esc[4][IB_JSON_ESC_MAX * 256 + 1]; /* esc()'s buffers: four strings per line at most */
+	unsigned nesc;
 };
+
+/* s as a JSON string body (json.c), in one of r's rotating buffers: account ids and texts come
+   from the gateway and may hold any bytes. */
+static const char *
+esc(struct recorder *r, const char *s)
+{
+	char *b = r->esc[r->nesc++ % 4];
+	ib_json j;
+
+	ib_json_init(&j, b, sizeof(r->esc[0]));
+	ib_json_strn(&j, s, strnlen(s, 255));
+	b[j.len ? j.len - 1 : 0] = '\0'; /* without the quotes */
+	return j.len ? b + 1 : b;
+}
 
 /* "AAPL:BidAsk,MSFT:AllLast" or "AAPL:10": subscriptions of the strategy's own. */
 static void
@@ -107,7 +124,7 @@ rec_on_start(void *self, ib_strategy_ctx *ctx, const ib_accounts *s)
 		const char *nl = ib_account_value(a, "NetLiquidation", "USD");
 		const char *ready = ib_account_value(a, "AccountReady", "");
 		fprintf(r->f, "%s{\"id\":\"%s\",\"values\":%d,\"positions\":%d,\"NetLiquidation\":\"%s\",\"AccountReady\":\"%s\"}",
-			i ? "," : "", a->id, a->nvalues, a->npositions, nl ? nl : "", ready ? ready : "");
+			i ? "," : "", esc(r, a->id), a->nvalues, a->npositions, esc(r, nl ? nl : ""), esc(r, ready ? ready : ""));
 	}
 	fputs("]}\n", r->f);
 	fflush(r->f);
@@ -117,7 +134,7 @@ static void
 rec_on_pause(void *self, ib_strategy_ctx *ctx, const char *reason)
 {
 	(void)ctx;
-	rec_line(self, "\"cb\":\"pause\",\"reason\":\"%s\"", reason);
+	rec_line(self, "\"cb\":\"pause\",\"reason\":\"%s\"", esc(self, reason));
 }
 
 static void
@@ -190,7 +207,7 @@ rec_on_account(void *self, ib_strategy_ctx *ctx, const ib_account_update *u)
 {
 	(void)ctx;
 	rec_line(self, "\"cb\":\"account\",\"account\":\"%s\",\"key\":\"%s\",\"currency\":\"%s\",\"value\":\"%s\"",
-		 u->account, u->key, u->currency, u->value);
+		 esc(self, u->account), esc(self, u->key), esc(self, u->currency), esc(self, u->value));
 }
 
 static void
@@ -198,14 +215,14 @@ rec_on_order(void *self, ib_strategy_ctx *ctx, const ib_order_update *u)
 {
 	(void)ctx;
 	rec_line(self, "\"cb\":\"order\",\"id\":%d,\"symbol\":\"%s\",\"status\":\"%s\",\"filled\":%g,\"remaining\":%g", u->order_id,
-		 u->symbol, u->status, u->filled, u->remaining);
+		 esc(self, u->symbol), esc(self, u->status), u->filled, u->remaining);
 }
 
 static void
 rec_on_error(void *self, ib_strategy_ctx *ctx, int32_t id, int code, const char *text)
 {
 	(void)ctx;
-	rec_line(self, "\"cb\":\"error\",\"id\":%d,\"code\":%d,\"text\":\"%s\"", id, code, text);
+	rec_line(self, "\"cb\":\"error\",\"id\":%d,\"code\":%d,\"text\":\"%s\"", id, code, esc(self, text));
 }
 
 static void

@@ -663,7 +663,7 @@ test_json_exact(void)
 	/* quote, backslash, a control byte, valid UTF-8 (e-acute), a stray byte */
 	json_of("4|2|7|201|say \"no\" \\ tab\there \xc3\xa9 \xff||", SV,
 		"{\"id\":4,\"name\":\"errMsg\",\"reqId\":7,\"errorCode\":201,"
-		"\"errorString\":\"say \\\"no\\\" \\\\ tab\\u0009here \xc3\xa9 \\u00ff\",\"advancedOrderRejectJson\":\"\","
+		"\"errorString\":\"say \\\"no\\\" \\\\ tab\\there \xc3\xa9 \\ufffd\",\"advancedOrderRejectJson\":\"\","
 		"\"errorTime\":0}");
 	json_of("15|1|DU1,DU2,|", SV,
 		"{\"id\":15,\"name\":\"managedAccounts\",\"accountsList\":\"DU1,DU2,\",\"accounts\":[\"DU1\",\"DU2\"]}");
