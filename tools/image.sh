@@ -66,6 +66,13 @@ mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sourc
 mirror=${mirror:-http://deb.debian.org/debian}
 
 mkdir -p "$cache/containers"
+# One run at a time per cache: a second CI run or a developer's run on the same machine would
+# otherwise prune layers or remove the working container under this one.
+exec 9>"$cache/lock"
+if ! flock -w 1200 9; then
+	echo "image: $cache is locked by another image.sh for 20 minutes" >&2
+	exit 1
+fi
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 run_dir=$(mktemp -d /tmp/ibpipe-image.XXXXXX)
 B() { buildah --root "$cache/containers/storage" --runroot "$run_dir/runroot" "$@"; }
