@@ -146,10 +146,11 @@ phase "built $image from the Dockerfile"
 
 # ---- smoke test -----------------------------------------------------------------------------
 ctr=$(B from --pull-never "$image")
-version=$(B run "$ctr" -- ibpipe --version)
+version=$(B run "$ctr" -- ibpipe --version 2>"$run_dir/version.err") || true
 case "$version" in
 *"($sha)"*) echo "image: $version" ;;
 *)
+	cat "$run_dir/version.err" >&2
 	echo "image: 'ibpipe --version' in the image says '$version', expected ($sha)" >&2
 	exit 1
 	;;
