@@ -15,7 +15,7 @@ test_stamp_round_trip(void)
 	/* send times: just booted (the case the old `size >= 1e12` rule missed), 17 minutes,
 	   a day, past the modulus, years */
 	static const int64_t sent[] = { 0, 1000, 5000000000LL, 999999999999LL, 1000000000000LL, 86400000000000LL,
-					IB_STAMP_MOD - 1, IB_STAMP_MOD, IB_STAMP_MOD + 7, 3 * 365 * 86400000000000LL };
+					IB_STAMP_MOD - 1, IB_STAMP_MOD, IB_STAMP_MOD + 7, 3LL * 365 * 86400000000000LL };
 	static const int64_t age[] = { 0, 1, 25000, 3000000000LL, 3600000000000LL, IB_STAMP_MOD - 1 };
 
 	for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
