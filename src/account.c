@@ -573,6 +573,11 @@ ib_account_thread(void *arg)
 		int n = 0;
 		ib_heartbeat_beat(&p->hb_acct);
 		while (n < 1024 && ib_ring_pop_acct(&p->acct_ring, p->acct_buf, &e)) {
+			/* lossless: the market data read before this event is handled first, so a gate that
+			   closes here (a disconnect, 1100, shutting down) cuts off no tick read before it */
+			while (p->cfg.md_lossless && atomic_load_explicit(&p->md_seq_done, memory_order_acquire) < e.md_before &&
+			       !atomic_load_explicit(&p->md_done, memory_order_acquire))
+				ib_wake_wait(&p->acct_wake, ib_wake_snapshot(&p->acct_wake), 1);
 			handle(p, &e);
 			n++;
 			if (p->cfg.md_lossless) {
@@ -604,6 +609,13 @@ ib_account_thread(void *arg)
 			break;
 		ib_wake_wait(&p->acct_wake, snap, 100);
 	}
+	atomic_store_explicit(&p->acct_left, true, memory_order_release);
+	/* lossless: the market data read before the stop still goes out behind an open gate */
+	while (p->cfg.md_lossless && !atomic_load_explicit(&p->md_done, memory_order_acquire))
+		ib_wake_wait(&p->acct_wake, ib_wake_snapshot(&p->acct_wake), 10);
 	close_gate(p, "shutting down");
+	atomic_store_explicit(&p->acct_done, true, memory_order_release);
+	for (int i = 0; i < p->nstrat; i++)
+		ib_wake_signal(&p->strat[i].wake);
 	return NULL;
 }

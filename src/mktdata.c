@@ -16,7 +16,12 @@
  * Lossless mode (replay, tests) folds nothing: every tick is its own
  * fan-out, the thread waits for room, and before changing a book it waits
  * until each strategy has copied the book it was last told about, so a
- * replay hands a strategy exactly the books the live run did.
+ * replay hands a strategy exactly the books the live run did.  Those waits
+ * hold during shutdown too: they end only when the strategy has left (its
+ * `gone`), never on the stop flag.  Ending them on stop let this thread race
+ * through its backlog changing books that strategies had been told about but
+ * not yet copied -- the replay divergence (a max-speed replay is stopped
+ * while its backlog is still being handled).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +164,7 @@ offer(ib_pipeline *p, struct ib_strategy_ctx *c, const struct ib_sq_event *ev)
 	uint32_t inst = ev->instrument;
 
 	if (p->cfg.md_lossless) {
-		while (!push(c, ev) && !ck_pr_load_int(&p->stop)) {
+		while (!push(c, ev) && !atomic_load_explicit(&c->gone, memory_order_acquire)) {
 			ib_wake_signal(&c->wake);
 			nap_20us();
 		}
@@ -270,7 +275,7 @@ wait_books_read(ib_pipeline *p)
 {
 	for (int s = 0; s < p->nstrat; s++) {
 		struct ib_strategy_ctx *c = &p->strat[s];
-		while (ck_pr_load_64(&c->books_read) < c->books_sent && !ck_pr_load_int(&p->stop)) {
+		while (ck_pr_load_64(&c->books_read) < c->books_sent && !atomic_load_explicit(&c->gone, memory_order_acquire)) {
 			ib_wake_signal(&c->wake);
 			nap_20us();
 		}
@@ -341,6 +346,7 @@ ib_mktdata_thread(void *arg)
 	ib_pipeline *p = arg;
 	struct md m = { .p = p };
 	struct ib_md_event e;
+	uint64_t handled = 0;
 
 	m.touched = calloc(IB_MAX_INSTRUMENTS, sizeof(uint32_t));
 	m.touched_mask = calloc(IB_MAX_INSTRUMENTS, 1);
@@ -354,10 +360,14 @@ ib_mktdata_thread(void *arg)
 		ib_heartbeat_beat(&p->hb_md);
 		int n = 0;
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
-			/* lossless: handle a tick only once every account event before it is handled */
-			while (p->cfg.md_lossless && ck_pr_load_64(&p->acct_seq_done) < e.acct_before && !ck_pr_load_int(&p->stop))
+			/* lossless: handle a tick only once every account event before it is handled (or
+			   the account thread has finished: an event it was never handed never comes) */
+			while (p->cfg.md_lossless && ck_pr_load_64(&p->acct_seq_done) < e.acct_before &&
+			       !atomic_load_explicit(&p->acct_left, memory_order_acquire))
 				nap_20us();
 			handle(&m, &e, now_real);
+			if (p->cfg.md_lossless) /* the account thread waits for this (see account.c) */
+				atomic_store_explicit(&p->md_seq_done, ++handled, memory_order_release);
 			n++;
 		}
 		bool pending = false;
@@ -372,6 +382,8 @@ ib_mktdata_thread(void *arg)
 		ib_wake_wait(&p->md_wake, snap, pending ? 1 : 100);
 	}
 out:
+	atomic_store_explicit(&p->md_done, true, memory_order_release);
+	ib_wake_signal(&p->acct_wake);
 	free(m.touched);
 	free(m.touched_mask);
 	return NULL;

@@ -58,6 +58,7 @@ acct_push(struct net *n, struct ib_acct_event *e)
 	bool stalled = false;
 
 	e->seq = ++p->acct_seq_pushed;
+	e->md_before = p->md_seq_pushed;
 	while (!ib_ring_push_spsc_acct(&p->acct_ring, p->acct_buf, e)) {
 		if (!stalled) {
 			IB_STAT_INC(p->stats.net.stalls);
@@ -115,6 +116,7 @@ md_flush_pending(struct net *n)
 				continue;
 			if (!ib_ring_push_spsc_md(&p->md_ring, p->md_buf, &p->md_pending[k]))
 				goto out;
+			p->md_seq_pushed++;
 			p->md_pending_used[k] = 0;
 			n->md_signal = true;
 		}
@@ -143,16 +145,19 @@ md_push(struct net *n, struct ib_md_event *e)
 		goto coalesce; /* keep per-instrument order: behind what is already waiting */
 	}
 	if (ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e)) {
+		p->md_seq_pushed++;
 		n->md_signal = true;
 		return;
 	}
 	if (inst < 0 || p->cfg.md_lossless) {
 		/* depth and tick-by-tick (and every tick in lossless mode): wait for room like account data */
-		while (!ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e) && !stopping(p)) {
+		bool pushed;
+		while (!(pushed = ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e)) && !stopping(p)) {
 			ib_wake_signal(&p->md_wake);
 			struct timespec ts = { 0, 20000 };
 			nanosleep(&ts, NULL);
 		}
+		p->md_seq_pushed += pushed;
 		n->md_signal = true;
 		return;
 	}
@@ -452,8 +457,10 @@ read_and_route(struct net *n)
 				ib_record_frame(p->recorder, fr.p, fr.len, now);
 			rc = ib_msg_decode(fr.p, fr.len, n->server_version, &m, &de);
 			if (rc == IB_OK) {
-				IB_STAT_INC(p->stats.net.msgs_in);
+				/* counted once routed: replay takes msgs_in reaching the frames it sent to mean
+				   every message is in a ring */
 				route(n, &m, now);
+				IB_STAT_INC(p->stats.net.msgs_in);
 			} else if (rc == IB_EUNKNOWN) {
 				IB_STAT_INC(p->stats.net.unknown_ids);
 			} else {

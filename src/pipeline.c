@@ -354,8 +354,10 @@ ib_pipeline_start(ib_pipeline *p)
 		return IB_EIO;
 	p->acct_started = true;
 	pthread_setname_np(p->acct_th, "ibpipe-account"); /* top -H, /proc/PID/task/TID/comm */
-	if (pthread_create(&p->md_th, NULL, ib_mktdata_thread, p) != 0)
+	if (pthread_create(&p->md_th, NULL, ib_mktdata_thread, p) != 0) {
+		atomic_store(&p->md_done, true); /* the account thread waits for it at shutdown */
 		return IB_EIO;
+	}
 	p->md_started = true;
 	pthread_setname_np(p->md_th, "ibpipe-mktdata");
 	for (int i = 0; i < p->nstrat; i++)

@@ -221,6 +221,29 @@ deliver_deferred(ib_strategy_ctx *ctx, bool *open)
 	ctx->ndeferred = 0;
 }
 
+/*
+ * Lossless: the market data read before the gate closed is delivered before on_pause.  Account
+ * events and market data come through two rings and this thread drains the account ring first;
+ * the account thread closes the gate only once every earlier tick is in our market-data ring
+ * (account.c), so draining that ring first puts the close back in stream order.  Without it a
+ * max-speed replay lost its last book or two to the shutdown's pause.
+ */
+static int
+drain_md_before_close(ib_strategy_ctx *ctx, const struct ib_se_event *se, bool *open)
+{
+	struct ib_sq_event sq;
+	int n = 0;
+
+	if (!ctx->p->cfg.md_lossless || se->kind != IB_SE_GATE || se->i0)
+		return 0;
+	while (ib_ring_pop_sq(&ctx->sq_ring, ctx->sq_buf, &sq)) {
+		deliver_md(ctx, &sq, *open);
+		deliver_deferred(ctx, open);
+		n++;
+	}
+	return n;
+}
+
 void *
 ib_strategy_thread(void *arg)
 {
@@ -237,6 +260,7 @@ ib_strategy_thread(void *arg)
 		uint32_t snap = ib_wake_snapshot(&ctx->wake);
 		int n = 0;
 		while (ib_ring_pop_se(&ctx->se_ring, ctx->se_buf, &se)) {
+			n += drain_md_before_close(ctx, &se, &open);
 			deliver(ctx, &se, &open);
 			deliver_deferred(ctx, &open);
 			n++;
@@ -248,11 +272,13 @@ ib_strategy_thread(void *arg)
 		}
 		if (n > 0)
 			continue;
-		if (ck_pr_load_int(&p->stop))
+		/* lossless: leave only once nothing more can come (the market-data thread waits for us) */
+		if (ck_pr_load_int(&p->stop) && (!p->cfg.md_lossless || atomic_load_explicit(&p->acct_done, memory_order_acquire)))
 			break;
 		ib_wake_wait(&ctx->wake, snap, 100);
 	}
 stop:
+	atomic_store_explicit(&ctx->gone, true, memory_order_release);
 	/* A snapshot may still sit in the ring: release it so nothing leaks. */
 	while (ib_ring_pop_se(&ctx->se_ring, ctx->se_buf, &se))
 		if (se.kind == IB_SE_GATE && se.i0)

@@ -75,6 +75,7 @@ struct ib_acct_event {
 	char text[256];
 	int64_t recv_ns;
 	uint64_t seq;      /* position in the stream of account events, from 1 */
+	uint64_t md_before; /* market-data events routed before this one */
 };
 
 /* ---- market-data / account threads -> one strategy ---- */

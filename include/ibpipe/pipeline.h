@@ -119,6 +119,7 @@ struct ib_strategy_ctx {
 	ib_book *book_copy;        /* what on_book is handed (strategy thread) */
 	uint64_t books_sent;       /* market-data thread: book events pushed */
 	uint64_t books_read;       /* ck_pr, strategy thread: book events read (lossless mode waits on it) */
+	atomic_bool gone;          /* strategy thread: it has left its loop and reads nothing more */
 };
 
 typedef struct ib_pipeline {
@@ -202,6 +203,13 @@ typedef struct ib_pipeline {
 	uint64_t orders_placed;
 	uint64_t acct_seq_pushed;  /* network thread only */
 	uint64_t acct_seq_done;    /* ck_pr; account thread: every event up to here is handled, gate included */
+	uint64_t md_seq_pushed;    /* network thread only: market-data events in the md ring so far */
+	_Atomic uint64_t md_seq_done; /* lossless: market-data thread: that many are handled and fanned out */
+	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate
+	   closes only after the last market data was delivered behind it. */
+	atomic_bool acct_left;     /* account thread: out of its loop, no event is handled any more */
+	atomic_bool md_done;       /* market-data thread: finished, nothing more goes to a strategy */
+	atomic_bool acct_done;     /* account thread: finished, gate closed: strategies may leave */
 
 	/* record (optional) */
 	void *recorder;
