@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ struct ib_recorder {
 	struct chunk_ref full_buf[16], free_buf[16];
 	ib_wake wake;
 	pthread_t th;
-	int stop;
+	atomic_bool stop;                 /* C11, not ck_pr: it orders the last chunk before the writer's exit */
 	uint64_t frames, bytes, skipped;  /* network thread: handed to the writer */
 	uint32_t cur_frames;
 	/* writer thread (read by close after the join): what the file holds */
@@ -139,6 +140,10 @@ writer(void *arg)
 
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&r->wake);
+		/* read before draining: ib_record_close ships the last chunk and then sets stop, so a
+		   stop seen here means that chunk is in the ring now.  (Read after the drain, the last
+		   chunk was lost whenever it arrived between an empty drain and this check.) */
+		bool stopping = atomic_load_explicit(&r->stop, memory_order_acquire);
 		bool any = false;
 		while (ib_ring_pop_chunk(&r->full, r->full_buf, &c)) {
 			const char *data = r->chunks + (size_t)c.idx * CHUNK;
@@ -158,7 +163,7 @@ writer(void *arg)
 		}
 		if (any)
 			continue;
-		if (ck_pr_load_int(&r->stop))
+		if (stopping)
 			break;
 		ib_wake_wait(&r->wake, snap, 100);
 	}
@@ -268,7 +273,7 @@ ib_record_close(ib_recorder *r)
 		return;
 	if (!ck_pr_load_int(&r->failed))
 		ship(r);
-	ck_pr_store_int(&r->stop, 1);
+	atomic_store_explicit(&r->stop, true, memory_order_release);
 	ib_wake_signal(&r->wake);
 	pthread_join(r->th, NULL);
 	if (r->write_error == 0 && fsync(r->fd) != 0) {
