@@ -16,10 +16,20 @@
  * updates so far)"), the wake-up, and at stop, so a test can tell what
  * reached it before, during and after the stall.  The sleep gives way to a
  * shutdown: it is taken in slices and ends early when the pipeline stops.
+ *
+ * For tests that must hold at any speed (a sanitizer build, a loaded
+ * machine), two more settings tie the stall to events instead of time:
+ *   IB_STALL_ON_ORDER=1   stall in the on_quote in which the trader placed an
+ *                         order (script "WAIT 1; BUY ..."): every update of
+ *                         that order then arrives during the stall
+ *   IB_STALL_UNTIL=PATH   stall until PATH exists (IB_STALL_MS is then only
+ *                         a cap), so the test ends the stall when it has
+ *                         seen what it waits for
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ibpipe/log.h"
 #include "ibpipe/pipeline.h"
@@ -32,6 +42,8 @@ struct stall {
 	const ib_strategy_vtable *vt;  /* trader (the stalling one) or recorder: what we delegate to */
 	void *inner;
 	int stall_ms, after, index;
+	bool on_order;             /* IB_STALL_ON_ORDER */
+	const char *until;         /* IB_STALL_UNTIL, NULL: stall_ms */
 	bool stalled;
 	uint64_t quotes, orders, accounts;
 };
@@ -57,6 +69,10 @@ stall_create(ib_strategy_ctx *ctx)
 	s->stall_ms = env_int("IB_STALL_MS", 3000);
 	s->after = env_int("IB_STALL_AFTER", 1);
 	s->index = env_int("IB_STALL_INDEX", 0);
+	s->on_order = env_int("IB_STALL_ON_ORDER", 0) != 0;
+	s->until = getenv("IB_STALL_UNTIL");
+	if (s->until != NULL && *s->until == '\0')
+		s->until = NULL;
 	s->vt = ib_strategy_index(ctx) == s->index ? &ib_strategy_trader_vt : &ib_strategy_recorder_vt;
 	s->inner = s->vt->create(ctx);
 	if (s->inner == NULL) {
@@ -82,13 +98,13 @@ stall_on_pause(void *self, ib_strategy_ctx *ctx, const char *reason)
 	s->vt->on_pause(s->inner, ctx, reason);
 }
 
-/* Block the strategy thread for ms, in slices, unless the pipeline stops meanwhile. */
+/* Block the strategy thread for ms (or until the file exists), in slices, unless the pipeline stops meanwhile. */
 static void
-block(ib_strategy_ctx *ctx, int ms)
+block(ib_strategy_ctx *ctx, int ms, const char *file)
 {
 	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
 
-	while (!ck_pr_load_int(&ctx->p->stop) && ib_now_mono_ns() < until) {
+	while (!ck_pr_load_int(&ctx->p->stop) && ib_now_mono_ns() < until && (file == NULL || access(file, F_OK) != 0)) {
 		struct timespec ts = { 0, SLICE_MS * 1000000L };
 		nanosleep(&ts, NULL);
 	}
@@ -99,10 +115,14 @@ stall_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 {
 	struct stall *s = self;
 
+	uint64_t placed = ctx->orders_sent;
+
 	s->quotes++;
 	s->vt->on_quote(s->inner, ctx, inst, q);
 	if (s->stalled || ib_strategy_index(ctx) != s->index || s->quotes < (uint64_t)s->after)
 		return;
+	if (s->on_order && ctx->orders_sent == placed)
+		return; /* not the callback that placed the order */
 	s->stalled = true;
 	int64_t t0 = ib_now_mono_ns();
 	ib_log(IB_LL_WARN, "strategy",
@@ -110,7 +130,7 @@ stall_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 	       "updates so far) at %lld",
 	       ib_strategy_index(ctx), s->stall_ms, (unsigned long long)s->quotes, (unsigned long long)s->orders,
 	       (unsigned long long)s->accounts, (long long)t0);
-	block(ctx, s->stall_ms);
+	block(ctx, s->stall_ms, s->until);
 	int64_t t1 = ib_now_mono_ns();
 	ib_log(IB_LL_WARN, "strategy", "stall: strategy %d awake after %.0f ms at %lld", ib_strategy_index(ctx),
 	       (double)(t1 - t0) / 1e6, (long long)t1);

@@ -4,10 +4,12 @@
  * Usage: test_ibpipe [suite-name-substring ...]
  * Temp directories of passed tests are removed at the end; a failed test's
  * are kept and their paths printed.
+ * IB_TEST=<test-name-substring> runs only the matching tests of those suites.
  */
 #include <CUnit/Basic.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -42,10 +44,22 @@ main(int argc, char **argv)
 			suites[i].reg();
 	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	if (CU_get_number_of_suites_failed() > 0)
-		failed++;
+	const char *only = getenv("IB_TEST");
+	failed = 0;
+	if (only && *only) {
+		/* each run's counts replace the last one's: add them up */
+		for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
+			for (CU_pTest t = s->pTest; t; t = t->pNext)
+				if (strstr(t->pName, only)) {
+					CU_basic_run_test(s, t);
+					failed += CU_get_number_of_tests_failed() + (CU_get_number_of_suites_failed() > 0);
+				}
+	} else {
+		CU_basic_run_tests();
+		failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+		if (CU_get_number_of_suites_failed() > 0)
+			failed++;
+	}
 	tu_tmpdir_cleanup(); /* while the failure list still says which test made what */
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
