@@ -9,10 +9,9 @@ cd "$(dirname "$0")/.."
 RUN_SECONDS=${RUN_SECONDS:-30}
 SYMBOLS=${SYMBOLS:-AAPL,MSFT,NVDA,TSLA,AMZN,META}
 CLIENT_ID=${CLIENT_ID:-1}
-work=$(mktemp -d /tmp/ibpipe-run.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ibpipe-run.XXXXXX")
 pids=()
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 cleanup() {
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
@@ -26,11 +25,9 @@ trap 'exit 130' INT TERM
 if [ -n "${GATEWAY:-}" ] && redis-cli -p 6379 ping >/dev/null 2>&1; then
 	REDIS_PORT=6379
 else
-	REDIS_PORT=$(free_port)
-	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-		--pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work" >/dev/null || exit 1
+	# a port redis-server binds itself (another one tried if it was taken), not one found free earlier
+	REDIS_PORT=$(tools/redis-start.sh "$work") || exit 1
 	REDIS_STARTED=1
-	for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
 fi
 
 if [ -n "${GATEWAY:-}" ]; then
@@ -39,12 +36,12 @@ if [ -n "${GATEWAY:-}" ]; then
 	echo "make run: real gateway $HOST:$PORT, client id $CLIENT_ID, redis 127.0.0.1:$REDIS_PORT"
 else
 	HOST=127.0.0.1
-	PORT=$(free_port)
-	CTL=$(free_port)
-	bin/ibsim --port "$PORT" --control-port "$CTL" --account-delay-ms 2000 --symbols "$SYMBOLS" \
-		--tick-rate 400 >"$work/ibsim.log" 2>&1 &
+	# ibsim binds ephemeral ports itself and writes the API port down once both listen
+	bin/ibsim --port 0 --port-file "$work/ibsim.port" --control-port 0 --account-delay-ms 2000 \
+		--symbols "$SYMBOLS" --tick-rate 400 >"$work/ibsim.log" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 200); do [ -s "$work/ibsim.port" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 0.05; done
+	PORT=$(cat "$work/ibsim.port" 2>/dev/null) || { echo "make run: ibsim did not start:" >&2; cat "$work/ibsim.log" >&2; exit 1; }
 	echo "make run: ibsim on 127.0.0.1:$PORT (account download delayed 2 s), redis on 127.0.0.1:$REDIS_PORT"
 fi
 echo "make run: ibpipe run for ${RUN_SECONDS}s (Ctrl-C to stop). Meanwhile, in another terminal:"
