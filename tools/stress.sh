@@ -27,18 +27,20 @@ make -j2 all bin/test_ibpipe >/dev/null || exit 1
 load=$!
 trap '[ -d "$base" ] && touch "$base/stop"' EXIT
 
-failed=0 left_total=0 start=$(date +%s)
+failed=0 left_total=0 kept_total=0 start=$(date +%s)
 for n in $(seq "$runs"); do
 	t0=$(date +%s)
 	TMPDIR=$base/test make test >"$out/run-$n.log" 2>&1
 	rc=$?
 	left=$(find "$base/test" -mindepth 1 | wc -l)
-	left_total=$((left_total + left))
 	if [ $rc -ne 0 ]; then
+		# a failed test keeps its directories on purpose (their paths are in the log)
+		kept_total=$((kept_total + left))
 		failed=$((failed + 1))
 		echo "run $n: FAILED (exit $rc) in $(($(date +%s) - t0)) s, $left files left; log $out/run-$n.log"
 		grep -E "\.\.\.FAILED|^    [0-9]+\. " "$out/run-$n.log" | head -20
 	else
+		left_total=$((left_total + left))
 		echo "run $n: ok in $(($(date +%s) - t0)) s, $left files left"
 		rm -f "$out/run-$n.log"
 	fi
@@ -52,7 +54,7 @@ benches=$(grep -c . "$out/bench.log" 2>/dev/null || echo 0)
 bench_left=$(find "$base/bench" -mindepth 1 | wc -l)
 find "$base/bench" -mindepth 1 | head
 echo "stress: $runs x make test in $(($(date +%s) - start)) s beside $benches finished make bench runs:" \
-	"$failed failed, $left_total files left by the tests (TMPDIR $base/test)," \
+	"$failed failed, $left_total files left by passed runs, $kept_total kept for failed tests (TMPDIR $base/test)," \
 	"$bench_left left by the benchmarks (TMPDIR $base/bench)"
 rm -rf "$base"
 [ $failed -eq 0 ] && [ $left_total -eq 0 ] && [ $bench_left -eq 0 ]
