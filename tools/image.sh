@@ -14,7 +14,9 @@
 #   3. `buildah bud --pull=never --layers` of the Dockerfile; cached layers (the apt installs)
 #      are reused, so a run after a source change rebuilds only from COPY src on.
 #   4. Smoke test with `buildah run`: `ibpipe --version` names this commit, and `ibpipe probe`
-#      inside the image syncs against bin/ibsim on the host's loopback.
+#      inside the image syncs against bin/ibsim on the host's loopback; then `ibpipe run` in
+#      the image answers compose's own healthcheck command on /healthz and /readyz, and exits
+#      0 on SIGTERM.
 #
 # buildah: storage driver vfs, --isolation chroot (works as root with no user namespaces or
 # overlay support).  Needs root, bin/ibsim (make) and the Debian archive.  Prints each phase's
@@ -77,8 +79,26 @@ export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 run_dir=$(mktemp -d /tmp/ibpipe-image.XXXXXX)
 B() { buildah --root "$cache/containers/storage" --runroot "$run_dir/runroot" "$@"; }
 sim_pid=""
+run_pid=""
 ctr=""
+# The processes under PID $1 (chroot isolation shares the host's PID namespace), with their
+# command names: "pid comm" lines.
+descendants() {
+	ps -e -o pid=,ppid=,comm= | awk -v root="$1" '
+		{ parent[$1] = $2; name[$1] = $3 }
+		END { for (p in name) { q = p; while (q in parent && q != root && q > 1) q = parent[q]; if (q == root && p != root) print p, name[p] } }'
+}
+# SIGTERM to PID $1 and everything under it (buildah run does not forward signals), SIGKILL
+# after 10 s.
+stop_tree() {
+	kill -TERM $(descendants "$1" | cut -d ' ' -f 1) "$1" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $(descendants "$1" | cut -d ' ' -f 1) "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 cleanup() {
+	set +e
+	[ -n "$run_pid" ] && stop_tree "$run_pid"
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	[ -n "$ctr" ] && B rm "$ctr" >/dev/null 2>&1
 	rm -rf "$run_dir"
@@ -192,4 +212,42 @@ case "$verdict" in
 	;;
 esac
 phase "smoke test passed (--version, probe against ibsim)"
+
+# The compose healthcheck, word for word from deploy/compose.yaml, run inside the image against
+# `ibpipe run` in the image: /healthz answers 200 once the threads run, /readyz once the gate
+# opened against ibsim.  Then SIGTERM (docker stop) must end ibpipe cleanly, exit status 0.
+hc=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["services"]["ibpipe"]["healthcheck"]["test"][-1])' \
+	"$root/deploy/compose.yaml")
+mport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+B run "$ctr" -- ibpipe run --host 127.0.0.1 --port "$port" --client-id 98 --no-redis \
+	--metrics-listen "127.0.0.1:$mport" >"$run_dir/run.log" 2>&1 &
+run_pid=$!
+ask() { B run "$ctr" -- bash -c "$(printf '%s' "$hc" | sed "s/9464/$mport/; s|/healthz|$1|")" >/dev/null 2>&1; }
+for path in /healthz /readyz; do
+	ok=0
+	for _ in $(seq 60); do
+		ask "$path" && ok=1 && break
+		kill -0 "$run_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	if [ $ok != 1 ]; then
+		cat "$run_dir/run.log" >&2
+		echo "image: the compose healthcheck on $path never answered 200" >&2
+		exit 1
+	fi
+done
+# Signal ibpipe itself, as docker stop would (buildah run does not forward signals).
+ib_pid=$(descendants "$run_pid" | awk '$2 == "ibpipe" { print $1 }')
+if [ -z "$ib_pid" ]; then
+	echo "image: cannot find the image's ibpipe process under buildah run ($run_pid)" >&2
+	exit 1
+fi
+kill -TERM $ib_pid
+if ! wait "$run_pid"; then
+	cat "$run_dir/run.log" >&2
+	echo "image: ibpipe in the image did not exit 0 on SIGTERM" >&2
+	exit 1
+fi
+run_pid=""
+phase "compose healthcheck: /healthz, /readyz; SIGTERM exits 0"
 echo "image: $(B images --format '{{.Name}}:{{.Tag}} {{.Size}}' | tr '\n' ' ')(cache: $(du -sh "$cache" | cut -f 1))"
