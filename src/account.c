@@ -430,8 +430,15 @@ on_accounts_list(ib_pipeline *p)
 	if (c.duplicates)
 		ib_log(IB_LL_WARN, "account", "managedAccounts names %d account(s) more than once: counted once",
 		       c.duplicates);
-	if (c.changed || p->sync.list_error != IB_SYNC_LIST_OK)
+	if ((c.changed || p->sync.list_error != IB_SYNC_LIST_OK) && ib_gate_is_open(&p->gate)) {
+		/* a new wait starts now: the detail counts from here, and so does the sync deadline (else
+		   a change hours after ready would be a sync timeout at once) */
+		int64_t now = ib_now_mono_ns();
 		close_gate(p, "managed accounts changed");
+		p->sync.since_ns = now;
+		p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+		p->sync_timeout_reported = false;
+	}
 	publish_accounts(p);
 	request_next_account(p);
 	update_diag(p);

@@ -227,6 +227,31 @@ test_list_changes_after_ready(void)
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 2);
 }
 
+static void
+test_list_change_long_after_ready_is_no_timeout(void)
+{
+	const char *sim[] = { "--accounts", "DUA", NULL };
+	const char *args[] = { "--sync-timeout", "1", "--on-sync-timeout", "exit", NULL };
+	struct rig r;
+	char v[32];
+	long long deadline;
+
+	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, args), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	/* until the first sync deadline is long past: P:health says 2 s of uptime */
+	deadline = tu_now_ms() + 10000;
+	while (atoi(hget(r.c, key(&r, "health"), "uptime_s", v, sizeof(v))) < 2 && tu_now_ms() < deadline)
+		tu_sleep_ms(50);
+	control(&r, "account-delay-one DUB 300");
+	control(&r, "accounts DUA,DUB");
+	/* a new wait with its own deadline: ready again, not a sync timeout */
+	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "syncing", 5000), 0);
+	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT(netliq(&r, "DUB")[0] != '\0');
+	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "sync timeout"), 0);
+	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+}
+
 /* ---- 2: many accounts ---- */
 
 static void
@@ -596,6 +621,8 @@ test_readiness_register(void)
 		    test_list_changes_during_sync);
 	CU_add_test(s, "the list changes after ready: the gate closes until the new account is in",
 		    test_list_changes_after_ready);
+	CU_add_test(s, "a list change long after ready waits anew, it is no sync timeout",
+		    test_list_change_long_after_ready_is_no_timeout);
 	CU_add_test(s, "20 accounts: every one requested, published and in the snapshot", test_twenty_accounts);
 	CU_add_test(s, "1,000 accounts: every one requested, published and in the snapshot", test_thousand_accounts);
 	CU_add_test(s, "1,025 accounts: a loud error and never ready", test_past_the_limit_never_ready);
