@@ -1191,6 +1191,33 @@ send_cancel(simclient *c, int32_t out_id, int32_t id)
 	return sc_send(c, &r);
 }
 
+/*
+ * Several cancels in one write: ibsim reads them in one turn of its loop,
+ * so no book moves between them.  Sent one by one, the book of two views
+ * could move after the first view's cancel and before the second's, and
+ * the first would rightly differ from ibsim's book.
+ */
+static int
+send_cancels(simclient *c, const int32_t out_ids[], const int32_t ids[], int n)
+{
+	char buf[1024];
+	ib_enc e;
+
+	ib_enc_init(&e, buf, sizeof(buf), c->sv, false);
+	for (int i = 0; i < n; i++) {
+		ib_req r;
+		memset(&r, 0, sizeof(r));
+		r.id = out_ids[i];
+		if (out_ids[i] == IB_OUT_CANCEL_MKT_DEPTH)
+			r.u.cancel_mkt_depth.req_id = ids[i];
+		else
+			r.u.cancel.req_id = ids[i];
+		if (ib_enc_req(&e, &r) != IB_OK)
+			return -1;
+	}
+	return sc_send_raw(c, buf, e.len);
+}
+
 /* One depth subscription as a client keeps it: ib_book_init(numRows), fed every 12/13 frame for its id. */
 struct view {
 	int32_t req;
@@ -1772,7 +1799,7 @@ test_depth_blast_on_subscription_two_views_one_book(void)
 	req_tbt(&r, 4, "MSFT", "BidAsk");
 	REQUIRE(sc_send(&c, &r) == 0);
 	t0 = tu_now_ms();
-	while (tu_now_ms() - t0 < 1500 && !done) {
+	while (tu_now_ms() - t0 < 30000 && !done) {
 		for (int i = 0; i < 2000 && sc_next(&c, 20) == IB_OK; i++) {
 			views_take(v, 3, &c);
 			tbt_take(&k, &c, &v[2]);
@@ -1787,9 +1814,10 @@ test_depth_blast_on_subscription_two_views_one_book(void)
 			views_take(v, 3, &c);
 			tbt_take(&k, &c, &v[2]);
 		}
-	for (int i = 1; i <= 3; i++)
-		REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, i) == 0);
-	REQUIRE(send_cancel(&c, IB_OUT_CANCEL_TICK_BY_TICK, 4) == 0);
+	static const int32_t kinds[] = { IB_OUT_CANCEL_MKT_DEPTH, IB_OUT_CANCEL_MKT_DEPTH, IB_OUT_CANCEL_MKT_DEPTH,
+					 IB_OUT_CANCEL_TICK_BY_TICK },
+			     reqs[] = { 1, 2, 3, 4 };
+	REQUIRE(send_cancels(&c, kinds, reqs, 4) == 0); /* both AAPL views stop at the same book */
 	REQUIRE(read_to_now(&c, v, 3, &k, &v[2]) == 0);
 	CU_ASSERT(v[0].ops + v[1].ops + v[2].ops >= 30000);
 	for (int i = 0; i < 3; i++)
@@ -1846,7 +1874,7 @@ test_depth_blasts_share_a_book(void)
 	REQUIRE(ctl(&p, "depth-blast 20000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok depth-blast 20000 to 2", 25) == 0);
 	t0 = tu_now_ms();
-	while (tu_now_ms() - t0 < 1800 && !done) {
+	while (tu_now_ms() - t0 < 30000 && !done) {
 		for (int i = 0; i < 4000 && sc_next(&a, 2) == IB_OK; i++)
 			view_take(&va, &a);
 		for (int i = 0; i < 4000 && sc_next(&b, 2) == IB_OK; i++) {
