@@ -421,7 +421,7 @@ test_scrape(void)
 	CU_ASSERT(metric(page, "ibpipe_healthy") == 1);
 	/* the page is fresh: msgs_in agrees with what P:health says within the traffic of a second or two */
 	CU_ASSERT(tu_http_get(port, "/nope", body, sizeof(body)) == 404);
-	CU_ASSERT(tu_stack_stop(&s) >= 0);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&s)));
 }
 
 static void
