@@ -133,7 +133,7 @@ send_status(ib_supervisor *s, const ib_sv_snapshot *w)
 	const ib_config *c = &s->p->cfg;
 
 	if (w->gate_open)
-		snprintf(st, sizeof(st), "STATUS=%sgate open: synced with %s:%d in %.1f s",
+		snprintf(st, sizeof(st), "STATUS=%sgate open: synced with %s:%d in %.3f s",
 			 w->healthy ? "" : "HUNG ", c->host, c->port, w->last_sync_s);
 	else
 		snprintf(st, sizeof(st), "STATUS=%sgate closed: %s%s", w->healthy ? "" : "HUNG ",
