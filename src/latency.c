@@ -2,6 +2,8 @@
  * latency.c - log-linear histogram: bucket = (exponent, top 4 bits of the
  * mantissa), so every bucket is within 1/16 (6.25 %) of its values.
  */
+#include <ck_pr.h>
+
 #include "ibpipe/latency.h"
 
 static unsigned
@@ -73,4 +75,28 @@ ib_hist_count_le(const ib_hist *h, uint64_t le)
 	for (unsigned i = 0; i < IB_HIST_BUCKETS && bucket_top(i) <= le; i++)
 		n += h->b[i];
 	return n;
+}
+
+void
+ib_hist_add_shared(ib_hist *h, uint64_t v)
+{
+	uint64_t *b = &h->b[bucket_of(v)];
+
+	ck_pr_store_64(b, ck_pr_load_64(b) + 1);
+	ck_pr_store_64(&h->count, ck_pr_load_64(&h->count) + 1);
+	ck_pr_store_64(&h->sum, ck_pr_load_64(&h->sum) + v);
+	if (v > ck_pr_load_64(&h->max))
+		ck_pr_store_64(&h->max, v);
+}
+
+void
+ib_hist_read_shared(const ib_hist *h, ib_hist *out)
+{
+	ib_hist *src = (ib_hist *)h; /* ck_pr loads take non-const pointers */
+
+	for (unsigned i = 0; i < IB_HIST_BUCKETS; i++)
+		out->b[i] = ck_pr_load_64(&src->b[i]);
+	out->count = ck_pr_load_64(&src->count);
+	out->sum = ck_pr_load_64(&src->sum);
+	out->max = ck_pr_load_64(&src->max);
 }

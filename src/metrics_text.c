@@ -98,13 +98,33 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	gauge(o, "pid", (double)getpid(), "process id (pid)");
 }
 
+/*
+ * An ib_hist as a Prometheus histogram in seconds.  _count and the +Inf bucket are the sum of the
+ * buckets, so they agree whatever moved while the copy was taken.
+ */
+static void
+histogram(struct out *o, const char *name, const ib_hist *h, const double *le_s, size_t nle, const char *help)
+{
+	uint64_t n = ib_hist_count_le(h, UINT64_MAX);
+
+	family(o, name, "histogram", help);
+	for (size_t i = 0; i < nle; i++)
+		put(o, "ibpipe_%s_bucket{le=\"%g\"} %llu\n", name, le_s[i],
+		    (unsigned long long)ib_hist_count_le(h, (uint64_t)(le_s[i] * 1e9)));
+	put(o, "ibpipe_%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)n);
+	put(o, "ibpipe_%s_sum %.9f\n", name, (double)h->sum / 1e9);
+	put(o, "ibpipe_%s_count %llu\n", name, (unsigned long long)n);
+}
+
+static const double le_latency[] = { 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+				     0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25, 1 };
+static const double le_staleness[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+				       0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,  5, 10 };
+
 /* Redis: connection, what the publisher counts, and how stale Redis is (tick arrival -> acknowledged). */
 static void
 redis_metrics(struct out *o, const ib_sv_snapshot *s)
 {
-	static const double le_s[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-				       0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,  5, 10 };
-	const ib_hist *h = &s->staleness;
 
 	gauge(o, "redis_enabled", s->have_pub, "1 when publishing to Redis is on");
 	if (!s->have_pub)
@@ -120,14 +140,8 @@ redis_metrics(struct out *o, const ib_sv_snapshot *s)
 	      "median tick arrival -> acknowledged by Redis, whole run (staleness_p50_us)");
 	gauge(o, "redis_staleness_p99_seconds", s->pub.staleness_p99_us / 1e6,
 	      "99th percentile tick arrival -> acknowledged by Redis, whole run (staleness_p99_us)");
-	family(o, "redis_staleness_seconds", "histogram",
-	       "quote staleness in Redis: tick arrival -> value acknowledged by Redis (refreshed every second)");
-	for (size_t i = 0; i < sizeof(le_s) / sizeof(le_s[0]); i++)
-		put(o, "ibpipe_redis_staleness_seconds_bucket{le=\"%g\"} %llu\n", le_s[i],
-		    (unsigned long long)ib_hist_count_le(h, (uint64_t)(le_s[i] * 1e9)));
-	put(o, "ibpipe_redis_staleness_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)h->count);
-	put(o, "ibpipe_redis_staleness_seconds_sum %.9f\n", (double)h->sum / 1e9);
-	put(o, "ibpipe_redis_staleness_seconds_count %llu\n", (unsigned long long)h->count);
+	histogram(o, "redis_staleness_seconds", &s->staleness, le_staleness, sizeof(le_staleness) / sizeof(le_staleness[0]),
+		  "quote staleness in Redis: tick arrival -> value acknowledged by Redis (refreshed every second)");
 }
 
 static void
@@ -204,6 +218,8 @@ ib_metrics_render(char *buf, size_t cap, ib_pipeline *p, ib_supervisor *sv, cons
 	family(&o, "build_info", "gauge", "version and git commit of this binary");
 	put(&o, "ibpipe_build_info{version=\"%s\",commit=\"%s\"} 1\n", IB_VERSION, IB_GIT_SHA);
 	health_counters(&o, p, s);
+	histogram(&o, "md_latency_seconds", &s->md_latency, le_latency, sizeof(le_latency) / sizeof(le_latency[0]),
+		  "market-data latency inside ibpipe: gateway frame read -> applied by the market-data thread");
 	gate_metrics(&o, s, ib_gate_is_open(&p->gate));
 	redis_metrics(&o, s);
 	thread_metrics(&o, p, sv, s);

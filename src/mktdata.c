@@ -356,7 +356,7 @@ ib_mktdata_thread(void *arg)
 	}
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->md_wake);
-		int64_t now_real = ib_now_real_ns();
+		int64_t now_real = ib_now_real_ns(), now_mono = ib_now_mono_ns();
 		ib_heartbeat_beat(&p->hb_md);
 		int n = 0;
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
@@ -368,6 +368,8 @@ ib_mktdata_thread(void *arg)
 			handle(&m, &e, now_real);
 			if (p->cfg.md_lossless) /* the account thread waits for this (see account.c) */
 				atomic_store_explicit(&p->md_seq_done, ++handled, memory_order_release);
+			/* one clock read per batch: a sample is how long the event waited for this batch */
+			ib_hist_add_shared(&p->md_latency, (uint64_t)(now_mono > e.recv_ns ? now_mono - e.recv_ns : 0));
 			n++;
 		}
 		bool pending = false;

@@ -118,6 +118,7 @@ read_gate(ib_supervisor *s, ib_sv_snapshot *w)
 	w->last_sync_s = (double)p->synced_ns / 1e9;
 	w->gate_opened_real_ns = p->gate_opened_real_ns;
 	pthread_mutex_unlock(&p->diag_mu);
+	ib_hist_read_shared(&p->md_latency, &w->md_latency);
 	w->have_pub = s->pub != NULL;
 	if (s->pub) {
 		ib_pub_get_stats(s->pub, &w->pub);

@@ -419,6 +419,13 @@ test_scrape(void)
 	CU_ASSERT(metric(page, "ibpipe_redis_staleness_seconds_bucket{le=\"+Inf\"}") ==
 		  metric(page, "ibpipe_redis_staleness_seconds_count"));
 	CU_ASSERT(metric(page, "ibpipe_healthy") == 1);
+	/* the market-data latency histogram: one sample per market-data message applied */
+	CU_ASSERT(metric(page, "ibpipe_md_latency_seconds_count") > 0);
+	CU_ASSERT(metric(page, "ibpipe_md_latency_seconds_count") <= metric(page, "ibpipe_md_processed_total"));
+	CU_ASSERT(metric(page, "ibpipe_md_latency_seconds_bucket{le=\"+Inf\"}") ==
+		  metric(page, "ibpipe_md_latency_seconds_count"));
+	CU_ASSERT(metric(page, "ibpipe_md_latency_seconds_bucket{le=\"0.001\"}") <=
+		  metric(page, "ibpipe_md_latency_seconds_bucket{le=\"0.01\"}"));
 	/* the page is fresh: msgs_in agrees with what P:health says within the traffic of a second or two */
 	CU_ASSERT(tu_http_get(port, "/nope", body, sizeof(body)) == 404);
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&s)));

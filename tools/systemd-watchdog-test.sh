@@ -50,6 +50,9 @@ if [ "${1:-}" = "--inside" ]; then
 		--show-status=no </dev/null >/run/ibtest/systemd.log 2>&1
 fi
 
+# The whole test is one function, parsed before it runs: editing this file during a
+# 10-minute run cannot change what the run executes.
+main() {
 DOWN_SECONDS=${DOWN_SECONDS:-600}
 bin=${IB_BIN:-$root/bin}
 case "$bin" in /*) ;; *) bin="$root/$bin" ;; esac
@@ -311,3 +314,6 @@ say "PASS 2: market-data thread stopped -> STATUS HUNG after ${hung_ms} ms, watc
 sd systemctl stop ibpipe@test.service
 [ "$(prop Result)" = success ] || fail "stop: Result=$(prop Result)"
 say "stopped cleanly (Result=success); PASS"
+}
+
+main "$@"

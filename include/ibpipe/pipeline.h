@@ -154,6 +154,9 @@ typedef struct ib_pipeline {
 	bool net_started, acct_started, md_started;
 	/* each thread's loop count, read by the supervisor (heartbeat.h) */
 	ib_heartbeat hb_net, hb_md, hb_acct;
+	/* market-data thread only (ib_hist_add_shared): frame read -> applied, for /metrics */
+	ib_hist md_latency;
+	char md_latency_pad[CK_MD_CACHELINE];
 
 	/* order ids: next to hand out, and the persisted high-water mark */
 	int32_t next_order_id;     /* ck_pr */
