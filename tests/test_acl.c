@@ -53,15 +53,23 @@ acl_start(struct acl_env *e)
 	if (!tu_exited_ok(tu_run(gen, out, sizeof(out), 5000)) || strstr(out, "user default off") == NULL ||
 	    strstr(out, "w-secret") != NULL /* hashes only */ || write_file(e->dir, "users.acl", out) != 0)
 		return -1;
-	e->redis.port = tu_free_port();
 	snprintf(e->redis.dir, sizeof(e->redis.dir), "%s", e->dir);
-	snprintf(port, sizeof(port), "%d", e->redis.port);
-	char *argv[] = { "/usr/bin/redis-server", "deploy/redis/redis.conf", "--port", port, "--bind", "127.0.0.1",
-			 "--dir", e->dir, "--aclfile", e->acl, NULL };
-	snprintf(out, sizeof(out), "%s/redis.log", e->dir);
-	e->redis.pid = tu_spawn(argv, out);
-	snprintf(e->url, sizeof(e->url), "redis://127.0.0.1:%d", e->redis.port);
-	return e->redis.pid > 0 && tu_wait_port(e->redis.port, 5000) == 0 ? 0 : -1;
+	/* a free port, and another if it is taken before redis-server binds it (then it exits) */
+	for (int attempt = 0; attempt < 20; attempt++) {
+		e->redis.port = tu_free_port();
+		snprintf(port, sizeof(port), "%d", e->redis.port);
+		char *argv[] = { "/usr/bin/redis-server", "deploy/redis/redis.conf", "--port", port, "--bind", "127.0.0.1",
+				 "--dir", e->dir, "--aclfile", e->acl, NULL };
+		snprintf(out, sizeof(out), "%s/redis.log", e->dir);
+		unlink(out);
+		e->redis.pid = tu_spawn(argv, out);
+		snprintf(e->url, sizeof(e->url), "redis://127.0.0.1:%d", e->redis.port);
+		int rc = e->redis.pid > 0 ? tu_redis_listening(e->redis.pid, out, 10000) : -1;
+		if (rc != 1)
+			return rc;
+		e->redis.pid = 0;
+	}
+	return -1;
 }
 
 /* Stop Redis and remove the temp directories of Redis, ibsim and ibpipe. */

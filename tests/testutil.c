@@ -481,8 +481,8 @@ add_all(struct argv *a, const char *const *list)
  * (0), or it exited -- its port taken in the meantime -- (1), or timeout (-1).
  * Its own log, not a connect: a connect could reach whoever took the port.
  */
-static int
-redis_listening(pid_t pid, const char *log, int timeout_ms)
+int
+tu_redis_listening(pid_t pid, const char *log, int timeout_ms)
 {
 	long long deadline = tu_now_ms() + timeout_ms;
 
@@ -531,7 +531,7 @@ tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *const 
 		r->pid = tu_spawn(a.v, log);
 		if (r->pid <= 0)
 			return -1;
-		switch (redis_listening(r->pid, log, 10000)) {
+		switch (tu_redis_listening(r->pid, log, 10000)) {
 		case 0:
 			return 0;
 		case 1:

@@ -109,7 +109,12 @@ struct tu_stack {
 	char prefix[32], url[64];
 };
 
-/* redis-server on port (0: a free one) with its files in dir (NULL: a fresh one); 0 once it answers. */
+/*
+ * Until the redis-server pid, logging to log, says it listens: 0; it exited (its port was taken
+ * before it could bind it: try another) 1; timeout -1.
+ */
+int tu_redis_listening(pid_t pid, const char *log, int timeout_ms);
+/* redis-server on port (0: a free one, retried if taken) with its files in dir (NULL: a fresh one); 0 once it listens. */
 int tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *const extra[]);
 void tu_redis_stop(struct tu_redis *r, int sig);
 /* bin/ibsim on free ports with its log in a fresh directory; 0 once both ports accept. */
