@@ -10,9 +10,9 @@ set -u
 cd "$(dirname "$0")/.."
 secs=${SOAK_SECONDS:-600}
 bin=${IB_BIN:-bin}
-work=$(mktemp -d /tmp/ibpipe-soak.XXXXXX)
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-port=$(free_port); ctl=$(free_port); rport=$(free_port)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ibpipe-soak.XXXXXX")
+# no port is found free and reused: redis-server binds its first port itself (tools/redis-start.sh;
+# restarts reuse that port, which it held until then) and ibsim its own (--port 0 --port-file)
 start_redis() { redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
 	--pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work" >/dev/null;
 	for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done; }
@@ -22,11 +22,13 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-start_redis
-"$bin"/ibsim --port "$port" --control-port "$ctl" --tick-rate 20000 --depth-rate 5000 \
+rport=$(tools/redis-start.sh "$work") || exit 1
+"$bin"/ibsim --port 0 --port-file "$work/ibsim.port" --control-port 0 --tick-rate 20000 --depth-rate 5000 \
 	--symbols AAPL,MSFT,NVDA,TSLA,AMZN,GOOGL,META,AMD,INTC,NFLX >"$work/ibsim.log" 2>&1 &
 sim=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 200); do [ -s "$work/ibsim.port" ] || ! kill -0 "$sim" 2>/dev/null && break; sleep 0.05; done
+port=$(cat "$work/ibsim.port") || { echo "soak: ibsim did not start" >&2; cat "$work/ibsim.log" >&2; exit 1; }
+ctl=$(sed -n 's/^ibsim: control on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/ibsim.log")
 IB_TRADER_SCRIPT="BUY AAPL 10 MKT; WAIT 5000; SELL AAPL 10 MKT" \
 "$bin"/ibpipe run --port "$port" --redis-url "redis://127.0.0.1:$rport" --state-dir "$work" \
 	--symbols AAPL,MSFT,NVDA,TSLA,AMZN,GOOGL,META,AMD,INTC,NFLX --strategy trader \
