@@ -813,7 +813,7 @@ test_stream_lost_replies(void)
 	p = mkpub(local_url(x.port), P, NULL, NULL, NULL, 1000);
 	CU_ASSERT_FATAL(p != NULL);
 	post_order(p, 1, "Submitted", 0, 10);
-	long long deadline = tu_now_ms() + 2000;
+	long long deadline = tu_now_ms() + 10000;
 	while (rnum(c, "XLEN %s:stream:orders", P) != 1 && tu_now_ms() < deadline)
 		tu_sleep_ms(5);
 	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 1);
@@ -829,12 +829,13 @@ test_stream_lost_replies(void)
 		snprintf(xid, sizeof(xid), "%d", i);
 		post_exec(p, i, xid, 1);
 	}
-	/* the batch in flight when replies started vanishing was applied; the rest waits */
-	tu_sleep_ms(400);
+	/* the publisher has every entry (written or waiting for a reply that will not come); what was in
+	   flight when replies started vanishing was applied, the rest waits */
+	CU_ASSERT_TRUE(TU_UNTIL((ib_pub_get_counts(p, &cnt), cnt.stream_written + cnt.stream_waiting >= 120), 10000));
 	long long applied = rnum(c, "XLEN %s:stream:orders", P);
 	CU_ASSERT_TRUE(applied >= 1 && applied <= 120);
 	FLAG_SET(x.drop, 0);
-	deadline = tu_now_ms() + 3000;
+	deadline = tu_now_ms() + 15000;
 	do {
 		ib_pub_get_counts(p, &cnt);
 		tu_sleep_ms(10);
