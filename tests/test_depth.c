@@ -258,9 +258,9 @@ test_strategy_subscriptions_and_gateway_limit(void)
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(tu_stack_ready(&s, 10000), 0);
 	/* AAPL (config) + MSFT, NVDA (strategy) = max_depth 3; TSLA is refused here */
-	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "adding TSLA:5 makes 4 subscriptions but max_depth is 3", 2000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "adding TSLA:5 makes 4 subscriptions but max_depth is 3", 10000), 0);
 	/* ibsim allows 2: the third request (NVDA) gets 309 */
-	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "gateway error 309", 5000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "gateway error 309", 10000), 0);
 	CU_ASSERT(TU_UNTIL(tu_control(s.sim.ctl, "stats", out, sizeof(out)) == 0 && strstr(out, "\"depth\":2"), 10000));
 	CU_ASSERT(strstr(out, "\"depth\":2") != NULL);
 	int st = tu_stack_stop(&s);

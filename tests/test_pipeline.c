@@ -58,9 +58,9 @@ test_gate_holds_until_delayed_download(void)
 	   3 s away: no callback yet */
 	CU_ASSERT_EQUAL(tu_wait_for_text(t.log, "requested account updates for DU111111", 10000), 0);
 	CU_ASSERT(tu_count_in_file(strat_log(&t), "\"cb\"") <= 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"start\"", 6000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"start\"", 10000), 0);
 	CU_ASSERT(tu_now_ms() - t0 >= 2900);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"quote\"", 5000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"quote\"", 10000), 0);
 	assert_start_first(strat_log(&t));
 	/* on_start saw the account values: the default account with a full download */
 	CU_ASSERT(tu_count_in_file(strat_log(&t), "\"AccountReady\":\"true\"") == 1);
@@ -80,10 +80,10 @@ test_reconnect_rearms_gate(void)
 
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
 	ibpipe_start(&t, &s, "recorder", "AAPL", NULL);
-	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"start\"", 5000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"start\"", 10000), 0);
 	CU_ASSERT_EQUAL(tu_control(s.ctl, "drop", out, sizeof(out)), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"pause\"", 5000), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"n\":2", 8000), 0); /* second on_start */
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"pause\"", 10000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"n\":2", 10000), 0); /* second on_start */
 	CU_ASSERT_EQUAL(tu_count_in_file(strat_log(&t), "\"cb\":\"start\""), 2);
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&t)));
 	tu_sim_stop(&s);
@@ -99,10 +99,10 @@ test_client_id_conflict(void)
 
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, NULL), 0);
 	ibpipe_start(&a, &s, "recorder", "AAPL", args_a);
-	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(strat_log(&a), "\"cb\":\"start\"", 5000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(strat_log(&a), "\"cb\":\"start\"", 10000), 0);
 	ibpipe_start(&b, &s, "recorder", "AAPL", args_bc);
-	CU_ASSERT_EQUAL(tu_wait_for_text(b.log, "client id 6", 5000), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&b), "\"cb\":\"start\"", 5000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(b.log, "client id 6", 10000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&b), "\"cb\":\"start\"", 10000), 0);
 	CU_ASSERT(tu_count_in_file(b.log, "326") >= 1);
 	/* both 5 and 6 taken: the third gives up with a clear message and exit code 4 */
 	ibpipe_start(&c, &s, "recorder", "AAPL", args_bc);
@@ -126,7 +126,7 @@ test_readonly_refuses_orders(void)
 	const struct tu_opts o = { .args = args, .strategy = "trader", .symbols = "AAPL",
 				   .script = "BUY AAPL 10 MKT; WAIT 100; SELL AAPL 5 MKT", .fast_reconnect = true };
 	tu_ibpipe_start(&t, s.port, &o, NULL, NULL);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "readonly", 6000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "readonly", 10000), 0);
 	CU_ASSERT(TU_UNTIL(tu_count_in_file(strat_log(&t), "\"cb\":\"error\"") >= 2 &&
 				   tu_count_in_file(strat_log(&t), "\"status\":\"Rejected\"") >= 2,
 			   10000));
@@ -179,14 +179,14 @@ test_sigterm_during_sync_and_blast(void)
 
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s1, slow), 0);
 	ibpipe_start(&t, &s1, "recorder", "AAPL,MSFT", NULL);
-	CU_ASSERT_EQUAL(tu_wait_for_text(t.log, "connected to", 5000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(t.log, "connected to", 10000), 0);
 	/* tu_ibpipe_stop waits 5 s for the exit, then SIGKILLs: a hang fails tu_exited_ok */
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&t)));
 	tu_sim_stop(&s1);
 
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s2, blast), 0);
 	ibpipe_start(&t, &s2, "recorder", "AAPL,MSFT", NULL);
-	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"quote\"", 8000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(strat_log(&t), "\"cb\":\"quote\"", 10000), 0);
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&t))); /* mid-blast: the quotes are flowing */
 	tu_sim_stop(&s2);
 }

@@ -324,7 +324,7 @@ test_every_key(void)
 	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_SYNCING, "{\"missing\":[\"positionEnd\"]}"));
 	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{\"have\":[\"x\"]}"));
 
-	CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "GET %s:sync:detail", P), "{\"have\":[\"x\"]}");
 	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), 2);
 	CU_ASSERT_EQUAL(rnum(c, "SISMEMBER %s:accounts DU1", P), 1);
@@ -345,7 +345,7 @@ test_every_key(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(rstr(c, buf, sizeof(buf), "HGET %s 272093", k), "\"position\":-5,"));
 
 	snprintf(k, sizeof(k), "%s:quote:AAPL", P);
-	CU_ASSERT_TRUE(wait_str(c, "189.5", 2000, "HGET %s bid", k));
+	CU_ASSERT_TRUE(wait_str(c, "189.5", 10000, "HGET %s bid", k));
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask", k), "189.6");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last", k), "189.55");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid_size", k), "100");
@@ -416,7 +416,7 @@ test_every_key(void)
 	snprintf(k, sizeof(k), "%s:health", P);
 	snprintf(buf, sizeof(buf), "%d", (int)getpid());
 	CU_ASSERT_TRUE(wait_str(c, buf, 2000, "HGET %s pid", k));
-	CU_ASSERT_TRUE(wait_str(c, "178", 2000, "HGET %s server_version", k)); /* a refresh after the CONN event */
+	CU_ASSERT_TRUE(wait_str(c, "178", 10000, "HGET %s server_version", k)); /* a refresh after the CONN event */
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s connected", k), "1");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s server_version", k), "178");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s client_id", k), "7");
@@ -550,7 +550,7 @@ test_quote_coalescing(void)
 	snprintf(k, sizeof(k), "%s:quote:FAST", P);
 	for (int i = 1; i <= 10000; i++)
 		set_quote(q, 0, i, i + 0.5, i + 0.25);
-	CU_ASSERT_TRUE(wait_str(c, "10000", 2000, "HGET %s bid", k));
+	CU_ASSERT_TRUE(wait_str(c, "10000", 10000, "HGET %s bid", k));
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s ask", k), "10000.5");
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last", k), "10000.25");
 	/* the writer has accounted for every version: written or folded */
@@ -975,7 +975,7 @@ test_outage_snapshot(void)
 	post_sync(p, IB_SYNC_READY, "{\"round\":1}");
 	{
 		redisContext *c = rconn_auth(port);
-		CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
+		CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
 		long long deadline = tu_now_ms() + 2000;
 		while (rnum(c, "XLEN %s:stream:orders", P) != 13 && tu_now_ms() < deadline)
 			tu_sleep_ms(5);
@@ -1244,7 +1244,7 @@ test_hung_redis(void)
 	post_accounts(p, 1, accts);
 	post_sync(p, IB_SYNC_SYNCING, "{}");
 	redisContext *c = rconn_auth(port);
-	CU_ASSERT_TRUE(wait_str(c, "syncing", 3000, "GET %s:sync", P));
+	CU_ASSERT_TRUE(wait_str(c, "syncing", 10000, "GET %s:sync", P));
 	kill(rpid, SIGSTOP);
 	/* five event rings' worth, while a batch waits on a Redis that will not answer */
 	long long t0 = tu_now_ms();
@@ -1261,7 +1261,7 @@ test_hung_redis(void)
 	tu_sleep_ms(200); /* the hang goes on while the publisher has a batch out */
 	kill(rpid, SIGCONT);
 	/* the batch that waited completes; the next carries the latest of everything */
-	CU_ASSERT_TRUE(wait_str(c, "ready", 3000, "GET %s:sync", P));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
 	CU_ASSERT_EQUAL(rnum(c, "HLEN %s:account:{DU1}", P), 301);
 	CU_ASSERT_STRING_EQUAL(rstr(c, val, sizeof(val), "HGET %s:account:{DU1} Key299:USD", P), "19799");
 	CU_ASSERT_EQUAL(rnum(c, "XLEN %s:stream:orders", P), 40);

@@ -42,7 +42,7 @@ test_every_key(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL_FATAL(start_run(&r, TU_REDIS_SHARED, NULL, NULL, "trader", "BUY AAPL 10 MKT"), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&r, "sync"), "ready", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&r, "sync"), "ready", 10000), 0);
 	/* quotes, the order's fill (4 statuses and the execution on the stream) and a health refresh */
 	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, tu_key(&r, "order:1"), "status", v, sizeof(v)), "Filled") == 0 &&
 				   tu_rint(c, "XLEN %s", tu_key(&r, "stream:orders")) >= 5 &&
@@ -156,7 +156,7 @@ test_redis_restart_loses_nothing(void)
 			      0);
 	redisContext *c = tu_rconn(r.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&r, "sync"), "ready", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&r, "sync"), "ready", 10000), 0);
 	CU_ASSERT_FATAL(TU_UNTIL(strcmp(tu_rhget(c, tu_key(&r, "order:1"), "status", v, sizeof(v)), "Filled") == 0, 10000));
 	redisFree(c);
 	tu_redis_stop(&r.redis, SIGKILL);

@@ -46,7 +46,7 @@ test_place_modify_cancel_fill(void)
 					"BUY MSFT 700 MKT",
 				    NULL, NULL),
 			      0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":2,\"symbol\":\"MSFT\",\"status\":\"Filled\"", 8000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":2,\"symbol\":\"MSFT\",\"status\":\"Filled\"", 10000), 0);
 	/* a clean stop drains every callback into the log: then a duplicate transition would be there */
 	finish(&e);
 	const char *p = slog(&e);
@@ -90,9 +90,9 @@ test_fills_move_account(void)
 	struct tu_stack e;
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY MSFT 10 MKT", NULL, NULL), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"status\":\"Filled\"", 8000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"status\":\"Filled\"", 10000), 0);
 	/* ibsim starts with 200 MSFT in DU111111; the account update after the fill says CashBalance moved */
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"account\",\"account\":\"DU111111\",\"key\":\"CashBalance\"", 5000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"account\",\"account\":\"DU111111\",\"key\":\"CashBalance\"", 10000), 0);
 	finish(&e);
 }
 
@@ -103,9 +103,9 @@ test_kill_switch_and_risk(void)
 	const char *lim[] = { "--max-order-qty", "50", NULL };
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 60 MKT; WAIT 4000; BUY AAPL 1 MKT", NULL, lim), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"cb\":\"start\"", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"cb\":\"start\"", 10000), 0);
 	/* the first order is over max_order_qty: refused before anything is encoded */
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"code\":-101", 2000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"code\":-101", 10000), 0);
 	kill(e.ib.pid, SIGUSR1);
 	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "kill switch on", 10000), 0);
 	/* the second order (4 s after start, room for a loaded machine to deliver the signal) meets the kill switch */
@@ -125,11 +125,11 @@ test_reconnect_reconciles_orders(void)
 
 	/* a resting order, then the connection drops; after the resync it is known again and can be cancelled */
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 100 LMT 1.00; WAIT 1500; CANCEL 1", NULL, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"status\":\"Submitted\"", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"status\":\"Submitted\"", 10000), 0);
 	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "drop", out, sizeof(out)), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"pause\"", 3000), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"n\":2", 5000), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"Cancelled\"", 5000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"pause\"", 10000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"n\":2", 10000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"Cancelled\"", 10000), 0);
 	/* the gate re-opened only after openOrderEnd and execDetailsEnd (reconciliation) */
 	CU_ASSERT(tu_count_in_file(e.ib.log, "sync complete") >= 2);
 	finish(&e);
@@ -143,11 +143,11 @@ test_order_ids_survive_rollback(void)
 	const char *sim[] = { "--restart-rollback", NULL };
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 1 MKT; WAIT 2500; BUY AAPL 1 MKT", sim, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"Filled\"", 8000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"Filled\"", 10000), 0);
 	/* a gateway restart whose nextValidId goes back to 1 */
 	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "restart 300", out, sizeof(out)), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"n\":2", 8000), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":2,\"symbol\":\"AAPL\",\"status\":\"Filled\"", 8000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"n\":2", 10000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"id\":2,\"symbol\":\"AAPL\",\"status\":\"Filled\"", 10000), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(slog(&e), "\"id\":1,\"symbol\":\"AAPL\",\"status\":\"PendingSubmit\""), 1);
 	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "keeping ours so no id is reused"), 1);
 	finish(&e);
@@ -188,7 +188,7 @@ test_replay_matches_live(void)
 	const char *extra[] = { "--record", rec, "--md-lossless", "--strategy", "recorder", NULL };
 	setenv("IB_RECORDER_ALL", "1", 1);
 	CU_ASSERT_EQUAL_FATAL(start(&e, "", sim, extra), 0);
-	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"start\"", 8000), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"cb\":\"start\"", 10000), 0);
 	/* about 3 s of quotes at 400/s */
 	CU_ASSERT(TU_UNTIL(tu_count_in_file(slog(&e), "\"cb\":\"quote\"") >= 1000, 60000));
 	finish(&e);
