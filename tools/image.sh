@@ -11,8 +11,9 @@
 #      moved on (a new point release), bump the FROM lines.  The bookworm suite changes only at
 #      point releases, so the base is cached under the tag: the storage in $IBPIPE_CI_CACHE
 #      keeps it, and debootstrap runs again only for a new tag.
-#   3. `buildah bud --pull=never --layers` of the Dockerfile; cached layers (the apt installs)
-#      are reused, so a run after a source change rebuilds only from COPY src on.
+#   3. `buildah bud --pull=never --layers` of the Dockerfile.  The toolchain stage (the slow
+#      apt install of build-essential and the -dev packages) is tagged and kept; the other
+#      layers are rebuilt each run and pruned after it (vfs stores each as a full copy).
 #   4. Smoke test with `buildah run`: `ibpipe --version` names this commit, and `ibpipe probe`
 #      inside the image syncs against bin/ibsim on the host's loopback; then `ibpipe run` in
 #      the image answers compose's own healthcheck command on /healthz and /readyz, and exits
@@ -77,7 +78,8 @@ if ! flock -w 1200 9; then
 fi
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 run_dir=$(mktemp -d /tmp/ibpipe-image.XXXXXX)
-B() { buildah --root "$cache/containers/storage" --runroot "$run_dir/runroot" "$@"; }
+# 9>&-: no child keeps the lock past this script (a stray one would block the next run).
+B() { buildah --root "$cache/containers/storage" --runroot "$run_dir/runroot" "$@" 9>&-; }
 sim_pid=""
 run_pid=""
 ctr=""
@@ -183,7 +185,7 @@ case "$user" in "" | root | 0 | root:* | 0:*)
 	;;
 esac
 
-"$root/bin/ibsim" --port 0 --port-file "$run_dir/sim.port" --log-level warn >"$run_dir/sim.log" 2>&1 &
+"$root/bin/ibsim" --port 0 --port-file "$run_dir/sim.port" --log-level warn >"$run_dir/sim.log" 2>&1 9>&- &
 sim_pid=$!
 for _ in $(seq 200); do
 	[ -s "$run_dir/sim.port" ] && break
