@@ -66,8 +66,8 @@ ib_json_escape(const char *s, size_t n, ib_json_put_fn *put, void *ctx)
 		case '\b': e[1] = 'b', elen = 2; break;
 		case '\f': e[1] = 'f', elen = 2; break;
 		default:
-			if (ch >= 0x80)
-				memcpy(e, "\\ufffd", 6);
+			if (ch >= 0x80) /* U+FFFD, the replacement character */
+				e[2] = 'f', e[3] = 'f', e[4] = 'f', e[5] = 'd';
 		}
 		put(ctx, e, elen);
 		run = ++i;

@@ -239,7 +239,7 @@ list_problem(const ib_sync *s, char *buf, size_t cap)
 		snprintf(buf, cap, "an account id longer than %d bytes", IB_ACCOUNT_ID_LEN - 1);
 		return buf;
 	case IB_SYNC_LIST_TOO_LONG:
-		snprintf(buf, cap, "list longer than %d bytes", IB_ACCOUNT_LIST_MAX);
+		snprintf(buf, cap, "list longer than %zu bytes", IB_ACCOUNT_LIST_MAX);
 		return buf;
 	}
 	if (s->have_accounts && s->naccounts == 0)

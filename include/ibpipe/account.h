@@ -22,7 +22,7 @@
 #define IB_MAX_ACCOUNTS 1024
 #define IB_ACCOUNT_ID_LEN 24     /* an id of up to 23 bytes; a longer one is refused like a long list */
 /* Longest managedAccounts text kept: every id at its longest, with its comma. */
-#define IB_ACCOUNT_LIST_MAX (IB_MAX_ACCOUNTS * IB_ACCOUNT_ID_LEN)
+#define IB_ACCOUNT_LIST_MAX ((size_t)IB_MAX_ACCOUNTS * IB_ACCOUNT_ID_LEN)
 #define IB_MAX_ACCT_VALUES 256
 #define IB_MAX_POSITIONS 256
 

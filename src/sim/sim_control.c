@@ -210,6 +210,23 @@ enc_download_end(sim_out *o, const char *id)
 	sim_enc_acct_download_end(o, id);
 }
 
+/* "account-delay-one ID MS": the id and MS in 0..3600000. */
+static bool
+account_delay_one(const char *line, char *id, size_t cap, long *v)
+{
+	const char *p = line + strlen("account-delay-one ");
+	size_t n;
+	char *end;
+
+	if (strncmp(line, "account-delay-one ", 18) != 0 || (n = strcspn(p, " ")) == 0 || n >= cap || p[n] != ' ')
+		return false;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	errno = 0;
+	*v = strtol(p + n + 1, &end, 10);
+	return errno == 0 && end != p + n + 1 && *end == '\0' && *v >= 0 && *v <= 3600000;
+}
+
 /* The account-list commands (sim_account_list.c); false when line is none of them. */
 static bool
 account_command(struct sim *s, const char *line, char *out, size_t cap)
@@ -224,8 +241,9 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 	} else if (named(line, "accounts-hex") && line[12] == ' ') {
 		size_t k = 0;
 		for (const char *h = line + 13; h[0] && h[1] && k + 1 < sizeof(list); h += 2) {
-			unsigned b;
-			if (sscanf(h, "%2x", &b) != 1 || b == 0) {
+			char pair[3] = { h[0], h[1], '\0' }, *end;
+			unsigned long b = strtoul(pair, &end, 16);
+			if (*end != '\0' || b == 0) {
 				snprintf(out, cap, "error accounts-hex: bad hex at '%.8s'\n", h);
 				return true;
 			}
@@ -234,7 +252,7 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 		list[k] = '\0';
 	} else if (arg(line, "account-count", 0, SIM_MAX_ACCOUNTS, &v)) {
 		sim_account_list_generate((int)v, list, sizeof(list));
-	} else if (sscanf(line, "account-delay-one %63s %ld", id, &v) == 2 && v >= 0 && v <= 3600000) {
+	} else if (account_delay_one(line, id, sizeof(id), &v)) {
 		/* an account not yet listed is created (unlisted), so a later "accounts" finds its delay */
 		int ai = sim_account_add(s, id), held = 0;
 		if (ai < 0) {
