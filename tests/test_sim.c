@@ -2041,7 +2041,9 @@ test_blast_written_on_epollout_only(void)
 	CU_ASSERT(strncmp(out, "ok depth-blast 200000 to 1", 26) == 0);
 	REQUIRE(read_until_summary(&a, &p, "ibsim: depth-blast 200000 updates in ", 30000, 1, &l) == 0);
 	CU_ASSERT(l.full >= 2);                /* the slow reader did fill it */
-	CU_ASSERT(l.timer >= 20);              /* client 2's feed woke the loop meanwhile */
+	/* client 2's feed woke the loop meanwhile (about 200 times on an idle machine; a loaded one
+	   schedules ibsim less often and timerfd folds the missed ticks into one wake) */
+	CU_ASSERT(l.timer >= 2);
 	CU_ASSERT(l.full <= l.epollout + 1);
 	printf("\n    depth-blast 200000, slow reader, another client's feed on: %.3f s, loop woken %lld times (%lld "
 	       "by the timer), socket full %lld times, EPOLLOUT %lld times\n",
