@@ -2079,8 +2079,10 @@ test_paced_depth_blast_with_feeds_on(void)
 	REQUIRE(sc_send(&c, &r) == 0);
 	REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 20000 updates in ", 10000, 0, &l) == 0);
 	CU_ASSERT(l.secs >= 0.19); /* paced: 20,000 at 100,000/s cannot take less */
-	CU_ASSERT(l.timer >= 10);
-	if (l.secs < 0.19 || l.timer < 10)
+	/* the timer drove it: about 20 wakes on an idle machine; a loaded one schedules ibsim less
+	   often and timerfd folds missed ticks, a socket-driven blast has none */
+	CU_ASSERT(l.timer >= 2);
+	if (l.secs < 0.19 || l.timer < 2)
 		fprintf(stderr, "\n    paced depth blast: %.3f s, %lld timer wakeups\n", l.secs, l.timer);
 	strict_ok(&c);
 out:
