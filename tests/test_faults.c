@@ -770,10 +770,16 @@ test_redis_blocked(void)
 	end_async(b, out, sizeof(out), &slept);
 	long long t1 = tu_now_ms();
 	CU_ASSERT(t1 - t0 >= 1900);
-	/* the market-data path kept going: quotes reached the strategy in every half second of it */
+	/*
+	 * The market-data path kept going: quotes reached the strategy in every half second of it.  Had
+	 * it waited for Redis, a window would hold none; how many it holds depends on how much CPU the
+	 * machine gives ibsim and ibpipe (about 250 when idle, under 20 seen in make test-stress).
+	 */
+	printf("\n      quotes per half second while Redis was blocked:");
 	for (long long from = t0 + 50; from + 500 <= t1 - 50; from += 500) {
 		int n = lines_between(tu_slog(&s.ib, 0), "\"cb\":\"quote\"", from * 1000000LL, (from + 500) * 1000000LL);
-		CU_ASSERT(n > 20);
+		printf(" %d", n);
+		CU_ASSERT(n > 0);
 	}
 	CU_ASSERT(tu_count_in_file(tu_slog(&s.ib, 0), "\"status\":\"Filled\"") == 1);
 	long long took = wait_redis_caught_up(c, &s, 30000);
