@@ -10,7 +10,8 @@
 #      watchdog restarts ibpipe: STATUS= names the thread, systemd's WatchdogSec fires
 #      (Result=watchdog), Restart=on-failure starts a new process, which syncs again.
 #
-# The unit is the real file: the only rewrite is /usr/local/bin/ibpipe -> this tree's binary.
+# The unit is the real file: the only rewrite is /usr/local/bin/ibpipe -> a copy of this tree's
+# binary (a copy: CI rebuilds beside the test must not change what runs).
 # A drop-in sends its output to a file here (there is no journald in the namespace).  Its
 # Type=notify, NotifyAccess, WatchdogSec, Restart=, RestartSec, StartLimit* and hardening are
 # systemd's to enforce, unchanged.  /etc/ibpipe/test.{conf,env} and an empty redis.password
@@ -76,6 +77,9 @@ done
 
 work=$(mktemp -d /tmp/ibpipe-systemd.XXXXXX)
 chmod 0755 "$work"
+mkdir "$work/bin"
+cp "$bin/ibpipe" "$bin/ibsim" "$work/bin/"
+bin=$work/bin
 ns_pid="" sd_pid="" sim_pid="" redis_pid="" tracer_pid="" new_scopes=""
 cleanup() {
 	set +e
@@ -149,7 +153,8 @@ done
 # ---- the unit directory: the real unit, a log drop-in, stub targets ----
 mkdir -p "$work/units/ibpipe@.service.d" "$work/etc"
 # IB_UNIT: another unit file to hold to the same test (the old Type=simple one fails it)
-sed "s|/usr/local/bin/ibpipe|$bin/ibpipe|g" "${IB_UNIT:-$root/deploy/systemd/ibpipe@.service}" >"$work/units/ibpipe@.service"
+sed "s|/usr/local/bin/ibpipe|/run/ibtest/bin/ibpipe|g" "${IB_UNIT:-$root/deploy/systemd/ibpipe@.service}" \
+	>"$work/units/ibpipe@.service"
 cat >"$work/units/ibpipe@.service.d/harness.conf" <<EOF
 # harness only: no journald in the namespace, so output goes to a file the test reads
 [Service]
@@ -255,8 +260,10 @@ say "PASS 1: ${DOWN_SECONDS}s without a gateway, $retries reconnect attempts, no
 
 # ---- 2. one hung thread: the watchdog restarts ibpipe ----
 hpid=""
-for p in $(pgrep -f "$bin/ibpipe run --config /etc/ibpipe/test.conf"); do
-	[ "$(awk '/^NSpid:/ {print $NF}' "/proc/$p/status")" = "$pid0" ] && hpid=$p
+for p in $(pgrep -f "/run/ibtest/bin/ibpipe run --config /etc/ibpipe/test.conf"); do
+	# this run's namespace (several runs may be going), and that namespace's MainPID
+	[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink "/proc/$sd_pid/ns/pid")" ] &&
+		[ "$(awk '/^NSpid:/ {print $NF}' "/proc/$p/status")" = "$pid0" ] && hpid=$p
 done
 [ -n "$hpid" ] || fail "cannot find MainPID $pid0 from outside the namespace"
 python3 - "$hpid" ibpipe-mktdata >"$work/tracer.log" 2>&1 <<-'EOF' &
