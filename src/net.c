@@ -45,8 +45,10 @@ ib_net_connect(const char *host, int port, int timeout_ms, char *err, size_t err
 	snprintf(err, errlen, "connect %s:%d: no address", host, port);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
+		if (fd < 0) { /* out of descriptors (EMFILE) is a reason worth naming, not "no address" */
+			snprintf(err, errlen, "connect %s:%d: socket: %s", host, port, strerror(errno));
 			continue;
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 			int so = 0;
