@@ -479,6 +479,7 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_AE_CONN_DOWN: {
 		ib_pub_event ev = { .kind = IB_PUB_CONN };
 		close_gate(p, e->text[0] ? e->text : "disconnected");
+		ib_orders_on_event(p, e); /* live orders wait for the reconcile to confirm them */
 		ib_sync_reset(&p->sync, now, true);
 		p->sync.down = true;
 		update_diag(p);

@@ -101,6 +101,8 @@ static const struct key keys[] = {
 	INT("reconnect_min_ms", reconnect_min_ms, 10, 3600000, "first reconnect delay, ms (doubles, with jitter)"),
 	INT("reconnect_max_ms", reconnect_max_ms, 10, 3600000,
 	    "longest reconnect delay, ms (raised to reconnect_min_ms if below it)"),
+	INT("write_stall_ms", write_stall_ms, 100, 3600000,
+	    "bytes to the gateway unacknowledged this long, ms: it stopped reading; reconnect and reconcile"),
 	INT("pacing_per_s", pacing_per_s, 1, 10000, "outbound messages per second (IB allows 50)"),
 	DBL("sync_timeout", sync_timeout_s, 0.1, 86400,
 	    "seconds to wait for full account sync before reporting what is missing (fractions ok)"),
@@ -159,6 +161,7 @@ ib_config_defaults(ib_config *c)
 	c->connect_timeout_ms = 5000;
 	c->reconnect_min_ms = 500;
 	c->reconnect_max_ms = 30000;
+	c->write_stall_ms = 10000;
 	c->pacing_per_s = 50;
 	c->sync_timeout_s = 30;
 	c->on_sync_timeout = IB_TIMEOUT_WAIT;

@@ -6,14 +6,18 @@
  * full ring stops reading the socket until there is room); market data is
  * coalesced per instrument and field when its ring is full, and every
  * overwritten update is counted in md_coalesced; the socket is closed on
- * every path out of a connection.
+ * every path out of a connection; a gateway that stops reading (bytes
+ * unacknowledged for write_stall_ms) ends the session like a disconnect,
+ * so the reconnect reconciles the orders sent into it.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +30,8 @@
 
 #define READ_BUF (8u << 20)
 #define OUT_BUF (1u << 20)
+#define HEALTHY_SESSION_NS 10000000000LL /* a session this long (or one that synced) resets the backoff */
+#define STALL_CHECK_NS 100000000LL /* look at the send queue at most this often: no syscall per message */
 
 struct net {
 	ib_pipeline *p;
@@ -41,6 +47,11 @@ struct net {
 	uint32_t sent_n, sent_head;
 	bool md_signal, acct_signal;
 	int backoff_ms;
+	/* write-stall watch, per session */
+	uint64_t bytes_sent;     /* written to the socket */
+	uint64_t last_acked;     /* bytes_sent - SIOCOUTQ at the last look */
+	int64_t stall_check_ns, stall_since_ns;
+	bool write_stalled;
 };
 
 static int
@@ -588,6 +599,7 @@ flush_out(struct net *n, int *wait_ms)
 			ssize_t w = send(n->fd, n->enc.buf + n->out_off, n->enc.len - n->out_off, MSG_NOSIGNAL);
 			if (w > 0) {
 				n->out_off += (size_t)w;
+				n->bytes_sent += (uint64_t)w;
 				continue;
 			}
 			if (w < 0 && (errno == EAGAIN || errno == EINTR))
@@ -598,7 +610,7 @@ flush_out(struct net *n, int *wait_ms)
 	if (n->out_off < n->enc.len) {
 		ssize_t w = send(n->fd, n->enc.buf + n->out_off, n->enc.len - n->out_off, MSG_NOSIGNAL);
 		if (w > 0)
-			n->out_off += (size_t)w;
+			n->out_off += (size_t)w, n->bytes_sent += (uint64_t)w;
 		else if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return IB_EIO;
 		if (n->out_off < n->enc.len)
@@ -675,6 +687,9 @@ connect_once(struct net *n)
 	int64_t t0 = ib_now_mono_ns();
 
 	n->conflict = false;
+	n->write_stalled = false;
+	n->bytes_sent = n->last_acked = 0;
+	n->stall_check_ns = n->stall_since_ns = 0;
 	n->fd = ib_net_connect(p->cfg.host, p->cfg.port, p->cfg.connect_timeout_ms, err, sizeof(err));
 	if (n->fd < 0) {
 		ib_log(IB_LL_WARN, "net", "%s", err);
@@ -740,6 +755,40 @@ disconnect(struct net *n, const char *reason)
 	ib_log(stopping(p) ? IB_LL_INFO : IB_LL_WARN, "net", "disconnected: %s", reason);
 }
 
+/*
+ * A gateway that stops reading: its receive window shuts, and what we
+ * wrote stays in our send queue unacknowledged (SIOCOUTQ).  True once the
+ * acknowledged count has not moved for write_stall_ms while bytes wait.
+ * One ioctl per STALL_CHECK_NS at most, whatever the message rate.
+ */
+static bool
+write_stall(struct net *n, int64_t now)
+{
+	int outq = 0;
+
+	if (now - n->stall_check_ns < STALL_CHECK_NS)
+		return false;
+	n->stall_check_ns = now;
+	if (ioctl(n->fd, SIOCOUTQ, &outq) != 0)
+		return false;
+	uint64_t acked = (uint64_t)outq < n->bytes_sent ? n->bytes_sent - (uint64_t)outq : 0;
+	if (outq <= 0 || acked != n->last_acked) { /* nothing waiting, or the gateway took some */
+		n->last_acked = acked;
+		n->stall_since_ns = 0;
+		return false;
+	}
+	if (n->stall_since_ns == 0)
+		n->stall_since_ns = now;
+	if (now - n->stall_since_ns < (int64_t)n->p->cfg.write_stall_ms * 1000000LL)
+		return false;
+	IB_STAT_INC(n->p->stats.net.write_stalls);
+	n->write_stalled = true;
+	ib_log(IB_LL_ERROR, "net",
+	       "write stall: %d bytes to the gateway unacknowledged for %lld ms (it stopped reading) -- reconnecting, "
+	       "then reconciling the orders", outq, (long long)((now - n->stall_since_ns) / 1000000));
+	return true;
+}
+
 /* One connected session: poll, read, route, write.  Returns why it ended. */
 static int
 session(struct net *n)
@@ -761,6 +810,8 @@ session(struct net *n)
 		};
 		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
 			return IB_EIO;
+		if (write_stall(n, ib_now_mono_ns()))
+			return IB_ETIMEDOUT;
 		if (pfd[1].revents & POLLIN) {
 			uint64_t v;
 			if (read(p->out_efd, &v, sizeof(v)) < 0) {
@@ -820,12 +871,15 @@ ib_net_thread(void *arg)
 			n.backoff_ms = n.backoff_ms * 2 > p->cfg.reconnect_max_ms ? p->cfg.reconnect_max_ms : n.backoff_ms * 2;
 			continue;
 		}
+		int64_t t0 = ib_now_mono_ns();
+		uint32_t gen0 = ib_gate_generation(&p->gate);
 		int rc = session(&n);
 		if (stopping(p)) {
 			disconnect(&n, "shutting down");
 			break;
 		}
-		disconnect(&n, n.conflict ? "client id in use" : ib_strerror(rc));
+		disconnect(&n, n.conflict ? "client id in use" : n.write_stalled ? "write stall: the gateway stopped reading"
+										  : ib_strerror(rc));
 		IB_STAT_INC(p->stats.net.reconnects);
 		if (n.conflict) {
 			if (n.client_id < p->cfg.client_id_max) {
@@ -841,9 +895,22 @@ ib_net_thread(void *arg)
 			ib_pipeline_request_stop(p);
 			break;
 		}
-		n.backoff_ms = p->cfg.reconnect_min_ms;
+		/*
+		 * Only a session that proved the gateway healthy (the gate opened, or it
+		 * lasted HEALTHY_SESSION_NS) starts the backoff over: one that drops every
+		 * session right after a good handshake must not be hit twice a second.
+		 */
+		int64_t lasted = ib_now_mono_ns() - t0;
+		bool healthy = ib_gate_generation(&p->gate) != gen0 || lasted >= HEALTHY_SESSION_NS;
+		if (healthy)
+			n.backoff_ms = p->cfg.reconnect_min_ms;
 		int d = jitter(n.backoff_ms);
+		if (!healthy)
+			ib_log(IB_LL_WARN, "net", "the session ended after %lld ms, before syncing: reconnecting in %d ms "
+			       "(backoff %d ms)", (long long)(lasted / 1000000), d, n.backoff_ms);
 		nap(&n, d);
+		if (!healthy)
+			n.backoff_ms = n.backoff_ms * 2 > p->cfg.reconnect_max_ms ? p->cfg.reconnect_max_ms : n.backoff_ms * 2;
 	}
 out:
 	disconnect(&n, "shutting down");

@@ -8,6 +8,13 @@
  * nothing is not passed on.  Executions are de-duplicated by execId.  Each
  * real change is published once (order hash + stream) and sent to the
  * strategy that placed the order (every strategy, if no one here did).
+ *
+ * After a disconnect every live order is unconfirmed until the gateway
+ * mentions it again (openOrder, orderStatus, an execution).  Once both
+ * reconcile answers are complete (openOrderEnd, execDetailsEnd), an order
+ * still unconfirmed never reached the gateway (sent into a connection it
+ * had stopped reading, say): it becomes Inactive with the reason, instead
+ * of staying PendingSubmit forever.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,7 @@ struct order {
 	double lmt_price, aux_price;
 	int64_t perm_id;
 	bool terminal;
+	bool unconfirmed;    /* live across a disconnect, not yet mentioned by the gateway since */
 };
 
 struct orders {
@@ -35,6 +43,7 @@ struct orders {
 	uint64_t exec_seen[EXEC_SEEN_CAP]; /* hashes of recent execIds, FIFO */
 	uint32_t exec_head;
 	int nlive;
+	bool await_open_end, await_exec_end; /* the reconcile after a disconnect is not complete yet */
 };
 
 static uint64_t
@@ -183,13 +192,56 @@ on_exec(ib_pipeline *p, struct orders *o, const struct ib_acct_event *e)
 	/* The matching orderStatus normally follows; an execution alone never regresses state. */
 }
 
+/* The reconcile after a reconnect is complete: what the gateway did not mention, it does not have. */
+static void
+sweep_unconfirmed(ib_pipeline *p, struct orders *o)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < ORDER_CAP; i++) {
+		struct order *s = &o->t[i];
+		if (s->id == 0 || !s->unconfirmed)
+			continue;
+		s->unconfirmed = false;
+		if (s->terminal)
+			continue;
+		ib_strlcpy(s->u.status, "Inactive", sizeof(s->u.status));
+		ib_strlcpy(s->u.reason, "unknown to the gateway after a reconnect: never received (sent into a "
+					"connection it was not reading)", sizeof(s->u.reason));
+		s->terminal = true;
+		emit(p, s);
+		n++;
+	}
+	if (n)
+		ib_log(IB_LL_WARN, "orders", "%d order(s) unknown to the gateway after the reconnect: marked Inactive", n);
+}
+
 void
 ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 {
 	struct orders *o = p->orders;
 	struct order *s;
 
+	/* any word from the gateway about an order confirms it exists there */
+	if ((e->kind == IB_AE_OPEN_ORDER || e->kind == IB_AE_ORDER_STATUS || e->kind == IB_AE_EXEC) &&
+	    (s = find(o, e->i0, false)) != NULL)
+		s->unconfirmed = false;
 	switch (e->kind) {
+	case IB_AE_CONN_DOWN:
+		for (uint32_t i = 0; i < ORDER_CAP; i++)
+			if (o->t[i].id != 0 && !o->t[i].terminal)
+				o->t[i].unconfirmed = true;
+		o->await_open_end = o->await_exec_end = true;
+		break;
+	case IB_AE_OPEN_ORDER_END:
+	case IB_AE_EXEC_END:
+		if (e->kind == IB_AE_OPEN_ORDER_END)
+			o->await_open_end = false;
+		else if (e->i0 == IB_REQID_EXEC)
+			o->await_exec_end = false;
+		if (!o->await_open_end && !o->await_exec_end)
+			sweep_unconfirmed(p, o);
+		break;
 	case IB_AE_PLACED:
 		if ((s = find(o, e->i0, true)) == NULL)
 			break;

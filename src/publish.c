@@ -861,7 +861,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 9 + (s ? 15 : 0);
+	int fields = 9 + (s ? 16 : 0);
 
 	key(k, sizeof(k), p, "health", NULL, NULL);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -910,6 +910,7 @@ write_health(ib_pub *p, int64_t now)
 			{ "dropped", IB_STAT_GET(s->acct.dropped) },
 			{ "acct_unmanaged", IB_STAT_GET(s->acct.unmanaged) },
 			{ "download_end_unknown", IB_STAT_GET(s->acct.download_end_unknown) },
+			{ "write_stalls", IB_STAT_GET(s->net.write_stalls) },
 			{ "last_msg_at", IB_STAT_GET(s->net.last_msg_ns) },
 		};
 		for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {

@@ -357,6 +357,8 @@ static const struct bad bads[] = {
 	{ "redis_book_levels", "51" },
 	{ "md_lossless", "sometimes" },
 	{ "strategies", "-1" },
+	{ "write_stall_ms", "99" },
+	{ "write_stall_ms", "x" },
 	{ "strategies", "65" },
 	{ "strategies", "x" },
 	{ "strategy", "" },

@@ -45,6 +45,7 @@ typedef struct ib_config {
 	bool readonly;
 	int connect_timeout_ms;
 	int reconnect_min_ms, reconnect_max_ms;
+	int write_stall_ms;     /* bytes unacknowledged this long: the gateway stopped reading; reconnect */
 	int pacing_per_s;           /* outbound messages per second (IB: 50) */
 	/* sync gate */
 	double sync_timeout_s;

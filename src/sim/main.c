@@ -77,6 +77,10 @@ usage(FILE *f)
 		"  --max-tbt N             tick-by-tick subscriptions per client (default 3; error 10190)\n"
 		"  --max-depth N           depth subscriptions per client (default 3; error 309)\n"
 		"  --restart-rollback      nextValidId goes back after a 'restart'\n"
+		"  --drop-sessions         close every connection right after a good handshake\n"
+		"  --rcvbuf BYTES          SO_RCVBUF of client connections (small: a deaf one fills fast)\n"
+		"  --deaf-after-orders N   stop reading a connection after its N-th order (a gateway that\n"
+		"                          stops reading: the client's send queue fills)\n"
 		"  --seed N                random seed (default 1)\n"
 		"  --log-level L           debug, info, warn, error (default info)\n",
 		SIM_SV_MIN, SIM_SV_MAX, SIM_SV_MAX);
@@ -201,6 +205,16 @@ parse_args(struct sim *s, int argc, char **argv)
 			o->stamp = true;
 		} else if (OPT("--restart-rollback")) {
 			o->restart_rollback = true;
+		} else if (OPT("--drop-sessions")) {
+			o->drop_sessions = true;
+		} else if (OPT("--rcvbuf")) {
+			if (!NUM(a, 0, 1 << 26))
+				return -1;
+			o->rcvbuf = (int)d;
+		} else if (OPT("--deaf-after-orders")) {
+			if (!NUM(a, 0, 1e9))
+				return -1;
+			o->deaf_after_orders = (int)d;
 		} else if (OPT("--seed")) {
 			if (!NUM(a, 0, 1e18))
 				return -1;

@@ -77,6 +77,9 @@ struct sim_opts {
 	double depth_rate;      /* book changes per second over all instruments with depth/tbt subscribers */
 	int64_t depth_blast;    /* --depth-blast: depth updates blasted once depth subscriptions settle */
 	int max_tbt, max_depth; /* simultaneous subscriptions per client, as IB's per-account limits */
+	int rcvbuf;             /* --rcvbuf: SO_RCVBUF of client sockets (0: the kernel's), so a deaf one fills fast */
+	int deaf_after_orders;  /* --deaf-after-orders N: stop reading a connection after its N-th order */
+	bool drop_sessions;     /* --drop-sessions: close every connection right after its startApi */
 };
 
 /* ---- instruments (sim_mktdata.c) ---- */
@@ -232,6 +235,7 @@ struct sim_client {
 	int64_t depth_blast_arm_ns;
 	bool depth_blast_done;  /* --depth-blast happens once per connection */
 	struct sim_blast *blast;
+	bool deaf;              /* --deaf-after-orders: never read again; its socket's buffers fill */
 };
 
 /* ---- the simulator ---- */

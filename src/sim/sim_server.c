@@ -44,7 +44,7 @@
 #define DROP_MID_WAIT_MS 200           /* drop-mid: how long a client's queued output may take to go out */
 
 static int
-listen_on(const char *addr, int port, int *bound)
+listen_on(const char *addr, int port, int *bound, int rcvbuf)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	socklen_t len = sizeof(a);
@@ -58,6 +58,9 @@ listen_on(const char *addr, int port, int *bound)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* accepted connections inherit it; set before listen, so the window scale agrees with it */
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 128) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
 		int e = errno;
@@ -230,10 +233,29 @@ accept_clients(struct sim *s, int64_t now)
 	}
 }
 
+/* What to wait for on a client: input, unless it went deaf (then its peer's writes pile up). */
+static uint32_t
+client_events(const struct sim_client *c)
+{
+	return (c->deaf ? 0 : EPOLLIN | EPOLLRDHUP) | (c->epollout ? EPOLLOUT : 0);
+}
+
+/* A connection the session made deaf (--deaf-after-orders) is no longer watched for input. */
+static void
+apply_deaf(struct sim *s, struct sim_client *c)
+{
+	struct epoll_event ev = { .data.u64 = SIM_TAG_CLIENT + (uint64_t)c->slot };
+
+	if (!c->deaf || c->dead)
+		return;
+	ev.events = client_events(c);
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
 static void
 read_client(struct sim *s, struct sim_client *c)
 {
-	for (;;) {
+	for (; !c->deaf;) {
 		ssize_t r;
 		if (c->state == SIM_CS_MAGIC) {
 			/* "API\0" precedes the first frame and is not length-prefixed */
@@ -282,19 +304,21 @@ read_client(struct sim *s, struct sim_client *c)
 		break;
 	}
 	sim_session_input(s, c);
+	apply_deaf(s, c);
 }
 
 static void
 want_out(struct sim *s, struct sim_client *c, bool on)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0),
-				  .data.u64 = SIM_TAG_CLIENT + (uint64_t)c->slot };
+	struct epoll_event ev = { .data.u64 = SIM_TAG_CLIENT + (uint64_t)c->slot };
 
 	if (c->epollout == on)
 		return;
 	c->epollout = on;
+	ev.events = client_events(c);
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
+
 
 /* Write the buffered frames; 1 all written, 0 would block, -1 error. */
 static int
@@ -437,7 +461,7 @@ rewatch_clients(struct sim *s)
 {
 	SIM_FOREACH_CLIENT(s, c) {
 		if (!c->dead)
-			watch(s, c->fd, SIM_TAG_CLIENT + (uint64_t)c->slot, EPOLLIN | EPOLLRDHUP);
+			watch(s, c->fd, SIM_TAG_CLIENT + (uint64_t)c->slot, client_events(c));
 	}
 	if (s->lfd >= 0)
 		watch(s, s->lfd, SIM_TAG_LISTEN, EPOLLIN);
@@ -477,7 +501,7 @@ relisten(struct sim *s, int64_t now)
 {
 	int bound;
 
-	s->lfd = listen_on(s->o.bind, s->port, &bound);
+	s->lfd = listen_on(s->o.bind, s->port, &bound, s->o.rcvbuf);
 	if (s->lfd < 0) {
 		ib_log(IB_LL_WARN, "ibsim", "re-listen on %s:%d: %s; retrying", s->o.bind, s->port, strerror(errno));
 		s->restart_until_ns = now + RELISTEN_RETRY_NS;
@@ -580,13 +604,13 @@ setup(struct sim *s)
 	int cport = 0;
 
 	s->lfd = s->cfd = -1;
-	s->lfd = listen_on(s->o.bind, s->o.port, &s->port);
+	s->lfd = listen_on(s->o.bind, s->o.port, &s->port, s->o.rcvbuf);
 	if (s->lfd < 0) {
 		fprintf(stderr, "ibsim: cannot listen on %s:%d: %s\n", s->o.bind, s->o.port, strerror(errno));
 		return -1;
 	}
 	if (s->o.control_port >= 0) {
-		s->cfd = listen_on("127.0.0.1", s->o.control_port, &cport);
+		s->cfd = listen_on("127.0.0.1", s->o.control_port, &cport, 0);
 		if (s->cfd < 0) {
 			fprintf(stderr, "ibsim: cannot listen on control port 127.0.0.1:%d: %s\n", s->o.control_port,
 				strerror(errno));

@@ -91,6 +91,11 @@ start_api(struct sim *s, struct sim_client *c, int32_t client_id)
 			return;
 		}
 	}
+	if (s->o.drop_sessions) { /* a gateway that takes the handshake, then hangs up at once */
+		c->client_id = client_id;
+		sim_client_close(s, c, "dropped after startApi (--drop-sessions)");
+		return;
+	}
 	c->client_id = client_id;
 	c->state = SIM_CS_READY;
 	c->next_valid_id = s->next_order_id;
@@ -222,10 +227,17 @@ sim_session_input(struct sim *s, struct sim_client *c)
 	ib_frame fr;
 	int rc = IB_EAGAIN;
 
-	while (!c->dead && !c->closing && (rc = ib_framer_next(&c->in, &fr)) == IB_OK) {
+	while (!c->dead && !c->closing && !c->deaf && (rc = ib_framer_next(&c->in, &fr)) == IB_OK) {
 		frame(s, c, fr.p, fr.len);
 		if (!sim_client_ok(s, c))
 			return;
+		if (s->o.deaf_after_orders > 0 && c->n.orders >= (uint64_t)s->o.deaf_after_orders) {
+			/* a gateway that stops reading: what follows stays unread, the client's send queue fills */
+			c->deaf = true;
+			ib_log(IB_LL_INFO, "ibsim", "client %d: deaf after %llu orders: nothing more is read", c->client_id,
+			       (unsigned long long)c->n.orders);
+			return;
+		}
 	}
 	if (!c->dead && !c->closing && rc != IB_EAGAIN) {
 		ib_log(IB_LL_WARN, "ibsim", "%s: %s", c->peer, c->in.errstr);
