@@ -316,18 +316,25 @@ align(char (*a)[512], int na, char (*b)[512], int nb)
 	return -1;
 }
 
-/* Until path holds at least n lines with needle; 0, or -1 after timeout_ms. */
-static int
-wait_lines(const char *path, const char *needle, int n, int timeout_ms)
+/* ibsim's total_msgs_out, -1 if its control port does not answer. */
+static long long
+sim_msgs_out(int ctl)
 {
-	long long t0 = tu_now_ms();
+	char out[8192];
+	const char *p;
 
-	while (tu_count_in_file(path, needle) < n) {
-		if (tu_now_ms() - t0 > timeout_ms)
-			return -1;
-		tu_sleep_ms(20);
-	}
-	return 0;
+	if (tu_control(ctl, "stats", out, sizeof(out)) != 0 || (p = strstr(out, "\"total_msgs_out\":")) == NULL)
+		return -1;
+	return atoll(p + strlen("\"total_msgs_out\":"));
+}
+
+/* A number field of P:health, -1 when absent. */
+static long long
+health_field(struct redisContext *c, const struct tu_stack *s, const char *name)
+{
+	char v[32];
+
+	return *tu_rhget(c, tu_key(s, "health"), name, v, sizeof(v)) ? atoll(v) : -1;
 }
 
 #define FEED_MAX 40000
@@ -349,20 +356,35 @@ test_replay_gives_the_same_books(void)
 	snprintf(rec, sizeof(rec), "%s/depth.ibrec", tu_tmpdir());
 	const char *args[] = { "--depth", "AAPL:10", "--tbt", "AAPL:BidAsk,AAPL:AllLast", "--md-lossless", "--record",
 			       rec, NULL };
-	struct tu_opts o = { .sim_args = sim, .args = args, .strategy = "recorder", .symbols = "AAPL" };
+	struct tu_opts o = { .sim_args = sim, .args = args, .strategy = "recorder", .symbols = "AAPL",
+			     .redis = TU_REDIS_SHARED };
 	struct tu_stack s;
 	static char live[FEED_MAX][512], rep[FEED_MAX][512];
 
 	setenv("IB_RECORDER_ALL", "1", 1);
 	CU_ASSERT_EQUAL_FATAL(tu_stack_start(&s, &o), 0);
-	CU_ASSERT_EQUAL(tu_stack_ready(&s, 10000), 0);
-	/* a few thousand books delivered live, whatever the machine's speed */
-	CU_ASSERT_EQUAL(wait_lines(tu_slog(&s.ib, 0), "\"cb\":\"book\"", 3000, 60000), 0);
+	CU_ASSERT_EQUAL(tu_stack_ready(&s, 30000), 0);
+	/*
+	 * A bounded feed, so that a slow build (TSan) has a bounded backlog to drain: ~1.5 s of it
+	 * (about 4,500 book changes and 1,800 tick-by-tick), then ibsim goes quiet, and the test waits
+	 * until ibpipe has taken in and handled every frame it sent.
+	 */
+	CU_ASSERT(TU_UNTIL(sim_msgs_out(s.sim.ctl) > 6000, 60000));
+	char out[4096];
+	CU_ASSERT_EQUAL(tu_control(s.sim.ctl, "stall 3600000", out, sizeof(out)), 0);
+	long long sent = sim_msgs_out(s.sim.ctl); /* frames, the handshake's one included */
+	struct redisContext *c = tu_rconn(s.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(TU_UNTIL(health_field(c, &s, "msgs_in") + health_field(c, &s, "unknown_ids") +
+					   health_field(c, &s, "frames_bad") == sent - 1 &&
+				   health_field(c, &s, "md_processed") == health_field(c, &s, "md_in"),
+			   120000));
+	redisFree(c);
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&s)));
 	int nl = feed_lines(tu_slog(&s.ib, 0), live, FEED_MAX);
 	CU_ASSERT(nl > 3000 && nl < FEED_MAX);
 
-	char strat[300], out[4096], rpath[320];
+	char strat[300], rpath[320];
 	snprintf(strat, sizeof(strat), "%s/replay", s.ib.dir);
 	setenv("IB_STRATEGY_LOG", strat, 1);
 	char *argv[] = { (char *)tu_bin("ibpipe"), "replay", rec, "--speed", "max", "--no-redis", "--strategy", "recorder",
