@@ -592,7 +592,7 @@ ib_account_thread(void *arg)
 				/* lossless: the gate moves at a fixed point of the stream, which the market-data
 				   thread waits for (acct_seq_done), so a replay sees what the live run saw */
 				check_sync(p);
-				ck_pr_store_64(&p->acct_seq_done, e.seq);
+				__atomic_store_n(&p->acct_seq_done, e.seq, __ATOMIC_RELEASE);
 			}
 		}
 		drain_overflow(p);

@@ -275,7 +275,8 @@ wait_books_read(ib_pipeline *p)
 {
 	for (int s = 0; s < p->nstrat; s++) {
 		struct ib_strategy_ctx *c = &p->strat[s];
-		while (ck_pr_load_64(&c->books_read) < c->books_sent && !atomic_load_explicit(&c->gone, memory_order_acquire)) {
+		while (__atomic_load_n(&c->books_read, __ATOMIC_ACQUIRE) < c->books_sent &&
+		       !atomic_load_explicit(&c->gone, memory_order_acquire)) {
 			ib_wake_signal(&c->wake);
 			nap_20us();
 		}
@@ -290,7 +291,7 @@ depth(struct md *m, uint32_t inst, const struct ib_md_event *e)
 
 	if (p->cfg.md_lossless)
 		wait_books_read(p);
-	ck_pr_store_64((uint64_t *)&b->recv_mono_ns, (uint64_t)e->recv_ns);
+	__atomic_store_n(&b->recv_mono_ns, e->recv_ns, __ATOMIC_RELAXED); /* readers copy it under the sequence */
 	if (e->kind == IB_MD_BOOK_RESET) {
 		ib_book_clear(b);
 	} else if (ib_book_apply(b, e->field, e->operation, e->side, e->a, e->b) == IB_OK) {
@@ -362,7 +363,7 @@ ib_mktdata_thread(void *arg)
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
 			/* lossless: handle a tick only once every account event before it is handled (or
 			   the account thread has finished: an event it was never handed never comes) */
-			while (p->cfg.md_lossless && ck_pr_load_64(&p->acct_seq_done) < e.acct_before &&
+			while (p->cfg.md_lossless && __atomic_load_n(&p->acct_seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
 			       !atomic_load_explicit(&p->acct_left, memory_order_acquire))
 				nap_20us();
 			handle(&m, &e, now_real);

@@ -188,7 +188,7 @@ deliver_md(ib_strategy_ctx *ctx, const struct ib_sq_event *e, bool open)
 	case IB_SQ_BOOK:
 		/* copy even before the gate opens: lossless mode waits for this acknowledgement */
 		ib_book_read(&ctx->p->books->book[e->book], ctx->book_copy);
-		ck_pr_store_64(&ctx->books_read, ck_pr_load_64(&ctx->books_read) + 1);
+		__atomic_store_n(&ctx->books_read, ctx->books_read + 1, __ATOMIC_RELEASE); /* the copy is done */
 		if (open && vt->on_book)
 			vt->on_book(ctx->self, ctx, e->instrument, ctx->book_copy);
 		break;

@@ -118,7 +118,7 @@ struct ib_strategy_ctx {
 	uint32_t ndeferred;
 	ib_book *book_copy;        /* what on_book is handed (strategy thread) */
 	uint64_t books_sent;       /* market-data thread: book events pushed */
-	uint64_t books_read;       /* ck_pr, strategy thread: book events read (lossless mode waits on it) */
+	uint64_t books_read;       /* __atomic, strategy thread: book events read (lossless mode waits on it) */
 	atomic_bool gone;          /* strategy thread: it has left its loop and reads nothing more */
 };
 
@@ -205,7 +205,7 @@ typedef struct ib_pipeline {
 	uint64_t risk_rejects[IB_RISK_NCODES];
 	uint64_t orders_placed;
 	uint64_t acct_seq_pushed;  /* network thread only */
-	uint64_t acct_seq_done;    /* ck_pr; account thread: every event up to here is handled, gate included */
+	uint64_t acct_seq_done;    /* __atomic; account thread: every event up to here is handled, gate included */
 	uint64_t md_seq_pushed;    /* network thread only: market-data events in the md ring so far */
 	_Atomic uint64_t md_seq_done; /* lossless: market-data thread: that many are handled and fanned out */
 	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate

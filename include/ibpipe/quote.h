@@ -4,11 +4,13 @@
  * One writer (the market-data thread) updates a quote inside a ck_sequence
  * write section; readers (Redis publisher, progress line) copy it with the
  * read_begin/read_retry loop and never block the writer.  Every field is a
- * 64-bit word moved with ck_pr loads and stores, the correct way to build a
- * seqlock (a torn plain copy would be a data race).  `version` grows by one
- * per applied update, so a reader that remembers the version it last saw
- * knows whether there is something new: this is how the publisher coalesces
- * (it only ever writes the latest value).
+ * 64-bit word moved with relaxed atomic loads and stores, the correct way to
+ * build a seqlock (a torn plain copy would be a data race); __atomic rather
+ * than ck_pr so that ThreadSanitizer sees them (ck_pr's x86 moves are inline
+ * assembly it cannot see) and would report any plain access that races.
+ * `version` grows by one per applied update, so a reader that remembers the
+ * version it last saw knows whether there is something new: this is how the
+ * publisher coalesces (it only ever writes the latest value).
  *
  * The instrument list (symbols, n) is fixed before any thread starts.
  */
@@ -56,7 +58,7 @@ ib_quote_read(const ib_quote_table *t, uint32_t i, ib_quote_data *out)
 	do {
 		v = ck_sequence_read_begin(&t->q[i].seq);
 		for (size_t k = 0; k < IB_QUOTE_WORDS; k++)
-			w[k] = ck_pr_load_64(&t->q[i].w[k]);
+			w[k] = __atomic_load_n(&t->q[i].w[k], __ATOMIC_RELAXED);
 	} while (ck_sequence_read_retry(&t->q[i].seq, v));
 	memcpy(out, w, sizeof(*out));
 }
@@ -70,7 +72,7 @@ ib_quote_write(ib_quote_table *t, uint32_t i, const ib_quote_data *in)
 	memcpy(w, in, sizeof(w));
 	ck_sequence_write_begin(&t->q[i].seq);
 	for (size_t k = 0; k < IB_QUOTE_WORDS; k++)
-		ck_pr_store_64(&t->q[i].w[k], w[k]);
+		__atomic_store_n(&t->q[i].w[k], w[k], __ATOMIC_RELAXED);
 	ck_sequence_write_end(&t->q[i].seq);
 }
 
@@ -81,7 +83,7 @@ ib_quote_peek(const ib_quote_table *t, uint32_t i, ib_quote_data *out)
 	uint64_t w[IB_QUOTE_WORDS];
 
 	for (size_t k = 0; k < IB_QUOTE_WORDS; k++)
-		w[k] = ck_pr_load_64(&t->q[i].w[k]);
+		w[k] = __atomic_load_n(&t->q[i].w[k], __ATOMIC_RELAXED);
 	memcpy(out, w, sizeof(*out));
 }
 

@@ -13,7 +13,13 @@
  * copies.  The annotations below tell TSan what the fences already
  * guarantee: a producer's slot write happens before the consumer's read
  * (release on p_tail), and the consumer's read happens before the slot is
- * reused (release on c_head).  They compile to nothing otherwise.
+ * reused (release on c_head).  They compile to nothing otherwise.  Each
+ * release sits before the store that publishes, each acquire after the load
+ * that observed it -- otherwise TSan could miss the edge and report a race
+ * that is not there.  That is why pop is written out here (ck_ring's own
+ * dequeue copies the slot and stores c_head in one call, leaving no place
+ * for the release between them); it is ck_ring's single-consumer dequeue
+ * line for line.
  */
 #ifndef IBPIPE_RING_H
 #define IBPIPE_RING_H
@@ -45,10 +51,10 @@
 						    const struct type *v)                  \
 	{                                                                                  \
 		struct type *slot;                                                         \
-		IB_TSAN_ACQUIRE(&r->c_head);                                               \
 		slot = ck_ring_enqueue_reserve_spsc_##name(r, buf);                        \
 		if (slot == NULL)                                                          \
 			return false;                                                      \
+		IB_TSAN_ACQUIRE(&r->c_head);                                               \
 		*slot = *v;                                                                \
 		IB_TSAN_RELEASE(&r->p_tail);                                               \
 		ck_ring_enqueue_commit_spsc(r);                                            \
@@ -59,10 +65,10 @@
 	{                                                                                  \
 		struct type *slot;                                                         \
 		unsigned int ticket;                                                       \
-		IB_TSAN_ACQUIRE(&r->c_head);                                               \
 		slot = ck_ring_enqueue_reserve_mpsc_##name(r, buf, &ticket);               \
 		if (slot == NULL)                                                          \
 			return false;                                                      \
+		IB_TSAN_ACQUIRE(&r->c_head);                                               \
 		*slot = *v;                                                                \
 		IB_TSAN_RELEASE(&r->p_tail);                                               \
 		ck_ring_enqueue_commit_mpsc(r, ticket);                                    \
@@ -71,13 +77,16 @@
 	static inline bool ib_ring_pop_##name(struct ck_ring *r, struct type *buf,         \
 					      struct type *out)                            \
 	{                                                                                  \
-		bool ok;                                                                   \
-		if (ck_ring_size(r) == 0)                                                  \
+		unsigned int consumer = ck_pr_load_uint(&r->c_head);                       \
+		if (consumer == ck_pr_load_uint(&r->p_tail))                               \
 			return false;                                                      \
+		ck_pr_fence_load();        /* the slot is read after p_tail showed it */  \
 		IB_TSAN_ACQUIRE(&r->p_tail);                                               \
-		ok = ck_ring_dequeue_spsc_##name(r, buf, out);                             \
+		*out = buf[consumer & r->mask];                                            \
 		IB_TSAN_RELEASE(&r->c_head);                                               \
-		return ok;                                                                 \
+		ck_pr_fence_release();     /* ...and before the producer may reuse it */  \
+		ck_pr_store_uint(&r->c_head, consumer + 1);                                \
+		return true;                                                               \
 	}
 
 /*
