@@ -92,6 +92,8 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	counter(o, "book_errors_total", IB_STAT_GET(st->md.book_errors),
 		"depth operations on rows that do not exist (book_errors)");
 	counter(o, "reconnects_total", IB_STAT_GET(st->net.reconnects), "gateway connections lost and retried");
+	counter(o, "write_stalls_total", IB_STAT_GET(st->net.write_stalls),
+		"sessions ended because the gateway stopped reading (write_stalls)");
 	gauge(o, "last_message_timestamp_seconds", (double)last / 1e9,
 	      "wall-clock time of the last gateway frame, 0 before the first (last_msg_at)");
 	gauge(o, "uptime_seconds", (double)(real - (int64_t)p->stats.start_ns) / 1e9, "seconds since start (uptime_s)");
