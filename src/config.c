@@ -949,20 +949,29 @@ read_line(FILE *f, char *line, size_t cap, size_t *total, char *why_, size_t wca
 	size_t n = 0;
 	int ch;
 
+	line[0] = '\0';
 	while ((ch = getc(f)) != EOF) {
-		if (++*total > FILE_MAX)
-			return why(why_, wcap, "file larger than %u bytes (not a config file?)", FILE_MAX);
+		if (++*total > FILE_MAX) {
+			why(why_, wcap, "file larger than %u bytes (not a config file?)", FILE_MAX);
+			return -1;
+		}
 		if (ch == '\n')
 			break;
-		if (ch < 0x20 && ch != '\t' && ch != '\r')
-			return why(why_, wcap, "byte %zu is a control character (0x%02x): a config file is text", n + 1,
-				   (unsigned)ch);
-		if (n + 1 >= cap)
-			return why(why_, wcap, "line longer than %zu characters", cap - 1);
+		if (ch < 0x20 && ch != '\t' && ch != '\r') {
+			why(why_, wcap, "byte %zu is a control character (0x%02x): a config file is text", n + 1,
+			    (unsigned)ch);
+			return -1;
+		}
+		if (n + 1 >= cap) {
+			why(why_, wcap, "line longer than %zu characters", cap - 1);
+			return -1;
+		}
 		line[n++] = (char)ch;
 	}
-	if (ch == EOF && ferror(f))
-		return why(why_, wcap, "read error: %s", strerror(errno));
+	if (ch == EOF && ferror(f)) {
+		why(why_, wcap, "read error: %s", strerror(errno));
+		return -1;
+	}
 	line[n] = '\0';
 	return ch == EOF && n == 0 ? 0 : 1;
 }
@@ -971,7 +980,7 @@ int
 ib_config_load_file(ib_config *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char line[8191], inner[512], bad[160];
+	char line[8191] = "", inner[512], bad[160]; /* zeroed: the analyzer cannot see getc fill it */
 	size_t total = 0;
 	int lineno = 0, got;
 

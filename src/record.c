@@ -285,11 +285,12 @@ ib_record_close(ib_recorder *r)
 		r->write_error = errno;
 		ib_log(IB_LL_ERROR, "record", "close %s: %s", r->path, strerror(errno));
 	}
+	uint64_t not_recorded = r->frames - r->disk_frames + r->lost;
 	if (ck_pr_load_int(&r->failed))
 		ib_log(IB_LL_ERROR, "record",
 		       "recorded %llu frames, %llu bytes in %s before the write failed (%s); %llu later frames not recorded",
 		       (unsigned long long)r->disk_frames, (unsigned long long)r->disk_bytes, r->path,
-		       strerror(r->write_error), (unsigned long long)(r->frames - r->disk_frames + r->lost));
+		       strerror(r->write_error), (unsigned long long)not_recorded);
 	else
 		ib_log(IB_LL_INFO, "record", "recorded %llu frames, %llu bytes", (unsigned long long)r->disk_frames,
 		       (unsigned long long)r->disk_bytes);

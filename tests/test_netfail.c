@@ -33,7 +33,7 @@ last_statuses(const char *path, char st[MAX_IDS][24])
 	char *text = tu_read_file(path, NULL), *p;
 	int n = 0;
 
-	memset(st, 0, MAX_IDS * 24);
+	memset(st, 0, (size_t)MAX_IDS * 24);
 	if (text == NULL)
 		return 0;
 	for (p = text; (p = strstr(p, "\"id\":")) != NULL; p++) {
