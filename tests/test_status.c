@@ -104,15 +104,16 @@ run_status(char *out, size_t cap, const char *prefix, const char *extra1, const 
 	return tu_run(argv, out, cap, 10000);
 }
 
+/* Until Redis holds the ready state and a health record written after the CONN event (connected). */
 static bool
 wait_ready_in_redis(const char *prefix)
 {
 	char out[8192];
-	long long deadline = tu_now_ms() + 3000;
+	long long deadline = tu_now_ms() + 10000;
 
 	do {
 		if (run_status(out, sizeof(out), prefix, "--json", NULL) == 0 && strstr(out, "\"sync\":\"ready\"") &&
-		    strstr(out, "\"pid\":"))
+		    strstr(out, "\"pid\":") && strstr(out, "\"connected\":1"))
 			return true;
 		tu_sleep_ms(20);
 	} while (tu_now_ms() < deadline);
