@@ -438,6 +438,9 @@ on_accounts_list(ib_pipeline *p)
 		p->sync.since_ns = now;
 		p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
 		p->sync_timeout_reported = false;
+		/* "syncing" reaches Redis before the new list does: no reader sees the new list beside
+		   the old "ready" */
+		publish_sync(p, IB_SYNC_SYNCING);
 	}
 	publish_accounts(p);
 	request_next_account(p);

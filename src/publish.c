@@ -717,6 +717,10 @@ write_state(ib_pub *p)
 	struct pm_stream *st = &m->st;
 	struct batch *b = p->b;
 
+	/* Leaving "ready" is written first (the data that follows no longer matches it); "ready"
+	   itself last, below, after the data it vouches for. */
+	if (m->sync_dirty && m->sync_state != IB_SYNC_READY)
+		write_sync(p);
 	write_accounts_set(p);
 	for (int i = 0; i < m->naccts && b->ncmd < SOFT_CMDS; i++)
 		if (m->acct[i].dirty)
