@@ -93,11 +93,12 @@ $(BIN)/ibbench: $(BENCH_OBJ) $(LIBA)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Each tests/test_<name>.c defines `void test_<name>_register(void)`; the
-# runner's suite list is generated from the file names.
+# runner's suite list is generated from the file names (through a temp file of
+# its own: `make test` and `make lint` may run at once, as in CI).
 $(BUILD)/tests/suites.h: $(wildcard tests/test_*.c)
 	@mkdir -p $(dir $@)
 	@for f in $(sort $(basename $(notdir $(wildcard tests/test_*.c)))); do \
-		echo "SUITE($$f)"; done > $@.tmp && mv $@.tmp $@
+		echo "SUITE($$f)"; done > $@.$$$$.tmp && mv $@.$$$$.tmp $@
 
 $(BUILD)/tests/runner.o: $(BUILD)/tests/suites.h
 $(BUILD)/tests/%.o: CFLAGS += -I$(BUILD)/tests -Itests
