@@ -428,6 +428,46 @@ on_error_msg(struct net *n, const ib_error *er, int64_t now)
 
 /* ---- reading ---- */
 
+/*
+ * Decode and route every whole frame the framer holds.  Returns IB_EAGAIN
+ * when it needs more bytes, IB_EEMPTY after skipping an empty frame (call
+ * again), or a stream error that ends the connection.
+ */
+static int
+route_buffered(struct net *n, int64_t now)
+{
+	ib_pipeline *p = n->p;
+	ib_frame fr;
+	int rc;
+
+	while ((rc = ib_framer_next(&n->framer, &fr)) == IB_OK) {
+		ib_msg m;
+		ib_decode_err de;
+		if (p->recorder)
+			ib_record_frame(p->recorder, fr.p, fr.len, now);
+		rc = ib_msg_decode(fr.p, fr.len, n->server_version, &m, &de);
+		if (rc == IB_OK) {
+			/* counted once routed: replay takes msgs_in reaching the frames it sent to mean
+			   every message is in a ring */
+			route(n, &m, now);
+			IB_STAT_INC(p->stats.net.msgs_in);
+		} else if (rc == IB_EUNKNOWN) {
+			IB_STAT_INC(p->stats.net.unknown_ids);
+		} else {
+			IB_STAT_INC(p->stats.net.frames_bad);
+			ib_log(IB_LL_WARN, "net", "bad frame (id %d, field %d): %s -- skipped", de.msg_id, de.field,
+			       de.errstr);
+		}
+	}
+	if (rc == IB_EEMPTY) {
+		IB_STAT_INC(p->stats.net.frames_bad);
+		ib_log(IB_LL_WARN, "net", "empty frame from gateway -- skipped");
+	} else if (rc != IB_EAGAIN) {
+		ib_log(IB_LL_ERROR, "net", "stream error: %s -- reconnecting", n->framer.errstr);
+	}
+	return rc;
+}
+
 /* Returns IB_OK, or an error that ends the connection. */
 static int
 read_and_route(struct net *n)
@@ -459,36 +499,11 @@ read_and_route(struct net *n)
 		IB_STAT_ADD(p->stats.net.bytes_in, (uint64_t)r);
 		total += (size_t)r;
 
-		ib_frame fr;
-		int rc;
-		while ((rc = ib_framer_next(&n->framer, &fr)) == IB_OK) {
-			ib_msg m;
-			ib_decode_err de;
-			if (p->recorder)
-				ib_record_frame(p->recorder, fr.p, fr.len, now);
-			rc = ib_msg_decode(fr.p, fr.len, n->server_version, &m, &de);
-			if (rc == IB_OK) {
-				/* counted once routed: replay takes msgs_in reaching the frames it sent to mean
-				   every message is in a ring */
-				route(n, &m, now);
-				IB_STAT_INC(p->stats.net.msgs_in);
-			} else if (rc == IB_EUNKNOWN) {
-				IB_STAT_INC(p->stats.net.unknown_ids);
-			} else {
-				IB_STAT_INC(p->stats.net.frames_bad);
-				ib_log(IB_LL_WARN, "net", "bad frame (id %d, field %d): %s -- skipped", de.msg_id, de.field,
-				       de.errstr);
-			}
-		}
-		if (rc == IB_EEMPTY) {
-			IB_STAT_INC(p->stats.net.frames_bad);
-			ib_log(IB_LL_WARN, "net", "empty frame from gateway -- skipped");
+		int rc = route_buffered(n, now);
+		if (rc == IB_EEMPTY)
 			continue;
-		}
-		if (rc != IB_EAGAIN) {
-			ib_log(IB_LL_ERROR, "net", "stream error: %s -- reconnecting", n->framer.errstr);
+		if (rc != IB_EAGAIN)
 			return rc;
-		}
 		ck_pr_store_64(&p->stats.net.last_msg_ns, (uint64_t)ib_now_real_ns());
 		/* Bound one burst so outbound requests and flushing get their turn. */
 		if (total >= READ_BUF)
@@ -789,13 +804,39 @@ write_stall(struct net *n, int64_t now)
 	return true;
 }
 
+/* Flush coalesced market data and wake the threads that were handed work. */
+static void
+signal_consumers(struct net *n)
+{
+	ib_pipeline *p = n->p;
+
+	if (p->nmd_dirty)
+		md_flush_pending(n);
+	if (n->md_signal) {
+		ib_wake_signal(&p->md_wake);
+		n->md_signal = false;
+	}
+	if (n->acct_signal) {
+		ib_wake_signal(&p->acct_wake);
+		n->acct_signal = false;
+	}
+}
+
 /* One connected session: poll, read, route, write.  Returns why it ended. */
 static int
 session(struct net *n)
 {
 	ib_pipeline *p = n->p;
-	int rc = IB_OK;
+	int rc;
 
+	/* The handshake's reads may have taken frames that came right behind the
+	   version reply; the socket will not poll readable for them again. */
+	while ((rc = route_buffered(n, ib_now_mono_ns())) == IB_EEMPTY)
+		;
+	if (rc != IB_EAGAIN)
+		return rc;
+	signal_consumers(n);
+	rc = IB_OK;
 	while (!stopping(p)) {
 		int wait_ms = 100;
 		ib_heartbeat_beat(&p->hb_net);
@@ -822,16 +863,7 @@ session(struct net *n)
 			md_flush_pending(n);
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			rc = read_and_route(n);
-			if (p->nmd_dirty)
-				md_flush_pending(n);
-			if (n->md_signal) {
-				ib_wake_signal(&p->md_wake);
-				n->md_signal = false;
-			}
-			if (n->acct_signal) {
-				ib_wake_signal(&p->acct_wake);
-				n->acct_signal = false;
-			}
+			signal_consumers(n);
 			if (rc != IB_OK)
 				return rc;
 		}
