@@ -836,7 +836,6 @@ session(struct net *n)
 	if (rc != IB_EAGAIN)
 		return rc;
 	signal_consumers(n);
-	rc = IB_OK;
 	while (!stopping(p)) {
 		int wait_ms = 100;
 		ib_heartbeat_beat(&p->hb_net);
