@@ -359,6 +359,23 @@ show_host(const ib_config *c, char *out, size_t cap)
 	snprintf(out, cap, "%s", c->host);
 }
 
+/* The host of "HOST:PORT" or "[V6]:PORT" (colon: the last one), without brackets, into *h / *hn. */
+static int
+split_host(const char *v, const char *colon, const char **h, size_t *hn, char *w, size_t cap)
+{
+	*h = v;
+	*hn = (size_t)(colon - v);
+	if (v[0] == '[') { /* [::1]:4002 */
+		if (*hn < 3 || v[*hn - 1] != ']')
+			return why(w, cap, "'%s': expected [ADDRESS]:PORT for IPv6", v);
+		*h = v + 1;
+		*hn -= 2;
+	} else if (memchr(v, ':', *hn)) {
+		return why(w, cap, "'%s': write an IPv6 address as [ADDRESS]:PORT", v);
+	}
+	return 0;
+}
+
 static int
 set_gateway(ib_config *c, const char *v, char *w, size_t cap)
 {
@@ -368,16 +385,7 @@ set_gateway(ib_config *c, const char *v, char *w, size_t cap)
 
 	if (colon == NULL || colon == v)
 		return why(w, cap, "'%s': expected HOST:PORT", v);
-	hn = (size_t)(colon - v);
-	if (v[0] == '[') { /* [::1]:4002 */
-		if (hn < 3 || v[hn - 1] != ']')
-			return why(w, cap, "'%s': expected [ADDRESS]:PORT for IPv6", v);
-		h = v + 1;
-		hn -= 2;
-	} else if (memchr(v, ':', hn)) {
-		return why(w, cap, "'%s': write an IPv6 address as [ADDRESS]:PORT", v);
-	}
-	if (check_host(h, hn, sizeof(c->host), w, cap) != 0)
+	if (split_host(v, colon, &h, &hn, w, cap) != 0 || check_host(h, hn, sizeof(c->host), w, cap) != 0)
 		return -1;
 	if (parse_int(colon + 1, 1, 65535, &port, w, cap) != 0)
 		return why(w, cap, "'%s': port must be 1..65535", v);
@@ -407,18 +415,9 @@ set_metrics_listen(ib_config *c, const char *v, char *w, size_t cap)
 		return 0;
 	}
 	if (colon != NULL) {
-		h = v;
-		hn = (size_t)(colon - v);
 		ps = colon + 1;
-		if (v[0] == '[') {
-			if (hn < 3 || v[hn - 1] != ']')
-				return why(w, cap, "'%s': expected [ADDRESS]:PORT for IPv6", v);
-			h = v + 1;
-			hn -= 2;
-		} else if (memchr(v, ':', hn)) {
-			return why(w, cap, "'%s': write an IPv6 address as [ADDRESS]:PORT", v);
-		}
-		if (check_host(h, hn, sizeof(c->metrics_host), w, cap) != 0)
+		if (split_host(v, colon, &h, &hn, w, cap) != 0 ||
+		    check_host(h, hn, sizeof(c->metrics_host), w, cap) != 0)
 			return -1;
 	}
 	if (parse_int(ps, 0, 65535, &port, w, cap) != 0)
