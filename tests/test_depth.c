@@ -156,6 +156,18 @@ strategy_book(const char *slog, const char *symbol, struct book *b)
 	return parse_book(line, b);
 }
 
+/* The strategy's last streamed book of symbol has 5 rows a side (needs IB_RECORDER_ALL). */
+static bool
+book_full(const char *slog, const char *symbol)
+{
+	char needle[64], line[16384];
+	struct book b = { 0 };
+
+	snprintf(needle, sizeof(needle), "\"cb\":\"book\",\"symbol\":\"%s\"", symbol);
+	return tu_last_line(slog, needle, line, sizeof(line)) == 0 && parse_book(line, &b) == 0 && b.bids.n == 5 &&
+	       b.asks.n == 5;
+}
+
 static void
 assert_same(const char *what, const struct book *a, const struct book *b, int rows)
 {
@@ -253,8 +265,10 @@ test_strategy_subscriptions_and_gateway_limit(void)
 	char out[512];
 
 	setenv("IB_RECORDER_DEPTH", "MSFT:5,NVDA:5,TSLA:5", 1);
+	setenv("IB_RECORDER_ALL", "1", 1); /* every book in the log, so the test can wait for full ones */
 	int rc = tu_stack_start(&s, &o);
 	unsetenv("IB_RECORDER_DEPTH");
+	unsetenv("IB_RECORDER_ALL");
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(tu_stack_ready(&s, 10000), 0);
 	/* AAPL (config) + MSFT, NVDA (strategy) = max_depth 3; TSLA is refused here */
@@ -263,6 +277,8 @@ test_strategy_subscriptions_and_gateway_limit(void)
 	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "gateway error 309", 10000), 0);
 	CU_ASSERT(TU_UNTIL(tu_control(s.sim.ctl, "stats", out, sizeof(out)) == 0 && strstr(out, "\"depth\":2"), 10000));
 	CU_ASSERT(strstr(out, "\"depth\":2") != NULL);
+	/* stop only once the strategy has seen both granted books whole (seen in CI under load: stopped first) */
+	CU_ASSERT(TU_UNTIL(book_full(tu_slog(&s.ib, 0), "AAPL") && book_full(tu_slog(&s.ib, 0), "MSFT"), 20000));
 	int st = tu_stack_stop(&s);
 	CU_ASSERT(tu_exited_ok(st));
 	struct book b = { 0 };
