@@ -1,23 +1,34 @@
 /* fuzz_record.c - the recording reader on arbitrary files. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "ibpipe/replay.h"
 #include "ibpipe/wire.h"
 
+static char path[64];
+
+/* The scratch file goes when the fuzzer exits (libFuzzer ends with exit()). */
+static void
+remove_file(void)
+{
+	unlink(path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	ib_rec_reader r;
 	int64_t ts;
 	const char *p;
 	uint32_t len;
 	FILE *f;
 
-	if (!path[0])
+	if (!path[0]) {
 		snprintf(path, sizeof(path), "/tmp/ibpipe-fuzz-record-%d", (int)getpid());
+		atexit(remove_file);
+	}
 	f = fopen(path, "wb");
 	if (f == NULL)
 		return 0;
