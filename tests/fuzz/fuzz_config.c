@@ -5,28 +5,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_scratch.h"
 #include "ibpipe/config.h"
-
-static char path[64];
-
-/* The scratch file goes when the fuzzer exits (libFuzzer ends with exit()). */
-static void
-remove_file(void)
-{
-	unlink(path);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char *path = fuzz_scratch_path("config");
 	static ib_config c;
 	char err[512], key[128], val[512];
 	FILE *f;
 
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/ibpipe-fuzz-config-%d", (int)getpid());
-		atexit(remove_file);
-	}
 	f = fopen(path, "w");
 	if (f == NULL)
 		return 0;

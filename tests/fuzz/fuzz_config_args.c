@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_scratch.h"
 #include "ibpipe/config.h"
 
 #define MAX_TOKENS 24
@@ -96,18 +97,10 @@ check_accepted_file(const char *p, size_t n)
 	}
 }
 
-static char path[64];
-
-/* The scratch file goes when the fuzzer exits (libFuzzer ends with exit()). */
-static void
-remove_file(void)
-{
-	unlink(path);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char *path = fuzz_scratch_path("args");
 	static char words[MAX_TOKENS][512];
 	static ib_config c;
 	char err[600], *argv[MAX_TOKENS + 2], *rest[8], *printed = NULL;
@@ -117,10 +110,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 3)
 		return 0;
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/ibpipe-fuzz-args-%d", (int)getpid());
-		atexit(remove_file);
-	}
 	flen = (size_t)data[1] | (size_t)data[2] << 8;
 	if (flen > size - 3)
 		flen = size - 3;

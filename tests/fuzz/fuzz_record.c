@@ -4,31 +4,20 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz_scratch.h"
 #include "ibpipe/replay.h"
 #include "ibpipe/wire.h"
-
-static char path[64];
-
-/* The scratch file goes when the fuzzer exits (libFuzzer ends with exit()). */
-static void
-remove_file(void)
-{
-	unlink(path);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char *path = fuzz_scratch_path("record");
 	ib_rec_reader r;
 	int64_t ts;
 	const char *p;
 	uint32_t len;
 	FILE *f;
 
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/ibpipe-fuzz-record-%d", (int)getpid());
-		atexit(remove_file);
-	}
 	f = fopen(path, "wb");
 	if (f == NULL)
 		return 0;
