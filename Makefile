@@ -1,4 +1,5 @@
-# ibpipe build.  One library (src/*.c minus main) shared by every binary:
+# ibpipe build.  One library (src/<box>/*.c minus the CLI's main and the
+# simulator) shared by every binary:
 # bin/ibpipe (the trader), bin/ibsim (the simulated gateway), bin/ibbench,
 # and bin/test_ibpipe (the CUnit suite).  New files are picked up by glob,
 # so adding a module or a test never needs an edit here.
@@ -22,7 +23,7 @@ VERSION := 0.1.0
 # snprintf into fixed buffers truncates on purpose; GCC's format-truncation
 # warning would flag every such use.
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wno-missing-field-initializers -Wno-format-truncation -Iinclude -g \
+	-Wno-missing-field-initializers -Wno-format-truncation -Iinclude -Isrc -g \
 	-DIB_VERSION=\"$(VERSION)\" -DIB_GIT_SHA=\"$(GIT_SHA)\"
 HARDEN  := -fstack-protector-strong -fPIE
 LDHARD  := -pie -Wl,-z,relro,-z,now
@@ -50,7 +51,7 @@ CFLAGS  += $(CFLAGS_BASE) $(OPT) $(HARDEN) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 LDFLAGS += $(LDSAN) $(LDHARD)
 
-LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRC   := $(filter-out src/cli/main.c src/sim/%,$(wildcard src/*/*.c))
 SIM_SRC   := $(wildcard src/sim/*.c)
 TEST_SRC  := $(wildcard tests/test_*.c) tests/runner.c tests/testutil.c
 BENCH_SRC := $(wildcard bench/*.c)
@@ -77,7 +78,7 @@ $(LIBA): $(LIB_OBJ)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-$(BIN)/ibpipe: $(BUILD)/src/main.o $(LIBA)
+$(BIN)/ibpipe: $(BUILD)/src/cli/main.o $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -139,7 +140,7 @@ lint: $(BUILD)/tests/suites.h
 		tools/lint.sh
 
 format:
-	clang-format -i $(wildcard src/*.c src/sim/*.c include/ibpipe/*.h tests/*.c bench/*.c)
+	clang-format -i $(wildcard src/*/*.[ch] include/ibpipe/*.h tests/*.c bench/*.c)
 
 clean:
 	rm -rf build bin

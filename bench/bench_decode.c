@@ -20,8 +20,8 @@
 
 #include "bench.h"
 #include "bench_decode.h"
-#include "ibpipe/msg.h"
-#include "ibpipe/wire.h"
+#include "codec/msg.h"
+#include "codec/wire.h"
 
 #define MSGS_PER_MIX 4096
 #define MAX_FRAME_TEXT 2048

@@ -27,10 +27,11 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "ibpipe/config.h"
+#include "codec/wire.h"
+#include "config/config.h"
 #include "ibpipe/log.h"
-#include "ibpipe/pipeline.h"
-#include "ibpipe/strategy_bench.h"
+#include "core/pipeline.h"
+#include "strategies/bench.h"
 
 static const char *
 arg(int argc, char **argv, const char *name, const char *def)

@@ -32,10 +32,10 @@
 #include "bench.h"
 #include "bench_publish.h"
 #include "ibpipe/log.h"
-#include "ibpipe/publish.h"
-#include "ibpipe/redis_url.h"
-#include "ibpipe/wake.h"
-#include "ibpipe/wire.h"
+#include "publish/publish.h"
+#include "publish/redis_url.h"
+#include "core/wake.h"
+#include "codec/wire.h"
 
 static ib_quote_table quotes; /* 2.5 MB: static */
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "bench.h"
-#include "ibpipe/event.h"
-#include "ibpipe/wake.h"
+#include "core/event.h"
+#include "core/wake.h"
 
 #define RING_SIZE 65536
 

@@ -2,7 +2,7 @@
  * json_valid.h - a strict JSON validator for tests and fuzz targets
  * (RFC 8259: one value, UTF-8 text, no control characters in strings,
  * escapes well formed).  Header-only so a fuzz target can include it.
- * Written independently of src/json.c: it checks that module, it does not
+ * Written independently of src/util/json.c: it checks that module, it does not
  * share its code.
  */
 #ifndef IBPIPE_TESTS_JSON_VALID_H

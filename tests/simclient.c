@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "simclient.h"
+#include "codec/encode.h"
 
 int64_t
 sc_now_ns(void)

@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ibpipe/msg.h"
+#include "codec/msg.h"
 #include "ibpipe/req.h"
-#include "ibpipe/wire.h"
+#include "codec/wire.h"
 
 #define SC_MAX_FIELDS 256
 

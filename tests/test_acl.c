@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ibpipe/redis_url.h"
+#include "publish/redis_url.h"
 #include "testutil.h"
 
 struct acl_env {

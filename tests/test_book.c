@@ -6,7 +6,7 @@
 #include <pthread.h>
 
 #include "ibpipe/ib.h"
-#include "ibpipe/mktdata.h"
+#include "ibpipe/book.h"
 
 enum { INS, UPD, DEL };
 enum { ASK, BID };

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ibpipe/config.h"
+#include "config/config.h"
 #include "testutil.h"
 
 static char tmpdir[64];

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ibpipe/config.h"
+#include "config/config.h"
 #include "ibpipe/ib.h"
-#include "ibpipe/redis_url.h"
+#include "publish/redis_url.h"
 #include "testutil.h"
 
 static char dir[128];

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "ibpipe/msg.h"
+#include "codec/msg.h"
 #include "testutil.h"
 
 #define SV 173

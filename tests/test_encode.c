@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/req.h"
+#include "codec/encode.h"
 
 #define CHECKF(cond, ...)                                                                                            \
 	do {                                                                                                         \

@@ -1,5 +1,5 @@
 /*
- * test_json.c - the one JSON string writer (src/json.c): escapes, invalid
+ * test_json.c - the one JSON string writer (src/util/json.c): escapes, invalid
  * UTF-8, control characters, the bounded builder; checked with the
  * independent validator in json_valid.h.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/json.h"
+#include "util/json.h"
 #include "json_valid.h"
 
 static const char *

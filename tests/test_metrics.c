@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ibpipe/config.h"
+#include "config/config.h"
 #include "testutil.h"
 
 /* ---- a strict reader of the text exposition format 0.0.4 ---- */

@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ibpipe/net.h"
-#include "ibpipe/wire.h"
+#include "core/net.h"
+#include "codec/wire.h"
 #include "testutil.h"
 
 /* The last status the strategy log gives each order id; returns how many ids, statuses in st[id]. */

@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "ibpipe/account.h"
-#include "ibpipe/publish.h"
-#include "ibpipe/redis_url.h"
-#include "ibpipe/wake.h"
-#include "ibpipe/wire.h"
+#include "publish/publish.h"
+#include "publish/redis_url.h"
+#include "core/wake.h"
+#include "codec/wire.h"
 #include "testutil.h"
 
 static int prefix_seq;

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ibpipe/publish.h"
-#include "ibpipe/wire.h"
+#include "publish/publish.h"
+#include "codec/wire.h"
 #include "testutil.h"
 
 static void

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "ibpipe/ib.h"
-#include "ibpipe/record.h"
-#include "ibpipe/replay.h"
+#include "record/record.h"
+#include "record/replay.h"
 #include "testutil.h"
 
 #define ROUNDS 300

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "ibpipe/ib.h"
-#include "ibpipe/replay.h"
+#include "record/replay.h"
 #include "testutil.h"
 
 #define LIMIT_BLOCKS 400 /* ulimit -f counts 512-byte blocks: 200 KiB */

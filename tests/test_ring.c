@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ibpipe/gate.h"
+#include "core/gate.h"
 #include "ibpipe/ib.h"
-#include "ibpipe/ring.h"
-#include "ibpipe/wake.h"
+#include "core/ring.h"
+#include "core/wake.h"
 
 struct item {
 	uint64_t seq, producer, check;

@@ -4,7 +4,8 @@
 #include <CUnit/CUnit.h>
 #include <string.h>
 
-#include "ibpipe/risk.h"
+#include "core/risk.h"
+#include "codec/wire.h"
 
 static ib_order
 order(const char *action, double qty, const char *type, double lmt)

@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ibpipe/stamp.h"
+#include "util/stamp.h"
+#include "codec/encode.h"
 #include "simclient.h"
 #include "testutil.h"
 

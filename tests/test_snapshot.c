@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/pipeline.h"
+#include "core/pipeline.h"
 
 #define READERS 8
 #define ROUNDS 200

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ibpipe/stamp.h"
+#include "util/stamp.h"
 
 static void
 test_stamp_round_trip(void)

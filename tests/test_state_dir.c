@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ibpipe/pipeline.h"
+#include "core/pipeline.h"
 #include "testutil.h"
 
 static ib_pipeline *

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ibpipe/publish.h"
-#include "ibpipe/wake.h"
-#include "ibpipe/wire.h"
+#include "publish/publish.h"
+#include "core/wake.h"
+#include "codec/wire.h"
 #include "testutil.h"
 
 static int seq;

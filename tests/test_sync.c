@@ -4,7 +4,7 @@
 #include <CUnit/CUnit.h>
 #include <string.h>
 
-#include "ibpipe/sync.h"
+#include "core/sync.h"
 
 #define S(x) ((int64_t)(x) * 1000000000LL)
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/sync.h"
+#include "core/sync.h"
 #include "json_valid.h"
 
 #define S(x) ((int64_t)(x) * 1000000000LL)

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/msg.h"
+#include "codec/msg.h"
 #include "testutil.h"
 
 #define DEFAULT_SV 173 /* the recorded sessions' server version */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/wire.h"
+#include "codec/wire.h"
 
 static size_t
 frame(char *out, const char *payload, size_t len)

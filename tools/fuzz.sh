@@ -12,11 +12,11 @@ secs=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || tools/deps.sh clang libclang-rt-14-dev
 out=build/fuzz
 mkdir -p "$out/obj"
-flags="-std=c11 -D_GNU_SOURCE -DIB_VERSION=\"fuzz\" -DIB_GIT_SHA=\"fuzz\" -g -O1 -Iinclude $(pkg-config --cflags ck hiredis libmicrohttpd) -fsanitize=address,undefined -fno-sanitize-recover=all"
+flags="-std=c11 -D_GNU_SOURCE -DIB_VERSION=\"fuzz\" -DIB_GIT_SHA=\"fuzz\" -g -O1 -Iinclude -Isrc $(pkg-config --cflags ck hiredis libmicrohttpd) -fsanitize=address,undefined -fno-sanitize-recover=all"
 objs=()
-for src in src/*.c; do
-	[ "$src" = src/main.c ] && continue
-	o=$out/obj/$(basename "$src" .c).o
+for src in src/*/*.c; do
+	case $src in src/cli/main.c | src/sim/*) continue ;; esac
+	o=$out/obj/$(echo "${src#src/}" | tr / _ | sed 's/\.c$//').o
 	clang $flags -fsanitize=fuzzer-no-link -c "$src" -o "$o"
 	objs+=("$o")
 done

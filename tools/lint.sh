@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make lint: cppcheck and clang-tidy over src/, src/sim/, tests/ (with
+# make lint: cppcheck and clang-tidy over src/*/, tests/ (with
 # tests/fuzz/) and bench/; the headers in include/ibpipe and next to the
 # sources are checked through the files that include them.  Any finding
 # makes the exit status 1 (2: a tool is missing).
@@ -29,7 +29,7 @@ start=$(date +%s)
 
 # largest first: the long analyses start early instead of ending the run alone
 # shellcheck disable=SC2012
-files=$(ls -S src/*.c src/sim/*.c tests/*.c tests/fuzz/*.c bench/*.c)
+files=$(ls -S src/*/*.c tests/*.c tests/fuzz/*.c bench/*.c)
 
 # One compile_commands.json entry per file, arguments JSON-escaped.
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }

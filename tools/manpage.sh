@@ -1,7 +1,7 @@
 #!/bin/sh
 # manpage.sh BIN/ibpipe > ibpipe.1 - the man page, generated from the binary at build time.
 #
-# Every setting comes from `ibpipe run --help`, which prints the config table (src/config.c,
+# Every setting comes from `ibpipe run --help`, which prints the config table (src/config/config.c,
 # ib_config_usage), so the man page and --help cannot disagree: a key added to the table is in
 # the next build's man page.  The commands come from `ibpipe --help`, each command's own text
 # from `ibpipe <command> --help`.  No date in it: the same binary gives the same page.

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "account.h"
-#include "mktdata.h"
+#include "book.h"
 #include "quote.h"
 #include "req.h"
 

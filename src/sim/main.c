@@ -17,7 +17,7 @@
 
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 int64_t
 sim_now(void)

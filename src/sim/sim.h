@@ -33,8 +33,8 @@
 #include <stdio.h>
 
 #include "ibpipe/req.h"
-#include "ibpipe/wire.h"
-#include "sim_encode.h"
+#include "codec/wire.h"
+#include "sim/sim_encode.h"
 
 #define SIM_MAX_CLIENTS 64        /* IB allows 32 API clients per session */
 #define SIM_MAX_INSTR 16384       /* known symbols */

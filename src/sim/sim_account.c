@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #define START_CASH 1000000.0
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim.h"
+#include "sim/sim.h"
 
 void
 sim_managed_accounts(const struct sim *s, char *buf, size_t cap)

@@ -28,8 +28,8 @@
 #include <sys/socket.h>
 
 #include "ibpipe/log.h"
-#include "ibpipe/stamp.h"
-#include "sim.h"
+#include "util/stamp.h"
+#include "sim/sim.h"
 
 #define BATCH_BYTES (128u << 10)
 #define MIN_TEMPLATE_FRAMES 4096    /* enough for full batches with one subscription */

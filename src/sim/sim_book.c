@@ -10,7 +10,7 @@
 #include <math.h>
 
 #include "ibpipe/ib.h"
-#include "sim_book.h"
+#include "sim/sim_book.h"
 
 #define TOP_WEIGHTED_TRIES 4
 

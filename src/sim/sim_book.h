@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ibpipe/mktdata.h"
+#include "ibpipe/book.h"
 
 #define SIM_BOOK_MIN_LEVELS 20
 #define SIM_BOOK_MAX_LEVELS 60

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #define STATS_PER_CLIENT 360
 #define REPLY_CAP (SIM_MAX_CLIENTS * STATS_PER_CLIENT + 512)

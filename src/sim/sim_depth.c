@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
-#include "sim_depth.h"
+#include "sim/sim_depth.h"
 
 /* Venues for L2 market makers (smart depth) and trade prints. */
 static const char *const venues[] = { "NASDAQ", "ARCA", "NYSE", "BATS", "EDGX", "IEX", "MEMX", "IBEOS" };

@@ -18,8 +18,8 @@
 #ifndef IBSIM_SIM_DEPTH_H
 #define IBSIM_SIM_DEPTH_H
 
-#include "sim.h"
-#include "sim_book.h"
+#include "sim/sim.h"
+#include "sim/sim_book.h"
 
 #define SIM_MAX_FEED_SUBS 4096      /* per feed, over all clients */
 

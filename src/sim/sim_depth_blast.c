@@ -38,7 +38,7 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
-#include "sim_depth.h"
+#include "sim/sim_depth.h"
 
 #define TEMPLATE_OPS 8192          /* even: half drawn, half undoing them */
 #define FRAME_MAX_BYTES 112        /* an updateMktDepthL2 or tickByTick frame is well under 100 bytes */

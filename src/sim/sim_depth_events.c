@@ -14,7 +14,7 @@
  */
 #include <stdint.h>
 
-#include "sim_depth.h"
+#include "sim/sim_depth.h"
 
 #define PERIOD_MAX_NS 10000000LL
 #define PERIOD_MIN_NS 1000000LL

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/wire.h"
-#include "sim_encode.h"
+#include "codec/wire.h"
+#include "sim/sim_encode.h"
 
 /* Per-message version fields a current gateway sends (ignored by readers). */
 #define VER_TICK 6

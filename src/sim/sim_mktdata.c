@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #define TICK_PERIOD_MAX_NS 10000000LL /* ticks are generated at least every 10 ms */
 #define TICK_PERIOD_MIN_NS 1000000LL

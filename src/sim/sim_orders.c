@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #define SUBMIT_NS 2000000LL    /* PreSubmitted -> Submitted */
 #define FIRST_FILL_NS 5000000LL

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #define NEVER INT64_MAX
 #define CLOSING_GRACE_NS 1000000000LL /* a refused client gets 1 s to read its error */

@@ -14,7 +14,8 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
-#include "sim.h"
+#include "codec/encode.h"
+#include "sim/sim.h"
 
 void
 sim_send_error(struct sim *s, struct sim_client *c, int32_t req_id, int32_t code, const char *msg)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ibpipe/ib.h"
-#include "ibpipe/mktdata.h"
+#include "ibpipe/book.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "fuzz_scratch.h"
-#include "ibpipe/config.h"
+#include "config/config.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

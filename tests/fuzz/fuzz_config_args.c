@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "fuzz_scratch.h"
-#include "ibpipe/config.h"
+#include "config/config.h"
 
 #define MAX_TOKENS 24
 #define FILE_LIMIT (1u << 20)

@@ -1,7 +1,7 @@
 /* fuzz_decode.c - every message id's decoder, at several server versions, plus JSON output. */
 #include <stdint.h>
 
-#include "ibpipe/msg.h"
+#include "codec/msg.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

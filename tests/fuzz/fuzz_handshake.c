@@ -1,8 +1,8 @@
 /* fuzz_handshake.c - both sides of the handshake: the server's reply and the client's version range. */
 #include <stdint.h>
 
-#include "ibpipe/msg.h"
-#include "ibpipe/req.h"
+#include "codec/msg.h"
+#include "codec/encode.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

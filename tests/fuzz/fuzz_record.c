@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "fuzz_scratch.h"
-#include "ibpipe/replay.h"
-#include "ibpipe/wire.h"
+#include "record/replay.h"
+#include "codec/wire.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

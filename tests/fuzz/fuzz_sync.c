@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../json_valid.h"
-#include "ibpipe/sync.h"
+#include "core/sync.h"
 
 #define NAMES 12
 #define MODEL_MAX (IB_MAX_ACCOUNTS + 8)

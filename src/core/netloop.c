@@ -1,0 +1,953 @@
+/*
+ * netloop.c - the network thread: owns the socket, the framer and the
+ * decoder; routes every message into a ring; writes paced requests.
+ *
+ * Invariants: account, order and connection events are never dropped (a
+ * full ring stops reading the socket until there is room); market data is
+ * coalesced per instrument and field when its ring is full, and every
+ * overwritten update is counted in md_coalesced; the socket is closed on
+ * every path out of a connection; a gateway that stops reading (bytes
+ * unacknowledged for write_stall_ms) ends the session like a disconnect,
+ * so the reconnect reconciles the orders sent into it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/sockios.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ibpipe/log.h"
+#include "codec/encode.h"
+#include "codec/msg.h"
+#include "core/net.h"
+#include "core/pipeline.h"
+#include "record/record.h"
+
+#define READ_BUF (8u << 20)
+#define OUT_BUF (1u << 20)
+#define HEALTHY_SESSION_NS 10000000000LL /* a session this long (or one that synced) resets the backoff */
+#define STALL_CHECK_NS 100000000LL /* look at the send queue at most this often: no syscall per message */
+
+struct net {
+	ib_pipeline *p;
+	int fd;
+	int server_version;
+	int client_id;
+	bool conflict;           /* the gateway said 326: client id in use */
+	ib_framer framer;
+	ib_enc enc;
+	char *outbuf;
+	size_t out_off;          /* bytes of enc already written */
+	int64_t *sent_ns;        /* pacing: send times of the last pacing_per_s requests */
+	uint32_t sent_n, sent_head;
+	bool md_signal, acct_signal;
+	int backoff_ms;
+	/* write-stall watch, per session */
+	uint64_t bytes_sent;     /* written to the socket */
+	uint64_t last_acked;     /* bytes_sent - SIOCOUTQ at the last look */
+	int64_t stall_check_ns, stall_since_ns;
+	bool write_stalled;
+};
+
+static int
+stopping(const ib_pipeline *p)
+{
+	return ck_pr_load_int(&p->stop);
+}
+
+/* ---- acct ring: never drop ---- */
+
+static void
+acct_push(struct net *n, struct ib_acct_event *e)
+{
+	ib_pipeline *p = n->p;
+	bool stalled = false;
+
+	e->seq = ++p->acct_seq_pushed;
+	e->md_before = p->md_seq_pushed;
+	while (!ib_ring_push_spsc_acct(&p->acct_ring, p->acct_buf, e)) {
+		if (!stalled) {
+			IB_STAT_INC(p->stats.net.stalls);
+			stalled = true;
+		}
+		ib_wake_signal(&p->acct_wake);
+		if (stopping(p))
+			return;
+		struct timespec ts = { 0, 50000 };
+		nanosleep(&ts, NULL);
+	}
+	n->acct_signal = true;
+}
+
+/* ---- md ring: coalesce under backpressure ---- */
+
+static int
+md_slot(const struct ib_md_event *e)
+{
+	if (e->kind == IB_MD_PRICE) {
+		switch (e->field) {
+		case IB_TICK_BID: case IB_TICK_DELAYED_BID: return 0;
+		case IB_TICK_ASK: case IB_TICK_DELAYED_ASK: return 1;
+		case IB_TICK_LAST: case IB_TICK_DELAYED_LAST: return 2;
+		case IB_TICK_HIGH: return 3;
+		case IB_TICK_LOW: return 4;
+		case IB_TICK_CLOSE: return 5;
+		default: return 6;
+		}
+	}
+	if (e->kind == IB_MD_SIZE) {
+		switch (e->field) {
+		case IB_TICK_BID_SIZE: case IB_TICK_DELAYED_BID_SIZE: return 7;
+		case IB_TICK_ASK_SIZE: case IB_TICK_DELAYED_ASK_SIZE: return 8;
+		case IB_TICK_LAST_SIZE: case IB_TICK_DELAYED_LAST_SIZE: return 9;
+		case IB_TICK_VOLUME: case IB_TICK_DELAYED_VOLUME: return 10;
+		default: return 11;
+		}
+	}
+	return 11;
+}
+
+/* Push what was coalesced, oldest instrument first, while there is room. */
+static void
+md_flush_pending(struct net *n)
+{
+	ib_pipeline *p = n->p;
+	uint32_t done = 0;
+
+	while (done < p->nmd_dirty) {
+		uint32_t inst = p->md_dirty[done];
+		for (int s = 0; s < IB_MD_SLOTS; s++) {
+			size_t k = (size_t)inst * IB_MD_SLOTS + (size_t)s;
+			if (!p->md_pending_used[k])
+				continue;
+			if (!ib_ring_push_spsc_md(&p->md_ring, p->md_buf, &p->md_pending[k]))
+				goto out;
+			p->md_seq_pushed++;
+			p->md_pending_used[k] = 0;
+			n->md_signal = true;
+		}
+		p->md_dirty_flag[inst] = 0;
+		done++;
+	}
+out:
+	if (done > 0) {
+		memmove(p->md_dirty, p->md_dirty + done, (p->nmd_dirty - done) * sizeof(uint32_t));
+		p->nmd_dirty -= done;
+	}
+}
+
+static void
+md_push(struct net *n, struct ib_md_event *e)
+{
+	ib_pipeline *p = n->p;
+	int64_t inst = (int64_t)e->req_id - IB_REQID_MKT;
+
+	IB_STAT_INC(p->stats.net.md_in);
+	e->acct_before = p->acct_seq_pushed;
+	if (inst < 0 || inst >= (int64_t)p->quotes->n) {
+		/* not one of our subscriptions (or tick-by-tick/depth ids): deliver, never coalesce */
+		inst = -1;
+	} else if (p->md_dirty_flag[inst]) {
+		goto coalesce; /* keep per-instrument order: behind what is already waiting */
+	}
+	if (ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e)) {
+		p->md_seq_pushed++;
+		n->md_signal = true;
+		return;
+	}
+	if (inst < 0 || p->cfg.md_lossless) {
+		/* depth and tick-by-tick (and every tick in lossless mode): wait for room like account data */
+		bool pushed;
+		while (!(pushed = ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e)) && !stopping(p)) {
+			ib_wake_signal(&p->md_wake);
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+		}
+		p->md_seq_pushed += pushed;
+		n->md_signal = true;
+		return;
+	}
+coalesce: {
+	size_t k = (size_t)inst * IB_MD_SLOTS + (size_t)md_slot(e);
+	if (p->md_pending_used[k])
+		IB_STAT_INC(p->stats.net.md_coalesced);
+	p->md_pending[k] = *e;
+	p->md_pending_used[k] = 1;
+	if (!p->md_dirty_flag[inst]) {
+		p->md_dirty_flag[inst] = 1;
+		p->md_dirty[p->nmd_dirty++] = (uint32_t)inst;
+	}
+}
+}
+
+/* ---- routing ---- */
+
+static void
+copy_contract(struct ib_acct_event *e, const ib_contract_view *c)
+{
+	e->con_id = c->con_id;
+	ib_str_copy(e->symbol, sizeof(e->symbol), c->symbol);
+	ib_str_copy(e->sec_type, sizeof(e->sec_type), c->sec_type);
+	ib_str_copy(e->exchange, sizeof(e->exchange), c->exchange.len ? c->exchange : c->primary_exchange);
+	ib_str_copy(e->currency, sizeof(e->currency), c->currency);
+}
+
+static void on_error_msg(struct net *n, const ib_error *er, int64_t now);
+
+static void
+route(struct net *n, const ib_msg *m, int64_t now)
+{
+	struct ib_md_event md;
+	struct ib_acct_event e;
+
+	switch (m->id) {
+	case IB_IN_TICK_PRICE:
+		md = (struct ib_md_event){ .kind = IB_MD_PRICE, .req_id = m->u.tick_price.req_id,
+					   .field = m->u.tick_price.tick_type, .a = m->u.tick_price.price,
+					   .b = m->u.tick_price.size, .recv_ns = now };
+		md_push(n, &md);
+		return;
+	case IB_IN_TICK_SIZE:
+		md = (struct ib_md_event){ .kind = IB_MD_SIZE, .req_id = m->u.tick_size.req_id,
+					   .field = m->u.tick_size.tick_type, .a = m->u.tick_size.size, .recv_ns = now };
+		md_push(n, &md);
+		return;
+	case IB_IN_TICK_GENERIC:
+		md = (struct ib_md_event){ .kind = IB_MD_GENERIC, .req_id = m->u.tick_generic.req_id,
+					   .field = m->u.tick_generic.tick_type, .a = m->u.tick_generic.value,
+					   .recv_ns = now };
+		md_push(n, &md);
+		return;
+	case IB_IN_TICK_BY_TICK: {
+		const ib_tick_by_tick *t = &m->u.tick_by_tick;
+		md = (struct ib_md_event){ .req_id = t->req_id, .field = t->type, .recv_ns = now };
+		if (t->type == IB_TBT_BID_ASK) {
+			md.kind = IB_MD_TBT_BIDASK;
+			md.a = t->bid_price, md.b = t->ask_price, md.c = t->bid_size, md.d = t->ask_size;
+		} else if (t->type == IB_TBT_MIDPOINT) {
+			md.kind = IB_MD_TBT_MID;
+			md.a = t->mid_point;
+		} else {
+			md.kind = IB_MD_TBT_TRADE;
+			md.a = t->price, md.b = t->size, md.c = (double)t->time;
+		}
+		md_push(n, &md);
+		return;
+	}
+	case IB_IN_MKT_DEPTH:
+	case IB_IN_MKT_DEPTH_L2: {
+		const ib_mkt_depth *d = &m->u.mkt_depth;
+		md = (struct ib_md_event){ .kind = IB_MD_DEPTH, .req_id = d->req_id, .field = d->position,
+					   .operation = (uint8_t)d->operation, .side = (uint8_t)d->side, .a = d->price,
+					   .b = d->size, .recv_ns = now };
+		md_push(n, &md);
+		return;
+	}
+	case IB_IN_TICK_STRING:
+	case IB_IN_TICK_REQ_PARAMS:
+	case IB_IN_MARKET_DATA_TYPE:
+	case IB_IN_CONTRACT_DATA:
+	case IB_IN_CONTRACT_DATA_END:
+	case IB_IN_ACCOUNT_SUMMARY:
+	case IB_IN_ACCOUNT_SUMMARY_END:
+	case IB_IN_ACCOUNT_UPDATE_MULTI:
+	case IB_IN_ACCOUNT_UPDATE_MULTI_END:
+		return; /* decoded and counted; nothing downstream needs them yet */
+	case IB_IN_ERROR:
+		on_error_msg(n, &m->u.error, now);
+		return;
+	default:
+		break;
+	}
+
+	memset(&e, 0, sizeof(e));
+	e.recv_ns = now;
+	switch (m->id) {
+	case IB_IN_MANAGED_ACCTS: {
+		/* a list of hundreds of accounts is longer than one event: parts, i1 counting, i0 while more follow */
+		ib_str l = m->u.managed_accts.list;
+		e.kind = IB_AE_MANAGED_ACCTS;
+		while (l.len > sizeof(e.text) - 1) {
+			memcpy(e.text, l.p, sizeof(e.text) - 1);
+			e.text[sizeof(e.text) - 1] = '\0';
+			e.i0 = 1;
+			acct_push(n, &e);
+			e.i1++;
+			l.p += sizeof(e.text) - 1;
+			l.len -= (uint32_t)(sizeof(e.text) - 1);
+		}
+		e.i0 = 0;
+		ib_str_copy(e.text, sizeof(e.text), l);
+		break;
+	}
+	case IB_IN_NEXT_VALID_ID:
+		e.kind = IB_AE_NEXT_ID;
+		e.i0 = m->u.next_valid_id.order_id;
+		break;
+	case IB_IN_ACCT_VALUE:
+		e.kind = IB_AE_ACCT_VALUE;
+		ib_str_copy(e.s0, sizeof(e.s0), m->u.acct_value.account);
+		ib_str_copy(e.s1, sizeof(e.s1), m->u.acct_value.key);
+		ib_str_copy(e.s2, sizeof(e.s2), m->u.acct_value.currency);
+		ib_str_copy(e.s3, sizeof(e.s3), m->u.acct_value.value);
+		break;
+	case IB_IN_PORTFOLIO_VALUE: {
+		const ib_portfolio_value *pv = &m->u.portfolio_value;
+		e.kind = IB_AE_PORTFOLIO;
+		copy_contract(&e, &pv->contract);
+		ib_str_copy(e.s0, sizeof(e.s0), pv->account);
+		e.d0 = pv->position, e.d1 = pv->average_cost, e.d2 = pv->market_price;
+		e.d3 = pv->market_value, e.d4 = pv->unrealized_pnl, e.d5 = pv->realized_pnl;
+		break;
+	}
+	case IB_IN_ACCT_UPDATE_TIME:
+		e.kind = IB_AE_ACCT_TIME;
+		ib_str_copy(e.s3, sizeof(e.s3), m->u.acct_update_time.time);
+		break;
+	case IB_IN_ACCT_DOWNLOAD_END:
+		e.kind = IB_AE_DOWNLOAD_END;
+		ib_str_copy(e.s0, sizeof(e.s0), m->u.acct_download_end.account);
+		break;
+	case IB_IN_POSITION:
+		e.kind = IB_AE_POSITION;
+		copy_contract(&e, &m->u.position.contract);
+		ib_str_copy(e.s0, sizeof(e.s0), m->u.position.account);
+		e.d0 = m->u.position.position, e.d1 = m->u.position.avg_cost;
+		break;
+	case IB_IN_POSITION_END:
+		e.kind = IB_AE_POSITION_END;
+		break;
+	case IB_IN_ORDER_STATUS: {
+		const ib_order_status *os = &m->u.order_status;
+		e.kind = IB_AE_ORDER_STATUS;
+		e.i0 = os->order_id;
+		ib_str_copy(e.s1, sizeof(e.s1), os->status);
+		e.d0 = os->filled, e.d1 = os->remaining, e.d2 = os->avg_fill_price, e.d3 = os->last_fill_price;
+		e.l0 = os->perm_id;
+		ib_str_copy(e.text, sizeof(e.text), os->why_held);
+		break;
+	}
+	case IB_IN_OPEN_ORDER: {
+		const ib_open_order *oo = &m->u.open_order;
+		e.kind = IB_AE_OPEN_ORDER;
+		e.i0 = oo->order_id;
+		copy_contract(&e, &oo->contract);
+		ib_str_copy(e.s0, sizeof(e.s0), oo->account);
+		ib_str_copy(e.s1, sizeof(e.s1), oo->status);
+		ib_str_copy(e.s2, sizeof(e.s2), oo->action);
+		ib_str_copy(e.s3, sizeof(e.s3), oo->order_type);
+		e.d0 = oo->total_qty, e.d1 = oo->lmt_price, e.d2 = oo->aux_price;
+		e.l0 = oo->perm_id;
+		ib_str_copy(e.text, sizeof(e.text), oo->tif);
+		break;
+	}
+	case IB_IN_OPEN_ORDER_END:
+		e.kind = IB_AE_OPEN_ORDER_END;
+		break;
+	case IB_IN_EXEC_DETAILS: {
+		const ib_exec_details *x = &m->u.exec_details;
+		e.kind = IB_AE_EXEC;
+		e.i0 = x->order_id, e.i1 = x->req_id;
+		copy_contract(&e, &x->contract);
+		ib_str_copy(e.s0, sizeof(e.s0), x->account);
+		ib_str_copy(e.s1, sizeof(e.s1), x->side);
+		ib_str_copy(e.s2, sizeof(e.s2), x->exec_id);
+		ib_str_copy(e.text, sizeof(e.text), x->time);
+		e.d0 = x->shares, e.d1 = x->price, e.d2 = x->cum_qty, e.d3 = x->avg_price;
+		break;
+	}
+	case IB_IN_EXEC_DETAILS_END:
+		e.kind = IB_AE_EXEC_END;
+		e.i0 = m->u.req_end.req_id;
+		break;
+	case IB_IN_CURRENT_TIME:
+		e.kind = IB_AE_CURRENT_TIME;
+		e.l0 = m->u.current_time.time;
+		break;
+	default:
+		IB_STAT_INC(n->p->stats.net.unknown_ids);
+		return;
+	}
+	if (e.kind == IB_AE_ORDER_STATUS || e.kind == IB_AE_OPEN_ORDER || e.kind == IB_AE_EXEC ||
+	    e.kind == IB_AE_OPEN_ORDER_END || e.kind == IB_AE_EXEC_END)
+		IB_STAT_INC(n->p->stats.net.order_in);
+	else
+		IB_STAT_INC(n->p->stats.net.acct_in);
+	acct_push(n, &e);
+}
+
+static void
+book_reset(struct net *n, int32_t req_id)
+{
+	struct ib_md_event e = { .kind = IB_MD_BOOK_RESET, .req_id = req_id };
+
+	md_push(n, &e);
+}
+
+/* Quotes, tick-by-tick and depth; a book starts empty: IB sends its rows again as inserts. */
+static void
+subscribe_market_data(struct net *n)
+{
+	ib_pipeline_subscribe_quotes(n->p);
+	for (int d = 0; d < n->p->cfg.ndepth; d++)
+		book_reset(n, IB_REQID_DEPTH + d);
+	ib_pipeline_subscribe_feeds(n->p);
+}
+
+static void
+on_error_msg(struct net *n, const ib_error *er, int64_t now)
+{
+	struct ib_acct_event e = { .kind = IB_AE_NOTICE, .i0 = er->req_id, .i1 = er->code, .recv_ns = now };
+
+	ib_str_copy(e.text, sizeof(e.text), er->message);
+	if (er->code == IB_ERR_CLIENT_ID_IN_USE) {
+		n->conflict = true;
+		ib_log(IB_LL_ERROR, "net", "gateway says client id %d is already in use (error 326)", n->client_id);
+	} else if (IB_ERR_IS_INFO(er->code)) {
+		ib_log(IB_LL_INFO, "net", "gateway notice %d: %s", er->code, e.text);
+	} else if (er->code == IB_ERR_CONN_LOST || er->code == IB_ERR_CONN_RESTORED ||
+		   er->code == IB_ERR_CONN_RESTORED_LOST) {
+		ib_log(IB_LL_WARN, "net", "gateway connectivity %d: %s", er->code, e.text);
+	} else {
+		ib_log(IB_LL_WARN, "net", "gateway error %d (req %d): %s", er->code, er->req_id, e.text);
+	}
+	IB_STAT_INC(n->p->stats.net.acct_in);
+	acct_push(n, &e);
+	if (er->code == IB_ERR_CONN_RESTORED_LOST)
+		subscribe_market_data(n); /* data lost: every market-data subscription is made again */
+	if (er->code == IB_ERR_DEPTH_RESET && er->req_id >= IB_REQID_DEPTH &&
+	    er->req_id < IB_REQID_DEPTH + n->p->cfg.ndepth) {
+		book_reset(n, er->req_id); /* IB resends the rows as inserts after this */
+	}
+}
+
+/* ---- reading ---- */
+
+/*
+ * Decode and route every whole frame the framer holds.  Returns IB_EAGAIN
+ * when it needs more bytes, IB_EEMPTY after skipping an empty frame (call
+ * again), or a stream error that ends the connection.
+ */
+static int
+route_buffered(struct net *n, int64_t now)
+{
+	ib_pipeline *p = n->p;
+	ib_frame fr;
+	int rc;
+
+	while ((rc = ib_framer_next(&n->framer, &fr)) == IB_OK) {
+		ib_msg m;
+		ib_decode_err de;
+		if (p->recorder)
+			ib_record_frame(p->recorder, fr.p, fr.len, now);
+		rc = ib_msg_decode(fr.p, fr.len, n->server_version, &m, &de);
+		if (rc == IB_OK) {
+			/* counted once routed: replay takes msgs_in reaching the frames it sent to mean
+			   every message is in a ring */
+			route(n, &m, now);
+			IB_STAT_INC(p->stats.net.msgs_in);
+		} else if (rc == IB_EUNKNOWN) {
+			IB_STAT_INC(p->stats.net.unknown_ids);
+		} else {
+			IB_STAT_INC(p->stats.net.frames_bad);
+			ib_log(IB_LL_WARN, "net", "bad frame (id %d, field %d): %s -- skipped", de.msg_id, de.field,
+			       de.errstr);
+		}
+	}
+	if (rc == IB_EEMPTY) {
+		IB_STAT_INC(p->stats.net.frames_bad);
+		ib_log(IB_LL_WARN, "net", "empty frame from gateway -- skipped");
+	} else if (rc != IB_EAGAIN) {
+		ib_log(IB_LL_ERROR, "net", "stream error: %s -- reconnecting", n->framer.errstr);
+	}
+	return rc;
+}
+
+/* Returns IB_OK, or an error that ends the connection. */
+static int
+read_and_route(struct net *n)
+{
+	ib_pipeline *p = n->p;
+	int64_t now = ib_now_mono_ns();
+	size_t total = 0;
+
+	for (;;) {
+		size_t avail;
+		char *w = ib_framer_wptr(&n->framer, &avail);
+		ssize_t r = recv(n->fd, w, avail, 0);
+		if (r == 0) {
+			size_t part = ib_framer_pending(&n->framer);
+			if (part > 0)
+				ib_log(IB_LL_WARN, "net", "gateway closed the connection inside a frame: %zu bytes of an "
+				       "incomplete frame discarded", part);
+			return IB_ECLOSED;
+		}
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			ib_log(IB_LL_WARN, "net", "reading from the gateway: %s", strerror(errno));
+			return IB_EIO;
+		}
+		ib_framer_commit(&n->framer, (size_t)r);
+		IB_STAT_ADD(p->stats.net.bytes_in, (uint64_t)r);
+		total += (size_t)r;
+
+		int rc = route_buffered(n, now);
+		if (rc == IB_EEMPTY)
+			continue;
+		if (rc != IB_EAGAIN)
+			return rc;
+		ck_pr_store_64(&p->stats.net.last_msg_ns, (uint64_t)ib_now_real_ns());
+		/* Bound one burst so outbound requests and flushing get their turn. */
+		if (total >= READ_BUF)
+			break;
+		now = ib_now_mono_ns();
+	}
+	return IB_OK;
+}
+
+/* ---- writing ---- */
+
+static bool
+pacing_allows(struct net *n, int64_t now, int *wait_ms)
+{
+	uint32_t cap = (uint32_t)n->p->cfg.pacing_per_s;
+
+	if (n->sent_n < cap)
+		return true;
+	/* the oldest of the last `cap` sends must be a second old */
+	int64_t oldest = n->sent_ns[n->sent_head];
+	if (now - oldest >= 1000000000LL)
+		return true;
+	*wait_ms = (int)((oldest + 1000000000LL - now) / 1000000) + 1;
+	return false;
+}
+
+static void
+pacing_record(struct net *n, int64_t now)
+{
+	uint32_t cap = (uint32_t)n->p->cfg.pacing_per_s;
+
+	n->sent_ns[n->sent_head] = now;
+	n->sent_head = (n->sent_head + 1) % cap;
+	if (n->sent_n < cap)
+		n->sent_n++;
+}
+
+static void
+refuse(struct net *n, const struct ib_out_slot *s, int status, const char *why)
+{
+	struct ib_acct_event e = { .kind = IB_AE_REFUSED, .i1 = s->strategy, .l0 = status };
+
+	e.i0 = s->req.id == IB_OUT_PLACE_ORDER ? s->req.u.place_order.order_id : s->req.u.cancel_order.order_id;
+	ib_strlcpy(e.text, why, sizeof(e.text));
+	IB_STAT_INC(n->p->stats.net.reqs_refused);
+	acct_push(n, &e);
+}
+
+static void
+note_sent(struct net *n, const struct ib_out_slot *s)
+{
+	struct ib_acct_event e = { 0 };
+
+	if (s->req.id == IB_OUT_PLACE_ORDER) {
+		const ib_contract *c = &s->req.u.place_order.contract;
+		const ib_order *o = &s->req.u.place_order.order;
+		e.kind = IB_AE_PLACED;
+		e.i0 = s->req.u.place_order.order_id;
+		e.i1 = s->strategy;
+		e.con_id = c->con_id;
+		ib_strlcpy(e.symbol, c->symbol, sizeof(e.symbol));
+		ib_strlcpy(e.sec_type, c->sec_type, sizeof(e.sec_type));
+		ib_strlcpy(e.currency, c->currency, sizeof(e.currency));
+		ib_strlcpy(e.s0, o->account, sizeof(e.s0));
+		ib_strlcpy(e.s2, o->action, sizeof(e.s2));
+		ib_strlcpy(e.s3, o->order_type, sizeof(e.s3));
+		ib_strlcpy(e.text, o->tif, sizeof(e.text));
+		e.d0 = o->total_qty, e.d1 = o->lmt_price, e.d2 = o->aux_price;
+	} else if (s->req.id == IB_OUT_CANCEL_ORDER) {
+		e.kind = IB_AE_CANCEL_SENT;
+		e.i0 = s->req.u.cancel_order.order_id;
+	} else {
+		return;
+	}
+	e.recv_ns = ib_now_mono_ns();
+	acct_push(n, &e);
+}
+
+/* Encode paced requests from the out ring and write what the socket takes. */
+static int
+flush_out(struct net *n, int *wait_ms)
+{
+	ib_pipeline *p = n->p;
+	struct ib_out_slot s;
+	int64_t now = ib_now_mono_ns();
+
+	*wait_ms = 100;
+	while (n->out_off == n->enc.len) {
+		if (!pacing_allows(n, now, wait_ms))
+			break;
+		if (!ib_ring_pop_out(&p->out_ring, p->out_buf, &s))
+			break;
+		ib_enc_reset(&n->enc);
+		n->out_off = 0;
+		int rc = ib_enc_req(&n->enc, &s.req);
+		if (rc == IB_EREADONLY) {
+			refuse(n, &s, rc, "readonly: order messages are refused by the encoder");
+			continue;
+		}
+		if (rc != IB_OK) {
+			ib_log(IB_LL_ERROR, "net", "cannot encode request %d: %s", s.req.id, ib_strerror(rc));
+			continue;
+		}
+		pacing_record(n, now);
+		IB_STAT_INC(p->stats.net.reqs_out);
+		note_sent(n, &s);
+		while (n->out_off < n->enc.len) {
+			ssize_t w = send(n->fd, n->enc.buf + n->out_off, n->enc.len - n->out_off, MSG_NOSIGNAL);
+			if (w > 0) {
+				n->out_off += (size_t)w;
+				n->bytes_sent += (uint64_t)w;
+				continue;
+			}
+			if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				return IB_EAGAIN;
+			return IB_EIO;
+		}
+	}
+	if (n->out_off < n->enc.len) {
+		ssize_t w = send(n->fd, n->enc.buf + n->out_off, n->enc.len - n->out_off, MSG_NOSIGNAL);
+		if (w > 0)
+			n->out_off += (size_t)w, n->bytes_sent += (uint64_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return IB_EIO;
+		if (n->out_off < n->enc.len)
+			return IB_EAGAIN;
+	}
+	return IB_OK;
+}
+
+/* Requests queued for a connection that is gone: orders are refused, the rest dropped. */
+static void
+discard_out(struct net *n)
+{
+	struct ib_out_slot s;
+
+	while (ib_ring_pop_out(&n->p->out_ring, n->p->out_buf, &s))
+		if (ib_req_is_order(s.req.id))
+			refuse(n, &s, IB_ECLOSED, "disconnected before the order could be sent");
+	ib_enc_reset(&n->enc);
+	n->out_off = 0;
+}
+
+/* ---- connection lifecycle ---- */
+
+static void
+subscribe_all(struct net *n)
+{
+	ib_pipeline *p = n->p;
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
+	r.u.market_data_type.type = p->cfg.market_data_type;
+	ib_pipeline_send(p, &r, -1);
+	ib_pipeline_request_reconcile(p);
+	subscribe_market_data(n);
+}
+
+/* Sleep up to ms, waking early on stop (the eventfd). */
+static void
+nap(struct net *n, int ms)
+{
+	struct pollfd pfd = { .fd = n->p->out_efd, .events = POLLIN };
+	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
+
+	while (!stopping(n->p)) {
+		ib_heartbeat_beat(&n->p->hb_net); /* the reconnect backoff is this thread's loop too */
+		int64_t left = until - ib_now_mono_ns();
+		if (left <= 0)
+			return;
+		poll(&pfd, 1, (int)(left / 1000000) + 1);
+		if (pfd.revents & POLLIN) {
+			uint64_t v;
+			if (read(n->p->out_efd, &v, sizeof(v)) < 0) {
+				/* nothing to do: the counter was drained by someone else */
+			}
+		}
+	}
+}
+
+/* Why the gateway is not there, for P:sync:detail and probe ("connect refused: ..."). */
+static void
+conn_error(ib_pipeline *p, const char *what, const char *detail)
+{
+	pthread_mutex_lock(&p->diag_mu);
+	snprintf(p->conn_error, sizeof(p->conn_error), "%s: %s", what, detail);
+	pthread_mutex_unlock(&p->diag_mu);
+}
+
+static int
+connect_once(struct net *n)
+{
+	ib_pipeline *p = n->p;
+	char err[256];
+	int64_t t0 = ib_now_mono_ns();
+
+	n->conflict = false;
+	n->write_stalled = false;
+	n->bytes_sent = n->last_acked = 0;
+	n->stall_check_ns = n->stall_since_ns = 0;
+	n->fd = ib_net_connect(p->cfg.host, p->cfg.port, p->cfg.connect_timeout_ms, err, sizeof(err));
+	if (n->fd < 0) {
+		ib_log(IB_LL_WARN, "net", "%s", err);
+		/* the cause comes back as text (errno is gone by now): refused is the common one */
+		conn_error(p, strstr(err, strerror(ECONNREFUSED)) ? "connect refused" : "connect failed", err);
+		return IB_EIO;
+	}
+	ib_framer_reset(&n->framer);
+	{
+		char where[96];
+		snprintf(where, sizeof(where), "no reply yet from %s:%d", p->cfg.host, p->cfg.port);
+		conn_error(p, "handshake pending", where);
+	}
+	int rc = ib_net_handshake(n->fd, &n->framer, n->client_id, p->cfg.connect_timeout_ms, &n->server_version,
+				  err, sizeof(err));
+	if (rc != IB_OK) {
+		/* an I/O error's cause (a reset, most often) is still in errno: name it */
+		int why = errno;
+		if (rc == IB_EIO && why != 0)
+			ib_log(IB_LL_WARN, "net", "%s:%d: %s (%s)", p->cfg.host, p->cfg.port, err, strerror(why));
+		else
+			ib_log(IB_LL_WARN, "net", "%s:%d: %s", p->cfg.host, p->cfg.port, err);
+		conn_error(p, "handshake failed", err);
+		ib_net_close(n->fd);
+		n->fd = -1;
+		return rc;
+	}
+	pthread_mutex_lock(&p->diag_mu);
+	p->handshake_ns = ib_now_mono_ns() - t0;
+	p->conn_error[0] = '\0';
+	pthread_mutex_unlock(&p->diag_mu);
+	ib_enc_init(&n->enc, n->outbuf, OUT_BUF, n->server_version, p->cfg.readonly);
+	n->out_off = 0;
+	ck_pr_store_32((uint32_t *)&p->stats.net.connected, 1);
+	ck_pr_store_32((uint32_t *)&p->stats.net.server_version, (uint32_t)n->server_version);
+	ck_pr_store_32((uint32_t *)&p->stats.net.client_id, (uint32_t)n->client_id);
+	ib_log(IB_LL_INFO, "net", "connected to %s:%d, server version %d, client id %d%s", p->cfg.host, p->cfg.port,
+	       n->server_version, n->client_id, p->cfg.readonly ? ", readonly" : "");
+
+	struct ib_acct_event e = { .kind = IB_AE_CONN_UP, .i0 = n->server_version, .i1 = n->client_id,
+				   .recv_ns = ib_now_mono_ns() };
+	acct_push(n, &e);
+	ib_wake_signal(&p->acct_wake);
+	subscribe_all(n);
+	return IB_OK;
+}
+
+static void
+disconnect(struct net *n, const char *reason)
+{
+	ib_pipeline *p = n->p;
+
+	if (n->fd < 0)
+		return;
+	ib_net_close(n->fd);
+	n->fd = -1;
+	ck_pr_store_32((uint32_t *)&p->stats.net.connected, 0);
+	discard_out(n);
+	struct ib_acct_event e = { .kind = IB_AE_CONN_DOWN, .recv_ns = ib_now_mono_ns() };
+	ib_strlcpy(e.text, reason, sizeof(e.text));
+	acct_push(n, &e);
+	ib_wake_signal(&p->acct_wake);
+	ib_log(stopping(p) ? IB_LL_INFO : IB_LL_WARN, "net", "disconnected: %s", reason);
+}
+
+/*
+ * A gateway that stops reading: its receive window shuts, and what we
+ * wrote stays in our send queue unacknowledged (SIOCOUTQ).  True once the
+ * acknowledged count has not moved for write_stall_ms while bytes wait.
+ * One ioctl per STALL_CHECK_NS at most, whatever the message rate.
+ */
+static bool
+write_stall(struct net *n, int64_t now)
+{
+	int outq = 0;
+
+	if (now - n->stall_check_ns < STALL_CHECK_NS)
+		return false;
+	n->stall_check_ns = now;
+	if (ioctl(n->fd, SIOCOUTQ, &outq) != 0)
+		return false;
+	uint64_t acked = (uint64_t)outq < n->bytes_sent ? n->bytes_sent - (uint64_t)outq : 0;
+	if (outq <= 0 || acked != n->last_acked) { /* nothing waiting, or the gateway took some */
+		n->last_acked = acked;
+		n->stall_since_ns = 0;
+		return false;
+	}
+	if (n->stall_since_ns == 0)
+		n->stall_since_ns = now;
+	if (now - n->stall_since_ns < (int64_t)n->p->cfg.write_stall_ms * 1000000LL)
+		return false;
+	IB_STAT_INC(n->p->stats.net.write_stalls);
+	n->write_stalled = true;
+	ib_log(IB_LL_ERROR, "net",
+	       "write stall: %d bytes to the gateway unacknowledged for %lld ms (it stopped reading) -- reconnecting, "
+	       "then reconciling the orders", outq, (long long)((now - n->stall_since_ns) / 1000000));
+	return true;
+}
+
+/* Flush coalesced market data and wake the threads that were handed work. */
+static void
+signal_consumers(struct net *n)
+{
+	ib_pipeline *p = n->p;
+
+	if (p->nmd_dirty)
+		md_flush_pending(n);
+	if (n->md_signal) {
+		ib_wake_signal(&p->md_wake);
+		n->md_signal = false;
+	}
+	if (n->acct_signal) {
+		ib_wake_signal(&p->acct_wake);
+		n->acct_signal = false;
+	}
+}
+
+/* One connected session: poll, read, route, write.  Returns why it ended. */
+static int
+session(struct net *n)
+{
+	ib_pipeline *p = n->p;
+	int rc;
+
+	/* The handshake's reads may have taken frames that came right behind the
+	   version reply; the socket will not poll readable for them again. */
+	while ((rc = route_buffered(n, ib_now_mono_ns())) == IB_EEMPTY)
+		;
+	if (rc != IB_EAGAIN)
+		return rc;
+	signal_consumers(n);
+	while (!stopping(p)) {
+		int wait_ms = 100;
+		ib_heartbeat_beat(&p->hb_net);
+		int wrc = flush_out(n, &wait_ms);
+		if (wrc == IB_EIO)
+			return IB_EIO;
+		if (p->nmd_dirty)
+			wait_ms = 0;
+		struct pollfd pfd[2] = {
+			{ .fd = n->fd, .events = POLLIN | (wrc == IB_EAGAIN ? POLLOUT : 0) },
+			{ .fd = p->out_efd, .events = POLLIN },
+		};
+		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
+			return IB_EIO;
+		if (write_stall(n, ib_now_mono_ns()))
+			return IB_ETIMEDOUT;
+		if (pfd[1].revents & POLLIN) {
+			uint64_t v;
+			if (read(p->out_efd, &v, sizeof(v)) < 0) {
+				/* drained concurrently; the ring is checked anyway */
+			}
+		}
+		if (p->nmd_dirty)
+			md_flush_pending(n);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			rc = read_and_route(n);
+			signal_consumers(n);
+			if (rc != IB_OK)
+				return rc;
+		}
+	}
+	return IB_OK;
+}
+
+static int
+jitter(int ms)
+{
+	return ms / 2 + (int)(random() % (ms / 2 + 1));
+}
+
+void *
+ib_net_thread(void *arg)
+{
+	ib_pipeline *p = arg;
+	struct net n = { .p = p, .fd = -1, .client_id = p->cfg.client_id, .backoff_ms = p->cfg.reconnect_min_ms };
+
+	srandom((unsigned)ib_now_mono_ns());
+	n.outbuf = malloc(OUT_BUF);
+	n.sent_ns = calloc((size_t)p->cfg.pacing_per_s, sizeof(int64_t));
+	if (!n.outbuf || !n.sent_ns || ib_framer_init(&n.framer, (size_t)IB_MAX_FRAME + 4 + READ_BUF, 0) != IB_OK) {
+		ib_log(IB_LL_ERROR, "net", "out of memory");
+		p->exit_code = 1;
+		ib_pipeline_request_stop(p);
+		goto out;
+	}
+	ib_enc_init(&n.enc, n.outbuf, OUT_BUF, IB_CLIENT_MAX, p->cfg.readonly);
+
+	while (!stopping(p)) {
+		ib_heartbeat_beat(&p->hb_net);
+		if (connect_once(&n) != IB_OK) {
+			int d = jitter(n.backoff_ms);
+			ib_log(IB_LL_INFO, "net", "retrying in %d ms", d);
+			nap(&n, d);
+			n.backoff_ms = n.backoff_ms * 2 > p->cfg.reconnect_max_ms ? p->cfg.reconnect_max_ms : n.backoff_ms * 2;
+			continue;
+		}
+		int64_t t0 = ib_now_mono_ns();
+		uint32_t gen0 = ib_gate_generation(&p->gate);
+		int rc = session(&n);
+		if (stopping(p)) {
+			disconnect(&n, "shutting down");
+			break;
+		}
+		disconnect(&n, n.conflict ? "client id in use" : n.write_stalled ? "write stall: the gateway stopped reading"
+										  : ib_strerror(rc));
+		IB_STAT_INC(p->stats.net.reconnects);
+		if (n.conflict) {
+			if (n.client_id < p->cfg.client_id_max) {
+				n.client_id++;
+				ib_log(IB_LL_WARN, "net", "retrying with client id %d", n.client_id);
+				continue;
+			}
+			ib_log(IB_LL_ERROR, "net",
+			       "client id %d is in use and --client-id-range is exhausted (%d-%d): another client holds it; "
+			       "pick another id or restart the gateway",
+			       n.client_id, p->cfg.client_id, p->cfg.client_id_max);
+			p->exit_code = 4;
+			ib_pipeline_request_stop(p);
+			break;
+		}
+		/*
+		 * Only a session that proved the gateway healthy (the gate opened, or it
+		 * lasted HEALTHY_SESSION_NS) starts the backoff over: one that drops every
+		 * session right after a good handshake must not be hit twice a second.
+		 */
+		int64_t lasted = ib_now_mono_ns() - t0;
+		bool healthy = ib_gate_generation(&p->gate) != gen0 || lasted >= HEALTHY_SESSION_NS;
+		if (healthy)
+			n.backoff_ms = p->cfg.reconnect_min_ms;
+		int d = jitter(n.backoff_ms);
+		if (!healthy)
+			ib_log(IB_LL_WARN, "net", "the session ended after %lld ms, before syncing: reconnecting in %d ms "
+			       "(backoff %d ms)", (long long)(lasted / 1000000), d, n.backoff_ms);
+		nap(&n, d);
+		if (!healthy)
+			n.backoff_ms = n.backoff_ms * 2 > p->cfg.reconnect_max_ms ? p->cfg.reconnect_max_ms : n.backoff_ms * 2;
+	}
+out:
+	disconnect(&n, "shutting down");
+	ib_framer_free(&n.framer);
+	free(n.outbuf);
+	free(n.sent_ns);
+	return NULL;
+}

@@ -1,0 +1,469 @@
+/*
+ * pipeline.c - building, starting and stopping the threads and rings.
+ *
+ * Everything is allocated here, once, before any thread starts; nothing on
+ * a message path allocates.  Shutdown: set stop, wake everyone; the network
+ * thread closes the socket and exits; the account and market-data threads
+ * drain what it produced and exit; strategies get on_stop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ibpipe/log.h"
+#include "codec/wire.h"
+#include "core/pipeline.h"
+#include "record/record.h"
+
+#define HWM_BLOCK 1000
+
+
+/* ---- order-id high-water mark ---- */
+
+static int32_t
+hwm_load(ib_pipeline *p)
+{
+	FILE *f = fopen(p->hwm_path, "r");
+	char line[32], *end = NULL;
+	long v = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) != NULL)
+		v = strtol(line, &end, 10);
+	if (end == line)
+		v = 0; /* not a number: start from the gateway's id */
+	fclose(f);
+	return v > 0 && v < INT32_MAX ? (int32_t)v : 0;
+}
+
+/*
+ * Write v to a temporary file, fsync it, rename it over the mark, fsync the
+ * directory.  0, or -1 with errno set: any failed step means the block is
+ * not reserved on disk, so its ids must not be handed out.
+ */
+static int
+hwm_store(ib_pipeline *p, int32_t v)
+{
+	char tmp[320];
+	FILE *f;
+	int rc = 0, e = 0, dfd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->hwm_path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	if (fprintf(f, "%d\n", v) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -1, e = errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -1, e = errno;
+	if (rc == 0 && rename(tmp, p->hwm_path) != 0)
+		rc = -1, e = errno;
+	if (rc != 0) {
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	/* the rename itself is durable only once the directory is synced */
+	if ((dfd = open(p->hwm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fsync(dfd) != 0 && errno != EINVAL) /* EINVAL: this filesystem has no directory fsync */
+		rc = -1, e = errno;
+	close(dfd);
+	errno = e;
+	return rc;
+}
+
+/* The next order id, or -1 once the mark could not be stored: no id is safe past what is on disk. */
+int32_t
+ib_pipeline_next_order_id(ib_pipeline *p)
+{
+	int32_t id;
+
+	pthread_mutex_lock(&p->hwm_mu);
+	if (p->hwm_failed) {
+		pthread_mutex_unlock(&p->hwm_mu);
+		return -1;
+	}
+	id = ck_pr_faa_32((uint32_t *)&p->next_order_id, 1);
+	if (id + 1 >= p->hwm_reserved) {
+		/* reserve a block on disk before handing out ids from it: a crash can skip ids, never reuse them */
+		if (p->hwm_path[0] && hwm_store(p, id + 1 + HWM_BLOCK) != 0) {
+			p->hwm_failed = true;
+			ib_log(IB_LL_ERROR, "orders",
+			       "cannot store the order-id high-water mark %s: %s -- order placement stopped (an id "
+			       "not reserved on disk could be reused after a restart); fix state_dir and restart",
+			       p->hwm_path, strerror(errno));
+			pthread_mutex_unlock(&p->hwm_mu);
+			return -1;
+		}
+		p->hwm_reserved = id + 1 + HWM_BLOCK;
+	}
+	pthread_mutex_unlock(&p->hwm_mu);
+	return id;
+}
+
+void
+ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid)
+{
+	pthread_mutex_lock(&p->hwm_mu);
+	int32_t cur = ck_pr_load_32((uint32_t *)&p->next_order_id);
+	if (next_valid > cur)
+		ck_pr_store_32((uint32_t *)&p->next_order_id, (uint32_t)next_valid);
+	else if (next_valid < cur)
+		ib_log(IB_LL_WARN, "orders",
+		       "gateway's nextValidId %d is below ids already used (next %d): keeping ours so no id is reused",
+		       next_valid, cur);
+	pthread_mutex_unlock(&p->hwm_mu);
+}
+
+/*
+ * The state directory must hold the mark across restarts: created if
+ * missing (not its parents), a directory, and (trading) written to now, so
+ * a problem shows at start rather than at the first order.  0, or -1 with why.
+ */
+static int
+hwm_init(ib_pipeline *p, char *why, size_t cap)
+{
+	const char *dir = p->cfg.state_dir[0] ? p->cfg.state_dir : ".";
+	struct stat st;
+
+	ib_strlcpy(p->hwm_dir, dir, sizeof(p->hwm_dir));
+	snprintf(p->hwm_path, sizeof(p->hwm_path), "%s/order-id-%s-%d-%d", dir, p->cfg.host, p->cfg.port,
+		 p->cfg.client_id);
+	p->hwm_reserved = hwm_load(p);
+	p->next_order_id = p->hwm_reserved;
+	int bad = 0;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		bad = errno;
+	else if (stat(dir, &st) != 0)
+		bad = errno;
+	else if (!S_ISDIR(st.st_mode))
+		bad = ENOTDIR;
+	else if (!p->cfg.readonly && hwm_store(p, p->hwm_reserved) != 0) /* readonly: nothing to write, ever */
+		bad = errno;
+	if (bad) {
+		snprintf(why, cap, "state_dir %s: %s (%s)", dir, strerror(bad), strerrorname_np(bad));
+		p->hwm_path[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- queues ---- */
+
+bool
+ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
+{
+	struct ib_out_slot s;
+	uint64_t one = 1;
+
+	s.req = *r;
+	s.strategy = strategy;
+	while (!ib_ring_push_mpsc_out(&p->out_ring, p->out_buf, &s)) {
+		if (ck_pr_load_int(&p->stop))
+			return false;
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+	if (write(p->out_efd, &one, sizeof(one)) < 0) {
+		/* the counter saturates only if nobody reads it; the ring is polled anyway */
+	}
+	return true;
+}
+
+bool
+ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy)
+{
+	bool ok;
+
+	/*
+	 * IB wants a client's new order ids in increasing order: taking the id
+	 * and queueing the order is one step, or two strategies placing at once
+	 * could queue id 8 before 7, and the gateway refuses 7 (103).  Orders
+	 * are rare; a mutex here costs nothing on the market-data path.
+	 */
+	pthread_mutex_lock(&p->place_mu);
+	r->u.place_order.order_id = ib_pipeline_next_order_id(p);
+	r->u.place_order.order.order_id = r->u.place_order.order_id;
+	ok = r->u.place_order.order_id >= 0 && ib_pipeline_send(p, r, strategy);
+	pthread_mutex_unlock(&p->place_mu);
+	return ok;
+}
+
+void
+ib_pipeline_request_reconcile(ib_pipeline *p)
+{
+	ib_req r = { .id = IB_OUT_REQ_POSITIONS };
+
+	ib_pipeline_send(p, &r, -1);
+	r = (ib_req){ .id = IB_OUT_REQ_OPEN_ORDERS };
+	ib_pipeline_send(p, &r, -1);
+	r = (ib_req){ .id = IB_OUT_REQ_EXECUTIONS };
+	r.u.executions.req_id = IB_REQID_EXEC;
+	ib_pipeline_send(p, &r, -1);
+}
+
+void
+ib_pipeline_subscribe_quotes(ib_pipeline *p)
+{
+	for (uint32_t i = 0; i < p->nquote_subs; i++) {
+		ib_req r = { .id = IB_OUT_REQ_MKT_DATA };
+		r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)i;
+		ib_contract_stock(&r.u.mkt_data.contract, p->quotes->symbol[i]);
+		ib_pipeline_send(p, &r, -1);
+	}
+}
+
+void
+ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev)
+{
+	if (p->pub)
+		ib_pub_post(p->pub, ev);
+}
+
+void
+ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_t jcap)
+{
+	pthread_mutex_lock(&p->diag_mu);
+	if (text)
+		ib_strlcpy(text, p->diag_text, tcap);
+	if (json)
+		ib_strlcpy(json, p->diag_json, jcap);
+	pthread_mutex_unlock(&p->diag_mu);
+}
+
+/* ---- life cycle ---- */
+
+ib_pipeline *
+ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
+{
+	ib_pipeline *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->cfg = *cfg;
+	p->out_efd = -1;
+	pthread_mutex_init(&p->hwm_mu, NULL);
+	pthread_mutex_init(&p->place_mu, NULL);
+	pthread_mutex_init(&p->diag_mu, NULL);
+	ib_gate_init(&p->gate);
+	ib_wake_init(&p->md_wake);
+	ib_wake_init(&p->acct_wake);
+	ib_sync_init(&p->sync, cfg->require_download_end, cfg->download_quiet_ms);
+	p->stats.start_ns = (uint64_t)ib_now_real_ns();
+	snprintf(p->diag_text, sizeof(p->diag_text), "connecting to %s:%d", cfg->host, cfg->port);
+	p->diag_json = calloc(1, IB_SYNC_JSON_MAX);
+	p->sync_json = calloc(1, IB_SYNC_JSON_MAX);
+	if (p->diag_json)
+		snprintf(p->diag_json, IB_SYNC_JSON_MAX, "{\"missing\":[\"connection\"]}");
+	if (p->cfg.pacing_per_s < 1)
+		p->cfg.pacing_per_s = 1;
+
+	p->quotes = calloc(1, sizeof(*p->quotes));
+	p->inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	p->md_buf = ib_ring_alloc(&p->md_ring, IB_MD_RING_SIZE, sizeof(*p->md_buf));
+	p->acct_buf = ib_ring_alloc(&p->acct_ring, IB_ACCT_RING_SIZE, sizeof(*p->acct_buf));
+	p->out_buf = ib_ring_alloc(&p->out_ring, IB_OUT_RING_SIZE, sizeof(*p->out_buf));
+	p->out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!p->diag_json || !p->sync_json || !p->quotes || !p->inst_pos || !p->md_buf || !p->acct_buf || !p->out_buf || p->out_efd < 0 ||
+	    ib_orders_init(p) != IB_OK) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* IB_CFG_MAX_SYMBOLS < IB_MAX_INSTRUMENTS: the rest of the table is for tbt/depth-only symbols */
+	for (int i = 0; i < cfg->nsymbols && i < IB_CFG_MAX_SYMBOLS; i++)
+		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
+	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_CFG_MAX_SYMBOLS ? cfg->nsymbols : IB_CFG_MAX_SYMBOLS);
+
+	const ib_strategy_vtable *vt = ib_strategy_find(cfg->strategy);
+	if (cfg->strategies > 0 && vt == NULL) {
+		snprintf(err, errlen, "strategy: no built-in strategy named '%s' (example, recorder, trader)", cfg->strategy);
+		goto fail;
+	}
+	p->nstrat = cfg->strategies < IB_MAX_STRATEGIES ? cfg->strategies : IB_MAX_STRATEGIES;
+	uint32_t rate_cap = cfg->risk.max_orders_per_s > 0 ? (uint32_t)cfg->risk.max_orders_per_s : 1;
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_strategy_ctx *c = &p->strat[i];
+		c->p = p;
+		c->index = i;
+		c->vt = vt;
+		ib_wake_init(&c->wake);
+		c->sq_buf = ib_ring_alloc(&c->sq_ring, IB_SQ_RING_SIZE, sizeof(*c->sq_buf));
+		c->se_buf = ib_ring_alloc(&c->se_ring, IB_SE_RING_SIZE, sizeof(*c->se_buf));
+		c->pending = calloc(IB_MAX_INSTRUMENTS, 1);
+		c->pending_list = calloc(IB_MAX_INSTRUMENTS, sizeof(uint32_t));
+		c->se_ofl_cap = 65536;
+		c->se_overflow = calloc(c->se_ofl_cap, sizeof(*c->se_overflow));
+		c->order_times_cap = rate_cap;
+		c->order_times = calloc(rate_cap, sizeof(int64_t));
+		if (!c->sq_buf || !c->se_buf || !c->pending || !c->pending_list || !c->se_overflow || !c->order_times) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		c->book_copy = calloc(1, sizeof(*c->book_copy));
+		if (!c->book_copy) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		c->self = vt->create ? vt->create(c) : NULL;
+	}
+	/* after create(): strategies may add tbt/depth subscriptions there */
+	if (ib_pipeline_setup_feeds(p, err, errlen) != 0)
+		goto fail;
+	size_t ninst = p->quotes->n ? p->quotes->n : 1;
+	p->md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->md_pending));
+	p->md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
+	p->md_dirty = calloc(ninst, sizeof(uint32_t));
+	p->md_dirty_flag = calloc(ninst, 1);
+	if (!p->md_pending || !p->md_pending_used || !p->md_dirty || !p->md_dirty_flag) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	char why[400];
+	if (hwm_init(p, why, sizeof(why)) != 0) {
+		if (!cfg->readonly) { /* a reused order id is a rejected order, or worse: refuse to trade */
+			snprintf(err, errlen, "%s: order ids could repeat after a restart; fix it or run --readonly", why);
+			goto fail;
+		}
+		ib_log(IB_LL_WARN, "orders", "%s: readonly, so no order id is needed; continuing", why);
+	}
+	return p;
+fail:
+	ib_pipeline_free(p);
+	return NULL;
+}
+
+int
+ib_pipeline_start(ib_pipeline *p)
+{
+	if (p->cfg.record[0]) {
+		char err[256];
+		p->recorder = ib_record_open(p->cfg.record, IB_CLIENT_MAX, err, sizeof(err));
+		if (p->recorder == NULL) {
+			ib_log(IB_LL_ERROR, "record", "%s", err);
+			return IB_EIO;
+		}
+	}
+	if (pthread_create(&p->acct_th, NULL, ib_account_thread, p) != 0)
+		return IB_EIO;
+	p->acct_started = true;
+	pthread_setname_np(p->acct_th, "ibpipe-account"); /* top -H, /proc/PID/task/TID/comm */
+	if (pthread_create(&p->md_th, NULL, ib_mktdata_thread, p) != 0) {
+		atomic_store(&p->md_done, true); /* the account thread waits for it at shutdown */
+		return IB_EIO;
+	}
+	p->md_started = true;
+	pthread_setname_np(p->md_th, "ibpipe-mktdata");
+	for (int i = 0; i < p->nstrat; i++)
+		if (pthread_create(&p->strat[i].thread, NULL, ib_strategy_thread, &p->strat[i]) != 0)
+			return IB_EIO;
+	ck_pr_store_8((uint8_t *)&p->net_started, 1);
+	if (pthread_create(&p->net_th, NULL, ib_net_thread, p) != 0) {
+		ck_pr_store_8((uint8_t *)&p->net_started, 0);
+		return IB_EIO;
+	}
+	pthread_setname_np(p->net_th, "ibpipe-network");
+	return IB_OK;
+}
+
+void
+ib_pipeline_request_stop(ib_pipeline *p)
+{
+	uint64_t one = 1;
+
+	ck_pr_store_int(&p->stop, 1);
+	if (p->out_efd >= 0 && write(p->out_efd, &one, sizeof(one)) < 0) {
+		/* only fails if the counter is saturated, which also wakes the poller */
+	}
+	ib_wake_signal(&p->md_wake);
+	ib_wake_signal(&p->acct_wake);
+	for (int i = 0; i < p->nstrat; i++)
+		ib_wake_signal(&p->strat[i].wake);
+}
+
+int
+ib_pipeline_join(ib_pipeline *p)
+{
+	if (ck_pr_load_8((uint8_t *)&p->net_started)) {
+		pthread_join(p->net_th, NULL);
+		ck_pr_store_8((uint8_t *)&p->net_started, 0);
+	}
+	ib_wake_signal(&p->acct_wake);
+	ib_wake_signal(&p->md_wake);
+	if (p->acct_started) {
+		pthread_join(p->acct_th, NULL);
+		p->acct_started = false;
+	}
+	if (p->md_started) {
+		pthread_join(p->md_th, NULL);
+		p->md_started = false;
+	}
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_wake_signal(&p->strat[i].wake);
+		if (p->strat[i].thread) {
+			pthread_join(p->strat[i].thread, NULL);
+			p->strat[i].thread = 0;
+		}
+	}
+	if (p->recorder) {
+		ib_record_close(p->recorder);
+		p->recorder = NULL;
+	}
+	return p->exit_code;
+}
+
+void
+ib_pipeline_free(ib_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_strategy_ctx *c = &p->strat[i];
+		struct ib_se_event se;
+		/* snapshots still queued (shutdown raced a gate opening) are released here */
+		while (c->se_buf && ib_ring_pop_se(&c->se_ring, c->se_buf, &se))
+			if (se.kind == IB_SE_GATE && se.i0)
+				ib_snapshot_release(se.u.snap);
+		for (; c->se_overflow && c->se_ofl_head != c->se_ofl_tail; c->se_ofl_head++) {
+			se = c->se_overflow[c->se_ofl_head % c->se_ofl_cap];
+			if (se.kind == IB_SE_GATE && se.i0)
+				ib_snapshot_release(se.u.snap);
+		}
+		if (c->vt && c->vt->destroy && c->self)
+			c->vt->destroy(c->self);
+		free(c->sq_buf);
+		free(c->se_buf);
+		free(c->pending);
+		free(c->pending_list);
+		free(c->se_overflow);
+		free(c->order_times);
+		free(c->book_copy);
+	}
+	ib_orders_free(p);
+	free(p->books);
+	free(p->diag_json);
+	free(p->sync_json);
+	free(p->inst_book);
+	free(p->quotes);
+	free(p->inst_pos);
+	free(p->md_buf);
+	free(p->acct_buf);
+	free(p->out_buf);
+	free(p->md_pending);
+	free(p->md_pending_used);
+	free(p->md_dirty);
+	free(p->md_dirty_flag);
+	if (p->out_efd >= 0)
+		close(p->out_efd);
+	pthread_mutex_destroy(&p->hwm_mu);
+	pthread_mutex_destroy(&p->place_mu);
+	pthread_mutex_destroy(&p->diag_mu);
+	free(p);
+}

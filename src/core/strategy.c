@@ -1,0 +1,290 @@
+/*
+ * strategy.c - strategy threads and what a strategy may call.
+ *
+ * A strategy thread first waits at the sync gate, then sleeps on its own
+ * event count until the market-data thread (quotes) or the account thread
+ * (gate, orders, account values) hands it something.  Before the gate's
+ * first opening reaches it, quotes are drained without a callback: nothing
+ * but waiting happens before sync.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ibpipe/log.h"
+#include "codec/wire.h"
+#include "core/pipeline.h"
+
+int
+ib_strategy_index(const ib_strategy_ctx *ctx)
+{
+	return ctx->index;
+}
+
+const char *
+ib_strategy_symbol(const ib_strategy_ctx *ctx, uint32_t instrument)
+{
+	return instrument < ctx->p->quotes->n ? ctx->p->quotes->symbol[instrument] : "";
+}
+
+void
+ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote_data *out)
+{
+	if (instrument < ctx->p->quotes->n)
+		ib_quote_read(ctx->p->quotes, instrument, out);
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+static int
+instrument_index(const ib_pipeline *p, const char *symbol)
+{
+	for (uint32_t i = 0; i < p->quotes->n; i++)
+		if (strcmp(p->quotes->symbol[i], symbol) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+defer_error(ib_strategy_ctx *ctx, int32_t order_id, int code, const char *why)
+{
+	if (ctx->ndeferred >= sizeof(ctx->deferred) / sizeof(ctx->deferred[0]))
+		return; /* the return code already told the caller */
+	struct ib_se_event *e = &ctx->deferred[ctx->ndeferred++];
+	memset(e, 0, sizeof(*e));
+	e->kind = IB_SE_REJECT;
+	e->i0 = order_id;
+	e->code = code;
+	ib_strlcpy(e->u.text, why, sizeof(e->u.text));
+}
+
+static int
+orders_last_second(ib_strategy_ctx *ctx, int64_t now)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < ctx->order_times_cap; i++)
+		if (ctx->order_times[i] && now - ctx->order_times[i] < 1000000000LL)
+			n++;
+	return n;
+}
+
+static int place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o, bool modify);
+
+int
+ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o)
+{
+	return place(ctx, c, o, false);
+}
+
+int
+ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *o)
+{
+	ib_order copy = *o;
+	return place(ctx, c, &copy, true);
+}
+
+static int
+place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o, bool modify)
+{
+	ib_pipeline *p = ctx->p;
+	ib_risk_inputs in = { 0 };
+	ib_quote_data q;
+	char why[160];
+	int64_t now = ib_now_mono_ns();
+	int inst = instrument_index(p, c->symbol);
+
+	in.halted = ck_pr_load_int(&p->halted) != 0;
+	in.gate_open = ib_gate_is_open(&p->gate);
+	in.open_orders = ck_pr_load_int(&p->open_orders);
+	in.orders_last_s = orders_last_second(ctx, now);
+	if (inst >= 0) {
+		uint64_t bits = ck_pr_load_64(&p->inst_pos[inst]);
+		memcpy(&in.position, &bits, sizeof(double));
+		ib_quote_read(p->quotes, (uint32_t)inst, &q);
+		in.bid = q.bid;
+		in.ask = q.ask;
+	}
+	int rc = ib_risk_check(&p->cfg.risk, o, &in, why, sizeof(why));
+	if (rc != IB_RISK_OK) {
+		ck_pr_faa_64(&p->risk_rejects[-rc - 100], 1);
+		ib_log(IB_LL_WARN, "risk", "strategy %d: order refused (%s): %s", ctx->index, ib_risk_name(rc), why);
+		defer_error(ctx, 0, rc, why);
+		return rc;
+	}
+	ib_req r = { .id = IB_OUT_PLACE_ORDER };
+	r.u.place_order.order_id = o->order_id;
+	r.u.place_order.contract = *c;
+	r.u.place_order.order = *o;
+	if (!(modify ? ib_pipeline_send(p, &r, ctx->index) : ib_pipeline_send_new_order(p, &r, ctx->index)))
+		return IB_ECLOSED;
+	o->order_id = r.u.place_order.order_id;
+	ctx->order_times[ctx->order_times_head++ % ctx->order_times_cap] = now;
+	ctx->orders_sent++;
+	ck_pr_faa_64(&p->orders_placed, 1);
+	return IB_OK;
+}
+
+int
+ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id)
+{
+	ib_req r = { .id = IB_OUT_CANCEL_ORDER };
+
+	r.u.cancel_order.order_id = order_id;
+	return ib_pipeline_send(ctx->p, &r, ctx->index) ? IB_OK : IB_ECLOSED;
+}
+
+int
+ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req)
+{
+	if (ib_req_is_order(req->id))
+		return IB_EINVAL; /* orders go through ib_strategy_place / cancel, which check risk */
+	return ib_pipeline_send(ctx->p, req, ctx->index) ? IB_OK : IB_ECLOSED;
+}
+
+/* ---- the thread ---- */
+
+static void
+deliver(ib_strategy_ctx *ctx, struct ib_se_event *e, bool *open)
+{
+	const ib_strategy_vtable *vt = ctx->vt;
+
+	switch (e->kind) {
+	case IB_SE_GATE:
+		if (e->i0) {
+			*open = true;
+			if (vt->on_start)
+				vt->on_start(ctx->self, ctx, &e->u.snap->a);
+			ib_snapshot_release(e->u.snap);
+		} else {
+			*open = false;
+			if (vt->on_pause)
+				vt->on_pause(ctx->self, ctx, e->u.text);
+		}
+		break;
+	case IB_SE_ORDER:
+		if (vt->on_order)
+			vt->on_order(ctx->self, ctx, &e->u.order);
+		break;
+	case IB_SE_ACCOUNT:
+		if (*open && vt->on_account)
+			vt->on_account(ctx->self, ctx, &e->u.account);
+		break;
+	case IB_SE_REJECT:
+		if (vt->on_error)
+			vt->on_error(ctx->self, ctx, e->i0, e->code, e->u.text);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Market data: the high-rate kinds fall back to on_quote for a strategy without their callback. */
+static void
+deliver_md(ib_strategy_ctx *ctx, const struct ib_sq_event *e, bool open)
+{
+	const ib_strategy_vtable *vt = ctx->vt;
+	ib_quote_data q;
+
+	switch (e->kind) {
+	case IB_SQ_BOOK:
+		/* copy even before the gate opens: lossless mode waits for this acknowledgement */
+		ib_book_read(&ctx->p->books->book[e->book], ctx->book_copy);
+		__atomic_store_n(&ctx->books_read, ctx->books_read + 1, __ATOMIC_RELEASE); /* the copy is done */
+		if (open && vt->on_book)
+			vt->on_book(ctx->self, ctx, e->instrument, ctx->book_copy);
+		break;
+	case IB_SQ_TRADE:
+		if (open && vt->on_trade) {
+			vt->on_trade(ctx->self, ctx, e->instrument, &e->u.t);
+		} else if (open && vt->on_quote) {
+			ib_quote_read(ctx->p->quotes, e->instrument, &q);
+			vt->on_quote(ctx->self, ctx, e->instrument, &q);
+		}
+		break;
+	case IB_SQ_BBO:
+		if (open && (vt->on_bbo || vt->on_quote))
+			(vt->on_bbo ? vt->on_bbo : vt->on_quote)(ctx->self, ctx, e->instrument, &e->u.q);
+		break;
+	default:
+		if (open && vt->on_quote)
+			vt->on_quote(ctx->self, ctx, e->instrument, &e->u.q);
+		break;
+	}
+}
+
+static void
+deliver_deferred(ib_strategy_ctx *ctx, bool *open)
+{
+	for (uint32_t i = 0; i < ctx->ndeferred; i++) {
+		struct ib_se_event e = ctx->deferred[i];
+		deliver(ctx, &e, open);
+	}
+	ctx->ndeferred = 0;
+}
+
+/*
+ * Lossless: the market data read before the gate closed is delivered before on_pause.  Account
+ * events and market data come through two rings and this thread drains the account ring first;
+ * the account thread closes the gate only once every earlier tick is in our market-data ring
+ * (account.c), so draining that ring first puts the close back in stream order.  Without it a
+ * max-speed replay lost its last book or two to the shutdown's pause.
+ */
+static int
+drain_md_before_close(ib_strategy_ctx *ctx, const struct ib_se_event *se, bool *open)
+{
+	struct ib_sq_event sq;
+	int n = 0;
+
+	if (!ctx->p->cfg.md_lossless || se->kind != IB_SE_GATE || se->i0)
+		return 0;
+	while (ib_ring_pop_sq(&ctx->sq_ring, ctx->sq_buf, &sq)) {
+		deliver_md(ctx, &sq, *open);
+		deliver_deferred(ctx, open);
+		n++;
+	}
+	return n;
+}
+
+void *
+ib_strategy_thread(void *arg)
+{
+	ib_strategy_ctx *ctx = arg;
+	ib_pipeline *p = ctx->p;
+	struct ib_se_event se;
+	struct ib_sq_event sq;
+	bool open = false;
+
+	/* Held here until the account data is complete (or we are told to stop). */
+	if (ib_gate_wait(&p->gate, -1, &p->stop) != IB_OK)
+		goto stop;
+	for (;;) {
+		uint32_t snap = ib_wake_snapshot(&ctx->wake);
+		int n = 0;
+		while (ib_ring_pop_se(&ctx->se_ring, ctx->se_buf, &se)) {
+			n += drain_md_before_close(ctx, &se, &open);
+			deliver(ctx, &se, &open);
+			deliver_deferred(ctx, &open);
+			n++;
+		}
+		while (n < 4096 && ib_ring_pop_sq(&ctx->sq_ring, ctx->sq_buf, &sq)) {
+			deliver_md(ctx, &sq, open);
+			deliver_deferred(ctx, &open);
+			n++;
+		}
+		if (n > 0)
+			continue;
+		/* lossless: leave only once nothing more can come (the market-data thread waits for us) */
+		if (ck_pr_load_int(&p->stop) && (!p->cfg.md_lossless || atomic_load_explicit(&p->acct_done, memory_order_acquire)))
+			break;
+		ib_wake_wait(&ctx->wake, snap, 100);
+	}
+stop:
+	atomic_store_explicit(&ctx->gone, true, memory_order_release);
+	/* A snapshot may still sit in the ring: release it so nothing leaks. */
+	while (ib_ring_pop_se(&ctx->se_ring, ctx->se_buf, &se))
+		if (se.kind == IB_SE_GATE && se.i0)
+			ib_snapshot_release(se.u.snap);
+	if (ctx->vt->on_stop)
+		ctx->vt->on_stop(ctx->self, ctx);
+	return NULL;
+}

@@ -1,0 +1,1723 @@
+/*
+ * publish.c - the Redis publisher thread: events into a mirror, batches out.
+ *
+ * Producers post events into an MPSC ring; the thread drains them into the
+ * bounded mirror (publish_mirror.c), marking what changed.  One batch at a
+ * time is in flight: everything dirty, the quotes whose version moved since
+ * they were last written, and health when due, encoded as RESP into one
+ * buffer and written with one send; then its replies are read.  While a
+ * batch waits, new events keep being drained (the socket is polled with a
+ * 1 ms timeout), so a slow or dead Redis never stalls a producer: the
+ * mirror simply absorbs and the next batch carries the latest state.
+ *
+ * Ordering: a batch writes accounts (each inside MULTI/EXEC) and orders
+ * before the sync state, and sync is held back while any of them is still
+ * dirty, so a reader that sees "ready" finds the account data that came
+ * before it.  Quotes are read from the shared table, never queued: a quote
+ * is written when its version moved since the last write, with its latest
+ * value, so a burst of updates costs one write (coalescing by construction).
+ *
+ * Redis down: the connection is non-blocking end to end (connect included),
+ * retried with backoff 100 ms .. 2 s.  On every (re)connect: AUTH, SELECT,
+ * then a probe of the order stream (last id, and which waiting entries are
+ * already there: a reply lost with the connection), then a full snapshot.
+ * Any error on the connection frees the hiredis context (they cannot be
+ * reused after one).
+ *
+ * Steady state allocates nothing per event or quote: commands are encoded
+ * into a buffer that only grows, and replies are parsed with reply
+ * functions that record type and error text instead of building objects
+ * (hiredis' own objects are used only for the probe after a connect).
+ */
+#include <errno.h>
+#include <float.h>
+#include <hiredis/hiredis.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/json.h"
+#include "core/latency.h"
+#include "ibpipe/log.h"
+#include "publish/publish.h"
+#include "publish/redis_url.h"
+#include "core/ring.h"
+#include "core/wake.h"
+#include "codec/wire.h"
+#include "publish/publish_mirror.h"
+
+#define EV_RING 4096             /* events; power of two */
+#define SOFT_CMDS 8192           /* state commands per batch; the rest goes in the next */
+#define MAX_QUOTES 8192          /* quote writes per batch */
+#define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + IB_MAX_BOOKS + 64)
+#define NS_MS 1000000LL
+#define IO_TIMEOUT_NS (5000 * NS_MS)      /* a batch without all replies by then: connection dead */
+#define CONNECT_TIMEOUT_NS (2000 * NS_MS)
+#define STOP_FLUSH_NS (2000 * NS_MS)      /* ib_pub_stop waits at most this for the last batch */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define VERSION_WORD (offsetof(ib_quote_data, version) / sizeof(uint64_t))
+
+IB_RING_DEFINE(pubev, ib_pub_event)
+
+enum conn_state { C_DOWN, C_CONNECTING, C_PROBING, C_UP };
+enum cmd_tag { T_PLAIN, T_XADD, T_EXEC, T_AUTH, T_SELECT, T_XINFO, T_XRANGE };
+
+struct resp {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+	bool bad;                /* a command got more or fewer arguments than it announced */
+	int args_left;
+};
+
+struct qsent {
+	uint32_t inst;
+	uint64_t ver;
+	int64_t recv;
+};
+
+struct batch {
+	struct resp r;
+	uint32_t ncmd, nreplied;
+	size_t woff;
+	bool inflight;
+	int64_t deadline;
+	uint32_t nx, xnext;      /* XADDs in this batch; the next one to be answered */
+	uint32_t nq;
+	uint8_t tag[MAX_CMDS];
+	uint64_t xpos[SOFT_CMDS + 64];
+	struct qsent q[MAX_QUOTES];
+};
+
+/* What the counting reply functions saw of the reply being read. */
+struct rstate {
+	int type;
+	int nerr;
+	char msg[160];
+};
+
+struct ib_pub {
+	ib_pub_config cfg;
+	ib_redis_url url;
+	char desc[300];          /* where Redis is, for logs: never the password */
+	char src[32];            /* this process, in each stream entry */
+	ib_quote_table *quotes;
+	const ib_book_table *books;
+	const ib_stats *stats;
+
+	struct ck_ring ring;
+	ib_pub_event *ring_buf;
+	ib_wake wake;
+	pthread_t th;
+	ib_heartbeat hb;         /* one beat per loop of the publisher thread (heartbeat.h) */
+	bool started;
+	int stopping;
+
+	/* publisher thread only from here */
+	redisContext *c;
+	enum conn_state state;
+	redisReplyObjectFunctions *default_fn;
+	int64_t next_try_ns, conn_deadline, lost_ns;
+	int backoff_ms;
+	bool ever_up, down_logged;
+	struct pm_sid probe_last;
+	struct rstate rs;
+	struct batch *b;
+	char rbuf[65536];
+
+	struct pm_mirror m;
+	uint64_t *wver;          /* version written to the current connection, per instrument */
+	uint64_t *aver;          /* version acknowledged by any connection */
+	uint32_t qcursor;
+	uint64_t bver[IB_MAX_BOOKS]; /* book version written to the current connection */
+	ib_book bcopy;
+	char bjson[8192];
+	int64_t next_quote_ns, next_health_ns, last_health_ns;
+	uint64_t last_msgs;
+	int64_t start_real_ns;
+	bool final_scan;
+	ib_hist stale;           /* since start */
+	ib_hist stale_win;       /* since the last health write */
+	ib_pub_stats st;
+	ib_pub_counts cnt;
+
+	/* what other threads read, under mu */
+	pthread_mutex_t mu;
+	ib_pub_stats st_pub;
+	ib_pub_counts cnt_pub;
+	ib_hist stale_pub;       /* stale as of the last health write, for /metrics */
+};
+
+const char *
+ib_sync_state_name(enum ib_sync_state s)
+{
+	switch (s) {
+	case IB_SYNC_READY:
+		return "ready";
+	case IB_SYNC_SYNCING:
+		return "syncing";
+	default:
+		return "disconnected";
+	}
+}
+
+void
+ib_pub_config_defaults(ib_pub_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	ib_strlcpy(c->url, "redis://127.0.0.1:6379", sizeof(c->url));
+	ib_strlcpy(c->prefix, "ibpipe", sizeof(c->prefix));
+	c->health_interval_ms = 1000;
+	c->health_ttl_s = 5;
+	c->stream_maxlen = 10000;
+	c->quote_interval_us = 1000;
+	c->book_levels = 10;
+}
+
+/* ---- RESP encoding into the batch buffer (grows, never shrinks) ---- */
+
+static bool
+resp_room(struct resp *r, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	if (r->len + n <= r->cap)
+		return true;
+	if (r->oom)
+		return false;
+	for (cap = r->cap ? r->cap : (size_t)1 << 18; cap < r->len + n; cap *= 2)
+		;
+	if ((nb = realloc(r->buf, cap)) == NULL) {
+		r->oom = true;
+		return false;
+	}
+	r->buf = nb;
+	r->cap = cap;
+	return true;
+}
+
+static size_t
+fmt_u64(char *out, uint64_t v)
+{
+	char t[24];
+	size_t n = 0, k = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		out[k++] = t[--n];
+	out[k] = '\0';
+	return k;
+}
+
+static size_t
+fmt_i64(char *out, int64_t v)
+{
+	if (v < 0) {
+		out[0] = '-';
+		return 1 + fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return fmt_u64(out, (uint64_t)v);
+}
+
+/*
+ * Decimal text that reads back to the same double; "" for unset (DBL_MAX)
+ * and non-finite.  Prices are decimals with a few places, so the fast path
+ * looks for the fewest places k with m / 10^k == v exactly (both sides
+ * correctly rounded, so strtod of the text gives v back); anything else
+ * falls back to the shortest of %.15g / %.17g that reads back.  printf's float formatting was the publisher's
+ * largest cost before this.
+ */
+static size_t
+fmt_num(char *out, double v)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8 };
+	double a = fabs(v);
+
+	if (!isfinite(v) || v == DBL_MAX || v == -DBL_MAX) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v == 0)
+		return fmt_u64(out, 0);
+	if (a < 1e15 && v == (double)(int64_t)v)
+		return fmt_i64(out, (int64_t)v);
+	if (a < 1e9 && a >= 1e-8) {
+		for (int k = 1; k <= 8; k++) {
+			int64_t m = llround(a * p10[k]);
+			if ((double)m / p10[k] != a)
+				continue;
+			char digits[24];
+			size_t n = fmt_u64(digits, (uint64_t)m), o = 0;
+			if (v < 0)
+				out[o++] = '-';
+			if (n <= (size_t)k) { /* 0.00ddd */
+				out[o++] = '0';
+				out[o++] = '.';
+				for (size_t z = n; z < (size_t)k; z++)
+					out[o++] = '0';
+				memcpy(out + o, digits, n);
+				o += n;
+			} else {
+				memcpy(out + o, digits, n - (size_t)k);
+				o += n - (size_t)k;
+				out[o++] = '.';
+				memcpy(out + o, digits + n - (size_t)k, (size_t)k);
+				o += (size_t)k;
+			}
+			out[o] = '\0';
+			return o;
+		}
+	}
+	/* 15 digits read back exactly for anything that came as decimal text; else 17 */
+	size_t n = (size_t)snprintf(out, 32, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		n = (size_t)snprintf(out, 32, "%.17g", v);
+	return n;
+}
+
+static void
+put_len(struct resp *r, char c, size_t n)
+{
+	r->buf[r->len++] = c;
+	r->len += fmt_u64(r->buf + r->len, n);
+	r->buf[r->len++] = '\r';
+	r->buf[r->len++] = '\n';
+}
+
+static void
+cmd(ib_pub *p, int argc, enum cmd_tag tag)
+{
+	struct batch *b = p->b;
+
+	if (b->ncmd >= MAX_CMDS) {
+		b->r.oom = true; /* cannot happen with the per-part limits; refuse rather than overrun */
+		return;
+	}
+	if (b->r.args_left != 0)
+		b->r.bad = true;
+	b->r.args_left = argc;
+	if (!resp_room(&b->r, 24))
+		return;
+	put_len(&b->r, '*', (size_t)argc);
+	b->tag[b->ncmd++] = (uint8_t)tag;
+}
+
+static void
+arg(ib_pub *p, const char *s, size_t n)
+{
+	struct resp *r = &p->b->r;
+
+	if (--r->args_left < 0)
+		r->bad = true;
+	if (!resp_room(r, n + 24))
+		return;
+	put_len(r, '$', n);
+	memcpy(r->buf + r->len, s, n);
+	r->len += n;
+	r->buf[r->len++] = '\r';
+	r->buf[r->len++] = '\n';
+}
+
+static void
+arg_s(ib_pub *p, const char *s)
+{
+	arg(p, s, strlen(s));
+}
+
+/* A fixed-size char array field of an event: bounded even if not terminated. */
+#define arg_f(p, field) arg((p), (field), strnlen((field), sizeof(field)))
+
+static void
+arg_num(ib_pub *p, double v)
+{
+	char t[40];
+	size_t n = fmt_num(t, v);
+	arg(p, t, n);
+}
+
+static void
+arg_i64(ib_pub *p, int64_t v)
+{
+	char t[24];
+	size_t n = fmt_i64(t, v);
+	arg(p, t, n);
+}
+
+/* ---- small JSON writer for the few values stored as JSON ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_raw(struct sbuf *s, const char *t, size_t n)
+{
+	if (s->len + n >= s->cap)
+		n = s->cap - s->len - 1;
+	memcpy(s->p + s->len, t, n);
+	s->len += n;
+	s->p[s->len] = '\0';
+}
+
+static void
+sb_put(void *ctx, const char *p, size_t n)
+{
+	sb_raw(ctx, p, n);
+}
+
+/* A JSON string of at most max bytes of t, through the one JSON string writer (json.c). */
+static void
+sb_str(struct sbuf *s, const char *t, size_t max)
+{
+	sb_raw(s, "\"", 1);
+	ib_json_escape(t, strnlen(t, max), sb_put, s);
+	sb_raw(s, "\"", 1);
+}
+
+static void
+sb_num(struct sbuf *s, double v)
+{
+	char t[40];
+	size_t n = fmt_num(t, v);
+	if (n == 0)
+		sb_raw(s, "null", 4);
+	else
+		sb_raw(s, t, n);
+}
+
+static void
+sb_kv_str(struct sbuf *s, const char *k, const char *v, size_t max)
+{
+	sb_raw(s, k, strlen(k));
+	sb_str(s, v, max);
+}
+
+static void
+sb_kv_num(struct sbuf *s, const char *k, double v)
+{
+	sb_raw(s, k, strlen(k));
+	sb_num(s, v);
+}
+
+static size_t
+position_json(char *out, size_t cap, const pm_pos_data *d)
+{
+	struct sbuf s = { out, 0, cap };
+
+	out[0] = '\0';
+	sb_kv_str(&s, "{\"symbol\":", d->symbol, sizeof(d->symbol));
+	sb_kv_str(&s, ",\"secType\":", d->sec_type, sizeof(d->sec_type));
+	sb_kv_str(&s, ",\"exchange\":", d->exchange, sizeof(d->exchange));
+	sb_kv_str(&s, ",\"currency\":", d->currency, sizeof(d->currency));
+	sb_kv_num(&s, ",\"position\":", d->position);
+	sb_kv_num(&s, ",\"avgCost\":", d->avg_cost);
+	sb_kv_num(&s, ",\"marketPrice\":", d->market_price);
+	sb_kv_num(&s, ",\"marketValue\":", d->market_value);
+	sb_kv_num(&s, ",\"unrealizedPNL\":", d->unrealized_pnl);
+	sb_kv_num(&s, ",\"realizedPNL\":", d->realized_pnl);
+	sb_raw(&s, "}", 1);
+	return s.len;
+}
+
+/* The gate's detail is a JSON object; anything else is carried as a string. */
+static size_t
+detail_json(char *out, size_t cap, const char *detail)
+{
+	struct sbuf s = { out, 0, cap };
+
+	out[0] = '\0';
+	if (detail[0] == '\0')
+		sb_raw(&s, "{}", 2);
+	else if (detail[0] == '{')
+		sb_raw(&s, detail, strlen(detail));
+	else
+		sb_str(&s, detail, strlen(detail));
+	return s.len;
+}
+
+/* ---- keys ---- */
+
+static size_t
+key(char *out, size_t cap, const ib_pub *p, const char *a, const char *b, const char *c)
+{
+	return (size_t)snprintf(out, cap, "%s:%s%s%s", p->cfg.prefix, a, b ? b : "", c ? c : "");
+}
+
+/* ---- what goes into a batch ---- */
+
+static void
+write_accounts_set(ib_pub *p)
+{
+	struct pm_mirror *m = &p->m;
+	char k[96];
+	int n = 0;
+
+	if (!m->accounts_dirty)
+		return;
+	for (int i = 0; i < m->naccts; i++)
+		n += m->acct[i].in_set;
+	key(k, sizeof(k), p, "accounts", NULL, NULL);
+	/* replace the set atomically: a reader never sees it empty */
+	cmd(p, 1, T_PLAIN);
+	arg_s(p, "MULTI");
+	cmd(p, 2, T_PLAIN);
+	arg_s(p, "DEL");
+	arg_s(p, k);
+	if (n > 0) {
+		cmd(p, 2 + n, T_PLAIN);
+		arg_s(p, "SADD");
+		arg_s(p, k);
+		for (int i = 0; i < m->naccts; i++)
+			if (m->acct[i].in_set)
+				arg_s(p, m->acct[i].id);
+	}
+	cmd(p, 1, T_EXEC);
+	arg_s(p, "EXEC");
+	m->accounts_dirty = false;
+}
+
+/* One account, values and positions, as one MULTI/EXEC: readers see it whole. */
+static void
+write_account(ib_pub *p, int i)
+{
+	struct pm_account *a = &p->m.acct[i];
+	char k[128], pk[128], json[768];
+
+	key(k, sizeof(k), p, "account:{", a->id, "}");
+	key(pk, sizeof(pk), p, "positions:{", a->id, "}");
+	cmd(p, 1, T_PLAIN);
+	arg_s(p, "MULTI");
+	if (a->full) {
+		cmd(p, 2, T_PLAIN);
+		arg_s(p, "DEL");
+		arg_s(p, k);
+	}
+	if (a->ndv > 0 || a->updated_ns) {
+		cmd(p, 2 + 2 * a->ndv + 2, T_PLAIN);
+		arg_s(p, "HSET");
+		arg_s(p, k);
+		for (uint16_t j = 0; j < a->ndv; j++) {
+			arg_s(p, a->val[a->dv[j]].field);
+			arg_s(p, a->val[a->dv[j]].value);
+		}
+		arg_s(p, "updated_at");
+		arg_i64(p, a->updated_ns);
+	}
+	if (a->full) {
+		cmd(p, 2, T_PLAIN);
+		arg_s(p, "DEL");
+		arg_s(p, pk);
+	}
+	if (a->ndp > 0) {
+		cmd(p, 2 + 2 * a->ndp, T_PLAIN);
+		arg_s(p, "HSET");
+		arg_s(p, pk);
+		for (uint16_t j = 0; j < a->ndp; j++) {
+			const pm_pos_data *d = &a->pos[a->dp[j]];
+			arg_i64(p, d->con_id);
+			arg(p, json, position_json(json, sizeof(json), d));
+		}
+	}
+	cmd(p, 1, T_EXEC);
+	arg_s(p, "EXEC");
+	pm_account_clean(&p->m, i);
+}
+
+static void
+write_order(ib_pub *p, const pm_order_data *d)
+{
+	char k[96], id[16];
+
+	fmt_i64(id, d->order_id);
+	key(k, sizeof(k), p, "order:", id, NULL);
+	cmd(p, 2 + 2 * 16, T_PLAIN);
+	arg_s(p, "HSET");
+	arg_s(p, k);
+	arg_s(p, "status");
+	arg_f(p, d->status);
+	arg_s(p, "filled");
+	arg_num(p, d->filled);
+	arg_s(p, "remaining");
+	arg_num(p, d->remaining);
+	arg_s(p, "avg_fill_price");
+	arg_num(p, d->avg_fill_price);
+	arg_s(p, "last_fill_price");
+	arg_num(p, d->last_fill_price);
+	arg_s(p, "symbol");
+	arg_f(p, d->symbol);
+	arg_s(p, "action");
+	arg_f(p, d->action);
+	arg_s(p, "qty");
+	arg_num(p, d->total_qty);
+	arg_s(p, "type");
+	arg_f(p, d->order_type);
+	arg_s(p, "lmt");
+	arg_num(p, d->lmt_price);
+	arg_s(p, "aux");
+	arg_num(p, d->aux_price);
+	arg_s(p, "tif");
+	arg_f(p, d->tif);
+	arg_s(p, "account");
+	arg_f(p, d->account);
+	arg_s(p, "perm_id");
+	arg_i64(p, d->perm_id);
+	arg_s(p, "reason");
+	arg_f(p, d->reason);
+	arg_s(p, "updated_at");
+	arg_i64(p, d->ts_ns);
+}
+
+/* XADD k MAXLEN ~ maxlen id kind <kind> src <us>, announcing `fields` field/value pairs in all. */
+static void
+xadd_head(ib_pub *p, const char *k, const char *maxlen, const char *id, size_t n, int fields, const char *kind)
+{
+	cmd(p, 6 + 2 * fields, T_XADD);
+	arg_s(p, "XADD");
+	arg_s(p, k);
+	arg_s(p, "MAXLEN");
+	arg_s(p, "~");
+	arg_s(p, maxlen);
+	arg(p, id, n);
+	arg_s(p, "kind");
+	arg_s(p, kind);
+	arg_s(p, "src");
+	arg_s(p, p->src);
+}
+
+static void
+write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxlen)
+{
+	char id[48];
+	size_t n = fmt_u64(id, e->id.ms);
+
+	id[n++] = '-';
+	n += fmt_u64(id + n, e->id.seq);
+	if (e->kind == PM_ENTRY_EXEC) {
+		const pm_exec_data *x = &e->u.x;
+		xadd_head(p, k, maxlen, id, n, 13, "exec");
+		arg_s(p, "order_id");
+		arg_i64(p, x->order_id);
+		arg_s(p, "exec_id");
+		arg_f(p, x->exec_id);
+		arg_s(p, "account");
+		arg_f(p, x->account);
+		arg_s(p, "symbol");
+		arg_f(p, x->symbol);
+		arg_s(p, "side");
+		arg_f(p, x->side);
+		arg_s(p, "shares");
+		arg_num(p, x->shares);
+		arg_s(p, "price");
+		arg_num(p, x->price);
+		arg_s(p, "cum_qty");
+		arg_num(p, x->cum_qty);
+		arg_s(p, "avg_price");
+		arg_num(p, x->avg_price);
+		arg_s(p, "time");
+		arg_f(p, x->time);
+		arg_s(p, "ts");
+		arg_i64(p, x->ts_ns);
+	} else {
+		const pm_order_data *o = &e->u.o;
+		xadd_head(p, k, maxlen, id, n, 18, "status");
+		arg_s(p, "order_id");
+		arg_i64(p, o->order_id);
+		arg_s(p, "perm_id");
+		arg_i64(p, o->perm_id);
+		arg_s(p, "account");
+		arg_f(p, o->account);
+		arg_s(p, "symbol");
+		arg_f(p, o->symbol);
+		arg_s(p, "action");
+		arg_f(p, o->action);
+		arg_s(p, "type");
+		arg_f(p, o->order_type);
+		arg_s(p, "tif");
+		arg_f(p, o->tif);
+		arg_s(p, "qty");
+		arg_num(p, o->total_qty);
+		arg_s(p, "lmt");
+		arg_num(p, o->lmt_price);
+		arg_s(p, "status");
+		arg_f(p, o->status);
+		arg_s(p, "filled");
+		arg_num(p, o->filled);
+		arg_s(p, "remaining");
+		arg_num(p, o->remaining);
+		arg_s(p, "avg_fill_price");
+		arg_num(p, o->avg_fill_price);
+		arg_s(p, "last_fill_price");
+		arg_num(p, o->last_fill_price);
+		arg_s(p, "reason");
+		arg_f(p, o->reason);
+		arg_s(p, "ts");
+		arg_i64(p, o->ts_ns);
+	}
+}
+
+static void
+write_sync(ib_pub *p)
+{
+	struct pm_mirror *m = &p->m;
+	char k[96], ttl[16];
+	const char *name = ib_sync_state_name((enum ib_sync_state)m->sync_state);
+	size_t dn = detail_json(m->sync_out, PM_SYNC_OUT_MAX, m->sync_detail);
+	/* the detail is built whole (ib_json); the event message goes around it */
+	ib_json ev;
+
+	/* both keys expire with P:health: a killed ibpipe cannot leave "ready" behind */
+	fmt_i64(ttl, p->cfg.health_ttl_s);
+	key(k, sizeof(k), p, "sync:detail", NULL, NULL);
+	cmd(p, 5, T_PLAIN);
+	arg_s(p, "SET");
+	arg_s(p, k);
+	arg(p, m->sync_out, dn);
+	arg_s(p, "EX");
+	arg_s(p, ttl);
+	key(k, sizeof(k), p, "sync", NULL, NULL);
+	cmd(p, 5, T_PLAIN);
+	arg_s(p, "SET");
+	arg_s(p, k);
+	arg_s(p, name);
+	arg_s(p, "EX");
+	arg_s(p, ttl);
+	ib_json_init(&ev, m->sync_out, PM_SYNC_OUT_MAX);
+	ib_json_raw(&ev, "{\"sync\":");
+	ib_json_str(&ev, name);
+	ib_json_raw(&ev, ",\"detail\":");
+	ib_json_raw(&ev, m->sync_detail[0] == '{' ? m->sync_detail : "{}");
+	ib_json_raw(&ev, "}");
+	key(k, sizeof(k), p, "events", NULL, NULL);
+	cmd(p, 3, T_PLAIN);
+	arg_s(p, "PUBLISH");
+	arg_s(p, k);
+	arg(p, m->sync_out, ev.len);
+	m->sync_dirty = false;
+}
+
+/* Accounts, orders, sync, then the stream: the order the ready contract needs. */
+static void
+write_state(ib_pub *p)
+{
+	struct pm_mirror *m = &p->m;
+	struct pm_orders *os = m->orders;
+	struct pm_stream *st = &m->st;
+	struct batch *b = p->b;
+
+	/* Leaving "ready" is written first (the data that follows no longer matches it); "ready"
+	   itself last, below, after the data it vouches for. */
+	if (m->sync_dirty && m->sync_state != IB_SYNC_READY)
+		write_sync(p);
+	write_accounts_set(p);
+	for (int i = 0; i < m->naccts && b->ncmd < SOFT_CMDS; i++)
+		if (m->acct[i].dirty)
+			write_account(p, i);
+	while (os->ndirty > 0 && b->ncmd < SOFT_CMDS) {
+		struct pm_order *o = &os->o[os->dirty[--os->ndirty]];
+		write_order(p, &o->d);
+		o->dirty = false;
+	}
+	/*
+	 * Sync only once every account and order change before it is in this
+	 * batch or an earlier one; the stream is history and may follow.
+	 */
+	if (m->sync_dirty && m->acct_dirty == 0 && os->ndirty == 0)
+		write_sync(p);
+	if (st->sent < st->tail && b->ncmd < SOFT_CMDS) {
+		char k[96], maxlen[24];
+		uint64_t pos;
+		key(k, sizeof(k), p, "stream:orders", NULL, NULL);
+		fmt_i64(maxlen, p->cfg.stream_maxlen);
+		for (pos = st->sent; pos < st->tail && b->ncmd < SOFT_CMDS; pos++) {
+			const struct pm_entry *e = &st->e[pos % PM_STREAM_CAP];
+			if (e->acked)
+				continue; /* found in Redis after a reconnect */
+			write_xadd(p, e, k, maxlen);
+			b->xpos[b->nx++] = pos;
+		}
+		st->sent = pos;
+	}
+}
+
+static void
+write_quotes(ib_pub *p)
+{
+	const ib_quote_table *t = p->quotes;
+	struct batch *b = p->b;
+	uint32_t n = t->n, i = p->qcursor < t->n ? p->qcursor : 0;
+	char k[96], upd[24];
+	size_t kp = (size_t)snprintf(k, sizeof(k), "%s:quote:", p->cfg.prefix);
+
+	/* round robin from where the last full batch stopped, so no instrument starves */
+	for (uint32_t seen = 0; seen < n && b->nq < MAX_QUOTES; seen++, i = i + 1 == n ? 0 : i + 1) {
+		ib_quote_data q;
+		/* one atomic word tells whether the seqlocked copy is worth taking */
+		if (ck_pr_load_64(&t->q[i].w[VERSION_WORD]) == p->wver[i])
+			continue;
+		ib_quote_read(t, i, &q);
+		p->wver[i] = q.version;
+		size_t sl = strnlen(t->symbol[i], IB_SYMBOL_LEN);
+		if (kp + sl >= sizeof(k))
+			sl = sizeof(k) - kp - 1;
+		memcpy(k + kp, t->symbol[i], sl);
+		cmd(p, 22, T_PLAIN);
+		arg_s(p, "HSET");
+		arg(p, k, kp + sl);
+		arg_s(p, "bid");
+		arg_num(p, q.bid);
+		arg_s(p, "ask");
+		arg_num(p, q.ask);
+		arg_s(p, "last");
+		arg_num(p, q.last);
+		arg_s(p, "bid_size");
+		arg_num(p, q.bid_size);
+		arg_s(p, "ask_size");
+		arg_num(p, q.ask_size);
+		arg_s(p, "last_size");
+		arg_num(p, q.last_size);
+		arg_s(p, "volume");
+		arg_num(p, q.volume);
+		arg_s(p, "mid");
+		arg_num(p, q.mid);
+		arg_s(p, "last_time");
+		arg(p, upd, fmt_i64(upd, q.last_time));
+		arg_s(p, "updated_at");
+		arg(p, upd, fmt_i64(upd, q.updated_ns));
+		b->q[b->nq++] = (struct qsent){ i, q.version, q.recv_mono_ns };
+	}
+	p->qcursor = i;
+}
+
+static void
+book_side_json(struct sbuf *sb, const char *name, const ib_book_level *lv, int n)
+{
+	sb_raw(sb, name, strlen(name));
+	for (int k = 0; k < n; k++) {
+		sb_raw(sb, k ? ",[" : "[", k ? 2 : 1);
+		sb_num(sb, lv[k].price);
+		sb_raw(sb, ",", 1);
+		sb_num(sb, lv[k].size);
+		sb_raw(sb, "]", 1);
+	}
+	sb_raw(sb, "]", 1);
+}
+
+/* P:book:SYM, one compact JSON value per changed book: the top book_levels rows of each side. */
+static void
+write_books(ib_pub *p)
+{
+	const ib_book_table *t = p->books;
+	char k[96], num[24];
+
+	for (int d = 0; d < t->n; d++) {
+		if (ck_pr_load_64(&t->book[d].version) == p->bver[d])
+			continue;
+		ib_book_read(&t->book[d], &p->bcopy);
+		p->bver[d] = p->bcopy.version;
+		int levels = p->cfg.book_levels;
+		struct sbuf sb = { p->bjson, 0, sizeof(p->bjson) };
+		book_side_json(&sb, "{\"bids\":[", p->bcopy.bid, p->bcopy.nbid < levels ? p->bcopy.nbid : levels);
+		book_side_json(&sb, ",\"asks\":[", p->bcopy.ask, p->bcopy.nask < levels ? p->bcopy.nask : levels);
+		sb_raw(&sb, ",\"version\":", 11);
+		sb_raw(&sb, num, fmt_u64(num, p->bcopy.version));
+		sb_raw(&sb, ",\"updated_at\":", 14);
+		sb_raw(&sb, num, fmt_i64(num, ib_now_real_ns()));
+		sb_raw(&sb, "}", 1);
+		cmd(p, 3, T_PLAIN);
+		arg_s(p, "SET");
+		arg(p, k, (size_t)snprintf(k, sizeof(k), "%s:book:%s", p->cfg.prefix, t->symbol[d]));
+		arg(p, sb.p, sb.len);
+		p->cnt.book_writes++;
+	}
+}
+
+static void
+arg_us(ib_pub *p, const ib_hist *h, double q)
+{
+	char t[32];
+
+	if (h->count == 0) {
+		arg(p, "", 0);
+		return;
+	}
+	arg(p, t, (size_t)snprintf(t, sizeof(t), "%.1f", (double)ib_hist_quantile(h, q) / 1e3));
+}
+
+static void
+write_health(ib_pub *p, int64_t now)
+{
+	ib_stats *s = (ib_stats *)p->stats; /* read only, through ck_pr loads */
+	struct pm_mirror *m = &p->m;
+	char k[96], ttl[16];
+	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
+	int64_t real = ib_now_real_ns();
+	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
+	int fields = 9 + (s ? 16 : 0);
+
+	key(k, sizeof(k), p, "health", NULL, NULL);
+	cmd(p, 2 + 2 * fields, T_PLAIN);
+	arg_s(p, "HSET");
+	arg_s(p, k);
+	arg_s(p, "connected");
+	arg_i64(p, m->have_conn ? m->conn_connected : s ? (int64_t)ck_pr_load_32(&s->net.connected) : 0);
+	arg_s(p, "server_version");
+	arg_i64(p, m->have_conn ? m->conn_server_version : s ? (int32_t)ck_pr_load_32((uint32_t *)&s->net.server_version) : 0);
+	arg_s(p, "client_id");
+	arg_i64(p, m->have_conn ? m->conn_client_id : s ? (int32_t)ck_pr_load_32((uint32_t *)&s->net.client_id) : 0);
+	arg_s(p, "redis_reconnects");
+	arg_i64(p, (int64_t)p->st.reconnects);
+	arg_s(p, "uptime_s");
+	arg_i64(p, (real - start) / 1000000000LL);
+	arg_s(p, "pid");
+	arg_i64(p, (int64_t)getpid());
+	arg_s(p, "staleness_p50_us");
+	arg_us(p, &p->stale_win, 0.5);
+	arg_s(p, "staleness_p99_us");
+	arg_us(p, &p->stale_win, 0.99);
+	arg_s(p, "redis_errors");
+	arg_i64(p, (int64_t)p->cnt.redis_errors);
+	if (s) {
+		double dt = p->last_health_ns ? (double)(now - p->last_health_ns) / 1e9 : 0;
+		char rate[32];
+		arg_s(p, "msgs_in");
+		arg_i64(p, (int64_t)msgs);
+		arg_s(p, "msgs_per_s");
+		arg(p, rate, (size_t)snprintf(rate, sizeof(rate), "%.0f", dt > 0 ? (double)(msgs - p->last_msgs) / dt : 0.0));
+		/*
+		 * The balances a reader can check: md_in = md_processed + md_coalesced_net;
+		 * msgs_in = md_in + acct_in + order_in (+ the few routed nowhere), bad and
+		 * unknown frames not in it.
+		 */
+		const struct { const char *name; uint64_t v; } counters[] = {
+			{ "coalesced", ib_stats_coalesced(s) },
+			{ "md_in", IB_STAT_GET(s->net.md_in) },
+			{ "md_processed", IB_STAT_GET(s->md.quotes) },
+			{ "md_coalesced_net", IB_STAT_GET(s->net.md_coalesced) },
+			{ "acct_in", IB_STAT_GET(s->net.acct_in) },
+			{ "order_in", IB_STAT_GET(s->net.order_in) },
+			{ "frames_bad", IB_STAT_GET(s->net.frames_bad) },
+			{ "unknown_ids", IB_STAT_GET(s->net.unknown_ids) },
+			{ "book_errors", IB_STAT_GET(s->md.book_errors) },
+			{ "dropped", IB_STAT_GET(s->acct.dropped) },
+			{ "acct_unmanaged", IB_STAT_GET(s->acct.unmanaged) },
+			{ "download_end_unknown", IB_STAT_GET(s->acct.download_end_unknown) },
+			{ "write_stalls", IB_STAT_GET(s->net.write_stalls) },
+			{ "last_msg_at", IB_STAT_GET(s->net.last_msg_ns) },
+		};
+		for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+			arg_s(p, counters[i].name);
+			arg_i64(p, (int64_t)counters[i].v);
+		}
+	}
+	cmd(p, 3, T_PLAIN);
+	arg_s(p, "EXPIRE");
+	arg_s(p, k);
+	fmt_i64(ttl, p->cfg.health_ttl_s);
+	arg_s(p, ttl);
+	/* the sync keys live exactly as long as health: "ready" never outlives this process */
+	for (int i = 0; i < 2; i++) {
+		key(k, sizeof(k), p, i ? "sync:detail" : "sync", NULL, NULL);
+		cmd(p, 3, T_PLAIN);
+		arg_s(p, "EXPIRE");
+		arg_s(p, k);
+		arg_s(p, ttl);
+	}
+	p->last_msgs = msgs;
+	p->last_health_ns = now;
+	memset(&p->stale_win, 0, sizeof(p->stale_win));
+	/* once a second: a metrics scrape reads this copy, never the histogram being written */
+	pthread_mutex_lock(&p->mu);
+	p->stale_pub = p->stale;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	b->r.len = 0;
+	b->r.oom = b->r.bad = false;
+	b->r.args_left = 0;
+	b->ncmd = b->nreplied = b->nx = b->xnext = b->nq = 0;
+	b->woff = 0;
+	b->inflight = false;
+}
+
+/* ---- statistics shared with other threads ---- */
+
+static void
+stats_publish(ib_pub *p)
+{
+	struct pm_stream *st = &p->m.st;
+
+	p->st.connected = p->state == C_UP;
+	p->st.pending_dropped = st->dropped;
+	p->st.staleness_p50_us = (double)ib_hist_quantile(&p->stale, 0.5) / 1e3;
+	p->st.staleness_p99_us = (double)ib_hist_quantile(&p->stale, 0.99) / 1e3;
+	p->cnt.events = p->m.events;
+	p->cnt.mirror_full = p->m.full;
+	p->cnt.stream_waiting = st->tail - st->ack;
+	pthread_mutex_lock(&p->mu);
+	p->st_pub = p->st;
+	p->cnt_pub = p->cnt;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- the connection ---- */
+
+static void
+conn_fail(ib_pub *p, const char *why_in, int64_t now)
+{
+	char why[160];
+	bool was_up = p->state == C_UP;
+
+	ib_strlcpy(why, why_in && *why_in ? why_in : "unknown error", sizeof(why));
+	if (p->c) {
+		redisFree(p->c);
+		p->c = NULL;
+	}
+	batch_reset(p->b);
+	memset(&p->rs, 0, sizeof(p->rs));
+	pm_stream_unsend(&p->m.st);
+	if (was_up) {
+		/*
+		 * Lost again soon after the last loss: Redis takes connections but
+		 * refuses what we write (OOM, MISCONF, READONLY).  Reaching C_UP reset
+		 * the backoff, so grow it from the time between the two losses, or
+		 * we would reconnect and rewrite a snapshot every 100 ms for as long
+		 * as writes are refused.
+		 */
+		int64_t since_ms = (now - p->lost_ns) / NS_MS;
+		if (p->lost_ns && since_ms < 2 * (int64_t)BACKOFF_MAX_MS) {
+			int64_t grown = since_ms * 2;
+			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : grown > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : (int)grown;
+		}
+		ib_log(IB_LL_WARN, "redis", "connection to %s lost: %s -- keeping state in memory, reconnecting", p->desc,
+		       why);
+		p->lost_ns = now;
+		p->down_logged = true;
+	} else if (!p->down_logged) {
+		ib_log(IB_LL_WARN, "redis", "cannot connect to %s: %s -- retrying every %.1f..%.0f s", p->desc, why,
+		       BACKOFF_MIN_MS / 1e3, BACKOFF_MAX_MS / 1e3);
+		p->down_logged = true;
+		if (!p->ever_up)
+			p->lost_ns = now;
+	}
+	p->state = C_DOWN;
+	p->next_try_ns = now + (int64_t)p->backoff_ms * NS_MS;
+	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+	stats_publish(p);
+}
+
+static void send_batch(ib_pub *p, int64_t now);
+
+static void
+start_connect(ib_pub *p, int64_t now)
+{
+	redisContext *c = p->url.unix_socket ? redisConnectUnixNonBlock(p->url.host)
+					     : redisConnectNonBlock(p->url.host, p->url.port);
+
+	if (c == NULL) {
+		conn_fail(p, "out of memory", now);
+		return;
+	}
+	p->c = c;
+	if (c->err) {
+		conn_fail(p, c->errstr, now);
+		return;
+	}
+	if (!p->url.unix_socket)
+		redisEnableKeepAlive(c);
+	p->default_fn = c->reader->fn;
+	c->reader->privdata = p;
+	p->state = C_CONNECTING;
+	p->conn_deadline = now + CONNECT_TIMEOUT_NS;
+}
+
+/* AUTH, SELECT, and what the order stream holds: answered with hiredis' own reply objects. */
+static void
+start_probe(ib_pub *p, int64_t now)
+{
+	struct pm_stream *st = &p->m.st;
+	const char *pw = p->cfg.password[0] ? p->cfg.password : p->url.password;
+	char k[96];
+
+	batch_reset(p->b);
+	if (pw[0] || p->url.user[0]) { /* a user alone: AUTH user "" (an ACL nopass user takes any) */
+		cmd(p, p->url.user[0] ? 3 : 2, T_AUTH);
+		arg_s(p, "AUTH");
+		if (p->url.user[0])
+			arg_s(p, p->url.user);
+		arg_s(p, pw);
+	}
+	if (p->url.db) {
+		cmd(p, 2, T_SELECT);
+		arg_s(p, "SELECT");
+		arg_i64(p, p->url.db);
+	}
+	key(k, sizeof(k), p, "stream:orders", NULL, NULL);
+	cmd(p, 3, T_XINFO);
+	arg_s(p, "XINFO");
+	arg_s(p, "STREAM");
+	arg_s(p, k);
+	p->probe_last = (struct pm_sid){ 0, 0 };
+	/* entries handed to the last connection may be there: its replies were lost with it */
+	uint64_t first = st->ack;
+	while (first < st->tail && st->e[first % PM_STREAM_CAP].acked)
+		first++;
+	if (first < st->tail) {
+		char from[48], count[24];
+		const struct pm_sid *id = &st->e[first % PM_STREAM_CAP].id;
+		size_t n = fmt_u64(from, id->ms);
+		from[n++] = '-';
+		n += fmt_u64(from + n, id->seq);
+		fmt_u64(count, st->tail - first + 64);
+		cmd(p, 6, T_XRANGE);
+		arg_s(p, "XRANGE");
+		arg_s(p, k);
+		arg(p, from, n);
+		arg_s(p, "+");
+		arg_s(p, "COUNT");
+		arg_s(p, count);
+	}
+	p->c->reader->fn = p->default_fn;
+	p->state = C_PROBING;
+	send_batch(p, now);
+}
+
+static void
+check_connect(ib_pub *p, int64_t now)
+{
+	struct pollfd pfd = { .fd = p->c->fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (poll(&pfd, 1, 0) == 0) {
+		if (now > p->conn_deadline)
+			conn_fail(p, "connect timed out", now);
+		return;
+	}
+	if (getsockopt(p->c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err) {
+		conn_fail(p, strerror(err), now);
+		return;
+	}
+	start_probe(p, now);
+}
+
+/*
+ * An error that says the server takes no writes at the moment (memory, disk,
+ * replicas, a script or function holding it, loading, auth), rather than
+ * refusing one command.  The batch it answers is lost, and the mirror has
+ * already cleaned what that batch carried: the connection must be given up
+ * so that the reconnect rewrites everything (a full snapshot) once writes
+ * are taken again.  A MULTI/EXEC discarded for such a reason counts too.
+ */
+static bool
+is_fatal(const char *msg)
+{
+	static const char *const fatal[] = { "NOAUTH", "WRONGPASS", "READONLY", "MISCONF", "OOM",
+					     "LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS" };
+	static const char execabort[] = "EXECABORT Transaction discarded because of: ";
+
+	if (strncmp(msg, execabort, sizeof(execabort) - 1) == 0)
+		msg += sizeof(execabort) - 1;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		size_t n = strlen(fatal[i]);
+		/* the whole first word: BUSY, not BUSYKEY */
+		if (strncmp(msg, fatal[i], n) == 0 && (msg[n] == ' ' || msg[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static void
+probe_xinfo(ib_pub *p, const redisReply *r)
+{
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (strstr(r->str, "no such key") == NULL)
+			ib_log(IB_LL_ERROR, "redis", "%s:stream:orders: %s -- order stream entries will be refused",
+			       p->cfg.prefix, r->str);
+		return;
+	}
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		if (f->type == REDIS_REPLY_STRING && strcmp(f->str, "last-generated-id") == 0 &&
+		    v->type == REDIS_REPLY_STRING)
+			pm_sid_parse(v->str, v->len, &p->probe_last);
+	}
+}
+
+/* Entries of ours already in Redis: acknowledged, whatever happened to their replies. */
+static void
+probe_xrange(ib_pub *p, const redisReply *r)
+{
+	struct pm_stream *st = &p->m.st;
+	uint64_t cursor = st->ack;
+
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i], *fields;
+		struct pm_sid id;
+		bool ours = false;
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
+		    !pm_sid_parse(e->element[0]->str, e->element[0]->len, &id))
+			continue;
+		fields = e->element[1];
+		for (size_t f = 0; fields->type == REDIS_REPLY_ARRAY && f + 1 < fields->elements; f += 2)
+			if (fields->element[f]->type == REDIS_REPLY_STRING && strcmp(fields->element[f]->str, "src") == 0 &&
+			    fields->element[f + 1]->type == REDIS_REPLY_STRING)
+				ours = strcmp(fields->element[f + 1]->str, p->src) == 0;
+		cursor = pm_stream_find(st, cursor, id);
+		if (ours && cursor < st->tail && pm_sid_cmp(st->e[cursor % PM_STREAM_CAP].id, id) == 0) {
+			st->e[cursor % PM_STREAM_CAP].acked = 1;
+			p->cnt.stream_written++;
+			p->cnt.stream_found++;
+		}
+	}
+}
+
+/* false: the connection was given up */
+static bool
+on_probe_reply(ib_pub *p, redisReply *r, enum cmd_tag tag, int64_t now)
+{
+	char why[200];
+
+	if (r->type == REDIS_REPLY_ERROR && (tag == T_AUTH || tag == T_SELECT || is_fatal(r->str))) {
+		snprintf(why, sizeof(why), "%s refused: %s", tag == T_AUTH ? "AUTH" : tag == T_SELECT ? "SELECT" : "probe",
+			 r->str);
+		freeReplyObject(r);
+		conn_fail(p, why, now);
+		return false;
+	}
+	if (tag == T_XINFO)
+		probe_xinfo(p, r);
+	else if (tag == T_XRANGE)
+		probe_xrange(p, r);
+	freeReplyObject(r);
+	return true;
+}
+
+/* ---- counting reply functions: no objects, just what the batch needs to know ---- */
+
+static void *
+rs_note(const redisReadTask *t, int type, const char *s, size_t n)
+{
+	ib_pub *p = t->privdata;
+	struct rstate *rs = &p->rs;
+
+	if (type == REDIS_REPLY_ERROR && rs->nerr++ == 0) {
+		size_t k = n < sizeof(rs->msg) - 1 ? n : sizeof(rs->msg) - 1;
+		memcpy(rs->msg, s, k);
+		rs->msg[k] = '\0';
+	}
+	if (t->parent == NULL)
+		rs->type = type;
+	return rs;
+}
+
+static void *
+rs_string(const redisReadTask *t, char *s, size_t n)
+{
+	return rs_note(t, t->type, s, n);
+}
+
+static void *
+rs_array(const redisReadTask *t, int n)
+{
+	(void)n;
+	return rs_note(t, REDIS_REPLY_ARRAY, NULL, 0);
+}
+
+static void *
+rs_integer(const redisReadTask *t, long long v)
+{
+	(void)v;
+	return rs_note(t, REDIS_REPLY_INTEGER, NULL, 0);
+}
+
+static void *
+rs_nil(const redisReadTask *t)
+{
+	return rs_note(t, REDIS_REPLY_NIL, NULL, 0);
+}
+
+static void
+rs_free(void *o)
+{
+	(void)o;
+}
+
+static redisReplyObjectFunctions count_fns = { rs_string, rs_array, rs_integer, rs_nil, rs_free };
+
+static void
+probe_done(ib_pub *p, int64_t now)
+{
+	uint64_t n = pm_stream_reconcile(&p->m.st, p->probe_last);
+
+	p->c->reader->fn = &count_fns;
+	batch_reset(p->b);
+	p->state = C_UP;
+	p->backoff_ms = BACKOFF_MIN_MS;
+	pm_mark_all_dirty(&p->m);
+	memset(p->wver, 0, IB_MAX_INSTRUMENTS * sizeof(uint64_t));
+	memset(p->bver, 0, sizeof(p->bver));
+	p->next_quote_ns = p->next_health_ns = 0;
+	p->st.snapshots++;
+	if (p->ever_up) {
+		p->st.reconnects++;
+		ib_log(IB_LL_INFO, "redis", "reconnected to %s after %.1f s: writing a full snapshot (%llu stream entries)",
+		       p->desc, (double)(now - p->lost_ns) / 1e9, (unsigned long long)n);
+	} else {
+		ib_log(IB_LL_INFO, "redis", "connected to %s: writing a full snapshot", p->desc);
+	}
+	p->ever_up = true;
+	p->down_logged = false;
+	stats_publish(p);
+}
+
+/* false: the connection was given up */
+static bool
+on_reply(ib_pub *p, enum cmd_tag tag, int64_t now)
+{
+	struct rstate *rs = &p->rs;
+	struct batch *b = p->b;
+	bool ok = rs->nerr == 0;
+
+	if (tag == T_XADD) {
+		uint64_t pos = b->xpos[b->xnext++];
+		if (ok && rs->type == REDIS_REPLY_STRING) {
+			pm_stream_acked(&p->m.st, pos);
+			p->cnt.stream_written++;
+		} else {
+			/* refused (an id Redis already passed, a wrong type): re-probe on a fresh connection */
+			char why[200];
+			snprintf(why, sizeof(why), "XADD refused: %s", rs->msg);
+			p->cnt.redis_errors++;
+			conn_fail(p, why, now);
+			return false;
+		}
+	} else if (!ok) {
+		p->cnt.redis_errors++;
+		if (is_fatal(rs->msg)) {
+			char why[200];
+			snprintf(why, sizeof(why), "Redis refuses writes: %s", rs->msg);
+			conn_fail(p, why, now);
+			return false;
+		}
+		ib_log(IB_LL_WARN, "redis", "%s refused: %s", tag == T_EXEC ? "MULTI/EXEC" : "command", rs->msg);
+	}
+	rs->nerr = 0;
+	rs->type = 0;
+	return true;
+}
+
+static void
+batch_done(ib_pub *p, int64_t now)
+{
+	struct batch *b = p->b;
+
+	for (uint32_t i = 0; i < b->nq; i++) {
+		const struct qsent *q = &b->q[i];
+		/* a snapshot rewrite of a value Redis had before is not a new arrival */
+		if (q->ver <= p->aver[q->inst])
+			continue;
+		p->cnt.quote_coalesced += q->ver - p->aver[q->inst] - 1;
+		p->aver[q->inst] = q->ver;
+		if (q->recv > 0 && now > q->recv) {
+			ib_hist_add(&p->stale, (uint64_t)(now - q->recv));
+			ib_hist_add(&p->stale_win, (uint64_t)(now - q->recv));
+		}
+	}
+	p->st.batches++;
+	p->st.quote_writes += b->nq;
+	batch_reset(b);
+	stats_publish(p);
+}
+
+/* Write what the socket takes, read what arrived, handle complete replies. */
+static void
+io_progress(ib_pub *p, int64_t now)
+{
+	struct batch *b = p->b;
+	redisContext *c = p->c;
+
+	if (b->woff < b->r.len) {
+		ssize_t n = send(c->fd, b->r.buf + b->woff, b->r.len - b->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			b->woff += (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_fail(p, strerror(errno), now);
+			return;
+		}
+	}
+	for (;;) {
+		while (b->nreplied < b->ncmd) {
+			void *r = NULL;
+			enum cmd_tag tag = (enum cmd_tag)b->tag[b->nreplied];
+			if (redisGetReplyFromReader(c, &r) != REDIS_OK) {
+				conn_fail(p, c->errstr, now);
+				return;
+			}
+			if (r == NULL)
+				break;
+			b->nreplied++;
+			if (p->state == C_PROBING ? !on_probe_reply(p, r, tag, now) : !on_reply(p, tag, now))
+				return;
+		}
+		if (b->nreplied == b->ncmd) {
+			int64_t done = ib_now_mono_ns();
+			if (p->state == C_PROBING) {
+				probe_done(p, done);
+			} else {
+				batch_done(p, done);
+			}
+			return;
+		}
+		ssize_t n = read(c->fd, p->rbuf, sizeof(p->rbuf));
+		if (n > 0) {
+			if (redisReaderFeed(c->reader, p->rbuf, (size_t)n) != REDIS_OK) {
+				conn_fail(p, c->reader->errstr, now);
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			conn_fail(p, "Redis closed the connection", now);
+			return;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_fail(p, strerror(errno), now);
+			return;
+		}
+		break;
+	}
+	if (now > b->deadline)
+		conn_fail(p, "no reply within 5 s", now);
+}
+
+static void
+send_batch(ib_pub *p, int64_t now)
+{
+	struct batch *b = p->b;
+
+	if (b->r.args_left != 0 || b->r.bad) {
+		ib_log(IB_LL_ERROR, "redis", "internal error: a command's argument count is wrong; batch not sent");
+		conn_fail(p, "malformed batch", now);
+		return;
+	}
+	if (b->r.oom) {
+		/* the buffer could not grow: give this connection up, the snapshot after reconnect retries */
+		conn_fail(p, "out of memory building a batch", now);
+		return;
+	}
+	b->inflight = true;
+	b->deadline = now + IO_TIMEOUT_NS;
+	p->st.commands += b->ncmd;
+	io_progress(p, now);
+}
+
+static bool
+build_batch(ib_pub *p, int64_t now, bool stopping)
+{
+	batch_reset(p->b);
+	write_state(p);
+	if (p->quotes && (now >= p->next_quote_ns || stopping)) {
+		write_quotes(p);
+		if (p->books)
+			write_books(p);
+		p->next_quote_ns = now + (int64_t)p->cfg.quote_interval_us * 1000;
+		if (stopping)
+			p->final_scan = true;
+	}
+	if (now >= p->next_health_ns) {
+		write_health(p, now);
+		p->next_health_ns = now + (int64_t)p->cfg.health_interval_ms * NS_MS;
+	}
+	return p->b->ncmd > 0;
+}
+
+/* ---- the thread ---- */
+
+static bool
+drain(ib_pub *p)
+{
+	ib_pub_event ev;
+	int64_t now = ib_now_real_ns();
+	unsigned n = 0;
+
+	while (ib_ring_pop_pubev(&p->ring, p->ring_buf, &ev)) {
+		pm_absorb(&p->m, &ev, now);
+		if ((++n & 255) == 0)
+			now = ib_now_real_ns();
+	}
+	return n > 0;
+}
+
+static void
+step(ib_pub *p, int64_t now, bool stopping)
+{
+	switch (p->state) {
+	case C_DOWN:
+		if (now >= p->next_try_ns)
+			start_connect(p, now);
+		break;
+	case C_CONNECTING:
+		check_connect(p, now);
+		break;
+	case C_PROBING:
+		io_progress(p, now);
+		break;
+	case C_UP:
+		break;
+	}
+	if (p->state == C_UP && p->b->inflight)
+		io_progress(p, now);
+	if (p->state == C_UP && !p->b->inflight && build_batch(p, now, stopping))
+		send_batch(p, now);
+}
+
+static void
+wait_for_work(ib_pub *p, uint32_t snap, int64_t now, bool stopping)
+{
+	int64_t until;
+
+	if (p->state == C_CONNECTING || p->state == C_PROBING || (p->state == C_UP && p->b->inflight)) {
+		struct pollfd pfd = { .fd = p->c->fd, .events = POLLIN };
+		if (p->state == C_CONNECTING || p->b->woff < p->b->r.len)
+			pfd.events |= POLLOUT;
+		/* 1 ms at most: events keep draining into the mirror while Redis thinks */
+		poll(&pfd, 1, 1);
+		return;
+	}
+	if (p->state == C_DOWN) {
+		until = p->next_try_ns;
+	} else {
+		until = p->next_health_ns;
+		if (p->quotes && p->quotes->n && p->next_quote_ns < until)
+			until = p->next_quote_ns;
+		if (pm_dirty(&p->m))
+			until = now;
+	}
+	if (stopping && until > now + NS_MS)
+		until = now + NS_MS;
+	if (until <= now)
+		return;
+	/*
+	 * ck_ec's timed wait overshoots short deadlines (a 1 ms wait takes ~2 ms),
+	 * so the quote cadence sleeps precisely and the producers' wake only
+	 * shortens the long idle waits.
+	 */
+	if (until - now <= 2 * NS_MS) {
+		struct timespec ts = { 0, (long)(until - now) };
+		nanosleep(&ts, NULL);
+	} else {
+		int64_t ms = (until - now) / NS_MS;
+		ib_wake_wait(&p->wake, snap, ms > 1000 ? 1000 : (int)ms);
+	}
+}
+
+static void *
+pub_thread(void *arg)
+{
+	ib_pub *p = arg;
+	int64_t stop_deadline = 0;
+
+	for (;;) {
+		uint32_t snap = ib_wake_snapshot(&p->wake);
+		bool stopping = ck_pr_load_int(&p->stopping) != 0;
+		ib_heartbeat_beat(&p->hb);
+		bool got = drain(p);
+		int64_t now = ib_now_mono_ns();
+
+		if (stopping && stop_deadline == 0)
+			stop_deadline = now + STOP_FLUSH_NS;
+		step(p, now, stopping);
+		if (got)
+			stats_publish(p);
+		if (stopping) {
+			bool flushed = p->state == C_UP && !p->b->inflight && !pm_dirty(&p->m) &&
+				       (p->quotes == NULL || p->final_scan);
+			if (flushed || p->state == C_DOWN || now >= stop_deadline)
+				break;
+		}
+		wait_for_work(p, snap, now, stopping);
+	}
+	if (p->c) {
+		redisFree(p->c);
+		p->c = NULL;
+	}
+	p->state = C_DOWN;
+	stats_publish(p);
+	return NULL;
+}
+
+/* ---- API ---- */
+
+ib_pub *
+ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *stats)
+{
+	char err[160];
+	ib_pub *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->cfg = *cfg;
+	if (p->cfg.health_interval_ms <= 0)
+		p->cfg.health_interval_ms = 1000;
+	if (p->cfg.health_ttl_s <= 0)
+		p->cfg.health_ttl_s = 5;
+	if (p->cfg.stream_maxlen <= 0)
+		p->cfg.stream_maxlen = 10000;
+	if (p->cfg.quote_interval_us <= 0)
+		p->cfg.quote_interval_us = 1000;
+	if (p->cfg.book_levels <= 0 || p->cfg.book_levels > IB_BOOK_ROWS)
+		p->cfg.book_levels = 10;
+	if (p->cfg.prefix[0] == '\0')
+		ib_strlcpy(p->cfg.prefix, "ibpipe", sizeof(p->cfg.prefix));
+	pthread_mutex_init(&p->mu, NULL);
+	if (ib_redis_url_parse(p->cfg.url, &p->url, err, sizeof(err)) != IB_OK) {
+		ib_log(IB_LL_ERROR, "redis", "%s", err);
+		free(p);
+		return NULL;
+	}
+	ib_redis_url_describe(&p->url, p->desc, sizeof(p->desc));
+	p->quotes = quotes;
+	p->stats = stats;
+	p->start_real_ns = ib_now_real_ns();
+	snprintf(p->src, sizeof(p->src), "%d-%llx", (int)getpid(), (unsigned long long)p->start_real_ns);
+	p->backoff_ms = BACKOFF_MIN_MS;
+	p->ring_buf = ib_ring_alloc(&p->ring, EV_RING, sizeof(*p->ring_buf));
+	p->b = calloc(1, sizeof(*p->b));
+	p->wver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	p->aver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	if (!p->ring_buf || !p->b || !p->wver || !p->aver || pm_init(&p->m, (uint64_t)p->cfg.stream_maxlen) != IB_OK) {
+		ib_pub_free(p);
+		return NULL;
+	}
+	ib_wake_init(&p->wake);
+	return p;
+}
+
+void
+ib_pub_set_books(ib_pub *p, const ib_book_table *books)
+{
+	p->books = books;
+}
+
+int
+ib_pub_start(ib_pub *p)
+{
+	if (p->started)
+		return IB_OK;
+	if (pthread_create(&p->th, NULL, pub_thread, p) != 0)
+		return IB_EIO;
+	pthread_setname_np(p->th, "ibpipe-publish");
+	p->started = true;
+	return IB_OK;
+}
+
+bool
+ib_pub_post(ib_pub *p, const ib_pub_event *ev)
+{
+	for (unsigned spin = 0;; spin++) {
+		if (ck_pr_load_int(&p->stopping))
+			return false;
+		if (ib_ring_push_mpsc_pubev(&p->ring, p->ring_buf, ev)) {
+			ib_wake_signal(&p->wake);
+			return true;
+		}
+		/* full: the publisher is behind by EV_RING events; it never waits on Redis to drain */
+		ib_wake_signal(&p->wake);
+		if (spin < 64) {
+			ck_pr_stall();
+		} else {
+			struct timespec ts = { 0, 50000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+void
+ib_pub_stop(ib_pub *p)
+{
+	if (p == NULL)
+		return;
+	ck_pr_store_int(&p->stopping, 1);
+	if (!p->started)
+		return;
+	ib_wake_signal(&p->wake);
+	pthread_join(p->th, NULL);
+	p->started = false;
+}
+
+void
+ib_pub_free(ib_pub *p)
+{
+	if (p == NULL)
+		return;
+	ib_pub_stop(p);
+	if (p->c)
+		redisFree(p->c);
+	if (p->b)
+		free(p->b->r.buf);
+	free(p->b);
+	free(p->ring_buf);
+	free(p->wver);
+	free(p->aver);
+	pm_free(&p->m);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+void
+ib_pub_get_stats(ib_pub *p, ib_pub_stats *out)
+{
+	pthread_mutex_lock(&p->mu);
+	*out = p->st_pub;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+ib_pub_get_counts(ib_pub *p, ib_pub_counts *out)
+{
+	pthread_mutex_lock(&p->mu);
+	*out = p->cnt_pub;
+	pthread_mutex_unlock(&p->mu);
+}
+
+const ib_heartbeat *
+ib_pub_heartbeat(const ib_pub *p)
+{
+	return &p->hb;
+}
+
+pthread_t
+ib_pub_thread(const ib_pub *p)
+{
+	return p->th;
+}
+
+void
+ib_pub_get_staleness(ib_pub *p, ib_hist *out)
+{
+	pthread_mutex_lock(&p->mu);
+	*out = p->stale_pub;
+	pthread_mutex_unlock(&p->mu);
+}

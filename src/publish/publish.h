@@ -1,0 +1,189 @@
+/*
+ * publish.h - the Redis publisher: the state other services read.
+ *
+ * One thread, one hiredis connection, pipelined.  Producers (account,
+ * order and gate logic on any thread) post events into a multi-producer
+ * ring; posting never drops (it waits for room), and the publisher keeps a
+ * bounded mirror of everything it was told, so after a Redis outage it can
+ * write a full snapshot and carry on.  Quotes are not posted: the publisher
+ * reads the shared quote table (quote.h) and writes only what changed, so
+ * it coalesces by construction.
+ *
+ * Keys (prefix P, default "ibpipe"):
+ *   P:sync                 string disconnected|syncing|ready  (+ PUBLISH P:events JSON)
+ *   P:sync:detail          JSON: what the gate has and what it still waits for
+ *   P:accounts             set of account ids
+ *   P:account:{A}          hash key[:currency] -> value, updated_at
+ *   P:positions:{A}        hash conId -> JSON
+ *   P:quote:SYM            hash bid ask last bid_size ask_size last_size volume mid last_time updated_at
+ *   P:book:SYM             JSON {"bids":[[price,size],...],"asks":[...],"version":N,"updated_at":ns}
+ *                          (depth subscriptions: the top book_levels rows, best first)
+ *   P:order:ID             hash of the latest order state
+ *   P:stream:orders        stream of order status changes and executions (XADD MAXLEN ~)
+ *   P:health               hash, refreshed every second, with a TTL
+ */
+#ifndef IBPIPE_PUBLISH_H
+#define IBPIPE_PUBLISH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pthread.h>
+
+#include "core/heartbeat.h"
+#include "core/latency.h"
+#include "ibpipe/book.h"
+#include "ibpipe/quote.h"
+#include "core/stats.h"
+
+enum ib_sync_state { IB_SYNC_DISCONNECTED, IB_SYNC_SYNCING, IB_SYNC_READY };
+const char *ib_sync_state_name(enum ib_sync_state s);
+
+enum ib_pub_kind {
+	IB_PUB_SYNC = 1,       /* gate state changed */
+	IB_PUB_ACCOUNTS,       /* managed accounts list */
+	IB_PUB_ACCT_VALUE,
+	IB_PUB_POSITION,
+	IB_PUB_ORDER,          /* order state changed */
+	IB_PUB_EXEC,           /* an execution (fill) */
+	IB_PUB_CONN,           /* connection facts for health: server version, client id */
+};
+
+/*
+ * The account list and the sync detail can be far larger than one ring slot
+ * (a thousand accounts): they travel as parts.  part counts from 0, more is
+ * non-zero on every part but the last, and the publisher applies the whole
+ * only at the last part.  Only the account thread posts these, so the parts
+ * of one value are never interleaved with another's.  A single part with
+ * part = more = 0 (a zeroed event) is a whole value.
+ */
+#define IB_PUB_MAX_ACCOUNTS 32   /* ids per part */
+#define IB_PUB_DETAIL_PART 464   /* detail bytes per part */
+
+typedef struct ib_pub_event {
+	int32_t kind;
+	union {
+		struct {
+			int32_t state;       /* enum ib_sync_state */
+			int32_t part, more;
+			char detail[IB_PUB_DETAIL_PART]; /* JSON object text (this part of it): have / missing / since */
+		} sync;
+		struct {
+			int32_t n;           /* ids in this part */
+			int32_t part, more;
+			char ids[IB_PUB_MAX_ACCOUNTS][24];
+		} accounts;
+		struct {
+			char account[24], key[48], currency[8], value[64];
+		} acct_value;
+		struct {
+			char account[24];
+			int32_t con_id;
+			char symbol[24], sec_type[8], exchange[16], currency[8];
+			double position, avg_cost, market_price, market_value, unrealized_pnl, realized_pnl;
+		} position;
+		struct {
+			int32_t order_id;
+			int64_t perm_id;
+			char account[24], symbol[24], action[8], order_type[8], tif[8];
+			char status[24];         /* PendingSubmit, Submitted, PartiallyFilled, Filled, Cancelled, Inactive, Rejected */
+			double total_qty, lmt_price, aux_price, filled, remaining, avg_fill_price, last_fill_price;
+			char reason[160];        /* rejection / error text */
+			int64_t ts_ns;
+		} order;
+		struct {
+			int32_t order_id;
+			char exec_id[48], account[24], symbol[24], side[8], time[40];
+			double shares, price, cum_qty, avg_price;
+			int64_t ts_ns;
+		} exec;
+		struct {
+			int32_t connected, server_version, client_id;
+		} conn;
+	} u;
+} ib_pub_event;
+
+typedef struct ib_pub_config {
+	char url[256];        /* redis://host:port, or unix:/path/to/sock */
+	char prefix[32];
+	char password[128];   /* empty: no AUTH; never logged */
+	int health_interval_ms;  /* default 1000 */
+	int health_ttl_s;        /* default 5 */
+	int stream_maxlen;       /* default 10000 (XADD MAXLEN ~) */
+	int quote_interval_us;   /* how often changed quotes and books are flushed; default 1000 */
+	int book_levels;         /* rows per side in P:book:SYM; default 10 */
+} ib_pub_config;
+
+void ib_pub_config_defaults(ib_pub_config *c);
+
+typedef struct ib_pub_stats {
+	uint64_t commands;        /* Redis commands sent */
+	uint64_t batches;         /* round trips */
+	uint64_t quote_writes;    /* quote hashes written */
+	uint64_t reconnects;
+	uint64_t snapshots;       /* full snapshots written after (re)connect */
+	uint64_t pending_dropped; /* stream entries that did not fit the outage buffer (should be 0) */
+	uint32_t connected;
+	double staleness_p50_us, staleness_p99_us; /* tick arrival -> value acknowledged by Redis */
+} ib_pub_stats;
+
+typedef struct ib_pub ib_pub;
+
+/* quotes and stats may be NULL (then quotes / health counters are not published). */
+ib_pub *ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *stats);
+/* Publish these books as P:book:SYM too (call before ib_pub_start; the table outlives the publisher). */
+void ib_pub_set_books(ib_pub *p, const ib_book_table *books);
+int ib_pub_start(ib_pub *p);
+/* Any thread.  Waits while the ring is full; false only after ib_pub_stop. */
+bool ib_pub_post(ib_pub *p, const ib_pub_event *ev);
+/* The sync state with its JSON detail of any length (up to IB_SYNC_JSON_MAX), as parts. */
+bool ib_pub_post_sync(ib_pub *p, int32_t state, const char *detail, size_t len);
+/* The account list, any length, as parts: n NUL-terminated ids, one every stride bytes from ids. */
+bool ib_pub_post_accounts(ib_pub *p, const char *ids, size_t stride, int n);
+/* Flush what can be flushed, then join the thread. */
+void ib_pub_stop(ib_pub *p);
+void ib_pub_free(ib_pub *p);
+void ib_pub_get_stats(ib_pub *p, ib_pub_stats *out);
+
+/*
+ * Details of the keys above, for consumers:
+ *   P:order:ID       status filled remaining avg_fill_price last_fill_price symbol action qty type
+ *                    lmt aux tif account perm_id reason updated_at (unset prices are "")
+ *   P:stream:orders  kind status: src order_id perm_id account symbol action type tif qty lmt status
+ *                                 filled remaining avg_fill_price last_fill_price reason ts
+ *                    kind exec:   src order_id exec_id account symbol side shares price cum_qty
+ *                                 avg_price time ts
+ *   P:health         staleness_p50_us / _p99_us cover the quotes acknowledged since the
+ *                    previous refresh ("" when none); ib_pub_stats' cover the whole run.
+ *
+ * Stream entries carry ids the publisher assigns (ms-seq from the wall clock,
+ * strictly growing) and src, naming this process.  After every reconnect the
+ * publisher asks Redis which unacknowledged entries it already holds (their
+ * reply was lost with the connection) and which acknowledged ones it lost
+ * (a restart without persistence), and writes exactly the missing ones with
+ * their original ids: a reader that remembers the last id it read never
+ * sees an entry twice, and never misses one the publisher still holds.
+ */
+
+/* More counters, for tests, benchmarks and diagnostics. */
+typedef struct ib_pub_counts {
+	uint64_t events;          /* events absorbed into the mirror */
+	uint64_t quote_coalesced; /* quote versions never written because a newer one was */
+	uint64_t mirror_full;     /* values/positions/orders/accounts that did not fit the mirror */
+	uint64_t stream_written;  /* stream entries acknowledged by Redis */
+	uint64_t stream_waiting;  /* stream entries not yet acknowledged */
+	uint64_t stream_found;    /* entries found in Redis after a reconnect: written, reply lost */
+	uint64_t redis_errors;    /* commands Redis refused */
+	uint64_t book_writes;     /* P:book:SYM values written */
+} ib_pub_counts;
+
+void ib_pub_get_counts(ib_pub *p, ib_pub_counts *out);
+
+/* For the supervisor and /metrics: the publisher thread's heartbeat and id (after ib_pub_start), and
+   the staleness histogram (tick arrival -> acknowledged by Redis, whole run) as of the last health write. */
+const ib_heartbeat *ib_pub_heartbeat(const ib_pub *p);
+pthread_t ib_pub_thread(const ib_pub *p);
+void ib_pub_get_staleness(ib_pub *p, ib_hist *out);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * control.c - the process around a pipeline: signals, publisher, progress,
+ * kill switch, and the probe's JSON verdict.
+ */
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "service/control.h"
+#include "codec/wire.h"
+#include "util/json.h"
+#include "ibpipe/log.h"
+#include "service/metrics.h"
+#include "publish/redis_url.h"
+#include "service/supervisor.h"
+
+#define TICK_MS 250
+
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The kill switch in Redis: P:control = halt | resume.  Its own connection, read 4x a second. */
+struct killswitch {
+	redisContext *c;
+	char key[64];
+	int64_t next_try;
+};
+
+static void
+killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
+{
+	int64_t now = ib_now_mono_ns();
+	redisReply *r;
+
+	if (!cfg->redis)
+		return;
+	if (k->c == NULL) {
+		if (now < k->next_try)
+			return;
+		k->next_try = now + 2000000000LL;
+		k->c = ib_redis_connect_url(cfg->redis_url, cfg->redis_password, 500);
+		if (k->c == NULL)
+			return;
+		snprintf(k->key, sizeof(k->key), "%s:control", cfg->redis_prefix);
+	}
+	r = redisCommand(k->c, "GET %s", k->key);
+	if (r == NULL) {
+		redisFree(k->c);
+		k->c = NULL;
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING) {
+		int halt = strcmp(r->str, "halt") == 0, resume = strcmp(r->str, "resume") == 0;
+		if (halt && !ck_pr_load_int(&p->halted)) {
+			ck_pr_store_int(&p->halted, 1);
+			ib_log(IB_LL_WARN, "control", "kill switch: %s = halt -- no new orders", k->key);
+		} else if (resume && ck_pr_load_int(&p->halted)) {
+			ck_pr_store_int(&p->halted, 0);
+			ib_log(IB_LL_WARN, "control", "kill switch: %s = resume -- orders allowed", k->key);
+		}
+	}
+	freeReplyObject(r);
+}
+
+void
+ib_app_progress_line(ib_pipeline *p, ib_pub *pub, char *buf, size_t cap)
+{
+	static uint64_t last_msgs;
+	static int64_t last_ns;
+	char text[512], accts[256];
+	int64_t now = ib_now_mono_ns();
+	uint64_t msgs = IB_STAT_GET(p->stats.net.msgs_in);
+	double rate = last_ns ? (double)(msgs - last_msgs) * 1e9 / (double)(now - last_ns) : 0;
+	ib_pub_stats ps = { 0 };
+
+	last_msgs = msgs;
+	last_ns = now;
+	ib_pipeline_diag(p, text, sizeof(text), NULL, 0);
+	pthread_mutex_lock(&p->diag_mu);
+	ib_strlcpy(accts, p->diag_accounts, sizeof(accts));
+	pthread_mutex_unlock(&p->diag_mu);
+	if (pub)
+		ib_pub_get_stats(pub, &ps);
+	bool conn = ck_pr_load_32((uint32_t *)&p->stats.net.connected) != 0;
+	bool open = ib_gate_is_open(&p->gate);
+	uint64_t quotes = IB_STAT_GET(p->stats.md.quotes);
+	snprintf(buf, cap, "%s | gate %s | %s | %.0f msg/s | %llu quotes | coalesced %llu | redis %s p99 %.0f us%s",
+		 conn ? "connected" : "disconnected", open ? "OPEN" : "closed",
+		 open ? (accts[0] ? accts : "synced") : text, rate, (unsigned long long)quotes,
+		 (unsigned long long)ib_stats_coalesced(&p->stats),
+		 !pub ? "off" : ps.connected ? "up" : "DOWN", ps.staleness_p99_us,
+		 ck_pr_load_int(&p->halted) ? " | HALTED" : "");
+}
+
+static void
+probe_report(ib_pipeline *p, bool ok)
+{
+	char *json = malloc(IB_SYNC_JSON_MAX), head[512];
+	double hs, sy;
+	ib_json h;
+
+	if (json == NULL) {
+		printf("{\"ok\":false,\"error\":\"out of memory\"}\n");
+		return;
+	}
+	ib_pipeline_diag(p, NULL, 0, json, IB_SYNC_JSON_MAX);
+	pthread_mutex_lock(&p->diag_mu);
+	hs = (double)p->handshake_ns / 1e6;
+	sy = (double)p->synced_ns / 1e6;
+	pthread_mutex_unlock(&p->diag_mu);
+	ib_json_init(&h, head, sizeof(head));
+	ib_json_printf(&h, "{\"ok\":%s,\"host\":", ok ? "true" : "false");
+	ib_json_str(&h, p->cfg.host);
+	ib_json_printf(&h, ",\"port\":%d,\"server_version\":%d,\"client_id\":%d,\"handshake_ms\":%.1f,\"sync_ms\":%s%.1f",
+		       p->cfg.port, (int)ck_pr_load_32((uint32_t *)&p->stats.net.server_version),
+		       (int)ck_pr_load_32((uint32_t *)&p->stats.net.client_id), hs, ok ? "" : "-", ok ? sy : 1.0);
+	/* json is {"managedAccounts":[..],"nextValidId":N,"missing":[..],"waiting_s":x}: splice it in */
+	size_t jl = strlen(json);
+	if (jl >= 2 && json[0] == '{' && json[jl - 1] == '}')
+		printf("%s,%s\n", head, json + 1);
+	else
+		printf("%s,\"error\":\"no diagnostics\"}\n", head);
+	fflush(stdout);
+	free(json);
+}
+
+int
+ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, void *done_arg)
+{
+	ib_config cfg = *cfg_in;
+	char err[256];
+	sigset_t set;
+	ib_pub *pub = NULL;
+	ib_pipeline *p;
+	struct killswitch ks = { 0 };
+	ib_supervisor *sv = NULL;
+	ib_metrics *metrics = NULL;
+	bool tty = isatty(STDERR_FILENO);
+	int64_t start = ib_now_mono_ns(), last_progress = 0;
+	int rc;
+	enum ib_log_level lvl = IB_LL_INFO;
+
+	ib_log_level_parse(cfg.log_level, &lvl);
+	if (mode == IB_APP_PROBE && lvl == IB_LL_INFO)
+		lvl = IB_LL_WARN; /* a probe's output is its JSON line; say only what went wrong */
+	ib_log_setup(lvl, strcmp(cfg.log_format, "json") == 0 ? IB_LOG_JSON : IB_LOG_TEXT);
+	if (mode == IB_APP_PROBE) {
+		cfg.strategies = 0;
+		cfg.redis = false;
+		cfg.nsymbols = 0;
+		cfg.ntbt = cfg.ndepth = 0;
+		cfg.readonly = true;
+		cfg.progress = false;
+		cfg.reconnect_min_ms = cfg.reconnect_max_ms = 200;
+		cfg.on_sync_timeout = IB_TIMEOUT_WAIT;
+		/* a silent gateway holds the handshake for connect_timeout: never past the probe's own limit */
+		if (cfg.connect_timeout_ms > (int)(cfg.sync_timeout_s * 1000))
+			cfg.connect_timeout_ms = (int)(cfg.sync_timeout_s * 1000);
+	}
+	if (mode == IB_APP_REPLAY) {
+		cfg.readonly = true;      /* a replay never sends an order anywhere */
+		cfg.md_lossless = true;   /* every tick reaches the strategies, as in a lossless live run */
+		cfg.pacing_per_s = 1000000;
+	}
+	block_signals(&set);
+	p = ib_pipeline_create(&cfg, err, sizeof(err));
+	if (p == NULL) {
+		fprintf(stderr, "ibpipe: %s\n", err);
+		return 2;
+	}
+	if (cfg.redis) {
+		ib_pub_config pc;
+		ib_pub_config_defaults(&pc);
+		ib_strlcpy(pc.url, cfg.redis_url, sizeof(pc.url));
+		ib_strlcpy(pc.prefix, cfg.redis_prefix, sizeof(pc.prefix));
+		ib_strlcpy(pc.password, cfg.redis_password, sizeof(pc.password));
+		pc.book_levels = cfg.redis_book_levels;
+		pub = ib_pub_create(&pc, p->quotes, &p->stats);
+		if (pub)
+			ib_pub_set_books(pub, p->books);
+		if (pub == NULL || ib_pub_start(pub) != IB_OK) {
+			fprintf(stderr, "ibpipe: cannot start the Redis publisher\n");
+			ib_pub_free(pub);
+			ib_pipeline_free(p);
+			return 2;
+		}
+		p->pub = pub;
+	}
+	if (ib_pipeline_start(p) != IB_OK) {
+		fprintf(stderr, "ibpipe: cannot start the pipeline threads\n");
+		ib_pipeline_request_stop(p);
+		rc = 2;
+		goto out;
+	}
+	/* `run` only: the supervisor (systemd readiness + watchdog) and the metrics / health listener */
+	if (mode == IB_APP_RUN &&
+	    ((sv = ib_supervisor_create(p, pub, err, sizeof(err))) == NULL ||
+	     (cfg.metrics_port >= 0 && (metrics = ib_metrics_start(&cfg, p, sv, err, sizeof(err))) == NULL) ||
+	     ib_supervisor_start(sv, err, sizeof(err)) != IB_OK)) {
+		fprintf(stderr, "ibpipe: %s\n", err);
+		ib_pipeline_request_stop(p);
+		rc = 2;
+		goto out;
+	}
+	ib_log(IB_LL_INFO, "main", "ibpipe %s (%s) %s %s:%d, client id %d%s, %d symbol(s), %d strategy thread(s)",
+	       IB_VERSION, IB_GIT_SHA, mode == IB_APP_PROBE ? "probing" : "running against", cfg.host, cfg.port,
+	       cfg.client_id, cfg.readonly ? ", readonly" : "", cfg.nsymbols, cfg.strategies);
+
+	for (;;) {
+		struct timespec ts = { 0, TICK_MS * 1000000L };
+		int sig = sigtimedwait(&set, NULL, &ts);
+		int64_t now = ib_now_mono_ns();
+
+		if (sig == SIGINT || sig == SIGTERM) {
+			ib_log(IB_LL_INFO, "main", "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			break;
+		}
+		if (sig == SIGUSR1) {
+			ck_pr_store_int(&p->halted, 1);
+			ib_log(IB_LL_WARN, "control", "SIGUSR1: kill switch on -- no new orders");
+		} else if (sig == SIGUSR2) {
+			ck_pr_store_int(&p->halted, 0);
+			ib_log(IB_LL_WARN, "control", "SIGUSR2: kill switch off -- orders allowed");
+		}
+		if (ck_pr_load_int(&p->stop))
+			break;
+		if (done && done(p, done_arg))
+			break;
+		if (mode == IB_APP_PROBE) {
+			if (ib_gate_is_open(&p->gate)) {
+				probe_report(p, true);
+				break;
+			}
+			if (now - start > (int64_t)(cfg.sync_timeout_s * 1e9)) {
+				char text[512];
+				ib_pipeline_diag(p, text, sizeof(text), NULL, 0);
+				ib_log(IB_LL_ERROR, "probe", "no full sync after %.1f s: %s", cfg.sync_timeout_s, text);
+				probe_report(p, false);
+				p->exit_code = 1;
+				break;
+			}
+			continue;
+		}
+		killswitch_poll(&ks, &cfg, p);
+		if (cfg.run_seconds > 0 && now - start >= (int64_t)(cfg.run_seconds * 1e9)) {
+			ib_log(IB_LL_INFO, "main", "run_seconds %.0f reached: shutting down", cfg.run_seconds);
+			break;
+		}
+		if (cfg.progress && now - last_progress >= 1000000000LL) {
+			char line[768];
+			ib_app_progress_line(p, pub, line, sizeof(line));
+			if (tty)
+				fprintf(stderr, "\r\033[K%s", line);
+			else
+				fprintf(stderr, "progress: %s\n", line);
+			last_progress = now;
+		}
+	}
+	if (cfg.progress && tty)
+		fputc('\n', stderr);
+	rc = 0;
+out:
+	ib_metrics_stop(metrics); /* before the joins: a scrape reads the threads' CPU clocks */
+	ib_supervisor_stop(sv);   /* STOPPING=1 */
+	ib_pipeline_request_stop(p);
+	rc = ib_pipeline_join(p) ? p->exit_code : rc;
+	if (pub) {
+		ib_pub_stop(pub);
+		ib_pub_free(pub);
+	}
+	if (ks.c)
+		redisFree(ks.c);
+	if (mode == IB_APP_RUN)
+		ib_log(IB_LL_INFO, "main",
+		       "stopped: %llu msgs in, %llu bad frames, %llu unknown ids, %llu coalesced, %llu dropped, %llu reconnects; "
+		       "md_in %llu = md_processed %llu + md_coalesced_net %llu; depth_ops %llu book_errors %llu "
+		       "trades %llu bbos %llu",
+		       (unsigned long long)IB_STAT_GET(p->stats.net.msgs_in),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.frames_bad),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.unknown_ids),
+		       (unsigned long long)ib_stats_coalesced(&p->stats),
+		       (unsigned long long)IB_STAT_GET(p->stats.acct.dropped),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.reconnects),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.md_in),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.quotes),
+		       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.depth_ops),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.book_errors),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.trades),
+		       (unsigned long long)IB_STAT_GET(p->stats.md.bbos));
+	ib_pipeline_free(p);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * bench.h - what the "bench" strategy measured; read it after the
+ * pipeline is joined (ctx->self of each strategy).
+ */
+#ifndef IBPIPE_STRATEGY_BENCH_H
+#define IBPIPE_STRATEGY_BENCH_H
+
+#include <stdint.h>
+
+#include "core/latency.h"
+#include "ibpipe/strategy.h"
+
+struct ib_bench_strategy {
+	uint64_t quotes, trades, bbos, books;
+	uint64_t book_rows;  /* rows seen in the books handed over (keeps the copy honest) */
+	ib_hist internal;    /* network-thread arrival -> on_quote / on_bbo / on_trade / on_book */
+	ib_hist end_to_end;  /* ibsim send stamp -> on_quote */
+};
+
+extern const ib_strategy_vtable ib_strategy_bench_vt;
+
+#endif
