@@ -90,6 +90,59 @@ test_a_failed_rename_stops_placement(void)
 	ib_pipeline_free(p); /* the directories go with tu_tmpdir's cleanup */
 }
 
+/*
+ * A mark that cannot be stored (a directory at its name, after start): counted, logged naming the file, and every
+ * new order refused from then on with its own reason, IB_ENOORDERID, not a generic "closed".
+ */
+static void
+test_a_failed_mark_is_counted_and_named(void)
+{
+	const char *dir = tu_tmpdir();
+	char err[600], logpath[400], sub[400], line[2048];
+	int32_t id = 0;
+	int n = 0;
+
+	ib_pipeline *p = pipeline_in(dir, false, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ib_pipeline_seen_order_id(p, 1);
+	CU_ASSERT_FALSE(ib_pipeline_orders_stopped(p));
+	CU_ASSERT_EQUAL(ck_pr_load_64(&p->hwm_store_failures), 0);
+	CU_ASSERT_EQUAL_FATAL(unlink(p->hwm_path), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(p->hwm_path, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/x", p->hwm_path);
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+
+	/* stderr to a file while the block runs out, to read the log line back */
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	FILE *logf = fopen(logpath, "w+");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(logf);
+	dup2(fileno(logf), STDERR_FILENO);
+	while ((id = ib_pipeline_next_order_id(p)) > 0 && n < 5000)
+		n++;
+	ib_req r = { .id = IB_OUT_PLACE_ORDER };
+	bool sent = ib_pipeline_send_new_order(p, &r, 0);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+
+	CU_ASSERT_EQUAL(id, -1);
+	CU_ASSERT_FALSE(sent);
+	CU_ASSERT_TRUE(ib_pipeline_orders_stopped(p));
+	CU_ASSERT_EQUAL(ck_pr_load_64(&p->hwm_store_failures), 1); /* the first failure stops it: tried once */
+	CU_ASSERT_EQUAL(ck_pr_load_64(&p->orders_no_id), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ib_strerror(IB_ENOORDERID), "order-id mark"));
+	rewind(logf);
+	bool named = false;
+	while (fgets(line, sizeof(line), logf) != NULL)
+		named |= strstr(line, p->hwm_path) != NULL && strstr(line, "order placement stopped") != NULL;
+	CU_ASSERT_TRUE(named);
+	fclose(logf);
+	unlink(logpath);
+	ib_pipeline_free(p);
+}
+
 /* `ibpipe run` with this state_dir against a closed port; exit status, stderr+log in out. */
 static int
 run_with(const char *state_dir, bool readonly, char *out, size_t cap)
@@ -154,5 +207,7 @@ test_state_dir_register(void)
 
 	CU_add_test(s, "an unusable state_dir: no pipeline for trading, readonly goes on", test_create_refuses_an_unusable_dir);
 	CU_add_test(s, "a failed rename of the mark stops order placement", test_a_failed_rename_stops_placement);
+	CU_add_test(s, "a failed mark is counted, logged naming the file, and refuses orders with IB_ENOORDERID",
+		    test_a_failed_mark_is_counted_and_named);
 	CU_add_test(s, "ibpipe run exits 2 naming the directory and the errno", test_run_exits_2_naming_the_dir);
 }

@@ -27,6 +27,7 @@ enum ib_status {
 	IB_EINVAL = -13,   /* bad argument or value */
 	IB_ETRUNC = -14,   /* stream ended inside a frame */
 	IB_EFULL = -15,    /* a ring or table is full */
+	IB_ENOORDERID = -16, /* the order-id mark could not be stored: order placement is stopped */
 };
 const char *ib_strerror(int status);
 

@@ -37,6 +37,7 @@ ib_strerror(int status)
 	case IB_EINVAL: return "invalid argument";
 	case IB_ETRUNC: return "truncated frame";
 	case IB_EFULL: return "full";
+	case IB_ENOORDERID: return "no order id: the order-id mark could not be stored, placement stopped";
 	}
 	return "unknown status";
 }

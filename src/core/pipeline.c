@@ -94,6 +94,7 @@ ib_pipeline_next_order_id(ib_pipeline *p)
 		/* reserve a block on disk before handing out ids from it: a crash can skip ids, never reuse them */
 		if (p->hwm_path[0] && hwm_store(p, id + 1 + HWM_BLOCK) != 0) {
 			p->hwm_failed = true;
+			ck_pr_faa_64(&p->hwm_store_failures, 1);
 			ib_log(IB_LL_ERROR, "orders",
 			       "cannot store the order-id high-water mark %s: %s -- order placement stopped (an id "
 			       "not reserved on disk could be reused after a restart); fix state_dir and restart",
@@ -105,6 +106,15 @@ ib_pipeline_next_order_id(ib_pipeline *p)
 	}
 	pthread_mutex_unlock(&p->hwm_mu);
 	return id;
+}
+
+bool
+ib_pipeline_orders_stopped(ib_pipeline *p)
+{
+	pthread_mutex_lock(&p->hwm_mu);
+	bool stopped = p->hwm_failed;
+	pthread_mutex_unlock(&p->hwm_mu);
+	return stopped;
 }
 
 void
@@ -190,6 +200,8 @@ ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy)
 	pthread_mutex_lock(&p->place_mu);
 	r->u.place_order.order_id = ib_pipeline_next_order_id(p);
 	r->u.place_order.order.order_id = r->u.place_order.order_id;
+	if (r->u.place_order.order_id < 0)
+		ck_pr_faa_64(&p->orders_no_id, 1);
 	ok = r->u.place_order.order_id >= 0 && ib_pipeline_send(p, r, strategy);
 	pthread_mutex_unlock(&p->place_mu);
 	return ok;

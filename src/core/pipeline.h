@@ -166,6 +166,8 @@ typedef struct ib_pipeline {
 	char hwm_path[300];
 	char hwm_dir[256];         /* state_dir, synced after each rename */
 	bool hwm_failed;           /* the mark could not be stored: no new order id (under hwm_mu) */
+	uint64_t hwm_store_failures; /* ck_pr: stores of the mark that failed (for /metrics) */
+	uint64_t orders_no_id;     /* ck_pr: new orders refused since, for want of an id on disk */
 
 	/* account thread state */
 	ib_accounts accounts;
@@ -257,6 +259,8 @@ void ib_account_to_strategies(ib_pipeline *p, const struct ib_se_event *ev);
 void ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev);
 /* Allocate an order id (persisting the high-water mark in blocks); -1 once the mark cannot be stored. */
 int32_t ib_pipeline_next_order_id(ib_pipeline *p);
+/* true once the mark could not be stored: every new order is refused (IB_ENOORDERID) until a restart */
+bool ib_pipeline_orders_stopped(ib_pipeline *p);
 void ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid_id);
 
 #endif

@@ -115,8 +115,13 @@ place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o, bool modify)
 	r.u.place_order.order_id = o->order_id;
 	r.u.place_order.contract = *c;
 	r.u.place_order.order = *o;
-	if (!(modify ? ib_pipeline_send(p, &r, ctx->index) : ib_pipeline_send_new_order(p, &r, ctx->index)))
-		return IB_ECLOSED;
+	if (!(modify ? ib_pipeline_send(p, &r, ctx->index) : ib_pipeline_send_new_order(p, &r, ctx->index))) {
+		if (modify || !ib_pipeline_orders_stopped(p))
+			return IB_ECLOSED;
+		ib_log(IB_LL_WARN, "orders", "strategy %d: order refused: %s", ctx->index, ib_strerror(IB_ENOORDERID));
+		defer_error(ctx, 0, IB_ENOORDERID, ib_strerror(IB_ENOORDERID));
+		return IB_ENOORDERID;
+	}
 	o->order_id = r.u.place_order.order_id;
 	ctx->order_times[ctx->order_times_head++ % ctx->order_times_cap] = now;
 	ctx->orders_sent++;

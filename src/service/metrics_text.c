@@ -91,6 +91,10 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	counter(o, "unknown_ids_total", IB_STAT_GET(st->net.unknown_ids), "frames with an id ibpipe skips (unknown_ids)");
 	counter(o, "book_errors_total", IB_STAT_GET(st->md.book_errors),
 		"depth operations on rows that do not exist (book_errors)");
+	counter(o, "order_id_mark_failures_total", ck_pr_load_64(&p->hwm_store_failures),
+		"order-id mark stores that failed: order placement stopped at the first");
+	counter(o, "orders_refused_no_id_total", ck_pr_load_64(&p->orders_no_id),
+		"new orders refused because no order id was reserved on disk");
 	counter(o, "reconnects_total", IB_STAT_GET(st->net.reconnects), "gateway connections lost and retried");
 	counter(o, "write_stalls_total", IB_STAT_GET(st->net.write_stalls),
 		"sessions ended because the gateway stopped reading (write_stalls)");
