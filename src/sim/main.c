@@ -60,6 +60,8 @@ usage(FILE *f)
 		"  --control-port N        line-based control port on 127.0.0.1 (0 = ephemeral)\n"
 		"  --server-version N      highest server version served, %d..%d (default %d)\n"
 		"  --accounts A,B          managed accounts (default DU111111)\n"
+		"  --accounts-hex HEX      the same list as hex bytes: ids with any bytes (quotes, newlines,\n"
+		"                          invalid UTF-8), as a hostile gateway might send\n"
 		"  --account-count N       N managed accounts DU0000001..DU000000N instead (up to 1100)\n"
 		"  --account-delay-ms N    account download and positions N ms after the handshake\n"
 		"  --account-jitter-ms J   plus a uniform random 0..J ms\n"
@@ -151,6 +153,13 @@ parse_args(struct sim *s, int argc, char **argv)
 			o->server_version = (int)d;
 		} else if (OPT("--accounts") && v) {
 			ib_strlcpy(o->accounts, v, sizeof(o->accounts));
+			i++;
+		} else if (OPT("--accounts-hex") && v) {
+			if (sim_hex_decode(v, o->accounts, sizeof(o->accounts)) < 0) {
+				fprintf(stderr, "ibsim: --accounts-hex: '%s' is not hex bytes (pairs, no 00)\n", v);
+				return -1;
+			}
+			o->accounts_any = true;
 			i++;
 		} else if (OPT("--account-count")) {
 			if (!NUM(a, 1, SIM_MAX_ACCOUNTS))

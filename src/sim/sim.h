@@ -63,6 +63,7 @@ struct sim_opts {
 	int server_version;     /* highest served; "server-version N" changes it for new connections */
 	char accounts[256];
 	int account_count;      /* --account-count N: N generated accounts instead of --accounts */
+	bool accounts_any;      /* --accounts-hex: any bytes but ',' and NUL, not only account-code characters */
 	const char *symbols;    /* NULL: the built-in list */
 	int account_delay_ms;   /* "account-delay MS" changes it for new connections */
 	int account_jitter_ms;
@@ -322,6 +323,8 @@ void sim_session_input(struct sim *s, struct sim_client *c);
 void sim_send_error(struct sim *s, struct sim_client *c, int32_t req_id, int32_t code, const char *msg);
 int sim_broadcast_notice(struct sim *s, int32_t code);
 int sim_send_malformed(struct sim *s);
+/* sim_control.c: hex pairs to bytes (NUL excluded), NUL-terminated; the length, or -1 if hex is not that. */
+int sim_hex_decode(const char *hex, char *out, size_t cap);
 
 /* sim_account.c */
 int sim_account_init(struct sim *s, const char *list, char *err, size_t errcap);

@@ -73,7 +73,7 @@ sim_account_init(struct sim *s, const char *list, char *err, size_t errcap)
 		sim_account_list_generate(s->o.account_count, gen, sizeof(gen));
 		list = gen;
 	}
-	if (sim_account_list_set(s, list, true, err, errcap) < 0)
+	if (sim_account_list_set(s, list, !s->o.accounts_any, err, errcap) < 0)
 		return -1;
 	if (s->nlist == 0) {
 		snprintf(err, errcap, "--accounts: no account given");

@@ -10,6 +10,8 @@
  *   account-delay MS     account data delay for connections made from now on
  *   accounts A,B,...     managedAccounts becomes this list, sent to every client now
  *   accounts-hex HEX     the same, the list given as hex bytes (quotes, newlines, invalid UTF-8)
+ *   error-hex ID CODE HEX  errMsg CODE for request/order ID with the text given as hex bytes,
+ *                        to every client (a hostile or unusual gateway text)
  *   account-count N      the list becomes DU0000001..N, sent to every client now
  *   account-delay-one A MS  account A's download comes MS ms after it is requested (one
  *                        held now is due MS ms from now: 0 releases it)
@@ -210,6 +212,45 @@ enc_download_end(sim_out *o, const char *id)
 	sim_enc_acct_download_end(o, id);
 }
 
+int
+sim_hex_decode(const char *hex, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (const char *h = hex; *h; h += 2) {
+		char pair[3] = { h[0], h[1], '\0' }, *end;
+		unsigned long b;
+		if (h[1] == '\0' || k + 1 >= cap)
+			return -1;
+		b = strtoul(pair, &end, 16);
+		if (*end != '\0' || b == 0 || pair[0] == '-' || pair[0] == '+' || pair[0] == ' ')
+			return -1;
+		out[k++] = (char)b;
+	}
+	out[k] = '\0';
+	return (int)k;
+}
+
+/* "error-hex ID CODE HEX": errMsg CODE about ID with the text HEX decodes to; how many got it, -1 if bad. */
+static int
+error_hex(struct sim *s, const char *line)
+{
+	static char text[2048];
+	int id, code, at = 0, n = 0;
+
+	if (sscanf(line, "error-hex %d %d %n", &id, &code, &at) != 2 || at == 0 || code < 0 ||
+	    sim_hex_decode(line + at, text, sizeof(text)) < 0)
+		return -1;
+	SIM_FOREACH_CLIENT(s, c) {
+		if (c->state != SIM_CS_READY)
+			continue;
+		sim_send_error(s, c, id, code, text);
+		if (sim_client_ok(s, c))
+			n++;
+	}
+	return n;
+}
+
 /* "account-delay-one ID MS": the id and MS in 0..3600000. */
 static bool
 account_delay_one(const char *line, char *id, size_t cap, long *v)
@@ -239,17 +280,10 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 	if (named(line, "accounts") && line[8] == ' ') {
 		ib_strlcpy(list, line + 9, sizeof(list));
 	} else if (named(line, "accounts-hex") && line[12] == ' ') {
-		size_t k = 0;
-		for (const char *h = line + 13; h[0] && h[1] && k + 1 < sizeof(list); h += 2) {
-			char pair[3] = { h[0], h[1], '\0' }, *end;
-			unsigned long b = strtoul(pair, &end, 16);
-			if (*end != '\0' || b == 0) {
-				snprintf(out, cap, "error accounts-hex: bad hex at '%.8s'\n", h);
-				return true;
-			}
-			list[k++] = (char)b;
+		if (sim_hex_decode(line + 13, list, sizeof(list)) < 0) {
+			snprintf(out, cap, "error accounts-hex: '%.16s' is not hex bytes (pairs, no 00)\n", line + 13);
+			return true;
 		}
-		list[k] = '\0';
 	} else if (arg(line, "account-count", 0, SIM_MAX_ACCOUNTS, &v)) {
 		sim_account_list_generate((int)v, list, sizeof(list));
 	} else if (account_delay_one(line, id, sizeof(id), &v)) {
@@ -333,6 +367,11 @@ command(struct sim *s, char *line, char *out, size_t cap)
 		snprintf(out, cap, "ok depth-blast %ld to %d\n", v, n);
 	} else if (named(line, "book") && line[4] == ' ') {
 		book(s, line + 5, out, cap);
+	} else if (named(line, "error-hex")) {
+		if ((n = error_hex(s, line)) < 0)
+			snprintf(out, cap, "error bad argument: '%.40s' (error-hex ID CODE HEX)\n", line);
+		else
+			snprintf(out, cap, "ok error-hex sent to %d\n", n);
 	} else if (strcmp(line, "drop-mid") == 0) {
 		n = sim_drop_mid_frame(s);
 		snprintf(out, cap, "ok drop-mid %d\n", n);
@@ -347,7 +386,7 @@ command(struct sim *s, char *line, char *out, size_t cap)
 		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
 				   "drop-mid, reset-handshake, stats, accounts LIST, accounts-hex HEX, account-count N, "
-				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT\n",
+				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||
