@@ -35,7 +35,8 @@ struct recorder {
 };
 
 /* s as a JSON string body (json.c), in one of r's rotating buffers: account ids and texts come
-   from the gateway and may hold any bytes. */
+   from the gateway and may hold any bytes.  Symbols are checked by the configuration ([A-Z0-9. ]),
+   but every string a JSON line carries goes through here all the same (one rule, no exceptions). */
 static const char *
 esc(struct recorder *r, const char *s)
 {
@@ -145,7 +146,7 @@ rec_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_dat
 
 	if (++r->quotes <= 50 || r->all)
 		rec_line(r, "\"cb\":\"quote\",\"symbol\":\"%s\",\"v\":%llu,\"bid\":%.4f,\"ask\":%.4f,\"last\":%.4f",
-			 ib_strategy_symbol(ctx, inst), (unsigned long long)q->version, q->bid, q->ask, q->last);
+			 esc(r, ib_strategy_symbol(ctx, inst)), (unsigned long long)q->version, q->bid, q->ask, q->last);
 }
 
 static void
@@ -156,7 +157,7 @@ rec_on_trade(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_trade *t)
 	r->trades++;
 	if (r->all)
 		rec_line(r, "\"cb\":\"trade\",\"symbol\":\"%s\",\"price\":%.4f,\"size\":%g,\"time\":%lld",
-			 ib_strategy_symbol(ctx, inst), t->price, t->size, (long long)t->time);
+			 esc(r, ib_strategy_symbol(ctx, inst)), t->price, t->size, (long long)t->time);
 }
 
 static void
@@ -167,7 +168,7 @@ rec_on_bbo(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data 
 	r->bbos++;
 	if (r->all)
 		rec_line(r, "\"cb\":\"bbo\",\"symbol\":\"%s\",\"bid\":%.4f,\"ask\":%.4f,\"bid_size\":%g,\"ask_size\":%g",
-			 ib_strategy_symbol(ctx, inst), q->bid, q->ask, q->bid_size, q->ask_size);
+			 esc(r, ib_strategy_symbol(ctx, inst)), q->bid, q->ask, q->bid_size, q->ask_size);
 }
 
 static void
@@ -176,7 +177,7 @@ book_line(struct recorder *r, ib_strategy_ctx *ctx, const char *cb, uint32_t ins
 	if (!r->f)
 		return;
 	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"%s\",\"symbol\":\"%s\",\"bids\":[", (long long)ib_now_mono_ns(), cb,
-		ib_strategy_symbol(ctx, inst));
+		esc(r, ib_strategy_symbol(ctx, inst)));
 	for (int k = 0; k < b->nbid; k++)
 		fprintf(r->f, "%s[%.4f,%g]", k ? "," : "", b->bid[k].price, b->bid[k].size);
 	fputs("],\"asks\":[", r->f);
