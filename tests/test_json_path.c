@@ -1,0 +1,383 @@
+/*
+ * test_json_path.c - hostile gateway text through the whole path: an
+ * account id, a symbol and an error text holding '"', '\', a newline, a
+ * control character and invalid UTF-8 go from ibsim through ibpipe into
+ * every JSON text ibpipe writes -- the log (log_format = json),
+ * P:sync:detail, P:events, P:positions:{A}, `ibpipe status --json`,
+ * `ibpipe probe`, `ibpipe dump` of the session's recording, the strategy's
+ * JSON lines -- and into the orders stream and order hash (Redis strings,
+ * not JSON: there the gateway's bytes are kept as they are).
+ *
+ * Each JSON text is checked with the strict validator of json_valid.h, and
+ * its strings are decoded here (independently of src/util/json.c) to check
+ * that the text survived: the decoded string equals the original with
+ * every byte that is not valid UTF-8 replaced by U+FFFD.  Real ibsim,
+ * redis-server and ibpipe processes on loopback; every wait is for an
+ * event, with a deadline.
+ */
+#include <CUnit/CUnit.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "json_valid.h"
+#include "testutil.h"
+
+/* What the gateway sends (bytes) and what a JSON reader must decode (invalid bytes as U+FFFD). */
+#define FFFD "\xef\xbf\xbd"
+static const char ACCT[] = "DU\"q\\b\nn\t\xc3\xa9\xff\x01";
+static const char ACCT_JSON[] = "DU\"q\\b\nn\t\xc3\xa9" FFFD "\x01";
+static const char SYM[] = "S\"Y\\M\n\xfe";
+static const char SYM_JSON[] = "S\"Y\\M\n" FFFD;
+static const char ERR[] = "bad \"order\" at C:\\tmp\nline 2 \xc3\xa9t\xe9 \xff\xfe"
+			  " end";
+static const char ERR_JSON[] = "bad \"order\" at C:\\tmp\nline 2 \xc3\xa9t" FFFD " " FFFD FFFD " end";
+
+/* ---- an independent JSON string decoder ---- */
+
+static size_t
+put_utf8(char *o, unsigned long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static unsigned long
+hex4(const char *p)
+{
+	char h[5] = { p[0], p[1], p[2], p[3], '\0' };
+
+	return strtoul(h, NULL, 16);
+}
+
+/*
+ * Does the valid JSON text s[0..n) hold a string equal to want (substring: containing it), once
+ * decoded?  Strings are found by scanning from the start, so keys count too.
+ */
+static bool
+has_string(const char *s, size_t n, const char *want, bool substring)
+{
+	char *dec = malloc(n + 1);
+	bool found = false;
+
+	if (dec == NULL)
+		return false;
+	for (size_t i = 0; i < n && !found; i++) {
+		size_t len = 0;
+		if (s[i] != '"')
+			continue;
+		for (i++; i < n && s[i] != '"'; i++) {
+			if (s[i] != '\\') {
+				dec[len++] = s[i];
+				continue;
+			}
+			switch (s[++i]) {
+			case 'n': dec[len++] = '\n'; break;
+			case 't': dec[len++] = '\t'; break;
+			case 'r': dec[len++] = '\r'; break;
+			case 'b': dec[len++] = '\b'; break;
+			case 'f': dec[len++] = '\f'; break;
+			case 'u': {
+				unsigned long cp = hex4(s + i + 1);
+				i += 4;
+				if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(s + i + 3) - 0xDC00);
+					i += 6;
+				}
+				len += put_utf8(dec + len, cp);
+				break;
+			}
+			default: dec[len++] = s[i]; /* " \ / */
+			}
+		}
+		dec[len] = '\0';
+		found = substring ? strstr(dec, want) != NULL : strcmp(dec, want) == 0;
+	}
+	free(dec);
+	return found;
+}
+
+/* One JSON text: valid, and (want != NULL) holding want. */
+static bool
+json_holds(const char *what, const char *s, size_t n, const char *want, bool substring)
+{
+	bool ok = json_valid(s, n);
+
+	if (!ok)
+		fprintf(stderr, "\n      %s: not valid JSON: %.*s", what, (int)(n > 400 ? 400 : n), s);
+	else if (want && !has_string(s, n, want, substring))
+		fprintf(stderr, "\n      %s: the text did not survive: %.*s", what, (int)(n > 400 ? 400 : n), s);
+	return ok && (want == NULL || has_string(s, n, want, substring));
+}
+
+/*
+ * Every line of text is one valid JSON text; each of wants (NULL-terminated) is held by some line
+ * (as a substring of one of its strings).  The number of lines, or -1.
+ */
+static int
+lines_hold(const char *what, const char *text, const char *const *wants)
+{
+	int lines = 0, bad = 0;
+	bool seen[8] = { false };
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (!json_valid(p, n)) {
+			if (bad++ < 3)
+				fprintf(stderr, "\n      %s line %d not valid JSON: %.*s", what, lines + 1, (int)(n > 300 ? 300 : n), p);
+		}
+		for (int k = 0; wants && wants[k] && k < 8; k++)
+			seen[k] = seen[k] || has_string(p, n, wants[k], true);
+		lines++;
+		p += n + (p[n] == '\n');
+	}
+	for (int k = 0; wants && wants[k] && k < 8; k++)
+		if (!seen[k]) {
+			fprintf(stderr, "\n      %s: no line holds text %d", what, k);
+			bad++;
+		}
+	return bad ? -1 : lines;
+}
+
+static char *
+hex(const char *s, char *out)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", (unsigned char)s[i]);
+	out[2 * n] = '\0';
+	return out;
+}
+
+/* ---- Redis ---- */
+
+/* The first field of XRANGE entry e named name, or NULL. */
+static const redisReply *
+entry_field(const redisReply *e, const char *name)
+{
+	const redisReply *kv = e->element[1];
+
+	for (size_t i = 0; i + 1 < kv->elements; i += 2)
+		if (strcmp(kv->element[i]->str, name) == 0)
+			return kv->element[i + 1];
+	return NULL;
+}
+
+static bool
+reply_is(const redisReply *r, const char *want)
+{
+	return r && r->type == REDIS_REPLY_STRING && r->len == strlen(want) && memcmp(r->str, want, r->len) == 0;
+}
+
+/* The order id of the first entry of the orders stream, 0 while there is none. */
+static long
+first_order_id(redisContext *c, const char *stream)
+{
+	redisReply *x = redisCommand(c, "XRANGE %s - + COUNT 1", stream);
+	long id = 0;
+
+	if (x && x->type == REDIS_REPLY_ARRAY && x->elements == 1) {
+		const redisReply *f = entry_field(x->element[0], "order_id");
+		id = f ? strtol(f->str, NULL, 10) : 0;
+	}
+	if (x)
+		freeReplyObject(x);
+	return id;
+}
+
+/* P:events messages until one says "ready": each valid, the id in some; how many, -1 if one failed. */
+static int
+events_until_ready(redisContext *sub)
+{
+	redisReply *rep;
+	int n = 0, bad = 0;
+	bool ready = false, id_seen = false;
+	struct timeval tv = { 30, 0 };
+
+	redisSetTimeout(sub, tv);
+	while (!ready && redisGetReply(sub, (void **)&rep) == REDIS_OK) {
+		if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 && rep->element[2]->type == REDIS_REPLY_STRING) {
+			const redisReply *m = rep->element[2];
+			n++;
+			bad += !json_holds("P:events", m->str, m->len, NULL, false);
+			id_seen = id_seen || has_string(m->str, m->len, ACCT_JSON, false);
+			ready = strstr(m->str, "{\"sync\":\"ready\"") != NULL;
+		}
+		freeReplyObject(rep);
+	}
+	return ready && id_seen && bad == 0 ? n : -1;
+}
+
+/* ---- the test ---- */
+
+static void
+test_hostile_text_through_every_json(void)
+{
+	char hexbuf[512], syms[64], cmd[600], out[256], rec[300], key[200];
+	const char *sim[] = { "--accounts-hex", hex(ACCT, hexbuf), "--symbols", syms, NULL };
+	struct tu_opts o = { .sim_args = sim, .strategy = "trader", .script = "BUY AAPL 100 LMT 1.00",
+			     .redis = TU_REDIS_PRIVATE };
+	const char *args[] = { "--log-format", "json", "--record", rec, NULL };
+	struct tu_stack s;
+	redisContext *c, *sub;
+	redisReply *r;
+
+	snprintf(syms, sizeof(syms), "%s,AAPL,MSFT", SYM);
+	snprintf(rec, sizeof(rec), "%s/session.ibrec", tu_tmpdir());
+	o.args = args;
+	/* the pieces one by one: P:events is subscribed to before ibpipe starts */
+	memset(&s, 0, sizeof(s));
+	snprintf(s.prefix, sizeof(s.prefix), "jp%d", (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&s.redis, 0, NULL, NULL), 0);
+	s.redis_port = s.redis.port;
+	snprintf(s.url, sizeof(s.url), "redis://127.0.0.1:%d", s.redis_port);
+	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s.sim, sim), 0);
+	c = tu_rconn(s.redis_port);
+	sub = tu_rconn(s.redis_port);
+	CU_ASSERT_FATAL(c != NULL && sub != NULL);
+	r = redisCommand(sub, "SUBSCRIBE %s", tu_key(&s, "events"));
+	CU_ASSERT(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	if (r)
+		freeReplyObject(r);
+	CU_ASSERT_EQUAL_FATAL(tu_ibpipe_start(&s.ib, s.sim.port, &o, s.url, s.prefix), 0);
+
+	/* P:events, up to "ready" */
+	CU_ASSERT(events_until_ready(sub) > 0);
+	redisFree(sub);
+	CU_ASSERT_EQUAL(tu_stack_ready(&s, 30000), 0);
+
+	/* the order on the hostile account rests; then the gateway rejects it with the hostile text */
+	long id = 0;
+	CU_ASSERT(TU_UNTIL((id = first_order_id(c, tu_key(&s, "stream:orders"))) > 0, 20000));
+	snprintf(key, sizeof(key), "%s:order:%ld", s.prefix, id);
+	char st[64];
+	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, key, "status", st, sizeof(st)), "Submitted") == 0, 20000));
+	snprintf(cmd, sizeof(cmd), "error-hex %ld 201 ", id);
+	hex(ERR, cmd + strlen(cmd));
+	CU_ASSERT_EQUAL(tu_control(s.sim.ctl, cmd, out, sizeof(out)), 0);
+	CU_ASSERT(strncmp(out, "ok error-hex sent to 1", 22) == 0);
+	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, key, "status", st, sizeof(st)), "Rejected") == 0, 20000));
+
+	/* P:sync:detail */
+	r = redisCommand(c, "GET %s", tu_key(&s, "sync:detail"));
+	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_STRING);
+	CU_ASSERT(json_holds("P:sync:detail", r->str, r->len, ACCT_JSON, false));
+	freeReplyObject(r);
+
+	/* P:positions:{A}: the key carries the id as sent; each value a valid JSON object, one with the symbol */
+	r = redisCommand(c, "HGETALL %s:positions:{%s}", s.prefix, ACCT);
+	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	CU_ASSERT(r->elements >= 4); /* the symbol's position and AAPL's */
+	int valid = 0, with_sym = 0;
+	for (size_t i = 1; i < r->elements; i += 2) {
+		valid += json_holds("P:positions", r->element[i]->str, r->element[i]->len, NULL, false);
+		with_sym += has_string(r->element[i]->str, r->element[i]->len, SYM_JSON, false);
+	}
+	CU_ASSERT_EQUAL((size_t)valid, r->elements / 2);
+	CU_ASSERT_EQUAL(with_sym, 1);
+	freeReplyObject(r);
+
+	/* the orders stream and the order's hash are Redis strings: the gateway's bytes, exactly */
+	r = redisCommand(c, "XRANGE %s - +", tu_key(&s, "stream:orders"));
+	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	int mine = 0, with_acct = 0, acct_ok = 0, rejected = 0;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i], *f = entry_field(e, "order_id"), *a = entry_field(e, "account");
+		if (f == NULL || strtol(f->str, NULL, 10) != id)
+			continue;
+		mine++;
+		/* placed without an account (PendingSubmit): the gateway's default, known from its openOrder */
+		with_acct += a && a->len > 0;
+		acct_ok += reply_is(a, ACCT);
+		if (a && a->len > 0 && !reply_is(a, ACCT))
+			fprintf(stderr, "\n      stream entry account: %s", a->str);
+		if (reply_is(entry_field(e, "status"), "Rejected"))
+			rejected += reply_is(entry_field(e, "reason"), ERR);
+	}
+	CU_ASSERT(mine >= 3);
+	CU_ASSERT(acct_ok >= 2);
+	CU_ASSERT_EQUAL(acct_ok, with_acct);
+	CU_ASSERT_EQUAL(rejected, 1);
+	freeReplyObject(r);
+	r = redisCommand(c, "HMGET %s account reason", key);
+	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2);
+	CU_ASSERT(reply_is(r->element[0], ACCT));
+	CU_ASSERT(reply_is(r->element[1], ERR));
+	freeReplyObject(r);
+
+	/* ibpipe status --json */
+	static char big[1 << 17];
+	char *const status[] = { (char *)tu_bin("ibpipe"), "status", "--redis-url", s.url, "--redis-prefix", s.prefix,
+				 "--json", NULL };
+	int rc = tu_run(status, big, sizeof(big), 10000);
+	CU_ASSERT(rc >= 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	size_t n = strlen(big);
+	n -= n && big[n - 1] == '\n';
+	CU_ASSERT(json_holds("status --json", big, n, ACCT_JSON, false));
+
+	/* ibpipe probe: its own session with the gateway, one JSON verdict */
+	char port[16];
+	snprintf(port, sizeof(port), "%d", s.sim.port);
+	char *const probe[] = { (char *)tu_bin("ibpipe"), "probe", "--port", port, "--client-id", "99", "--log-level", "error", NULL };
+	rc = tu_run(probe, big, sizeof(big), 30000);
+	CU_ASSERT(rc >= 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	n = strlen(big);
+	n -= n && big[n - 1] == '\n';
+	CU_ASSERT(json_holds("probe", big, n, ACCT_JSON, false));
+	redisFree(c);
+
+	/* a clean stop: the log, the strategy's lines and the recording are whole */
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&s)));
+
+	/* the log, one JSON object per line */
+	char *text = tu_read_file(s.ib.log, NULL);
+	CU_ASSERT_FATAL(text != NULL);
+	const char *in_log[] = { ERR_JSON, NULL };
+	CU_ASSERT(lines_hold("log", text, in_log) > 5);
+	free(text);
+
+	/* the strategy's JSON lines (the recorder's format) */
+	text = tu_read_file(tu_slog(&s.ib, 0), NULL);
+	CU_ASSERT_FATAL(text != NULL);
+	const char *in_strategy[] = { ACCT_JSON, ERR_JSON, NULL };
+	CU_ASSERT(lines_hold("strategy log", text, in_strategy) > 3);
+	free(text);
+
+	/* ibpipe dump of the recording: every frame as one JSON line */
+	static char dump[1 << 22];
+	char *const dumpv[] = { (char *)tu_bin("ibpipe"), "dump", rec, NULL };
+	rc = tu_run(dumpv, dump, sizeof(dump), 30000);
+	CU_ASSERT(rc >= 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	CU_ASSERT(strlen(dump) + 1 < sizeof(dump));
+	const char *in_dump[] = { ACCT_JSON, SYM_JSON, ERR_JSON, NULL };
+	CU_ASSERT(lines_hold("dump", dump, in_dump) > 10);
+}
+
+void
+test_json_path_register(void)
+{
+	CU_pSuite s = CU_add_suite("json_path", NULL, NULL);
+	CU_add_test(s, "an account id, a symbol and an error text with any bytes: every JSON valid, the text kept",
+		    test_hostile_text_through_every_json);
+}
