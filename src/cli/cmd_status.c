@@ -32,9 +32,19 @@ struct opts {
 	char url[256];
 	char prefix[64];
 	char password[128];
+	char sentinels[256], master[64];  /* redis_sentinels / redis_master: follow the master */
 	bool json, wait;
 	double timeout_s;
 };
+
+/* The URL's Redis, or the master the sentinels name now (redis_url.h): every connection here. */
+static redisContext *
+status_connect(const struct opts *o, int ms, char *err, size_t errlen)
+{
+	ib_redis_where w = { o->url, o->sentinels, o->master, o->password };
+
+	return ib_redis_open(&w, ms, err, errlen);
+}
 
 struct acct_row {
 	char id[64];
@@ -67,6 +77,7 @@ static int
 usage(FILE *f)
 {
 	fprintf(f, "usage: ibpipe status [--config FILE] [--redis-url URL] [--redis-prefix P] [--redis-password-file F]\n"
+		   "                     [--redis-sentinels H:P,... --redis-master NAME]\n"
 		   "                     [--json] [--wait-ready] [--timeout S]\n"
 		   "\n"
 		   "Print the state ibpipe published to Redis: sync state, accounts (NetLiquidation, positions),\n"
@@ -138,6 +149,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		ib_strlcpy(o->url, cfg->redis_url, sizeof(o->url));
 		ib_strlcpy(o->prefix, cfg->redis_prefix, sizeof(o->prefix));
 		memcpy(o->password, cfg->redis_password, sizeof(o->password));
+		ib_strlcpy(o->sentinels, cfg->redis_sentinels, sizeof(o->sentinels));
+		ib_strlcpy(o->master, cfg->redis_master, sizeof(o->master));
 	}
 	memset(cfg->redis_password, 0, sizeof(cfg->redis_password));
 	free(cfg);
@@ -646,7 +659,7 @@ static bool
 health_live(const struct opts *o)
 {
 	char err[300];
-	redisContext *c = ib_redis_connect_url_err(o->url, o->password, 1000, err, sizeof(err));
+	redisContext *c = status_connect(o, 1000, err, sizeof(err));
 	redisReply *r;
 	bool live = false;
 
@@ -674,7 +687,7 @@ wait_ready(const struct opts *o)
 
 		if (left <= 0 && tries > 0) /* --timeout 0 still looks once */
 			break;
-		sub = ib_redis_connect_url_err(o->url, o->password, ms, err, sizeof(err));
+		sub = status_connect(o, ms, err, sizeof(err));
 		if (sub == NULL) {
 			struct timespec ts = { 0, 200000000L };
 			nanosleep(&ts, NULL);
@@ -686,7 +699,7 @@ wait_ready(const struct opts *o)
 		if (r)
 			freeReplyObject(r);
 		/* subscribed first, then read: a change in between arrives as a message */
-		c = subscribed ? ib_redis_connect_url_err(o->url, o->password, ms, err, sizeof(err)) : NULL;
+		c = subscribed ? status_connect(o, ms, err, sizeof(err)) : NULL;
 		if (c) {
 			struct view *v = calloc(1, sizeof(*v));
 			if (v && read_sync(c, o->prefix, v)) {
@@ -757,7 +770,7 @@ ib_cmd_status(int argc, char **argv)
 	}
 	if (o.wait && (rc = wait_ready(&o)) != 0)
 		return rc;
-	c = ib_redis_connect_url_err(o.url, o.password, 2000, err, sizeof(err));
+	c = status_connect(&o, 2000, err, sizeof(err));
 	if (c == NULL) {
 		fprintf(stderr, "ibpipe status: %s\n", err);
 		return 1;
@@ -768,6 +781,9 @@ ib_cmd_status(int argc, char **argv)
 		return 1;
 	}
 	ib_redis_url_describe(&u, v->desc, sizeof(v->desc));
+	if (o.sentinels[0]) /* where the sentinels sent us */
+		snprintf(v->desc, sizeof(v->desc), strchr(c->tcp.host, ':') ? "master %s at [%s]:%d" : "master %s at %s:%d",
+			 o.master, c->tcp.host, c->tcp.port);
 	/* NOAUTH / NOPERM said plainly, rather than as an unexpected reply further on. */
 	redisReply *pr = redisCommand(c, "GET %s:sync", o.prefix);
 	if (pr && pr->type == REDIS_REPLY_ERROR) {

@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
+#include "publish/redis_sentinel.h"
 #include "publish/redis_url.h"
 #include "codec/wire.h"
 
@@ -58,6 +59,8 @@ static int set_depth(ib_config *, const char *, char *, size_t);
 static int set_strategy(ib_config *, const char *, char *, size_t);
 static int set_redis_url(ib_config *, const char *, char *, size_t);
 static int set_redis_prefix(ib_config *, const char *, char *, size_t);
+static int set_redis_sentinels(ib_config *, const char *, char *, size_t);
+static int set_redis_master(ib_config *, const char *, char *, size_t);
 static int set_redis_password_file(ib_config *, const char *, char *, size_t);
 static int set_log_level(ib_config *, const char *, char *, size_t);
 static int set_metrics_listen(ib_config *, const char *, char *, size_t);
@@ -73,6 +76,8 @@ static void show_depth(const ib_config *, char *, size_t);
 static void show_strategy(const ib_config *, char *, size_t);
 static void show_redis_url(const ib_config *, char *, size_t);
 static void show_redis_prefix(const ib_config *, char *, size_t);
+static void show_redis_sentinels(const ib_config *, char *, size_t);
+static void show_redis_master(const ib_config *, char *, size_t);
 static void show_redis_password_file(const ib_config *, char *, size_t);
 static void show_log_level(const ib_config *, char *, size_t);
 static void show_log_format(const ib_config *, char *, size_t);
@@ -131,6 +136,9 @@ static const struct key keys[] = {
 	BOOL("redis", redis, "publish state to Redis (--no-redis: don't)"),
 	SPECIAL(redis_url, "redis://HOST[:PORT][/DB] or unix:/path/to/socket (no password in it)"),
 	SPECIAL(redis_prefix, "key prefix [A-Za-z0-9_.-]{1,31}; one per instance"),
+	SPECIAL(redis_sentinels, "HOST:PORT,...: find the master through these Redis Sentinels (the URL's host is "
+		"then unused; empty: off)"),
+	SPECIAL(redis_master, "the master's name the sentinels monitor (with redis_sentinels)"),
 	SPECIAL(redis_password_file, "file whose first line is the Redis password; empty: none (or env IBPIPE_REDIS_PASSWORD)"),
 	STR("record", record, "record every inbound frame to this file (empty: off)"),
 	SPECIAL(metrics_listen, "[HOST:]PORT: serve /metrics, /healthz, /readyz over HTTP (HOST default 127.0.0.1; "
@@ -729,6 +737,43 @@ show_redis_prefix(const ib_config *c, char *out, size_t cap)
 	snprintf(out, cap, "%s", c->redis_prefix);
 }
 
+static int
+set_redis_sentinels(ib_config *c, const char *v, char *w, size_t cap)
+{
+	ib_sentinels s;
+	char perr[200];
+
+	if (strlen(v) >= sizeof(c->redis_sentinels))
+		return why(w, cap, "longer than %zu characters", sizeof(c->redis_sentinels) - 1);
+	if (*v && ib_sentinels_parse(v, &s, perr, sizeof(perr)) != IB_OK)
+		return why(w, cap, "%s (expected HOST:PORT,HOST:PORT,...)", perr);
+	ib_strlcpy(c->redis_sentinels, v, sizeof(c->redis_sentinels));
+	return 0;
+}
+
+static void
+show_redis_sentinels(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", c->redis_sentinels);
+}
+
+static int
+set_redis_master(ib_config *c, const char *v, char *w, size_t cap)
+{
+	char perr[160];
+
+	if (*v && ib_sentinel_master_name_check(v, perr, sizeof(perr)) != IB_OK)
+		return why(w, cap, "%s", perr);
+	ib_strlcpy(c->redis_master, v, sizeof(c->redis_master));
+	return 0;
+}
+
+static void
+show_redis_master(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", c->redis_master);
+}
+
 /*
  * The first line of the file, without its line end; the file is read now,
  * once.  An empty first line is an empty password (no AUTH), so a unit can
@@ -915,6 +960,12 @@ ib_config_validate(ib_config *c, char *err, size_t errlen)
 	if (c->ndepth > c->max_depth) {
 		snprintf(err, errlen, "key 'depth': %d subscriptions but max_depth is %d (IB refuses the excess)",
 			 c->ndepth, c->max_depth);
+		return -1;
+	}
+	if (c->redis_sentinels[0] && (c->redis_master[0] == '\0' || strncmp(c->redis_url, "unix:", 5) == 0)) {
+		snprintf(err, errlen, "key 'redis_sentinels': %s", c->redis_master[0] ? "the sentinels name a TCP master: "
+			 "redis_url must be redis://... (only its user and db are used)" : "needs redis_master, the name "
+			 "the sentinels monitor");
 		return -1;
 	}
 	return 0;

@@ -74,6 +74,8 @@ typedef struct ib_config {
 	bool redis;                 /* publish to Redis at all */
 	char redis_url[256];
 	char redis_prefix[32];
+	char redis_sentinels[256];  /* host:port,...: find the master through Sentinel; empty: the URL's host */
+	char redis_master[64];      /* the name the sentinels monitor */
 	char redis_password[128];   /* from IBPIPE_REDIS_PASSWORD or redis_password_file; never logged */
 	char redis_password_file[256];
 	/* record */

@@ -47,6 +47,7 @@
 #include "core/latency.h"
 #include "ibpipe/log.h"
 #include "publish/publish.h"
+#include "publish/redis_sentinel.h"
 #include "publish/redis_url.h"
 #include "core/ring.h"
 #include "core/wake.h"
@@ -63,12 +64,13 @@
 #define STOP_FLUSH_NS (2000 * NS_MS)      /* ib_pub_stop waits at most this for the last batch */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+#define BACKOFF_MAX_HA_MS 500    /* with sentinels: a failover is over in seconds, ask often */
 #define VERSION_WORD (offsetof(ib_quote_data, version) / sizeof(uint64_t))
 
 IB_RING_DEFINE(pubev, ib_pub_event)
 
 enum conn_state { C_DOWN, C_CONNECTING, C_PROBING, C_UP };
-enum cmd_tag { T_PLAIN, T_XADD, T_EXEC, T_AUTH, T_SELECT, T_XINFO, T_XRANGE };
+enum cmd_tag { T_PLAIN, T_XADD, T_EXEC, T_AUTH, T_SELECT, T_XINFO, T_XRANGE, T_ROLE, T_SAUTH, T_SMASTER };
 
 struct resp {
 	char *buf;
@@ -108,6 +110,19 @@ struct ib_pub {
 	ib_pub_config cfg;
 	ib_redis_url url;
 	char desc[300];          /* where Redis is, for logs: never the password */
+	/*
+	 * With sentinels (ha): every connect first asks them, one after the
+	 * other, for the master's address (asking), then connects there and
+	 * checks ROLE in the probe.  Any loss asks again: that follows a failover.
+	 */
+	bool ha;
+	ib_sentinels sentinels;
+	int sidx;                /* the sentinel being asked */
+	bool asking;             /* p->c is a connection to sentinel sidx */
+	bool resolved;           /* mhost:mport is the master a sentinel named for this connect */
+	char mhost[256];
+	int mport;
+	int backoff_max_ms;
 	char src[32];            /* this process, in each stream entry */
 	ib_quote_table *quotes;
 	const ib_book_table *books;
@@ -977,6 +992,31 @@ stats_publish(ib_pub *p)
 
 /* ---- the connection ---- */
 
+/*
+ * Sentinel sidx failed us (down, refused AUTH, does not know the master):
+ * true when there is another one to ask now; false when all were asked, and
+ * the caller backs off as for any failed connect.
+ */
+static bool
+ask_next(ib_pub *p, const char *why, int64_t now)
+{
+	ib_log(IB_LL_DEBUG, "redis", "sentinel %s:%d: %s", p->sentinels.s[p->sidx].host, p->sentinels.s[p->sidx].port,
+	       why);
+	if (p->c) {
+		redisFree(p->c);
+		p->c = NULL;
+	}
+	batch_reset(p->b);
+	memset(&p->rs, 0, sizeof(p->rs));
+	p->asking = false;
+	p->sidx = (p->sidx + 1) % p->sentinels.n;
+	if (p->sidx == 0)
+		return false;
+	p->state = C_DOWN;
+	p->next_try_ns = now;
+	return true;
+}
+
 static void
 conn_fail(ib_pub *p, const char *why_in, int64_t now)
 {
@@ -984,6 +1024,9 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 	bool was_up = p->state == C_UP;
 
 	ib_strlcpy(why, why_in && *why_in ? why_in : "unknown error", sizeof(why));
+	if (p->asking && ask_next(p, why, now))
+		return;
+	p->resolved = false; /* the next connect asks the sentinels again */
 	if (p->c) {
 		redisFree(p->c);
 		p->c = NULL;
@@ -1000,9 +1043,10 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 		 * as writes are refused.
 		 */
 		int64_t since_ms = (now - p->lost_ns) / NS_MS;
-		if (p->lost_ns && since_ms < 2 * (int64_t)BACKOFF_MAX_MS) {
+		if (p->lost_ns && since_ms < 2 * (int64_t)p->backoff_max_ms) {
 			int64_t grown = since_ms * 2;
-			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : grown > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : (int)grown;
+			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS
+					: grown > p->backoff_max_ms ? p->backoff_max_ms : (int)grown;
 		}
 		ib_log(IB_LL_WARN, "redis", "connection to %s lost: %s -- keeping state in memory, reconnecting", p->desc,
 		       why);
@@ -1010,14 +1054,14 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 		p->down_logged = true;
 	} else if (!p->down_logged) {
 		ib_log(IB_LL_WARN, "redis", "cannot connect to %s: %s -- retrying every %.1f..%.0f s", p->desc, why,
-		       BACKOFF_MIN_MS / 1e3, BACKOFF_MAX_MS / 1e3);
+		       BACKOFF_MIN_MS / 1e3, p->backoff_max_ms / 1e3);
 		p->down_logged = true;
 		if (!p->ever_up)
 			p->lost_ns = now;
 	}
 	p->state = C_DOWN;
 	p->next_try_ns = now + (int64_t)p->backoff_ms * NS_MS;
-	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+	p->backoff_ms = p->backoff_ms * 2 > p->backoff_max_ms ? p->backoff_max_ms : p->backoff_ms * 2;
 	stats_publish(p);
 }
 
@@ -1026,8 +1070,15 @@ static void send_batch(ib_pub *p, int64_t now);
 static void
 start_connect(ib_pub *p, int64_t now)
 {
-	redisContext *c = p->url.unix_socket ? redisConnectUnixNonBlock(p->url.host)
-					     : redisConnectNonBlock(p->url.host, p->url.port);
+	redisContext *c;
+
+	p->asking = p->ha && !p->resolved;
+	if (p->asking)
+		c = redisConnectNonBlock(p->sentinels.s[p->sidx].host, p->sentinels.s[p->sidx].port);
+	else if (p->ha)
+		c = redisConnectNonBlock(p->mhost, p->mport);
+	else
+		c = p->url.unix_socket ? redisConnectUnixNonBlock(p->url.host) : redisConnectNonBlock(p->url.host, p->url.port);
 
 	if (c == NULL) {
 		conn_fail(p, "out of memory", now);
@@ -1038,7 +1089,7 @@ start_connect(ib_pub *p, int64_t now)
 		conn_fail(p, c->errstr, now);
 		return;
 	}
-	if (!p->url.unix_socket)
+	if (p->ha || !p->url.unix_socket)
 		redisEnableKeepAlive(c);
 	p->default_fn = c->reader->fn;
 	c->reader->privdata = p;
@@ -1066,6 +1117,10 @@ start_probe(ib_pub *p, int64_t now)
 		cmd(p, 2, T_SELECT);
 		arg_s(p, "SELECT");
 		arg_i64(p, p->url.db);
+	}
+	if (p->ha) { /* the sentinel may not have heard of a failover yet: the node must agree it is the master */
+		cmd(p, 1, T_ROLE);
+		arg_s(p, "ROLE");
 	}
 	key(k, sizeof(k), p, "stream:orders", NULL, NULL);
 	cmd(p, 3, T_XINFO);
@@ -1097,6 +1152,28 @@ start_probe(ib_pub *p, int64_t now)
 	send_batch(p, now);
 }
 
+/* To sentinel sidx: [AUTH default pw] SENTINEL get-master-addr-by-name <master>. */
+static void
+start_ask(ib_pub *p, int64_t now)
+{
+	const char *pw = p->cfg.password[0] ? p->cfg.password : p->url.password;
+
+	batch_reset(p->b);
+	if (pw[0]) {
+		cmd(p, 3, T_SAUTH);
+		arg_s(p, "AUTH");
+		arg_s(p, "default");
+		arg_s(p, pw);
+	}
+	cmd(p, 3, T_SMASTER);
+	arg_s(p, "SENTINEL");
+	arg_s(p, "get-master-addr-by-name");
+	arg_s(p, p->cfg.master);
+	p->c->reader->fn = p->default_fn;
+	p->state = C_PROBING;
+	send_batch(p, now);
+}
+
 static void
 check_connect(ib_pub *p, int64_t now)
 {
@@ -1115,7 +1192,10 @@ check_connect(ib_pub *p, int64_t now)
 		conn_fail(p, strerror(err), now);
 		return;
 	}
-	start_probe(p, now);
+	if (p->asking)
+		start_ask(p, now);
+	else
+		start_probe(p, now);
 }
 
 /*
@@ -1206,12 +1286,55 @@ on_probe_reply(ib_pub *p, redisReply *r, enum cmd_tag tag, int64_t now)
 		conn_fail(p, why, now);
 		return false;
 	}
+	if (tag == T_SAUTH && r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "sentinel refused AUTH: %s", r->str);
+		freeReplyObject(r);
+		conn_fail(p, why, now); /* asking: the next sentinel */
+		return false;
+	}
+	if (tag == T_SMASTER) {
+		char err[160];
+		bool ok = ib_sentinel_addr_reply(r, p->mhost, sizeof(p->mhost), &p->mport, err, sizeof(err));
+		freeReplyObject(r);
+		if (!ok) {
+			conn_fail(p, err, now);
+			return false;
+		}
+		return true;
+	}
+	if (tag == T_ROLE && !ib_redis_role_is_master(r)) {
+		snprintf(why, sizeof(why), "%s is not the master (%s): asking the sentinels again", p->desc,
+			 r->type == REDIS_REPLY_ERROR ? r->str : "ROLE says replica or sentinel");
+		freeReplyObject(r);
+		conn_fail(p, why, now);
+		return false;
+	}
 	if (tag == T_XINFO)
 		probe_xinfo(p, r);
 	else if (tag == T_XRANGE)
 		probe_xrange(p, r);
 	freeReplyObject(r);
 	return true;
+}
+
+/* A sentinel named the master: connect there now. */
+static void
+ask_done(ib_pub *p, int64_t now)
+{
+	char was[sizeof(p->desc)];
+
+	redisFree(p->c);
+	p->c = NULL;
+	batch_reset(p->b);
+	p->asking = false;
+	p->resolved = true;
+	ib_strlcpy(was, p->desc, sizeof(was));
+	snprintf(p->desc, sizeof(p->desc), strchr(p->mhost, ':') ? "master %s at [%s]:%d" : "master %s at %s:%d",
+		 p->cfg.master, p->mhost, p->mport);
+	if (strcmp(was, p->desc) != 0)
+		ib_log(IB_LL_INFO, "redis", "sentinel %s:%d names %s", p->sentinels.s[p->sidx].host,
+		       p->sentinels.s[p->sidx].port, p->desc);
+	start_connect(p, now);
 }
 
 /* ---- counting reply functions: no objects, just what the batch needs to know ---- */
@@ -1383,7 +1506,9 @@ io_progress(ib_pub *p, int64_t now)
 		}
 		if (b->nreplied == b->ncmd) {
 			int64_t done = ib_now_mono_ns();
-			if (p->state == C_PROBING) {
+			if (p->state == C_PROBING && p->asking) {
+				ask_done(p, done);
+			} else if (p->state == C_PROBING) {
 				probe_done(p, done);
 			} else {
 				batch_done(p, done);
@@ -1598,6 +1723,18 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 		return NULL;
 	}
 	ib_redis_url_describe(&p->url, p->desc, sizeof(p->desc));
+	p->backoff_max_ms = BACKOFF_MAX_MS;
+	if (p->cfg.sentinels[0]) {
+		if (ib_sentinels_parse(p->cfg.sentinels, &p->sentinels, err, sizeof(err)) != IB_OK ||
+		    ib_sentinel_master_name_check(p->cfg.master, err, sizeof(err)) != IB_OK || p->url.unix_socket) {
+			ib_log(IB_LL_ERROR, "redis", "%s", p->url.unix_socket ? "with sentinels the URL must be redis://" : err);
+			free(p);
+			return NULL;
+		}
+		p->ha = true;
+		p->backoff_max_ms = BACKOFF_MAX_HA_MS;
+		snprintf(p->desc, sizeof(p->desc), "master %s (via %d sentinels)", p->cfg.master, p->sentinels.n);
+	}
 	p->quotes = quotes;
 	p->stats = stats;
 	p->start_real_ns = ib_now_real_ns();

@@ -108,6 +108,8 @@ typedef struct ib_pub_config {
 	char url[256];        /* redis://host:port, or unix:/path/to/sock */
 	char prefix[32];
 	char password[128];   /* empty: no AUTH; never logged */
+	char sentinels[256];  /* host:port,...: the master is whichever these name (redis_sentinel.h); empty: url */
+	char master[64];      /* the name the sentinels monitor */
 	int health_interval_ms;  /* default 1000 */
 	int health_ttl_s;        /* default 5 */
 	int stream_maxlen;       /* default 10000 (XADD MAXLEN ~) */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ibpipe/ib.h"
+#include "publish/redis_sentinel.h"
 #include "publish/redis_url.h"
 #include "codec/wire.h"
 
@@ -170,22 +171,28 @@ ib_redis_url_describe(const ib_redis_url *u, char *buf, size_t cap)
 	}
 }
 
-redisContext *
-ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, char *err, size_t errlen)
+/*
+ * Connect to u, or to host:port instead of u's address when host is not NULL
+ * (the master a sentinel named), then AUTH, PING and SELECT as u says.
+ */
+static redisContext *
+connect_node(const ib_redis_url *u, const char *host, int port, const char *password, int timeout_ms, char *err,
+	     size_t errlen)
 {
 	struct timeval tv = { timeout_ms / 1000, (suseconds_t)(timeout_ms % 1000) * 1000 };
-	ib_redis_url u;
-	char desc[300], why[160];
+	ib_redis_url at = *u;
+	char desc[300];
 	const char *pw;
 	redisContext *c;
 	redisReply *r;
 
-	if (ib_redis_url_parse(url, &u, why, sizeof(why)) != IB_OK) {
-		fail(err, errlen, why);
-		return NULL;
+	if (host) {
+		at.unix_socket = false;
+		ib_strlcpy(at.host, host, sizeof(at.host));
+		at.port = port;
 	}
-	ib_redis_url_describe(&u, desc, sizeof(desc));
-	c = u.unix_socket ? redisConnectUnixWithTimeout(u.host, tv) : redisConnectWithTimeout(u.host, u.port, tv);
+	ib_redis_url_describe(&at, desc, sizeof(desc));
+	c = at.unix_socket ? redisConnectUnixWithTimeout(at.host, tv) : redisConnectWithTimeout(at.host, at.port, tv);
 	if (c == NULL || c->err) {
 		if (err && errlen)
 			snprintf(err, errlen, "cannot connect to Redis at %s: %s", desc, c ? c->errstr : "out of memory");
@@ -194,9 +201,9 @@ ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, 
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	pw = password && *password ? password : u.password;
-	if (*pw || u.user[0]) { /* a user alone: AUTH user "" (an ACL nopass user takes any password) */
-		r = u.user[0] ? redisCommand(c, "AUTH %s %s", u.user, pw) : redisCommand(c, "AUTH %s", pw);
+	pw = password && *password ? password : u->password;
+	if (*pw || u->user[0]) { /* a user alone: AUTH user "" (an ACL nopass user takes any password) */
+		r = u->user[0] ? redisCommand(c, "AUTH %s %s", u->user, pw) : redisCommand(c, "AUTH %s", pw);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			if (err && errlen)
 				snprintf(err, errlen, "Redis at %s refused AUTH: %s", desc,
@@ -217,12 +224,25 @@ ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, 
 		goto bad;
 	}
 	freeReplyObject(r);
-	if (u.db) {
-		r = redisCommand(c, "SELECT %d", u.db);
+	if (u->db) {
+		r = redisCommand(c, "SELECT %d", u->db);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			if (err && errlen)
-				snprintf(err, errlen, "Redis at %s refused SELECT %d: %s", desc, u.db,
+				snprintf(err, errlen, "Redis at %s refused SELECT %d: %s", desc, u->db,
 					 r ? r->str : c->errstr);
+			goto bad;
+		}
+		freeReplyObject(r);
+	}
+	if (host) { /* a sentinel's answer may be stale (no failover heard of yet): the node must agree */
+		r = redisCommand(c, "ROLE");
+		if (r == NULL || !ib_redis_role_is_master(r)) {
+			if (err && errlen)
+				snprintf(err, errlen, "Redis at %s is not the master (ROLE: %s)", desc,
+					 r == NULL ? c->errstr
+					 : r->type == REDIS_REPLY_ERROR ? r->str
+					 : r->type == REDIS_REPLY_ARRAY && r->elements && r->element[0]->str ? r->element[0]->str
+					 : "?");
 			goto bad;
 		}
 		freeReplyObject(r);
@@ -233,6 +253,48 @@ bad:
 		freeReplyObject(r);
 	redisFree(c);
 	return NULL;
+}
+
+redisContext *
+ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, char *err, size_t errlen)
+{
+	ib_redis_url u;
+	char why[160];
+
+	if (ib_redis_url_parse(url, &u, why, sizeof(why)) != IB_OK) {
+		fail(err, errlen, why);
+		return NULL;
+	}
+	return connect_node(&u, NULL, 0, password, timeout_ms, err, errlen);
+}
+
+redisContext *
+ib_redis_open(const ib_redis_where *w, int timeout_ms, char *err, size_t errlen)
+{
+	ib_redis_url u;
+	ib_sentinels s;
+	char why[400], host[256];
+	int port = 0;
+
+	if (w->sentinels == NULL || w->sentinels[0] == '\0')
+		return ib_redis_connect_url_err(w->url, w->password, timeout_ms, err, errlen);
+	if (ib_redis_url_parse(w->url, &u, why, sizeof(why)) != IB_OK ||
+	    ib_sentinels_parse(w->sentinels, &s, why, sizeof(why)) != IB_OK ||
+	    ib_sentinel_master_name_check(w->master, why, sizeof(why)) != IB_OK) {
+		fail(err, errlen, why);
+		return NULL;
+	}
+	if (u.unix_socket) {
+		fail(err, errlen, "with sentinels, the Redis URL must be redis://[user@]host[:port][/db] (its host is not used)");
+		return NULL;
+	}
+	if (ib_sentinel_ask(&s, w->master, w->password && *w->password ? w->password : u.password, timeout_ms, host,
+			    sizeof(host), &port, why, sizeof(why)) != IB_OK) {
+		if (err && errlen)
+			snprintf(err, errlen, "no sentinel named the master '%s': %s", w->master, why);
+		return NULL;
+	}
+	return connect_node(&u, host, port, w->password, timeout_ms, err, errlen);
 }
 
 redisContext *

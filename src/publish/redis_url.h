@@ -33,6 +33,27 @@ void ib_redis_url_describe(const ib_redis_url *u, char *buf, size_t cap);
 redisContext *ib_redis_connect_url_err(const char *url, const char *password, int timeout_ms, char *err,
 				       size_t errlen);
 
+/*
+ * Where an ibpipe deployment's Redis is: the URL (user, db, password if any;
+ * its host:port only without sentinels), and for a Sentinel-managed one the
+ * sentinels ("host:port,...") and the master's name.  password wins over
+ * one in the URL; sentinels get it too (redis_sentinel.h).
+ */
+typedef struct ib_redis_where {
+	const char *url;
+	const char *sentinels;   /* NULL or "": connect to the URL's host */
+	const char *master;
+	const char *password;    /* NULL or "": the URL's, if any */
+} ib_redis_where;
+
+/*
+ * What every Redis client of ibpipe but the publisher connects with: to the
+ * URL, or to the master the sentinels name (asked on every call, checked
+ * with ROLE), as ib_redis_connect_url_err does.  A client that calls it
+ * again after an error follows a failover.
+ */
+redisContext *ib_redis_open(const ib_redis_where *w, int timeout_ms, char *err, size_t errlen);
+
 /* The same without the reason. */
 redisContext *ib_redis_connect_url(const char *url, const char *password, int timeout_ms);
 

@@ -52,7 +52,9 @@ killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
 		if (now < k->next_try)
 			return;
 		k->next_try = now + 2000000000LL;
-		k->c = ib_redis_connect_url(cfg->redis_url, cfg->redis_password, 500);
+		k->c = ib_redis_open(&(ib_redis_where){ cfg->redis_url, cfg->redis_sentinels, cfg->redis_master,
+							cfg->redis_password },
+				     500, NULL, 0);
 		if (k->c == NULL)
 			return;
 		snprintf(k->key, sizeof(k->key), "%s:control", cfg->redis_prefix);
@@ -188,6 +190,8 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		ib_strlcpy(pc.url, cfg.redis_url, sizeof(pc.url));
 		ib_strlcpy(pc.prefix, cfg.redis_prefix, sizeof(pc.prefix));
 		ib_strlcpy(pc.password, cfg.redis_password, sizeof(pc.password));
+		ib_strlcpy(pc.sentinels, cfg.redis_sentinels, sizeof(pc.sentinels));
+		ib_strlcpy(pc.master, cfg.redis_master, sizeof(pc.master));
 		pc.book_levels = cfg.redis_book_levels;
 		pub = ib_pub_create(&pc, p->quotes, &p->stats);
 		if (pub)

@@ -1,0 +1,487 @@
+/*
+ * test_sentinel.c - Redis failover under Sentinel, with real processes on loopback: one master,
+ * one replica, three redis-sentinels (all password-protected), bin/ibsim and bin/ibpipe running
+ * the "trader" strategy, which places orders all along.  The master is SIGKILLed mid-session;
+ * ibpipe must find the promoted replica through the sentinels, write its full snapshot there, and
+ * leave the order stream with every entry exactly once -- including the entries the old master
+ * acknowledged but never replicated (the test cuts replication just before the kill, so that
+ * loss happens every run instead of by chance).  `ibpipe status` must follow the master too.
+ * Also: the sentinel list and master name parsers, and the config keys.
+ */
+#include <CUnit/CUnit.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec/wire.h"
+#include "config/config.h"
+#include "ibpipe/ib.h"
+#include "publish/redis_sentinel.h"
+#include "publish/redis_url.h"
+#include "testutil.h"
+
+#define PW "s3nt-pw"
+#define MASTER "ibm"
+#define NSENT 3
+#define NORDERS 30
+
+/* ---- parsing ---- */
+
+static void
+test_sentinels_parse(void)
+{
+	ib_sentinels s;
+	char err[200];
+
+	CU_ASSERT_EQUAL(ib_sentinels_parse("127.0.0.1:26379, sent-b:26380,[::1]:1,hostc", &s, err, sizeof(err)), IB_OK);
+	CU_ASSERT_EQUAL(s.n, 4);
+	CU_ASSERT_STRING_EQUAL(s.s[0].host, "127.0.0.1");
+	CU_ASSERT_EQUAL(s.s[0].port, 26379);
+	CU_ASSERT_STRING_EQUAL(s.s[1].host, "sent-b");
+	CU_ASSERT_EQUAL(s.s[1].port, 26380);
+	CU_ASSERT_STRING_EQUAL(s.s[2].host, "::1");
+	CU_ASSERT_EQUAL(s.s[2].port, 1);
+	CU_ASSERT_STRING_EQUAL(s.s[3].host, "hostc");
+	CU_ASSERT_EQUAL(s.s[3].port, IB_SENTINEL_PORT);
+	static const char *const bad[] = { "", ",", "a:1,,b:2", "a:0", "a:65536", "a:x", ":5", "::1:5", "[::1",
+					   "[::1]x", "a b:1", "a@b:1", "a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(ib_sentinels_parse(bad[i], &s, err, sizeof(err)), IB_EINVAL);
+		CU_ASSERT(err[0] != '\0');
+	}
+	CU_ASSERT_EQUAL(ib_sentinel_master_name_check("mymaster", err, sizeof(err)), IB_OK);
+	CU_ASSERT_EQUAL(ib_sentinel_master_name_check("", err, sizeof(err)), IB_EINVAL);
+	CU_ASSERT_EQUAL(ib_sentinel_master_name_check("a b", err, sizeof(err)), IB_EINVAL);
+}
+
+static void
+test_sentinel_config_keys(void)
+{
+	ib_config *c = malloc(sizeof(*c));
+	char err[300];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	ib_config_defaults(c);
+	CU_ASSERT_EQUAL(ib_config_set(c, "redis_sentinels", "127.0.0.1:26379,127.0.0.1:26380", err, sizeof(err)), 0);
+	/* sentinels without the master's name: refused where the keys meet */
+	CU_ASSERT_EQUAL(ib_config_validate(c, err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "redis_master") != NULL);
+	CU_ASSERT_EQUAL(ib_config_set(c, "redis-master", "mymaster", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ib_config_validate(c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c->redis_master, "mymaster");
+	CU_ASSERT_NOT_EQUAL(ib_config_set(c, "redis_sentinels", "127.0.0.1:0", err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(ib_config_set(c, "redis_master", "my master", err, sizeof(err)), 0);
+	/* the environment, like every key */
+	setenv("IBPIPE_REDIS_SENTINELS", "10.0.0.1:26379", 1);
+	CU_ASSERT_EQUAL(ib_config_load_env(c, err, sizeof(err)), 0);
+	unsetenv("IBPIPE_REDIS_SENTINELS");
+	CU_ASSERT_STRING_EQUAL(c->redis_sentinels, "10.0.0.1:26379");
+	free(c);
+}
+
+/* ---- the deployment ---- */
+
+struct node {
+	pid_t pid;
+	int port;
+	char log[256];
+};
+
+struct ha {
+	char dir[128];
+	struct tu_redis master, replica;
+	struct node sent[NSENT];
+	char list[128];      /* "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3" */
+};
+
+static redisContext *
+conn(int port)
+{
+	char url[64];
+
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+	return ib_redis_connect_url(url, PW, 2000);
+}
+
+static long long
+rnum(redisContext *c, const char *fmt, const char *arg)
+{
+	redisReply *r = c ? redisCommand(c, fmt, arg) : NULL;
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+static int
+sentinel_start(struct ha *h, int i)
+{
+	struct node *n = &h->sent[i];
+
+	for (int attempt = 0; attempt < 20; attempt++) {
+		char conf[256];
+		FILE *f;
+		n->port = tu_free_port();
+		snprintf(conf, sizeof(conf), "%s/sentinel%d.conf", h->dir, i);
+		snprintf(n->log, sizeof(n->log), "%s/sentinel%d.log", h->dir, i);
+		if ((f = fopen(conf, "w")) == NULL)
+			return -1;
+		/* down after 1 s, and a failover may be retried after 4 s: a failover takes a few seconds */
+		fprintf(f,
+			"port %d\nbind 127.0.0.1\ndir %s\nrequirepass %s\n"
+			"sentinel monitor %s 127.0.0.1 %d 2\n"
+			"sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 4000\n"
+			"sentinel auth-pass %s %s\nsentinel sentinel-pass %s\n",
+			n->port, h->dir, PW, MASTER, h->master.port, MASTER, MASTER, MASTER, PW, PW);
+		fclose(f);
+		unlink(n->log);
+		char *argv[] = { "/usr/bin/redis-sentinel", conf, NULL };
+		n->pid = tu_spawn(argv, n->log);
+		if (n->pid <= 0)
+			return -1;
+		/* it says +monitor once it listens and watches the master; it exits if its port was taken */
+		bool exited = false;
+		if (TU_UNTIL(tu_count_in_file(n->log, "+monitor master") > 0 || (exited = tu_wait(n->pid, 0) != -1), 10000) &&
+		    !exited && tu_wait_port(n->port, 2000) == 0)
+			return 0;
+		if (!exited) {
+			tu_stop(n->pid, SIGKILL, 1000);
+			n->pid = 0;
+			return -1;
+		}
+		n->pid = 0;
+	}
+	return -1;
+}
+
+/* The sentinel's answer for the master's port; 0 if none. */
+static int
+sentinel_master_port(const struct node *n)
+{
+	ib_sentinels s = { .n = 1 };
+	char host[64], err[300];
+	int port = 0;
+
+	snprintf(s.s[0].host, sizeof(s.s[0].host), "127.0.0.1");
+	s.s[0].port = n->port;
+	if (ib_sentinel_ask(&s, MASTER, PW, 1000, host, sizeof(host), &port, err, sizeof(err)) != IB_OK)
+		return 0;
+	return port;
+}
+
+/* SENTINEL MASTER's field as a number; -1 if not there. */
+static long long
+sentinel_field(const struct node *n, const char *field)
+{
+	redisContext *c = conn(n->port); /* sentinels take the same password */
+	redisReply *r = c ? redisCommand(c, "SENTINEL MASTER %s", MASTER) : NULL;
+	long long v = -1;
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+		if (r->element[i]->str && strcmp(r->element[i]->str, field) == 0 && r->element[i + 1]->str)
+			v = atoll(r->element[i + 1]->str);
+	freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return v;
+}
+
+static bool
+replica_linked(int port)
+{
+	redisContext *c = conn(port);
+	redisReply *r = c ? redisCommand(c, "INFO replication") : NULL;
+	bool up = r && r->type == REDIS_REPLY_STRING && strstr(r->str, "master_link_status:up") != NULL;
+
+	freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return up;
+}
+
+/* Every sentinel knows the replica and the two other sentinels: a failover can be agreed on. */
+static bool
+sentinels_agree(const struct ha *h)
+{
+	for (int i = 0; i < NSENT; i++)
+		if (sentinel_field(&h->sent[i], "num-other-sentinels") != NSENT - 1 ||
+		    sentinel_field(&h->sent[i], "num-slaves") < 1)
+			return false;
+	return true;
+}
+
+static int
+ha_start(struct ha *h)
+{
+	char mport[16];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->dir, sizeof(h->dir), "%s", tu_tmpdir());
+	const char *margs[] = { "--requirepass", PW, "--masterauth", PW, NULL };
+	if (tu_redis_start(&h->master, 0, NULL, margs) != 0)
+		return -1;
+	snprintf(mport, sizeof(mport), "%d", h->master.port);
+	const char *rargs[] = { "--requirepass", PW, "--masterauth", PW, "--replicaof", "127.0.0.1", mport, NULL };
+	if (tu_redis_start(&h->replica, 0, NULL, rargs) != 0 || !TU_UNTIL(replica_linked(h->replica.port), 15000))
+		return -1;
+	for (int i = 0; i < NSENT; i++) {
+		if (sentinel_start(h, i) != 0)
+			return -1;
+		size_t o = strlen(h->list);
+		snprintf(h->list + o, sizeof(h->list) - o, "%s127.0.0.1:%d", i ? "," : "", h->sent[i].port);
+	}
+	/* sentinels find each other through the master's hello channel (every 2 s) */
+	return TU_UNTIL(sentinels_agree(h), 20000) ? 0 : -1;
+}
+
+static void
+ha_stop(struct ha *h)
+{
+	for (int i = 0; i < NSENT; i++)
+		if (h->sent[i].pid > 0)
+			tu_stop(h->sent[i].pid, SIGTERM, 3000);
+	tu_redis_stop(&h->master, SIGKILL);
+	tu_redis_stop(&h->replica, SIGTERM);
+}
+
+/* ---- what ibpipe wrote ---- */
+
+static const char *
+field(const redisReply *e, const char *name)
+{
+	const redisReply *f = e->element[1];
+
+	for (size_t j = 0; f->type == REDIS_REPLY_ARRAY && j + 1 < f->elements; j += 2)
+		if (strcmp(f->element[j]->str, name) == 0)
+			return f->element[j + 1]->str;
+	return "";
+}
+
+static redisReply *
+stream(redisContext *c, const char *prefix)
+{
+	redisReply *r = c ? redisCommand(c, "XRANGE %s:stream:orders - +", prefix) : NULL;
+
+	if (r && r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* Orders 1..NORDERS each have their one fill: an exec entry and a Filled status entry. */
+static bool
+all_filled(redisContext *c, const char *prefix)
+{
+	redisReply *r = stream(c, prefix);
+	int execs = 0, filled = 0;
+
+	for (size_t i = 0; r && i < r->elements; i++) {
+		execs += strcmp(field(r->element[i], "kind"), "exec") == 0;
+		filled += strcmp(field(r->element[i], "status"), "Filled") == 0;
+	}
+	freeReplyObject(r);
+	return execs >= NORDERS && filled >= NORDERS;
+}
+
+/*
+ * The order stream has no entry twice and none missing: each exec_id once, each
+ * (order_id, status, filled) once (ibpipe writes a status entry only when one of
+ * them changed), every order 1..NORDERS with exactly one exec and one Filled,
+ * and every entry the old master held is on the new one under the same id.
+ */
+static void
+check_stream(redisContext *c, const char *prefix, const redisReply *before, int *nstatus)
+{
+	redisReply *r = stream(c, prefix);
+	int exec_n[NORDERS + 1] = { 0 }, filled_n[NORDERS + 1] = { 0 }, dups = 0, missing = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	*nstatus = 0;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+		int oid = atoi(field(e, "order_id"));
+		bool exec = strcmp(field(e, "kind"), "exec") == 0;
+		CU_ASSERT(oid >= 1 && oid <= NORDERS);
+		if (oid < 1 || oid > NORDERS)
+			continue;
+		if (exec)
+			exec_n[oid]++;
+		else
+			(*nstatus)++;
+		if (!exec && strcmp(field(e, "status"), "Filled") == 0)
+			filled_n[oid]++;
+		for (size_t j = 0; j < i; j++) {
+			const redisReply *d = r->element[j];
+			if (exec ? strcmp(field(d, "exec_id"), field(e, "exec_id")) == 0
+				 : strcmp(field(d, "kind"), "status") == 0 &&
+					   strcmp(field(d, "order_id"), field(e, "order_id")) == 0 &&
+					   strcmp(field(d, "status"), field(e, "status")) == 0 &&
+					   strcmp(field(d, "filled"), field(e, "filled")) == 0)
+				dups++;
+		}
+	}
+	for (int o = 1; o <= NORDERS; o++) {
+		if (exec_n[o] != 1 || filled_n[o] != 1)
+			fprintf(stderr, "\n  order %d: %d exec entries, %d Filled entries", o, exec_n[o], filled_n[o]);
+		CU_ASSERT_EQUAL(exec_n[o], 1);
+		CU_ASSERT_EQUAL(filled_n[o], 1);
+	}
+	CU_ASSERT_EQUAL(dups, 0);
+	/* the old master's entries, same id and same content (the ones it never replicated re-added) */
+	for (size_t i = 0; before && i < before->elements; i++) {
+		const redisReply *b = before->element[i];
+		bool found = false;
+		for (size_t j = 0; j < r->elements && !found; j++)
+			found = strcmp(r->element[j]->element[0]->str, b->element[0]->str) == 0 &&
+				strcmp(field(r->element[j], "order_id"), field(b, "order_id")) == 0 &&
+				strcmp(field(r->element[j], "status"), field(b, "status")) == 0 &&
+				strcmp(field(r->element[j], "exec_id"), field(b, "exec_id")) == 0;
+		missing += !found;
+	}
+	CU_ASSERT_EQUAL(missing, 0);
+	freeReplyObject(r);
+}
+
+static bool
+health_reconnected(int port, const char *prefix)
+{
+	char k[96];
+	redisContext *c = conn(port);
+	redisReply *r;
+	bool ok;
+
+	snprintf(k, sizeof(k), "%s:health", prefix);
+	r = c ? redisCommand(c, "HGET %s redis_reconnects", k) : NULL;
+	ok = r && r->type == REDIS_REPLY_STRING && atoi(r->str) >= 1;
+	freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return ok;
+}
+
+/* `ibpipe status` through the sentinels: its output names the master's port and the sync state. */
+static bool
+status_says(const struct ha *h, const char *prefix, int port, const char *sync)
+{
+	char out[8192], want[64];
+	char *argv[] = { (char *)tu_bin("ibpipe"), "status",           "--redis-sentinels", (char *)h->list,
+			 "--redis-master",         MASTER,             "--redis-prefix",    (char *)prefix,
+			 "--json",                 NULL };
+
+	setenv("IBPIPE_REDIS_PASSWORD", PW, 1);
+	int st = tu_run(argv, out, sizeof(out), 10000);
+	unsetenv("IBPIPE_REDIS_PASSWORD");
+	snprintf(want, sizeof(want), ":%d", port);
+	return tu_exited_ok(st) && strstr(out, want) != NULL && strstr(out, sync) != NULL;
+}
+
+static void
+test_failover_with_orders_flowing(void)
+{
+	struct ha h;
+	struct tu_sim sim;
+	struct tu_ibpipe ib;
+	char script[2048] = "", prefix[32], k[96];
+	redisContext *m = NULL, *c = NULL;
+	redisReply *before = NULL;
+
+	memset(&ib, 0, sizeof(ib));
+	memset(&sim, 0, sizeof(sim));
+	if (ha_start(&h) != 0) {
+		CU_FAIL("master + replica + 3 sentinels did not come up");
+		ha_stop(&h);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&sim, NULL), 0);
+	for (int i = 0; i < NORDERS; i++)
+		ib_strlcpy(script + strlen(script), "BUY AAPL 1 MKT; WAIT 150; ", sizeof(script) - strlen(script));
+	snprintf(prefix, sizeof(prefix), "sent%d", (int)getpid());
+	const char *args[] = { "--redis-sentinels", h.list, "--redis-master", MASTER, "--max-orders-per-s", "0", NULL };
+	const struct tu_opts o = { .strategy = "trader", .script = script, .args = args, .fast_reconnect = true };
+	setenv("IBPIPE_REDIS_PASSWORD", PW, 1);
+	/* the URL's host is not used with sentinels: nothing listens on port 1 */
+	int rc = tu_ibpipe_start(&ib, sim.port, &o, "redis://127.0.0.1:1", prefix);
+	unsetenv("IBPIPE_REDIS_PASSWORD");
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+
+	m = conn(h.master.port);
+	c = conn(h.replica.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	snprintf(k, sizeof(k), "%s:stream:orders", prefix);
+	/* ready on the master, and orders flowing */
+	CU_ASSERT_FATAL(TU_UNTIL(rnum(m, "XLEN %s", k) >= 12, 20000));
+	CU_ASSERT(status_says(&h, prefix, h.master.port, "\"ready\""));
+	/*
+	 * Cut replication (the replica cannot re-authenticate) and let the master take writes the
+	 * replica never gets: what asynchronous replication loses when a master dies.
+	 */
+	CU_ASSERT_EQUAL(tu_rcmd(c, "CONFIG SET masterauth wrong-password"), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(m, "CLIENT KILL TYPE replica"), 0);
+	CU_ASSERT_FATAL(TU_UNTIL(!replica_linked(h.replica.port), 5000));
+	long long frozen = rnum(c, "XLEN %s", k);
+	CU_ASSERT(TU_UNTIL(rnum(m, "XLEN %s", k) >= frozen + 4, 10000));
+	before = stream(m, prefix);
+	long long t_kill = tu_now_ms();
+	tu_redis_stop(&h.master, SIGKILL);
+	redisFree(m);
+	m = NULL;
+
+	/* the sentinels promote the replica; ibpipe follows and writes its snapshot there */
+	CU_ASSERT_FATAL(TU_UNTIL(sentinel_master_port(&h.sent[0]) == h.replica.port, 30000));
+	long long t_switch = tu_now_ms();
+	CU_ASSERT_FATAL(TU_UNTIL(health_reconnected(h.replica.port, prefix), 20000));
+	long long t_back = tu_now_ms();
+	printf("\n  failover: sentinels switched %lld ms after SIGKILL, ibpipe state back on the new master %lld ms "
+	       "after SIGKILL (%lld ms after the switch); %lld entries not replicated before the kill\n",
+	       t_switch - t_kill, t_back - t_kill, t_back - t_switch,
+	       before ? (long long)before->elements - frozen : -1);
+	fflush(stdout);
+	redisFree(c);
+	c = conn(h.replica.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+
+	/* every order placed, before, during and after the failover, reaches the new master once */
+	CU_ASSERT(TU_UNTIL(all_filled(c, prefix), 20000));
+	char v[64];
+	snprintf(k, sizeof(k), "%s:sync", prefix);
+	CU_ASSERT_STRING_EQUAL(tu_rget(c, k, v, sizeof(v)), "ready");
+	snprintf(k, sizeof(k), "%s:accounts", prefix);
+	CU_ASSERT(rnum(c, "SCARD %s", k) >= 1);
+	snprintf(k, sizeof(k), "%s:account:{DU111111}", prefix);
+	CU_ASSERT(strlen(tu_rhget(c, k, "NetLiquidation:USD", v, sizeof(v))) > 0);
+	snprintf(k, sizeof(k), "%s:positions:{DU111111}", prefix);
+	CU_ASSERT(rnum(c, "HLEN %s", k) >= 1);
+	for (int id = 1; id <= NORDERS; id++) {
+		snprintf(k, sizeof(k), "%s:order:%d", prefix, id);
+		CU_ASSERT_STRING_EQUAL(tu_rhget(c, k, "status", v, sizeof(v)), "Filled");
+	}
+	CU_ASSERT(status_says(&h, prefix, h.replica.port, "\"ready\""));
+
+	/* a clean stop flushes the strategy log: one status entry per order callback the strategy saw */
+	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&ib)));
+	int nstatus = 0;
+	check_stream(c, prefix, before, &nstatus);
+	CU_ASSERT_EQUAL(nstatus, tu_count_in_file(tu_slog(&ib, 0), "\"cb\":\"order\""));
+	CU_ASSERT(tu_count_in_file(ib.log, "names master " MASTER) >= 2);
+	freeReplyObject(before);
+	redisFree(c);
+	tu_sim_stop(&sim);
+	ha_stop(&h);
+}
+
+void
+test_sentinel_register(void)
+{
+	CU_pSuite s = CU_add_suite("sentinel", NULL, NULL);
+
+	CU_add_test(s, "sentinel list and master name parsing", test_sentinels_parse);
+	CU_add_test(s, "redis_sentinels / redis_master config keys", test_sentinel_config_keys);
+	CU_add_test(s, "master SIGKILLed with orders flowing: ibpipe follows, stream exactly once",
+		    test_failover_with_orders_flowing);
+}
