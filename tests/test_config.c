@@ -386,6 +386,9 @@ static const struct bad bads[] = {
 	{ "redis_prefix", "a:b" },
 	{ "redis_prefix", "abcdefghijklmnopqrstuvwxyz012345" }, /* 32 */
 	{ "redis_prefix", "a b" },
+	{ "redis_sentinels", "h:0" },
+	{ "redis_sentinels", "a:1,,b:2" },
+	{ "redis_master", "my master" },
 	{ "redis_password_file", "/nonexistent/ibpipe/password" },
 	{ "record", NULL },
 	{ "metrics_listen", "65536" },
