@@ -25,23 +25,38 @@
 #define IB_ACCOUNT_LIST_MAX ((size_t)IB_MAX_ACCOUNTS * IB_ACCOUNT_ID_LEN)
 #define IB_MAX_ACCT_VALUES 256
 #define IB_MAX_POSITIONS 256
+/* Widths of what is kept of an account value and a position (bytes, with the NUL). */
+#define IB_ACCT_KEY_LEN 48
+#define IB_ACCT_VALUE_LEN 64
+#define IB_ACCT_TIME_LEN 16      /* accountTime, "15:30" */
+#define IB_CURRENCY_LEN 8
+#define IB_SEC_TYPE_LEN 8
+#define IB_EXCHANGE_LEN 16
 
 typedef struct ib_acct_kv {
-	char key[48];
-	char currency[8];
-	char value[64];
+	char key[IB_ACCT_KEY_LEN];
+	char currency[IB_CURRENCY_LEN];
+	char value[IB_ACCT_VALUE_LEN];
 } ib_acct_kv;
+
+/* One account value as it changes (the account thread's event, a strategy's on_account). */
+typedef struct ib_account_update {
+	char account[IB_ACCOUNT_ID_LEN];
+	char key[IB_ACCT_KEY_LEN];
+	char currency[IB_CURRENCY_LEN];
+	char value[IB_ACCT_VALUE_LEN];
+} ib_account_update;
 
 typedef struct ib_pos {
 	int32_t con_id;
-	char symbol[IB_SYMBOL_LEN], sec_type[8], exchange[16], currency[8];
+	char symbol[IB_SYMBOL_LEN], sec_type[IB_SEC_TYPE_LEN], exchange[IB_EXCHANGE_LEN], currency[IB_CURRENCY_LEN];
 	double position, avg_cost;
 	double market_price, market_value, unrealized_pnl, realized_pnl;
 } ib_pos;
 
 typedef struct ib_account {
 	char id[IB_ACCOUNT_ID_LEN];
-	char update_time[16];
+	char update_time[IB_ACCT_TIME_LEN];
 	int nvalues;
 	ib_acct_kv values[IB_MAX_ACCT_VALUES];
 	int npositions;

@@ -32,14 +32,18 @@ typedef struct ib_contract {
 /* A plain STK/SMART/USD contract, the common case. */
 void ib_contract_stock(ib_contract *c, const char *symbol);
 
+#define IB_ORDER_ACTION_LEN 8
+#define IB_ORDER_TYPE_LEN 8
+#define IB_ORDER_TIF_LEN 8
+
 typedef struct ib_order {
 	int32_t order_id;
-	char action[8];     /* BUY, SELL */
+	char action[IB_ORDER_ACTION_LEN];   /* BUY, SELL */
 	double total_qty;
-	char order_type[8]; /* LMT, MKT, STP */
+	char order_type[IB_ORDER_TYPE_LEN]; /* LMT, MKT, STP */
 	double lmt_price;   /* IB_UNSET_DOUBLE when not applicable */
 	double aux_price;   /* stop price for STP */
-	char tif[8];        /* DAY, GTC */
+	char tif[IB_ORDER_TIF_LEN];         /* DAY, GTC */
 	char account[24];
 	char order_ref[32];
 	bool outside_rth;

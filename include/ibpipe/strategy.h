@@ -20,13 +20,16 @@
 
 typedef struct ib_strategy_ctx ib_strategy_ctx;
 
+#define IB_ORDER_STATUS_LEN 24
+#define IB_ORDER_REASON_LEN 160
+
 typedef struct ib_order_update {
 	int32_t order_id;
 	char symbol[IB_SYMBOL_LEN];
-	char action[8];
-	char status[24];   /* PendingSubmit Submitted PartiallyFilled Filled Cancelled Inactive Rejected */
+	char action[IB_ORDER_ACTION_LEN];
+	char status[IB_ORDER_STATUS_LEN];  /* PendingSubmit Submitted PartiallyFilled Filled Cancelled Inactive Rejected */
 	double total_qty, filled, remaining, avg_fill_price, last_fill_price;
-	char reason[160];  /* why rejected / cancelled, when known */
+	char reason[IB_ORDER_REASON_LEN];  /* why rejected / cancelled, when known */
 } ib_order_update;
 
 /* One tick-by-tick trade (Last or AllLast). */
@@ -35,10 +38,6 @@ typedef struct ib_trade {
 	int64_t time;            /* exchange time, epoch s */
 	int64_t recv_mono_ns;    /* CLOCK_MONOTONIC when the frame was read */
 } ib_trade;
-
-typedef struct ib_account_update {
-	char account[24], key[48], currency[8], value[64];
-} ib_account_update;
 
 typedef struct ib_strategy_vtable {
 	const char *name;

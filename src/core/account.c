@@ -170,8 +170,8 @@ open_gate(ib_pipeline *p)
 	} else {
 		/* the snapshot is in every strategy's ring before the gate opens: a strategy that wakes at
 		   the gate finds its on_start first */
-		struct ib_se_event ev = { .kind = IB_SE_GATE, .i0 = 1 };
-		ev.u.snap = snap;
+		struct ib_se_event ev = { .kind = IB_SE_GATE_OPEN };
+		ev.u.gate_open.snap = snap;
 		ib_account_to_strategies(p, &ev);
 	}
 	/* The strategies own snap now (refs; the last one frees it).  The analyzer loses it in the
@@ -186,8 +186,8 @@ close_gate(ib_pipeline *p, const char *reason)
 
 	ib_gate_close(&p->gate);
 	if (was_open) {
-		struct ib_se_event ev = { .kind = IB_SE_GATE, .i0 = 0 };
-		ib_strlcpy(ev.u.text, reason, sizeof(ev.u.text));
+		struct ib_se_event ev = { .kind = IB_SE_GATE_CLOSED };
+		ib_strlcpy(ev.u.gate_closed.reason, reason, sizeof(ev.u.gate_closed.reason));
 		ib_account_to_strategies(p, &ev);
 		ib_log(IB_LL_WARN, "gate", "closed: %s", reason);
 	}
@@ -222,26 +222,21 @@ check_sync(ib_pipeline *p)
 }
 
 static void
-post_value(ib_pipeline *p, const char *acct, const char *key, const char *cur, const char *value)
+post_value(ib_pipeline *p, const ib_account_update *v)
 {
 	ib_pub_event ev = { .kind = IB_PUB_ACCT_VALUE };
+	const char *cur = v->currency;
 
-	ib_strlcpy(ev.u.acct_value.account, acct, sizeof(ev.u.acct_value.account));
-	ib_strlcpy(ev.u.acct_value.key, key, sizeof(ev.u.acct_value.key));
-	ib_strlcpy(ev.u.acct_value.currency, cur, sizeof(ev.u.acct_value.currency));
-	ib_strlcpy(ev.u.acct_value.value, value, sizeof(ev.u.acct_value.value));
+	ev.u.acct_value = *v;
 	ib_pipeline_publish(p, &ev);
-	if (strcmp(key, "NetLiquidation") == 0 && (cur[0] == '\0' || strcmp(cur, "USD") == 0 || strcmp(cur, "BASE") == 0)) {
+	if (strcmp(v->key, "NetLiquidation") == 0 && (cur[0] == '\0' || strcmp(cur, "USD") == 0 || strcmp(cur, "BASE") == 0)) {
 		pthread_mutex_lock(&p->diag_mu);
-		snprintf(p->diag_accounts, sizeof(p->diag_accounts), "%s NetLiq %s %s", acct, value, cur);
+		snprintf(p->diag_accounts, sizeof(p->diag_accounts), "%s NetLiq %s %s", v->account, v->value, cur);
 		pthread_mutex_unlock(&p->diag_mu);
 	}
 	if (ib_gate_is_open(&p->gate)) {
 		struct ib_se_event se = { .kind = IB_SE_ACCOUNT };
-		memcpy(se.u.account.account, ev.u.acct_value.account, sizeof(se.u.account.account));
-		memcpy(se.u.account.key, ev.u.acct_value.key, sizeof(se.u.account.key));
-		memcpy(se.u.account.currency, ev.u.acct_value.currency, sizeof(se.u.account.currency));
-		memcpy(se.u.account.value, ev.u.acct_value.value, sizeof(se.u.account.value));
+		se.u.account = *v;
 		ib_account_to_strategies(p, &se);
 	}
 }
@@ -267,27 +262,27 @@ post_position(ib_pipeline *p, const char *acct, const ib_pos *pos)
 }
 
 static ib_pos *
-position_for(ib_pipeline *p, const struct ib_acct_event *e, ib_account **acct_out)
+position_for(ib_pipeline *p, const char *account, const ib_ae_contract *c, ib_account **acct_out)
 {
-	ib_account *a = ib_accounts_add(&p->accounts, e->s0);
+	ib_account *a = ib_accounts_add(&p->accounts, account);
 	ib_pos *pos;
 
 	*acct_out = a;
-	if (a == NULL || (pos = ib_account_upsert_position(a, e->con_id)) == NULL) {
+	if (a == NULL || (pos = ib_account_upsert_position(a, c->con_id)) == NULL) {
 		IB_STAT_INC(p->stats.acct.dropped);
-		ib_log(IB_LL_ERROR, "account", "position table full for %s: %s not kept", e->s0, e->symbol);
+		ib_log(IB_LL_ERROR, "account", "position table full for %s: %s not kept", account, c->symbol);
 		return NULL;
 	}
-	memcpy(pos->symbol, e->symbol, sizeof(pos->symbol));
-	memcpy(pos->sec_type, e->sec_type, sizeof(pos->sec_type));
-	if (e->exchange[0])
-		memcpy(pos->exchange, e->exchange, sizeof(pos->exchange));
-	memcpy(pos->currency, e->currency, sizeof(pos->currency));
+	memcpy(pos->symbol, c->symbol, sizeof(pos->symbol));
+	memcpy(pos->sec_type, c->sec_type, sizeof(pos->sec_type));
+	if (c->exchange[0])
+		memcpy(pos->exchange, c->exchange, sizeof(pos->exchange));
+	memcpy(pos->currency, c->currency, sizeof(pos->currency));
 	return pos;
 }
 
 static void
-on_conn_up(ib_pipeline *p, const struct ib_acct_event *e)
+on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 {
 	ib_pub_event ev = { .kind = IB_PUB_CONN };
 	int64_t now = ib_now_mono_ns();
@@ -307,8 +302,8 @@ on_conn_up(ib_pipeline *p, const struct ib_acct_event *e)
 	pthread_mutex_unlock(&p->diag_mu);
 	p->ever_connected = true;
 	ev.u.conn.connected = 1;
-	ev.u.conn.server_version = e->i0;
-	ev.u.conn.client_id = e->i1;
+	ev.u.conn.server_version = up->server_version;
+	ev.u.conn.client_id = up->client_id;
 	ib_pipeline_publish(p, &ev);
 	update_diag(p);
 	publish_sync(p, IB_SYNC_SYNCING);
@@ -317,7 +312,7 @@ on_conn_up(ib_pipeline *p, const struct ib_acct_event *e)
 static void
 on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 {
-	switch (e->i1) {
+	switch (e->u.notice.code) {
 	case IB_ERR_CONN_LOST:
 		/* the gateway is up but IB is not: hold the gate until 1101/1102, then resync (the account
 		   list and order ids are kept for that) */
@@ -349,16 +344,16 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 
 /* Data for an account the gateway did not list: not kept, not published (no Redis keys), counted. */
 static bool
-unmanaged(ib_pipeline *p, const struct ib_acct_event *e)
+unmanaged(ib_pipeline *p, const char *account)
 {
 	/* before the first list nothing is known yet: keep it (the list comes first from a gateway) */
-	if (!p->sync.have_accounts || ib_sync_find(&p->sync, e->s0) >= 0)
+	if (!p->sync.have_accounts || ib_sync_find(&p->sync, account) >= 0)
 		return false;
 	IB_STAT_INC(p->stats.acct.unmanaged);
 	if (!p->unmanaged_logged)
 		ib_log(IB_LL_WARN, "account",
 		       "data for %s, which is not a managed account: not kept or published (counted in acct_unmanaged, "
-		       "said once per connection)", e->s0);
+		       "said once per connection)", account);
 	p->unmanaged_logged = true;
 	return true;
 }
@@ -450,22 +445,22 @@ on_accounts_list(ib_pipeline *p)
 		publish_sync(p, IB_SYNC_SYNCING);
 }
 
-/* managedAccounts comes in parts when long (netloop.c): i1 the part, i0 set while more follow. */
+/* managedAccounts comes in parts when long (netloop.c). */
 static void
-on_accounts_part(ib_pipeline *p, const struct ib_acct_event *e)
+on_accounts_part(ib_pipeline *p, const ib_ae_managed_accts *m)
 {
-	size_t n = strnlen(e->text, sizeof(e->text));
+	size_t n = strnlen(m->list, sizeof(m->list));
 
-	if (e->i1 == 0) {
+	if (m->part == 0) {
 		p->acct_list_len = 0;
 		p->acct_list_over = false;
 	}
 	if (p->acct_list_len + n > IB_ACCOUNT_LIST_MAX)
 		p->acct_list_over = true;
 	else
-		memcpy(p->acct_list + p->acct_list_len, e->text, n), p->acct_list_len += n;
+		memcpy(p->acct_list + p->acct_list_len, m->list, n), p->acct_list_len += n;
 	p->acct_list[p->acct_list_len] = '\0';
-	if (!e->i0)
+	if (!m->more)
 		on_accounts_list(p);
 }
 
@@ -478,11 +473,11 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 
 	switch (e->kind) {
 	case IB_AE_CONN_UP:
-		on_conn_up(p, e);
+		on_conn_up(p, &e->u.conn_up);
 		break;
 	case IB_AE_CONN_DOWN: {
 		ib_pub_event ev = { .kind = IB_PUB_CONN };
-		close_gate(p, e->text[0] ? e->text : "disconnected");
+		close_gate(p, e->u.conn_down.reason[0] ? e->u.conn_down.reason : "disconnected");
 		ib_orders_on_event(p, e); /* live orders wait for the reconcile to confirm them */
 		ib_sync_reset(&p->sync, now, true);
 		p->sync.down = true;
@@ -495,60 +490,68 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		on_notice(p, e);
 		break;
 	case IB_AE_MANAGED_ACCTS:
-		on_accounts_part(p, e);
+		on_accounts_part(p, &e->u.managed_accts);
 		break;
 	case IB_AE_NEXT_ID:
-		ib_sync_next_id(&p->sync, e->i0);
-		ib_pipeline_seen_order_id(p, e->i0);
+		ib_sync_next_id(&p->sync, e->u.next_id.order_id);
+		ib_pipeline_seen_order_id(p, e->u.next_id.order_id);
 		p->accounts.next_order_id = ck_pr_load_32((uint32_t *)&p->next_order_id);
 		break;
-	case IB_AE_ACCT_VALUE:
-		if (unmanaged(p, e))
+	case IB_AE_ACCT_VALUE: {
+		const ib_account_update *v = &e->u.acct_value;
+		if (unmanaged(p, v->account))
 			break;
-		ib_sync_value(&p->sync, e->s0, now);
-		if ((a = ib_accounts_add(&p->accounts, e->s0)) == NULL || ib_account_set_value(a, e->s1, e->s2, e->s3) < 0) {
+		ib_sync_value(&p->sync, v->account, now);
+		if ((a = ib_accounts_add(&p->accounts, v->account)) == NULL ||
+		    ib_account_set_value(a, v->key, v->currency, v->value) < 0) {
 			IB_STAT_INC(p->stats.acct.dropped);
-			ib_log(IB_LL_ERROR, "account", "value table full for %s: %s not kept", e->s0, e->s1);
+			ib_log(IB_LL_ERROR, "account", "value table full for %s: %s not kept", v->account, v->key);
 		}
 		IB_STAT_INC(p->stats.acct.values);
-		post_value(p, e->s0, e->s1, e->s2, e->s3);
+		post_value(p, v);
 		break;
-	case IB_AE_PORTFOLIO:
-		if (unmanaged(p, e))
+	}
+	case IB_AE_PORTFOLIO: {
+		const ib_ae_portfolio *pf = &e->u.portfolio;
+		if (unmanaged(p, pf->account))
 			break;
-		ib_sync_value(&p->sync, e->s0, now);
-		if ((pos = position_for(p, e, &a)) != NULL) {
-			pos->position = e->d0, pos->avg_cost = e->d1, pos->market_price = e->d2;
-			pos->market_value = e->d3, pos->unrealized_pnl = e->d4, pos->realized_pnl = e->d5;
+		ib_sync_value(&p->sync, pf->account, now);
+		if ((pos = position_for(p, pf->account, &pf->contract, &a)) != NULL) {
+			pos->position = pf->position, pos->avg_cost = pf->average_cost, pos->market_price = pf->market_price;
+			pos->market_value = pf->market_value, pos->unrealized_pnl = pf->unrealized_pnl;
+			pos->realized_pnl = pf->realized_pnl;
 			post_position(p, a->id, pos);
 		}
 		IB_STAT_INC(p->stats.acct.positions);
 		break;
-	case IB_AE_POSITION:
-		if (unmanaged(p, e))
+	}
+	case IB_AE_POSITION: {
+		const ib_ae_position *ps = &e->u.position;
+		if (unmanaged(p, ps->account))
 			break;
-		if ((pos = position_for(p, e, &a)) != NULL) {
-			pos->position = e->d0, pos->avg_cost = e->d1;
+		if ((pos = position_for(p, ps->account, &ps->contract, &a)) != NULL) {
+			pos->position = ps->position, pos->avg_cost = ps->avg_cost;
 			post_position(p, a->id, pos);
 		}
 		IB_STAT_INC(p->stats.acct.positions);
 		break;
+	}
 	case IB_AE_ACCT_TIME:
 		if (p->acct_sub[0] && ib_sync_find(&p->sync, p->acct_sub) >= 0 &&
 		    (a = ib_accounts_add(&p->accounts, p->acct_sub)))
-			ib_strlcpy(a->update_time, e->s3, sizeof(a->update_time));
+			ib_strlcpy(a->update_time, e->u.acct_time.time, sizeof(a->update_time));
 		break;
 	case IB_AE_DOWNLOAD_END:
-		if (ib_sync_download_end(&p->sync, e->s0) < 0) {
+		if (ib_sync_download_end(&p->sync, e->u.download_end.account) < 0) {
 			IB_STAT_INC(p->stats.acct.download_end_unknown);
 			if (!p->unknown_end_logged)
 				ib_log(IB_LL_WARN, "account",
 				       "acctDownloadEnd for %s, which is not a managed account: ignored (counted in "
-				       "download_end_unknown, said once per connection)", e->s0);
+				       "download_end_unknown, said once per connection)", e->u.download_end.account);
 			p->unknown_end_logged = true;
 			break;
 		}
-		ib_log(IB_LL_INFO, "account", "account download complete for %s", e->s0);
+		ib_log(IB_LL_INFO, "account", "account download complete for %s", e->u.download_end.account);
 		request_next_account(p);
 		break;
 	case IB_AE_POSITION_END:

@@ -9,9 +9,13 @@
 #ifndef IBPIPE_EVENT_H
 #define IBPIPE_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "ibpipe/account.h"
 #include "ibpipe/quote.h"
+#include "ibpipe/req.h"
+#include "ibpipe/strategy.h"
 #include "core/ring.h"
 
 /* ---- network -> market-data thread ---- */
@@ -38,57 +42,193 @@ struct ib_md_event {
 	int64_t recv_ns;   /* CLOCK_MONOTONIC when the frame was read */
 	uint64_t acct_before; /* sequence number of the last account event routed before this one */
 };
+_Static_assert(sizeof(struct ib_md_event) == 64, "the market-data event is one cache line: keep it so");
 
 /* ---- network -> account thread: account, order and connection events ---- */
 
 enum ib_acct_kind {
-	IB_AE_CONN_UP = 1,   /* i0 = server version, i1 = client id */
-	IB_AE_CONN_DOWN,     /* s0 = reason */
-	IB_AE_NOTICE,        /* errMsg: i0 = req id, i1 = code, text = message */
-	IB_AE_MANAGED_ACCTS, /* text = comma list */
-	IB_AE_NEXT_ID,       /* i0 */
-	IB_AE_ACCT_VALUE,    /* s0 account, s1 key, s2 currency, s3 value */
-	IB_AE_PORTFOLIO,     /* s0 account, c = contract, d0.. */
-	IB_AE_ACCT_TIME,     /* s3 = time */
-	IB_AE_DOWNLOAD_END,  /* s0 = account */
-	IB_AE_POSITION,      /* s0 account, contract, d0 position, d1 avg cost */
-	IB_AE_POSITION_END,
-	IB_AE_ORDER_STATUS,  /* i0 order id, s1 status, d0 filled, d1 remaining, d2 avg, d3 last, l0 perm id, text why held */
-	IB_AE_OPEN_ORDER,    /* i0 order id, contract, s0 account, s1 status, s2 action, s3 type, d0 qty, d1 lmt, d2 aux, text tif */
-	IB_AE_OPEN_ORDER_END,
-	IB_AE_EXEC,          /* i0 order id, i1 req id, contract, s0 account, s1 side, s2 exec id, text time, d0 shares, d1 price, d2 cum, d3 avg */
-	IB_AE_EXEC_END,      /* i0 req id */
-	IB_AE_CURRENT_TIME,  /* l0 */
-	IB_AE_PLACED,        /* our placeOrder went out: i0 order id, i1 strategy, contract, s0 account, s2 action, s3 type, d0 qty, d1 lmt, d2 aux, text tif */
-	IB_AE_CANCEL_SENT,   /* i0 order id */
-	IB_AE_REFUSED,       /* a request of ours was refused locally: i0 order id, i1 strategy, l0 status code, text reason */
+	IB_AE_CONN_UP = 1,   /* u.conn_up: the handshake is done */
+	IB_AE_CONN_DOWN,     /* u.conn_down */
+	IB_AE_NOTICE,        /* u.notice: errMsg */
+	IB_AE_MANAGED_ACCTS, /* u.managed_accts: one part of the list */
+	IB_AE_NEXT_ID,       /* u.next_id */
+	IB_AE_ACCT_VALUE,    /* u.acct_value */
+	IB_AE_PORTFOLIO,     /* u.portfolio */
+	IB_AE_ACCT_TIME,     /* u.acct_time */
+	IB_AE_DOWNLOAD_END,  /* u.download_end */
+	IB_AE_POSITION,      /* u.position */
+	IB_AE_POSITION_END,  /* no member */
+	IB_AE_ORDER_STATUS,  /* u.order_status */
+	IB_AE_OPEN_ORDER,    /* u.open_order */
+	IB_AE_OPEN_ORDER_END, /* no member */
+	IB_AE_EXEC,          /* u.exec */
+	IB_AE_EXEC_END,      /* u.exec_end */
+	IB_AE_CURRENT_TIME,  /* u.current_time */
+	IB_AE_PLACED,        /* u.placed: our placeOrder went out */
+	IB_AE_CANCEL_SENT,   /* u.cancel_sent: our cancelOrder went out */
+	IB_AE_REFUSED,       /* u.refused: a request of ours was refused locally */
 };
 
-struct ib_acct_event {
-	int32_t kind;
-	int32_t i0, i1;
+/* Widths of the strings only these events carry (bytes, with the NUL). */
+#define IB_AE_TEXT_LEN 256      /* a gateway message, a refusal, a disconnect reason, a list part */
+#define IB_EXEC_ID_LEN 48
+#define IB_EXEC_SIDE_LEN 8      /* BOT, SLD */
+#define IB_EXEC_TIME_LEN 40     /* "20240102  15:30:00 US/Eastern" */
+
+/* The contract fields the account thread keeps (an ib_pos, an order's symbol). */
+typedef struct ib_ae_contract {
 	int32_t con_id;
-	int64_t l0;
-	double d0, d1, d2, d3, d4, d5;
-	char s0[24], s1[48], s2[48], s3[64];
-	char symbol[IB_SYMBOL_LEN], sec_type[8], exchange[16], currency[8];
-	char text[256];
-	int64_t recv_ns;
-	uint64_t seq;      /* position in the stream of account events, from 1 */
+	char symbol[IB_SYMBOL_LEN];
+	char sec_type[IB_SEC_TYPE_LEN];
+	char exchange[IB_EXCHANGE_LEN];  /* the primary exchange when IB gave no exchange */
+	char currency[IB_CURRENCY_LEN];
+} ib_ae_contract;
+
+/* What an order is, as we placed it or as openOrder describes it. */
+typedef struct ib_ae_order {
+	ib_ae_contract contract;
+	char account[IB_ACCOUNT_ID_LEN];
+	char action[IB_ORDER_ACTION_LEN];
+	char order_type[IB_ORDER_TYPE_LEN];
+	char tif[IB_ORDER_TIF_LEN];
+	double total_qty, lmt_price, aux_price;
+} ib_ae_order;
+
+typedef struct ib_ae_conn_up {
+	int32_t server_version, client_id;
+} ib_ae_conn_up;
+
+typedef struct ib_ae_conn_down {
+	char reason[IB_AE_TEXT_LEN];
+} ib_ae_conn_down;
+
+typedef struct ib_ae_notice {
+	int32_t req_id, code;  /* code: enum ib_err_code or any other the gateway sends */
+	char text[IB_AE_TEXT_LEN];
+} ib_ae_notice;
+
+/* A managedAccounts list longer than one event comes in parts (netloop.c). */
+typedef struct ib_ae_managed_accts {
+	int32_t part;  /* from 0 */
+	bool more;     /* another part follows */
+	char list[IB_AE_TEXT_LEN];
+} ib_ae_managed_accts;
+
+typedef struct ib_ae_next_id {
+	int32_t order_id;
+} ib_ae_next_id;
+
+typedef struct ib_ae_portfolio {
+	char account[IB_ACCOUNT_ID_LEN];
+	ib_ae_contract contract;
+	double position, average_cost, market_price, market_value, unrealized_pnl, realized_pnl;
+} ib_ae_portfolio;
+
+typedef struct ib_ae_acct_time {
+	char time[IB_ACCT_TIME_LEN];  /* of the account subscribed last */
+} ib_ae_acct_time;
+
+typedef struct ib_ae_download_end {
+	char account[IB_ACCOUNT_ID_LEN];
+} ib_ae_download_end;
+
+typedef struct ib_ae_position {
+	char account[IB_ACCOUNT_ID_LEN];
+	ib_ae_contract contract;
+	double position, avg_cost;
+} ib_ae_position;
+
+typedef struct ib_ae_order_status {
+	int32_t order_id;
+	int64_t perm_id;
+	char status[IB_ORDER_STATUS_LEN];
+	double filled, remaining, avg_fill_price, last_fill_price;
+} ib_ae_order_status;
+
+typedef struct ib_ae_open_order {
+	int32_t order_id;
+	int64_t perm_id;
+	char status[IB_ORDER_STATUS_LEN];  /* "" when the frame had no order state */
+	ib_ae_order order;
+} ib_ae_open_order;
+
+typedef struct ib_ae_exec {
+	int32_t order_id, req_id;
+	ib_ae_contract contract;
+	char account[IB_ACCOUNT_ID_LEN];
+	char side[IB_EXEC_SIDE_LEN];
+	char exec_id[IB_EXEC_ID_LEN];
+	char time[IB_EXEC_TIME_LEN];
+	double shares, price, cum_qty, avg_price;
+} ib_ae_exec;
+
+typedef struct ib_ae_exec_end {
+	int32_t req_id;
+} ib_ae_exec_end;
+
+typedef struct ib_ae_current_time {
+	int64_t time;  /* epoch s */
+} ib_ae_current_time;
+
+typedef struct ib_ae_placed {
+	int32_t order_id;
+	int32_t strategy;  /* who placed it, -1 the pipeline */
+	ib_ae_order order;
+} ib_ae_placed;
+
+typedef struct ib_ae_cancel_sent {
+	int32_t order_id;
+} ib_ae_cancel_sent;
+
+typedef struct ib_ae_refused {
+	int32_t order_id;
+	int32_t strategy;  /* who asked, -1 the pipeline */
+	int32_t status;    /* enum ib_status */
+	char reason[IB_AE_TEXT_LEN];
+} ib_ae_refused;
+
+struct ib_acct_event {
+	int32_t kind;       /* enum ib_acct_kind: which member of u is set */
+	int64_t recv_ns;    /* CLOCK_MONOTONIC when the frame was read (or the request written) */
+	uint64_t seq;       /* position in the stream of account events, from 1 */
 	uint64_t md_before; /* market-data events routed before this one */
+	union {
+		ib_ae_conn_up conn_up;
+		ib_ae_conn_down conn_down;
+		ib_ae_notice notice;
+		ib_ae_managed_accts managed_accts;
+		ib_ae_next_id next_id;
+		ib_account_update acct_value;
+		ib_ae_portfolio portfolio;
+		ib_ae_acct_time acct_time;
+		ib_ae_download_end download_end;
+		ib_ae_position position;
+		ib_ae_order_status order_status;
+		ib_ae_open_order open_order;
+		ib_ae_exec exec;
+		ib_ae_exec_end exec_end;
+		ib_ae_current_time current_time;
+		ib_ae_placed placed;
+		ib_ae_cancel_sent cancel_sent;
+		ib_ae_refused refused;
+	} u;
 };
+
+/*
+ * Ring slots are copied by value and the ring is preallocated: a field added
+ * to one member must not silently grow every slot.
+ */
+#define IB_ACCT_EVENT_MAX 320
+_Static_assert(sizeof(struct ib_acct_event) <= IB_ACCT_EVENT_MAX, "account event outgrew its ring slot budget");
 
 /* ---- market-data / account threads -> one strategy ---- */
 
 enum ib_strat_kind {
-	IB_SE_QUOTE = 1,     /* instrument, quote */
-	IB_SE_ORDER,         /* order update */
-	IB_SE_ACCOUNT,       /* account value changed: s0 account, s1 key, s2 currency, s3 value */
-	IB_SE_GATE,          /* gate closed (i0 = 0) or opened (i0 = 1) */
-	IB_SE_REJECT,        /* our own request refused: i0 order id, text reason */
-	IB_SE_TRADE,         /* tick-by-tick trade: instrument, a price, b size */
-	IB_SE_BBO,           /* tick-by-tick bid/ask: instrument */
-	IB_SE_BOOK,          /* depth changed: instrument (the book is read from the shared table) */
+	IB_SE_GATE_OPEN = 1, /* u.gate_open: on_start with the snapshot */
+	IB_SE_GATE_CLOSED,   /* u.gate_closed: on_pause */
+	IB_SE_ORDER,         /* u.order: an order of ours (or of no one's here) changed */
+	IB_SE_ACCOUNT,       /* u.account: an account value changed */
+	IB_SE_REJECT,        /* u.reject: a request of ours was refused */
 };
 
 IB_RING_DEFINE(md, ib_md_event)

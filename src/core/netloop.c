@@ -189,13 +189,36 @@ coalesce: {
 /* ---- routing ---- */
 
 static void
-copy_contract(struct ib_acct_event *e, const ib_contract_view *c)
+copy_contract(ib_ae_contract *dst, const ib_contract_view *c)
 {
-	e->con_id = c->con_id;
-	ib_str_copy(e->symbol, sizeof(e->symbol), c->symbol);
-	ib_str_copy(e->sec_type, sizeof(e->sec_type), c->sec_type);
-	ib_str_copy(e->exchange, sizeof(e->exchange), c->exchange.len ? c->exchange : c->primary_exchange);
-	ib_str_copy(e->currency, sizeof(e->currency), c->currency);
+	dst->con_id = c->con_id;
+	ib_str_copy(dst->symbol, sizeof(dst->symbol), c->symbol);
+	ib_str_copy(dst->sec_type, sizeof(dst->sec_type), c->sec_type);
+	ib_str_copy(dst->exchange, sizeof(dst->exchange), c->exchange.len ? c->exchange : c->primary_exchange);
+	ib_str_copy(dst->currency, sizeof(dst->currency), c->currency);
+}
+
+/* managedAccounts, in parts when the list is longer than one event */
+static void
+route_managed_accts(struct net *n, ib_str list, int64_t now)
+{
+	struct ib_acct_event e = { .kind = IB_AE_MANAGED_ACCTS, .recv_ns = now };
+	ib_ae_managed_accts *m = &e.u.managed_accts;
+	const size_t part = sizeof(m->list) - 1;
+
+	while (list.len > part) {
+		memcpy(m->list, list.p, part);
+		m->list[part] = '\0';
+		m->more = true;
+		acct_push(n, &e);
+		m->part++;
+		list.p += part;
+		list.len -= (uint32_t)part;
+	}
+	m->more = false;
+	ib_str_copy(m->list, sizeof(m->list), list);
+	IB_STAT_INC(n->p->stats.net.acct_in);
+	acct_push(n, &e);
 }
 
 static void on_error_msg(struct net *n, const ib_error *er, int64_t now);
@@ -269,82 +292,79 @@ route(struct net *n, const ib_msg *m, int64_t now)
 	memset(&e, 0, sizeof(e));
 	e.recv_ns = now;
 	switch (m->id) {
-	case IB_IN_MANAGED_ACCTS: {
-		/* a list of hundreds of accounts is longer than one event: parts, i1 counting, i0 while more follow */
-		ib_str l = m->u.managed_accts.list;
-		e.kind = IB_AE_MANAGED_ACCTS;
-		while (l.len > sizeof(e.text) - 1) {
-			memcpy(e.text, l.p, sizeof(e.text) - 1);
-			e.text[sizeof(e.text) - 1] = '\0';
-			e.i0 = 1;
-			acct_push(n, &e);
-			e.i1++;
-			l.p += sizeof(e.text) - 1;
-			l.len -= (uint32_t)(sizeof(e.text) - 1);
-		}
-		e.i0 = 0;
-		ib_str_copy(e.text, sizeof(e.text), l);
-		break;
-	}
+	case IB_IN_MANAGED_ACCTS:
+		route_managed_accts(n, m->u.managed_accts.list, now);
+		return;
 	case IB_IN_NEXT_VALID_ID:
 		e.kind = IB_AE_NEXT_ID;
-		e.i0 = m->u.next_valid_id.order_id;
+		e.u.next_id.order_id = m->u.next_valid_id.order_id;
 		break;
-	case IB_IN_ACCT_VALUE:
+	case IB_IN_ACCT_VALUE: {
+		const ib_acct_value *v = &m->u.acct_value;
+		ib_account_update *u = &e.u.acct_value;
 		e.kind = IB_AE_ACCT_VALUE;
-		ib_str_copy(e.s0, sizeof(e.s0), m->u.acct_value.account);
-		ib_str_copy(e.s1, sizeof(e.s1), m->u.acct_value.key);
-		ib_str_copy(e.s2, sizeof(e.s2), m->u.acct_value.currency);
-		ib_str_copy(e.s3, sizeof(e.s3), m->u.acct_value.value);
+		ib_str_copy(u->account, sizeof(u->account), v->account);
+		ib_str_copy(u->key, sizeof(u->key), v->key);
+		ib_str_copy(u->currency, sizeof(u->currency), v->currency);
+		ib_str_copy(u->value, sizeof(u->value), v->value);
 		break;
+	}
 	case IB_IN_PORTFOLIO_VALUE: {
 		const ib_portfolio_value *pv = &m->u.portfolio_value;
+		ib_ae_portfolio *u = &e.u.portfolio;
 		e.kind = IB_AE_PORTFOLIO;
-		copy_contract(&e, &pv->contract);
-		ib_str_copy(e.s0, sizeof(e.s0), pv->account);
-		e.d0 = pv->position, e.d1 = pv->average_cost, e.d2 = pv->market_price;
-		e.d3 = pv->market_value, e.d4 = pv->unrealized_pnl, e.d5 = pv->realized_pnl;
+		ib_str_copy(u->account, sizeof(u->account), pv->account);
+		copy_contract(&u->contract, &pv->contract);
+		u->position = pv->position, u->average_cost = pv->average_cost, u->market_price = pv->market_price;
+		u->market_value = pv->market_value, u->unrealized_pnl = pv->unrealized_pnl;
+		u->realized_pnl = pv->realized_pnl;
 		break;
 	}
 	case IB_IN_ACCT_UPDATE_TIME:
 		e.kind = IB_AE_ACCT_TIME;
-		ib_str_copy(e.s3, sizeof(e.s3), m->u.acct_update_time.time);
+		ib_str_copy(e.u.acct_time.time, sizeof(e.u.acct_time.time), m->u.acct_update_time.time);
 		break;
 	case IB_IN_ACCT_DOWNLOAD_END:
 		e.kind = IB_AE_DOWNLOAD_END;
-		ib_str_copy(e.s0, sizeof(e.s0), m->u.acct_download_end.account);
+		ib_str_copy(e.u.download_end.account, sizeof(e.u.download_end.account), m->u.acct_download_end.account);
 		break;
-	case IB_IN_POSITION:
+	case IB_IN_POSITION: {
+		const ib_position *ps = &m->u.position;
+		ib_ae_position *u = &e.u.position;
 		e.kind = IB_AE_POSITION;
-		copy_contract(&e, &m->u.position.contract);
-		ib_str_copy(e.s0, sizeof(e.s0), m->u.position.account);
-		e.d0 = m->u.position.position, e.d1 = m->u.position.avg_cost;
+		ib_str_copy(u->account, sizeof(u->account), ps->account);
+		copy_contract(&u->contract, &ps->contract);
+		u->position = ps->position, u->avg_cost = ps->avg_cost;
 		break;
+	}
 	case IB_IN_POSITION_END:
 		e.kind = IB_AE_POSITION_END;
 		break;
 	case IB_IN_ORDER_STATUS: {
 		const ib_order_status *os = &m->u.order_status;
+		ib_ae_order_status *u = &e.u.order_status;
 		e.kind = IB_AE_ORDER_STATUS;
-		e.i0 = os->order_id;
-		ib_str_copy(e.s1, sizeof(e.s1), os->status);
-		e.d0 = os->filled, e.d1 = os->remaining, e.d2 = os->avg_fill_price, e.d3 = os->last_fill_price;
-		e.l0 = os->perm_id;
-		ib_str_copy(e.text, sizeof(e.text), os->why_held);
+		u->order_id = os->order_id;
+		u->perm_id = os->perm_id;
+		ib_str_copy(u->status, sizeof(u->status), os->status);
+		u->filled = os->filled, u->remaining = os->remaining;
+		u->avg_fill_price = os->avg_fill_price, u->last_fill_price = os->last_fill_price;
 		break;
 	}
 	case IB_IN_OPEN_ORDER: {
 		const ib_open_order *oo = &m->u.open_order;
+		ib_ae_open_order *u = &e.u.open_order;
 		e.kind = IB_AE_OPEN_ORDER;
-		e.i0 = oo->order_id;
-		copy_contract(&e, &oo->contract);
-		ib_str_copy(e.s0, sizeof(e.s0), oo->account);
-		ib_str_copy(e.s1, sizeof(e.s1), oo->status);
-		ib_str_copy(e.s2, sizeof(e.s2), oo->action);
-		ib_str_copy(e.s3, sizeof(e.s3), oo->order_type);
-		e.d0 = oo->total_qty, e.d1 = oo->lmt_price, e.d2 = oo->aux_price;
-		e.l0 = oo->perm_id;
-		ib_str_copy(e.text, sizeof(e.text), oo->tif);
+		u->order_id = oo->order_id;
+		u->perm_id = oo->perm_id;
+		ib_str_copy(u->status, sizeof(u->status), oo->status);
+		copy_contract(&u->order.contract, &oo->contract);
+		ib_str_copy(u->order.account, sizeof(u->order.account), oo->account);
+		ib_str_copy(u->order.action, sizeof(u->order.action), oo->action);
+		ib_str_copy(u->order.order_type, sizeof(u->order.order_type), oo->order_type);
+		ib_str_copy(u->order.tif, sizeof(u->order.tif), oo->tif);
+		u->order.total_qty = oo->total_qty, u->order.lmt_price = oo->lmt_price;
+		u->order.aux_price = oo->aux_price;
 		break;
 	}
 	case IB_IN_OPEN_ORDER_END:
@@ -352,23 +372,24 @@ route(struct net *n, const ib_msg *m, int64_t now)
 		break;
 	case IB_IN_EXEC_DETAILS: {
 		const ib_exec_details *x = &m->u.exec_details;
+		ib_ae_exec *u = &e.u.exec;
 		e.kind = IB_AE_EXEC;
-		e.i0 = x->order_id, e.i1 = x->req_id;
-		copy_contract(&e, &x->contract);
-		ib_str_copy(e.s0, sizeof(e.s0), x->account);
-		ib_str_copy(e.s1, sizeof(e.s1), x->side);
-		ib_str_copy(e.s2, sizeof(e.s2), x->exec_id);
-		ib_str_copy(e.text, sizeof(e.text), x->time);
-		e.d0 = x->shares, e.d1 = x->price, e.d2 = x->cum_qty, e.d3 = x->avg_price;
+		u->order_id = x->order_id, u->req_id = x->req_id;
+		copy_contract(&u->contract, &x->contract);
+		ib_str_copy(u->account, sizeof(u->account), x->account);
+		ib_str_copy(u->side, sizeof(u->side), x->side);
+		ib_str_copy(u->exec_id, sizeof(u->exec_id), x->exec_id);
+		ib_str_copy(u->time, sizeof(u->time), x->time);
+		u->shares = x->shares, u->price = x->price, u->cum_qty = x->cum_qty, u->avg_price = x->avg_price;
 		break;
 	}
 	case IB_IN_EXEC_DETAILS_END:
 		e.kind = IB_AE_EXEC_END;
-		e.i0 = m->u.req_end.req_id;
+		e.u.exec_end.req_id = m->u.req_end.req_id;
 		break;
 	case IB_IN_CURRENT_TIME:
 		e.kind = IB_AE_CURRENT_TIME;
-		e.l0 = m->u.current_time.time;
+		e.u.current_time.time = m->u.current_time.time;
 		break;
 	default:
 		IB_STAT_INC(n->p->stats.net.unknown_ids);
@@ -403,19 +424,22 @@ subscribe_market_data(struct net *n)
 static void
 on_error_msg(struct net *n, const ib_error *er, int64_t now)
 {
-	struct ib_acct_event e = { .kind = IB_AE_NOTICE, .i0 = er->req_id, .i1 = er->code, .recv_ns = now };
+	struct ib_acct_event e = { .kind = IB_AE_NOTICE, .recv_ns = now };
+	const char *text = e.u.notice.text;
 
-	ib_str_copy(e.text, sizeof(e.text), er->message);
+	e.u.notice.req_id = er->req_id;
+	e.u.notice.code = er->code;
+	ib_str_copy(e.u.notice.text, sizeof(e.u.notice.text), er->message);
 	if (er->code == IB_ERR_CLIENT_ID_IN_USE) {
 		n->conflict = true;
 		ib_log(IB_LL_ERROR, "net", "gateway says client id %d is already in use (error 326)", n->client_id);
 	} else if (IB_ERR_IS_INFO(er->code)) {
-		ib_log(IB_LL_INFO, "net", "gateway notice %d: %s", er->code, e.text);
+		ib_log(IB_LL_INFO, "net", "gateway notice %d: %s", er->code, text);
 	} else if (er->code == IB_ERR_CONN_LOST || er->code == IB_ERR_CONN_RESTORED ||
 		   er->code == IB_ERR_CONN_RESTORED_LOST) {
-		ib_log(IB_LL_WARN, "net", "gateway connectivity %d: %s", er->code, e.text);
+		ib_log(IB_LL_WARN, "net", "gateway connectivity %d: %s", er->code, text);
 	} else {
-		ib_log(IB_LL_WARN, "net", "gateway error %d (req %d): %s", er->code, er->req_id, e.text);
+		ib_log(IB_LL_WARN, "net", "gateway error %d (req %d): %s", er->code, er->req_id, text);
 	}
 	IB_STAT_INC(n->p->stats.net.acct_in);
 	acct_push(n, &e);
@@ -545,10 +569,13 @@ pacing_record(struct net *n, int64_t now)
 static void
 refuse(struct net *n, const struct ib_out_slot *s, int status, const char *why)
 {
-	struct ib_acct_event e = { .kind = IB_AE_REFUSED, .i1 = s->strategy, .l0 = status };
+	struct ib_acct_event e = { .kind = IB_AE_REFUSED };
+	ib_ae_refused *u = &e.u.refused;
 
-	e.i0 = s->req.id == IB_OUT_PLACE_ORDER ? s->req.u.place_order.order_id : s->req.u.cancel_order.order_id;
-	ib_strlcpy(e.text, why, sizeof(e.text));
+	u->order_id = s->req.id == IB_OUT_PLACE_ORDER ? s->req.u.place_order.order_id : s->req.u.cancel_order.order_id;
+	u->strategy = s->strategy;
+	u->status = status;
+	ib_strlcpy(u->reason, why, sizeof(u->reason));
 	IB_STAT_INC(n->p->stats.net.reqs_refused);
 	acct_push(n, &e);
 }
@@ -561,21 +588,22 @@ note_sent(struct net *n, const struct ib_out_slot *s)
 	if (s->req.id == IB_OUT_PLACE_ORDER) {
 		const ib_contract *c = &s->req.u.place_order.contract;
 		const ib_order *o = &s->req.u.place_order.order;
+		ib_ae_placed *u = &e.u.placed;
 		e.kind = IB_AE_PLACED;
-		e.i0 = s->req.u.place_order.order_id;
-		e.i1 = s->strategy;
-		e.con_id = c->con_id;
-		ib_strlcpy(e.symbol, c->symbol, sizeof(e.symbol));
-		ib_strlcpy(e.sec_type, c->sec_type, sizeof(e.sec_type));
-		ib_strlcpy(e.currency, c->currency, sizeof(e.currency));
-		ib_strlcpy(e.s0, o->account, sizeof(e.s0));
-		ib_strlcpy(e.s2, o->action, sizeof(e.s2));
-		ib_strlcpy(e.s3, o->order_type, sizeof(e.s3));
-		ib_strlcpy(e.text, o->tif, sizeof(e.text));
-		e.d0 = o->total_qty, e.d1 = o->lmt_price, e.d2 = o->aux_price;
+		u->order_id = s->req.u.place_order.order_id;
+		u->strategy = s->strategy;
+		u->order.contract.con_id = c->con_id;
+		ib_strlcpy(u->order.contract.symbol, c->symbol, sizeof(u->order.contract.symbol));
+		ib_strlcpy(u->order.contract.sec_type, c->sec_type, sizeof(u->order.contract.sec_type));
+		ib_strlcpy(u->order.contract.currency, c->currency, sizeof(u->order.contract.currency));
+		ib_strlcpy(u->order.account, o->account, sizeof(u->order.account));
+		ib_strlcpy(u->order.action, o->action, sizeof(u->order.action));
+		ib_strlcpy(u->order.order_type, o->order_type, sizeof(u->order.order_type));
+		ib_strlcpy(u->order.tif, o->tif, sizeof(u->order.tif));
+		u->order.total_qty = o->total_qty, u->order.lmt_price = o->lmt_price, u->order.aux_price = o->aux_price;
 	} else if (s->req.id == IB_OUT_CANCEL_ORDER) {
 		e.kind = IB_AE_CANCEL_SENT;
-		e.i0 = s->req.u.cancel_order.order_id;
+		e.u.cancel_sent.order_id = s->req.u.cancel_order.order_id;
 	} else {
 		return;
 	}
@@ -745,8 +773,9 @@ connect_once(struct net *n)
 	ib_log(IB_LL_INFO, "net", "connected to %s:%d, server version %d, client id %d%s", p->cfg.host, p->cfg.port,
 	       n->server_version, n->client_id, p->cfg.readonly ? ", readonly" : "");
 
-	struct ib_acct_event e = { .kind = IB_AE_CONN_UP, .i0 = n->server_version, .i1 = n->client_id,
-				   .recv_ns = ib_now_mono_ns() };
+	struct ib_acct_event e = { .kind = IB_AE_CONN_UP, .recv_ns = ib_now_mono_ns() };
+	e.u.conn_up.server_version = n->server_version;
+	e.u.conn_up.client_id = n->client_id;
 	acct_push(n, &e);
 	ib_wake_signal(&p->acct_wake);
 	subscribe_all(n);
@@ -765,7 +794,7 @@ disconnect(struct net *n, const char *reason)
 	ck_pr_store_32((uint32_t *)&p->stats.net.connected, 0);
 	discard_out(n);
 	struct ib_acct_event e = { .kind = IB_AE_CONN_DOWN, .recv_ns = ib_now_mono_ns() };
-	ib_strlcpy(e.text, reason, sizeof(e.text));
+	ib_strlcpy(e.u.conn_down.reason, reason, sizeof(e.u.conn_down.reason));
 	acct_push(n, &e);
 	ib_wake_signal(&p->acct_wake);
 	ib_log(stopping(p) ? IB_LL_INFO : IB_LL_WARN, "net", "disconnected: %s", reason);

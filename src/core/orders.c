@@ -31,8 +31,8 @@ struct order {
 	int32_t id;          /* 0 = empty slot */
 	int32_t owner;       /* strategy index, -1 unknown */
 	ib_order_update u;
-	char account[24];
-	char order_type[8], tif[8];
+	char account[IB_ACCOUNT_ID_LEN];
+	char order_type[IB_ORDER_TYPE_LEN], tif[IB_ORDER_TIF_LEN];
 	double lmt_price, aux_price;
 	int64_t perm_id;
 	bool terminal;
@@ -127,7 +127,6 @@ emit(ib_pipeline *p, struct order *s)
 	ib_pipeline_publish(p, &ev);
 	IB_STAT_INC(p->stats.acct.orders);
 
-	se.i0 = s->id;
 	se.u.order = s->u;
 	if (s->owner >= 0 && s->owner < p->nstrat)
 		ib_account_to_strategy(p, s->owner, &se);
@@ -165,31 +164,31 @@ apply_status(struct order *s, const char *status, double filled, double remainin
 }
 
 static void
-on_exec(ib_pipeline *p, struct orders *o, const struct ib_acct_event *e)
+on_exec(ib_pipeline *p, struct orders *o, const ib_ae_exec *x)
 {
-	uint64_t h = hash_str(e->s2);
+	uint64_t h = hash_str(x->exec_id);
 	ib_pub_event ev = { .kind = IB_PUB_EXEC };
 
 	for (uint32_t i = 0; i < EXEC_SEEN_CAP; i++)
 		if (o->exec_seen[i] == h)
 			return; /* already seen (e.g. re-sent by reqExecutions after a reconnect) */
 	o->exec_seen[o->exec_head++ % EXEC_SEEN_CAP] = h;
-	ev.u.exec.order_id = e->i0;
-	ib_strlcpy(ev.u.exec.exec_id, e->s2, sizeof(ev.u.exec.exec_id));
-	ib_strlcpy(ev.u.exec.account, e->s0, sizeof(ev.u.exec.account));
-	ib_strlcpy(ev.u.exec.symbol, e->symbol, sizeof(ev.u.exec.symbol));
-	ib_strlcpy(ev.u.exec.side, e->s1, sizeof(ev.u.exec.side));
-	ib_strlcpy(ev.u.exec.time, e->text, sizeof(ev.u.exec.time));
-	ev.u.exec.shares = e->d0;
-	ev.u.exec.price = e->d1;
-	ev.u.exec.cum_qty = e->d2;
-	ev.u.exec.avg_price = e->d3;
+	ev.u.exec.order_id = x->order_id;
+	ib_strlcpy(ev.u.exec.exec_id, x->exec_id, sizeof(ev.u.exec.exec_id));
+	ib_strlcpy(ev.u.exec.account, x->account, sizeof(ev.u.exec.account));
+	ib_strlcpy(ev.u.exec.symbol, x->contract.symbol, sizeof(ev.u.exec.symbol));
+	ib_strlcpy(ev.u.exec.side, x->side, sizeof(ev.u.exec.side));
+	ib_strlcpy(ev.u.exec.time, x->time, sizeof(ev.u.exec.time));
+	ev.u.exec.shares = x->shares;
+	ev.u.exec.price = x->price;
+	ev.u.exec.cum_qty = x->cum_qty;
+	ev.u.exec.avg_price = x->avg_price;
 	ev.u.exec.ts_ns = ib_now_real_ns();
 	ib_pipeline_publish(p, &ev);
 
-	struct order *s = find(o, e->i0, true);
+	struct order *s = find(o, x->order_id, true);
 	if (s && !s->u.symbol[0])
-		ib_strlcpy(s->u.symbol, e->symbol, sizeof(s->u.symbol));
+		ib_strlcpy(s->u.symbol, x->contract.symbol, sizeof(s->u.symbol));
 	/* The matching orderStatus normally follows; an execution alone never regresses state. */
 }
 
@@ -217,15 +216,146 @@ sweep_unconfirmed(ib_pipeline *p, struct orders *o)
 		ib_log(IB_LL_WARN, "orders", "%d order(s) unknown to the gateway after the reconnect: marked Inactive", n);
 }
 
+/* What the order is, as placed or as openOrder describes it. */
+static void
+set_order(struct order *s, const ib_ae_order *d)
+{
+	ib_strlcpy(s->u.symbol, d->contract.symbol, sizeof(s->u.symbol));
+	ib_strlcpy(s->u.action, d->action, sizeof(s->u.action));
+	ib_strlcpy(s->order_type, d->order_type, sizeof(s->order_type));
+	ib_strlcpy(s->tif, d->tif, sizeof(s->tif));
+	ib_strlcpy(s->account, d->account, sizeof(s->account));
+	s->u.total_qty = d->total_qty;
+	s->lmt_price = d->lmt_price;
+	s->aux_price = d->aux_price;
+}
+
+static void
+on_placed(ib_pipeline *p, struct orders *o, const ib_ae_placed *pl)
+{
+	struct order *s = find(o, pl->order_id, true);
+
+	if (s == NULL)
+		return;
+	s->owner = pl->strategy;
+	if (s->u.status[0])
+		return; /* a modification: the gateway's openOrder/orderStatus will say what became of it */
+	set_order(s, &pl->order);
+	ib_strlcpy(s->u.status, "PendingSubmit", sizeof(s->u.status));
+	s->u.remaining = pl->order.total_qty;
+	emit(p, s);
+}
+
+static void
+on_open_order(ib_pipeline *p, struct orders *o, const ib_ae_open_order *oo)
+{
+	struct order *s = find(o, oo->order_id, true);
+
+	if (s == NULL)
+		return;
+	bool changed = !s->u.symbol[0] || s->u.total_qty != oo->order.total_qty || s->lmt_price != oo->order.lmt_price;
+	set_order(s, &oo->order);
+	s->perm_id = oo->perm_id;
+	/* a modified quantity changes what remains */
+	double remaining = oo->order.total_qty - s->u.filled > 0 ? oo->order.total_qty - s->u.filled : 0;
+	/* fills and final states come with orderStatus, which carries the quantities; an
+	   openOrder saying "Filled" before it would otherwise freeze the order at filled 0 */
+	if (oo->status[0] && !is_terminal(oo->status) && apply_status(s, oo->status, s->u.filled, remaining, 0, 0))
+		changed = true;
+	if (changed)
+		emit(p, s);
+}
+
+static void
+on_order_status(ib_pipeline *p, struct orders *o, const ib_ae_order_status *os)
+{
+	struct order *s = find(o, os->order_id, true);
+
+	if (s == NULL)
+		return;
+	s->perm_id = os->perm_id ? os->perm_id : s->perm_id;
+	if (apply_status(s, os->status, os->filled, os->remaining, os->avg_fill_price, os->last_fill_price))
+		emit(p, s);
+}
+
+static void
+reject_to_strategy(ib_pipeline *p, int strategy, int32_t order_id, int32_t code, const char *text)
+{
+	struct ib_se_event se = { .kind = IB_SE_REJECT };
+
+	se.u.reject.order_id = order_id;
+	se.u.reject.code = code;
+	ib_strlcpy(se.u.reject.text, text, sizeof(se.u.reject.text));
+	ib_account_to_strategy(p, strategy, &se);
+}
+
+static void
+on_refused(ib_pipeline *p, struct orders *o, const ib_ae_refused *r)
+{
+	struct order *s = find(o, r->order_id, true);
+
+	if (s != NULL && !s->terminal) {
+		if (s->owner < 0)
+			s->owner = r->strategy;
+		ib_strlcpy(s->u.status, "Rejected", sizeof(s->u.status));
+		ib_strlcpy(s->u.reason, r->reason, sizeof(s->u.reason));
+		s->terminal = true;
+		emit(p, s);
+	}
+	if (r->strategy >= 0 && r->strategy < p->nstrat)
+		reject_to_strategy(p, r->strategy, r->order_id, r->status, r->reason);
+}
+
+/* errors about one of our orders: 202 cancelled, other 1xx-4xx / 10xxx reject it */
+static void
+on_notice(ib_pipeline *p, struct orders *o, const ib_ae_notice *nt)
+{
+	struct order *s;
+
+	if (nt->req_id <= 0 || (s = find(o, nt->req_id, false)) == NULL || s->terminal)
+		return;
+	if (nt->code == IB_ERR_ORDER_CANCELLED) {
+		ib_strlcpy(s->u.reason, nt->text, sizeof(s->u.reason));
+		if (apply_status(s, "Cancelled", s->u.filled, s->u.remaining, 0, 0))
+			emit(p, s);
+	} else if (!IB_ERR_IS_INFO(nt->code) && (nt->code < 2100 || nt->code >= 10000)) {
+		ib_strlcpy(s->u.reason, nt->text, sizeof(s->u.reason));
+		if (s->u.status[0] == '\0' || strcmp(s->u.status, "PendingSubmit") == 0 ||
+		    nt->code == IB_ERR_ORDER_REJECTED || nt->code == IB_ERR_DUP_ORDER_ID) {
+			ib_strlcpy(s->u.status, "Rejected", sizeof(s->u.status));
+			s->terminal = true;
+			emit(p, s);
+		}
+		if (s->owner >= 0 && s->owner < p->nstrat)
+			reject_to_strategy(p, s->owner, nt->req_id, nt->code, nt->text);
+	}
+}
+
+/* The order an event is about, for the events that confirm an order exists at the gateway. */
+static int32_t
+confirming_order_id(const struct ib_acct_event *e)
+{
+	switch (e->kind) {
+	case IB_AE_OPEN_ORDER:
+		return e->u.open_order.order_id;
+	case IB_AE_ORDER_STATUS:
+		return e->u.order_status.order_id;
+	case IB_AE_EXEC:
+		return e->u.exec.order_id;
+	default:
+		return 0;
+	}
+}
+
 void
 ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 {
 	struct orders *o = p->orders;
+	int32_t confirmed = confirming_order_id(e);
 	struct order *s;
 
 	/* any word from the gateway about an order confirms it exists there */
-	if ((e->kind == IB_AE_OPEN_ORDER || e->kind == IB_AE_ORDER_STATUS || e->kind == IB_AE_EXEC) &&
-	    (s = find(o, e->i0, false)) != NULL)
+	if (confirmed != 0 && (s = find(o, confirmed, false)) != NULL)
 		s->unconfirmed = false;
 	switch (e->kind) {
 	case IB_AE_CONN_DOWN:
@@ -238,102 +368,28 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_AE_EXEC_END:
 		if (e->kind == IB_AE_OPEN_ORDER_END)
 			o->await_open_end = false;
-		else if (e->i0 == IB_REQID_EXEC)
+		else if (e->u.exec_end.req_id == IB_REQID_EXEC)
 			o->await_exec_end = false;
 		if (!o->await_open_end && !o->await_exec_end)
 			sweep_unconfirmed(p, o);
 		break;
 	case IB_AE_PLACED:
-		if ((s = find(o, e->i0, true)) == NULL)
-			break;
-		s->owner = e->i1;
-		if (s->u.status[0]) {
-			/* a modification: the gateway's openOrder/orderStatus will say what became of it */
-			break;
-		}
-		ib_strlcpy(s->u.symbol, e->symbol, sizeof(s->u.symbol));
-		ib_strlcpy(s->u.action, e->s2, sizeof(s->u.action));
-		ib_strlcpy(s->order_type, e->s3, sizeof(s->order_type));
-		ib_strlcpy(s->tif, e->text, sizeof(s->tif));
-		ib_strlcpy(s->account, e->s0, sizeof(s->account));
-		s->u.total_qty = e->d0;
-		s->lmt_price = e->d1;
-		s->aux_price = e->d2;
-		ib_strlcpy(s->u.status, "PendingSubmit", sizeof(s->u.status));
-		s->u.remaining = e->d0;
-		emit(p, s);
+		on_placed(p, o, &e->u.placed);
 		break;
 	case IB_AE_OPEN_ORDER:
-		if ((s = find(o, e->i0, true)) == NULL)
-			break;
-		{
-			bool changed = !s->u.symbol[0] || s->u.total_qty != e->d0 || s->lmt_price != e->d1;
-			ib_strlcpy(s->u.symbol, e->symbol, sizeof(s->u.symbol));
-			ib_strlcpy(s->u.action, e->s2, sizeof(s->u.action));
-			ib_strlcpy(s->order_type, e->s3, sizeof(s->order_type));
-			ib_strlcpy(s->tif, e->text, sizeof(s->tif));
-			ib_strlcpy(s->account, e->s0, sizeof(s->account));
-			s->u.total_qty = e->d0;
-			s->lmt_price = e->d1;
-			s->aux_price = e->d2;
-			s->perm_id = e->l0;
-			/* a modified quantity changes what remains */
-			double remaining = e->d0 - s->u.filled > 0 ? e->d0 - s->u.filled : 0;
-			/* fills and final states come with orderStatus, which carries the quantities; an
-			   openOrder saying "Filled" before it would otherwise freeze the order at filled 0 */
-			if (e->s1[0] && !is_terminal(e->s1) && apply_status(s, e->s1, s->u.filled, remaining, 0, 0))
-				changed = true;
-			if (changed)
-				emit(p, s);
-		}
+		on_open_order(p, o, &e->u.open_order);
 		break;
 	case IB_AE_ORDER_STATUS:
-		if ((s = find(o, e->i0, true)) == NULL)
-			break;
-		s->perm_id = e->l0 ? e->l0 : s->perm_id;
-		if (apply_status(s, e->s1, e->d0, e->d1, e->d2, e->d3))
-			emit(p, s);
+		on_order_status(p, o, &e->u.order_status);
 		break;
 	case IB_AE_EXEC:
-		on_exec(p, o, e);
+		on_exec(p, o, &e->u.exec);
 		break;
 	case IB_AE_REFUSED:
-		if ((s = find(o, e->i0, true)) != NULL && !s->terminal) {
-			if (s->owner < 0)
-				s->owner = e->i1;
-			ib_strlcpy(s->u.status, "Rejected", sizeof(s->u.status));
-			ib_strlcpy(s->u.reason, e->text, sizeof(s->u.reason));
-			s->terminal = true;
-			emit(p, s);
-		}
-		if (e->i1 >= 0 && e->i1 < p->nstrat) {
-			struct ib_se_event se = { .kind = IB_SE_REJECT, .i0 = e->i0, .code = (int32_t)e->l0 };
-			ib_strlcpy(se.u.text, e->text, sizeof(se.u.text));
-			ib_account_to_strategy(p, e->i1, &se);
-		}
+		on_refused(p, o, &e->u.refused);
 		break;
 	case IB_AE_NOTICE:
-		/* errors about one of our orders: 202 cancelled, other 1xx-4xx / 10xxx reject it */
-		if (e->i0 <= 0 || (s = find(o, e->i0, false)) == NULL || s->terminal)
-			break;
-		if (e->i1 == IB_ERR_ORDER_CANCELLED) {
-			ib_strlcpy(s->u.reason, e->text, sizeof(s->u.reason));
-			if (apply_status(s, "Cancelled", s->u.filled, s->u.remaining, 0, 0))
-				emit(p, s);
-		} else if (!IB_ERR_IS_INFO(e->i1) && (e->i1 < 2100 || e->i1 >= 10000)) {
-			ib_strlcpy(s->u.reason, e->text, sizeof(s->u.reason));
-			if (s->u.status[0] == '\0' || strcmp(s->u.status, "PendingSubmit") == 0 ||
-			    e->i1 == IB_ERR_ORDER_REJECTED || e->i1 == IB_ERR_DUP_ORDER_ID) {
-				ib_strlcpy(s->u.status, "Rejected", sizeof(s->u.status));
-				s->terminal = true;
-				emit(p, s);
-			}
-			if (s->owner >= 0 && s->owner < p->nstrat) {
-				struct ib_se_event se = { .kind = IB_SE_REJECT, .i0 = e->i0, .code = e->i1 };
-				ib_strlcpy(se.u.text, e->text, sizeof(se.u.text));
-				ib_account_to_strategy(p, s->owner, &se);
-			}
-		}
+		on_notice(p, o, &e->u.notice);
 		break;
 	default:
 		break;

@@ -441,12 +441,12 @@ ib_pipeline_free(ib_pipeline *p)
 		struct ib_se_event se;
 		/* snapshots still queued (shutdown raced a gate opening) are released here */
 		while (c->se_buf && ib_ring_pop_se(&c->se_ring, c->se_buf, &se))
-			if (se.kind == IB_SE_GATE && se.i0)
-				ib_snapshot_release(se.u.snap);
+			if (se.kind == IB_SE_GATE_OPEN)
+				ib_snapshot_release(se.u.gate_open.snap);
 		for (; c->se_overflow && c->se_ofl_head != c->se_ofl_tail; c->se_ofl_head++) {
 			se = c->se_overflow[c->se_ofl_head % c->se_ofl_cap];
-			if (se.kind == IB_SE_GATE && se.i0)
-				ib_snapshot_release(se.u.snap);
+			if (se.kind == IB_SE_GATE_OPEN)
+				ib_snapshot_release(se.u.gate_open.snap);
 		}
 		if (c->vt && c->vt->destroy && c->self)
 			c->vt->destroy(c->self);

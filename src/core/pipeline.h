@@ -64,18 +64,36 @@ struct ib_sq_event {    /* market data for a strategy */
 	} u;
 };
 
+#define IB_SE_TEXT_LEN 200  /* a pause or refusal reason as a strategy gets it */
+
+struct ib_snapshot;
+
+typedef struct ib_se_gate_open {
+	struct ib_snapshot *snap;   /* the strategy's reference: release with ib_snapshot_release */
+} ib_se_gate_open;
+
+typedef struct ib_se_gate_closed {
+	char reason[IB_SE_TEXT_LEN];
+} ib_se_gate_closed;
+
+typedef struct ib_se_reject {
+	int32_t order_id;
+	int32_t code;               /* enum ib_status (refused here) or the gateway's error code */
+	char text[IB_SE_TEXT_LEN];
+} ib_se_reject;
+
 struct ib_se_event {    /* anything else for a strategy */
-	int32_t kind;       /* enum ib_strat_kind */
-	int32_t i0;
-	int32_t code;
-	int32_t pad;
+	int32_t kind;       /* enum ib_strat_kind (event.h): which member of u is set */
 	union {
+		ib_se_gate_open gate_open;
+		ib_se_gate_closed gate_closed;
 		ib_order_update order;
 		ib_account_update account;
-		char text[200];
-		struct ib_snapshot *snap;   /* IB_SE_GATE open: release with ib_snapshot_release */
+		ib_se_reject reject;
 	} u;
 };
+#define IB_SE_EVENT_MAX 280
+_Static_assert(sizeof(struct ib_se_event) <= IB_SE_EVENT_MAX, "strategy event outgrew its ring slot budget");
 
 /* Accounts as of one gate opening, shared by the strategies, refcounted.  refs is a C11
    atomic, not ck_pr: the last release frees the snapshot while the other strategies' reads of

@@ -52,9 +52,9 @@ defer_error(ib_strategy_ctx *ctx, int32_t order_id, int code, const char *why)
 	struct ib_se_event *e = &ctx->deferred[ctx->ndeferred++];
 	memset(e, 0, sizeof(*e));
 	e->kind = IB_SE_REJECT;
-	e->i0 = order_id;
-	e->code = code;
-	ib_strlcpy(e->u.text, why, sizeof(e->u.text));
+	e->u.reject.order_id = order_id;
+	e->u.reject.code = code;
+	ib_strlcpy(e->u.reject.text, why, sizeof(e->u.reject.text));
 }
 
 static int
@@ -154,17 +154,16 @@ deliver(ib_strategy_ctx *ctx, struct ib_se_event *e, bool *open)
 	const ib_strategy_vtable *vt = ctx->vt;
 
 	switch (e->kind) {
-	case IB_SE_GATE:
-		if (e->i0) {
-			*open = true;
-			if (vt->on_start)
-				vt->on_start(ctx->self, ctx, &e->u.snap->a);
-			ib_snapshot_release(e->u.snap);
-		} else {
-			*open = false;
-			if (vt->on_pause)
-				vt->on_pause(ctx->self, ctx, e->u.text);
-		}
+	case IB_SE_GATE_OPEN:
+		*open = true;
+		if (vt->on_start)
+			vt->on_start(ctx->self, ctx, &e->u.gate_open.snap->a);
+		ib_snapshot_release(e->u.gate_open.snap);
+		break;
+	case IB_SE_GATE_CLOSED:
+		*open = false;
+		if (vt->on_pause)
+			vt->on_pause(ctx->self, ctx, e->u.gate_closed.reason);
 		break;
 	case IB_SE_ORDER:
 		if (vt->on_order)
@@ -176,7 +175,7 @@ deliver(ib_strategy_ctx *ctx, struct ib_se_event *e, bool *open)
 		break;
 	case IB_SE_REJECT:
 		if (vt->on_error)
-			vt->on_error(ctx->self, ctx, e->i0, e->code, e->u.text);
+			vt->on_error(ctx->self, ctx, e->u.reject.order_id, e->u.reject.code, e->u.reject.text);
 		break;
 	default:
 		break;
@@ -240,7 +239,7 @@ drain_md_before_close(ib_strategy_ctx *ctx, const struct ib_se_event *se, bool *
 	struct ib_sq_event sq;
 	int n = 0;
 
-	if (!ctx->p->cfg.md_lossless || se->kind != IB_SE_GATE || se->i0)
+	if (!ctx->p->cfg.md_lossless || se->kind != IB_SE_GATE_CLOSED)
 		return 0;
 	while (ib_ring_pop_sq(&ctx->sq_ring, ctx->sq_buf, &sq)) {
 		deliver_md(ctx, &sq, *open);
@@ -287,8 +286,8 @@ stop:
 	atomic_store_explicit(&ctx->gone, true, memory_order_release);
 	/* A snapshot may still sit in the ring: release it so nothing leaks. */
 	while (ib_ring_pop_se(&ctx->se_ring, ctx->se_buf, &se))
-		if (se.kind == IB_SE_GATE && se.i0)
-			ib_snapshot_release(se.u.snap);
+		if (se.kind == IB_SE_GATE_OPEN)
+			ib_snapshot_release(se.u.gate_open.snap);
 	if (ctx->vt->on_stop)
 		ctx->vt->on_stop(ctx->self, ctx);
 	return NULL;

@@ -33,6 +33,7 @@
 
 #include "core/heartbeat.h"
 #include "core/latency.h"
+#include "ibpipe/account.h"
 #include "ibpipe/book.h"
 #include "ibpipe/quote.h"
 #include "core/stats.h"
@@ -74,9 +75,7 @@ typedef struct ib_pub_event {
 			int32_t part, more;
 			char ids[IB_PUB_MAX_ACCOUNTS][24];
 		} accounts;
-		struct {
-			char account[24], key[48], currency[8], value[64];
-		} acct_value;
+		ib_account_update acct_value;
 		struct {
 			char account[24];
 			int32_t con_id;
