@@ -400,6 +400,7 @@ static const struct bad bads[] = {
 	{ "log_level", "" },
 	{ "log_format", "xml" },
 	{ "progress", "sure" },
+	{ "commands", "maybe" },
 	{ "run_seconds", "-1" },
 	{ "run_seconds", "x" },
 	{ "run_seconds", "1e10" },

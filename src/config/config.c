@@ -140,6 +140,7 @@ static const struct key keys[] = {
 		"then unused; empty: off)"),
 	SPECIAL(redis_master, "the master's name the sentinels monitor (with redis_sentinels)"),
 	SPECIAL(redis_password_file, "file whose first line is the Redis password; empty: none (or env IBPIPE_REDIS_PASSWORD)"),
+	BOOL("commands", commands, "take orders from P:stream:commands (README \"Sending orders from other services\")"),
 	STR("record", record, "record every inbound frame to this file (empty: off)"),
 	SPECIAL(metrics_listen, "[HOST:]PORT: serve /metrics, /healthz, /readyz over HTTP (HOST default 127.0.0.1; "
 		"empty: off)"),

@@ -189,6 +189,12 @@ ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
 bool
 ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy)
 {
+	return ib_pipeline_send_new_order_hook(p, r, strategy, NULL, NULL);
+}
+
+bool
+ib_pipeline_send_new_order_hook(ib_pipeline *p, ib_req *r, int strategy, bool (*hook)(void *, int32_t), void *arg)
+{
 	bool ok;
 
 	/*
@@ -202,7 +208,8 @@ ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy)
 	r->u.place_order.order.order_id = r->u.place_order.order_id;
 	if (r->u.place_order.order_id < 0)
 		ck_pr_faa_64(&p->orders_no_id, 1);
-	ok = r->u.place_order.order_id >= 0 && ib_pipeline_send(p, r, strategy);
+	ok = r->u.place_order.order_id >= 0 && (!hook || hook(arg, r->u.place_order.order_id)) &&
+	     ib_pipeline_send(p, r, strategy);
 	pthread_mutex_unlock(&p->place_mu);
 	return ok;
 }

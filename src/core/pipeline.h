@@ -253,6 +253,8 @@ void ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_
 bool ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy);
 /* A placeOrder with a new id (set in r), queued in id order whatever thread places it. */
 bool ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy);
+/* The same with hook(arg, id) between taking the id and queueing (place.h: the command journal). */
+bool ib_pipeline_send_new_order_hook(ib_pipeline *p, ib_req *r, int strategy, bool (*hook)(void *, int32_t), void *arg);
 /* positions, open orders and executions: what a (re)sync must see before the gate opens */
 void ib_pipeline_request_reconcile(ib_pipeline *p);
 /* reqMktData for the configured symbols (the first nquote_subs instruments) */

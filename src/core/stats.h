@@ -59,10 +59,20 @@ struct ib_stats_acct {
 	char pad[CK_MD_CACHELINE];
 };
 
+/* Written by the command reader only (service/commands.c). */
+struct ib_stats_cmd {
+	uint64_t in;             /* commands read from P:stream:commands */
+	uint64_t refused;        /* answered "refused" (gates, risk, malformed) */
+	uint64_t malformed;      /* refused because the entry was not a valid command */
+	uint64_t repeats;        /* a cmd_id seen before: answered with its first result, not executed */
+	char pad[CK_MD_CACHELINE];
+};
+
 typedef struct ib_stats {
 	struct ib_stats_net net;
 	struct ib_stats_md md;
 	struct ib_stats_acct acct;
+	struct ib_stats_cmd cmd;
 	uint64_t start_ns;       /* CLOCK_REALTIME at start */
 } ib_stats;
 

@@ -13,6 +13,7 @@
 #include "ibpipe/log.h"
 #include "codec/wire.h"
 #include "core/pipeline.h"
+#include "core/place.h"
 
 int
 ib_strategy_index(const ib_strategy_ctx *ctx)
@@ -33,15 +34,6 @@ ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote_data
 		ib_quote_read(ctx->p->quotes, instrument, out);
 	else
 		memset(out, 0, sizeof(*out));
-}
-
-static int
-instrument_index(const ib_pipeline *p, const char *symbol)
-{
-	for (uint32_t i = 0; i < p->quotes->n; i++)
-		if (strcmp(p->quotes->symbol[i], symbol) == 0)
-			return (int)i;
-	return -1;
 }
 
 static void
@@ -83,49 +75,21 @@ ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *o
 	return place(ctx, c, &copy, true);
 }
 
+/* Through the gates every order passes (place.c); a refusal also reaches on_error, after this callback. */
 static int
 place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o, bool modify)
 {
-	ib_pipeline *p = ctx->p;
-	ib_risk_inputs in = { 0 };
-	ib_quote_data q;
-	char why[160];
 	int64_t now = ib_now_mono_ns();
-	int inst = instrument_index(p, c->symbol);
+	const ib_place how = { .owner = ctx->index, .orders_last_s = orders_last_second(ctx, now), .modify = modify };
+	char why[160];
+	int rc = ib_place_order(ctx->p, &how, c, o, why, sizeof(why));
 
-	in.halted = ck_pr_load_int(&p->halted) != 0;
-	in.gate_open = ib_gate_is_open(&p->gate);
-	in.open_orders = ck_pr_load_int(&p->open_orders);
-	in.orders_last_s = orders_last_second(ctx, now);
-	if (inst >= 0) {
-		uint64_t bits = ck_pr_load_64(&p->inst_pos[inst]);
-		memcpy(&in.position, &bits, sizeof(double));
-		ib_quote_read(p->quotes, (uint32_t)inst, &q);
-		in.bid = q.bid;
-		in.ask = q.ask;
-	}
-	int rc = ib_risk_check(&p->cfg.risk, o, &in, why, sizeof(why));
-	if (rc != IB_RISK_OK) {
-		ck_pr_faa_64(&p->risk_rejects[-rc - 100], 1);
-		ib_log(IB_LL_WARN, "risk", "strategy %d: order refused (%s): %s", ctx->index, ib_risk_name(rc), why);
+	if (rc < 0 && rc != IB_ECLOSED)
 		defer_error(ctx, 0, rc, why);
+	if (rc != IB_OK)
 		return rc;
-	}
-	ib_req r = { .id = IB_OUT_PLACE_ORDER };
-	r.u.place_order.order_id = o->order_id;
-	r.u.place_order.contract = *c;
-	r.u.place_order.order = *o;
-	if (!(modify ? ib_pipeline_send(p, &r, ctx->index) : ib_pipeline_send_new_order(p, &r, ctx->index))) {
-		if (modify || !ib_pipeline_orders_stopped(p))
-			return IB_ECLOSED;
-		ib_log(IB_LL_WARN, "orders", "strategy %d: order refused: %s", ctx->index, ib_strerror(IB_ENOORDERID));
-		defer_error(ctx, 0, IB_ENOORDERID, ib_strerror(IB_ENOORDERID));
-		return IB_ENOORDERID;
-	}
-	o->order_id = r.u.place_order.order_id;
 	ctx->order_times[ctx->order_times_head++ % ctx->order_times_cap] = now;
 	ctx->orders_sent++;
-	ck_pr_faa_64(&p->orders_placed, 1);
 	return IB_OK;
 }
 

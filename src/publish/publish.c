@@ -36,6 +36,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@ struct ib_pub {
 	ib_wake wake;
 	pthread_t th;
 	ib_heartbeat hb;         /* one beat per loop of the publisher thread (heartbeat.h) */
+	_Atomic uint64_t cmd_acked; /* publisher thread: the latest command result's seq Redis holds */
 	bool started;
 	int stopping;
 
@@ -620,7 +622,24 @@ write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxle
 
 	id[n++] = '-';
 	n += fmt_u64(id + n, e->id.seq);
-	if (e->kind == PM_ENTRY_EXEC) {
+	if (e->kind == PM_ENTRY_CMD) {
+		const pm_cmd_data *c = &e->u.c;
+		xadd_head(p, k, maxlen, id, n, 9, "cmd");
+		arg_s(p, "cmd_id");
+		arg_f(p, c->cmd_id);
+		arg_s(p, "cmd");
+		arg_f(p, c->cmd);
+		arg_s(p, "result");
+		arg_f(p, c->result);
+		arg_s(p, "order_id");
+		arg_i64(p, c->order_id);
+		arg_s(p, "reason");
+		arg_f(p, c->reason);
+		arg_s(p, "repeat");
+		arg_i64(p, c->repeat);
+		arg_s(p, "ts");
+		arg_i64(p, c->ts_ns);
+	} else if (e->kind == PM_ENTRY_EXEC) {
 		const pm_exec_data *x = &e->u.x;
 		xadd_head(p, k, maxlen, id, n, 13, "exec");
 		arg_s(p, "order_id");
@@ -880,7 +899,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 9 + (s ? 16 : 0);
+	int fields = 9 + (s ? 20 : 0);
 
 	key(k, sizeof(k), p, "health", NULL, NULL);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -930,6 +949,10 @@ write_health(ib_pub *p, int64_t now)
 			{ "acct_unmanaged", IB_STAT_GET(s->acct.unmanaged) },
 			{ "download_end_unknown", IB_STAT_GET(s->acct.download_end_unknown) },
 			{ "write_stalls", IB_STAT_GET(s->net.write_stalls) },
+			{ "cmd_in", IB_STAT_GET(s->cmd.in) },
+			{ "cmd_refused", IB_STAT_GET(s->cmd.refused) },
+			{ "cmd_malformed", IB_STAT_GET(s->cmd.malformed) },
+			{ "cmd_repeats", IB_STAT_GET(s->cmd.repeats) },
 			{ "last_msg_at", IB_STAT_GET(s->net.last_msg_ns) },
 		};
 		for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
@@ -1243,6 +1266,20 @@ probe_xinfo(ib_pub *p, const redisReply *r)
 	}
 }
 
+/* A command result Redis holds: the command reader may acknowledge the command (commands.c). */
+static void
+cmd_acked(ib_pub *p, const struct pm_entry *e)
+{
+	if (e->kind == PM_ENTRY_CMD && e->u.c.seq > atomic_load_explicit(&p->cmd_acked, memory_order_relaxed))
+		atomic_store_explicit(&p->cmd_acked, e->u.c.seq, memory_order_release);
+}
+
+uint64_t
+ib_pub_cmd_acked(ib_pub *p)
+{
+	return atomic_load_explicit(&p->cmd_acked, memory_order_acquire);
+}
+
 /* Entries of ours already in Redis: acknowledged, whatever happened to their replies. */
 static void
 probe_xrange(ib_pub *p, const redisReply *r)
@@ -1267,6 +1304,7 @@ probe_xrange(ib_pub *p, const redisReply *r)
 		cursor = pm_stream_find(st, cursor, id);
 		if (ours && cursor < st->tail && pm_sid_cmp(st->e[cursor % PM_STREAM_CAP].id, id) == 0) {
 			st->e[cursor % PM_STREAM_CAP].acked = 1;
+			cmd_acked(p, &st->e[cursor % PM_STREAM_CAP]);
 			p->cnt.stream_written++;
 			p->cnt.stream_found++;
 		}
@@ -1426,6 +1464,7 @@ on_reply(ib_pub *p, enum cmd_tag tag, int64_t now)
 	if (tag == T_XADD) {
 		uint64_t pos = b->xpos[b->xnext++];
 		if (ok && rs->type == REDIS_REPLY_STRING) {
+			cmd_acked(p, &p->m.st.e[pos % PM_STREAM_CAP]);
 			pm_stream_acked(&p->m.st, pos);
 			p->cnt.stream_written++;
 		} else {

@@ -49,6 +49,7 @@ enum ib_pub_kind {
 	IB_PUB_ORDER,          /* order state changed */
 	IB_PUB_EXEC,           /* an execution (fill) */
 	IB_PUB_CONN,           /* connection facts for health: server version, client id */
+	IB_PUB_CMD,            /* the result of a command from P:stream:commands (service/commands.c) */
 };
 
 /*
@@ -100,6 +101,14 @@ typedef struct ib_pub_event {
 		struct {
 			int32_t connected, server_version, client_id;
 		} conn;
+		struct {
+			uint64_t seq;            /* the command reader's count: ib_pub_cmd_acked reports it back */
+			int32_t order_id;        /* 0: none */
+			int32_t repeat;          /* 1: the answer to a cmd_id seen before (the first result again) */
+			char cmd_id[68], cmd[12], result[12]; /* result: accepted | refused */
+			char reason[160];
+			int64_t ts_ns;
+		} cmd;
 	} u;
 } ib_pub_event;
 
@@ -155,6 +164,7 @@ void ib_pub_get_stats(ib_pub *p, ib_pub_stats *out);
  *                                 filled remaining avg_fill_price last_fill_price reason ts
  *                    kind exec:   src order_id exec_id account symbol side shares price cum_qty
  *                                 avg_price time ts
+ *                    kind cmd:    src cmd_id cmd result order_id reason repeat ts (commands.h)
  *   P:health         staleness_p50_us / _p99_us cover the quotes acknowledged since the
  *                    previous refresh ("" when none); ib_pub_stats' cover the whole run.
  *
@@ -180,6 +190,8 @@ typedef struct ib_pub_counts {
 } ib_pub_counts;
 
 void ib_pub_get_counts(ib_pub *p, ib_pub_counts *out);
+/* The seq of the latest command result Redis holds in P:stream:orders (any thread; 0 none yet). */
+uint64_t ib_pub_cmd_acked(ib_pub *p);
 
 /* For the supervisor and /metrics: the publisher thread's heartbeat and id (after ib_pub_start), and
    the staleness histogram (tick arrival -> acknowledged by Redis, whole run) as of the last health write. */

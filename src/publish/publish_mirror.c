@@ -446,6 +446,8 @@ stream_push(struct pm_mirror *m, int kind, const ib_pub_event *ev, int64_t now)
 	e->acked = 0;
 	if (kind == PM_ENTRY_EXEC)
 		e->u.x = ev->u.exec;
+	else if (kind == PM_ENTRY_CMD)
+		e->u.c = ev->u.cmd;
 	else
 		e->u.o = ev->u.order;
 	s->tail++;
@@ -536,6 +538,9 @@ pm_absorb(struct pm_mirror *m, const ib_pub_event *ev, int64_t now_real_ns)
 		break;
 	case IB_PUB_EXEC:
 		stream_push(m, PM_ENTRY_EXEC, ev, now_real_ns);
+		break;
+	case IB_PUB_CMD:
+		stream_push(m, PM_ENTRY_CMD, ev, now_real_ns);
 		break;
 	case IB_PUB_CONN:
 		m->have_conn = true;

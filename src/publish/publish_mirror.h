@@ -29,6 +29,7 @@
 typedef __typeof__(((ib_pub_event *)0)->u.order) pm_order_data;
 typedef __typeof__(((ib_pub_event *)0)->u.exec) pm_exec_data;
 typedef __typeof__(((ib_pub_event *)0)->u.position) pm_pos_data;
+typedef __typeof__(((ib_pub_event *)0)->u.cmd) pm_cmd_data;
 
 struct pm_value {
 	char field[64];          /* "<key>" or "<key>:<currency>" */
@@ -71,7 +72,7 @@ struct pm_sid {
 	uint64_t ms, seq;
 };
 
-enum { PM_ENTRY_STATUS = 1, PM_ENTRY_EXEC = 2 };
+enum { PM_ENTRY_STATUS = 1, PM_ENTRY_EXEC = 2, PM_ENTRY_CMD = 3 };
 
 struct pm_entry {
 	struct pm_sid id;
@@ -80,6 +81,7 @@ struct pm_entry {
 	union {
 		pm_order_data o;
 		pm_exec_data x;
+		pm_cmd_data c;
 	} u;
 };
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "service/commands.h"
 #include "service/control.h"
 #include "codec/wire.h"
 #include "util/json.h"
@@ -33,10 +34,15 @@ block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* The kill switch in Redis: P:control = halt | resume.  Its own connection, read 4x a second. */
+/*
+ * The kill switch in Redis: P:control = halt | resume.  Its own connection, read 4x a second.
+ * A change of the value is acted on (and the value found at start), not the value itself: a
+ * signal or a halt/resume command since then holds until the key says something new.
+ */
 struct killswitch {
 	redisContext *c;
 	char key[64];
+	char last[16];
 	int64_t next_try;
 };
 
@@ -65,8 +71,9 @@ killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
 		k->c = NULL;
 		return;
 	}
-	if (r->type == REDIS_REPLY_STRING) {
+	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, k->last) != 0) {
 		int halt = strcmp(r->str, "halt") == 0, resume = strcmp(r->str, "resume") == 0;
+		ib_strlcpy(k->last, r->str, sizeof(k->last));
 		if (halt && !ck_pr_load_int(&p->halted)) {
 			ck_pr_store_int(&p->halted, 1);
 			ib_log(IB_LL_WARN, "control", "kill switch: %s = halt -- no new orders", k->key);
@@ -151,6 +158,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	struct killswitch ks = { 0 };
 	ib_supervisor *sv = NULL;
 	ib_metrics *metrics = NULL;
+	ib_commands *commands = NULL;
 	bool tty = isatty(STDERR_FILENO);
 	int64_t start = ib_now_mono_ns(), last_progress = 0;
 	int rc;
@@ -220,6 +228,14 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		rc = 2;
 		goto out;
 	}
+	/* orders from other services: `run` with Redis, and only when asked for */
+	if (mode == IB_APP_RUN && cfg.redis && cfg.commands &&
+	    (commands = ib_commands_start(&cfg, p, pub, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ibpipe: %s\n", err);
+		ib_pipeline_request_stop(p);
+		rc = 2;
+		goto out;
+	}
 	ib_log(IB_LL_INFO, "main", "ibpipe %s (%s) %s %s:%d, client id %d%s, %d symbol(s), %d strategy thread(s)",
 	       IB_VERSION, IB_GIT_SHA, mode == IB_APP_PROBE ? "probing" : "running against", cfg.host, cfg.port,
 	       cfg.client_id, cfg.readonly ? ", readonly" : "", cfg.nsymbols, cfg.strategies);
@@ -278,6 +294,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		fputc('\n', stderr);
 	rc = 0;
 out:
+	ib_commands_stop(commands); /* first: it places orders and waits for the publisher */
 	ib_metrics_stop(metrics); /* before the joins: a scrape reads the threads' CPU clocks */
 	ib_supervisor_stop(sv);   /* STOPPING=1 */
 	ib_pipeline_request_stop(p);

@@ -1,0 +1,47 @@
+/*
+ * place.h - an order through the gates every order passes: the sync gate,
+ * the kill switch and the risk limits, then into the out ring with a new
+ * id (or its own id, for a modification).  Strategies (strategy.c) and the
+ * command stream (service/commands.c) place through here, so neither can
+ * skip a gate the other has.  Readonly stays where it cannot be bypassed:
+ * the encoder.  Any thread; placement is rare, so it may take a mutex.
+ */
+#ifndef IBPIPE_PLACE_H
+#define IBPIPE_PLACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ibpipe/req.h"
+
+struct ib_pipeline;
+
+/* Who placed an order, when it is not a strategy (order updates then go to every strategy). */
+#define IB_OWNER_COMMANDS (-2)
+
+/*
+ * Called with the order's id after it is chosen and before the order enters
+ * the out ring (for a new order: under the lock that keeps ids in order).
+ * Returning false sends nothing: the id is then skipped, never reused.
+ */
+typedef bool (*ib_place_hook)(void *arg, int32_t order_id);
+
+typedef struct ib_place {
+	int owner;                 /* strategy index, or IB_OWNER_COMMANDS */
+	int orders_last_s;         /* this placer's orders in the last second (max_orders_per_s) */
+	bool modify;               /* re-send order->order_id with new terms */
+	ib_place_hook hook;        /* optional */
+	void *hook_arg;
+} ib_place;
+
+/*
+ * IB_OK with order->order_id set (queued); a refusal from risk.h (< 0) or
+ * IB_ENOORDERID (the order-id mark could not be stored) with the reason in
+ * why, logged and counted here; IB_ECLOSED when stopping or when the hook
+ * refused.
+ */
+int ib_place_order(struct ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_order *o, char *why,
+		   size_t cap);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * command_exec.c - place, modify, cancel, cancel_all, halt, resume.
+ *
+ * Gates, in the order a caller hears of them: readonly (nothing is sent on a
+ * readonly connection, so say so instead of letting the encoder refuse it
+ * later), the sync gate ("not synced": refused, never queued), then for
+ * orders the kill switch and the risk limits, exactly as a strategy's order
+ * (place.c).  Cancels pass a halted kill switch: they only take risk off.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ibpipe/log.h"
+#include "codec/wire.h"
+#include "core/place.h"
+#include "service/command_exec.h"
+
+#define CANCEL_ALL_MAX 4096
+
+static void
+result(ib_cmd_result *res, const ib_command *c, const char *what, int32_t order_id, const char *reason)
+{
+	memset(res, 0, sizeof(*res));
+	ib_strlcpy(res->cmd, ib_command_op_name(c->op), sizeof(res->cmd));
+	ib_strlcpy(res->result, what, sizeof(res->result));
+	res->order_id = order_id;
+	ib_strlcpy(res->reason, reason, sizeof(res->reason));
+}
+
+/* File res; when the disk refuses, the result says so (and nothing was sent for it). */
+static bool
+file(ib_cmd_exec *x, const char *cmd_id, ib_cmd_result *res)
+{
+	if (ib_cmd_journal_add(x->journal, cmd_id, res) == 0)
+		return true;
+	int e = errno;
+	ib_log(IB_LL_ERROR, "commands", "cannot file command %s in the journal: %s -- nothing sent for it", cmd_id,
+	       strerror(e));
+	char why[160];
+	snprintf(why, sizeof(why), "journal: %s (nothing sent; fix state_dir)", strerror(e));
+	ib_strlcpy(res->result, "refused", sizeof(res->result));
+	res->order_id = 0;
+	ib_strlcpy(res->reason, why, sizeof(res->reason));
+	return false;
+}
+
+void
+ib_cmd_refuse(ib_cmd_exec *x, const char *cmd_id, const char *cmd, const char *reason, ib_cmd_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	ib_strlcpy(res->cmd, cmd, sizeof(res->cmd));
+	ib_strlcpy(res->result, "refused", sizeof(res->result));
+	ib_strlcpy(res->reason, reason, sizeof(res->reason));
+	if (cmd_id[0])
+		file(x, cmd_id, res);
+}
+
+/* Readonly and the sync gate: "" when both let c through. */
+static const char *
+closed_gate(const ib_cmd_exec *x)
+{
+	if (x->p->cfg.readonly)
+		return "readonly";
+	if (!ib_gate_is_open(&x->p->gate))
+		return "not synced";
+	return "";
+}
+
+struct hook_arg {
+	ib_cmd_exec *x;
+	const ib_command *c;
+	ib_cmd_result *res;
+	bool filed;
+};
+
+/* Between taking the order id and queueing the order: on disk first, or not sent at all. */
+static bool
+file_order(void *arg, int32_t order_id)
+{
+	struct hook_arg *h = arg;
+
+	result(h->res, h->c, "accepted", order_id, "");
+	h->filed = file(h->x, h->c->cmd_id, h->res);
+	return h->filed;
+}
+
+static int
+orders_last_second(const ib_cmd_exec *x, int64_t now)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < x->times_cap; i++)
+		if (x->order_times[i] && now - x->order_times[i] < 1000000000LL)
+			n++;
+	return n;
+}
+
+static enum ib_cmd_outcome
+place(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
+{
+	int64_t now = ib_now_mono_ns();
+	struct hook_arg h = { .x = x, .c = c, .res = res };
+	const ib_place how = { .owner = IB_OWNER_COMMANDS,
+			       .orders_last_s = orders_last_second(x, now),
+			       .modify = c->op == IB_CMD_MODIFY,
+			       .hook = file_order,
+			       .hook_arg = &h };
+	ib_order o = c->order;
+	char why[160], reason[160];
+
+	memset(res, 0, sizeof(*res));
+	int rc = ib_place_order(x->p, &how, &c->contract, &o, why, sizeof(why));
+	if (rc == IB_OK) {
+		x->order_times[x->times_head++ % x->times_cap] = now;
+		return IB_CMD_DONE;
+	}
+	if (rc == IB_ECLOSED) {
+		/* filed and not queued (stopping): the answer stands, as after a crash at that point */
+		if (h.filed || res->result[0]) /* res->result alone: the journal refused it */
+			return IB_CMD_DONE;
+		if (ck_pr_load_int(&x->p->stop))
+			return IB_CMD_RETRY;
+	}
+	if (rc == IB_RISK_GATE_CLOSED)
+		snprintf(reason, sizeof(reason), "not synced");
+	else if (rc <= IB_RISK_HALTED && rc > IB_RISK_HALTED - IB_RISK_NCODES)
+		snprintf(reason, sizeof(reason), "%s: %s", ib_risk_name(rc), why);
+	else
+		snprintf(reason, sizeof(reason), "%s", why); /* no order id (state_dir) */
+	result(res, c, "refused", c->op == IB_CMD_MODIFY ? c->order_id : 0, reason);
+	file(x, c->cmd_id, res);
+	return IB_CMD_DONE;
+}
+
+static bool
+send_cancel(ib_cmd_exec *x, int32_t order_id)
+{
+	ib_req r = { .id = IB_OUT_CANCEL_ORDER };
+
+	r.u.cancel_order.order_id = order_id;
+	return ib_pipeline_send(x->p, &r, IB_OWNER_COMMANDS);
+}
+
+static enum ib_cmd_outcome
+cancel_all(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
+{
+	static int32_t ids[CANCEL_ALL_MAX]; /* this thread only */
+	size_t n = ib_cmd_journal_orders(x->journal, ids, CANCEL_ALL_MAX), live = 0;
+	char reason[160];
+
+	if (n > CANCEL_ALL_MAX)
+		n = CANCEL_ALL_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (!x->order_live || x->order_live(x->live_arg, ids[i]))
+			ids[live++] = ids[i];
+	snprintf(reason, sizeof(reason), "%zu cancel(s) sent", live);
+	result(res, c, "accepted", 0, reason);
+	if (!file(x, c->cmd_id, res))
+		return IB_CMD_DONE;
+	for (size_t i = 0; i < live; i++)
+		send_cancel(x, ids[i]);
+	return IB_CMD_DONE;
+}
+
+static void
+set_halted(ib_cmd_exec *x, const ib_command *c, bool on)
+{
+	ck_pr_store_int(&x->p->halted, on ? 1 : 0);
+	ib_log(IB_LL_WARN, "control", "command %s: kill switch %s -- %s", c->cmd_id, on ? "on" : "off",
+	       on ? "no new orders" : "orders allowed");
+}
+
+enum ib_cmd_outcome
+ib_cmd_execute(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
+{
+	const char *gate = closed_gate(x);
+
+	if (c->op == IB_CMD_HALT || c->op == IB_CMD_RESUME) {
+		/* filed first: a halt the journal lost could be answered differently after a restart */
+		result(res, c, "accepted", 0, "");
+		if (file(x, c->cmd_id, res))
+			set_halted(x, c, c->op == IB_CMD_HALT);
+		return IB_CMD_DONE;
+	}
+	if (gate[0]) {
+		result(res, c, "refused", c->order_id, gate);
+		file(x, c->cmd_id, res);
+		return IB_CMD_DONE;
+	}
+	switch (c->op) {
+	case IB_CMD_PLACE:
+	case IB_CMD_MODIFY:
+		return place(x, c, res);
+	case IB_CMD_CANCEL:
+		result(res, c, "accepted", c->order_id, "");
+		if (file(x, c->cmd_id, res))
+			send_cancel(x, c->order_id);
+		return IB_CMD_DONE;
+	case IB_CMD_CANCEL_ALL:
+		return cancel_all(x, c, res);
+	default:
+		result(res, c, "refused", 0, "unknown cmd");
+		return IB_CMD_DONE;
+	}
+}

@@ -1,0 +1,42 @@
+/*
+ * command_journal.h - every command's first result, on disk in state_dir,
+ * so a cmd_id is executed once whatever restarts (ibpipe, Redis, both).
+ *
+ * One line per command, appended and fdatasync'd before anything is sent
+ * for it (for an order: after its id is taken, before it enters the out
+ * ring).  A crash can leave a last line cut short: that command had sent
+ * nothing, so the line is dropped on load and the file cut back to it.
+ * Loaded whole at start into a hash table.  Used by the command reader's
+ * thread only.
+ */
+#ifndef IBPIPE_COMMAND_JOURNAL_H
+#define IBPIPE_COMMAND_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/command_parse.h"
+
+typedef struct ib_cmd_result {
+	char cmd[12];       /* place, modify, ... */
+	char result[12];    /* accepted | refused */
+	int32_t order_id;   /* 0: none */
+	char reason[160];
+} ib_cmd_result;
+
+typedef struct ib_cmd_journal ib_cmd_journal;
+
+/* Open (create) path and load it.  NULL with why on failure. */
+ib_cmd_journal *ib_cmd_journal_open(const char *path, char *why, size_t cap);
+void ib_cmd_journal_close(ib_cmd_journal *j);
+/* The first result filed under cmd_id: true and *out, or false. */
+bool ib_cmd_journal_find(const ib_cmd_journal *j, const char *cmd_id, ib_cmd_result *out);
+/* File r under cmd_id, durably (written and fdatasync'd): 0, or -1 with errno. */
+int ib_cmd_journal_add(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r);
+/* Commands on file. */
+size_t ib_cmd_journal_count(const ib_cmd_journal *j);
+/* The order ids of accepted places (in no order), up to cap; how many there are in all. */
+size_t ib_cmd_journal_orders(const ib_cmd_journal *j, int32_t *ids, size_t cap);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * commands.c - the command reader's thread: its Redis connection, the
+ * consumer group, and the order of things for each command:
+ *
+ *   read -> (journal: seen?) -> execute + file -> post the result to the
+ *   publisher -> wait until Redis holds it -> HSET result + XACK
+ *
+ * so a command is acknowledged only after its result is written, and a
+ * crash anywhere leaves it pending, to be answered from the journal.
+ */
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ibpipe/log.h"
+#include "codec/wire.h"
+#include "publish/redis_url.h"
+#include "service/command_exec.h"
+#include "service/commands.h"
+#include "util/json.h"
+
+#define GROUP "ibpipe"
+#define CONSUMER "ibpipe"
+#define BLOCK_MS 500
+#define BATCH 16
+#define RETRY_MS 1000
+
+struct ib_commands {
+	ib_pipeline *p;
+	ib_pub *pub;
+	char url[256], password[128];
+	char stream[96], results[96], prefix[32];
+	redisContext *c;
+	ib_cmd_journal *journal;
+	ib_cmd_exec x;
+	pthread_t th;
+	bool started;
+	atomic_int stop;
+	bool pending_done;       /* this connection has answered what an earlier one left unacknowledged */
+	uint64_t seq;            /* results posted */
+};
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static bool
+stopping(struct ib_commands *k)
+{
+	return atomic_load(&k->stop) != 0;
+}
+
+static void
+drop(struct ib_commands *k, const char *why)
+{
+	if (k->c) {
+		ib_log(IB_LL_WARN, "commands", "Redis connection lost (%s): reconnecting", why);
+		redisFree(k->c);
+		k->c = NULL;
+	}
+}
+
+/*
+ * The group, from the stream's first entry: a command sent before ibpipe first started, or
+ * while Redis came back without its data, is answered rather than silently skipped (the
+ * journal answers any it had seen).  BUSYGROUP: it is there already.
+ */
+static bool
+ensure_group(struct ib_commands *k)
+{
+	redisReply *r = redisCommand(k->c, "XGROUP CREATE %s %s 0 MKSTREAM", k->stream, GROUP);
+	bool ok = r && (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "BUSYGROUP", 9) == 0);
+
+	if (r && !ok)
+		ib_log(IB_LL_ERROR, "commands", "XGROUP CREATE %s: %s", k->stream, r->str);
+	if (r)
+		freeReplyObject(r);
+	k->pending_done = false;
+	return ok;
+}
+
+static bool
+connect_redis(struct ib_commands *k)
+{
+	char err[256];
+	struct timeval tv = { (BLOCK_MS + 5000) / 1000, 0 };
+
+	k->c = ib_redis_connect_url_err(k->url, k->password, 2000, err, sizeof(err));
+	if (k->c == NULL)
+		return false;
+	redisSetTimeout(k->c, tv);
+	if (!ensure_group(k)) {
+		redisFree(k->c);
+		k->c = NULL;
+		return false;
+	}
+	ib_log(IB_LL_INFO, "commands", "reading %s (group %s)", k->stream, GROUP);
+	return true;
+}
+
+/* cancel_all: an order is final when ibpipe published it so; unknown counts as live. */
+static bool
+order_live(void *arg, int32_t order_id)
+{
+	struct ib_commands *k = arg;
+	char key[96];
+	bool live = true;
+
+	if (k->c == NULL)
+		return true;
+	snprintf(key, sizeof(key), "%s:order:%d", k->prefix, order_id);
+	redisReply *r = redisCommand(k->c, "HGET %s status", key);
+	if (r && r->type == REDIS_REPLY_STRING)
+		live = !(strcmp(r->str, "Filled") == 0 || strcmp(r->str, "Cancelled") == 0 ||
+			 strcmp(r->str, "ApiCancelled") == 0 || strcmp(r->str, "Inactive") == 0 ||
+			 strcmp(r->str, "Rejected") == 0);
+	if (r)
+		freeReplyObject(r);
+	return live;
+}
+
+/* Post the result to the publisher and wait until Redis holds it; false when stopping first. */
+static bool
+write_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res, bool repeat)
+{
+	ib_pub_event ev = { .kind = IB_PUB_CMD };
+
+	ev.u.cmd.seq = ++k->seq;
+	ev.u.cmd.order_id = res->order_id;
+	ev.u.cmd.repeat = repeat;
+	ib_strlcpy(ev.u.cmd.cmd_id, cmd_id, sizeof(ev.u.cmd.cmd_id));
+	ib_strlcpy(ev.u.cmd.cmd, res->cmd, sizeof(ev.u.cmd.cmd));
+	ib_strlcpy(ev.u.cmd.result, res->result, sizeof(ev.u.cmd.result));
+	ib_strlcpy(ev.u.cmd.reason, res->reason, sizeof(ev.u.cmd.reason));
+	ev.u.cmd.ts_ns = ib_now_real_ns();
+	if (!ib_pub_post(k->pub, &ev))
+		return false;
+	/* one command at a time: the publisher's latest acknowledged result is ours once it reaches seq */
+	while (ib_pub_cmd_acked(k->pub) < ev.u.cmd.seq) {
+		if (stopping(k))
+			return false;
+		sleep_ms(1);
+	}
+	return true;
+}
+
+/* The quick answer for readers (P:commands:results) and the acknowledgement, together. */
+static bool
+ack(struct ib_commands *k, const char *entry_id, const char *cmd_id, const ib_cmd_result *res)
+{
+	char json[512];
+	ib_json j;
+	bool ok = true;
+
+	redisAppendCommand(k->c, "MULTI");
+	if (cmd_id[0]) {
+		ib_json_init(&j, json, sizeof(json));
+		ib_json_raw(&j, "{\"cmd\":");
+		ib_json_str(&j, res->cmd);
+		ib_json_raw(&j, ",\"result\":");
+		ib_json_str(&j, res->result);
+		ib_json_printf(&j, ",\"order_id\":%d,\"reason\":", res->order_id);
+		ib_json_str(&j, res->reason);
+		ib_json_raw(&j, "}");
+		redisAppendCommand(k->c, "HSET %s %s %s", k->results, cmd_id, json);
+	}
+	redisAppendCommand(k->c, "XACK %s %s %s", k->stream, GROUP, entry_id);
+	redisAppendCommand(k->c, "EXEC");
+	for (int i = 0; i < (cmd_id[0] ? 4 : 3); i++) {
+		redisReply *r = NULL;
+		if (redisGetReply(k->c, (void **)&r) != REDIS_OK || r == NULL) {
+			drop(k, k->c->errstr);
+			return false;
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			ib_log(IB_LL_ERROR, "commands", "acknowledging %s: %s", entry_id, r->str);
+			ok = false;
+		}
+		freeReplyObject(r);
+	}
+	return ok;
+}
+
+static void
+count(struct ib_commands *k, const ib_cmd_result *res, bool malformed, bool repeat)
+{
+	ib_stats *s = &k->p->stats;
+
+	IB_STAT_INC(s->cmd.in);
+	if (strcmp(res->result, "refused") == 0)
+		IB_STAT_INC(s->cmd.refused);
+	if (malformed)
+		IB_STAT_INC(s->cmd.malformed);
+	if (repeat)
+		IB_STAT_INC(s->cmd.repeats);
+}
+
+/* One entry; false: stop going through this batch (stopping, or the connection is gone). */
+static bool
+handle(struct ib_commands *k, const redisReply *e)
+{
+	static ib_cmd_str kv[2 * 32];
+	const char *entry_id = e->element[0]->str;
+	const redisReply *f = e->element[1];
+	ib_command cmd;
+	ib_cmd_result res;
+	char why[200];
+	bool repeat = false, malformed = false;
+	size_t n = 0;
+
+	memset(&cmd, 0, sizeof(cmd));
+	memset(&res, 0, sizeof(res));
+	if (f->type != REDIS_REPLY_ARRAY) /* pending, then deleted (XDEL, MAXLEN): nothing to answer */
+		return ack(k, entry_id, "", &res);
+	for (size_t i = 0; i < f->elements && n < sizeof(kv) / sizeof(kv[0]); i++)
+		kv[n++] = (ib_cmd_str){ f->element[i]->str ? f->element[i]->str : "", f->element[i]->len };
+	/* more pairs than any command has: refused without a look (no cmd_id to file it under) */
+	int rc = n < f->elements ? (snprintf(why, sizeof(why), "too many fields (%zu)", f->elements / 2), -1)
+				 : ib_command_parse(kv, n, &cmd, why, sizeof(why));
+	if (cmd.cmd_id[0] && ib_cmd_journal_find(k->journal, cmd.cmd_id, &res)) {
+		repeat = true;
+		ib_log(IB_LL_INFO, "commands", "%s: cmd_id %s seen before: answered with its first result (%s%s%s)",
+		       entry_id, cmd.cmd_id, res.result, res.reason[0] ? ": " : "", res.reason);
+	} else if (rc != 0) {
+		malformed = true;
+		ib_log(IB_LL_WARN, "commands", "%s: malformed command%s%s refused: %s", entry_id,
+		       cmd.cmd_id[0] ? " " : "", cmd.cmd_id, why);
+		ib_cmd_refuse(&k->x, cmd.cmd_id, cmd.op_name[0] ? cmd.op_name : "?", why, &res);
+	} else if (ib_cmd_execute(&k->x, &cmd, &res) == IB_CMD_RETRY) {
+		return false;
+	} else {
+		ib_log(strcmp(res.result, "accepted") == 0 ? IB_LL_INFO : IB_LL_WARN, "commands",
+		       "%s: %s %s: %s, order %d%s%s", entry_id, cmd.op_name, cmd.cmd_id, res.result, res.order_id,
+		       res.reason[0] ? ": " : "", res.reason);
+	}
+	count(k, &res, malformed, repeat);
+	if (!write_result(k, cmd.cmd_id, &res, repeat))
+		return false;
+	return ack(k, entry_id, cmd.cmd_id, &res);
+}
+
+/* One XREADGROUP: pending ones ("0") until none is left, then new ones (">"). */
+static void
+read_once(struct ib_commands *k)
+{
+	const char *from = k->pending_done ? ">" : "0";
+	redisReply *r = redisCommand(k->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s %s", GROUP, CONSUMER,
+				     BATCH, BLOCK_MS, k->stream, from);
+
+	if (r == NULL) {
+		drop(k, k->c->errstr);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* NOGROUP: Redis lost the stream (a restart without its data): make it again */
+		ib_log(IB_LL_WARN, "commands", "XREADGROUP %s: %s", k->stream, r->str);
+		if (strncmp(r->str, "NOGROUP", 7) != 0 || !ensure_group(k))
+			sleep_ms(RETRY_MS);
+	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
+		const redisReply *entries = r->element[0]->element[1];
+		if (entries->elements == 0 && !k->pending_done)
+			k->pending_done = true;
+		for (size_t i = 0; i < entries->elements && k->c && !stopping(k); i++) {
+			const redisReply *e = entries->element[i];
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
+				continue;
+			if (!handle(k, e))
+				break;
+		}
+	}
+	freeReplyObject(r);
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct ib_commands *k = arg;
+
+	while (!stopping(k)) {
+		if (k->c == NULL && !connect_redis(k)) {
+			for (int i = 0; i < RETRY_MS / 50 && !stopping(k); i++)
+				sleep_ms(50);
+			continue;
+		}
+		read_once(k);
+	}
+	return NULL;
+}
+
+ib_commands *
+ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, size_t cap)
+{
+	struct ib_commands *k = calloc(1, sizeof(*k));
+	char path[400];
+
+	if (k == NULL) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	k->p = p;
+	k->pub = pub;
+	ib_strlcpy(k->url, cfg->redis_url, sizeof(k->url));
+	ib_strlcpy(k->password, cfg->redis_password, sizeof(k->password));
+	ib_strlcpy(k->prefix, cfg->redis_prefix, sizeof(k->prefix));
+	snprintf(k->stream, sizeof(k->stream), "%s:stream:commands", cfg->redis_prefix);
+	snprintf(k->results, sizeof(k->results), "%s:commands:results", cfg->redis_prefix);
+	/* one journal per command stream: the cmd_ids are the stream's senders' */
+	snprintf(path, sizeof(path), "%s/commands-%s.journal", cfg->state_dir[0] ? cfg->state_dir : ".", cfg->redis_prefix);
+	k->journal = ib_cmd_journal_open(path, err, cap);
+	k->x.p = p;
+	k->x.journal = k->journal;
+	k->x.times_cap = cfg->risk.max_orders_per_s > 0 ? (uint32_t)cfg->risk.max_orders_per_s : 1;
+	k->x.order_times = calloc(k->x.times_cap, sizeof(int64_t));
+	k->x.order_live = order_live;
+	k->x.live_arg = k;
+	if (k->journal == NULL || k->x.order_times == NULL) {
+		if (k->journal)
+			snprintf(err, cap, "out of memory");
+		ib_commands_stop(k);
+		return NULL;
+	}
+	ib_log(IB_LL_INFO, "commands", "journal %s: %zu command(s) on file", path, ib_cmd_journal_count(k->journal));
+	if (pthread_create(&k->th, NULL, thread_main, k) != 0) {
+		snprintf(err, cap, "cannot start the command reader thread");
+		ib_commands_stop(k);
+		return NULL;
+	}
+	k->started = true;
+	pthread_setname_np(k->th, "ibpipe-commands");
+	return k;
+}
+
+void
+ib_commands_stop(ib_commands *k)
+{
+	if (k == NULL)
+		return;
+	atomic_store(&k->stop, 1);
+	if (k->started)
+		pthread_join(k->th, NULL);
+	if (k->c)
+		redisFree(k->c);
+	ib_cmd_journal_close(k->journal);
+	free(k->x.order_times);
+	free(k);
+}

@@ -1,0 +1,522 @@
+/*
+ * test_commands.c - orders from other services through P:stream:commands, against real
+ * bin/ibsim + bin/ibpipe + a private redis-server: a place that fills, modify / cancel /
+ * cancel_all, a repeated cmd_id answered with its first result and sent once, the gates
+ * (not synced, readonly, kill switch, risk), malformed commands (a 1 MB field among them),
+ * and the restarts: ibpipe killed with a command unacknowledged, redis-server restarted with
+ * its data and without it.  Every wait is for the entry itself (TU_UNTIL), never a sleep.
+ */
+#include <CUnit/CUnit.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define WAIT_MS 15000
+
+/* XADD P:stream:commands * field value ... (NULL-terminated) as the sender would. */
+static int
+send_cmd(redisContext *c, const struct tu_stack *e, ...)
+{
+	const char *argv[80];
+	size_t lens[80];
+	int n = 0;
+	va_list ap;
+
+	argv[n++] = "XADD";
+	argv[n++] = tu_key(e, "stream:commands");
+	argv[n++] = "*";
+	va_start(ap, e);
+	for (const char *s; n < 80 && (s = va_arg(ap, const char *)) != NULL;)
+		argv[n++] = s;
+	va_end(ap);
+	for (int i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	redisReply *r = redisCommandArgv(c, n, argv, lens);
+	int ok = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
+struct cmd_res {
+	int n;              /* result entries for the cmd_id */
+	char result[16];    /* of the first */
+	long order_id;
+	char reason[256];
+	int repeat;         /* of the last */
+};
+
+static const char *
+field(const redisReply *f, const char *name)
+{
+	for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+		if (strcmp(f->element[i]->str, name) == 0)
+			return f->element[i + 1]->str;
+	return "";
+}
+
+/* What P:stream:orders says about cmd_id; returns how many result entries it has. */
+static int
+results(redisContext *c, const struct tu_stack *e, const char *cmd_id, struct cmd_res *out)
+{
+	redisReply *r = redisCommand(c, "XRANGE %s - +", tu_key(e, "stream:orders"));
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply *f = r->element[i]->element[1];
+		if (strcmp(field(f, "kind"), "cmd") != 0 || strcmp(field(f, "cmd_id"), cmd_id) != 0)
+			continue;
+		if (out->n++ == 0) {
+			snprintf(out->result, sizeof(out->result), "%s", field(f, "result"));
+			out->order_id = atol(field(f, "order_id"));
+			snprintf(out->reason, sizeof(out->reason), "%s", field(f, "reason"));
+		}
+		out->repeat = atoi(field(f, "repeat"));
+	}
+	if (r)
+		freeReplyObject(r);
+	return out->n;
+}
+
+/* A status entry for order_id with this status on P:stream:orders (NULL: an execution). */
+static bool
+order_status(redisContext *c, const struct tu_stack *e, long order_id, const char *status)
+{
+	redisReply *r = redisCommand(c, "XRANGE %s - +", tu_key(e, "stream:orders"));
+	bool seen = false;
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && !seen; i++) {
+		const redisReply *f = r->element[i]->element[1];
+		seen = atol(field(f, "order_id")) == order_id &&
+		       (status ? strcmp(field(f, "kind"), "status") == 0 && strcmp(field(f, "status"), status) == 0
+			       : strcmp(field(f, "kind"), "exec") == 0);
+	}
+	if (r)
+		freeReplyObject(r);
+	return seen;
+}
+
+/* Orders ibsim received (its control port's total_orders), -1 if it does not answer. */
+static long
+sim_orders(const struct tu_sim *s)
+{
+	char out[8192];
+	const char *p;
+
+	if (tu_control(s->ctl, "stats", out, sizeof(out)) != 0 || (p = strstr(out, "\"total_orders\":")) == NULL)
+		return -1;
+	return atol(p + strlen("\"total_orders\":"));
+}
+
+static long
+health(redisContext *c, const struct tu_stack *e, const char *name)
+{
+	char v[32];
+
+	return tu_rhget(c, tu_key(e, "health"), name, v, sizeof(v))[0] ? atol(v) : -1;
+}
+
+/* ibpipe --commands with no strategy, a private Redis; extra flags for ibpipe and ibsim. */
+static int
+start(struct tu_stack *e, const char *const *args, const char *const *sim_args, const char *const *redis_args)
+{
+	const char *base[24] = { "--commands", "--strategies", "0" };
+	int n = 3;
+
+	for (; args && *args && n < 23; args++)
+		base[n++] = *args;
+	base[n] = NULL;
+	const struct tu_opts o = { .args = base, .sim_args = sim_args, .redis_args = redis_args,
+				   .redis = TU_REDIS_PRIVATE, .fast_reconnect = true };
+	return tu_stack_start(e, &o);
+}
+
+static void
+finish(struct tu_stack *e)
+{
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(e)));
+}
+
+#define UNTIL_RESULTS(c, e, id, res, n) CU_ASSERT_FATAL(TU_UNTIL(results(c, e, id, res) >= (n), WAIT_MS))
+
+static void
+test_place_fill(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "buy-1", "symbol", "AAPL", "action", "BUY", "qty",
+				 "10", "type", "MKT", NULL),
+			0);
+	UNTIL_RESULTS(c, &e, "buy-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT(r.order_id > 0);
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, r.order_id, "Filled"), WAIT_MS));
+	/* the quick answer, and the command acknowledged once its result was written */
+	char v[256];
+	tu_rhget(c, tu_key(&e, "commands:results"), "buy-1", v, sizeof(v));
+	CU_ASSERT_PTR_NOT_NULL(strstr(v, "\"result\":\"accepted\""));
+	CU_ASSERT(TU_UNTIL(tu_rint(c, "XLEN %s", tu_key(&e, "stream:commands")) == 1, WAIT_MS));
+	redisReply *p = redisCommand(c, "XPENDING %s ibpipe", tu_key(&e, "stream:commands"));
+	CU_ASSERT(p && p->type == REDIS_REPLY_ARRAY && p->element[0]->integer == 0);
+	if (p)
+		freeReplyObject(p);
+
+	/* a resting limit order: modified, then cancelled */
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "rest-1", "symbol", "MSFT", "action", "BUY", "qty",
+				 "20", "type", "LMT", "lmt", "1.00", "tif", "GTC", NULL),
+			0);
+	UNTIL_RESULTS(c, &e, "rest-1", &r, 1);
+	long rest = r.order_id;
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest, "Submitted"), WAIT_MS));
+	char id[16];
+	snprintf(id, sizeof(id), "%ld", rest);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "modify", "cmd_id", "rest-1-mod", "order_id", id, "symbol", "MSFT",
+				 "action", "BUY", "qty", "5", "type", "LMT", "lmt", "1.00", "tif", "GTC", NULL),
+			0);
+	UNTIL_RESULTS(c, &e, "rest-1-mod", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_EQUAL(r.order_id, rest);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "cancel", "cmd_id", "rest-1-cxl", "order_id", id, NULL), 0);
+	UNTIL_RESULTS(c, &e, "rest-1-cxl", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest, "Cancelled"), WAIT_MS));
+
+	/* cancel_all: the live one of the stream's orders (the filled and the cancelled are final) */
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "rest-2", "symbol", "AAPL", "action", "BUY", "qty",
+				 "1", "type", "LMT", "lmt", "1.00", NULL),
+			0);
+	UNTIL_RESULTS(c, &e, "rest-2", &r, 1);
+	long rest2 = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest2, "Submitted"), WAIT_MS));
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "all-1", NULL), 0);
+	UNTIL_RESULTS(c, &e, "all-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_STRING_EQUAL(r.reason, "1 cancel(s) sent");
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest2, "Cancelled"), WAIT_MS));
+	CU_ASSERT_EQUAL(health(c, &e, "cmd_refused"), 0);
+	redisFree(c);
+	finish(&e);
+}
+
+static void
+test_duplicate_cmd_id(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (int i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "dup-1", "symbol", "AAPL", "action", "BUY",
+					 "qty", "10", "type", "MKT", NULL),
+				0);
+	/* the same cmd_id with other terms: still the first result, nothing executed */
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "dup-1", "symbol", "MSFT", "action", "SELL", "qty",
+				 "99", "type", "MKT", NULL),
+			0);
+	UNTIL_RESULTS(c, &e, "dup-1", &r, 3);
+	CU_ASSERT_EQUAL(r.n, 3);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_EQUAL(r.repeat, 1);
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, r.order_id, "Filled"), WAIT_MS));
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_repeats") == 2, WAIT_MS));
+	CU_ASSERT_EQUAL(health(c, &e, "cmd_in"), 3);
+	redisFree(c);
+	finish(&e);
+}
+
+/* The sync gate never opens (no acctDownloadEnd): refused "not synced", not queued. */
+static void
+test_not_synced(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	const char *sim[] = { "--no-download-end", NULL };
+	char v[32];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, sim, NULL), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&e, "sync"), "syncing", WAIT_MS), 0);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "early", "symbol", "AAPL", "action", "BUY", "qty",
+				 "10", "type", "MKT", NULL),
+			0);
+	UNTIL_RESULTS(c, &e, "early", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "refused");
+	CU_ASSERT_STRING_EQUAL(r.reason, "not synced");
+	CU_ASSERT_EQUAL(r.order_id, 0);
+	CU_ASSERT_STRING_EQUAL(tu_rget(c, tu_key(&e, "sync"), v, sizeof(v)), "syncing");
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 0);
+	redisFree(c);
+	finish(&e);
+}
+
+static void
+expect(redisContext *c, const struct tu_stack *e, const char *id, const char *result, const char *reason)
+{
+	struct cmd_res r;
+
+	CU_ASSERT_FATAL(TU_UNTIL(results(c, e, id, &r) >= 1, WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(r.result, result);
+	if (strncmp(r.reason, reason, strlen(reason)) != 0) {
+		fprintf(stderr, "\n  %s: reason '%s', expected '%s...'\n", id, r.reason, reason);
+		CU_FAIL("reason");
+	}
+}
+
+/* Kill switch (command and P:control), risk limits: the gates of a strategy's order. */
+static void
+test_kill_switch_and_risk(void)
+{
+	struct tu_stack e;
+	const char *args[] = { "--max-order-qty", "100", NULL };
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, args, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "big", "symbol", "AAPL", "action", "BUY", "qty", "500", "type", "MKT",
+		 NULL);
+	expect(c, &e, "big", "refused", "max_order_qty: quantity 500 above max_order_qty 100");
+	send_cmd(c, &e, "cmd", "halt", "cmd_id", "h1", NULL);
+	expect(c, &e, "h1", "accepted", "");
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "while-halted", "symbol", "AAPL", "action", "BUY", "qty", "5", "type",
+		 "MKT", NULL);
+	expect(c, &e, "while-halted", "refused", "halted: trading halted (kill switch)");
+	send_cmd(c, &e, "cmd", "resume", "cmd_id", "r1", NULL);
+	expect(c, &e, "r1", "accepted", "");
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "after-resume", "symbol", "AAPL", "action", "BUY", "qty", "5", "type",
+		 "MKT", NULL);
+	expect(c, &e, "after-resume", "accepted", "");
+	/* the operator's kill switch in Redis halts the command stream too */
+	CU_ASSERT_EQUAL(tu_rcmd(c, "SET %s halt", tu_key(&e, "control")), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "= halt", WAIT_MS), 0);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "ks", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
+		 NULL);
+	expect(c, &e, "ks", "refused", "halted");
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_refused") == 3, WAIT_MS));
+	redisFree(c);
+	finish(&e);
+}
+
+static void
+test_readonly(void)
+{
+	struct tu_stack e;
+	const char *args[] = { "--readonly", NULL };
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, args, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "ro", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
+		 NULL);
+	expect(c, &e, "ro", "refused", "readonly");
+	send_cmd(c, &e, "cmd", "cancel", "cmd_id", "ro-cxl", "order_id", "7", NULL);
+	expect(c, &e, "ro-cxl", "refused", "readonly");
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 0);
+	redisFree(c);
+	finish(&e);
+}
+
+/* Malformed entries: each refused with its reason, logged, counted; ibpipe carries on. */
+static void
+test_malformed(void)
+{
+	struct tu_stack e;
+	size_t big = 1 << 20;
+	char *mb = malloc(big + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mb);
+	memset(mb, 'A', big);
+	mb[big] = '\0';
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m1", "symbol", "AAPL", "action", "BUY", "type", "MKT", NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m2", "symbol", "AAPL", "action", "BUY", "qty", "12x", "type", "MKT",
+		 NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m3", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "PEG",
+		 NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m4", "symbol", mb, "action", "BUY", "qty", "1", "type", "MKT", NULL);
+	send_cmd(c, &e, "cmd", "launch", "cmd_id", "m5", NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m6", "symbol", "AAPL", "action", "BUY", "qty", "-5", "type", "MKT",
+		 NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m7", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "LMT",
+		 "lmt_price", "1", NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", mb, "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT", NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m9", "symbol", "AAPL", "action", "BUY", "qty", "nan", "type", "MKT",
+		 NULL);
+	expect(c, &e, "m1", "refused", "missing field 'qty'");
+	expect(c, &e, "m2", "refused", "bad number in 'qty': '12x'");
+	expect(c, &e, "m3", "refused", "type must be LMT, MKT or STP: 'PEG'");
+	expect(c, &e, "m4", "refused", "field 'symbol' is 1048576 bytes (at most 256)");
+	expect(c, &e, "m5", "refused", "unknown cmd 'launch'");
+	expect(c, &e, "m6", "refused", "'qty' must be above 0");
+	expect(c, &e, "m7", "refused", "unknown field 'lmt_price'");
+	expect(c, &e, "", "refused", "field 'cmd_id' is 1048576 bytes (at most 256)");
+	expect(c, &e, "m9", "refused", "bad number in 'qty': 'nan'");
+	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_malformed") == 9, WAIT_MS));
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "malformed command"), 9);
+	/* still taking commands */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "ok", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT", NULL);
+	expect(c, &e, "ok", "accepted", "");
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	free(mb);
+	redisFree(c);
+	finish(&e);
+}
+
+/* XPENDING's count for the group, -1 on error. */
+static long long
+pending(redisContext *c, const struct tu_stack *e)
+{
+	redisReply *r = redisCommand(c, "XPENDING %s ibpipe", tu_key(e, "stream:commands"));
+	long long n = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : -1;
+
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
+/* ibpipe again, on the same state_dir (the order-id mark and the command journal). */
+static int
+restart_ibpipe(struct tu_stack *e, const char *state_dir)
+{
+	const char *args[] = { "--commands", "--strategies", "0", "--state-dir", state_dir, NULL };
+	const struct tu_opts o = { .args = args, .fast_reconnect = true };
+
+	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
+}
+
+/*
+ * The order went out, its result never reached Redis (Redis refuses ibpipe's XADD), and ibpipe
+ * dies with the command unacknowledged.  The next ibpipe answers it from the journal: the same
+ * order id, and the gateway still has one order.
+ */
+static void
+test_restart_with_pending_command(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	char dir[sizeof(e.ib.dir)];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* the sender as its own user; ibpipe (the default user) loses XADD */
+	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER sender on >pw ~* &* +@all"), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "AUTH sender pw"), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER default -xadd"), 0);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-1", "symbol", "AAPL", "action", "BUY", "qty",
+				 "10", "type", "MKT", NULL),
+			0);
+	CU_ASSERT_FATAL(TU_UNTIL(sim_orders(&e.sim) == 1 && pending(c, &e) == 1, WAIT_MS));
+	CU_ASSERT_EQUAL(results(c, &e, "pend-1", &r), 0);
+	snprintf(dir, sizeof(dir), "%s", e.ib.dir);
+	tu_stop(e.ib.pid, SIGKILL, 5000);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER default +xadd"), 0);
+
+	CU_ASSERT_EQUAL_FATAL(restart_ibpipe(&e, dir), 0);
+	UNTIL_RESULTS(c, &e, "pend-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_EQUAL(r.order_id, 1);
+	CU_ASSERT_EQUAL(r.repeat, 1);
+	CU_ASSERT(TU_UNTIL(pending(c, &e) == 0, WAIT_MS));
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "pend-1 seen before"), 1);
+	/* the new ibpipe learns the fill from the gateway's executions; the order was sent once */
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, 1, NULL), WAIT_MS));
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	/* and a new command gets a new id */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-2", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT",
+		 NULL);
+	UNTIL_RESULTS(c, &e, "pend-2", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT(r.order_id > 1);
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 2);
+	redisFree(c);
+	finish(&e);
+}
+
+/* redis-server restarted with its data file, then emptied: a repeated cmd_id is still not executed. */
+static void
+test_redis_restart_keeps_cmd_ids(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	const char *aof[] = { "--appendonly", "yes", "--appendfsync", "always", NULL };
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, aof), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
+		 NULL);
+	UNTIL_RESULTS(c, &e, "rr-1", &r, 1);
+	long first = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, first, "Filled"), WAIT_MS));
+	redisFree(c);
+
+	tu_redis_stop(&e.redis, SIGTERM);
+	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&e.redis, e.redis_port, e.redis.dir, aof), 0);
+	c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(results(c, &e, "rr-1", &r), 1); /* the data file kept the answer */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
+		 NULL);
+	UNTIL_RESULTS(c, &e, "rr-1", &r, 2);
+	CU_ASSERT_EQUAL(r.order_id, first);
+	CU_ASSERT_EQUAL(r.repeat, 1);
+
+	/* Redis loses everything: the group is made again, the journal still answers */
+	CU_ASSERT_EQUAL(tu_rcmd(c, "FLUSHALL"), 0);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
+		 NULL);
+	CU_ASSERT(TU_UNTIL(results(c, &e, "rr-1", &r) >= 1 && r.repeat == 1 && pending(c, &e) == 0 &&
+				   tu_rint(c, "HLEN %s", tu_key(&e, "commands:results")) == 1,
+			   WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_EQUAL(r.order_id, first);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-2", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
+		 NULL);
+	UNTIL_RESULTS(c, &e, "rr-2", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_EQUAL(sim_orders(&e.sim), 2);
+	redisFree(c);
+	finish(&e);
+}
+
+void
+test_commands_register(void)
+{
+	CU_pSuite s = CU_add_suite("commands", NULL, NULL);
+
+	CU_add_test(s, "place fills; modify, cancel, cancel_all; acknowledged after the result", test_place_fill);
+	CU_add_test(s, "a repeated cmd_id is answered with the first result and sent once", test_duplicate_cmd_id);
+	CU_add_test(s, "gate closed: refused 'not synced', not queued", test_not_synced);
+	CU_add_test(s, "kill switch (command and P:control) and risk limits refuse", test_kill_switch_and_risk);
+	CU_add_test(s, "readonly refuses orders and cancels", test_readonly);
+	CU_add_test(s, "malformed commands (missing, bad numbers, unknown, 1 MB) refused, counted", test_malformed);
+	CU_add_test(s, "ibpipe killed with a command unacknowledged: answered from the journal, sent once",
+		    test_restart_with_pending_command);
+	CU_add_test(s, "redis-server restarted, then emptied: a repeated cmd_id is still not executed",
+		    test_redis_restart_keeps_cmd_ids);
+}
