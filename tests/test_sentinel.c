@@ -1,11 +1,13 @@
 /*
  * test_sentinel.c - Redis failover under Sentinel, with real processes on loopback: one master,
- * one replica, three redis-sentinels (all password-protected), bin/ibsim and bin/ibpipe running
- * the "trader" strategy, which places orders all along.  The master is SIGKILLed mid-session;
- * ibpipe must find the promoted replica through the sentinels, write its full snapshot there, and
- * leave the order stream with every entry exactly once -- including the entries the old master
- * acknowledged but never replicated (the test cuts replication just before the kill, so that
- * loss happens every run instead of by chance).  `ibpipe status` must follow the master too.
+ * one replica (with the Redis users of deploy/redis/acl.sh, replication and sentinel users
+ * included), three redis-sentinels with their own password, bin/ibsim and bin/ibpipe (as the
+ * `ibpipe` user) running the "trader" strategy, which places orders all along.  The master is
+ * SIGKILLed mid-session; ibpipe must find the promoted replica through the sentinels, write its
+ * full snapshot there, and leave the order stream with every entry exactly once -- including the
+ * entries the old master acknowledged but never replicated (the test cuts replication just
+ * before the kill, so that loss happens every run instead of by chance).  `ibpipe status` (as
+ * `reader`) must follow the master too.
  * Also: the sentinel list and master name parsers, and the config keys.
  */
 #include <CUnit/CUnit.h>
@@ -23,7 +25,12 @@
 #include "publish/redis_url.h"
 #include "testutil.h"
 
-#define PW "s3nt-pw"
+#define SPW "sentinels-pw"     /* the sentinels' requirepass */
+#define WPW "writer-pw"        /* user ibpipe */
+#define RPW "reader-pw"        /* user reader */
+#define APW "admin-pw"         /* user admin: this test's own look at the nodes */
+#define REPLPW "replication-pw"
+#define SENTPW "sentinel-pw"   /* user sentinel: what the sentinels log in to the nodes as */
 #define MASTER "ibm"
 #define NSENT 3
 #define NORDERS 30
@@ -98,13 +105,55 @@ struct ha {
 	char list[128];      /* "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3" */
 };
 
+/* A data node, as admin. */
 static redisContext *
 conn(int port)
 {
 	char url[64];
 
+	snprintf(url, sizeof(url), "redis://admin:@127.0.0.1:%d", port);
+	return ib_redis_connect_url(url, APW, 2000);
+}
+
+/* A sentinel, with the sentinels' password. */
+static redisContext *
+sconn(int port)
+{
+	char url[64];
+
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
-	return ib_redis_connect_url(url, PW, 2000);
+	return ib_redis_connect_url(url, SPW, 2000);
+}
+
+static int
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* users.acl from deploy/redis/acl.sh, with the optional admin, replication and sentinel users. */
+static int
+write_users(const char *dir)
+{
+	char out[8192], *gen[] = { "/bin/sh", "deploy/redis/acl.sh", (char *)dir, NULL };
+
+	if (write_file(dir, "redis.password", WPW "\n") || write_file(dir, "redis-reader.password", RPW "\n") ||
+	    write_file(dir, "redis-operator.password", "operator-pw\n") ||
+	    write_file(dir, "redis-admin.password", APW "\n") ||
+	    write_file(dir, "redis-replication.password", REPLPW "\n") ||
+	    write_file(dir, "redis-sentinel.password", SENTPW "\n"))
+		return -1;
+	if (!tu_exited_ok(tu_run(gen, out, sizeof(out), 5000)) || strstr(out, "user replication on") == NULL ||
+	    strstr(out, "user sentinel on") == NULL)
+		return -1;
+	return write_file(dir, "users.acl", out);
 }
 
 static long long
@@ -132,11 +181,11 @@ sentinel_start(struct ha *h, int i)
 			return -1;
 		/* down after 1 s, and a failover may be retried after 4 s: a failover takes a few seconds */
 		fprintf(f,
-			"port %d\nbind 127.0.0.1\ndir %s\nrequirepass %s\n"
+			"port %d\nbind 127.0.0.1\ndir %s\nrequirepass %s\nsentinel sentinel-pass %s\n"
 			"sentinel monitor %s 127.0.0.1 %d 2\n"
 			"sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 4000\n"
-			"sentinel auth-pass %s %s\nsentinel sentinel-pass %s\n",
-			n->port, h->dir, PW, MASTER, h->master.port, MASTER, MASTER, MASTER, PW, PW);
+			"sentinel auth-user %s sentinel\nsentinel auth-pass %s %s\n",
+			n->port, h->dir, SPW, SPW, MASTER, h->master.port, MASTER, MASTER, MASTER, MASTER, SENTPW);
 		fclose(f);
 		unlink(n->log);
 		char *argv[] = { "/usr/bin/redis-sentinel", conf, NULL };
@@ -168,7 +217,7 @@ sentinel_master_port(const struct node *n)
 
 	snprintf(s.s[0].host, sizeof(s.s[0].host), "127.0.0.1");
 	s.s[0].port = n->port;
-	if (ib_sentinel_ask(&s, MASTER, PW, 1000, host, sizeof(host), &port, err, sizeof(err)) != IB_OK)
+	if (ib_sentinel_ask(&s, MASTER, SPW, 1000, host, sizeof(host), &port, err, sizeof(err)) != IB_OK)
 		return 0;
 	return port;
 }
@@ -177,7 +226,7 @@ sentinel_master_port(const struct node *n)
 static long long
 sentinel_field(const struct node *n, const char *field)
 {
-	redisContext *c = conn(n->port); /* sentinels take the same password */
+	redisContext *c = sconn(n->port);
 	redisReply *r = c ? redisCommand(c, "SENTINEL MASTER %s", MASTER) : NULL;
 	long long v = -1;
 
@@ -217,15 +266,19 @@ sentinels_agree(const struct ha *h)
 static int
 ha_start(struct ha *h)
 {
-	char mport[16];
+	char mport[16], acl[192];
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->dir, sizeof(h->dir), "%s", tu_tmpdir());
-	const char *margs[] = { "--requirepass", PW, "--masterauth", PW, NULL };
+	snprintf(acl, sizeof(acl), "%s/users.acl", h->dir);
+	if (write_users(h->dir) != 0)
+		return -1;
+	const char *margs[] = { "--aclfile", acl, "--masteruser", "replication", "--masterauth", REPLPW, NULL };
 	if (tu_redis_start(&h->master, 0, NULL, margs) != 0)
 		return -1;
 	snprintf(mport, sizeof(mport), "%d", h->master.port);
-	const char *rargs[] = { "--requirepass", PW, "--masterauth", PW, "--replicaof", "127.0.0.1", mport, NULL };
+	const char *rargs[] = { "--aclfile",    acl,       "--masteruser", "replication", "--masterauth",
+				REPLPW,         "--replicaof", "127.0.0.1", mport,         NULL };
 	if (tu_redis_start(&h->replica, 0, NULL, rargs) != 0 || !TU_UNTIL(replica_linked(h->replica.port), 15000))
 		return -1;
 	for (int i = 0; i < NSENT; i++) {
@@ -364,18 +417,29 @@ health_reconnected(int port, const char *prefix)
 	return ok;
 }
 
-/* `ibpipe status` through the sentinels: its output names the master's port and the sync state. */
+/* `ibpipe status` as reader through the sentinels: 0 and its output names the master's port and the sync state. */
 static bool
-status_says(const struct ha *h, const char *prefix, int port, const char *sync)
+status_says(const struct ha *h, const char *prefix, const char *spw, int port, const char *sync)
 {
 	char out[8192], want[64];
-	char *argv[] = { (char *)tu_bin("ibpipe"), "status",           "--redis-sentinels", (char *)h->list,
-			 "--redis-master",         MASTER,             "--redis-prefix",    (char *)prefix,
-			 "--json",                 NULL };
+	char *argv[] = { (char *)tu_bin("ibpipe"),
+			 "status",
+			 "--redis-url",
+			 "redis://reader:@127.0.0.1:1",
+			 "--redis-sentinels",
+			 (char *)h->list,
+			 "--redis-master",
+			 MASTER,
+			 "--redis-prefix",
+			 (char *)prefix,
+			 "--json",
+			 NULL };
 
-	setenv("IBPIPE_REDIS_PASSWORD", PW, 1);
+	setenv("IBPIPE_REDIS_PASSWORD", RPW, 1);
+	setenv("IBPIPE_REDIS_SENTINEL_PASSWORD", spw, 1);
 	int st = tu_run(argv, out, sizeof(out), 10000);
 	unsetenv("IBPIPE_REDIS_PASSWORD");
+	unsetenv("IBPIPE_REDIS_SENTINEL_PASSWORD");
 	snprintf(want, sizeof(want), ":%d", port);
 	return tu_exited_ok(st) && strstr(out, want) != NULL && strstr(out, sync) != NULL;
 }
@@ -400,13 +464,15 @@ test_failover_with_orders_flowing(void)
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&sim, NULL), 0);
 	for (int i = 0; i < NORDERS; i++)
 		ib_strlcpy(script + strlen(script), "BUY AAPL 1 MKT; WAIT 150; ", sizeof(script) - strlen(script));
-	snprintf(prefix, sizeof(prefix), "sent%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "ibpipe.sent%d", (int)getpid()); /* the users' keys are ibpipe* */
 	const char *args[] = { "--redis-sentinels", h.list, "--redis-master", MASTER, "--max-orders-per-s", "0", NULL };
 	const struct tu_opts o = { .strategy = "trader", .script = script, .args = args, .fast_reconnect = true };
-	setenv("IBPIPE_REDIS_PASSWORD", PW, 1);
-	/* the URL's host is not used with sentinels: nothing listens on port 1 */
-	int rc = tu_ibpipe_start(&ib, sim.port, &o, "redis://127.0.0.1:1", prefix);
+	setenv("IBPIPE_REDIS_PASSWORD", WPW, 1);
+	setenv("IBPIPE_REDIS_SENTINEL_PASSWORD", SPW, 1);
+	/* the URL's host is not used with sentinels (nothing listens on port 1): only its user */
+	int rc = tu_ibpipe_start(&ib, sim.port, &o, "redis://ibpipe:@127.0.0.1:1", prefix);
 	unsetenv("IBPIPE_REDIS_PASSWORD");
+	unsetenv("IBPIPE_REDIS_SENTINEL_PASSWORD");
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 
 	m = conn(h.master.port);
@@ -416,7 +482,8 @@ test_failover_with_orders_flowing(void)
 	snprintf(k, sizeof(k), "%s:stream:orders", prefix);
 	/* ready on the master, and orders flowing */
 	CU_ASSERT_FATAL(TU_UNTIL(rnum(m, "XLEN %s", k) >= 12, 20000));
-	CU_ASSERT(status_says(&h, prefix, h.master.port, "\"ready\""));
+	CU_ASSERT(status_says(&h, prefix, SPW, h.master.port, "\"ready\""));
+	CU_ASSERT(!status_says(&h, prefix, "not-the-sentinels-password", h.master.port, "\"ready\""));
 	/*
 	 * Cut replication (the replica cannot re-authenticate) and let the master take writes the
 	 * replica never gets: what asynchronous replication loses when a master dies.
@@ -461,7 +528,7 @@ test_failover_with_orders_flowing(void)
 		snprintf(k, sizeof(k), "%s:order:%d", prefix, id);
 		CU_ASSERT_STRING_EQUAL(tu_rhget(c, k, "status", v, sizeof(v)), "Filled");
 	}
-	CU_ASSERT(status_says(&h, prefix, h.replica.port, "\"ready\""));
+	CU_ASSERT(status_says(&h, prefix, SPW, h.replica.port, "\"ready\""));
 
 	/* a clean stop flushes the strategy log: one status entry per order callback the strategy saw */
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&ib)));

@@ -10,6 +10,10 @@
 #   SECRETS_DIR/redis-operator.password  user operator: everything reader may, plus P:control
 #   SECRETS_DIR/redis-admin.password     user admin (optional): all commands, for a human at
 #                                        the console (CONFIG, INFO, SHUTDOWN); no program gets it
+#   SECRETS_DIR/redis-replication.password  user replication (optional, with replicas): what a
+#                                        replica's masteruser needs (PSYNC, REPLCONF, PING)
+#   SECRETS_DIR/redis-sentinel.password  user sentinel (optional, under Sentinel): what the
+#                                        sentinels' auth-user needs to monitor and fail over
 #
 # The users (PREFIX, default "ibpipe", matches every instance prefix that starts with it, so
 # ibpipe.paper and ibpipe.live share one Redis and one set of users):
@@ -20,6 +24,8 @@
 #             (KEYS, FLUSHALL, CONFIG, DEBUG, MONITOR, ...).
 #   operator  reader's rights plus SET/DEL on P:control, i.e. halt / resume.  Nobody else
 #             may write P:control.
+# Every user may ask ROLE: with redis_sentinels, each client checks that the node a sentinel
+# named is the master before it reads or writes.
 # Redis >= 6.2 (%R~ / %RW~ key permissions need 7.0; bookworm ships 7.0).
 set -eu
 
@@ -49,7 +55,7 @@ reader=$(hash "$dir/redis-reader.password")
 operator=$(hash "$dir/redis-operator.password")
 
 # Key patterns are globs on the whole key; P is "$p*".
-read_cmds="-@all +@read -@dangerous +ping +select +subscribe +unsubscribe +psubscribe +punsubscribe"
+read_cmds="-@all +@read -@dangerous +ping +select +subscribe +unsubscribe +psubscribe +punsubscribe +role"
 printf '%s\n' "user default off resetkeys resetchannels -@all"
 printf '%s' "user ibpipe on #$writer resetkeys resetchannels"
 for k in sync sync:detail accounts 'account:*' 'positions:*' 'quote:*' 'book:*' 'order:*' 'stream:*' health; do
@@ -59,6 +65,14 @@ printf ' %%R~%s*:control &%s*:events %s' "$p" "$p" "$read_cmds"
 printf ' +multi +exec +discard +set +del +unlink +expire +sadd +hset +xadd +publish\n'
 printf '%s\n' "user reader on #$reader resetkeys resetchannels %R~$p* &$p* $read_cmds"
 printf '%s\n' "user operator on #$operator resetkeys resetchannels %R~$p* %RW~$p*:control &$p* $read_cmds +set +del"
+if [ -r "$dir/redis-replication.password" ]; then
+	printf '%s\n' "user replication on #$(hash "$dir/redis-replication.password") resetkeys resetchannels -@all +psync +replconf +ping"
+fi
+# the rights the Redis Sentinel documentation lists for a sentinel's auth-user
+if [ -r "$dir/redis-sentinel.password" ]; then
+	printf '%s' "user sentinel on #$(hash "$dir/redis-sentinel.password") resetkeys allchannels -@all +multi +exec"
+	printf '%s\n' " +slaveof +replicaof +ping +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill"
+fi
 if [ -r "$dir/redis-admin.password" ]; then
 	printf '%s\n' "user admin on #$(hash "$dir/redis-admin.password") ~* &* +@all"
 fi

@@ -33,6 +33,7 @@ struct opts {
 	char prefix[64];
 	char password[128];
 	char sentinels[256], master[64];  /* redis_sentinels / redis_master: follow the master */
+	char sentinel_password[128];
 	bool json, wait;
 	double timeout_s;
 };
@@ -41,7 +42,7 @@ struct opts {
 static redisContext *
 status_connect(const struct opts *o, int ms, char *err, size_t errlen)
 {
-	ib_redis_where w = { o->url, o->sentinels, o->master, o->password };
+	ib_redis_where w = { o->url, o->sentinels, o->master, o->password, o->sentinel_password };
 
 	return ib_redis_open(&w, ms, err, errlen);
 }
@@ -151,8 +152,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		memcpy(o->password, cfg->redis_password, sizeof(o->password));
 		ib_strlcpy(o->sentinels, cfg->redis_sentinels, sizeof(o->sentinels));
 		ib_strlcpy(o->master, cfg->redis_master, sizeof(o->master));
+		memcpy(o->sentinel_password, cfg->redis_sentinel_password, sizeof(o->sentinel_password));
 	}
 	memset(cfg->redis_password, 0, sizeof(cfg->redis_password));
+	memset(cfg->redis_sentinel_password, 0, sizeof(cfg->redis_sentinel_password));
 	free(cfg);
 	return rc;
 }
@@ -806,5 +809,6 @@ ib_cmd_status(int argc, char **argv)
 	free(v->quotes);
 	free(v);
 	memset(o.password, 0, sizeof(o.password));
+	memset(o.sentinel_password, 0, sizeof(o.sentinel_password));
 	return rc;
 }

@@ -138,7 +138,8 @@ static const struct key keys[] = {
 	SPECIAL(redis_prefix, "key prefix [A-Za-z0-9_.-]{1,31}; one per instance"),
 	SPECIAL(redis_sentinels, "HOST:PORT,...: find the master through these Redis Sentinels (the URL's host is "
 		"then unused; empty: off)"),
-	SPECIAL(redis_master, "the master's name the sentinels monitor (with redis_sentinels)"),
+	SPECIAL(redis_master, "the master's name the sentinels monitor (with redis_sentinels; their password, if "
+		"they have one: env IBPIPE_REDIS_SENTINEL_PASSWORD)"),
 	SPECIAL(redis_password_file, "file whose first line is the Redis password; empty: none (or env IBPIPE_REDIS_PASSWORD)"),
 	BOOL("commands", commands, "take orders from P:stream:commands (README \"Sending orders from other services\")"),
 	STR("record", record, "record every inbound frame to this file (empty: off)"),
@@ -1122,6 +1123,14 @@ ib_config_load_env(ib_config *c, char *err, size_t errlen)
 		memset(c->redis_password, 0, sizeof(c->redis_password));
 		ib_strlcpy(c->redis_password, v, sizeof(c->redis_password));
 	}
+	if ((v = getenv("IBPIPE_REDIS_SENTINEL_PASSWORD")) != NULL && *v) {
+		if (strlen(v) >= sizeof(c->redis_sentinel_password)) {
+			snprintf(err, errlen, "IBPIPE_REDIS_SENTINEL_PASSWORD: longer than %zu bytes",
+				 sizeof(c->redis_sentinel_password) - 1);
+			return -1;
+		}
+		ib_strlcpy(c->redis_sentinel_password, v, sizeof(c->redis_sentinel_password));
+	}
 	/* A misspelt variable would otherwise be silently ignored. */
 	for (char **e = environ; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
@@ -1132,7 +1141,8 @@ ib_config_load_env(ib_config *c, char *err, size_t errlen)
 			snprintf(err, errlen, "%.*s: unknown key (not an ibpipe setting)", (int)(eq - *e), *e);
 			return -1;
 		}
-		if (find_key(k) || strcmp(k, "config") == 0 || strcmp(k, "redis_password") == 0)
+		if (find_key(k) || strcmp(k, "config") == 0 || strcmp(k, "redis_password") == 0 ||
+		    strcmp(k, "redis_sentinel_password") == 0)
 			continue;
 		snprintf(err, errlen, "%.*s: unknown key '%s'", (int)(eq - *e), *e, k);
 		return -1;

@@ -76,6 +76,7 @@ typedef struct ib_config {
 	char redis_prefix[32];
 	char redis_sentinels[256];  /* host:port,...: find the master through Sentinel; empty: the URL's host */
 	char redis_master[64];      /* the name the sentinels monitor */
+	char redis_sentinel_password[128]; /* from IBPIPE_REDIS_SENTINEL_PASSWORD (the sentinels' requirepass); never logged */
 	char redis_password[128];   /* from IBPIPE_REDIS_PASSWORD or redis_password_file; never logged */
 	char redis_password_file[256];
 	bool commands;              /* read orders from P:stream:commands (service/commands.h) */

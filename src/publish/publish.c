@@ -1175,18 +1175,15 @@ start_probe(ib_pub *p, int64_t now)
 	send_batch(p, now);
 }
 
-/* To sentinel sidx: [AUTH default pw] SENTINEL get-master-addr-by-name <master>. */
+/* To sentinel sidx: [AUTH sentinel-password] SENTINEL get-master-addr-by-name <master>. */
 static void
 start_ask(ib_pub *p, int64_t now)
 {
-	const char *pw = p->cfg.password[0] ? p->cfg.password : p->url.password;
-
 	batch_reset(p->b);
-	if (pw[0]) {
-		cmd(p, 3, T_SAUTH);
+	if (p->cfg.sentinel_password[0]) {
+		cmd(p, 2, T_SAUTH);
 		arg_s(p, "AUTH");
-		arg_s(p, "default");
-		arg_s(p, pw);
+		arg_s(p, p->cfg.sentinel_password);
 	}
 	cmd(p, 3, T_SMASTER);
 	arg_s(p, "SENTINEL");

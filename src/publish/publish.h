@@ -118,6 +118,7 @@ typedef struct ib_pub_config {
 	char password[128];   /* empty: no AUTH; never logged */
 	char sentinels[256];  /* host:port,...: the master is whichever these name (redis_sentinel.h); empty: url */
 	char master[64];      /* the name the sentinels monitor */
+	char sentinel_password[128]; /* the sentinels' own; empty: no AUTH to them; never logged */
 	int health_interval_ms;  /* default 1000 */
 	int health_ttl_s;        /* default 5 */
 	int stream_maxlen;       /* default 10000 (XADD MAXLEN ~) */

@@ -178,7 +178,7 @@ ask_one(const char *shost, int sport, const char *master, const char *password, 
 	}
 	redisSetTimeout(c, tv);
 	if (password && *password) {
-		r = redisCommand(c, "AUTH default %s", password);
+		r = redisCommand(c, "AUTH %s", password);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			snprintf(why, whylen, "AUTH refused: %s", r ? r->str : c->errstr);
 			freeReplyObject(r);

@@ -10,9 +10,11 @@
  * connection (publish.c) and the blocking one of every other client
  * (ib_redis_open in redis_url.h).
  *
- * Sentinels are authenticated with the password ibpipe uses for Redis,
- * as "AUTH default <password>": a sentinel with requirepass set to that
- * password accepts it, one without any password (nopass) accepts any.
+ * Sentinels have their own password, apart from the data nodes' users: a
+ * sentinel only hands out addresses, and every client of ibpipe (writer,
+ * readers) asks it.  With one (IBPIPE_REDIS_SENTINEL_PASSWORD, the
+ * sentinels' requirepass) each sentinel connection starts with
+ * "AUTH <password>"; without, none is sent.
  */
 #ifndef IBPIPE_REDIS_SENTINEL_H
 #define IBPIPE_REDIS_SENTINEL_H
@@ -50,7 +52,8 @@ bool ib_redis_role_is_master(const redisReply *r);
 
 /*
  * Blocking: ask the sentinels in turn, each within timeout_ms, for the
- * master's address.  IB_OK, or IB_EIO with the reasons in err.
+ * master's address; password is the sentinels' own (NULL or "": none).
+ * IB_OK, or IB_EIO with the reasons in err.
  */
 int ib_sentinel_ask(const ib_sentinels *s, const char *master, const char *password, int timeout_ms, char *host,
 		    size_t cap, int *port, char *err, size_t errlen);

@@ -288,8 +288,8 @@ ib_redis_open(const ib_redis_where *w, int timeout_ms, char *err, size_t errlen)
 		fail(err, errlen, "with sentinels, the Redis URL must be redis://[user@]host[:port][/db] (its host is not used)");
 		return NULL;
 	}
-	if (ib_sentinel_ask(&s, w->master, w->password && *w->password ? w->password : u.password, timeout_ms, host,
-			    sizeof(host), &port, why, sizeof(why)) != IB_OK) {
+	if (ib_sentinel_ask(&s, w->master, w->sentinel_password, timeout_ms, host, sizeof(host), &port, why,
+			    sizeof(why)) != IB_OK) {
 		if (err && errlen)
 			snprintf(err, errlen, "no sentinel named the master '%s': %s", w->master, why);
 		return NULL;

@@ -37,13 +37,14 @@ redisContext *ib_redis_connect_url_err(const char *url, const char *password, in
  * Where an ibpipe deployment's Redis is: the URL (user, db, password if any;
  * its host:port only without sentinels), and for a Sentinel-managed one the
  * sentinels ("host:port,...") and the master's name.  password wins over
- * one in the URL; sentinels get it too (redis_sentinel.h).
+ * one in the URL.  The sentinels have their own (redis_sentinel.h).
  */
 typedef struct ib_redis_where {
 	const char *url;
 	const char *sentinels;   /* NULL or "": connect to the URL's host */
 	const char *master;
 	const char *password;    /* NULL or "": the URL's, if any */
+	const char *sentinel_password; /* the sentinels' own (requirepass); NULL or "": they want none */
 } ib_redis_where;
 
 /*

@@ -59,7 +59,7 @@ killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
 			return;
 		k->next_try = now + 2000000000LL;
 		k->c = ib_redis_open(&(ib_redis_where){ cfg->redis_url, cfg->redis_sentinels, cfg->redis_master,
-							cfg->redis_password },
+							cfg->redis_password, cfg->redis_sentinel_password },
 				     500, NULL, 0);
 		if (k->c == NULL)
 			return;
@@ -200,6 +200,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		ib_strlcpy(pc.password, cfg.redis_password, sizeof(pc.password));
 		ib_strlcpy(pc.sentinels, cfg.redis_sentinels, sizeof(pc.sentinels));
 		ib_strlcpy(pc.master, cfg.redis_master, sizeof(pc.master));
+		ib_strlcpy(pc.sentinel_password, cfg.redis_sentinel_password, sizeof(pc.sentinel_password));
 		pc.book_levels = cfg.redis_book_levels;
 		pub = ib_pub_create(&pc, p->quotes, &p->stats);
 		if (pub)
