@@ -51,6 +51,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	fuzz_config_args) seed=deploy ;; # and the hostile seeds in tests/corpus/fuzz_config_args
 	fuzz_book) seed=tests/corpus/fuzz_book ;; # hand-made sequences: inserts on both sides, updates, deletes
 	fuzz_sync) seed=tests/corpus/fuzz_sync ;; # a list that changes after a download; quiet period, then too many
+	fuzz_spec) seed=tests/corpus/fuzz_spec ;; # the documented examples
 	*) seed=$seeds/payload ;;
 	esac
 	extra=tests/corpus/$name
