@@ -4,7 +4,9 @@
  * host install and compose do).  A real bin/ibpipe publishes as the writer against bin/ibsim;
  * then each user is tried on what it may and may not do: the default user is off, a reader
  * reads and subscribes but cannot write or FLUSHALL, the writer cannot touch P:control, and
- * only the operator halts the trader (ibpipe logs the kill switch).
+ * only the operator halts the trader (ibpipe logs the kill switch); the trader user sends an
+ * order through P:stream:commands, which ibpipe (as its restricted user) answers, and may
+ * write nothing else.
  */
 #include <CUnit/CUnit.h>
 #include <hiredis/hiredis.h>
@@ -49,7 +51,8 @@ acl_start(struct acl_env *e)
 	snprintf(e->dir, sizeof(e->dir), "%s", tu_tmpdir());
 	snprintf(e->acl, sizeof(e->acl), "%s/users.acl", e->dir);
 	if (write_file(e->dir, "redis.password", "w-secret\n") || write_file(e->dir, "redis-reader.password", "r-secret\n") ||
-	    write_file(e->dir, "redis-operator.password", "o-secret\n"))
+	    write_file(e->dir, "redis-operator.password", "o-secret\n") ||
+	    write_file(e->dir, "redis-trader.password", "t-secret\n"))
 		return -1;
 	if (!tu_exited_ok(tu_run(gen, out, sizeof(out), 5000)) || strstr(out, "user default off") == NULL ||
 	    strstr(out, "w-secret") != NULL /* hashes only */ || write_file(e->dir, "users.acl", out) != 0)
@@ -144,8 +147,8 @@ test_users_rights(void)
 	struct tu_sim sim;
 	struct tu_ibpipe ib;
 	char prefix[32], key[96], pwfile[128], v[64], err[256];
-	const char *args[] = { "--redis-password-file", pwfile, NULL };
-	redisContext *reader, *writer, *operator, *anon, *sub;
+	const char *args[] = { "--redis-password-file", pwfile, "--commands", NULL };
+	redisContext *reader, *writer, *operator, *trader, *anon, *sub;
 
 	CU_ASSERT_EQUAL_FATAL(acl_start(&e), 0);
 	/* The instance prefix ibpipe.<i> that the systemd unit uses, which acl.sh's ibpipe* covers. */
@@ -160,6 +163,8 @@ test_users_rights(void)
 	reader = as_user(&e, "reader", "r-secret");
 	writer = as_user(&e, "ibpipe", "w-secret");
 	operator = as_user(&e, "operator", "o-secret");
+	trader = as_user(&e, "trader", "t-secret");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(trader);
 	anon = tu_rconn(e.redis.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(reader);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(writer);
@@ -209,6 +214,42 @@ test_users_rights(void)
 	CU_ASSERT(REFUSED(writer, "SET other:key 1"));
 
 	/*
+	 * the trader sends an order through the command stream; ibpipe, as its own restricted user,
+	 * reads it as the group, answers it on the orders stream and acknowledges it
+	 */
+	CU_ASSERT(ALLOWED(trader, "XADD %s:stream:commands * cmd place cmd_id acl-1 symbol AAPL action BUY qty 3 type MKT",
+			  prefix));
+	snprintf(key, sizeof(key), "%s:commands:results", prefix);
+	deadline = tu_now_ms() + 15000;
+	while (tu_rhget(reader, key, "acl-1", v, sizeof(v))[0] == '\0' && tu_now_ms() < deadline)
+		tu_sleep_ms(20);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v, "\"result\":\"accepted\""));
+	CU_ASSERT(ALLOWED(trader, "HGET %s acl-1", key)); /* and reads the answer */
+	CU_ASSERT(ALLOWED(trader, "XRANGE %s:stream:orders - +", prefix));
+	CU_ASSERT(ALLOWED(trader, "GET %s:sync", prefix));
+	CU_ASSERT(ALLOWED(trader, "HGETALL %s:quote:AAPL", prefix));
+	/* ... and may do nothing else: no forged results, no publishing, no kill switch, no taking commands */
+	CU_ASSERT(REFUSED(trader, "XADD %s:stream:orders * kind cmd cmd_id forged result accepted", prefix));
+	CU_ASSERT(REFUSED(trader, "HSET %s acl-1 forged", key));
+	CU_ASSERT(REFUSED(trader, "HSET %s:quote:AAPL bid 1", prefix));
+	CU_ASSERT(REFUSED(trader, "SET %s:control halt", prefix));
+	CU_ASSERT(REFUSED(trader, "PUBLISH %s:events forged", prefix));
+	CU_ASSERT(REFUSED(trader, "XREADGROUP GROUP ibpipe thief STREAMS %s:stream:commands >", prefix));
+	CU_ASSERT(REFUSED(trader, "XACK %s:stream:commands ibpipe 0-1", prefix));
+	CU_ASSERT(REFUSED(trader, "XGROUP DESTROY %s:stream:commands ibpipe", prefix));
+	CU_ASSERT(REFUSED(trader, "XDEL %s:stream:commands 0-1", prefix));
+	CU_ASSERT(REFUSED(trader, "DEL %s:stream:commands", prefix));
+	CU_ASSERT(REFUSED(trader, "XADD other:stream:commands * cmd halt cmd_id x"));
+	CU_ASSERT(REFUSED(trader, "FLUSHALL"));
+	/* the reader cannot send commands, nor the operator; the writer cannot read them as the group */
+	CU_ASSERT(REFUSED(reader, "XADD %s:stream:commands * cmd halt cmd_id r", prefix));
+	CU_ASSERT(REFUSED(operator, "XADD %s:stream:commands * cmd halt cmd_id o", prefix));
+	CU_ASSERT(REFUSED(writer, "XGROUP DESTROY %s:stream:commands ibpipe", prefix));
+	CU_ASSERT_EQUAL(tu_count_in_file(ib.log, "NOPERM"), 0);
+	CU_ASSERT_EQUAL(tu_count_in_file(ib.log, "acl-1: accepted"), 1);
+	redisFree(trader);
+
+	/*
 	 * `ibpipe status` as the reader, configured the way a unit does it without a shell: the
 	 * URL (an ACL user, no password) and prefix in --config, the password as systemd's
 	 * credential.  And a URL with a password in it is refused (exit 2), as `run` refuses it.
@@ -254,5 +295,6 @@ test_acl_register(void)
 {
 	CU_pSuite s = CU_add_suite("acl", NULL, NULL);
 
-	CU_add_test(s, "redis users: writer publishes, reader reads, operator alone halts", test_users_rights);
+	CU_add_test(s, "redis users: writer publishes, reader reads, operator alone halts, trader only sends commands",
+		    test_users_rights);
 }

@@ -8,6 +8,8 @@
 #   SECRETS_DIR/redis.password           user ibpipe: the writer (what ibpipe run publishes)
 #   SECRETS_DIR/redis-reader.password    user reader: consumers, dashboards, `ibpipe status`
 #   SECRETS_DIR/redis-operator.password  user operator: everything reader may, plus P:control
+#   SECRETS_DIR/redis-trader.password    user trader (optional): other services sending orders
+#                                        through P:stream:commands (ibpipe run --commands)
 #   SECRETS_DIR/redis-admin.password     user admin (optional): all commands, for a human at
 #                                        the console (CONFIG, INFO, SHUTDOWN); no program gets it
 #   SECRETS_DIR/redis-replication.password  user replication (optional, with replicas): what a
@@ -19,11 +21,18 @@
 # ibpipe.paper and ibpipe.live share one Redis and one set of users):
 #   default   off: a client that does not AUTH can do nothing.
 #   ibpipe    writes exactly the keys the publisher writes (README "Redis keys") and the
-#             P:events channel; reads P:control (the kill switch) but cannot write it.
+#             P:events channel; reads P:control (the kill switch) but cannot write it; reads
+#             P:stream:commands as the consumer group "ibpipe" (XREADGROUP, XACK, XGROUP CREATE)
+#             and writes the answers' hash P:commands:results.
 #   reader    +@read and SUBSCRIBE on PREFIX* keys and channels; no writes, no @dangerous
 #             (KEYS, FLUSHALL, CONFIG, DEBUG, MONITOR, ...).
 #   operator  reader's rights plus SET/DEL on P:control, i.e. halt / resume.  Nobody else
 #             may write P:control.
+#   trader    reader's rights plus XADD to P:stream:commands and nothing else: it asks ibpipe
+#             to trade, ibpipe checks every command (gates, risk limits, kill switch); it
+#             cannot write what ibpipe publishes, read the commands as the group, acknowledge,
+#             delete or trim them (XADD with MAXLEN is the one way left to trim: keep senders
+#             to plain XADD), nor touch P:control.
 # Every user may ask ROLE: with redis_sentinels, each client checks that the node a sentinel
 # named is the master before it reads or writes.
 # Redis >= 6.2 (%R~ / %RW~ key permissions need 7.0; bookworm ships 7.0).
@@ -58,11 +67,13 @@ operator=$(hash "$dir/redis-operator.password")
 read_cmds="-@all +@read -@dangerous +ping +select +subscribe +unsubscribe +psubscribe +punsubscribe +role"
 printf '%s\n' "user default off resetkeys resetchannels -@all"
 printf '%s' "user ibpipe on #$writer resetkeys resetchannels"
-for k in sync sync:detail accounts 'account:*' 'positions:*' 'quote:*' 'book:*' 'order:*' 'stream:*' health; do
+for k in sync sync:detail accounts 'account:*' 'positions:*' 'quote:*' 'book:*' 'order:*' 'stream:*' health \
+	'commands:results'; do
 	printf ' %%RW~%s*:%s' "$p" "$k"
 done
 printf ' %%R~%s*:control &%s*:events %s' "$p" "$p" "$read_cmds"
-printf ' +multi +exec +discard +set +del +unlink +expire +sadd +hset +xadd +publish\n'
+printf ' +multi +exec +discard +set +del +unlink +expire +sadd +hset +xadd +publish'
+printf ' +xreadgroup +xack +xgroup|create\n'
 printf '%s\n' "user reader on #$reader resetkeys resetchannels %R~$p* &$p* $read_cmds"
 printf '%s\n' "user operator on #$operator resetkeys resetchannels %R~$p* %RW~$p*:control &$p* $read_cmds +set +del"
 if [ -r "$dir/redis-replication.password" ]; then
@@ -72,6 +83,9 @@ fi
 if [ -r "$dir/redis-sentinel.password" ]; then
 	printf '%s' "user sentinel on #$(hash "$dir/redis-sentinel.password") resetkeys allchannels -@all +multi +exec"
 	printf '%s\n' " +slaveof +replicaof +ping +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill"
+fi
+if [ -r "$dir/redis-trader.password" ]; then
+	printf '%s\n' "user trader on #$(hash "$dir/redis-trader.password") resetkeys resetchannels %R~$p* %W~$p*:stream:commands &$p*:events $read_cmds +xadd"
 fi
 if [ -r "$dir/redis-admin.password" ]; then
 	printf '%s\n' "user admin on #$(hash "$dir/redis-admin.password") ~* &* +@all"
