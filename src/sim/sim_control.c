@@ -236,15 +236,22 @@ static int
 error_hex(struct sim *s, const char *line)
 {
 	static char text[2048];
-	int id, code, at = 0, n = 0;
+	const char *p = line + strlen("error-hex ");
+	char *end;
+	long id, code;
+	int n = 0;
 
-	if (sscanf(line, "error-hex %d %d %n", &id, &code, &at) != 2 || at == 0 || code < 0 ||
-	    sim_hex_decode(line + at, text, sizeof(text)) < 0)
+	errno = 0;
+	id = strtol(p, &end, 10);
+	if (end == p || *end != ' ' || id < INT32_MIN || id > INT32_MAX)
+		return -1;
+	code = strtol(p = end + 1, &end, 10);
+	if (errno || end == p || *end != ' ' || code < 0 || code > 99999 || sim_hex_decode(end + 1, text, sizeof(text)) < 0)
 		return -1;
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->state != SIM_CS_READY)
 			continue;
-		sim_send_error(s, c, id, code, text);
+		sim_send_error(s, c, (int32_t)id, (int32_t)code, text);
 		if (sim_client_ok(s, c))
 			n++;
 	}
@@ -368,7 +375,7 @@ command(struct sim *s, char *line, char *out, size_t cap)
 	} else if (named(line, "book") && line[4] == ' ') {
 		book(s, line + 5, out, cap);
 	} else if (named(line, "error-hex")) {
-		if ((n = error_hex(s, line)) < 0)
+		if (line[9] != ' ' || (n = error_hex(s, line)) < 0)
 			snprintf(out, cap, "error bad argument: '%.40s' (error-hex ID CODE HEX)\n", line);
 		else
 			snprintf(out, cap, "ok error-hex sent to %d\n", n);
