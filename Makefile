@@ -125,12 +125,12 @@ bench: all
 	tools/bench.sh
 
 # deps: install Debian packages when missing (root), or say what to run.
-DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev redis-server redis-sentinel redis-tools
+DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev redis-server redis-sentinel redis-tools python3-redis
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 
 deps-check:
-	@pkg-config --exists $(PKGS) && command -v redis-server >/dev/null && command -v redis-sentinel >/dev/null || tools/deps.sh $(DEB_PKGS)
+	@pkg-config --exists $(PKGS) && command -v redis-server >/dev/null && command -v redis-sentinel >/dev/null && /usr/bin/python3 -c 'import redis' 2>/dev/null || tools/deps.sh $(DEB_PKGS)
 
 # lint: cppcheck + clang-tidy (rules: .clang-tidy, tools/cppcheck-suppressions.txt).
 # Same defines and include paths as the build, minus gcc-only flags and -Werror.

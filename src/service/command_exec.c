@@ -82,6 +82,8 @@ file_order(void *arg, int32_t order_id)
 
 	result(h->res, h->c, "accepted", order_id, "");
 	h->filed = file(h->x, h->c->cmd_id, h->res);
+	if (h->filed && h->x->announce)
+		h->x->announce(h->x->announce_arg, h->c->cmd_id, h->res);
 	return h->filed;
 }
 

@@ -19,6 +19,10 @@ typedef struct ib_cmd_exec {
 	ib_cmd_journal *journal;
 	int64_t *order_times;        /* ring of the command stream's order times: max_orders_per_s */
 	uint32_t times_cap, times_head;
+	/* an accepted order's result, filed and about to be queued: published now, so it comes
+	   before the order's own entries on P:stream:orders (commands.c) */
+	void (*announce)(void *arg, const char *cmd_id, const ib_cmd_result *res);
+	void *announce_arg;
 	/* cancel_all: false when the order is known to be final (commands.c reads P:order:ID) */
 	bool (*order_live)(void *arg, int32_t order_id);
 	void *live_arg;

@@ -32,7 +32,7 @@
 struct ib_commands {
 	ib_pipeline *p;
 	ib_pub *pub;
-	char url[256], password[128];
+	char url[256], password[128], sentinels[256], master[64], sentinel_password[128];
 	char stream[96], results[96], prefix[32];
 	redisContext *c;
 	ib_cmd_journal *journal;
@@ -40,8 +40,10 @@ struct ib_commands {
 	pthread_t th;
 	bool started;
 	atomic_int stop;
+	bool down_logged;
 	bool pending_done;       /* this connection has answered what an earlier one left unacknowledged */
 	uint64_t seq;            /* results posted */
+	uint64_t announced;      /* the seq of this command's result if posted before its order went out */
 };
 
 static void
@@ -92,9 +94,16 @@ connect_redis(struct ib_commands *k)
 	char err[256];
 	struct timeval tv = { (BLOCK_MS + 5000) / 1000, 0 };
 
-	k->c = ib_redis_connect_url_err(k->url, k->password, 2000, err, sizeof(err));
-	if (k->c == NULL)
+	/* through Sentinel when configured: a reconnect after an error follows a failover */
+	k->c = ib_redis_open(&(ib_redis_where){ k->url, k->sentinels, k->master, k->password, k->sentinel_password },
+			     2000, err, sizeof(err));
+	if (k->c == NULL) {
+		if (!k->down_logged) /* once per outage; the publisher says more */
+			ib_log(IB_LL_WARN, "commands", "cannot connect to Redis: %s -- retrying every second", err);
+		k->down_logged = true;
 		return false;
+	}
+	k->down_logged = false;
 	redisSetTimeout(k->c, tv);
 	if (!ensure_group(k)) {
 		redisFree(k->c);
@@ -126,9 +135,9 @@ order_live(void *arg, int32_t order_id)
 	return live;
 }
 
-/* Post the result to the publisher and wait until Redis holds it; false when stopping first. */
-static bool
-write_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res, bool repeat)
+/* Hand the result to the publisher (any time from the journal on); its seq. */
+static uint64_t
+post_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res, bool repeat)
 {
 	ib_pub_event ev = { .kind = IB_PUB_CMD };
 
@@ -140,10 +149,28 @@ write_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res
 	ib_strlcpy(ev.u.cmd.result, res->result, sizeof(ev.u.cmd.result));
 	ib_strlcpy(ev.u.cmd.reason, res->reason, sizeof(ev.u.cmd.reason));
 	ev.u.cmd.ts_ns = ib_now_real_ns();
-	if (!ib_pub_post(k->pub, &ev))
+	return ib_pub_post(k->pub, &ev) ? ev.u.cmd.seq : 0;
+}
+
+static void
+announce(void *arg, const char *cmd_id, const ib_cmd_result *res)
+{
+	struct ib_commands *k = arg;
+
+	k->announced = post_result(k, cmd_id, res, false);
+}
+
+/* The result posted (unless announced already), then until Redis holds it; false when stopping first. */
+static bool
+write_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res, bool repeat)
+{
+	uint64_t seq = k->announced ? k->announced : post_result(k, cmd_id, res, repeat);
+
+	k->announced = 0;
+	if (seq == 0)
 		return false;
 	/* one command at a time: the publisher's latest acknowledged result is ours once it reaches seq */
-	while (ib_pub_cmd_acked(k->pub) < ev.u.cmd.seq) {
+	while (ib_pub_cmd_acked(k->pub) < seq) {
 		if (stopping(k))
 			return false;
 		sleep_ms(1);
@@ -308,6 +335,9 @@ ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, 
 	k->pub = pub;
 	ib_strlcpy(k->url, cfg->redis_url, sizeof(k->url));
 	ib_strlcpy(k->password, cfg->redis_password, sizeof(k->password));
+	ib_strlcpy(k->sentinels, cfg->redis_sentinels, sizeof(k->sentinels));
+	ib_strlcpy(k->master, cfg->redis_master, sizeof(k->master));
+	ib_strlcpy(k->sentinel_password, cfg->redis_sentinel_password, sizeof(k->sentinel_password));
 	ib_strlcpy(k->prefix, cfg->redis_prefix, sizeof(k->prefix));
 	snprintf(k->stream, sizeof(k->stream), "%s:stream:commands", cfg->redis_prefix);
 	snprintf(k->results, sizeof(k->results), "%s:commands:results", cfg->redis_prefix);
@@ -320,6 +350,8 @@ ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, 
 	k->x.order_times = calloc(k->x.times_cap, sizeof(int64_t));
 	k->x.order_live = order_live;
 	k->x.live_arg = k;
+	k->x.announce = announce;
+	k->x.announce_arg = k;
 	if (k->journal == NULL || k->x.order_times == NULL) {
 		if (k->journal)
 			snprintf(err, cap, "out of memory");
