@@ -206,6 +206,39 @@ first_order_id(redisContext *c, const char *stream)
 	return id;
 }
 
+/* What the orders stream holds for one order. */
+struct order_entries {
+	int mine;      /* entries */
+	int with_acct; /* with an account (placed without one, PendingSubmit has none: the gateway's openOrder names it) */
+	int acct_ok;   /* whose account is exactly the id sent */
+	int rejected;  /* Rejected with exactly the error text as its reason */
+};
+
+static bool
+order_entries(redisContext *c, const char *stream, long id, struct order_entries *oe)
+{
+	redisReply *r = redisCommand(c, "XRANGE %s - +", stream);
+
+	memset(oe, 0, sizeof(*oe));
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		if (r)
+			freeReplyObject(r);
+		return false;
+	}
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i], *f = entry_field(e, "order_id"), *a = entry_field(e, "account");
+		if (f == NULL || strtol(f->str, NULL, 10) != id)
+			continue;
+		oe->mine++;
+		oe->with_acct += a && a->len > 0;
+		oe->acct_ok += reply_is(a, ACCT);
+		if (reply_is(entry_field(e, "status"), "Rejected"))
+			oe->rejected += reply_is(entry_field(e, "reason"), ERR);
+	}
+	freeReplyObject(r);
+	return true;
+}
+
 /* P:events messages until one says "ready": each valid, the id in some; how many, -1 if one failed. */
 static int
 events_until_ready(redisContext *sub)
@@ -299,27 +332,12 @@ test_hostile_text_through_every_json(void)
 	freeReplyObject(r);
 
 	/* the orders stream and the order's hash are Redis strings: the gateway's bytes, exactly */
-	r = redisCommand(c, "XRANGE %s - +", tu_key(&s, "stream:orders"));
-	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_ARRAY);
-	int mine = 0, with_acct = 0, acct_ok = 0, rejected = 0;
-	for (size_t i = 0; i < r->elements; i++) {
-		const redisReply *e = r->element[i], *f = entry_field(e, "order_id"), *a = entry_field(e, "account");
-		if (f == NULL || strtol(f->str, NULL, 10) != id)
-			continue;
-		mine++;
-		/* placed without an account (PendingSubmit): the gateway's default, known from its openOrder */
-		with_acct += a && a->len > 0;
-		acct_ok += reply_is(a, ACCT);
-		if (a && a->len > 0 && !reply_is(a, ACCT))
-			fprintf(stderr, "\n      stream entry account: %s", a->str);
-		if (reply_is(entry_field(e, "status"), "Rejected"))
-			rejected += reply_is(entry_field(e, "reason"), ERR);
-	}
-	CU_ASSERT(mine >= 3);
-	CU_ASSERT(acct_ok >= 2);
-	CU_ASSERT_EQUAL(acct_ok, with_acct);
-	CU_ASSERT_EQUAL(rejected, 1);
-	freeReplyObject(r);
+	struct order_entries oe = { 0 };
+	CU_ASSERT(TU_UNTIL(order_entries(c, tu_key(&s, "stream:orders"), id, &oe) && oe.rejected > 0, 20000));
+	CU_ASSERT(oe.mine >= 3);
+	CU_ASSERT(oe.acct_ok >= 2);
+	CU_ASSERT_EQUAL(oe.acct_ok, oe.with_acct);
+	CU_ASSERT_EQUAL(oe.rejected, 1);
 	r = redisCommand(c, "HMGET %s account reason", key);
 	CU_ASSERT_FATAL(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2);
 	CU_ASSERT(reply_is(r->element[0], ACCT));
