@@ -77,6 +77,8 @@ $(LIBA): $(LIB_OBJ)
 	@$(AR) rcs $@ $^
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# the dashboard's page is embedded with .incbin, which -MMD does not see
+$(BUILD)/src/web/web_assets.o: $(wildcard src/web/assets/*)
 
 $(BIN)/ibpipe: $(BUILD)/src/cli/main.o $(LIBA)
 	@mkdir -p $(dir $@)

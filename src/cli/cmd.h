@@ -9,5 +9,6 @@ int ib_cmd_probe(int argc, char **argv);
 int ib_cmd_dump(int argc, char **argv);
 int ib_cmd_status(int argc, char **argv);
 int ib_cmd_replay(int argc, char **argv);
+int ib_cmd_web(int argc, char **argv);
 
 #endif

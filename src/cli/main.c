@@ -16,6 +16,7 @@ static const struct {
 	{ "status", ib_cmd_status, "print the state ibpipe published to Redis" },
 	{ "dump", ib_cmd_dump, "decode a raw inbound byte stream or recording to JSON lines" },
 	{ "replay", ib_cmd_replay, "feed a recording through the pipeline" },
+	{ "web", ib_cmd_web, "serve a live dashboard of what ibpipe published to Redis" },
 };
 
 static void
