@@ -114,6 +114,7 @@ $(BIN)/test_ibpipe: $(TEST_OBJ) $(LIBA)
 
 # The tests start bin/ibsim and bin/ibpipe as real processes; they need both.
 test: all $(BIN)/test_ibpipe
+	@tools/deps.sh $(TEST_DEB_PKGS)
 	IB_BIN=$(BIN) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
 
 # make test 20 times (STRESS_RUNS) while make bench loads the machine: 0 failures, 0 files left
@@ -128,6 +129,8 @@ bench: all
 
 # deps: install Debian packages when missing (root), or say what to run.
 DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev redis-server redis-sentinel redis-tools python3-redis
+# only for the tests (test_web loads the dashboard in a real headless browser): not a build dependency
+TEST_DEB_PKGS := chromium
 deps:
 	@tools/deps.sh $(DEB_PKGS)
 

@@ -26,7 +26,8 @@ static int
 usage(FILE *f)
 {
 	fprintf(f, "usage: ibpipe web [--listen [HOST:]PORT] [--config FILE] [--redis-url URL] [--redis-prefix P]\n"
-		   "                  [--redis-password-file F] [--refresh-ms N] [--orders N]\n"
+		   "                  [--redis-password-file F] [--redis-sentinels H:P,... --redis-master NAME]\n"
+		   "                  [--refresh-ms N] [--orders N]\n"
 		   "\n"
 		   "Serve a live dashboard of what ibpipe publishes to Redis: the sync state and what it waits\n"
 		   "for, accounts (NetLiquidation, cash, buying power), positions with P&L, quotes with their\n"
@@ -39,7 +40,9 @@ usage(FILE *f)
 		   "  --orders N            entries of P:stream:orders shown (default 25)\n"
 		   "  Redis settings are read exactly as `ibpipe run` and `ibpipe status` read them: --config FILE\n"
 		   "  (or IBPIPE_CONFIG), IBPIPE_* variables, then flags; redis_url, redis_prefix,\n"
-		   "  redis_password_file, log_level and log_format matter here.  A read-only ACL user is enough.\n"
+		   "  redis_password_file, redis_sentinels, redis_master, log_level and log_format matter here\n"
+		   "  (with sentinels the dashboard follows the master through a failover).  A read-only ACL\n"
+		   "  user is enough.\n"
 		   "\n"
 		   "  Only this process reads Redis for the page; the trader process is never contacted.\n"
 		   "  SIGINT/SIGTERM stop it cleanly.  Exit: 0 ok, 1 cannot listen, 2 usage or configuration error.\n");
@@ -133,6 +136,8 @@ parse_opts(int argc, char **argv, ib_web_config *wc, ib_config *cfg)
 		return usage(stderr);
 	}
 	ib_strlcpy(wc->redis_url, cfg->redis_url, sizeof(wc->redis_url));
+	ib_strlcpy(wc->redis_sentinels, cfg->redis_sentinels, sizeof(wc->redis_sentinels));
+	ib_strlcpy(wc->redis_master, cfg->redis_master, sizeof(wc->redis_master));
 	ib_strlcpy(wc->prefix, cfg->redis_prefix, sizeof(wc->prefix));
 	memcpy(wc->redis_password, cfg->redis_password, sizeof(wc->redis_password));
 	return 0;

@@ -22,6 +22,8 @@ typedef struct ib_web_config {
 	char host[64];          /* listen address (numeric, v4 or v6) */
 	int port;               /* 0: any free port (ib_web_port says which) */
 	char redis_url[256];
+	char redis_sentinels[256];  /* "" or host:port,...: follow the master they name */
+	char redis_master[64];
 	char redis_password[128];
 	char prefix[32];
 	int refresh_ms;

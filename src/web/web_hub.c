@@ -8,8 +8,10 @@
  *
  * Subscribed first, read second (the readiness rule): a change between the
  * two arrives as a message.  When Redis cannot be read the picture says why,
- * and the hub reconnects once a second, through the same connect function
- * as every other Redis client of ibpipe.  An eventfd wakes it to stop.
+ * and the hub reconnects once a second through ib_redis_open, the connect
+ * of every other Redis client of ibpipe: with redis_sentinels it asks them
+ * for the master each time, so a failover is followed like any lost
+ * connection.  An eventfd wakes it to stop.
  */
 #include <errno.h>
 #include <poll.h>
@@ -103,18 +105,23 @@ publish(web_hub *h)
 		web_server_publish(h->w, f);
 }
 
+static redisContext *
+open_redis(web_hub *h)
+{
+	ib_redis_where where = { h->cfg.redis_url, h->cfg.redis_sentinels, h->cfg.redis_master, h->cfg.redis_password };
+
+	return ib_redis_open(&where, REDIS_TIMEOUT_MS, h->err, sizeof(h->err));
+}
+
 static bool
 connect_redis(web_hub *h)
 {
 	redisReply *r;
 	bool ok;
 
-	h->c = ib_redis_connect_url_err(h->cfg.redis_url, h->cfg.redis_password, REDIS_TIMEOUT_MS, h->err,
-					sizeof(h->err));
-	if (h->c == NULL)
+	if ((h->c = open_redis(h)) == NULL)
 		return false;
-	h->sub = ib_redis_connect_url_err(h->cfg.redis_url, h->cfg.redis_password, REDIS_TIMEOUT_MS, h->err,
-					  sizeof(h->err));
+	h->sub = open_redis(h);
 	if (h->sub == NULL) {
 		redisFree(h->c);
 		h->c = NULL;
@@ -131,6 +138,9 @@ connect_redis(web_hub *h)
 	}
 	if (r)
 		freeReplyObject(r);
+	if (ok && h->cfg.redis_sentinels[0]) /* where the sentinels sent us */
+		snprintf(h->at, sizeof(h->at), strchr(h->c->tcp.host, ':') ? "master %s at [%s]:%d" : "master %s at %s:%d",
+			 h->cfg.redis_master, h->c->tcp.host, h->c->tcp.port);
 	if (ok)
 		ib_log(IB_LL_INFO, "web", "reading Redis at %s, prefix %s", h->at, h->cfg.prefix);
 	return ok;
