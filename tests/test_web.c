@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,25 +85,52 @@ recorded_netliq(const char *rec, char *out, size_t cap)
 	}
 }
 
-/* The order id of the first status entry for symbol in P:stream:orders; -1 if none yet. */
-static long long
-stream_order_id(redisContext *c, const char *key, const char *symbol)
+/* XADD P:stream:commands * field value ... (NULL-terminated), as another service would; 0 or -1. */
+static int
+send_cmd(redisContext *c, const char *prefix, ...)
 {
-	redisReply *r = redisCommand(c, "XRANGE %s - +", key);
+	const char *argv[40];
+	size_t lens[40];
+	char key[64];
+	int n = 0;
+	va_list ap;
+
+	snprintf(key, sizeof(key), "%s:stream:commands", prefix);
+	argv[n++] = "XADD";
+	argv[n++] = key;
+	argv[n++] = "*";
+	va_start(ap, prefix);
+	for (const char *s; n < 40 && (s = va_arg(ap, const char *)) != NULL;)
+		argv[n++] = s;
+	va_end(ap);
+	for (int i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	redisReply *r = redisCommandArgv(c, n, argv, lens);
+	int rc = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}
+
+/* The command result for cmd_id on P:stream:orders: its order id (0 for a refusal), -1 while there is none. */
+static long long
+cmd_result(redisContext *c, const char *prefix, const char *cmd_id)
+{
+	redisReply *r = redisCommand(c, "XRANGE %s:stream:orders - +", prefix);
 	long long id = -1;
 
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && id < 0; i++) {
 		const redisReply *f = r->element[i]->element[1];
-		const char *oid = NULL, *sym = NULL, *kind = NULL;
+		const char *oid = "0", *kind = "", *cid = "";
 		for (size_t k = 0; k + 1 < f->elements; k += 2) {
 			if (strcmp(f->element[k]->str, "order_id") == 0)
 				oid = f->element[k + 1]->str;
-			else if (strcmp(f->element[k]->str, "symbol") == 0)
-				sym = f->element[k + 1]->str;
+			else if (strcmp(f->element[k]->str, "cmd_id") == 0)
+				cid = f->element[k + 1]->str;
 			else if (strcmp(f->element[k]->str, "kind") == 0)
 				kind = f->element[k + 1]->str;
 		}
-		if (oid && sym && kind && strcmp(sym, symbol) == 0 && strcmp(kind, "status") == 0)
+		if (strcmp(kind, "cmd") == 0 && strcmp(cid, cmd_id) == 0)
 			id = atoll(oid);
 	}
 	if (r)
@@ -124,15 +152,18 @@ strip_commas(char *s)
 /*
  * The dashboard in a real browser through a whole session.  ibsim holds
  * DU111111's account download (account-delay-one) until the test releases
- * it, so "syncing" is seen for sure, not raced.  The order is a limit far
- * below the market: it rests, so no fill moves NetLiquidation under the
+ * it, so "syncing" is seen for sure, not raced.  Orders come through the
+ * command stream, as from another service: one while syncing (refused,
+ * "not synced", which the page shows), one once ready -- a limit far below
+ * the market, so it rests and no fill moves NetLiquidation under the
  * comparison with ibsim's.
  */
 static void
 test_browser_session(void)
 {
-	static const char *const strategy_args[] = { "--record", NULL, "--depth", "AAPL:10", NULL };
-	const char *args[5];
+	static const char *const run_args[] = { "--record", NULL, "--depth", "AAPL:10", "--commands", "--strategies", "0",
+						NULL };
+	const char *args[8];
 	struct tu_sim sim;
 	struct tu_ibpipe ib;
 	struct web w;
@@ -150,14 +181,15 @@ test_browser_session(void)
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", tu_redis_port());
 	snprintf(prefix, sizeof(prefix), "web%d", (int)getpid());
 	snprintf(rec, sizeof(rec), "%s/session.ibrec", dir);
-	memcpy(args, strategy_args, sizeof(args));
+	memcpy(args, run_args, sizeof(args));
 	args[1] = rec;
 	CU_ASSERT_FATAL(tu_sim_start(&sim, NULL) == 0);
 	CU_ASSERT_FATAL(tu_control(sim.ctl, "account-delay-one DU111111 600000", v, sizeof(v)) == 0);
 	CU_ASSERT_FATAL(strncmp(v, "ok", 2) == 0);
-	/* stand-in until the command stream lands: the built-in trader places the order */
-	const struct tu_opts o = { .args = args, .strategy = "trader", .script = "WAIT 300; BUY AAPL 1 LMT 1.00" };
+	const struct tu_opts o = { .args = args };
 	CU_ASSERT_FATAL(tu_ibpipe_start(&ib, sim.port, &o, url, prefix) == 0);
+	c = tu_rconn(tu_redis_port());
+	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_FATAL(web_start(&w, dir, url, prefix) == 0);
 	CU_ASSERT_FATAL(br_start(&b, dir, 1400, 1250) == 0);
 	snprintf(v, sizeof(v), "http://127.0.0.1:%d/", w.port);
@@ -170,6 +202,12 @@ test_browser_session(void)
 	if (rc != 0)
 		fprintf(stderr, "\n  page shows: %s (%s)\n", v, b.err);
 	CU_ASSERT_EQUAL(rc, 0);
+	/* an order sent now is refused by the sync gate, and the page says so */
+	CU_ASSERT(send_cmd(c, prefix, "cmd", "place", "cmd_id", "web-early", "symbol", "AAPL", "action", "BUY", "qty", "1",
+			   "type", "LMT", "lmt", "1.00", NULL) == 0);
+	CU_ASSERT(br_until(&b, "(function(){var r=document.querySelector('#orders tr[data-cmd-id=\"web-early\"]');"
+			       "return r ? r.textContent : 'none';})()",
+			   "not synced", v, sizeof(v), PAGE_MS) == 0);
 
 	/* 2. released: ready, with ibsim's NetLiquidation */
 	t0 = tu_now_ms();
@@ -199,19 +237,20 @@ test_browser_session(void)
 	snprintf(expr, sizeof(expr), "%s === '%s' ? 'same' : 'changed'", quote, first);
 	CU_ASSERT(br_until(&b, expr, "changed", v, sizeof(v), PAGE_MS) == 0);
 
-	/* 4. the order appears, with the id ibpipe gave it */
-	c = tu_rconn(tu_redis_port());
-	CU_ASSERT_FATAL(c != NULL);
-	char skey[64];
-	snprintf(skey, sizeof(skey), "%s:stream:orders", prefix);
-	CU_ASSERT(TU_UNTIL((oid = stream_order_id(c, skey, "AAPL")) > 0, PAGE_MS));
+	/* 4. an order placed through the command stream appears, with the id ibpipe gave it */
+	CU_ASSERT(send_cmd(c, prefix, "cmd", "place", "cmd_id", "web-1", "symbol", "AAPL", "action", "BUY", "qty", "1",
+			   "type", "LMT", "lmt", "1.00", NULL) == 0);
+	CU_ASSERT(TU_UNTIL((oid = cmd_result(c, prefix, "web-1")) > 0, PAGE_MS));
 	snprintf(expr, sizeof(expr),
-		 "(function(){var r=document.querySelector('#orders tr[data-order-id=\"%lld\"]');"
-		 "return r ? 'row ' + r.textContent : 'none';})()",
+		 "Array.from(document.querySelectorAll('#orders tr[data-order-id=\"%lld\"]'))"
+		 ".map(function(r){return r.textContent;}).join(' | ')",
 		 oid);
-	rc = br_until(&b, expr, "row ", v, sizeof(v), PAGE_MS);
+	rc = br_until(&b, expr, "Submitted", v, sizeof(v), PAGE_MS);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT(strstr(v, "AAPL") != NULL && strstr(v, "BUY") != NULL);
+	CU_ASSERT(br_until(&b, "(function(){var r=document.querySelector('#orders tr[data-cmd-id=\"web-1\"]');"
+			       "return r ? r.textContent : 'none';})()",
+			   "web-1", v, sizeof(v), PAGE_MS) == 0);
 	/* the depth ladder and the positions rendered too */
 	CU_ASSERT(br_until(&b, "document.querySelectorAll('#books .ladder[data-symbol=\"AAPL\"] tbody tr').length",
 			   "10", v, sizeof(v), PAGE_MS) == 0);

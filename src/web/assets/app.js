@@ -258,17 +258,26 @@ function clock(ns) {
 function renderOrders(p) {
   const rows = (p.orders || []).map((o) => {
     const f = o.f || {};
-    const exec = f.kind === 'exec';
+    const kind = f.kind || '-';
+    let side = f.action, qty = f.qty, type = f.type, price = f.lmt, status = f.status, filled = f.filled;
+    let avg = f.avg_fill_price;
+    if (kind === 'exec') {
+      side = f.side; qty = f.shares; type = ''; price = f.price; status = 'exec ' + (f.exec_id || '');
+      filled = f.cum_qty; avg = f.avg_price;
+    } else if (kind === 'cmd') {
+      // a command's result: what was asked (cmd) and what came of it (result, reason)
+      side = f.cmd; qty = ''; type = ''; price = ''; status = f.result; filled = ''; avg = '';
+    }
+    const oid = f.order_id && f.order_id !== '0' ? f.order_id : '';
     return tr([
-      td(clock(f.ts)), td(f.kind || '-'), td(f.order_id || '-', 'n'), td(f.account || '-'), td(f.symbol || '-'),
-      td(exec ? f.side || '-' : f.action || '-'),
-      td(fmt(exec ? f.shares : f.qty), 'n'), td(exec ? '' : f.type || '-'),
-      td(fmt(exec ? f.price : f.lmt), 'n'), td(exec ? 'exec ' + (f.exec_id || '') : f.status || '-', 'status'),
-      td(fmt(exec ? f.cum_qty : f.filled), 'n'), td(fmt(exec ? f.avg_price : f.avg_fill_price), 'n'),
-      td(f.reason || ''),
-    ], { 'data-order-id': f.order_id || '', 'data-kind': f.kind || '', 'data-stream-id': o.id });
+      td(clock(f.ts)), td(kind), td(oid || '-', 'n'), td(f.cmd_id || ''), td(f.account || '-'), td(f.symbol || '-'),
+      td(side || '-'), td(qty === '' ? '' : fmt(qty), 'n'), td(type ?? '-'), td(price === '' ? '' : fmt(price), 'n'),
+      td(status || '-', 'status' + (f.result === 'refused' ? ' neg' : '')),
+      td(filled === '' ? '' : fmt(filled), 'n'), td(avg === '' ? '' : fmt(avg), 'n'),
+      td((f.reason || '') + (f.repeat && f.repeat !== '0' ? ' (repeat)' : '')),
+    ], { 'data-order-id': oid, 'data-kind': kind, 'data-cmd-id': f.cmd_id || '', 'data-stream-id': o.id });
   });
-  fill('orders', rows, 'no orders in the stream yet', 13);
+  fill('orders', rows, 'no orders in the stream yet', 14);
 }
 
 function render(p) {
