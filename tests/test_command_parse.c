@@ -1,0 +1,198 @@
+/*
+ * test_command_parse.c - the command stream's pure parts: an entry's fields checked and turned
+ * into an order (command_parse.c), and the journal of first results (command_journal.c) across
+ * a close and reopen, a torn last line, and hostile reasons.
+ */
+#include <CUnit/CUnit.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service/command_journal.h"
+#include "service/command_parse.h"
+#include "testutil.h"
+
+/* Parse "f v f v ..." (space separated) into c; why gets the reason. */
+static int
+parse(const char *text, ib_command *c, char *why, size_t cap)
+{
+	static char buf[1024];
+	ib_cmd_str kv[64];
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
+		kv[n++] = (ib_cmd_str){ t, strlen(t) };
+	return ib_command_parse(kv, n, c, why, cap);
+}
+
+static void
+test_valid(void)
+{
+	ib_command c;
+	char why[200];
+
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id a-1 symbol AAPL action BUY qty 100 type LMT lmt 187.5", &c, why,
+				    sizeof(why)),
+			      0);
+	CU_ASSERT_EQUAL(c.op, IB_CMD_PLACE);
+	CU_ASSERT_STRING_EQUAL(c.cmd_id, "a-1");
+	CU_ASSERT_STRING_EQUAL(c.contract.symbol, "AAPL");
+	CU_ASSERT_STRING_EQUAL(c.contract.sec_type, "STK");
+	CU_ASSERT_STRING_EQUAL(c.contract.exchange, "SMART");
+	CU_ASSERT_STRING_EQUAL(c.contract.currency, "USD");
+	CU_ASSERT_STRING_EQUAL(c.order.action, "BUY");
+	CU_ASSERT_STRING_EQUAL(c.order.order_type, "LMT");
+	CU_ASSERT_STRING_EQUAL(c.order.tif, "DAY");
+	CU_ASSERT_DOUBLE_EQUAL(c.order.total_qty, 100, 0);
+	CU_ASSERT_DOUBLE_EQUAL(c.order.lmt_price, 187.5, 0);
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id s symbol MSFT action SELL qty 5 type STP aux 400 tif GTC exchange ISLAND "
+			      "account DU111111",
+			      &c, why, sizeof(why)),
+			0);
+	CU_ASSERT_DOUBLE_EQUAL(c.order.aux_price, 400, 0);
+	CU_ASSERT_STRING_EQUAL(c.contract.exchange, "ISLAND");
+	CU_ASSERT_STRING_EQUAL(c.order.account, "DU111111");
+	CU_ASSERT_EQUAL(parse("cmd modify cmd_id m order_id 12 symbol AAPL action BUY qty 1 type MKT", &c, why, sizeof(why)),
+			0);
+	CU_ASSERT_EQUAL(c.order_id, 12);
+	CU_ASSERT_EQUAL(c.order.order_id, 12);
+	CU_ASSERT_EQUAL(parse("cmd cancel cmd_id x:1 order_id 7", &c, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(c.op, IB_CMD_CANCEL);
+	CU_ASSERT_EQUAL(parse("cmd_id h cmd halt", &c, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(c.op, IB_CMD_HALT);
+	CU_ASSERT_EQUAL(parse("cmd resume cmd_id r", &c, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(parse("cmd cancel_all cmd_id all", &c, why, sizeof(why)), 0);
+}
+
+static void
+refused(const char *text, const char *cmd_id, const char *reason)
+{
+	ib_command c;
+	char why[200];
+
+	CU_ASSERT_EQUAL(parse(text, &c, why, sizeof(why)), -1);
+	CU_ASSERT_STRING_EQUAL(c.cmd_id, cmd_id);
+	if (strcmp(why, reason) != 0) {
+		fprintf(stderr, "\n  '%s': '%s', expected '%s'\n", text, why, reason);
+		CU_FAIL("reason");
+	}
+}
+
+static void
+test_refused(void)
+{
+	refused("cmd place symbol AAPL", "", "missing field 'cmd_id'");
+	refused("cmd_id a", "a", "missing field 'cmd'");
+	refused("cmd fire cmd_id a", "a", "unknown cmd 'fire' (place, modify, cancel, cancel_all, halt, resume)");
+	refused("cmd place cmd_id a symbol AAPL action BUY type MKT", "a", "missing field 'qty'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type LMT", "a", "missing field 'lmt' (type LMT)");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type STP", "a",
+		"missing field 'aux' (the stop price of type STP)");
+	refused("cmd place cmd_id a symbol AAPL action HOLD qty 1 type MKT", "a", "action must be BUY or SELL: 'HOLD'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 0 type MKT", "a", "'qty' must be above 0 and at most 1e9: '0'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1e10 type MKT", "a",
+		"'qty' must be above 0 and at most 1e9: '1e10'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty inf type MKT", "a", "bad number in 'qty': 'inf'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT tif FOK", "a", "tif must be DAY, GTC or IOC: 'FOK'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT sec_type OPT", "a",
+		"sec_type: only STK is supported: 'OPT'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT qty 2", "a", "field 'qty' given twice");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT colour red", "a", "unknown field 'colour'");
+	refused("cmd cancel cmd_id a order_id 7 symbol AAPL", "a", "cmd cancel takes no field 'symbol'");
+	refused("cmd cancel cmd_id a order_id -7", "a", "bad order_id: '-7'");
+	refused("cmd cancel cmd_id a order_id 99999999999", "a", "bad order_id: '99999999999'");
+	refused("cmd halt cmd_id a odd", "a", "odd number of items in the entry");
+	refused("cmd halt cmd_id has/slash", "", "cmd_id must be 1 to 64 of A-Z a-z 0-9 . _ : -: 'has/slash'");
+}
+
+/* Binary bytes and a long value: refused, the reason printable and short. */
+static void
+test_hostile_bytes(void)
+{
+	static char big[4096];
+	ib_command c;
+	char why[200];
+	ib_cmd_str kv[] = { { "cmd", 3 }, { "place", 5 },          { "cmd_id", 6 }, { "b", 1 },
+			    { "symbol", 6 }, { "A\0\xff\n", 4 }, { "action", 6 }, { "BUY", 3 },
+			    { "qty", 3 }, { "1", 1 },            { "type", 4 },   { "MKT", 3 } };
+
+	CU_ASSERT_EQUAL(ib_command_parse(kv, 12, &c, why, sizeof(why)), -1);
+	CU_ASSERT_STRING_EQUAL(why, "bad symbol: 'A?\?\?'");
+	memset(big, 'x', sizeof(big));
+	kv[5] = (ib_cmd_str){ big, sizeof(big) };
+	CU_ASSERT_EQUAL(ib_command_parse(kv, 12, &c, why, sizeof(why)), -1);
+	CU_ASSERT_STRING_EQUAL(why, "field 'symbol' is 4096 bytes (at most 256)");
+	kv[5] = (ib_cmd_str){ big, 256 };
+	CU_ASSERT_EQUAL(ib_command_parse(kv, 12, &c, why, sizeof(why)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "bad symbol: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'"));
+	kv[0] = (ib_cmd_str){ "cmd\0", 4 };
+	CU_ASSERT_EQUAL(ib_command_parse(kv, 12, &c, why, sizeof(why)), -1);
+	CU_ASSERT_STRING_EQUAL(why, "unknown field 'cmd?'");
+}
+
+static void
+test_journal(void)
+{
+	char path[256], why[200];
+	ib_cmd_result r = { .cmd = "place", .result = "accepted", .order_id = 7 }, got;
+	int32_t ids[8];
+
+	snprintf(path, sizeof(path), "%s/commands.journal", tu_tmpdir());
+	ib_cmd_journal *j = ib_cmd_journal_open(path, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_FALSE(ib_cmd_journal_find(j, "a", &got));
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "a", &r), 0);
+	ib_cmd_result bad = { .cmd = "place", .result = "refused" };
+	snprintf(bad.reason, sizeof(bad.reason), "tab\there\nnewline");
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "b", &bad), 0);
+	for (int i = 0; i < 3000; i++) { /* past the first table size: it grows */
+		char id[16];
+		snprintf(id, sizeof(id), "n%d", i);
+		CU_ASSERT_EQUAL(ib_cmd_journal_add(j, id, &bad), 0);
+	}
+	ib_cmd_journal_close(j);
+
+	/* a crash in the middle of an append: the torn line is cut, the rest kept */
+	int fd = open(path, O_WRONLY | O_APPEND);
+	CU_ASSERT(fd >= 0 && write(fd, "c\tplace\taccep", 13) == 13);
+	close(fd);
+	j = ib_cmd_journal_open(path, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(ib_cmd_journal_count(j), 3002);
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "a", &got));
+	CU_ASSERT_STRING_EQUAL(got.result, "accepted");
+	CU_ASSERT_EQUAL(got.order_id, 7);
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "b", &got));
+	CU_ASSERT_STRING_EQUAL(got.reason, "tab here newline");
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "n2999", &got));
+	CU_ASSERT_FALSE(ib_cmd_journal_find(j, "c", &got));
+	CU_ASSERT_EQUAL(ib_cmd_journal_orders(j, ids, 8), 1);
+	CU_ASSERT_EQUAL(ids[0], 7);
+	/* appends after the cut start on a line of their own */
+	r.order_id = 8;
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "c", &r), 0);
+	ib_cmd_journal_close(j);
+	j = ib_cmd_journal_open(path, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "c", &got));
+	CU_ASSERT_EQUAL(got.order_id, 8);
+	CU_ASSERT_EQUAL(ib_cmd_journal_count(j), 3003);
+	ib_cmd_journal_close(j);
+	/* an unusable place says why */
+	CU_ASSERT_PTR_NULL(ib_cmd_journal_open("/nonexistent-dir/x.journal", why, sizeof(why)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "No such file or directory"));
+}
+
+void
+test_command_parse_register(void)
+{
+	CU_pSuite s = CU_add_suite("command_parse", NULL, NULL);
+
+	CU_add_test(s, "valid commands become orders, cancels, kill-switch changes", test_valid);
+	CU_add_test(s, "each malformed entry is refused with a reason naming the field", test_refused);
+	CU_add_test(s, "binary bytes and long values: refused, reasons printable", test_hostile_bytes);
+	CU_add_test(s, "journal: first results across reopen, a torn last line, hostile reasons", test_journal);
+}
