@@ -42,6 +42,7 @@ struct ib_commands {
 	atomic_int stop;
 	bool down_logged;
 	bool pending_done;       /* this connection has answered what an earlier one left unacknowledged */
+	char pending_from[48];   /* ... up to this entry (one whose XACK failed is not read again at once) */
 	uint64_t seq;            /* results posted */
 	uint64_t announced;      /* the seq of this command's result if posted before its order went out */
 };
@@ -85,6 +86,7 @@ ensure_group(struct ib_commands *k)
 	if (r)
 		freeReplyObject(r);
 	k->pending_done = false;
+	snprintf(k->pending_from, sizeof(k->pending_from), "0");
 	return ok;
 }
 
@@ -273,11 +275,11 @@ handle(struct ib_commands *k, const redisReply *e)
 	return ack(k, entry_id, cmd.cmd_id, &res);
 }
 
-/* One XREADGROUP: pending ones ("0") until none is left, then new ones (">"). */
+/* One XREADGROUP: the pending ones (from "0", then after the last one seen) until none is left, then new ones (">"). */
 static void
 read_once(struct ib_commands *k)
 {
-	const char *from = k->pending_done ? ">" : "0";
+	const char *from = k->pending_done ? ">" : k->pending_from;
 	redisReply *r = redisCommand(k->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s %s", GROUP, CONSUMER,
 				     BATCH, BLOCK_MS, k->stream, from);
 
@@ -298,6 +300,8 @@ read_once(struct ib_commands *k)
 			const redisReply *e = entries->element[i];
 			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
 				continue;
+			if (!k->pending_done)
+				ib_strlcpy(k->pending_from, e->element[0]->str, sizeof(k->pending_from));
 			if (!handle(k, e))
 				break;
 		}
