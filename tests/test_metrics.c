@@ -398,6 +398,8 @@ test_scrape(void)
 		"ibpipe_redis_staleness_p50_seconds", "ibpipe_redis_staleness_p99_seconds", "ibpipe_redis_errors_total",
 		"ibpipe_md_in_total", "ibpipe_md_processed_total", "ibpipe_md_coalesced_net_total", "ibpipe_acct_in_total",
 		"ibpipe_order_in_total", "ibpipe_frames_bad_total", "ibpipe_unknown_ids_total", "ibpipe_book_errors_total",
+		"ibpipe_commands_total", "ibpipe_commands_refused_total", "ibpipe_commands_malformed_total",
+		"ibpipe_commands_repeated_total",
 		"ibpipe_gate_open", "ibpipe_gate_last_open_timestamp_seconds", "ibpipe_gate_open_seconds",
 		"ibpipe_redis_staleness_seconds_sum", "ibpipe_redis_staleness_seconds_bucket{le=\"+Inf\"}",
 		"ibpipe_thread_cpu_seconds_total{thread=\"network\"}", "ibpipe_thread_cpu_seconds_total{thread=\"market-data\"}",

@@ -98,6 +98,12 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	counter(o, "reconnects_total", IB_STAT_GET(st->net.reconnects), "gateway connections lost and retried");
 	counter(o, "write_stalls_total", IB_STAT_GET(st->net.write_stalls),
 		"sessions ended because the gateway stopped reading (write_stalls)");
+	counter(o, "commands_total", IB_STAT_GET(st->cmd.in), "commands read from P:stream:commands (cmd_in)");
+	counter(o, "commands_refused_total", IB_STAT_GET(st->cmd.refused), "commands answered refused (cmd_refused)");
+	counter(o, "commands_malformed_total", IB_STAT_GET(st->cmd.malformed),
+		"commands refused as malformed entries (cmd_malformed)");
+	counter(o, "commands_repeated_total", IB_STAT_GET(st->cmd.repeats),
+		"commands whose cmd_id was seen before: answered, not executed (cmd_repeats)");
 	gauge(o, "last_message_timestamp_seconds", (double)last / 1e9,
 	      "wall-clock time of the last gateway frame, 0 before the first (last_msg_at)");
 	gauge(o, "uptime_seconds", (double)(real - (int64_t)p->stats.start_ns) / 1e9, "seconds since start (uptime_s)");
