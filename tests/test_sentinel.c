@@ -33,7 +33,9 @@
 #define SENTPW "sentinel-pw"   /* user sentinel: what the sentinels log in to the nodes as */
 #define MASTER "ibm"
 #define NSENT 3
-#define NORDERS 30
+#define NORDERS 30              /* placed by the trader strategy */
+#define NCMD 6                  /* placed through P:stream:commands (the open deployment) */
+#define MAXORDERS (NORDERS + NCMD)
 
 /* ---- parsing ---- */
 
@@ -105,14 +107,20 @@ struct ha {
 	char list[128];      /* "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3" */
 };
 
+/*
+ * Two deployments: secured (the Redis users of deploy/redis/acl.sh on the nodes, a password on
+ * the sentinels) and open (no passwords anywhere), the way a test runs it.
+ */
+static bool secured;
+
 /* A data node, as admin. */
 static redisContext *
 conn(int port)
 {
 	char url[64];
 
-	snprintf(url, sizeof(url), "redis://admin:@127.0.0.1:%d", port);
-	return ib_redis_connect_url(url, APW, 2000);
+	snprintf(url, sizeof(url), secured ? "redis://admin:@127.0.0.1:%d" : "redis://127.0.0.1:%d", port);
+	return ib_redis_connect_url(url, secured ? APW : NULL, 2000);
 }
 
 /* A sentinel, with the sentinels' password. */
@@ -122,7 +130,7 @@ sconn(int port)
 	char url[64];
 
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
-	return ib_redis_connect_url(url, SPW, 2000);
+	return ib_redis_connect_url(url, secured ? SPW : NULL, 2000);
 }
 
 static int
@@ -181,11 +189,12 @@ sentinel_start(struct ha *h, int i)
 			return -1;
 		/* down after 1 s, and a failover may be retried after 4 s: a failover takes a few seconds */
 		fprintf(f,
-			"port %d\nbind 127.0.0.1\ndir %s\nrequirepass %s\nsentinel sentinel-pass %s\n"
-			"sentinel monitor %s 127.0.0.1 %d 2\n"
-			"sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 4000\n"
-			"sentinel auth-user %s sentinel\nsentinel auth-pass %s %s\n",
-			n->port, h->dir, SPW, SPW, MASTER, h->master.port, MASTER, MASTER, MASTER, MASTER, SENTPW);
+			"port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 2\n"
+			"sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 4000\n",
+			n->port, h->dir, MASTER, h->master.port, MASTER, MASTER);
+		if (secured) /* their own password, and the nodes' sentinel user */
+			fprintf(f, "requirepass %s\nsentinel sentinel-pass %s\nsentinel auth-user %s sentinel\n"
+				"sentinel auth-pass %s %s\n", SPW, SPW, MASTER, MASTER, SENTPW);
 		fclose(f);
 		unlink(n->log);
 		char *argv[] = { "/usr/bin/redis-sentinel", conf, NULL };
@@ -217,7 +226,7 @@ sentinel_master_port(const struct node *n)
 
 	snprintf(s.s[0].host, sizeof(s.s[0].host), "127.0.0.1");
 	s.s[0].port = n->port;
-	if (ib_sentinel_ask(&s, MASTER, SPW, 1000, host, sizeof(host), &port, err, sizeof(err)) != IB_OK)
+	if (ib_sentinel_ask(&s, MASTER, secured ? SPW : NULL, 1000, host, sizeof(host), &port, err, sizeof(err)) != IB_OK)
 		return 0;
 	return port;
 }
@@ -271,15 +280,15 @@ ha_start(struct ha *h)
 	memset(h, 0, sizeof(*h));
 	snprintf(h->dir, sizeof(h->dir), "%s", tu_tmpdir());
 	snprintf(acl, sizeof(acl), "%s/users.acl", h->dir);
-	if (write_users(h->dir) != 0)
+	if (secured && write_users(h->dir) != 0)
 		return -1;
 	const char *margs[] = { "--aclfile", acl, "--masteruser", "replication", "--masterauth", REPLPW, NULL };
-	if (tu_redis_start(&h->master, 0, NULL, margs) != 0)
+	if (tu_redis_start(&h->master, 0, NULL, secured ? margs : NULL) != 0)
 		return -1;
 	snprintf(mport, sizeof(mport), "%d", h->master.port);
 	const char *rargs[] = { "--aclfile",    acl,       "--masteruser", "replication", "--masterauth",
 				REPLPW,         "--replicaof", "127.0.0.1", mport,         NULL };
-	if (tu_redis_start(&h->replica, 0, NULL, rargs) != 0 || !TU_UNTIL(replica_linked(h->replica.port), 15000))
+	if (tu_redis_start(&h->replica, 0, NULL, secured ? rargs : rargs + 6) != 0 || !TU_UNTIL(replica_linked(h->replica.port), 15000))
 		return -1;
 	for (int i = 0; i < NSENT; i++) {
 		if (sentinel_start(h, i) != 0)
@@ -326,9 +335,9 @@ stream(redisContext *c, const char *prefix)
 	return r;
 }
 
-/* Orders 1..NORDERS each have their one fill: an exec entry and a Filled status entry. */
+/* Orders 1..norders each have their one fill: an exec entry and a Filled status entry. */
 static bool
-all_filled(redisContext *c, const char *prefix)
+all_filled(redisContext *c, const char *prefix, int norders)
 {
 	redisReply *r = stream(c, prefix);
 	int execs = 0, filled = 0;
@@ -338,29 +347,37 @@ all_filled(redisContext *c, const char *prefix)
 		filled += strcmp(field(r->element[i], "status"), "Filled") == 0;
 	}
 	freeReplyObject(r);
-	return execs >= NORDERS && filled >= NORDERS;
+	return execs >= norders && filled >= norders;
 }
 
 /*
  * The order stream has no entry twice and none missing: each exec_id once, each
  * (order_id, status, filled) once (ibpipe writes a status entry only when one of
- * them changed), every order 1..NORDERS with exactly one exec and one Filled,
- * and every entry the old master held is on the new one under the same id.
+ * them changed), every order 1..norders with exactly one exec and one Filled,
+ * each command's result (kind cmd) once per cmd_id, and every entry the old
+ * master held is on the new one under the same id.
  */
 static void
-check_stream(redisContext *c, const char *prefix, const redisReply *before, int *nstatus)
+check_stream(redisContext *c, const char *prefix, const redisReply *before, int norders, int *nstatus, int *ncmd)
 {
 	redisReply *r = stream(c, prefix);
-	int exec_n[NORDERS + 1] = { 0 }, filled_n[NORDERS + 1] = { 0 }, dups = 0, missing = 0;
+	int exec_n[MAXORDERS + 1] = { 0 }, filled_n[MAXORDERS + 1] = { 0 }, dups = 0, missing = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	*nstatus = 0;
+	*nstatus = *ncmd = 0;
 	for (size_t i = 0; i < r->elements; i++) {
 		const redisReply *e = r->element[i];
 		int oid = atoi(field(e, "order_id"));
 		bool exec = strcmp(field(e, "kind"), "exec") == 0;
-		CU_ASSERT(oid >= 1 && oid <= NORDERS);
-		if (oid < 1 || oid > NORDERS)
+		if (strcmp(field(e, "kind"), "cmd") == 0) {
+			(*ncmd)++;
+			for (size_t j = 0; j < i; j++)
+				dups += strcmp(field(r->element[j], "kind"), "cmd") == 0 &&
+					strcmp(field(r->element[j], "cmd_id"), field(e, "cmd_id")) == 0;
+			continue;
+		}
+		CU_ASSERT(oid >= 1 && oid <= norders);
+		if (oid < 1 || oid > norders)
 			continue;
 		if (exec)
 			exec_n[oid]++;
@@ -378,7 +395,7 @@ check_stream(redisContext *c, const char *prefix, const redisReply *before, int 
 				dups++;
 		}
 	}
-	for (int o = 1; o <= NORDERS; o++) {
+	for (int o = 1; o <= norders; o++) {
 		if (exec_n[o] != 1 || filled_n[o] != 1)
 			fprintf(stderr, "\n  order %d: %d exec entries, %d Filled entries", o, exec_n[o], filled_n[o]);
 		CU_ASSERT_EQUAL(exec_n[o], 1);
@@ -393,7 +410,8 @@ check_stream(redisContext *c, const char *prefix, const redisReply *before, int 
 			found = strcmp(r->element[j]->element[0]->str, b->element[0]->str) == 0 &&
 				strcmp(field(r->element[j], "order_id"), field(b, "order_id")) == 0 &&
 				strcmp(field(r->element[j], "status"), field(b, "status")) == 0 &&
-				strcmp(field(r->element[j], "exec_id"), field(b, "exec_id")) == 0;
+				strcmp(field(r->element[j], "exec_id"), field(b, "exec_id")) == 0 &&
+				strcmp(field(r->element[j], "cmd_id"), field(b, "cmd_id")) == 0;
 		missing += !found;
 	}
 	CU_ASSERT_EQUAL(missing, 0);
@@ -425,7 +443,7 @@ status_says(const struct ha *h, const char *prefix, const char *spw, int port, c
 	char *argv[] = { (char *)tu_bin("ibpipe"),
 			 "status",
 			 "--redis-url",
-			 "redis://reader:@127.0.0.1:1",
+			 secured ? "redis://reader:@127.0.0.1:1" : "redis://127.0.0.1:1",
 			 "--redis-sentinels",
 			 (char *)h->list,
 			 "--redis-master",
@@ -435,8 +453,10 @@ status_says(const struct ha *h, const char *prefix, const char *spw, int port, c
 			 "--json",
 			 NULL };
 
-	setenv("IBPIPE_REDIS_PASSWORD", RPW, 1);
-	setenv("IBPIPE_REDIS_SENTINEL_PASSWORD", spw, 1);
+	if (secured) {
+		setenv("IBPIPE_REDIS_PASSWORD", RPW, 1);
+		setenv("IBPIPE_REDIS_SENTINEL_PASSWORD", spw, 1);
+	}
 	int st = tu_run(argv, out, sizeof(out), 10000);
 	unsetenv("IBPIPE_REDIS_PASSWORD");
 	unsetenv("IBPIPE_REDIS_SENTINEL_PASSWORD");
@@ -444,15 +464,32 @@ status_says(const struct ha *h, const char *prefix, const char *spw, int port, c
 	return tu_exited_ok(st) && strstr(out, want) != NULL && strstr(out, sync) != NULL;
 }
 
+/* XADD P:stream:commands * cmd place ... cmd_id id: a market order of 1 AAPL, as another service sends it. */
+static int
+send_place(redisContext *c, const char *prefix, const char *cmd_id)
+{
+	redisReply *r = redisCommand(c, "XADD %s:stream:commands * cmd place cmd_id %s symbol AAPL action BUY qty 1 type MKT",
+				     prefix, cmd_id);
+	int ok = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+
+	freeReplyObject(r);
+	return ok;
+}
+
+/*
+ * The session: orders flowing, replication cut, the master SIGKILLed, the replica promoted;
+ * with_commands: half the commands go to the old master before the cut, half to the new one.
+ */
 static void
-test_failover_with_orders_flowing(void)
+failover(bool with_commands)
 {
 	struct ha h;
 	struct tu_sim sim;
 	struct tu_ibpipe ib;
-	char script[2048] = "", prefix[32], k[96];
+	char script[2048] = "", prefix[32], k[96], id[32];
 	redisContext *m = NULL, *c = NULL;
 	redisReply *before = NULL;
+	int norders = NORDERS + (with_commands ? NCMD : 0);
 
 	memset(&ib, 0, sizeof(ib));
 	memset(&sim, 0, sizeof(sim));
@@ -465,12 +502,16 @@ test_failover_with_orders_flowing(void)
 	for (int i = 0; i < NORDERS; i++)
 		ib_strlcpy(script + strlen(script), "BUY AAPL 1 MKT; WAIT 150; ", sizeof(script) - strlen(script));
 	snprintf(prefix, sizeof(prefix), "ibpipe.sent%d", (int)getpid()); /* the users' keys are ibpipe* */
-	const char *args[] = { "--redis-sentinels", h.list, "--redis-master", MASTER, "--max-orders-per-s", "0", NULL };
+	const char *args[] = { "--redis-sentinels", h.list, "--redis-master", MASTER, "--max-orders-per-s", "0",
+			       with_commands ? "--commands" : NULL, NULL };
 	const struct tu_opts o = { .strategy = "trader", .script = script, .args = args, .fast_reconnect = true };
-	setenv("IBPIPE_REDIS_PASSWORD", WPW, 1);
-	setenv("IBPIPE_REDIS_SENTINEL_PASSWORD", SPW, 1);
+	if (secured) {
+		setenv("IBPIPE_REDIS_PASSWORD", WPW, 1);
+		setenv("IBPIPE_REDIS_SENTINEL_PASSWORD", SPW, 1);
+	}
 	/* the URL's host is not used with sentinels (nothing listens on port 1): only its user */
-	int rc = tu_ibpipe_start(&ib, sim.port, &o, "redis://ibpipe:@127.0.0.1:1", prefix);
+	int rc = tu_ibpipe_start(&ib, sim.port, &o, secured ? "redis://ibpipe:@127.0.0.1:1" : "redis://127.0.0.1:1",
+				 prefix);
 	unsetenv("IBPIPE_REDIS_PASSWORD");
 	unsetenv("IBPIPE_REDIS_SENTINEL_PASSWORD");
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -483,7 +524,12 @@ test_failover_with_orders_flowing(void)
 	/* ready on the master, and orders flowing */
 	CU_ASSERT_FATAL(TU_UNTIL(rnum(m, "XLEN %s", k) >= 12, 20000));
 	CU_ASSERT(status_says(&h, prefix, SPW, h.master.port, "\"ready\""));
-	CU_ASSERT(!status_says(&h, prefix, "not-the-sentinels-password", h.master.port, "\"ready\""));
+	if (secured)
+		CU_ASSERT(!status_says(&h, prefix, "not-the-sentinels-password", h.master.port, "\"ready\""));
+	for (int i = 0; with_commands && i < NCMD / 2; i++) {
+		snprintf(id, sizeof(id), "fo-%d", i);
+		CU_ASSERT_EQUAL(send_place(m, prefix, id), 0);
+	}
 	/*
 	 * Cut replication (the replica cannot re-authenticate) and let the master take writes the
 	 * replica never gets: what asynchronous replication loses when a master dies.
@@ -512,9 +558,13 @@ test_failover_with_orders_flowing(void)
 	redisFree(c);
 	c = conn(h.replica.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (int i = NCMD / 2; with_commands && i < NCMD; i++) {
+		snprintf(id, sizeof(id), "fo-%d", i);
+		CU_ASSERT_EQUAL(send_place(c, prefix, id), 0);
+	}
 
 	/* every order placed, before, during and after the failover, reaches the new master once */
-	CU_ASSERT(TU_UNTIL(all_filled(c, prefix), 20000));
+	CU_ASSERT(TU_UNTIL(all_filled(c, prefix, norders), 20000));
 	char v[64];
 	snprintf(k, sizeof(k), "%s:sync", prefix);
 	CU_ASSERT_STRING_EQUAL(tu_rget(c, k, v, sizeof(v)), "ready");
@@ -524,22 +574,39 @@ test_failover_with_orders_flowing(void)
 	CU_ASSERT(strlen(tu_rhget(c, k, "NetLiquidation:USD", v, sizeof(v))) > 0);
 	snprintf(k, sizeof(k), "%s:positions:{DU111111}", prefix);
 	CU_ASSERT(rnum(c, "HLEN %s", k) >= 1);
-	for (int id = 1; id <= NORDERS; id++) {
-		snprintf(k, sizeof(k), "%s:order:%d", prefix, id);
+	for (int i = 1; i <= norders; i++) {
+		snprintf(k, sizeof(k), "%s:order:%d", prefix, i);
 		CU_ASSERT_STRING_EQUAL(tu_rhget(c, k, "status", v, sizeof(v)), "Filled");
 	}
 	CU_ASSERT(status_says(&h, prefix, SPW, h.replica.port, "\"ready\""));
 
 	/* a clean stop flushes the strategy log: one status entry per order callback the strategy saw */
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&ib)));
-	int nstatus = 0;
-	check_stream(c, prefix, before, &nstatus);
+	int nstatus = 0, ncmd = 0;
+	check_stream(c, prefix, before, norders, &nstatus, &ncmd);
+	CU_ASSERT_EQUAL(ncmd, with_commands ? NCMD : 0);
 	CU_ASSERT_EQUAL(nstatus, tu_count_in_file(tu_slog(&ib, 0), "\"cb\":\"order\""));
 	CU_ASSERT(tu_count_in_file(ib.log, "names master " MASTER) >= 2);
 	freeReplyObject(before);
 	redisFree(c);
 	tu_sim_stop(&sim);
 	ha_stop(&h);
+}
+
+/* Redis users from deploy/redis/acl.sh, the sentinels' own password; ibpipe as 'ibpipe', status as 'reader'. */
+static void
+test_failover_secured(void)
+{
+	secured = true;
+	failover(false);
+}
+
+/* No passwords; orders from the command stream too: each cmd_id answered once across the failover. */
+static void
+test_failover_open_commands(void)
+{
+	secured = false;
+	failover(true);
 }
 
 void
@@ -549,6 +616,7 @@ test_sentinel_register(void)
 
 	CU_add_test(s, "sentinel list and master name parsing", test_sentinels_parse);
 	CU_add_test(s, "redis_sentinels / redis_master config keys", test_sentinel_config_keys);
-	CU_add_test(s, "master SIGKILLed with orders flowing: ibpipe follows, stream exactly once",
-		    test_failover_with_orders_flowing);
+	CU_add_test(s, "failover, Redis users + sentinel password: ibpipe follows, stream exactly once",
+		    test_failover_secured);
+	CU_add_test(s, "failover, open deployment + command stream: each cmd_id once", test_failover_open_commands);
 }

@@ -290,7 +290,9 @@ read_once(struct ib_commands *k)
 	if (r->type == REDIS_REPLY_ERROR) {
 		/* NOGROUP: Redis lost the stream (a restart without its data): make it again */
 		ib_log(IB_LL_WARN, "commands", "XREADGROUP %s: %s", k->stream, r->str);
-		if (strncmp(r->str, "NOGROUP", 7) != 0 || !ensure_group(k))
+		if (strncmp(r->str, "READONLY", 8) == 0) /* a demoted master: reconnect, through the sentinels if any */
+			drop(k, "the node is a replica now");
+		else if (strncmp(r->str, "NOGROUP", 7) != 0 || !ensure_group(k))
 			sleep_ms(RETRY_MS);
 	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
 		const redisReply *entries = r->element[0]->element[1];
