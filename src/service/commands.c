@@ -28,6 +28,7 @@
 #define BLOCK_MS 500
 #define BATCH 16
 #define RETRY_MS 1000
+#define WRITTEN_CAP 4096         /* entries answered by this run, remembered (id hashes, a ring) */
 
 struct ib_commands {
 	ib_pipeline *p;
@@ -45,7 +46,37 @@ struct ib_commands {
 	char pending_from[48];   /* ... up to this entry (one whose XACK failed is not read again at once) */
 	uint64_t seq;            /* results posted */
 	uint64_t announced;      /* the seq of this command's result if posted before its order went out */
+	/*
+	 * Stream entries whose result this run wrote (the publisher acknowledged it, and keeps it
+	 * across a Redis failover or restart).  After a failover the new master may deliver such an
+	 * entry again (its XREADGROUP or XACK went to the old master and was never replicated): it
+	 * is then only acknowledged, so the orders stream holds its result once.  Another entry
+	 * with a seen cmd_id (a sender's retry) still gets its repeat answer.
+	 */
+	uint64_t written[WRITTEN_CAP];
+	uint32_t nwritten;
 };
+
+static uint64_t
+cmd_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h | 1; /* never 0: 0 marks an empty slot */
+}
+
+static bool
+was_written(const struct ib_commands *k, const char *entry_id)
+{
+	uint64_t h = cmd_hash(entry_id);
+
+	for (uint32_t i = 0; i < WRITTEN_CAP; i++)
+		if (k->written[i] == h)
+			return true;
+	return false;
+}
 
 static void
 sleep_ms(int ms)
@@ -270,8 +301,11 @@ handle(struct ib_commands *k, const redisReply *e)
 		       res.reason[0] ? ": " : "", res.reason);
 	}
 	count(k, &res, malformed, repeat);
+	if (repeat && was_written(k, entry_id)) /* this very entry, delivered again: answered already */
+		return ack(k, entry_id, cmd.cmd_id, &res);
 	if (!write_result(k, cmd.cmd_id, &res, repeat))
 		return false;
+	k->written[k->nwritten++ % WRITTEN_CAP] = cmd_hash(entry_id);
 	return ack(k, entry_id, cmd.cmd_id, &res);
 }
 
