@@ -18,6 +18,7 @@
 #include "testutil.h"
 
 #define WAIT_MS 15000
+#define END ((const char *)NULL) /* the end of send_cmd's fields */
 
 /* XADD P:stream:commands * field value ... (NULL-terminated) as the sender would. */
 static int
@@ -156,7 +157,7 @@ test_place_fill(void)
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "buy-1", "symbol", "AAPL", "action", "BUY", "qty",
-				 "10", "type", "MKT", NULL),
+				 "10", "type", "MKT", END),
 			0);
 	UNTIL_RESULTS(c, &e, "buy-1", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
@@ -174,7 +175,7 @@ test_place_fill(void)
 
 	/* a resting limit order: modified, then cancelled */
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "rest-1", "symbol", "MSFT", "action", "BUY", "qty",
-				 "20", "type", "LMT", "lmt", "1.00", "tif", "GTC", NULL),
+				 "20", "type", "LMT", "lmt", "1.00", "tif", "GTC", END),
 			0);
 	UNTIL_RESULTS(c, &e, "rest-1", &r, 1);
 	long rest = r.order_id;
@@ -183,24 +184,24 @@ test_place_fill(void)
 	char id[16];
 	snprintf(id, sizeof(id), "%ld", rest);
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "modify", "cmd_id", "rest-1-mod", "order_id", id, "symbol", "MSFT",
-				 "action", "BUY", "qty", "5", "type", "LMT", "lmt", "1.00", "tif", "GTC", NULL),
+				 "action", "BUY", "qty", "5", "type", "LMT", "lmt", "1.00", "tif", "GTC", END),
 			0);
 	UNTIL_RESULTS(c, &e, "rest-1-mod", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT_EQUAL(r.order_id, rest);
-	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "cancel", "cmd_id", "rest-1-cxl", "order_id", id, NULL), 0);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "cancel", "cmd_id", "rest-1-cxl", "order_id", id, END), 0);
 	UNTIL_RESULTS(c, &e, "rest-1-cxl", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest, "Cancelled"), WAIT_MS));
 
 	/* cancel_all: the live one of the stream's orders (the filled and the cancelled are final) */
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "rest-2", "symbol", "AAPL", "action", "BUY", "qty",
-				 "1", "type", "LMT", "lmt", "1.00", NULL),
+				 "1", "type", "LMT", "lmt", "1.00", END),
 			0);
 	UNTIL_RESULTS(c, &e, "rest-2", &r, 1);
 	long rest2 = r.order_id;
 	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest2, "Submitted"), WAIT_MS));
-	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "all-1", NULL), 0);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "all-1", END), 0);
 	UNTIL_RESULTS(c, &e, "all-1", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT_STRING_EQUAL(r.reason, "1 cancel(s) sent");
@@ -222,11 +223,11 @@ test_duplicate_cmd_id(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	for (int i = 0; i < 2; i++)
 		CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "dup-1", "symbol", "AAPL", "action", "BUY",
-					 "qty", "10", "type", "MKT", NULL),
+					 "qty", "10", "type", "MKT", END),
 				0);
 	/* the same cmd_id with other terms: still the first result, nothing executed */
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "dup-1", "symbol", "MSFT", "action", "SELL", "qty",
-				 "99", "type", "MKT", NULL),
+				 "99", "type", "MKT", END),
 			0);
 	UNTIL_RESULTS(c, &e, "dup-1", &r, 3);
 	CU_ASSERT_EQUAL(r.n, 3);
@@ -254,7 +255,7 @@ test_not_synced(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&e, "sync"), "syncing", WAIT_MS), 0);
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "early", "symbol", "AAPL", "action", "BUY", "qty",
-				 "10", "type", "MKT", NULL),
+				 "10", "type", "MKT", END),
 			0);
 	UNTIL_RESULTS(c, &e, "early", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "refused");
@@ -291,23 +292,23 @@ test_kill_switch_and_risk(void)
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "big", "symbol", "AAPL", "action", "BUY", "qty", "500", "type", "MKT",
-		 NULL);
+		 END);
 	expect(c, &e, "big", "refused", "max_order_qty: quantity 500 above max_order_qty 100");
-	send_cmd(c, &e, "cmd", "halt", "cmd_id", "h1", NULL);
+	send_cmd(c, &e, "cmd", "halt", "cmd_id", "h1", END);
 	expect(c, &e, "h1", "accepted", "");
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "while-halted", "symbol", "AAPL", "action", "BUY", "qty", "5", "type",
-		 "MKT", NULL);
+		 "MKT", END);
 	expect(c, &e, "while-halted", "refused", "halted: trading halted (kill switch)");
-	send_cmd(c, &e, "cmd", "resume", "cmd_id", "r1", NULL);
+	send_cmd(c, &e, "cmd", "resume", "cmd_id", "r1", END);
 	expect(c, &e, "r1", "accepted", "");
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "after-resume", "symbol", "AAPL", "action", "BUY", "qty", "5", "type",
-		 "MKT", NULL);
+		 "MKT", END);
 	expect(c, &e, "after-resume", "accepted", "");
 	/* the operator's kill switch in Redis halts the command stream too */
 	CU_ASSERT_EQUAL(tu_rcmd(c, "SET %s halt", tu_key(&e, "control")), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "= halt", WAIT_MS), 0);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "ks", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
-		 NULL);
+		 END);
 	expect(c, &e, "ks", "refused", "halted");
 	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
 	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_refused") == 3, WAIT_MS));
@@ -326,9 +327,9 @@ test_readonly(void)
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "ro", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
-		 NULL);
+		 END);
 	expect(c, &e, "ro", "refused", "readonly");
-	send_cmd(c, &e, "cmd", "cancel", "cmd_id", "ro-cxl", "order_id", "7", NULL);
+	send_cmd(c, &e, "cmd", "cancel", "cmd_id", "ro-cxl", "order_id", "7", END);
 	expect(c, &e, "ro-cxl", "refused", "readonly");
 	CU_ASSERT_EQUAL(sim_orders(&e.sim), 0);
 	redisFree(c);
@@ -350,20 +351,20 @@ test_malformed(void)
 	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	send_cmd(c, &e, "cmd", "place", "cmd_id", "m1", "symbol", "AAPL", "action", "BUY", "type", "MKT", NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m1", "symbol", "AAPL", "action", "BUY", "type", "MKT", END);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "m2", "symbol", "AAPL", "action", "BUY", "qty", "12x", "type", "MKT",
-		 NULL);
+		 END);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "m3", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "PEG",
-		 NULL);
-	send_cmd(c, &e, "cmd", "place", "cmd_id", "m4", "symbol", mb, "action", "BUY", "qty", "1", "type", "MKT", NULL);
-	send_cmd(c, &e, "cmd", "launch", "cmd_id", "m5", NULL);
+		 END);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "m4", "symbol", mb, "action", "BUY", "qty", "1", "type", "MKT", END);
+	send_cmd(c, &e, "cmd", "launch", "cmd_id", "m5", END);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "m6", "symbol", "AAPL", "action", "BUY", "qty", "-5", "type", "MKT",
-		 NULL);
+		 END);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "m7", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "LMT",
-		 "lmt_price", "1", NULL);
-	send_cmd(c, &e, "cmd", "place", "cmd_id", mb, "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT", NULL);
+		 "lmt_price", "1", END);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", mb, "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT", END);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "m9", "symbol", "AAPL", "action", "BUY", "qty", "nan", "type", "MKT",
-		 NULL);
+		 END);
 	expect(c, &e, "m1", "refused", "missing field 'qty'");
 	expect(c, &e, "m2", "refused", "bad number in 'qty': '12x'");
 	expect(c, &e, "m3", "refused", "type must be LMT, MKT or STP: 'PEG'");
@@ -376,7 +377,7 @@ test_malformed(void)
 	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_malformed") == 9, WAIT_MS));
 	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "malformed command"), 9);
 	/* still taking commands */
-	send_cmd(c, &e, "cmd", "place", "cmd_id", "ok", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT", NULL);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "ok", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT", END);
 	expect(c, &e, "ok", "accepted", "");
 	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
 	free(mb);
@@ -427,7 +428,7 @@ test_restart_with_pending_command(void)
 	CU_ASSERT_EQUAL(tu_rcmd(c, "AUTH sender pw"), 0);
 	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER default -xadd"), 0);
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-1", "symbol", "AAPL", "action", "BUY", "qty",
-				 "10", "type", "MKT", NULL),
+				 "10", "type", "MKT", END),
 			0);
 	CU_ASSERT_FATAL(TU_UNTIL(sim_orders(&e.sim) == 1 && pending(c, &e) == 1, WAIT_MS));
 	CU_ASSERT_EQUAL(results(c, &e, "pend-1", &r), 0);
@@ -447,7 +448,7 @@ test_restart_with_pending_command(void)
 	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
 	/* and a new command gets a new id */
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-2", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT",
-		 NULL);
+		 END);
 	UNTIL_RESULTS(c, &e, "pend-2", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT(r.order_id > 1);
@@ -469,7 +470,7 @@ test_redis_restart_keeps_cmd_ids(void)
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
-		 NULL);
+		 END);
 	UNTIL_RESULTS(c, &e, "rr-1", &r, 1);
 	long first = r.order_id;
 	CU_ASSERT(TU_UNTIL(order_status(c, &e, first, "Filled"), WAIT_MS));
@@ -481,7 +482,7 @@ test_redis_restart_keeps_cmd_ids(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(results(c, &e, "rr-1", &r), 1); /* the data file kept the answer */
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
-		 NULL);
+		 END);
 	UNTIL_RESULTS(c, &e, "rr-1", &r, 2);
 	CU_ASSERT_EQUAL(r.order_id, first);
 	CU_ASSERT_EQUAL(r.repeat, 1);
@@ -489,14 +490,14 @@ test_redis_restart_keeps_cmd_ids(void)
 	/* Redis loses everything: the group is made again, the journal still answers */
 	CU_ASSERT_EQUAL(tu_rcmd(c, "FLUSHALL"), 0);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
-		 NULL);
+		 END);
 	CU_ASSERT(TU_UNTIL(results(c, &e, "rr-1", &r) >= 1 && r.repeat == 1 && pending(c, &e) == 0 &&
 				   tu_rint(c, "HLEN %s", tu_key(&e, "commands:results")) == 1,
 			   WAIT_MS));
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT_EQUAL(r.order_id, first);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "rr-2", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
-		 NULL);
+		 END);
 	UNTIL_RESULTS(c, &e, "rr-2", &r, 1);
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT_EQUAL(sim_orders(&e.sim), 2);

@@ -173,7 +173,7 @@ clean(char *dst, size_t cap, const char *src)
 {
 	size_t i = 0;
 
-	for (; src[i] && i < cap - 1; i++)
+	for (; i < cap - 1 && src[i]; i++)
 		dst[i] = src[i] == '\t' || src[i] == '\n' || src[i] == '\r' ? ' ' : src[i];
 	dst[i] = '\0';
 }

@@ -62,11 +62,11 @@ one_of(ib_cmd_str v, const char *const *set)
 static const char *
 show(ib_cmd_str v, char *buf, size_t cap)
 {
-	size_t n = v.n < 32 && v.n < cap - 4 ? v.n : (cap - 4 < 32 ? cap - 4 : 32);
+	size_t max = cap - 4 < 32 ? cap - 4 : 32, n = v.n < max ? v.n : max; /* room for "..." */
 
 	for (size_t i = 0; i < n; i++)
 		buf[i] = v.s[i] >= 0x20 && v.s[i] < 0x7f ? v.s[i] : '?';
-	strcpy(buf + n, n < v.n ? "..." : "");
+	ib_strlcpy(buf + n, n < v.n ? "..." : "", cap - n);
 	return buf;
 }
 

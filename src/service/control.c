@@ -229,6 +229,8 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		rc = 2;
 		goto out;
 	}
+	if (mode == IB_APP_RUN && cfg.commands && !cfg.redis)
+		ib_log(IB_LL_WARN, "commands", "commands = true needs Redis (redis = false): no command stream is read");
 	/* orders from other services: `run` with Redis, and only when asked for */
 	if (mode == IB_APP_RUN && cfg.redis && cfg.commands &&
 	    (commands = ib_commands_start(&cfg, p, pub, err, sizeof(err))) == NULL) {
