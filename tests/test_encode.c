@@ -384,11 +384,122 @@ samples(ib_req *s, const char **name)
 	memset(r, 0, sizeof(*r));
 	r->id = IB_OUT_CANCEL_TICK_BY_TICK;
 	r->u.cancel.req_id = 9008;
+
+	/* issue #17: order types, brackets, bars and P&L */
+	r = ADD("placeOrder STP LMT");
+	*r = place(30, &stk, "SELL", 100, "STP LMT", 99.5, 100.25, "GTC");
+	r = ADD("placeOrder TRAIL by amount with a first stop, outside RTH");
+	*r = place(31, &fut, "SELL", 1, "TRAIL", IB_UNSET_DOUBLE, 5.25, "GTC");
+	r->u.place_order.order.trail_stop_price = 5100.5;
+	r->u.place_order.order.outside_rth = true;
+	r = ADD("placeOrder TRAIL by percent");
+	*r = place(32, &stk, "SELL", 100, "TRAIL", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "DAY");
+	r->u.place_order.order.trailing_percent = 1.5;
+	r = ADD("placeOrder MOC");
+	*r = place(33, &stk, "BUY", 100, "MOC", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "DAY");
+	r = ADD("placeOrder LOC");
+	*r = place(34, &stk, "BUY", 100, "LOC", 187.5, IB_UNSET_DOUBLE, "DAY");
+	r = ADD("placeOrder IOC");
+	*r = place(35, &cash, "BUY", 25000, "LMT", 1.0835, IB_UNSET_DOUBLE, "IOC");
+	r = ADD("placeOrder FOK");
+	*r = place(36, &stk, "BUY", 300, "LMT", 187.5, IB_UNSET_DOUBLE, "FOK");
+	r = ADD("placeOrder GTD");
+	*r = place(37, &stk, "BUY", 100, "LMT", 180, IB_UNSET_DOUBLE, "GTD");
+	strcpy(r->u.place_order.order.good_till_date, "20260105 16:00:00 US/Eastern");
+	r = ADD("placeOrder OPG");
+	*r = place(38, &stk, "BUY", 100, "MKT", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "OPG");
+	r = ADD("placeOrder Adaptive Urgent");
+	*r = place(39, &stk, "BUY", 100, "LMT", 187.5, IB_UNSET_DOUBLE, "DAY");
+	strcpy(r->u.place_order.order.algo_strategy, "Adaptive");
+	r->u.place_order.order.algo_param_count = 1;
+	strcpy(r->u.place_order.order.algo_params[0].tag, "adaptivePriority");
+	strcpy(r->u.place_order.order.algo_params[0].value, "Urgent");
+	r = ADD("placeOrder algo with two params");
+	*r = place(40, &stk, "BUY", 100, "MKT", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "DAY");
+	strcpy(r->u.place_order.order.algo_strategy, "Vwap");
+	r->u.place_order.order.algo_param_count = 2;
+	strcpy(r->u.place_order.order.algo_params[0].tag, "maxPctVol");
+	strcpy(r->u.place_order.order.algo_params[0].value, "0.1");
+	strcpy(r->u.place_order.order.algo_params[1].tag, "noTakeLiq");
+	strcpy(r->u.place_order.order.algo_params[1].value, "1");
+	r = ADD("placeOrder bracket parent (not transmitted)");
+	*r = place(41, &stk, "BUY", 100, "LMT", 187.5, IB_UNSET_DOUBLE, "DAY");
+	r->u.place_order.order.transmit = false;
+	r = ADD("placeOrder bracket take-profit child in an OCA group");
+	*r = place(42, &stk, "SELL", 100, "LMT", 195, IB_UNSET_DOUBLE, "GTC");
+	r->u.place_order.order.parent_id = 41;
+	r->u.place_order.order.transmit = false;
+	strcpy(r->u.place_order.order.oca_group, "bracket-41");
+	r->u.place_order.order.oca_type = 1;
+	r = ADD("placeOrder bracket stop-loss child, transmits the chain");
+	*r = place(43, &stk, "SELL", 100, "STP", IB_UNSET_DOUBLE, 180, "GTC");
+	r->u.place_order.order.parent_id = 41;
+	strcpy(r->u.place_order.order.oca_group, "bracket-41");
+	r->u.place_order.order.oca_type = 3;
+
+	r = ADD("reqHistoricalData keepUpToDate");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_HISTORICAL_DATA;
+	r->u.historical_data.req_id = 9100;
+	r->u.historical_data.contract = fut;
+	strcpy(r->u.historical_data.bar_size, "1 min");
+	strcpy(r->u.historical_data.duration, "1 D");
+	strcpy(r->u.historical_data.what_to_show, "TRADES");
+	r->u.historical_data.format_date = 2;
+	r->u.historical_data.keep_up_to_date = true;
+	r = ADD("reqHistoricalData range, RTH, expired");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_HISTORICAL_DATA;
+	r->u.historical_data.req_id = 9101;
+	r->u.historical_data.contract = cash;
+	r->u.historical_data.include_expired = true;
+	strcpy(r->u.historical_data.end_date_time, "20260105 16:00:00 US/Eastern");
+	strcpy(r->u.historical_data.bar_size, "5 secs");
+	strcpy(r->u.historical_data.duration, "3600 S");
+	r->u.historical_data.use_rth = true;
+	strcpy(r->u.historical_data.what_to_show, "MIDPOINT");
+	r->u.historical_data.format_date = 1;
+	r = ADD("cancelHistoricalData");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_CANCEL_HISTORICAL_DATA;
+	r->u.cancel.req_id = 9100;
+	r = ADD("reqRealTimeBars");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_REAL_TIME_BARS;
+	r->u.realtime_bars.req_id = 9102;
+	r->u.realtime_bars.contract = opt;
+	r->u.realtime_bars.bar_size = 5;
+	strcpy(r->u.realtime_bars.what_to_show, "MIDPOINT");
+	r->u.realtime_bars.use_rth = true;
+	r = ADD("cancelRealTimeBars");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_CANCEL_REAL_TIME_BARS;
+	r->u.cancel.req_id = 9102;
+	r = ADD("reqPnL");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_PNL;
+	r->u.pnl.req_id = 9103;
+	strcpy(r->u.pnl.account, "DU1234567");
+	r = ADD("cancelPnL");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_CANCEL_PNL;
+	r->u.cancel.req_id = 9103;
+	r = ADD("reqPnLSingle");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_PNL_SINGLE;
+	r->u.pnl.req_id = 9104;
+	strcpy(r->u.pnl.account, "DU1234567");
+	strcpy(r->u.pnl.model_code, "MODEL1");
+	r->u.pnl.con_id = 265598;
+	r = ADD("cancelPnLSingle");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_CANCEL_PNL_SINGLE;
+	r->u.cancel.req_id = 9104;
 #undef ADD
 	return n;
 }
 
-#define MAX_SAMPLES 64
+#define MAX_SAMPLES 96
 
 /* ---- field-by-field equality: the first differing field's name, or NULL ---- */
 
@@ -439,7 +550,39 @@ req_diff(const ib_req *a, const ib_req *b)
 	case IB_OUT_CANCEL_MKT_DATA:
 	case IB_OUT_CANCEL_ACCOUNT_SUMMARY:
 	case IB_OUT_CANCEL_TICK_BY_TICK:
+	case IB_OUT_CANCEL_HISTORICAL_DATA:
+	case IB_OUT_CANCEL_REAL_TIME_BARS:
+	case IB_OUT_CANCEL_PNL:
+	case IB_OUT_CANCEL_PNL_SINGLE:
 		DIFF_INT(a, b, u.cancel.req_id);
+		break;
+	case IB_OUT_REQ_HISTORICAL_DATA:
+		DIFF_INT(a, b, u.historical_data.req_id);
+		if ((d = contract_diff(&a->u.historical_data.contract, &b->u.historical_data.contract)))
+			return d;
+		DIFF_INT(a, b, u.historical_data.include_expired);
+		DIFF_STR(a, b, u.historical_data.end_date_time);
+		DIFF_STR(a, b, u.historical_data.bar_size);
+		DIFF_STR(a, b, u.historical_data.duration);
+		DIFF_INT(a, b, u.historical_data.use_rth);
+		DIFF_STR(a, b, u.historical_data.what_to_show);
+		DIFF_INT(a, b, u.historical_data.format_date);
+		DIFF_INT(a, b, u.historical_data.keep_up_to_date);
+		break;
+	case IB_OUT_REQ_REAL_TIME_BARS:
+		DIFF_INT(a, b, u.realtime_bars.req_id);
+		if ((d = contract_diff(&a->u.realtime_bars.contract, &b->u.realtime_bars.contract)))
+			return d;
+		DIFF_INT(a, b, u.realtime_bars.bar_size);
+		DIFF_STR(a, b, u.realtime_bars.what_to_show);
+		DIFF_INT(a, b, u.realtime_bars.use_rth);
+		break;
+	case IB_OUT_REQ_PNL:
+	case IB_OUT_REQ_PNL_SINGLE:
+		DIFF_INT(a, b, u.pnl.req_id);
+		DIFF_STR(a, b, u.pnl.account);
+		DIFF_STR(a, b, u.pnl.model_code);
+		DIFF_INT(a, b, u.pnl.con_id);
 		break;
 	case IB_OUT_PLACE_ORDER:
 		DIFF_INT(a, b, u.place_order.order_id);
@@ -456,6 +599,18 @@ req_diff(const ib_req *a, const ib_req *b)
 		DIFF_STR(a, b, u.place_order.order.order_ref);
 		DIFF_INT(a, b, u.place_order.order.outside_rth);
 		DIFF_INT(a, b, u.place_order.order.transmit);
+		DIFF_INT(a, b, u.place_order.order.parent_id);
+		DIFF_STR(a, b, u.place_order.order.oca_group);
+		DIFF_INT(a, b, u.place_order.order.oca_type);
+		DIFF_INT(a, b, u.place_order.order.trail_stop_price);
+		DIFF_INT(a, b, u.place_order.order.trailing_percent);
+		DIFF_STR(a, b, u.place_order.order.good_till_date);
+		DIFF_STR(a, b, u.place_order.order.algo_strategy);
+		DIFF_INT(a, b, u.place_order.order.algo_param_count);
+		for (int i = 0; i < a->u.place_order.order.algo_param_count && i < IB_ALGO_PARAMS_MAX; i++) {
+			DIFF_STR(a, b, u.place_order.order.algo_params[i].tag);
+			DIFF_STR(a, b, u.place_order.order.algo_params[i].value);
+		}
 		break;
 	case IB_OUT_CANCEL_ORDER:
 		DIFF_INT(a, b, u.cancel_order.order_id);
@@ -756,6 +911,170 @@ test_place_order_field_counts(void)
 		       "field %d: '%.*s', want '%s'", at[i].idx, (int)fl[at[i].idx], f[at[i].idx], at[i].v);
 }
 
+/* The fields of one encoded request at 176, split; returns the count. */
+static int
+fields_176(const ib_req *r, char *buf, size_t cap, const char **f, size_t *fl, int max)
+{
+	size_t len;
+
+	if (encode(176, false, r, buf, cap, &len) != IB_OK)
+		return -1;
+	return split(buf + 4, len - 4, f, fl, max);
+}
+
+#define FIELD_IS_(f, fl, i, v)                                                                                       \
+	CHECKF((fl)[i] == strlen(v) && memcmp((f)[i], (v), (fl)[i]) == 0, "field %d: '%.*s', want '%s'", (i),         \
+	       (int)(fl)[i], (f)[i], (v))
+
+/*
+ * Issue #17's requests against outside frames: reqPnL / reqPnLSingle and
+ * their cancels byte for byte (rust-ibapi v2.9.2 src/accounts/sync.rs), the
+ * positions rust-ibapi's tests check in reqHistoricalData (keepUpToDate at
+ * field 21, src/market_data/historical/async.rs) and reqRealTimeBars
+ * (whatToShow 16, useRTH 17, src/market_data/realtime/sync.rs), and the
+ * order fields at their places in ib_async's Client.placeOrder.
+ */
+static void
+test_bars_pnl_and_order_fields(void)
+{
+	static ib_req s[MAX_SAMPLES];
+	const char *name[MAX_SAMPLES], *f[200];
+	size_t fl[200];
+	char buf[4096];
+	int n = samples(s, name);
+	ib_req r;
+
+	r = simple(IB_OUT_REQ_PNL);
+	r.u.pnl.req_id = 9000;
+	strcpy(r.u.pnl.account, "DU1234567");
+	strcpy(r.u.pnl.model_code, "TARGET2024");
+	check_frame(176, &r, "92|9000|DU1234567|TARGET2024|");
+	r.u.pnl.model_code[0] = '\0';
+	r.u.pnl.req_id = 9001;
+	check_frame(176, &r, "92|9001|DU1234567||");
+	r = simple(IB_OUT_REQ_PNL_SINGLE);
+	r.u.pnl.req_id = 9000;
+	strcpy(r.u.pnl.account, "DU1234567");
+	strcpy(r.u.pnl.model_code, "TARGET2024");
+	r.u.pnl.con_id = 1001;
+	check_frame(176, &r, "94|9000|DU1234567|TARGET2024|1001|");
+	r = simple(IB_OUT_CANCEL_PNL);
+	r.u.cancel.req_id = 9000;
+	check_frame(176, &r, "93|9000|");
+	r = simple(IB_OUT_CANCEL_PNL_SINGLE);
+	r.u.cancel.req_id = 9001;
+	check_frame(176, &r, "95|9001|");
+	r = simple(IB_OUT_CANCEL_HISTORICAL_DATA);
+	r.u.cancel.req_id = 7;
+	check_frame(176, &r, "25|1|7|");
+	r = simple(IB_OUT_CANCEL_REAL_TIME_BARS);
+	r.u.cancel.req_id = 7;
+	check_frame(176, &r, "51|1|7|");
+
+	for (int i = 0; i < n; i++) {
+		const ib_req *q = &s[i];
+		int k;
+
+		if (q->id == IB_OUT_REQ_HISTORICAL_DATA) {
+			k = fields_176(q, buf, sizeof(buf), f, fl, 200);
+			CU_ASSERT_EQUAL(k, 23);
+			if (k != 23)
+				continue;
+			FIELD_IS_(f, fl, 0, "20");
+			FIELD_IS_(f, fl, 21, q->u.historical_data.keep_up_to_date ? "1" : "0");
+			FIELD_IS_(f, fl, 16, q->u.historical_data.bar_size);
+			FIELD_IS_(f, fl, 17, q->u.historical_data.duration);
+			FIELD_IS_(f, fl, 19, q->u.historical_data.what_to_show);
+			FIELD_IS_(f, fl, 22, ""); /* chartOptions */
+		} else if (q->id == IB_OUT_REQ_REAL_TIME_BARS) {
+			k = fields_176(q, buf, sizeof(buf), f, fl, 200);
+			CU_ASSERT_EQUAL_FATAL(k, 19);
+			FIELD_IS_(f, fl, 1, "3");
+			FIELD_IS_(f, fl, 15, "5");
+			FIELD_IS_(f, fl, 16, "MIDPOINT");
+			FIELD_IS_(f, fl, 17, "1");
+		}
+	}
+
+	/* placeOrder, at 176: ocaGroup 22, parentId 28, goodTillDate 38, ocaType 47, trail 69/70, algo 83.. */
+	for (int i = 0; i < n; i++) {
+		const ib_order *o = &s[i].u.place_order.order;
+		char num[32];
+		int k, extra;
+
+		if (s[i].id != IB_OUT_PLACE_ORDER)
+			continue;
+		k = fields_176(&s[i], buf, sizeof(buf), f, fl, 200);
+		extra = o->algo_strategy[0] ? 1 + 2 * o->algo_param_count : 0;
+		if (strcmp(o->order_type, "PEG MID") == 0 || strcmp(o->order_type, "PEGBEST") == 0 ||
+		    strcmp(s[i].u.place_order.contract.exchange, "IBKRATS") == 0)
+			continue; /* their own extra fields, checked elsewhere */
+		CHECKF(k == 115 + extra, "%s: %d fields, want %d", name[i], k, 115 + extra);
+		if (k != 115 + extra)
+			continue;
+		FIELD_IS_(f, fl, 22, o->oca_group);
+		snprintf(num, sizeof(num), "%d", (int)o->parent_id);
+		FIELD_IS_(f, fl, 28, num);
+		FIELD_IS_(f, fl, 38, o->good_till_date);
+		snprintf(num, sizeof(num), "%d", (int)o->oca_type);
+		FIELD_IS_(f, fl, 47, num);
+		FIELD_IS_(f, fl, 83, o->algo_strategy);
+		if (o->algo_strategy[0]) {
+			snprintf(num, sizeof(num), "%d", (int)o->algo_param_count);
+			FIELD_IS_(f, fl, 84, num);
+			for (int j = 0; j < o->algo_param_count; j++) {
+				FIELD_IS_(f, fl, 85 + 2 * j, o->algo_params[j].tag);
+				FIELD_IS_(f, fl, 86 + 2 * j, o->algo_params[j].value);
+			}
+		}
+		if (strcmp(name[i], "placeOrder TRAIL by amount with a first stop, outside RTH") == 0) {
+			FIELD_IS_(f, fl, 18, "TRAIL");
+			FIELD_IS_(f, fl, 20, "5.25");
+			FIELD_IS_(f, fl, 33, "1");
+			FIELD_IS_(f, fl, 69, "5100.5");
+			FIELD_IS_(f, fl, 70, "");
+		} else if (strcmp(name[i], "placeOrder TRAIL by percent") == 0) {
+			FIELD_IS_(f, fl, 20, "");
+			FIELD_IS_(f, fl, 69, "");
+			FIELD_IS_(f, fl, 70, "1.5");
+		} else if (strcmp(name[i], "placeOrder STP LMT") == 0) {
+			FIELD_IS_(f, fl, 18, "STP LMT");
+			FIELD_IS_(f, fl, 19, "99.5");
+			FIELD_IS_(f, fl, 20, "100.25");
+		} else {
+			FIELD_IS_(f, fl, 69, "");
+			FIELD_IS_(f, fl, 70, "");
+		}
+	}
+
+	/* refusals, with nothing written */
+	size_t len;
+	r = s[0];
+	for (int i = 0; i < n; i++)
+		if (strcmp(name[i], "reqHistoricalData keepUpToDate") == 0)
+			r = s[i];
+	CU_ASSERT_EQUAL_FATAL(r.id, IB_OUT_REQ_HISTORICAL_DATA);
+	strcpy(r.u.historical_data.end_date_time, "20260105 16:00:00");
+	CU_ASSERT_EQUAL(encode(176, false, &r, buf, sizeof(buf), &len), IB_EINVAL);
+	CU_ASSERT_EQUAL(len, 0);
+	r.u.historical_data.keep_up_to_date = false;
+	CU_ASSERT_EQUAL(encode(176, false, &r, buf, sizeof(buf), &len), IB_OK);
+	strcpy(r.u.historical_data.contract.sec_type, "BAG");
+	CU_ASSERT_EQUAL(encode(176, false, &r, buf, sizeof(buf), &len), IB_EINVAL);
+	r = place(50, &s[2].u.mkt_data.contract, "BUY", 1, "LMT", 1, IB_UNSET_DOUBLE, "DAY");
+	strcpy(r.u.place_order.order.algo_strategy, "Adaptive");
+	r.u.place_order.order.algo_param_count = IB_ALGO_PARAMS_MAX + 1;
+	CU_ASSERT_EQUAL(encode(176, false, &r, buf, sizeof(buf), &len), IB_EINVAL);
+	r.u.place_order.order.algo_param_count = -1;
+	CU_ASSERT_EQUAL(encode(176, false, &r, buf, sizeof(buf), &len), IB_EINVAL);
+	CU_ASSERT_EQUAL(len, 0);
+	/* a readonly connection refuses every new order type too */
+	for (int i = 0; i < n; i++) {
+		int rc = encode(176, true, &s[i], buf, sizeof(buf), &len);
+		CU_ASSERT_EQUAL(rc, ib_req_is_order(s[i].id) ? IB_EREADONLY : IB_OK);
+	}
+}
+
 /* Every kind, every version: encode, decode exactly, compare field by field. */
 static void
 test_round_trip_every_kind(void)
@@ -796,7 +1115,7 @@ test_round_trip_every_kind(void)
 			}
 		}
 	}
-	CU_ASSERT_EQUAL(kinds, 21); /* every request ibpipe sends */
+	CU_ASSERT_EQUAL(kinds, 29); /* every request ibpipe sends */
 	CU_ASSERT_EQUAL(trips, n * NVERSIONS);
 }
 
@@ -1381,6 +1700,7 @@ test_encode_register(void)
 	CU_add_test(s, "placeOrder matches rust-ibapi's real frame", test_place_order_official_layout);
 	CU_add_test(s, "placeOrder field counts across server versions", test_place_order_field_counts);
 	CU_add_test(s, "round trip of every request kind at every gate", test_round_trip_every_kind);
+	CU_add_test(s, "bars, P&L and the new order fields against outside frames", test_bars_pnl_and_order_fields);
 	CU_add_test(s, "doubles: shortest exact text, unset empty, NaN refused", test_doubles);
 	CU_add_test(s, "readonly refuses orders and nothing else", test_readonly);
 	CU_add_test(s, "IB_ENOSPC rolls back at every size", test_enospc_rollback);

@@ -370,6 +370,15 @@ chk_contract(const ib_msg *m, int line)
 		CU_ASSERT_EQUAL(cd->contract.con_id, 265598);
 		CU_ASSERT_EQUAL(cd->min_tick, 0.01);
 		STR_EQ(cd->long_name, "APPLE INC");
+		STR_EQ(cd->time_zone_id, "US/Eastern");
+		CU_ASSERT(cd->trading_hours.len > 100 && memcmp(cd->trading_hours.p, "20250324:0400-20250324:2000;", 28) == 0);
+		CU_ASSERT(cd->liquid_hours.len > 100 && memcmp(cd->liquid_hours.p, "20250324:0930-20250324:1600;", 28) == 0);
+		STR_EQ(cd->contract_month, "");
+		CU_ASSERT_EQUAL(cd->under_con_id, 0);
+		STR_EQ(cd->stock_type, "COMMON");
+		CU_ASSERT_EQUAL(cd->min_size, 0.0001);
+		CU_ASSERT_EQUAL(cd->size_increment, 0.0001);
+		CU_ASSERT_EQUAL(cd->suggested_size_increment, 100);
 		CU_ASSERT(cd->order_types.len > 100 && memcmp(cd->order_types.p, "ACTIVETIM,AD,", 13) == 0);
 		CU_ASSERT(cd->valid_exchanges.len > 10 && memcmp(cd->valid_exchanges.p, "SMART,AMEX,", 11) == 0);
 	} else if (line == 1 || line == 2) {
@@ -387,6 +396,18 @@ chk_contract(const ib_msg *m, int line)
 		CU_ASSERT_EQUAL(cd->min_tick, 0.25);
 		STR_EQ(cd->long_name, "E-mini S&P 500");
 		STR_EQ(cd->valid_exchanges, "CME,QBALGO");
+		CU_ASSERT_EQUAL(cd->under_con_id, 11004968);
+		STR_EQ(cd->contract_month, "202506");
+		STR_EQ(cd->time_zone_id, "US/Central");
+		CU_ASSERT(cd->trading_hours.len > 100 && memcmp(cd->trading_hours.p, "20250521:1700-20250522:1600;", 28) == 0);
+		CU_ASSERT(cd->liquid_hours.len > 100 && memcmp(cd->liquid_hours.p, "20250522:0830-20250522:1600;", 28) == 0);
+		STR_EQ(cd->under_symbol, "ES");
+		STR_EQ(cd->under_sec_type, "IND");
+		STR_EQ(cd->market_rule_ids, "67,67");
+		STR_EQ(cd->real_expiration_date, "20250620");
+		CU_ASSERT_EQUAL(cd->min_size, 1);
+		CU_ASSERT_EQUAL(cd->size_increment, 1);
+		CU_ASSERT_EQUAL(cd->suggested_size_increment, 1);
 	}
 }
 
@@ -447,6 +468,129 @@ chk_update_multi(const ib_msg *m, int line)
 }
 
 static void
+chk_bar(const ib_bar *b, const char *time, double o, double h, double l, double c, double v, double wap, int32_t n)
+{
+	STR_EQ(b->time, time);
+	CU_ASSERT_EQUAL(b->open, o);
+	CU_ASSERT_EQUAL(b->high, h);
+	CU_ASSERT_EQUAL(b->low, l);
+	CU_ASSERT_EQUAL(b->close, c);
+	CU_ASSERT_EQUAL(b->volume, v);
+	CU_ASSERT_EQUAL(b->wap, wap);
+	CU_ASSERT_EQUAL(b->count, n);
+}
+
+static void
+chk_historical(const ib_msg *m, int line)
+{
+	const ib_historical_data *h = &m->u.historical_data;
+	ib_bar_iter it;
+	ib_bar b;
+	int n = 0;
+
+	CU_ASSERT_EQUAL(m->id, IB_IN_HISTORICAL_DATA);
+	CU_ASSERT_EQUAL(h->req_id, 9000);
+	ib_bars_begin(h, &it);
+	if (line == 0) {
+		STR_EQ(h->start, "20230413  16:31:22");
+		STR_EQ(h->end, "20230415  16:31:22");
+		CU_ASSERT_EQUAL(h->count, 2);
+		CU_ASSERT_TRUE(ib_bars_next(&it, &b));
+		chk_bar(&b, "20230413", 182.94, 186.5, 180.94, 185.9, 948837.22, 184.869, 324891);
+		CU_ASSERT_TRUE(ib_bars_next(&it, &b));
+		chk_bar(&b, "20230414", 183.88, 186.28, 182.01, 185.0, 810998.27, 183.9865, 277547);
+		n = 2;
+	} else if (line == 1 || line == 2) {
+		STR_EQ(h->start, "20230315  09:30:00");
+		STR_EQ(h->end, "20230315  10:30:00");
+		CU_ASSERT_EQUAL(h->count, line == 1 ? 2 : 1);
+		CU_ASSERT_TRUE(ib_bars_next(&it, &b));
+		chk_bar(&b, "1678886400", 185.5, 186.0, 185.25, 185.75, 1000, 185.7, 100);
+		if (line == 1) {
+			CU_ASSERT_TRUE(ib_bars_next(&it, &b));
+			chk_bar(&b, "1678890000", 185.75, 186.25, 185.5, 186.0, 1500, 185.85, 150);
+		}
+		n = line == 1 ? 2 : 1;
+	}
+	if (line <= 2) {
+		CU_ASSERT_FALSE(ib_bars_next(&it, &b)); /* exactly count bars, then nothing */
+		CU_ASSERT_FALSE(ib_bars_next(&it, &b));
+		CU_ASSERT_EQUAL(h->count, n);
+	}
+}
+
+static void
+chk_historical_update(const ib_msg *m, int line)
+{
+	const ib_historical_update *u = &m->u.historical_update;
+
+	CU_ASSERT_EQUAL(m->id, IB_IN_HISTORICAL_DATA_UPDATE);
+	if (line > 0)
+		return;
+	CU_ASSERT_EQUAL(u->req_id, 9000);
+	/* official order: barCount date open close high low WAP volume */
+	chk_bar(&u->bar, "1678890000", 185.80, 185.60, 185.90, 186.10, 185.85, 500, -1);
+}
+
+static void
+chk_realtime_bar(const ib_msg *m, int line)
+{
+	const ib_realtime_bar *r = &m->u.realtime_bar;
+
+	CU_ASSERT_EQUAL(m->id, IB_IN_REAL_TIME_BAR);
+	CU_ASSERT_EQUAL(r->req_id, 9001);
+	if (line == 0) {
+		CU_ASSERT_EQUAL(r->time, 1678323335);
+		chk_bar(&r->bar, "1678323335", 4028.75, 4029.0, 4028.25, 4028.5, 2, 4026.75, 1);
+	} else if (line == 1) {
+		CU_ASSERT_EQUAL(r->time, 1678323340);
+		chk_bar(&r->bar, "1678323340", 4028.8, 4029.1, 4028.3, 4028.55, 3, 4026.8, 2);
+	}
+}
+
+static void
+chk_pnl(const ib_msg *m, int line)
+{
+	const ib_pnl *p = &m->u.pnl;
+
+	CU_ASSERT_EQUAL(m->id, IB_IN_PNL);
+	if (line == 0) {
+		CU_ASSERT_EQUAL(p->req_id, 9000);
+		CU_ASSERT_EQUAL(p->daily, 0.1);
+		CU_ASSERT_EQUAL(p->unrealized, 0.2);
+		CU_ASSERT_EQUAL(p->realized, 0.3);
+	} else if (line == 1) {
+		CU_ASSERT_EQUAL(p->req_id, 123);
+		CU_ASSERT_EQUAL(p->daily, 1234.56);
+		CU_ASSERT_EQUAL(p->unrealized, 2345.67);
+		CU_ASSERT_EQUAL(p->realized, 3456.78);
+	}
+}
+
+static void
+chk_pnl_single(const ib_msg *m, int line)
+{
+	const ib_pnl_single *p = &m->u.pnl_single;
+
+	CU_ASSERT_EQUAL(m->id, IB_IN_PNL_SINGLE);
+	if (line == 0) {
+		CU_ASSERT_EQUAL(p->req_id, 9000);
+		CU_ASSERT_EQUAL(p->position, 100);
+		CU_ASSERT_EQUAL(p->daily, 0.1);
+		CU_ASSERT_EQUAL(p->unrealized, 0.2);
+		CU_ASSERT_EQUAL(p->realized, 0.3);
+		CU_ASSERT_EQUAL(p->value, 0.4);
+	} else if (line == 1) {
+		CU_ASSERT_EQUAL(p->req_id, 123);
+		CU_ASSERT_EQUAL(p->position, 100);
+		CU_ASSERT_EQUAL(p->daily, 1234.56);
+		CU_ASSERT_EQUAL(p->unrealized, 2345.67);
+		CU_ASSERT_EQUAL(p->realized, 3456.78);
+		CU_ASSERT_EQUAL(p->value, 4567.89);
+	}
+}
+
+static void
 chk_open_order_end(const ib_msg *m, int line)
 {
 	(void)line;
@@ -475,14 +619,19 @@ static const struct {
 	{ "execDetails.txt", chk_exec, 2 },
 	{ "execDetailsEnd.txt", chk_req_end_9000, 1 },
 	{ "handshake.txt", NULL, 2 }, /* checked in handshake_line() */
+	{ "historicalData.txt", chk_historical, 3 },
+	{ "historicalDataUpdate.txt", chk_historical_update, 1 },
 	{ "managedAccounts.txt", chk_managed, 3 },
 	{ "marketDepth.txt", chk_depth, 6 },
 	{ "nextValidId.txt", chk_next_id, 2 },
 	{ "openOrder.txt", chk_open_order, 4 },
 	{ "openOrderEnd.txt", chk_open_order_end, 1 },
 	{ "orderStatus.txt", chk_order_status, 4 },
+	{ "pnl.txt", chk_pnl, 2 },
+	{ "pnlSingle.txt", chk_pnl_single, 2 },
 	{ "position.txt", chk_position, 3 },
 	{ "positionEnd.txt", chk_position_end, 1 },
+	{ "realtimeBar.txt", chk_realtime_bar, 2 },
 	{ "tickByTick.txt", chk_tick_by_tick, 6 },
 	{ "tickGeneric.txt", chk_tick_generic, 1 },
 	{ "tickPrice.txt", chk_tick_price, 1 },

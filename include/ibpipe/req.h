@@ -36,18 +36,44 @@ void ib_contract_stock(ib_contract *c, const char *symbol);
 #define IB_ORDER_TYPE_LEN 8
 #define IB_ORDER_TIF_LEN 8
 
+/* A tag=value pair, as IB's algo parameters. */
+typedef struct ib_tag_value {
+	char tag[24];
+	char value[24];
+} ib_tag_value;
+
+#define IB_ALGO_PARAMS_MAX 2
+
+/*
+ * An order.  What each type needs (docs/protocol.md section 5, "Order types"):
+ *   LMT lmt_price; STP aux_price (stop); "STP LMT" lmt_price + aux_price;
+ *   TRAIL aux_price (trailing amount) or trailing_percent, optionally
+ *   trail_stop_price (the first stop); MOC nothing; LOC lmt_price.
+ *   TIF DAY GTC IOC FOK OPG, or GTD with good_till_date.
+ * Brackets: children carry parent_id and share an oca_group; every order of
+ * the chain but the last goes with transmit = false.
+ */
 typedef struct ib_order {
 	int32_t order_id;
 	char action[IB_ORDER_ACTION_LEN];   /* BUY, SELL */
 	double total_qty;
-	char order_type[IB_ORDER_TYPE_LEN]; /* LMT, MKT, STP */
+	char order_type[IB_ORDER_TYPE_LEN]; /* LMT, MKT, STP, STP LMT, TRAIL, MOC, LOC */
 	double lmt_price;   /* IB_UNSET_DOUBLE when not applicable */
-	double aux_price;   /* stop price for STP */
-	char tif[IB_ORDER_TIF_LEN];         /* DAY, GTC */
+	double aux_price;   /* stop price for STP / STP LMT, trailing amount for TRAIL */
+	char tif[IB_ORDER_TIF_LEN];         /* DAY, GTC, IOC, FOK, GTD, OPG */
 	char account[24];
 	char order_ref[32];
 	bool outside_rth;
-	bool transmit;
+	bool transmit;      /* false: held by the gateway until a later order of the chain transmits */
+	int32_t parent_id;  /* 0: none */
+	char oca_group[24]; /* empty: none */
+	int32_t oca_type;   /* 0 (unset), 1 cancel others with block, 2 reduce with block, 3 reduce without */
+	double trail_stop_price; /* TRAIL: the initial stop; 0 or IB_UNSET_DOUBLE: unset */
+	double trailing_percent; /* TRAIL by percent (aux_price unset); 0 or IB_UNSET_DOUBLE: unset */
+	char good_till_date[32]; /* GTD: "20260105 16:00:00 US/Eastern" */
+	char algo_strategy[16];  /* "Adaptive", or empty */
+	int32_t algo_param_count; /* 0..IB_ALGO_PARAMS_MAX */
+	ib_tag_value algo_params[IB_ALGO_PARAMS_MAX]; /* Adaptive: adaptivePriority = Patient / Normal / Urgent */
 } ib_order;
 
 void ib_order_init(ib_order *o);
@@ -72,7 +98,8 @@ typedef struct ib_req {
 			char generic_ticks[64];
 			bool snapshot, regulatory_snapshot;
 		} mkt_data;
-		struct { int32_t req_id; } cancel;          /* cancelMktData, cancelTickByTick, cancelAccountSummary */
+		struct { int32_t req_id; } cancel; /* cancelMktData, cancelTickByTick, cancelAccountSummary, cancelHistoricalData,
+						  cancelRealTimeBars, cancelPnL, cancelPnLSingle */
 		struct { int32_t order_id; ib_contract contract; ib_order order; } place_order;
 		struct { int32_t order_id; char manual_cancel_time[24]; } cancel_order;
 		struct { bool subscribe; char account[24]; } acct_data;
@@ -90,6 +117,31 @@ typedef struct ib_req {
 		} tick_by_tick;
 		struct { int32_t req_id; ib_contract contract; int32_t num_rows; bool is_smart; } mkt_depth;
 		struct { int32_t req_id; bool is_smart; } cancel_mkt_depth;
+		struct {
+			int32_t req_id;
+			ib_contract contract;
+			bool include_expired;
+			char end_date_time[32]; /* "20260105 16:00:00 US/Eastern", or empty: now (keepUpToDate needs empty) */
+			char bar_size[16];      /* "1 min", "5 secs", "1 day" */
+			char duration[16];      /* "1 D", "3600 S", "2 W" */
+			bool use_rth;
+			char what_to_show[24];  /* TRADES, MIDPOINT, BID, ASK, BID_ASK, ... */
+			int32_t format_date;    /* 1: "yyyymmdd hh:mm:ss", 2: epoch seconds */
+			bool keep_up_to_date;   /* then historicalDataUpdate follows */
+		} historical_data;          /* cancelHistoricalData: cancel */
+		struct {
+			int32_t req_id;
+			ib_contract contract;
+			int32_t bar_size;       /* 5: IB serves only 5-second bars */
+			char what_to_show[24];  /* TRADES, MIDPOINT, BID, ASK */
+			bool use_rth;
+		} realtime_bars;            /* cancelRealTimeBars: cancel */
+		struct {
+			int32_t req_id;
+			char account[24];
+			char model_code[24];
+			int32_t con_id;         /* reqPnLSingle only */
+		} pnl;                      /* cancelPnL, cancelPnLSingle: cancel */
 	} u;
 } ib_req;
 

@@ -150,7 +150,69 @@ typedef struct ib_contract_data {
 	ib_str market_name;
 	double min_tick;
 	ib_str order_types, valid_exchanges, long_name;
+	int32_t under_con_id;
+	ib_str contract_month;         /* "202603" for futures and options */
+	ib_str time_zone_id;           /* "US/Central" */
+	ib_str trading_hours, liquid_hours; /* "20260105:1700-20260106:1600;..." */
+	ib_str under_symbol, under_sec_type;
+	ib_str market_rule_ids;
+	ib_str real_expiration_date;   /* empty before server version 134 */
+	ib_str stock_type;             /* empty before 152 */
+	double min_size, size_increment, suggested_size_increment; /* 0 before 164 */
 } ib_contract_data;
+
+/* One bar of historicalData, historicalDataUpdate or realtimeBar. */
+typedef struct ib_bar {
+	ib_str time;   /* as sent: "20260105 09:30:00" (formatDate 1), epoch seconds (2), or realtimeBar's epoch */
+	double open, high, low, close;
+	double volume, wap; /* -1 where IB has none (MIDPOINT, BID, ASK bars) */
+	int32_t count;      /* trades in the bar; -1 where IB has none */
+} ib_bar;
+
+/*
+ * historicalData (17): the bars stay in the frame.  Decoding checks every
+ * bar's every field, so ib_bars_next over a decoded message cannot fail.
+ */
+typedef struct ib_historical_data {
+	int32_t req_id;
+	ib_str start, end;   /* the range served; empty from server version 196 (historicalDataEnd) */
+	int32_t count;
+	const char *bars;    /* first field of the first bar */
+	uint32_t bars_len;   /* bytes of all count bars' fields */
+} ib_historical_data;
+
+typedef struct ib_bar_iter {
+	ib_fields c;
+	int32_t left;
+} ib_bar_iter;
+
+typedef struct ib_historical_update {
+	int32_t req_id;
+	ib_bar bar;          /* keepUpToDate: the bar being built; time is its start */
+} ib_historical_update;
+
+typedef struct ib_historical_end {
+	int32_t req_id;
+	ib_str start, end;
+} ib_historical_end;
+
+typedef struct ib_realtime_bar {
+	int32_t req_id;
+	int64_t time;        /* bar start, epoch seconds */
+	ib_bar bar;          /* bar.time is the same time as text */
+} ib_realtime_bar;
+
+/* pnl (94): account P&L; IB sends DBL_MAX (IB_UNSET_DOUBLE) for a value it does not have. */
+typedef struct ib_pnl {
+	int32_t req_id;
+	double daily, unrealized, realized;
+} ib_pnl;
+
+/* pnlSingle (95): one position's P&L. */
+typedef struct ib_pnl_single {
+	int32_t req_id;
+	double position, daily, unrealized, realized, value;
+} ib_pnl_single;
 
 typedef struct ib_tick_by_tick {
 	int32_t req_id, type; /* enum ib_tbt_type */
@@ -198,6 +260,12 @@ typedef struct ib_msg {
 		ib_contract_data contract_data;
 		ib_tick_by_tick tick_by_tick;
 		ib_mkt_depth mkt_depth;
+		ib_historical_data historical_data;
+		ib_historical_update historical_update;
+		ib_historical_end historical_end;
+		ib_realtime_bar realtime_bar;
+		ib_pnl pnl;
+		ib_pnl_single pnl_single;
 	} u;
 } ib_msg;
 
@@ -228,6 +296,10 @@ int ib_handshake_reply_parse(const char *payload, size_t len, int *server_versio
 
 /* Iterate a managedAccounts list, skipping empties: while (ib_accounts_next(&list, &acct)) ... */
 bool ib_accounts_next(ib_str *list, ib_str *acct);
+
+/* Walk a decoded historicalData's bars: ib_bars_begin(&m->u.historical_data, &it); while (ib_bars_next(&it, &bar)) ... */
+void ib_bars_begin(const ib_historical_data *m, ib_bar_iter *it);
+bool ib_bars_next(ib_bar_iter *it, ib_bar *bar);
 
 /*
  * Write one message as a JSON object (no newline) into buf; returns the

@@ -58,6 +58,7 @@ enum {
 	SV_INCLUDE_OVERNIGHT = 189,
 	SV_CME_TAGGING_FIELDS_IN_OPEN_ORDER = 193,
 	SV_FULL_ORDER_PREVIEW_FIELDS = 195,
+	SV_HISTORICAL_DATA_END = 196,
 	SV_IMBALANCE_ONLY = 199,
 };
 
@@ -865,27 +866,40 @@ dec_contract_data(struct dec *d, ib_contract_data *m)
 	GET(get_str(c, &v->multiplier), "multiplier");
 	GET(get_str(c, &m->order_types), "orderTypes");
 	GET(get_str(c, &m->valid_exchanges), "validExchanges");
-	GET(skip(c, 2), "priceMagnifier/underConId");
+	GET(skip(c, 1), "priceMagnifier");
+	GET(get_i32(c, &m->under_con_id), "underConId");
 	GET(get_str(c, &m->long_name), "longName");
 	GET(get_str(c, &v->primary_exchange), "primaryExchange");
-	/* contractMonth industry category subcategory timeZoneId tradingHours liquidHours evRule evMultiplier */
-	GET(skip(c, 9), "contractMonth..evMultiplier");
+	GET(get_str(c, &m->contract_month), "contractMonth");
+	GET(skip(c, 3), "industry/category/subcategory");
+	GET(get_str(c, &m->time_zone_id), "timeZoneId");
+	GET(get_str(c, &m->trading_hours), "tradingHours");
+	GET(get_str(c, &m->liquid_hours), "liquidHours");
+	GET(skip(c, 2), "evRule/evMultiplier");
 	COUNT(n, "secIdListCount");
 	GET(skip(c, n * 2), "secId");
+	m->under_symbol = m->under_sec_type = m->market_rule_ids = EMPTY;
+	m->real_expiration_date = m->stock_type = EMPTY;
+	m->min_size = m->size_increment = m->suggested_size_increment = 0;
 	if (sv >= SV_AGG_GROUP)
 		GET(skip(c, 1), "aggGroup");
-	if (sv >= SV_UNDERLYING_INFO)
-		GET(skip(c, 2), "underSymbol/underSecType");
+	if (sv >= SV_UNDERLYING_INFO) {
+		GET(get_str(c, &m->under_symbol), "underSymbol");
+		GET(get_str(c, &m->under_sec_type), "underSecType");
+	}
 	if (sv >= SV_MARKET_RULES)
-		GET(skip(c, 1), "marketRuleIds");
+		GET(get_str(c, &m->market_rule_ids), "marketRuleIds");
 	if (sv >= SV_REAL_EXPIRATION_DATE)
-		GET(skip(c, 1), "realExpirationDate");
+		GET(get_str(c, &m->real_expiration_date), "realExpirationDate");
 	if (sv >= SV_STOCK_TYPE)
-		GET(skip(c, 1), "stockType");
+		GET(get_str(c, &m->stock_type), "stockType");
 	if (sv >= SV_FRACTIONAL_SIZE_SUPPORT && sv < IB_SV_SIZE_RULES)
 		GET(skip(c, 1), "sizeMinTick");
-	if (sv >= IB_SV_SIZE_RULES)
-		GET(skip(c, 3), "minSize/sizeIncrement/suggestedSizeIncrement");
+	if (sv >= IB_SV_SIZE_RULES) {
+		GET(get_f64(c, &m->min_size), "minSize");
+		GET(get_f64(c, &m->size_increment), "sizeIncrement");
+		GET(get_f64(c, &m->suggested_size_increment), "suggestedSizeIncrement");
+	}
 	if (sv >= SV_FUND_DATA_FIELDS && ib_str_eq(v->sec_type, "FUND"))
 		GET(skip(c, 17), "fund fields");
 	if (sv >= SV_INELIGIBILITY_REASONS) {
@@ -893,6 +907,149 @@ dec_contract_data(struct dec *d, ib_contract_data *m)
 		GET(skip(c, n * 2), "ineligibilityReason");
 	}
 	return IB_OK;
+}
+
+/* ---- bars and P&L ---- */
+
+/* Bars in one historicalData: more than a frame could hold fail as missing fields anyway. */
+#define MAX_BARS (1 << 20)
+
+/* date open high low close volume WAP barCount: historicalData's order. */
+static int
+dec_bar(struct dec *d, ib_bar *b)
+{
+	ib_fields *c = &d->c;
+
+	GET(get_str(c, &b->time), "bar date");
+	GET(get_f64(c, &b->open), "bar open");
+	GET(get_f64(c, &b->high), "bar high");
+	GET(get_f64(c, &b->low), "bar low");
+	GET(get_f64(c, &b->close), "bar close");
+	GET(get_f64(c, &b->volume), "bar volume");
+	GET(get_f64(c, &b->wap), "bar WAP");
+	GET(get_i32(c, &b->count), "bar barCount");
+	return IB_OK;
+}
+
+/* historicalData: since 124 no version field; from 196 no start/end (historicalDataEnd carries them). */
+static int
+dec_historical_data(struct dec *d, ib_historical_data *m)
+{
+	ib_fields *c = &d->c;
+	ib_bar b;
+
+	GET(get_i32(c, &m->req_id), "reqId");
+	m->start = m->end = EMPTY;
+	if (d->sv < SV_HISTORICAL_DATA_END) {
+		GET(get_str(c, &m->start), "startDateStr");
+		GET(get_str(c, &m->end), "endDateStr");
+	}
+	GET(get_i32(c, &m->count), "itemCount");
+	if (m->count < 0 || m->count > MAX_BARS) {
+		c->err = IB_ENUM;
+		c->err_idx = c->idx - 1;
+		d->what = "itemCount";
+		d->why = "count out of range";
+		return IB_ENUM;
+	}
+	m->bars = c->p;
+	for (int32_t i = 0; i < m->count; i++)
+		if (dec_bar(d, &b) != IB_OK)
+			return c->err;
+	m->bars_len = (uint32_t)(c->p - m->bars);
+	return IB_OK;
+}
+
+/* historicalDataUpdate: reqId barCount date open close high low WAP volume (no version; close before high). */
+static int
+dec_historical_update(struct dec *d, ib_historical_update *m)
+{
+	ib_fields *c = &d->c;
+	ib_bar *b = &m->bar;
+
+	GET(get_i32(c, &m->req_id), "reqId");
+	GET(get_i32(c, &b->count), "barCount");
+	GET(get_str(c, &b->time), "date");
+	GET(get_f64(c, &b->open), "open");
+	GET(get_f64(c, &b->close), "close");
+	GET(get_f64(c, &b->high), "high");
+	GET(get_f64(c, &b->low), "low");
+	GET(get_f64(c, &b->wap), "WAP");
+	GET(get_f64(c, &b->volume), "volume");
+	return IB_OK;
+}
+
+/* realtimeBar: version reqId time open high low close volume wap count. */
+static int
+dec_realtime_bar(struct dec *d, ib_realtime_bar *m)
+{
+	ib_fields *c = &d->c;
+	ib_bar *b = &m->bar;
+	const char *t;
+
+	GET(skip(c, 1), "version");
+	GET(get_i32(c, &m->req_id), "reqId");
+	t = c->p;
+	GET(get_i64(c, &m->time), "time");
+	b->time.p = t;
+	b->time.len = (uint32_t)(c->p - t - 1);
+	GET(get_f64(c, &b->open), "open");
+	GET(get_f64(c, &b->high), "high");
+	GET(get_f64(c, &b->low), "low");
+	GET(get_f64(c, &b->close), "close");
+	GET(get_f64(c, &b->volume), "volume");
+	GET(get_f64(c, &b->wap), "wap");
+	GET(get_i32(c, &b->count), "count");
+	return IB_OK;
+}
+
+/* pnl / pnlSingle: no version field; unrealized from 129, realized from 135 (always, at >= 157). */
+static int
+dec_pnl(struct dec *d, ib_pnl *m)
+{
+	ib_fields *c = &d->c;
+
+	GET(get_i32(c, &m->req_id), "reqId");
+	GET(get_f64(c, &m->daily), "dailyPnL");
+	GET(get_f64(c, &m->unrealized), "unrealizedPnL");
+	GET(get_f64(c, &m->realized), "realizedPnL");
+	return IB_OK;
+}
+
+static int
+dec_pnl_single(struct dec *d, ib_pnl_single *m)
+{
+	ib_fields *c = &d->c;
+
+	GET(get_i32(c, &m->req_id), "reqId");
+	GET(get_f64(c, &m->position), "pos");
+	GET(get_f64(c, &m->daily), "dailyPnL");
+	GET(get_f64(c, &m->unrealized), "unrealizedPnL");
+	GET(get_f64(c, &m->realized), "realizedPnL");
+	GET(get_f64(c, &m->value), "value");
+	return IB_OK;
+}
+
+void
+ib_bars_begin(const ib_historical_data *m, ib_bar_iter *it)
+{
+	ib_fields_init(&it->c, m->bars, m->bars_len);
+	it->left = m->count;
+}
+
+/* Over a decoded message every field is there and parses (dec_historical_data checked): no error path. */
+bool
+ib_bars_next(ib_bar_iter *it, ib_bar *b)
+{
+	struct dec d = { .c = it->c, .sv = IB_CLIENT_MAX, .what = NULL, .why = NULL };
+
+	if (it->left <= 0 || dec_bar(&d, b) != IB_OK) {
+		it->left = 0;
+		return false;
+	}
+	it->c = d.c;
+	it->left--;
+	return true;
 }
 
 /* ---- dispatch ---- */
@@ -941,6 +1098,21 @@ dec_body(struct dec *d, ib_msg *m)
 		return dec_account_update_multi(d, &m->u.account_update_multi);
 	case IB_IN_CONTRACT_DATA:
 		return dec_contract_data(d, &m->u.contract_data);
+	case IB_IN_HISTORICAL_DATA:
+		return dec_historical_data(d, &m->u.historical_data);
+	case IB_IN_HISTORICAL_DATA_UPDATE:
+		return dec_historical_update(d, &m->u.historical_update);
+	case IB_IN_HISTORICAL_DATA_END:
+		GET(get_i32(c, &m->u.historical_end.req_id), "reqId");
+		GET(get_str(c, &m->u.historical_end.start), "startDateStr");
+		GET(get_str(c, &m->u.historical_end.end), "endDateStr");
+		return IB_OK;
+	case IB_IN_REAL_TIME_BAR:
+		return dec_realtime_bar(d, &m->u.realtime_bar);
+	case IB_IN_PNL:
+		return dec_pnl(d, &m->u.pnl);
+	case IB_IN_PNL_SINGLE:
+		return dec_pnl_single(d, &m->u.pnl_single);
 	case IB_IN_ACCT_UPDATE_TIME:
 		GET(skip(c, 1), "version");
 		GET(get_str(c, &m->u.acct_update_time.time), "timeStamp");
@@ -1090,10 +1262,12 @@ ib_msg_name(int32_t id)
 	case IB_IN_MKT_DEPTH: return "updateMktDepth";
 	case IB_IN_MKT_DEPTH_L2: return "updateMktDepthL2";
 	case IB_IN_MANAGED_ACCTS: return "managedAccounts";
+	case IB_IN_HISTORICAL_DATA: return "historicalData";
 	case IN_TICK_OPTION_COMPUTATION: return "tickOptionComputation";
 	case IB_IN_TICK_GENERIC: return "tickGeneric";
 	case IB_IN_TICK_STRING: return "tickString";
 	case IB_IN_CURRENT_TIME: return "currentTime";
+	case IB_IN_REAL_TIME_BAR: return "realtimeBar";
 	case IB_IN_CONTRACT_DATA_END: return "contractDataEnd";
 	case IB_IN_OPEN_ORDER_END: return "openOrderEnd";
 	case IB_IN_ACCT_DOWNLOAD_END: return "acctDownloadEnd";
@@ -1111,9 +1285,13 @@ ib_msg_name(int32_t id)
 	case IB_IN_ACCOUNT_UPDATE_MULTI_END: return "accountUpdateMultiEnd";
 	case IB_IN_TICK_REQ_PARAMS: return "tickReqParams";
 	case IN_TICK_NEWS: return "tickNews";
+	case IB_IN_HISTORICAL_DATA_UPDATE: return "historicalDataUpdate";
 	case IN_MARKET_RULE: return "marketRule";
+	case IB_IN_PNL: return "pnl";
+	case IB_IN_PNL_SINGLE: return "pnlSingle";
 	case IB_IN_TICK_BY_TICK: return "tickByTick";
 	case IN_ORDER_BOUND: return "orderBound";
+	case IB_IN_HISTORICAL_DATA_END: return "historicalDataEnd";
 	}
 	return NULL;
 }

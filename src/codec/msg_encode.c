@@ -88,6 +88,14 @@ req_name(int32_t id)
 	case IB_OUT_START_API: return "startApi";
 	case IB_OUT_REQ_TICK_BY_TICK: return "reqTickByTickData";
 	case IB_OUT_CANCEL_TICK_BY_TICK: return "cancelTickByTickData";
+	case IB_OUT_REQ_HISTORICAL_DATA: return "reqHistoricalData";
+	case IB_OUT_CANCEL_HISTORICAL_DATA: return "cancelHistoricalData";
+	case IB_OUT_REQ_REAL_TIME_BARS: return "reqRealTimeBars";
+	case IB_OUT_CANCEL_REAL_TIME_BARS: return "cancelRealTimeBars";
+	case IB_OUT_REQ_PNL: return "reqPnL";
+	case IB_OUT_CANCEL_PNL: return "cancelPnL";
+	case IB_OUT_REQ_PNL_SINGLE: return "reqPnLSingle";
+	case IB_OUT_CANCEL_PNL_SINGLE: return "cancelPnLSingle";
 	}
 	return "request";
 }
@@ -206,6 +214,16 @@ put_dbl(ib_enc *e, double v)
 	put_raw(e, tmp, (size_t)n);
 }
 
+/* TRAIL's optional prices: 0 means unset as well (a zeroed ib_order), and goes out empty. */
+static void
+put_opt_dbl(ib_enc *e, double v)
+{
+	if (v == 0)
+		put_empty(e);
+	else
+		put_dbl(e, v);
+}
+
 static bool
 field_is(const char *arr, size_t cap, const char *lit)
 {
@@ -237,8 +255,8 @@ put_contract(ib_enc *e, const ib_contract *c)
  * file).  Everything ib_order does not carry goes out as the official client
  * sends a default-constructed Order: empty for unset, 0/false otherwise,
  * exemptCode -1.  Conditional groups (BAG legs, delta-neutral, scale, hedge,
- * algo params, conditions) are absent because their triggers are at their
- * defaults; PEG BENCH / PEG BEST / PEG MID add their fields with defaults,
+ * conditions) are absent because their triggers are at their defaults; algo
+ * params follow a non-empty algoStrategy; PEG BENCH / PEG BEST / PEG MID add their fields with defaults,
  * exactly as ib_async would for an order with only the order type set.
  */
 static void
@@ -258,13 +276,13 @@ put_place_order(ib_enc *e, const ib_req *r)
 	put_dbl(e, o->lmt_price);
 	put_dbl(e, o->aux_price);
 	put_field(e, o->tif);
-	put_empty(e);             /* ocaGroup */
+	put_field(e, o->oca_group);
 	put_field(e, o->account);
 	put_empty(e);             /* openClose */
 	put_int(e, 0);            /* origin: customer */
 	put_field(e, o->order_ref);
 	put_bool(e, o->transmit);
-	put_int(e, 0);            /* parentId */
+	put_int(e, o->parent_id);
 	put_bool(e, false);       /* blockOrder */
 	put_bool(e, false);       /* sweepToFill */
 	put_int(e, 0);            /* displaySize */
@@ -275,7 +293,7 @@ put_place_order(ib_enc *e, const ib_req *r)
 	put_empty(e);             /* deprecated sharesAllocation */
 	put_int(e, 0);            /* discretionaryAmt */
 	put_empty(e);             /* goodAfterTime */
-	put_empty(e);             /* goodTillDate */
+	put_field(e, o->good_till_date);
 	put_empty(e);             /* faGroup */
 	put_empty(e);             /* faMethod */
 	put_empty(e);             /* faPercentage */
@@ -285,7 +303,7 @@ put_place_order(ib_enc *e, const ib_req *r)
 	put_int(e, 0);            /* shortSaleSlot */
 	put_empty(e);             /* designatedLocation */
 	put_int(e, -1);           /* exemptCode */
-	put_int(e, 0);            /* ocaType */
+	put_int(e, o->oca_type);
 	put_empty(e);             /* rule80A */
 	put_empty(e);             /* settlingFirm */
 	put_bool(e, false);       /* allOrNone */
@@ -307,8 +325,8 @@ put_place_order(ib_enc *e, const ib_req *r)
 	put_empty(e);             /* deltaNeutralAuxPrice */
 	put_bool(e, false);       /* continuousUpdate */
 	put_empty(e);             /* referencePriceType */
-	put_empty(e);             /* trailStopPrice */
-	put_empty(e);             /* trailingPercent */
+	put_opt_dbl(e, o->trail_stop_price);
+	put_opt_dbl(e, o->trailing_percent);
 	put_empty(e);             /* scaleInitLevelSize */
 	put_empty(e);             /* scaleSubsLevelSize */
 	put_empty(e);             /* scalePriceIncrement: unset, so no scale group */
@@ -321,7 +339,14 @@ put_place_order(ib_enc *e, const ib_req *r)
 	put_empty(e);             /* clearingIntent */
 	put_bool(e, false);       /* notHeld */
 	put_bool(e, false);       /* deltaNeutralContract present */
-	put_empty(e);             /* algoStrategy: empty, so no algo params */
+	put_field(e, o->algo_strategy);
+	if (o->algo_strategy[0] != '\0') { /* then the params: a count and tag/value pairs */
+		put_int(e, o->algo_param_count);
+		for (int32_t i = 0; i < o->algo_param_count && i < IB_ALGO_PARAMS_MAX; i++) {
+			put_field(e, o->algo_params[i].tag);
+			put_field(e, o->algo_params[i].value);
+		}
+	}
 	put_empty(e);             /* algoId */
 	put_bool(e, false);       /* whatIf */
 	put_empty(e);             /* orderMiscOptions */
@@ -534,7 +559,44 @@ put_body(ib_enc *e, const ib_req *r)
 		put_bool(e, r->u.tick_by_tick.ignore_size);
 		break;
 	case IB_OUT_CANCEL_TICK_BY_TICK:
+	case IB_OUT_CANCEL_PNL:
+	case IB_OUT_CANCEL_PNL_SINGLE: /* no version field */
 		put_int(e, r->u.cancel.req_id);
+		break;
+	case IB_OUT_REQ_HISTORICAL_DATA: /* no version field since SYNT_REALTIME_BARS (124) */
+		put_int(e, r->u.historical_data.req_id);
+		put_contract(e, &r->u.historical_data.contract);
+		put_bool(e, r->u.historical_data.include_expired);
+		put_field(e, r->u.historical_data.end_date_time);
+		put_field(e, r->u.historical_data.bar_size);
+		put_field(e, r->u.historical_data.duration);
+		put_bool(e, r->u.historical_data.use_rth);
+		put_field(e, r->u.historical_data.what_to_show);
+		put_int(e, r->u.historical_data.format_date);
+		put_bool(e, r->u.historical_data.keep_up_to_date);
+		put_empty(e); /* chartOptions */
+		break;
+	case IB_OUT_CANCEL_HISTORICAL_DATA:
+	case IB_OUT_CANCEL_REAL_TIME_BARS:
+		put_int(e, 1);
+		put_int(e, r->u.cancel.req_id);
+		break;
+	case IB_OUT_REQ_REAL_TIME_BARS:
+		put_int(e, 3);
+		put_int(e, r->u.realtime_bars.req_id);
+		put_contract(e, &r->u.realtime_bars.contract);
+		put_int(e, r->u.realtime_bars.bar_size);
+		put_field(e, r->u.realtime_bars.what_to_show);
+		put_bool(e, r->u.realtime_bars.use_rth);
+		put_empty(e); /* realTimeBarsOptions */
+		break;
+	case IB_OUT_REQ_PNL:
+	case IB_OUT_REQ_PNL_SINGLE: /* no version field */
+		put_int(e, r->u.pnl.req_id);
+		put_field(e, r->u.pnl.account);
+		put_field(e, r->u.pnl.model_code);
+		if (r->id == IB_OUT_REQ_PNL_SINGLE)
+			put_int(e, r->u.pnl.con_id);
 		break;
 	default:
 		return IB_EUNKNOWN;
@@ -562,8 +624,17 @@ ib_enc_req(ib_enc *e, const ib_req *r)
 		bag = &r->u.mkt_data.contract;
 	else if (r->id == IB_OUT_PLACE_ORDER)
 		bag = &r->u.place_order.contract;
+	else if (r->id == IB_OUT_REQ_HISTORICAL_DATA)
+		bag = &r->u.historical_data.contract;
 	if (bag && FIELD_IS(bag->sec_type, "BAG"))
 		return fail(e, start, IB_EINVAL, r->id, "BAG contracts need combo legs, which ib_contract cannot carry");
+	if (r->id == IB_OUT_PLACE_ORDER && (r->u.place_order.order.algo_param_count < 0 ||
+					    r->u.place_order.order.algo_param_count > IB_ALGO_PARAMS_MAX))
+		return fail(e, start, IB_EINVAL, r->id, "algo_param_count %d outside 0..%d",
+			    (int)r->u.place_order.order.algo_param_count, IB_ALGO_PARAMS_MAX);
+	if (r->id == IB_OUT_REQ_HISTORICAL_DATA && r->u.historical_data.keep_up_to_date &&
+	    r->u.historical_data.end_date_time[0] != '\0')
+		return fail(e, start, IB_EINVAL, r->id, "keepUpToDate needs an empty endDateTime (IB refuses both)");
 	/* As the official clients do: refuse rather than silently drop what the server cannot take. */
 	if (r->id == IB_OUT_CANCEL_ORDER && sv < IB_SV_MANUAL_ORDER_TIME && r->u.cancel_order.manual_cancel_time[0])
 		return fail(e, start, IB_EVERSION, r->id, "manualOrderCancelTime needs server version %d, not %d",

@@ -155,6 +155,41 @@ jw_accounts(struct jw *w, ib_str list)
 	jw_lit(w, "]");
 }
 
+/* A bar's fields, into the object already open. */
+static void
+jw_bar_fields(struct jw *w, const ib_bar *b)
+{
+	jw_str(w, "time", b->time);
+	jw_dbl(w, "open", b->open);
+	jw_dbl(w, "high", b->high);
+	jw_dbl(w, "low", b->low);
+	jw_dbl(w, "close", b->close);
+	jw_dbl(w, "volume", b->volume);
+	jw_dbl(w, "wap", b->wap);
+	jw_int(w, "count", b->count);
+}
+
+static void
+jw_bars(struct jw *w, const ib_historical_data *h)
+{
+	ib_bar_iter it;
+	ib_bar b;
+	bool first = true;
+
+	jw_key(w, "bars");
+	jw_lit(w, "[");
+	ib_bars_begin(h, &it);
+	while (!w->full && ib_bars_next(&it, &b)) {
+		if (!first)
+			jw_lit(w, ",");
+		jw_open(w);
+		jw_bar_fields(w, &b);
+		jw_lit(w, "}");
+		first = false;
+	}
+	jw_lit(w, "]");
+}
+
 static void
 jw_body(struct jw *w, const ib_msg *m)
 {
@@ -344,8 +379,56 @@ jw_body(struct jw *w, const ib_msg *m)
 		jw_str(w, "orderTypes", cd->order_types);
 		jw_str(w, "validExchanges", cd->valid_exchanges);
 		jw_str(w, "longName", cd->long_name);
+		jw_int(w, "underConId", cd->under_con_id);
+		jw_str(w, "contractMonth", cd->contract_month);
+		jw_str(w, "timeZoneId", cd->time_zone_id);
+		jw_str(w, "tradingHours", cd->trading_hours);
+		jw_str(w, "liquidHours", cd->liquid_hours);
+		jw_str(w, "realExpirationDate", cd->real_expiration_date);
+		jw_dbl(w, "minSize", cd->min_size);
+		jw_dbl(w, "sizeIncrement", cd->size_increment);
 		break;
 	}
+	case IB_IN_HISTORICAL_DATA:
+		jw_int(w, "reqId", m->u.historical_data.req_id);
+		jw_str(w, "start", m->u.historical_data.start);
+		jw_str(w, "end", m->u.historical_data.end);
+		jw_int(w, "count", m->u.historical_data.count);
+		jw_bars(w, &m->u.historical_data);
+		break;
+	case IB_IN_HISTORICAL_DATA_UPDATE:
+		jw_int(w, "reqId", m->u.historical_update.req_id);
+		jw_key(w, "bar");
+		jw_open(w);
+		jw_bar_fields(w, &m->u.historical_update.bar);
+		jw_lit(w, "}");
+		break;
+	case IB_IN_HISTORICAL_DATA_END:
+		jw_int(w, "reqId", m->u.historical_end.req_id);
+		jw_str(w, "start", m->u.historical_end.start);
+		jw_str(w, "end", m->u.historical_end.end);
+		break;
+	case IB_IN_REAL_TIME_BAR:
+		jw_int(w, "reqId", m->u.realtime_bar.req_id);
+		jw_key(w, "bar");
+		jw_open(w);
+		jw_bar_fields(w, &m->u.realtime_bar.bar);
+		jw_lit(w, "}");
+		break;
+	case IB_IN_PNL:
+		jw_int(w, "reqId", m->u.pnl.req_id);
+		jw_dbl(w, "dailyPnL", m->u.pnl.daily);
+		jw_dbl(w, "unrealizedPnL", m->u.pnl.unrealized);
+		jw_dbl(w, "realizedPnL", m->u.pnl.realized);
+		break;
+	case IB_IN_PNL_SINGLE:
+		jw_int(w, "reqId", m->u.pnl_single.req_id);
+		jw_dbl(w, "pos", m->u.pnl_single.position);
+		jw_dbl(w, "dailyPnL", m->u.pnl_single.daily);
+		jw_dbl(w, "unrealizedPnL", m->u.pnl_single.unrealized);
+		jw_dbl(w, "realizedPnL", m->u.pnl_single.realized);
+		jw_dbl(w, "value", m->u.pnl_single.value);
+		break;
 	case IB_IN_NEXT_VALID_ID:
 		jw_int(w, "orderId", m->u.next_valid_id.order_id);
 		break;
@@ -372,16 +455,14 @@ jw_body(struct jw *w, const ib_msg *m)
 int
 ib_msg_to_json(const ib_msg *m, char *buf, size_t cap)
 {
-	struct jw w;
+	struct jw w = { buf, buf, false, true };
 	const char *name = ib_msg_name(m->id);
 
 	if (cap == 0)
 		return IB_ENOSPC;
 	if (name == NULL)
 		name = "unknown";
-	w.p = buf;
 	w.end = buf + cap - 1;
-	w.full = false;
 	jw_open(&w);
 	jw_int(&w, "id", m->id);
 	jw_str(&w, "name", (ib_str){ name, (uint32_t)strlen(name) });

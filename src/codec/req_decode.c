@@ -146,27 +146,60 @@ skip_condition(ib_fields *c)
 	return ib_fields_skip(c, n);
 }
 
-/* From sharesAllocation to the end: nothing here is kept, but every field must be there. */
+/* algoParams: a count, then tag/value pairs; the first IB_ALGO_PARAMS_MAX are kept. */
 static int
-skip_order_tail(ib_fields *c, int sv, const ib_contract *k, ib_str otype)
+get_algo_params(ib_fields *c, ib_order *o)
+{
+	int32_t n;
+
+	TRY(get_count(c, &n));
+	for (int32_t i = 0; i < n; i++) {
+		ib_tag_value tv;
+		TRY(get_cstr(c, tv.tag, sizeof(tv.tag)));
+		TRY(get_cstr(c, tv.value, sizeof(tv.value)));
+		if (i < IB_ALGO_PARAMS_MAX)
+			o->algo_params[o->algo_param_count++] = tv;
+	}
+	return IB_OK;
+}
+
+/* A TRAIL price: empty (unset) reads as 0, what ib_order calls unset. */
+static int
+get_opt_dbl(ib_fields *c, double *v)
+{
+	TRY(get_dbl(c, v));
+	if (*v == IB_UNSET_DOUBLE)
+		*v = 0;
+	return IB_OK;
+}
+
+/* From sharesAllocation to the end: what ib_order carries is kept, and every field must be there. */
+static int
+get_order_tail(ib_fields *c, int sv, const ib_contract *k, ib_str otype, ib_order *o)
 {
 	ib_str s;
 	double d;
 	int32_t n;
 
-	TRY(ib_fields_skip(c, 7)); /* sharesAllocation discretionaryAmt goodAfterTime goodTillDate faGroup faMethod faPercentage */
+	TRY(ib_fields_skip(c, 3)); /* sharesAllocation discretionaryAmt goodAfterTime */
+	TRY(get_cstr(c, o->good_till_date, sizeof(o->good_till_date)));
+	TRY(ib_fields_skip(c, 3)); /* faGroup faMethod faPercentage */
 	if (sv < IB_REQ_SV_FA_PROFILE_DESUPPORT)
 		TRY(ib_fields_skip(c, 1)); /* faProfile */
-	/* modelCode shortSaleSlot designatedLocation exemptCode ocaType rule80A settlingFirm allOrNone minQty
-	 * percentOffset eTradeOnly firmQuoteOnly nbboPriceCap auctionStrategy startingPrice stockRefPrice delta
-	 * stockRangeLower stockRangeUpper overridePercentageConstraints volatility volatilityType */
-	TRY(ib_fields_skip(c, 22));
+	TRY(ib_fields_skip(c, 4)); /* modelCode shortSaleSlot designatedLocation exemptCode */
+	TRY(ib_fields_i32(c, &o->oca_type));
+	/* rule80A settlingFirm allOrNone minQty percentOffset eTradeOnly firmQuoteOnly nbboPriceCap auctionStrategy
+	 * startingPrice stockRefPrice delta stockRangeLower stockRangeUpper overridePercentageConstraints
+	 * volatility volatilityType */
+	TRY(ib_fields_skip(c, 17));
 	TRY(ib_fields_str(c, &s)); /* deltaNeutralOrderType */
 	TRY(ib_fields_skip(c, 1)); /* deltaNeutralAuxPrice */
 	if (s.len > 0) /* conId settlingFirm clearingAccount clearingIntent openClose shortSale shortSaleSlot designatedLocation */
 		TRY(ib_fields_skip(c, 8));
-	/* continuousUpdate referencePriceType trailStopPrice trailingPercent scaleInitLevelSize scaleSubsLevelSize */
-	TRY(ib_fields_skip(c, 6));
+	TRY(ib_fields_skip(c, 2)); /* continuousUpdate referencePriceType */
+	TRY(get_opt_dbl(c, &o->trail_stop_price));
+	TRY(get_opt_dbl(c, &o->trailing_percent));
+	TRY(ib_fields_skip(c, 2)); /* scaleInitLevelSize scaleSubsLevelSize */
 	TRY(get_dbl(c, &d)); /* scalePriceIncrement */
 	if (d > 0 && d != IB_UNSET_DOUBLE) /* priceAdjustValue/Interval profitOffset autoReset initPosition initFillQty randomPercent */
 		TRY(ib_fields_skip(c, 7));
@@ -177,8 +210,9 @@ skip_order_tail(ib_fields *c, int sv, const ib_contract *k, ib_str otype)
 	TRY(ib_fields_skip(c, 4)); /* optOutSmartRouting clearingAccount clearingIntent notHeld */
 	TRY(skip_delta_neutral_contract(c));
 	TRY(ib_fields_str(c, &s)); /* algoStrategy */
+	ib_str_copy(o->algo_strategy, sizeof(o->algo_strategy), s);
 	if (s.len > 0)
-		TRY(skip_tag_values(c)); /* algoParams */
+		TRY(get_algo_params(c, o));
 	TRY(ib_fields_skip(c, 6)); /* algoId whatIf orderMiscOptions solicited randomizeSize randomizePrice */
 	if (ib_str_eq(otype, "PEG BENCH") || ib_str_eq(otype, "PEGBENCH"))
 		TRY(ib_fields_skip(c, 5)); /* referenceContractId isPeggedChangeAmountDecrease peggedChangeAmount
@@ -249,12 +283,13 @@ get_place_order(ib_fields *c, int sv, ib_req *r)
 	TRY(get_dbl(c, &o->lmt_price));
 	TRY(get_dbl(c, &o->aux_price));
 	TRY(get_cstr(c, o->tif, sizeof(o->tif)));
-	TRY(ib_fields_skip(c, 1)); /* ocaGroup */
+	TRY(get_cstr(c, o->oca_group, sizeof(o->oca_group)));
 	TRY(get_cstr(c, o->account, sizeof(o->account)));
 	TRY(ib_fields_skip(c, 2)); /* openClose origin */
 	TRY(get_cstr(c, o->order_ref, sizeof(o->order_ref)));
 	TRY(ib_fields_bool(c, &o->transmit));
-	TRY(ib_fields_skip(c, 5)); /* parentId blockOrder sweepToFill displaySize triggerMethod */
+	TRY(ib_fields_i32(c, &o->parent_id));
+	TRY(ib_fields_skip(c, 4)); /* blockOrder sweepToFill displaySize triggerMethod */
 	TRY(ib_fields_bool(c, &o->outside_rth));
 	TRY(ib_fields_skip(c, 1)); /* hidden */
 	if (strcmp(k->sec_type, "BAG") == 0) {
@@ -265,7 +300,7 @@ get_place_order(ib_fields *c, int sv, ib_req *r)
 		TRY(skip_groups(c, n, 1));
 		TRY(skip_tag_values(c)); /* smartComboRoutingParams */
 	}
-	return skip_order_tail(c, sv, k, otype);
+	return get_order_tail(c, sv, k, otype, o);
 }
 
 static int
@@ -326,6 +361,30 @@ get_executions(ib_fields *c, int sv, ib_req *r)
 	return IB_OK;
 }
 
+/* reqHistoricalData: contract, the range, then (BAG) legs, keepUpToDate and chartOptions. */
+static int
+get_historical_data(ib_fields *c, ib_req *r)
+{
+	int32_t n;
+
+	TRY(ib_fields_i32(c, &r->u.historical_data.req_id));
+	TRY(get_contract(c, &r->u.historical_data.contract));
+	TRY(ib_fields_bool(c, &r->u.historical_data.include_expired));
+	TRY(get_cstr(c, r->u.historical_data.end_date_time, sizeof(r->u.historical_data.end_date_time)));
+	TRY(get_cstr(c, r->u.historical_data.bar_size, sizeof(r->u.historical_data.bar_size)));
+	TRY(get_cstr(c, r->u.historical_data.duration, sizeof(r->u.historical_data.duration)));
+	TRY(ib_fields_bool(c, &r->u.historical_data.use_rth));
+	TRY(get_cstr(c, r->u.historical_data.what_to_show, sizeof(r->u.historical_data.what_to_show)));
+	TRY(ib_fields_i32(c, &r->u.historical_data.format_date));
+	if (strcmp(r->u.historical_data.contract.sec_type, "BAG") == 0) {
+		TRY(get_count(c, &n)); /* combo legs: conId ratio action exchange */
+		TRY(skip_groups(c, n, 4));
+	}
+	TRY(ib_fields_bool(c, &r->u.historical_data.keep_up_to_date));
+	TRY(ib_fields_skip(c, 1)); /* chartOptions */
+	return IB_OK;
+}
+
 /* Everything after the message id.  Requests with a version field have it read (not checked) first. */
 static int
 get_body(ib_fields *c, int sv, ib_req *r)
@@ -345,7 +404,19 @@ get_body(ib_fields *c, int sv, ib_req *r)
 		TRY(ib_fields_bool(c, &r->u.tick_by_tick.ignore_size));
 		return IB_OK;
 	case IB_OUT_CANCEL_TICK_BY_TICK:
+	case IB_OUT_CANCEL_PNL:
+	case IB_OUT_CANCEL_PNL_SINGLE: /* no version field */
 		TRY(ib_fields_i32(c, &r->u.cancel.req_id));
+		return IB_OK;
+	case IB_OUT_REQ_HISTORICAL_DATA: /* no version field */
+		return get_historical_data(c, r);
+	case IB_OUT_REQ_PNL:
+	case IB_OUT_REQ_PNL_SINGLE: /* no version field */
+		TRY(ib_fields_i32(c, &r->u.pnl.req_id));
+		TRY(get_cstr(c, r->u.pnl.account, sizeof(r->u.pnl.account)));
+		TRY(get_cstr(c, r->u.pnl.model_code, sizeof(r->u.pnl.model_code)));
+		if (r->id == IB_OUT_REQ_PNL_SINGLE)
+			TRY(ib_fields_i32(c, &r->u.pnl.con_id));
 		return IB_OK;
 	case IB_OUT_START_API:
 	case IB_OUT_REQ_MKT_DATA:
@@ -364,6 +435,9 @@ get_body(ib_fields *c, int sv, ib_req *r)
 	case IB_OUT_REQ_ACCOUNT_SUMMARY:
 	case IB_OUT_CANCEL_ACCOUNT_SUMMARY:
 	case IB_OUT_CANCEL_POSITIONS:
+	case IB_OUT_CANCEL_HISTORICAL_DATA:
+	case IB_OUT_REQ_REAL_TIME_BARS:
+	case IB_OUT_CANCEL_REAL_TIME_BARS:
 		TRY(ib_fields_i32(c, &ver));
 		break;
 	default:
@@ -378,7 +452,17 @@ get_body(ib_fields *c, int sv, ib_req *r)
 		return get_mkt_data(c, r);
 	case IB_OUT_CANCEL_MKT_DATA:
 	case IB_OUT_CANCEL_ACCOUNT_SUMMARY:
+	case IB_OUT_CANCEL_HISTORICAL_DATA:
+	case IB_OUT_CANCEL_REAL_TIME_BARS:
 		TRY(ib_fields_i32(c, &r->u.cancel.req_id));
+		break;
+	case IB_OUT_REQ_REAL_TIME_BARS:
+		TRY(ib_fields_i32(c, &r->u.realtime_bars.req_id));
+		TRY(get_contract(c, &r->u.realtime_bars.contract));
+		TRY(ib_fields_i32(c, &r->u.realtime_bars.bar_size));
+		TRY(get_cstr(c, r->u.realtime_bars.what_to_show, sizeof(r->u.realtime_bars.what_to_show)));
+		TRY(ib_fields_bool(c, &r->u.realtime_bars.use_rth));
+		TRY(ib_fields_skip(c, 1)); /* realTimeBarsOptions */
 		break;
 	case IB_OUT_REQ_ACCT_DATA:
 		TRY(ib_fields_bool(c, &r->u.acct_data.subscribe));
