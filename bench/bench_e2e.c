@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/wake.h"
 #include "bench.h"
 #include "codec/wire.h"
 #include "config/config.h"
@@ -179,7 +180,7 @@ bench_e2e(int argc, char **argv)
 		ib_config_add_sub(&cfg, false, item, err, sizeof(err));
 	}
 
-	ib_pipeline *p = ib_pipeline_create(&cfg, err, sizeof(err));
+	ib_pipeline *p = ib_pipeline_create(&cfg, &ib_strategy_bench_vt, err, sizeof(err));
 	if (!p || ib_pipeline_start(p) != IB_OK) {
 		fprintf(stderr, "e2e: %s\n", p ? "start failed" : err);
 		kill(sim, SIGTERM);
@@ -195,7 +196,7 @@ bench_e2e(int argc, char **argv)
 	int64_t t0 = 0, t1 = 0, deadline = ib_now_mono_ns() + 120000000000LL, moved = 0;
 	uint64_t md0 = 0, last = 0;
 	while (ib_now_mono_ns() < deadline) {
-		uint64_t md = IB_STAT_GET(p->stats.net.md_in);
+		uint64_t md = IB_STAT_GET(ib_pipeline_stats(p)->net.md_in);
 		int64_t now = ib_now_mono_ns();
 		if (!t0 && md > 0) {
 			t0 = now;
@@ -215,22 +216,26 @@ bench_e2e(int argc, char **argv)
 	}
 	/* let the market-data thread and strategies drain */
 	usleep(200000);
-	double cpu_net = bench_thread_cpu_s(p->net_th), cpu_md = bench_thread_cpu_s(p->md_th), cpu_st = 0;
-	for (int i = 0; i < p->nstrat; i++)
-		cpu_st += bench_thread_cpu_s(p->strat[i].thread);
+	pthread_t th_net = 0, th_md = 0, th;
+	ib_pipeline_thread_id(p, IB_PT_NET, &th_net);
+	ib_pipeline_thread_id(p, IB_PT_MD, &th_md);
+	double cpu_net = bench_thread_cpu_s(th_net), cpu_md = bench_thread_cpu_s(th_md), cpu_st = 0;
+	for (int i = 0; i < ib_pipeline_nstrategies(p); i++)
+		if (ib_pipeline_strategy_thread(p, i, &th))
+			cpu_st += bench_thread_cpu_s(th);
 	ib_pipeline_request_stop(p);
 	ib_pipeline_join(p);
 	kill(sim, SIGTERM);
 	waitpid(sim, NULL, 0);
 	remove_dir(dir);
 
-	uint64_t md = IB_STAT_GET(p->stats.net.md_in) - md0;
+	uint64_t md = IB_STAT_GET(ib_pipeline_stats(p)->net.md_in) - md0;
 	double secs = t1 && t0 ? (double)(t1 - t0) / 1e9 : 0;
 	double mps = secs > 0 ? (double)md / secs : 0;
 	ib_hist e2e = { 0 }, internal = { 0 };
 	uint64_t quotes = 0, books = 0, bbos = 0, trades = 0;
-	for (int i = 0; i < p->nstrat; i++) {
-		struct ib_bench_strategy *b = p->strat[i].self;
+	for (int i = 0; i < ib_pipeline_nstrategies(p); i++) {
+		struct ib_bench_strategy *b = ib_pipeline_strategy_self(p, i);
 		ib_hist_merge(&e2e, &b->end_to_end);
 		ib_hist_merge(&internal, &b->internal);
 		quotes += b->quotes;
@@ -247,15 +252,15 @@ bench_e2e(int argc, char **argv)
 	printf("%-24s %12.0f msgs/s  %s  to strategies: quotes %llu books %llu bbo %llu trades %llu  coalesced %llu  "
 	       "cpu-ms/M: net %.0f md %.0f strat %.0f total %.0f\n",
 	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes, (unsigned long long)books,
-	       (unsigned long long)bbos, (unsigned long long)trades, (unsigned long long)ib_stats_coalesced(&p->stats),
+	       (unsigned long long)bbos, (unsigned long long)trades, (unsigned long long)ib_stats_coalesced(ib_pipeline_stats(p)),
 	       cpu_net * 1e3 / million, cpu_md * 1e3 / million, cpu_st * 1e3 / million,
 	       (cpu_net + cpu_md + cpu_st) * 1e3 / million);
 	if (depth)
 		printf("%-24s depth ops %llu, book errors %llu, balance md_in %llu = processed %llu + coalesced %llu\n", name,
-		       (unsigned long long)IB_STAT_GET(p->stats.md.depth_ops),
-		       (unsigned long long)IB_STAT_GET(p->stats.md.book_errors),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.md_in), (unsigned long long)IB_STAT_GET(p->stats.md.quotes),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced));
+		       (unsigned long long)IB_STAT_GET(ib_pipeline_stats(p)->md.depth_ops),
+		       (unsigned long long)IB_STAT_GET(ib_pipeline_stats(p)->md.book_errors),
+		       (unsigned long long)IB_STAT_GET(ib_pipeline_stats(p)->net.md_in), (unsigned long long)IB_STAT_GET(ib_pipeline_stats(p)->md.quotes),
+		       (unsigned long long)IB_STAT_GET(ib_pipeline_stats(p)->net.md_coalesced));
 	if (internal.count)
 		printf("%-24s latency read->strategy p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu samples)\n", name,
 		       ib_hist_quantile(&internal, 0.5) / 1e3, ib_hist_quantile(&internal, 0.99) / 1e3,
@@ -272,7 +277,7 @@ bench_e2e(int argc, char **argv)
 	bench_result(name, "quotes_delivered", (double)quotes);
 	if (depth) {
 		bench_result(name, "books_delivered", (double)books);
-		bench_result(name, "book_errors", (double)IB_STAT_GET(p->stats.md.book_errors));
+		bench_result(name, "book_errors", (double)IB_STAT_GET(ib_pipeline_stats(p)->md.book_errors));
 	}
 	if (internal.count) {
 		bench_result(name, "internal_p50_us", ib_hist_quantile(&internal, 0.5) / 1e3);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 
 #define READERS 8
 #define ROUNDS 200

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 #include "testutil.h"
 
 static ib_pipeline *
@@ -28,7 +28,7 @@ pipeline_in(const char *state_dir, bool readonly, char *err, size_t errlen)
 	c.readonly = readonly;
 	snprintf(c.state_dir, sizeof(c.state_dir), "%s", state_dir);
 	err[0] = '\0';
-	return ib_pipeline_create(&c, err, errlen);
+	return ib_pipeline_create(&c, NULL, err, errlen); /* no strategy threads */
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "quote.h"
 #include "req.h"
 
+/* Opaque: a strategy reaches the pipeline only through the functions below. */
 typedef struct ib_strategy_ctx ib_strategy_ctx;
 
 #define IB_ORDER_STATUS_LEN 24
@@ -64,11 +65,6 @@ typedef struct ib_strategy_vtable {
 	void (*on_book)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_book *book);
 } ib_strategy_vtable;
 
-extern const ib_strategy_vtable ib_strategy_recorder_vt;
-
-/* Find a built-in strategy by name ("example", "quiet", "trader"); NULL if none. */
-const ib_strategy_vtable *ib_strategy_find(const char *name);
-
 /* ---- what a strategy may call (from its own thread) ---- */
 
 /* Index of the strategy (0..N-1). */
@@ -100,5 +96,13 @@ int ib_strategy_want_tbt(ib_strategy_ctx *ctx, const char *symbol, const char *k
 int ib_strategy_want_depth(ib_strategy_ctx *ctx, const char *symbol, int rows);
 /* Any other request (subscriptions ...). */
 int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);
+/*
+ * True once the pipeline is stopping (signal, run_seconds, stop): a callback
+ * that waits or loops should return.  From the strategy's own thread; one
+ * atomic load, so it may be polled.
+ */
+bool ib_strategy_stopping(const ib_strategy_ctx *ctx);
+/* Orders this strategy has placed so far (ib_strategy_place returned IB_OK).  Its own thread only. */
+uint64_t ib_strategy_orders_placed(const ib_strategy_ctx *ctx);
 
 #endif

@@ -27,8 +27,8 @@ replay_done(ib_pipeline *p, void *arg)
 	int done;
 	int64_t first, last;
 	uint64_t sent = ib_replay_sent(r->srv, &done, &first, &last);
-	uint64_t seen = IB_STAT_GET(p->stats.net.msgs_in) + IB_STAT_GET(p->stats.net.unknown_ids) +
-			IB_STAT_GET(p->stats.net.frames_bad);
+	const ib_stats *st = ib_pipeline_stats(p);
+	uint64_t seen = IB_STAT_GET(st->net.msgs_in) + IB_STAT_GET(st->net.unknown_ids) + IB_STAT_GET(st->net.frames_bad);
 
 	if (!done || seen < sent)
 		return false;

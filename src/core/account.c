@@ -16,7 +16,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 
 /* The network thread's latest connection failure, for the detail (account thread). */
 static void

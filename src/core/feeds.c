@@ -16,7 +16,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 
 static int
 want(ib_strategy_ctx *ctx, bool depth, const char *item)

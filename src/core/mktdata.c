@@ -29,7 +29,7 @@
 
 #include "ibpipe/log.h"
 #include "ibpipe/book.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 
 #define MD_BATCH 1024
 

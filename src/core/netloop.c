@@ -26,7 +26,7 @@
 #include "codec/encode.h"
 #include "codec/msg.h"
 #include "core/net.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 #include "record/record.h"
 
 #define READ_BUF (8u << 20)

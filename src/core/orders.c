@@ -22,7 +22,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 
 #define ORDER_CAP 8192   /* power of two */
 #define EXEC_SEEN_CAP 8192
@@ -39,7 +39,7 @@ struct order {
 	bool unconfirmed;    /* live across a disconnect, not yet mentioned by the gateway since */
 };
 
-struct orders {
+struct ib_orders {
 	struct order t[ORDER_CAP];
 	uint64_t exec_seen[EXEC_SEEN_CAP]; /* hashes of recent execIds, FIFO */
 	uint32_t exec_head;
@@ -60,7 +60,7 @@ hash_str(const char *s)
 int
 ib_orders_init(ib_pipeline *p)
 {
-	p->orders = calloc(1, sizeof(struct orders));
+	p->orders = calloc(1, sizeof(struct ib_orders));
 	return p->orders ? IB_OK : IB_ENOSPC;
 }
 
@@ -72,7 +72,7 @@ ib_orders_free(ib_pipeline *p)
 }
 
 static struct order *
-find(struct orders *o, int32_t id, bool create)
+find(struct ib_orders *o, int32_t id, bool create)
 {
 	uint32_t h = (uint32_t)id * 2654435761u;
 
@@ -164,7 +164,7 @@ apply_status(struct order *s, const char *status, double filled, double remainin
 }
 
 static void
-on_exec(ib_pipeline *p, struct orders *o, const ib_ae_exec *x)
+on_exec(ib_pipeline *p, struct ib_orders *o, const ib_ae_exec *x)
 {
 	uint64_t h = hash_str(x->exec_id);
 	ib_pub_event ev = { .kind = IB_PUB_EXEC };
@@ -194,7 +194,7 @@ on_exec(ib_pipeline *p, struct orders *o, const ib_ae_exec *x)
 
 /* The reconcile after a reconnect is complete: what the gateway did not mention, it does not have. */
 static void
-sweep_unconfirmed(ib_pipeline *p, struct orders *o)
+sweep_unconfirmed(ib_pipeline *p, struct ib_orders *o)
 {
 	int n = 0;
 
@@ -231,7 +231,7 @@ set_order(struct order *s, const ib_ae_order *d)
 }
 
 static void
-on_placed(ib_pipeline *p, struct orders *o, const ib_ae_placed *pl)
+on_placed(ib_pipeline *p, struct ib_orders *o, const ib_ae_placed *pl)
 {
 	struct order *s = find(o, pl->order_id, true);
 
@@ -247,7 +247,7 @@ on_placed(ib_pipeline *p, struct orders *o, const ib_ae_placed *pl)
 }
 
 static void
-on_open_order(ib_pipeline *p, struct orders *o, const ib_ae_open_order *oo)
+on_open_order(ib_pipeline *p, struct ib_orders *o, const ib_ae_open_order *oo)
 {
 	struct order *s = find(o, oo->order_id, true);
 
@@ -267,7 +267,7 @@ on_open_order(ib_pipeline *p, struct orders *o, const ib_ae_open_order *oo)
 }
 
 static void
-on_order_status(ib_pipeline *p, struct orders *o, const ib_ae_order_status *os)
+on_order_status(ib_pipeline *p, struct ib_orders *o, const ib_ae_order_status *os)
 {
 	struct order *s = find(o, os->order_id, true);
 
@@ -290,7 +290,7 @@ reject_to_strategy(ib_pipeline *p, int strategy, int32_t order_id, int32_t code,
 }
 
 static void
-on_refused(ib_pipeline *p, struct orders *o, const ib_ae_refused *r)
+on_refused(ib_pipeline *p, struct ib_orders *o, const ib_ae_refused *r)
 {
 	struct order *s = find(o, r->order_id, true);
 
@@ -308,7 +308,7 @@ on_refused(ib_pipeline *p, struct orders *o, const ib_ae_refused *r)
 
 /* errors about one of our orders: 202 cancelled, other 1xx-4xx / 10xxx reject it */
 static void
-on_notice(ib_pipeline *p, struct orders *o, const ib_ae_notice *nt)
+on_notice(ib_pipeline *p, struct ib_orders *o, const ib_ae_notice *nt)
 {
 	struct order *s;
 
@@ -350,7 +350,7 @@ confirming_order_id(const struct ib_acct_event *e)
 void
 ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 {
-	struct orders *o = p->orders;
+	struct ib_orders *o = p->orders;
 	int32_t confirmed = confirming_order_id(e);
 	struct order *s;
 

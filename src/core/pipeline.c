@@ -17,7 +17,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 #include "record/record.h"
 
 #define HWM_BLOCK 1000
@@ -245,21 +245,10 @@ ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev)
 		ib_pub_post(p->pub, ev);
 }
 
-void
-ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_t jcap)
-{
-	pthread_mutex_lock(&p->diag_mu);
-	if (text)
-		ib_strlcpy(text, p->diag_text, tcap);
-	if (json)
-		ib_strlcpy(json, p->diag_json, jcap);
-	pthread_mutex_unlock(&p->diag_mu);
-}
-
 /* ---- life cycle ---- */
 
 ib_pipeline *
-ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
+ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err, size_t errlen)
 {
 	ib_pipeline *p = calloc(1, sizeof(*p));
 
@@ -301,9 +290,8 @@ ib_pipeline_create(const ib_config *cfg, char *err, size_t errlen)
 		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
 	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_CFG_MAX_SYMBOLS ? cfg->nsymbols : IB_CFG_MAX_SYMBOLS);
 
-	const ib_strategy_vtable *vt = ib_strategy_find(cfg->strategy);
 	if (cfg->strategies > 0 && vt == NULL) {
-		snprintf(err, errlen, "strategy: no built-in strategy named '%s' (example, recorder, trader)", cfg->strategy);
+		snprintf(err, errlen, "strategy: none given for %d strategy threads", cfg->strategies);
 		goto fail;
 	}
 	p->nstrat = cfg->strategies < IB_MAX_STRATEGIES ? cfg->strategies : IB_MAX_STRATEGIES;

@@ -9,7 +9,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 #include "core/place.h"
 
 static int

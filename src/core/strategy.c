@@ -12,7 +12,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/pipeline_state.h"
 #include "core/place.h"
 
 int
@@ -100,6 +100,18 @@ ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id)
 
 	r.u.cancel_order.order_id = order_id;
 	return ib_pipeline_send(ctx->p, &r, ctx->index) ? IB_OK : IB_ECLOSED;
+}
+
+bool
+ib_strategy_stopping(const ib_strategy_ctx *ctx)
+{
+	return ck_pr_load_int(&ctx->p->stop) != 0;
+}
+
+uint64_t
+ib_strategy_orders_placed(const ib_strategy_ctx *ctx)
+{
+	return ctx->orders_sent;
 }
 
 int

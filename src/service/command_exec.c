@@ -14,6 +14,8 @@
 #include "ibpipe/log.h"
 #include "codec/wire.h"
 #include "core/place.h"
+#include "core/risk.h"
+#include "core/wake.h"
 #include "service/command_exec.h"
 
 #define CANCEL_ALL_MAX 4096
@@ -60,9 +62,9 @@ ib_cmd_refuse(ib_cmd_exec *x, const char *cmd_id, const char *cmd, const char *r
 static const char *
 closed_gate(const ib_cmd_exec *x)
 {
-	if (x->p->cfg.readonly)
+	if (ib_pipeline_config(x->p)->readonly)
 		return "readonly";
-	if (!ib_gate_is_open(&x->p->gate))
+	if (!ib_pipeline_gate_open(x->p))
 		return "not synced";
 	return "";
 }
@@ -121,7 +123,7 @@ place(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 		/* filed and not queued (stopping): the answer stands, as after a crash at that point */
 		if (h.filed || res->result[0]) /* res->result alone: the journal refused it */
 			return IB_CMD_DONE;
-		if (ck_pr_load_int(&x->p->stop))
+		if (ib_pipeline_stopping(x->p))
 			return IB_CMD_RETRY;
 	}
 	if (rc == IB_RISK_GATE_CLOSED)
@@ -168,7 +170,7 @@ cancel_all(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 static void
 set_halted(ib_cmd_exec *x, const ib_command *c, bool on)
 {
-	ck_pr_store_int(&x->p->halted, on ? 1 : 0);
+	ib_pipeline_halt(x->p, on);
 	ib_log(IB_LL_WARN, "control", "command %s: kill switch %s -- %s", c->cmd_id, on ? "on" : "off",
 	       on ? "no new orders" : "orders allowed");
 }

@@ -18,6 +18,7 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
+#include "core/wake.h"
 #include "publish/redis_url.h"
 #include "service/command_exec.h"
 #include "service/commands.h"
@@ -251,15 +252,15 @@ ack(struct ib_commands *k, const char *entry_id, const char *cmd_id, const ib_cm
 static void
 count(struct ib_commands *k, const ib_cmd_result *res, bool malformed, bool repeat)
 {
-	ib_stats *s = &k->p->stats;
+	struct ib_stats_cmd *s = ib_pipeline_cmd_stats(k->p);
 
-	IB_STAT_INC(s->cmd.in);
+	IB_STAT_INC(s->in);
 	if (strcmp(res->result, "refused") == 0)
-		IB_STAT_INC(s->cmd.refused);
+		IB_STAT_INC(s->refused);
 	if (malformed)
-		IB_STAT_INC(s->cmd.malformed);
+		IB_STAT_INC(s->malformed);
 	if (repeat)
-		IB_STAT_INC(s->cmd.repeats);
+		IB_STAT_INC(s->repeats);
 }
 
 /* One entry; false: stop going through this batch (stopping, or the connection is gone). */

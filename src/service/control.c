@@ -18,6 +18,9 @@
 #include "service/metrics.h"
 #include "publish/redis_url.h"
 #include "service/supervisor.h"
+#include "core/sync.h" /* IB_SYNC_JSON_MAX: the diagnostics' size */
+#include "core/wake.h" /* ib_now_mono_ns */
+#include "strategies/registry.h"
 
 #define TICK_MS 250
 
@@ -74,11 +77,11 @@ killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
 	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, k->last) != 0) {
 		int halt = strcmp(r->str, "halt") == 0, resume = strcmp(r->str, "resume") == 0;
 		ib_strlcpy(k->last, r->str, sizeof(k->last));
-		if (halt && !ck_pr_load_int(&p->halted)) {
-			ck_pr_store_int(&p->halted, 1);
+		if (halt && !ib_pipeline_halted(p)) {
+			ib_pipeline_halt(p, true);
 			ib_log(IB_LL_WARN, "control", "kill switch: %s = halt -- no new orders", k->key);
-		} else if (resume && ck_pr_load_int(&p->halted)) {
-			ck_pr_store_int(&p->halted, 0);
+		} else if (resume && ib_pipeline_halted(p)) {
+			ib_pipeline_halt(p, false);
 			ib_log(IB_LL_WARN, "control", "kill switch: %s = resume -- orders allowed", k->key);
 		}
 	}
@@ -92,33 +95,35 @@ ib_app_progress_line(ib_pipeline *p, ib_pub *pub, char *buf, size_t cap)
 	static int64_t last_ns;
 	char text[512], accts[256];
 	int64_t now = ib_now_mono_ns();
-	uint64_t msgs = IB_STAT_GET(p->stats.net.msgs_in);
+	const ib_stats *st = ib_pipeline_stats(p);
+	uint64_t msgs = IB_STAT_GET(st->net.msgs_in);
 	double rate = last_ns ? (double)(msgs - last_msgs) * 1e9 / (double)(now - last_ns) : 0;
 	ib_pub_stats ps = { 0 };
 
 	last_msgs = msgs;
 	last_ns = now;
 	ib_pipeline_diag(p, text, sizeof(text), NULL, 0);
-	pthread_mutex_lock(&p->diag_mu);
-	ib_strlcpy(accts, p->diag_accounts, sizeof(accts));
-	pthread_mutex_unlock(&p->diag_mu);
+	ib_pipeline_diag_accounts(p, accts, sizeof(accts));
 	if (pub)
 		ib_pub_get_stats(pub, &ps);
-	bool conn = ck_pr_load_32((uint32_t *)&p->stats.net.connected) != 0;
-	bool open = ib_gate_is_open(&p->gate);
-	uint64_t quotes = IB_STAT_GET(p->stats.md.quotes);
+	bool conn = ck_pr_load_32((const uint32_t *)&st->net.connected) != 0;
+	bool open = ib_pipeline_gate_open(p);
+	uint64_t quotes = IB_STAT_GET(st->md.quotes);
 	snprintf(buf, cap, "%s | gate %s | %s | %.0f msg/s | %llu quotes | coalesced %llu | redis %s p99 %.0f us%s",
 		 conn ? "connected" : "disconnected", open ? "OPEN" : "closed",
 		 open ? (accts[0] ? accts : "synced") : text, rate, (unsigned long long)quotes,
-		 (unsigned long long)ib_stats_coalesced(&p->stats),
+		 (unsigned long long)ib_stats_coalesced(st),
 		 !pub ? "off" : ps.connected ? "up" : "DOWN", ps.staleness_p99_us,
-		 ck_pr_load_int(&p->halted) ? " | HALTED" : "");
+		 ib_pipeline_halted(p) ? " | HALTED" : "");
 }
 
 static void
 probe_report(ib_pipeline *p, bool ok)
 {
 	char *json = malloc(IB_SYNC_JSON_MAX), head[512];
+	const ib_config *cfg = ib_pipeline_config(p);
+	const ib_stats *st = ib_pipeline_stats(p);
+	ib_pipeline_times t;
 	double hs, sy;
 	ib_json h;
 
@@ -127,16 +132,15 @@ probe_report(ib_pipeline *p, bool ok)
 		return;
 	}
 	ib_pipeline_diag(p, NULL, 0, json, IB_SYNC_JSON_MAX);
-	pthread_mutex_lock(&p->diag_mu);
-	hs = (double)p->handshake_ns / 1e6;
-	sy = (double)p->synced_ns / 1e6;
-	pthread_mutex_unlock(&p->diag_mu);
+	ib_pipeline_get_times(p, &t);
+	hs = (double)t.handshake_ns / 1e6;
+	sy = (double)t.synced_ns / 1e6;
 	ib_json_init(&h, head, sizeof(head));
 	ib_json_printf(&h, "{\"ok\":%s,\"host\":", ok ? "true" : "false");
-	ib_json_str(&h, p->cfg.host);
+	ib_json_str(&h, cfg->host);
 	ib_json_printf(&h, ",\"port\":%d,\"server_version\":%d,\"client_id\":%d,\"handshake_ms\":%.1f,\"sync_ms\":%s%.1f",
-		       p->cfg.port, (int)ck_pr_load_32((uint32_t *)&p->stats.net.server_version),
-		       (int)ck_pr_load_32((uint32_t *)&p->stats.net.client_id), hs, ok ? "" : "-", ok ? sy : 1.0);
+		       cfg->port, (int)ck_pr_load_32((const uint32_t *)&st->net.server_version),
+		       (int)ck_pr_load_32((const uint32_t *)&st->net.client_id), hs, ok ? "" : "-", ok ? sy : 1.0);
 	/* json is {"managedAccounts":[..],"nextValidId":N,"missing":[..],"waiting_s":x}: splice it in */
 	size_t jl = strlen(json);
 	if (jl >= 2 && json[0] == '{' && json[jl - 1] == '}')
@@ -187,7 +191,14 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		cfg.pacing_per_s = 1000000;
 	}
 	block_signals(&set);
-	p = ib_pipeline_create(&cfg, err, sizeof(err));
+	const ib_strategy_vtable *vt = ib_strategy_find(cfg.strategy);
+	if (cfg.strategies > 0 && vt == NULL) {
+		char names[256];
+		fprintf(stderr, "ibpipe: strategy: no built-in strategy named '%s' (%s)\n", cfg.strategy,
+			ib_strategy_names(names, sizeof(names)));
+		return 2;
+	}
+	p = ib_pipeline_create(&cfg, vt, err, sizeof(err));
 	if (p == NULL) {
 		fprintf(stderr, "ibpipe: %s\n", err);
 		return 2;
@@ -202,16 +213,16 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		ib_strlcpy(pc.master, cfg.redis_master, sizeof(pc.master));
 		ib_strlcpy(pc.sentinel_password, cfg.redis_sentinel_password, sizeof(pc.sentinel_password));
 		pc.book_levels = cfg.redis_book_levels;
-		pub = ib_pub_create(&pc, p->quotes, &p->stats);
+		pub = ib_pub_create(&pc, ib_pipeline_quotes(p), ib_pipeline_stats(p));
 		if (pub)
-			ib_pub_set_books(pub, p->books);
+			ib_pub_set_books(pub, ib_pipeline_books(p));
 		if (pub == NULL || ib_pub_start(pub) != IB_OK) {
 			fprintf(stderr, "ibpipe: cannot start the Redis publisher\n");
 			ib_pub_free(pub);
 			ib_pipeline_free(p);
 			return 2;
 		}
-		p->pub = pub;
+		ib_pipeline_set_publisher(p, pub);
 	}
 	if (ib_pipeline_start(p) != IB_OK) {
 		fprintf(stderr, "ibpipe: cannot start the pipeline threads\n");
@@ -253,18 +264,18 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 			break;
 		}
 		if (sig == SIGUSR1) {
-			ck_pr_store_int(&p->halted, 1);
+			ib_pipeline_halt(p, true);
 			ib_log(IB_LL_WARN, "control", "SIGUSR1: kill switch on -- no new orders");
 		} else if (sig == SIGUSR2) {
-			ck_pr_store_int(&p->halted, 0);
+			ib_pipeline_halt(p, false);
 			ib_log(IB_LL_WARN, "control", "SIGUSR2: kill switch off -- orders allowed");
 		}
-		if (ck_pr_load_int(&p->stop))
+		if (ib_pipeline_stopping(p))
 			break;
 		if (done && done(p, done_arg))
 			break;
 		if (mode == IB_APP_PROBE) {
-			if (ib_gate_is_open(&p->gate)) {
+			if (ib_pipeline_gate_open(p)) {
 				probe_report(p, true);
 				break;
 			}
@@ -273,7 +284,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 				ib_pipeline_diag(p, text, sizeof(text), NULL, 0);
 				ib_log(IB_LL_ERROR, "probe", "no full sync after %.1f s: %s", cfg.sync_timeout_s, text);
 				probe_report(p, false);
-				p->exit_code = 1;
+				ib_pipeline_set_exit_code(p, 1);
 				break;
 			}
 			continue;
@@ -301,31 +312,32 @@ out:
 	ib_metrics_stop(metrics); /* before the joins: a scrape reads the threads' CPU clocks */
 	ib_supervisor_stop(sv);   /* STOPPING=1 */
 	ib_pipeline_request_stop(p);
-	rc = ib_pipeline_join(p) ? p->exit_code : rc;
+	rc = ib_pipeline_join(p) ? ib_pipeline_exit_code(p) : rc;
 	if (pub) {
 		ib_pub_stop(pub);
 		ib_pub_free(pub);
 	}
 	if (ks.c)
 		redisFree(ks.c);
+	const ib_stats *st = ib_pipeline_stats(p);
 	if (mode == IB_APP_RUN)
 		ib_log(IB_LL_INFO, "main",
 		       "stopped: %llu msgs in, %llu bad frames, %llu unknown ids, %llu coalesced, %llu dropped, %llu reconnects; "
 		       "md_in %llu = md_processed %llu + md_coalesced_net %llu; depth_ops %llu book_errors %llu "
 		       "trades %llu bbos %llu",
-		       (unsigned long long)IB_STAT_GET(p->stats.net.msgs_in),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.frames_bad),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.unknown_ids),
-		       (unsigned long long)ib_stats_coalesced(&p->stats),
-		       (unsigned long long)IB_STAT_GET(p->stats.acct.dropped),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.reconnects),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.md_in),
-		       (unsigned long long)IB_STAT_GET(p->stats.md.quotes),
-		       (unsigned long long)IB_STAT_GET(p->stats.net.md_coalesced),
-		       (unsigned long long)IB_STAT_GET(p->stats.md.depth_ops),
-		       (unsigned long long)IB_STAT_GET(p->stats.md.book_errors),
-		       (unsigned long long)IB_STAT_GET(p->stats.md.trades),
-		       (unsigned long long)IB_STAT_GET(p->stats.md.bbos));
+		       (unsigned long long)IB_STAT_GET(st->net.msgs_in),
+		       (unsigned long long)IB_STAT_GET(st->net.frames_bad),
+		       (unsigned long long)IB_STAT_GET(st->net.unknown_ids),
+		       (unsigned long long)ib_stats_coalesced(st),
+		       (unsigned long long)IB_STAT_GET(st->acct.dropped),
+		       (unsigned long long)IB_STAT_GET(st->net.reconnects),
+		       (unsigned long long)IB_STAT_GET(st->net.md_in),
+		       (unsigned long long)IB_STAT_GET(st->md.quotes),
+		       (unsigned long long)IB_STAT_GET(st->net.md_coalesced),
+		       (unsigned long long)IB_STAT_GET(st->md.depth_ops),
+		       (unsigned long long)IB_STAT_GET(st->md.book_errors),
+		       (unsigned long long)IB_STAT_GET(st->md.trades),
+		       (unsigned long long)IB_STAT_GET(st->md.bbos));
 	ib_pipeline_free(p);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/wake.h"
 #include "ibpipe/log.h"
 #include "service/metrics.h"
 
@@ -77,7 +78,7 @@ static enum MHD_Result
 readyz(struct ib_metrics *m, struct MHD_Connection *c)
 {
 	/* the gate itself, not the snapshot: readiness flips the moment the account thread moves it */
-	if (ib_gate_is_open(&m->p->gate))
+	if (ib_pipeline_gate_open(m->p))
 		return text(c, MHD_HTTP_OK, "ready: gate open\n");
 	snprintf(m->page, sizeof(m->page), "not ready: gate closed; %s%s\n",
 		 m->snap.connected ? "" : "gateway not connected; ", m->snap.waiting);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/wake.h"
 #include "service/metrics.h"
 
 struct out {
@@ -68,7 +69,7 @@ gauge(struct out *o, const char *name, double v, const char *help)
 static void
 health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 {
-	const ib_stats *st = &p->stats;
+	const ib_stats *st = ib_pipeline_stats(p);
 	int64_t real = ib_now_real_ns();
 	uint64_t last = IB_STAT_GET(st->net.last_msg_ns);
 
@@ -91,9 +92,11 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	counter(o, "unknown_ids_total", IB_STAT_GET(st->net.unknown_ids), "frames with an id ibpipe skips (unknown_ids)");
 	counter(o, "book_errors_total", IB_STAT_GET(st->md.book_errors),
 		"depth operations on rows that do not exist (book_errors)");
-	counter(o, "order_id_mark_failures_total", ck_pr_load_64(&p->hwm_store_failures),
+	uint64_t mark_failures, refused_no_id;
+	ib_pipeline_order_id_failures(p, &mark_failures, &refused_no_id);
+	counter(o, "order_id_mark_failures_total", mark_failures,
 		"order-id mark stores that failed: order placement stopped at the first");
-	counter(o, "orders_refused_no_id_total", ck_pr_load_64(&p->orders_no_id),
+	counter(o, "orders_refused_no_id_total", refused_no_id,
 		"new orders refused because no order id was reserved on disk");
 	counter(o, "reconnects_total", IB_STAT_GET(st->net.reconnects), "gateway connections lost and retried");
 	counter(o, "write_stalls_total", IB_STAT_GET(st->net.write_stalls),
@@ -106,7 +109,7 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 		"commands whose cmd_id was seen before: answered, not executed (cmd_repeats)");
 	gauge(o, "last_message_timestamp_seconds", (double)last / 1e9,
 	      "wall-clock time of the last gateway frame, 0 before the first (last_msg_at)");
-	gauge(o, "uptime_seconds", (double)(real - (int64_t)p->stats.start_ns) / 1e9, "seconds since start (uptime_s)");
+	gauge(o, "uptime_seconds", (double)(real - (int64_t)st->start_ns) / 1e9, "seconds since start (uptime_s)");
 	gauge(o, "pid", (double)getpid(), "process id (pid)");
 }
 
@@ -199,9 +202,10 @@ thread_metrics(struct out *o, ib_pipeline *p, ib_supervisor *sv, const ib_sv_sna
 		if (ib_supervisor_thread_id(sv, (enum ib_sv_thread)t, &th) && (v = thread_cpu_s(th)) >= 0)
 			put(o, "ibpipe_thread_cpu_seconds_total{thread=\"%s\"} %.6f\n", ib_sv_thread_name[t], v);
 	}
-	for (int i = 0; i < p->nstrat; i++) {
+	for (int i = 0; i < ib_pipeline_nstrategies(p); i++) {
+		pthread_t th;
 		double v;
-		if (p->strat[i].thread && (v = thread_cpu_s(p->strat[i].thread)) >= 0)
+		if (ib_pipeline_strategy_thread(p, i, &th) && (v = thread_cpu_s(th)) >= 0)
 			put(o, "ibpipe_thread_cpu_seconds_total{thread=\"strategy-%d\"} %.6f\n", i, v);
 	}
 	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
@@ -232,7 +236,7 @@ ib_metrics_render(char *buf, size_t cap, ib_pipeline *p, ib_supervisor *sv, cons
 	health_counters(&o, p, s);
 	histogram(&o, "md_latency_seconds", &s->md_latency, le_latency, sizeof(le_latency) / sizeof(le_latency[0]),
 		  "market-data latency inside ibpipe: gateway frame read -> applied by the market-data thread");
-	gate_metrics(&o, s, ib_gate_is_open(&p->gate));
+	gate_metrics(&o, s, ib_pipeline_gate_open(p));
 	redis_metrics(&o, s);
 	thread_metrics(&o, p, sv, s);
 	return o.len;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/wake.h"
 #include "ibpipe/ib.h"
 #include "codec/wire.h"
 #include "ibpipe/log.h"
@@ -106,20 +107,21 @@ read_gate(ib_supervisor *s, ib_sv_snapshot *w)
 	ib_pipeline *p = s->p;
 	char text[512];
 
-	w->gate_open = ib_gate_is_open(&p->gate);
-	w->gate_opens = ib_gate_generation(&p->gate);
-	w->connected = ck_pr_load_32((uint32_t *)&p->stats.net.connected) != 0;
+	ib_pipeline_times t;
+
+	w->gate_open = ib_pipeline_gate_open(p);
+	w->gate_opens = ib_pipeline_gate_opens(p);
+	w->connected = ck_pr_load_32((const uint32_t *)&ib_pipeline_stats(p)->net.connected) != 0;
 	ib_pipeline_diag(p, text, sizeof(text), NULL, 0);
 	/* "... waiting for X since 3.2 s": the time moves every tick; STATUS= changes when the pieces do */
 	char *since = strstr(text, " since ");
 	if (since)
 		*since = '\0';
 	ib_strlcpy(w->waiting, text, sizeof(w->waiting));
-	pthread_mutex_lock(&p->diag_mu);
-	w->last_sync_s = (double)p->synced_ns / 1e9;
-	w->gate_opened_real_ns = p->gate_opened_real_ns;
-	pthread_mutex_unlock(&p->diag_mu);
-	ib_hist_read_shared(&p->md_latency, &w->md_latency);
+	ib_pipeline_get_times(p, &t);
+	w->last_sync_s = (double)t.synced_ns / 1e9;
+	w->gate_opened_real_ns = t.gate_opened_real_ns;
+	ib_pipeline_md_latency(p, &w->md_latency);
 	w->have_pub = s->pub != NULL;
 	if (s->pub) {
 		ib_pub_get_stats(s->pub, &w->pub);
@@ -132,7 +134,7 @@ static void
 send_status(ib_supervisor *s, const ib_sv_snapshot *w)
 {
 	char st[sizeof(s->status)];
-	const ib_config *c = &s->p->cfg;
+	const ib_config *c = ib_pipeline_config(s->p);
 
 	if (w->gate_open)
 		snprintf(st, sizeof(st), "STATUS=%sgate open: synced with %s:%d in %.3f s",
@@ -171,7 +173,7 @@ supervisor_thread(void *arg)
 		check_threads(s, w, now);
 		read_gate(s, w);
 		if (now - s->rate_ns >= 1000 * NS_MS) {
-			uint64_t m = IB_STAT_GET(s->p->stats.net.msgs_in);
+			uint64_t m = IB_STAT_GET(ib_pipeline_stats(s->p)->net.msgs_in);
 			w->msgs_per_s = s->rate_ns ? (double)(m - s->rate_msgs) * 1e9 / (double)(now - s->rate_ns) : 0;
 			s->rate_ns = now;
 			s->rate_msgs = m;
@@ -214,10 +216,10 @@ ib_supervisor_create(ib_pipeline *p, ib_pub *pub, char *err, size_t errlen)
 	}
 	s->p = p;
 	s->pub = pub;
-	s->hang_ns = ib_supervisor_hang_ns(&p->cfg);
-	s->hb[IB_SV_NET] = &p->hb_net;
-	s->hb[IB_SV_MD] = &p->hb_md;
-	s->hb[IB_SV_ACCT] = &p->hb_acct;
+	s->hang_ns = ib_supervisor_hang_ns(ib_pipeline_config(p));
+	s->hb[IB_SV_NET] = ib_pipeline_heartbeat(p, IB_PT_NET);
+	s->hb[IB_SV_MD] = ib_pipeline_heartbeat(p, IB_PT_MD);
+	s->hb[IB_SV_ACCT] = ib_pipeline_heartbeat(p, IB_PT_ACCT);
 	s->hb[IB_SV_PUB] = pub ? ib_pub_heartbeat(pub) : NULL;
 	s->snap.healthy = true;
 	ib_wake_init(&s->wake);
@@ -275,14 +277,11 @@ ib_supervisor_thread_id(ib_supervisor *s, enum ib_sv_thread t, pthread_t *out)
 
 	switch (t) {
 	case IB_SV_NET:
-		*out = p->net_th;
-		return ck_pr_load_8((uint8_t *)&p->net_started) != 0;
+		return ib_pipeline_thread_id(p, IB_PT_NET, out);
 	case IB_SV_MD:
-		*out = p->md_th;
-		return p->md_started;
+		return ib_pipeline_thread_id(p, IB_PT_MD, out);
 	case IB_SV_ACCT:
-		*out = p->acct_th;
-		return p->acct_started;
+		return ib_pipeline_thread_id(p, IB_PT_ACCT, out);
 	case IB_SV_PUB:
 		if (s->pub == NULL)
 			return false;

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 
 #include "core/latency.h"
-#include "core/pipeline.h"
+#include "core/wake.h" /* ib_now_mono_ns */
+#include "ibpipe/strategy.h"
+#include "strategies/builtin.h"
 #include "util/stamp.h"
 #include "strategies/bench.h"
 

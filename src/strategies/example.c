@@ -1,7 +1,5 @@
 /*
- * example.c - the example strategy, and the registry of built-ins.
- *
- * "example": on start, logs every account's NetLiquidation and positions;
+ * example.c - "example": on start, logs every account's NetLiquidation and positions;
  * on quotes, keeps a slow moving average of each instrument's mid and, when
  * the mid strays more than 20 bp from it, offers one share at the touch
  * (buy below the average, sell above), at most one order a minute.  It is a
@@ -16,7 +14,9 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/wake.h" /* ib_now_mono_ns */
+#include "ibpipe/strategy.h"
+#include "strategies/builtin.h"
 
 struct example {
 	double *avg;            /* per instrument */
@@ -133,7 +133,7 @@ example_destroy(void *self)
 	free(x);
 }
 
-static const ib_strategy_vtable example_vt = {
+const ib_strategy_vtable ib_strategy_example_vt = {
 	.name = "example",
 	.create = example_create,
 	.on_start = example_on_start,
@@ -144,20 +144,3 @@ static const ib_strategy_vtable example_vt = {
 	.on_stop = example_on_stop,
 	.destroy = example_destroy,
 };
-
-extern const ib_strategy_vtable ib_strategy_recorder_vt;
-extern const ib_strategy_vtable ib_strategy_trader_vt;
-extern const ib_strategy_vtable ib_strategy_bench_vt;
-extern const ib_strategy_vtable ib_strategy_stall_vt;
-
-const ib_strategy_vtable *
-ib_strategy_find(const char *name)
-{
-	static const ib_strategy_vtable *const all[] = { &example_vt, &ib_strategy_recorder_vt, &ib_strategy_trader_vt,
-								 &ib_strategy_bench_vt, &ib_strategy_stall_vt };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (strcmp(all[i]->name, name) == 0)
-			return all[i];
-	return NULL;
-}

@@ -16,7 +16,9 @@
 #include "util/json.h"
 #include "codec/wire.h"
 #include "ibpipe/log.h"
-#include "core/pipeline.h"
+#include "core/wake.h" /* ib_now_mono_ns */
+#include "ibpipe/strategy.h"
+#include "strategies/builtin.h"
 
 struct last_book {
 	uint32_t instrument;

@@ -32,11 +32,11 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
-#include "core/pipeline.h"
+#include "core/wake.h" /* ib_now_mono_ns */
+#include "ibpipe/strategy.h"
+#include "strategies/builtin.h"
 
 #define SLICE_MS 10
-
-extern const ib_strategy_vtable ib_strategy_trader_vt;
 
 struct stall {
 	const ib_strategy_vtable *vt;  /* trader (the stalling one) or recorder: what we delegate to */
@@ -104,7 +104,7 @@ block(ib_strategy_ctx *ctx, int ms, const char *file)
 {
 	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
 
-	while (!ck_pr_load_int(&ctx->p->stop) && ib_now_mono_ns() < until && (file == NULL || access(file, F_OK) != 0)) {
+	while (!ib_strategy_stopping(ctx) && ib_now_mono_ns() < until && (file == NULL || access(file, F_OK) != 0)) {
 		struct timespec ts = { 0, SLICE_MS * 1000000L };
 		nanosleep(&ts, NULL);
 	}
@@ -115,13 +115,13 @@ stall_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 {
 	struct stall *s = self;
 
-	uint64_t placed = ctx->orders_sent;
+	uint64_t placed = ib_strategy_orders_placed(ctx);
 
 	s->quotes++;
 	s->vt->on_quote(s->inner, ctx, inst, q);
 	if (s->stalled || ib_strategy_index(ctx) != s->index || s->quotes < (uint64_t)s->after)
 		return;
-	if (s->on_order && ctx->orders_sent == placed)
+	if (s->on_order && ib_strategy_orders_placed(ctx) == placed)
 		return; /* not the callback that placed the order */
 	s->stalled = true;
 	int64_t t0 = ib_now_mono_ns();

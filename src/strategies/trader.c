@@ -16,7 +16,9 @@
 
 #include "ibpipe/log.h"
 #include "codec/wire.h"
-#include "core/pipeline.h"
+#include "core/wake.h" /* ib_now_mono_ns */
+#include "ibpipe/strategy.h"
+#include "strategies/builtin.h"
 
 #define MAX_STEPS 64
 

@@ -1,0 +1,280 @@
+/*
+ * pipeline_state.h - inside the pipeline: the threads' state, the rings
+ * between them and the functions the threads call on each other.  For
+ * src/core/ only (and white-box tests): everything outside core/ sees an
+ * opaque ib_pipeline through core/pipeline.h.
+ *
+ *   socket -> [network] -md ring-> [market data] -quote rings-> [strategy 0..N-1]
+ *                       -acct ring-> [account]   -event rings-> [strategy 0..N-1]
+ *   strategies, account -out ring-> [network] -> socket      (paced)
+ *   account, gate -> publisher ring -> [redis]    quotes: read from the table
+ *
+ * Every ring is a preallocated ck_ring of fixed-size slots.  Account, order
+ * and connection events are never dropped: a full ring stops the producer
+ * (the network thread then stops reading the socket).  Market data is
+ * coalesced per instrument under backpressure, and counted.
+ */
+#ifndef IBPIPE_PIPELINE_STATE_H
+#define IBPIPE_PIPELINE_STATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ibpipe/account.h"
+#include "core/pipeline.h"
+#include "config/config.h"
+#include "core/event.h"
+#include "core/gate.h"
+#include "core/heartbeat.h"
+#include "publish/publish.h"
+#include "ibpipe/quote.h"
+#include "ibpipe/req.h"
+#include "core/risk.h"
+#include "core/stats.h"
+#include "ibpipe/strategy.h"
+#include "core/sync.h"
+#include "core/wake.h"
+#include "record/record.h"
+
+struct ib_orders;           /* orders.c */
+
+#define IB_MAX_STRATEGIES 64
+#define IB_MD_RING_SIZE 65536
+#define IB_ACCT_RING_SIZE 4096
+#define IB_OUT_RING_SIZE 16384
+#define IB_SQ_RING_SIZE 4096     /* per-strategy quote ring */
+#define IB_SE_RING_SIZE 1024     /* per-strategy event ring */
+
+/* Request ids: instrument i is subscribed as base + i. */
+#define IB_REQID_MKT 1000
+#define IB_REQID_TBT 100000
+#define IB_REQID_DEPTH 200000
+#define IB_REQID_EXEC 9000
+
+struct ib_out_slot {
+	ib_req req;
+	int32_t strategy;  /* who asked, -1 for the pipeline itself */
+};
+
+enum ib_sq_kind { IB_SQ_QUOTE = 1, IB_SQ_BBO = 2, IB_SQ_TRADE = 4, IB_SQ_BOOK = 8 }; /* bits */
+
+struct ib_sq_event {    /* market data for a strategy */
+	uint32_t instrument;
+	uint8_t kind;       /* one of enum ib_sq_kind */
+	uint8_t pad;
+	uint16_t book;      /* IB_SQ_BOOK: index in the book table */
+	union {
+		ib_quote_data q;  /* quote, bbo */
+		ib_trade t;       /* trade */
+	} u;
+};
+
+#define IB_SE_TEXT_LEN 200  /* a pause or refusal reason as a strategy gets it */
+
+struct ib_snapshot;
+
+typedef struct ib_se_gate_open {
+	struct ib_snapshot *snap;   /* the strategy's reference: release with ib_snapshot_release */
+} ib_se_gate_open;
+
+typedef struct ib_se_gate_closed {
+	char reason[IB_SE_TEXT_LEN];
+} ib_se_gate_closed;
+
+typedef struct ib_se_reject {
+	int32_t order_id;
+	int32_t code;               /* enum ib_status (refused here) or the gateway's error code */
+	char text[IB_SE_TEXT_LEN];
+} ib_se_reject;
+
+struct ib_se_event {    /* anything else for a strategy */
+	int32_t kind;       /* enum ib_strat_kind (event.h): which member of u is set */
+	union {
+		ib_se_gate_open gate_open;
+		ib_se_gate_closed gate_closed;
+		ib_order_update order;
+		ib_account_update account;
+		ib_se_reject reject;
+	} u;
+};
+#define IB_SE_EVENT_MAX 280
+_Static_assert(sizeof(struct ib_se_event) <= IB_SE_EVENT_MAX, "strategy event outgrew its ring slot budget");
+
+/* Accounts as of one gate opening, shared by the strategies, refcounted.  refs is a C11
+   atomic, not ck_pr: the last release frees the snapshot while the other strategies' reads of
+   it happened on other threads, and ThreadSanitizer can order those reads before the free only
+   if it sees the decrement (ck_pr's inline assembly is invisible to it). */
+struct ib_snapshot {
+	atomic_int refs;
+	ib_accounts a;
+};
+void ib_snapshot_release(struct ib_snapshot *s);
+
+IB_RING_DEFINE(out, ib_out_slot)
+IB_RING_DEFINE(sq, ib_sq_event)
+IB_RING_DEFINE(se, ib_se_event)
+
+struct ib_strategy_ctx {
+	struct ib_pipeline *p;
+	int index;
+	const ib_strategy_vtable *vt;
+	void *self;
+	pthread_t thread;
+	ib_wake wake;
+	struct ck_ring sq_ring;
+	struct ib_sq_event *sq_buf;
+	struct ck_ring se_ring;
+	struct ib_se_event *se_buf;
+	/* market-data thread's coalescing state for this strategy */
+	uint8_t *pending;          /* per instrument: enum ib_sq_kind bits waiting for room */
+	uint32_t *pending_list;
+	uint32_t npending;
+	/* account thread's overflow for never-drop events when the ring is full */
+	struct ib_se_event *se_overflow;
+	uint32_t se_ofl_head, se_ofl_tail, se_ofl_cap;
+	uint64_t orders_sent;      /* strategy thread only */
+	int64_t *order_times;      /* ring of this strategy's last order times, for max_orders_per_s */
+	uint32_t order_times_cap, order_times_head;
+	struct ib_se_event deferred[16]; /* local refusals, delivered after the current callback */
+	uint32_t ndeferred;
+	ib_book *book_copy;        /* what on_book is handed (strategy thread) */
+	uint64_t books_sent;       /* market-data thread: book events pushed */
+	uint64_t books_read;       /* __atomic, strategy thread: book events read (lossless mode waits on it) */
+	atomic_bool gone;          /* strategy thread: it has left its loop and reads nothing more */
+};
+
+struct ib_pipeline {
+	ib_config cfg;
+	ib_stats stats;
+	ib_quote_table *quotes;
+	uint32_t nquote_subs;      /* the first n instruments get reqMktData; the rest are tbt/depth only */
+	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
+	ib_book_table *books;      /* one per depth subscription; writer: market-data thread */
+	int16_t *inst_book;        /* instrument -> book index, -1 none */
+	ib_pub *pub;
+	ib_gate gate;
+	int stop;                  /* ck_pr; set by signal handling / stop */
+	int exit_code;
+
+	struct ck_ring md_ring;
+	struct ib_md_event *md_buf;
+	ib_wake md_wake;
+
+	struct ck_ring acct_ring;
+	struct ib_acct_event *acct_buf;
+	ib_wake acct_wake;
+
+	struct ck_ring out_ring;
+	struct ib_out_slot *out_buf;
+	int out_efd;               /* eventfd: wakes the network thread for outbound work */
+
+	int nstrat;
+	struct ib_strategy_ctx strat[IB_MAX_STRATEGIES];
+
+	pthread_t net_th, acct_th, md_th;
+	bool net_started, acct_started, md_started;
+	/* each thread's loop count, read by the supervisor (heartbeat.h) */
+	ib_heartbeat hb_net, hb_md, hb_acct;
+	/* market-data thread only (ib_hist_add_shared): frame read -> applied, for /metrics */
+	ib_hist md_latency;
+	char md_latency_pad[CK_MD_CACHELINE];
+
+	/* order ids: next to hand out, and the persisted high-water mark */
+	int32_t next_order_id;     /* ck_pr */
+	int32_t hwm_reserved;      /* ids below this are reserved on disk */
+	pthread_mutex_t hwm_mu;    /* order placement is rare: a mutex is fine here */
+	pthread_mutex_t place_mu;  /* a new order's id and its place in the out ring are taken together */
+	char hwm_path[300];
+	char hwm_dir[256];         /* state_dir, synced after each rename */
+	bool hwm_failed;           /* the mark could not be stored: no new order id (under hwm_mu) */
+	uint64_t hwm_store_failures; /* ck_pr: stores of the mark that failed (for /metrics) */
+	uint64_t orders_no_id;     /* ck_pr: new orders refused since, for want of an id on disk */
+
+	/* account thread state */
+	ib_accounts accounts;
+	ib_sync sync;
+	int64_t sync_deadline_ns;
+	bool sync_timeout_reported;
+	char acct_sub[IB_ACCOUNT_ID_LEN]; /* the account whose updates we subscribed last, "" none */
+	char acct_list[IB_ACCOUNT_LIST_MAX + 1]; /* managedAccounts assembled from its parts */
+	size_t acct_list_len;
+	bool acct_list_over;       /* the parts did not fit: the list is refused */
+	bool unmanaged_logged, unknown_end_logged; /* said once per connection, counted always */
+	char *sync_json;           /* [IB_SYNC_JSON_MAX]: account thread's scratch for the detail */
+	bool ever_connected;
+	bool ib_lost;               /* 1100 seen, no 1101/1102 yet: the gate stays closed */
+	struct ib_orders *orders;  /* order book-keeping (orders.c; account thread only) */
+
+	/* the latest sync diagnostics, for probe and progress (mutex: not hot) */
+	pthread_mutex_t diag_mu;
+	char diag_text[512];
+	char *diag_json;           /* [IB_SYNC_JSON_MAX] */
+	char diag_accounts[256];
+	char conn_error[128];      /* network thread: why the last connection attempt failed, "" after success */   /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
+	int64_t handshake_ns, synced_ns, connect_start_ns;
+	int64_t gate_opened_real_ns;  /* CLOCK_REALTIME of the last gate opening, 0 never */
+
+	/* network thread's market-data coalescing under backpressure */
+	struct ib_md_event *md_pending;   /* [instrument * IB_MD_SLOTS + slot] */
+	uint8_t *md_pending_used;
+	uint32_t *md_dirty;
+	uint32_t nmd_dirty;
+	uint8_t *md_dirty_flag;
+
+	/* shared with the strategies' risk checks (writer: account thread, ck_pr) */
+	uint64_t *inst_pos;        /* per instrument: position summed over accounts, as double bits */
+	int open_orders;           /* orders not in a final state */
+	int halted;                /* kill switch: no new orders */
+	uint64_t risk_rejects[IB_RISK_NCODES];
+	uint64_t orders_placed;
+	uint64_t acct_seq_pushed;  /* network thread only */
+	uint64_t acct_seq_done;    /* __atomic; account thread: every event up to here is handled, gate included */
+	uint64_t md_seq_pushed;    /* network thread only: market-data events in the md ring so far */
+	_Atomic uint64_t md_seq_done; /* lossless: market-data thread: that many are handled and fanned out */
+	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate
+	   closes only after the last market data was delivered behind it. */
+	atomic_bool acct_left;     /* account thread: out of its loop, no event is handled any more */
+	atomic_bool md_done;       /* market-data thread: finished, nothing more goes to a strategy */
+	atomic_bool acct_done;     /* account thread: finished, gate closed: strategies may leave */
+
+	/* record (optional; network thread) */
+	ib_recorder *recorder;
+};
+
+#define IB_MD_SLOTS 12
+
+/* A placeOrder with a new id (set in r), queued in id order whatever thread places it. */
+bool ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy);
+/* The same with hook(arg, id) between taking the id and queueing (place.h: the command journal). */
+bool ib_pipeline_send_new_order_hook(ib_pipeline *p, ib_req *r, int strategy, bool (*hook)(void *, int32_t), void *arg);
+/* positions, open orders and executions: what a (re)sync must see before the gate opens */
+void ib_pipeline_request_reconcile(ib_pipeline *p);
+/* reqMktData for the configured symbols (the first nquote_subs instruments) */
+void ib_pipeline_subscribe_quotes(ib_pipeline *p);
+/* feeds.c: map tbt/depth subscriptions to instruments and books (before threads start) */
+int ib_pipeline_setup_feeds(ib_pipeline *p, char *err, size_t errlen);
+/* reqTickByTickData / reqMktDepth for every subscription */
+void ib_pipeline_subscribe_feeds(ib_pipeline *p);
+/* Threads. */
+void *ib_net_thread(void *arg);
+void *ib_account_thread(void *arg);
+void *ib_mktdata_thread(void *arg);
+void *ib_strategy_thread(void *arg);
+/* Orders (orders.c), account thread only. */
+int ib_orders_init(ib_pipeline *p);
+void ib_orders_free(ib_pipeline *p);
+void ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e);
+/* Push a never-drop event to strategy s (account thread only). */
+void ib_account_to_strategy(ib_pipeline *p, int s, const struct ib_se_event *ev);
+void ib_account_to_strategies(ib_pipeline *p, const struct ib_se_event *ev);
+/* Post to the publisher if there is one. */
+void ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev);
+/* Allocate an order id (persisting the high-water mark in blocks); -1 once the mark cannot be stored. */
+int32_t ib_pipeline_next_order_id(ib_pipeline *p);
+/* true once the mark could not be stored: every new order is refused (IB_ENOORDERID) until a restart */
+bool ib_pipeline_orders_stopped(ib_pipeline *p);
+void ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid_id);
+
+#endif
