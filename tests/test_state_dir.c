@@ -58,7 +58,7 @@ test_create_refuses_an_unusable_dir(void)
 	p = pipeline_in(fresh, false, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	struct stat st;
-	CU_ASSERT_EQUAL(stat(p->hwm_path, &st), 0);
+	CU_ASSERT_EQUAL(stat(p->ids.path, &st), 0);
 	ib_pipeline_free(p);
 }
 
@@ -75,9 +75,9 @@ test_a_failed_rename_stops_placement(void)
 	ib_pipeline_seen_order_id(p, 1);
 	CU_ASSERT_EQUAL(ib_pipeline_next_order_id(p), 1); /* the first block is reserved on disk */
 	/* the mark's name becomes a non-empty directory: the next rename over it fails (EISDIR) */
-	CU_ASSERT_EQUAL_FATAL(unlink(p->hwm_path), 0);
-	CU_ASSERT_EQUAL_FATAL(mkdir(p->hwm_path, 0700), 0);
-	snprintf(sub, sizeof(sub), "%s/x", p->hwm_path);
+	CU_ASSERT_EQUAL_FATAL(unlink(p->ids.path), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(p->ids.path, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/x", p->ids.path);
 	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
 	/* the ids of the reserved block are still handed out, none past it */
 	while ((id = ib_pipeline_next_order_id(p)) > 0 && n < 5000)
@@ -106,10 +106,10 @@ test_a_failed_mark_is_counted_and_named(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	ib_pipeline_seen_order_id(p, 1);
 	CU_ASSERT_FALSE(ib_pipeline_orders_stopped(p));
-	CU_ASSERT_EQUAL(ck_pr_load_64(&p->hwm_store_failures), 0);
-	CU_ASSERT_EQUAL_FATAL(unlink(p->hwm_path), 0);
-	CU_ASSERT_EQUAL_FATAL(mkdir(p->hwm_path, 0700), 0);
-	snprintf(sub, sizeof(sub), "%s/x", p->hwm_path);
+	CU_ASSERT_EQUAL(ck_pr_load_64(&p->ids.store_failures), 0);
+	CU_ASSERT_EQUAL_FATAL(unlink(p->ids.path), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(p->ids.path, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/x", p->ids.path);
 	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
 
 	/* stderr to a file while the block runs out, to read the log line back */
@@ -130,13 +130,13 @@ test_a_failed_mark_is_counted_and_named(void)
 	CU_ASSERT_EQUAL(id, -1);
 	CU_ASSERT_FALSE(sent);
 	CU_ASSERT_TRUE(ib_pipeline_orders_stopped(p));
-	CU_ASSERT_EQUAL(ck_pr_load_64(&p->hwm_store_failures), 1); /* the first failure stops it: tried once */
-	CU_ASSERT_EQUAL(ck_pr_load_64(&p->orders_no_id), 1);
+	CU_ASSERT_EQUAL(ck_pr_load_64(&p->ids.store_failures), 1); /* the first failure stops it: tried once */
+	CU_ASSERT_EQUAL(ck_pr_load_64(&p->ids.refused_no_id), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(ib_strerror(IB_ENOORDERID), "order-id mark"));
 	rewind(logf);
 	bool named = false;
 	while (fgets(line, sizeof(line), logf) != NULL)
-		named |= strstr(line, p->hwm_path) != NULL && strstr(line, "order placement stopped") != NULL;
+		named |= strstr(line, p->ids.path) != NULL && strstr(line, "order placement stopped") != NULL;
 	CU_ASSERT_TRUE(named);
 	fclose(logf);
 	unlink(logpath);

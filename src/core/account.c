@@ -22,36 +22,36 @@
 static void
 take_conn_error(ib_pipeline *p)
 {
-	if (!p->sync.down)
+	if (!p->acct.sync.down)
 		return;
-	pthread_mutex_lock(&p->diag_mu);
-	ib_strlcpy(p->sync.conn_error, p->conn_error, sizeof(p->sync.conn_error));
-	pthread_mutex_unlock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
+	ib_strlcpy(p->acct.sync.conn_error, p->net.conn_error, sizeof(p->acct.sync.conn_error));
+	pthread_mutex_unlock(&p->diag.mu);
 }
 
 static void
 publish_sync(ib_pipeline *p, enum ib_sync_state st)
 {
 	take_conn_error(p);
-	size_t n = ib_sync_json(&p->sync, ib_now_mono_ns(), p->sync_json, IB_SYNC_JSON_MAX);
+	size_t n = ib_sync_json(&p->acct.sync, ib_now_mono_ns(), p->acct.sync_json, IB_SYNC_JSON_MAX);
 
 	if (p->pub)
-		ib_pub_post_sync(p->pub, st, p->sync_json, n);
+		ib_pub_post_sync(p->pub, st, p->acct.sync_json, n);
 }
 
 static void
 update_diag(ib_pipeline *p)
 {
 	int64_t now = ib_now_mono_ns();
-	char text[sizeof(p->diag_text)];
+	char text[sizeof(p->diag.text)];
 	take_conn_error(p);
-	size_t n = ib_sync_json(&p->sync, now, p->sync_json, IB_SYNC_JSON_MAX);
+	size_t n = ib_sync_json(&p->acct.sync, now, p->acct.sync_json, IB_SYNC_JSON_MAX);
 
-	ib_sync_describe(&p->sync, now, text, sizeof(text));
-	pthread_mutex_lock(&p->diag_mu);
-	memcpy(p->diag_text, text, sizeof(text));
-	memcpy(p->diag_json, p->sync_json, n + 1);
-	pthread_mutex_unlock(&p->diag_mu);
+	ib_sync_describe(&p->acct.sync, now, text, sizeof(text));
+	pthread_mutex_lock(&p->diag.mu);
+	memcpy(p->diag.text, text, sizeof(text));
+	memcpy(p->diag.json, p->acct.sync_json, n + 1);
+	pthread_mutex_unlock(&p->diag.mu);
 }
 
 /* P:accounts: the list as it is now (any length, in parts). */
@@ -59,7 +59,7 @@ static void
 publish_accounts(ib_pipeline *p)
 {
 	if (p->pub)
-		ib_pub_post_accounts(p->pub, p->sync.acct[0].id, sizeof(p->sync.acct[0]), p->sync.naccounts);
+		ib_pub_post_accounts(p->pub, p->acct.sync.acct[0].id, sizeof(p->acct.sync.acct[0]), p->acct.sync.naccounts);
 }
 
 /* Release orders this strategy's reads of the snapshot before the decrement; acquire orders
@@ -119,10 +119,10 @@ request_account_updates(ib_pipeline *p, int idx)
 	ib_req r = { .id = IB_OUT_REQ_ACCT_DATA };
 
 	r.u.acct_data.subscribe = true;
-	ib_strlcpy(r.u.acct_data.account, p->sync.acct[idx].id, sizeof(r.u.acct_data.account));
-	ib_strlcpy(p->acct_sub, p->sync.acct[idx].id, sizeof(p->acct_sub));
+	ib_strlcpy(r.u.acct_data.account, p->acct.sync.acct[idx].id, sizeof(r.u.acct_data.account));
+	ib_strlcpy(p->acct.sub, p->acct.sync.acct[idx].id, sizeof(p->acct.sub));
 	ib_pipeline_send(p, &r, -1);
-	ib_log(IB_LL_INFO, "account", "requested account updates for %s", p->sync.acct[idx].id);
+	ib_log(IB_LL_INFO, "account", "requested account updates for %s", p->acct.sync.acct[idx].id);
 }
 
 /*
@@ -132,10 +132,10 @@ request_account_updates(ib_pipeline *p, int idx)
 static void
 request_next_account(ib_pipeline *p)
 {
-	int next = ib_sync_pending_account(&p->sync);
-	int cur = p->acct_sub[0] ? ib_sync_find(&p->sync, p->acct_sub) : -1;
+	int next = ib_sync_pending_account(&p->acct.sync);
+	int cur = p->acct.sub[0] ? ib_sync_find(&p->acct.sync, p->acct.sub) : -1;
 
-	if (next < 0 || (cur >= 0 && !p->sync.acct[cur].download_end))
+	if (next < 0 || (cur >= 0 && !p->acct.sync.acct[cur].download_end))
 		return;
 	if (cur == next)
 		return;
@@ -146,25 +146,25 @@ static void
 open_gate(ib_pipeline *p)
 {
 	/* the head and the listed accounts only: a thousand-account table is mostly empty */
-	struct ib_snapshot *snap = malloc(offsetof(struct ib_snapshot, a) + ib_accounts_used_size(&p->accounts));
+	struct ib_snapshot *snap = malloc(offsetof(struct ib_snapshot, a) + ib_accounts_used_size(&p->acct.accounts));
 	int64_t now = ib_now_mono_ns();
 
 	if (snap == NULL) {
 		ib_log(IB_LL_ERROR, "account", "out of memory for the account snapshot; gate stays closed");
 		return;
 	}
-	memcpy(&snap->a, &p->accounts, ib_accounts_used_size(&p->accounts));
-	snap->a.next_order_id = ck_pr_load_32((uint32_t *)&p->next_order_id);
+	memcpy(&snap->a, &p->acct.accounts, ib_accounts_used_size(&p->acct.accounts));
+	snap->a.next_order_id = ck_pr_load_32((uint32_t *)&p->ids.next);
 	atomic_init(&snap->refs, p->nstrat);
-	pthread_mutex_lock(&p->diag_mu);
-	p->synced_ns = now - p->connect_start_ns;
-	p->gate_opened_real_ns = ib_now_real_ns();
-	pthread_mutex_unlock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
+	p->diag.synced_ns = now - p->diag.connect_start_ns;
+	p->diag.gate_opened_real_ns = ib_now_real_ns();
+	pthread_mutex_unlock(&p->diag.mu);
 	update_diag(p);
 	/* Everything the account thread posted before this is in Redis no later than sync=ready. */
 	publish_sync(p, IB_SYNC_READY);
 	ib_log(IB_LL_INFO, "gate", "sync complete after %.3f s: %d account(s), nextValidId %d -- gate open",
-	       (double)(now - p->connect_start_ns) / 1e9, p->accounts.n, snap->a.next_order_id);
+	       (double)(now - p->diag.connect_start_ns) / 1e9, p->acct.accounts.n, snap->a.next_order_id);
 	if (p->nstrat == 0) {
 		free(snap);
 	} else {
@@ -200,14 +200,14 @@ check_sync(ib_pipeline *p)
 
 	if (ib_gate_is_open(&p->gate))
 		return;
-	if (!p->ib_lost && ck_pr_load_32((uint32_t *)&p->stats.net.connected) && ib_sync_complete(&p->sync, now)) {
+	if (!p->acct.ib_lost && ck_pr_load_32((uint32_t *)&p->stats.net.connected) && ib_sync_complete(&p->acct.sync, now)) {
 		open_gate(p);
 		return;
 	}
-	if (!p->sync_timeout_reported && p->sync_deadline_ns && now >= p->sync_deadline_ns) {
+	if (!p->acct.sync_timeout_reported && p->acct.sync_deadline_ns && now >= p->acct.sync_deadline_ns) {
 		char text[512];
-		ib_sync_describe(&p->sync, now, text, sizeof(text));
-		p->sync_timeout_reported = true;
+		ib_sync_describe(&p->acct.sync, now, text, sizeof(text));
+		p->acct.sync_timeout_reported = true;
 		update_diag(p);
 		publish_sync(p, IB_SYNC_SYNCING);
 		if (p->cfg.on_sync_timeout == IB_TIMEOUT_EXIT) {
@@ -230,9 +230,9 @@ post_value(ib_pipeline *p, const ib_account_update *v)
 	ev.u.acct_value = *v;
 	ib_pipeline_publish(p, &ev);
 	if (strcmp(v->key, "NetLiquidation") == 0 && (cur[0] == '\0' || strcmp(cur, "USD") == 0 || strcmp(cur, "BASE") == 0)) {
-		pthread_mutex_lock(&p->diag_mu);
-		snprintf(p->diag_accounts, sizeof(p->diag_accounts), "%s NetLiq %s %s", v->account, v->value, cur);
-		pthread_mutex_unlock(&p->diag_mu);
+		pthread_mutex_lock(&p->diag.mu);
+		snprintf(p->diag.accounts, sizeof(p->diag.accounts), "%s NetLiq %s %s", v->account, v->value, cur);
+		pthread_mutex_unlock(&p->diag.mu);
 	}
 	if (ib_gate_is_open(&p->gate)) {
 		struct ib_se_event se = { .kind = IB_SE_ACCOUNT };
@@ -264,7 +264,7 @@ post_position(ib_pipeline *p, const char *acct, const ib_pos *pos)
 static ib_pos *
 position_for(ib_pipeline *p, const char *account, const ib_ae_contract *c, ib_account **acct_out)
 {
-	ib_account *a = ib_accounts_add(&p->accounts, account);
+	ib_account *a = ib_accounts_add(&p->acct.accounts, account);
 	ib_pos *pos;
 
 	*acct_out = a;
@@ -287,20 +287,20 @@ on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 	ib_pub_event ev = { .kind = IB_PUB_CONN };
 	int64_t now = ib_now_mono_ns();
 
-	ib_sync_reset(&p->sync, now, p->ever_connected);
-	p->sync.down = false;
-	p->ib_lost = false;
-	ib_accounts_clear(&p->accounts);
-	p->acct_sub[0] = '\0';
-	p->acct_list_len = 0;
-	p->unmanaged_logged = p->unknown_end_logged = false;
-	p->sync_timeout_reported = false;
-	p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
-	pthread_mutex_lock(&p->diag_mu);
-	p->connect_start_ns = now - p->handshake_ns;
-	p->synced_ns = 0;
-	pthread_mutex_unlock(&p->diag_mu);
-	p->ever_connected = true;
+	ib_sync_reset(&p->acct.sync, now, p->acct.ever_connected);
+	p->acct.sync.down = false;
+	p->acct.ib_lost = false;
+	ib_accounts_clear(&p->acct.accounts);
+	p->acct.sub[0] = '\0';
+	p->acct.list_len = 0;
+	p->acct.unmanaged_logged = p->acct.unknown_end_logged = false;
+	p->acct.sync_timeout_reported = false;
+	p->acct.sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+	pthread_mutex_lock(&p->diag.mu);
+	p->diag.connect_start_ns = now - p->diag.handshake_ns;
+	p->diag.synced_ns = 0;
+	pthread_mutex_unlock(&p->diag.mu);
+	p->acct.ever_connected = true;
 	ev.u.conn.connected = 1;
 	ev.u.conn.server_version = up->server_version;
 	ev.u.conn.client_id = up->client_id;
@@ -316,7 +316,7 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_ERR_CONN_LOST:
 		/* the gateway is up but IB is not: hold the gate until 1101/1102, then resync (the account
 		   list and order ids are kept for that) */
-		p->ib_lost = true;
+		p->acct.ib_lost = true;
 		close_gate(p, "gateway lost connectivity to IB (1100)");
 		update_diag(p);
 		publish_sync(p, IB_SYNC_SYNCING);
@@ -325,13 +325,13 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_ERR_CONN_RESTORED_LOST: {
 		/* Account data may have moved while IB was away: sync again, as after a reconnect. */
 		int64_t now = ib_now_mono_ns();
-		p->ib_lost = false;
+		p->acct.ib_lost = false;
 		close_gate(p, "gateway connectivity restored: resyncing");
-		ib_sync_restart(&p->sync, now);
-		p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
-		p->sync_timeout_reported = false;
+		ib_sync_restart(&p->acct.sync, now);
+		p->acct.sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+		p->acct.sync_timeout_reported = false;
 		ib_pipeline_request_reconcile(p);
-		p->acct_sub[0] = '\0';
+		p->acct.sub[0] = '\0';
 		request_next_account(p);
 		update_diag(p);
 		publish_sync(p, IB_SYNC_SYNCING);
@@ -347,14 +347,14 @@ static bool
 unmanaged(ib_pipeline *p, const char *account)
 {
 	/* before the first list nothing is known yet: keep it (the list comes first from a gateway) */
-	if (!p->sync.have_accounts || ib_sync_find(&p->sync, account) >= 0)
+	if (!p->acct.sync.have_accounts || ib_sync_find(&p->acct.sync, account) >= 0)
 		return false;
 	IB_STAT_INC(p->stats.acct.unmanaged);
-	if (!p->unmanaged_logged)
+	if (!p->acct.unmanaged_logged)
 		ib_log(IB_LL_WARN, "account",
 		       "data for %s, which is not a managed account: not kept or published (counted in acct_unmanaged, "
 		       "said once per connection)", account);
-	p->unmanaged_logged = true;
+	p->acct.unmanaged_logged = true;
 	return true;
 }
 
@@ -388,52 +388,52 @@ change_ids(const ib_sync *s, bool added, char *buf, size_t cap)
 static void
 on_accounts_list(ib_pipeline *p)
 {
-	ib_sync_change c = ib_sync_accounts(&p->sync, p->acct_list);
+	ib_sync_change c = ib_sync_accounts(&p->acct.sync, p->acct.list);
 	char added[160], removed[160];
 
-	if (p->acct_list_over)
-		ib_sync_list_too_long(&p->sync);
+	if (p->acct.list_over)
+		ib_sync_list_too_long(&p->acct.sync);
 	/* the table holds the listed accounts only (and any that got data before the first list) */
-	for (int i = p->accounts.n - 1; i >= 0; i--)
-		if (ib_sync_find(&p->sync, p->accounts.a[i].id) < 0)
-			ib_accounts_remove(&p->accounts, p->accounts.a[i].id);
-	for (int i = 0; i < p->sync.naccounts; i++)
-		ib_accounts_add(&p->accounts, p->sync.acct[i].id);
-	if (p->acct_sub[0] && ib_sync_find(&p->sync, p->acct_sub) < 0) {
+	for (int i = p->acct.accounts.n - 1; i >= 0; i--)
+		if (ib_sync_find(&p->acct.sync, p->acct.accounts.a[i].id) < 0)
+			ib_accounts_remove(&p->acct.accounts, p->acct.accounts.a[i].id);
+	for (int i = 0; i < p->acct.sync.naccounts; i++)
+		ib_accounts_add(&p->acct.accounts, p->acct.sync.acct[i].id);
+	if (p->acct.sub[0] && ib_sync_find(&p->acct.sync, p->acct.sub) < 0) {
 		ib_req r = { .id = IB_OUT_REQ_ACCT_DATA };
 		r.u.acct_data.subscribe = false;
-		ib_strlcpy(r.u.acct_data.account, p->acct_sub, sizeof(r.u.acct_data.account));
+		ib_strlcpy(r.u.acct_data.account, p->acct.sub, sizeof(r.u.acct_data.account));
 		ib_pipeline_send(p, &r, -1);
-		ib_log(IB_LL_INFO, "account", "cancelled account updates for %s: no longer managed", p->acct_sub);
-		p->acct_sub[0] = '\0';
+		ib_log(IB_LL_INFO, "account", "cancelled account updates for %s: no longer managed", p->acct.sub);
+		p->acct.sub[0] = '\0';
 	}
-	change_ids(&p->sync, true, added, sizeof(added));
-	change_ids(&p->sync, false, removed, sizeof(removed));
-	if (p->sync.list_error != IB_SYNC_LIST_OK || p->sync.naccounts == 0) {
+	change_ids(&p->acct.sync, true, added, sizeof(added));
+	change_ids(&p->acct.sync, false, removed, sizeof(removed));
+	if (p->acct.sync.list_error != IB_SYNC_LIST_OK || p->acct.sync.naccounts == 0) {
 		char text[512];
-		ib_sync_describe(&p->sync, ib_now_mono_ns(), text, sizeof(text));
+		ib_sync_describe(&p->acct.sync, ib_now_mono_ns(), text, sizeof(text));
 		ib_log(IB_LL_ERROR, "account", "managedAccounts refused (%d account(s) usable): %s -- never ready on this list",
-		       p->sync.naccounts, text);
+		       p->acct.sync.naccounts, text);
 	} else if (c.first) {
-		ib_log(IB_LL_INFO, "account", "managed accounts: %d", p->sync.naccounts);
+		ib_log(IB_LL_INFO, "account", "managed accounts: %d", p->acct.sync.naccounts);
 	} else if (c.changed) {
 		ib_log(IB_LL_WARN, "account", "managed accounts changed: %d account(s), added %d [%s], removed %d [%s]%s",
-		       p->sync.naccounts, c.added, added, c.removed, removed,
+		       p->acct.sync.naccounts, c.added, added, c.removed, removed,
 		       ib_gate_is_open(&p->gate) ? " -- closing the gate until every listed account is complete" : "");
 	} else {
-		ib_log(IB_LL_INFO, "account", "managed accounts again, unchanged: %d", p->sync.naccounts);
+		ib_log(IB_LL_INFO, "account", "managed accounts again, unchanged: %d", p->acct.sync.naccounts);
 	}
 	if (c.duplicates)
 		ib_log(IB_LL_WARN, "account", "managedAccounts names %d account(s) more than once: counted once",
 		       c.duplicates);
-	if ((c.changed || p->sync.list_error != IB_SYNC_LIST_OK) && ib_gate_is_open(&p->gate)) {
+	if ((c.changed || p->acct.sync.list_error != IB_SYNC_LIST_OK) && ib_gate_is_open(&p->gate)) {
 		/* a new wait starts now: the detail counts from here, and so does the sync deadline (else
 		   a change hours after ready would be a sync timeout at once) */
 		int64_t now = ib_now_mono_ns();
 		close_gate(p, "managed accounts changed");
-		p->sync.since_ns = now;
-		p->sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
-		p->sync_timeout_reported = false;
+		p->acct.sync.since_ns = now;
+		p->acct.sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+		p->acct.sync_timeout_reported = false;
 		/* "syncing" reaches Redis before the new list does: no reader sees the new list beside
 		   the old "ready" */
 		publish_sync(p, IB_SYNC_SYNCING);
@@ -452,14 +452,14 @@ on_accounts_part(ib_pipeline *p, const ib_ae_managed_accts *m)
 	size_t n = strnlen(m->list, sizeof(m->list));
 
 	if (m->part == 0) {
-		p->acct_list_len = 0;
-		p->acct_list_over = false;
+		p->acct.list_len = 0;
+		p->acct.list_over = false;
 	}
-	if (p->acct_list_len + n > IB_ACCOUNT_LIST_MAX)
-		p->acct_list_over = true;
+	if (p->acct.list_len + n > IB_ACCOUNT_LIST_MAX)
+		p->acct.list_over = true;
 	else
-		memcpy(p->acct_list + p->acct_list_len, m->list, n), p->acct_list_len += n;
-	p->acct_list[p->acct_list_len] = '\0';
+		memcpy(p->acct.list + p->acct.list_len, m->list, n), p->acct.list_len += n;
+	p->acct.list[p->acct.list_len] = '\0';
 	if (!m->more)
 		on_accounts_list(p);
 }
@@ -479,8 +479,8 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		ib_pub_event ev = { .kind = IB_PUB_CONN };
 		close_gate(p, e->u.conn_down.reason[0] ? e->u.conn_down.reason : "disconnected");
 		ib_orders_on_event(p, e); /* live orders wait for the reconcile to confirm them */
-		ib_sync_reset(&p->sync, now, true);
-		p->sync.down = true;
+		ib_sync_reset(&p->acct.sync, now, true);
+		p->acct.sync.down = true;
 		update_diag(p);
 		publish_sync(p, IB_SYNC_DISCONNECTED);
 		ib_pipeline_publish(p, &ev);
@@ -493,16 +493,16 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		on_accounts_part(p, &e->u.managed_accts);
 		break;
 	case IB_AE_NEXT_ID:
-		ib_sync_next_id(&p->sync, e->u.next_id.order_id);
+		ib_sync_next_id(&p->acct.sync, e->u.next_id.order_id);
 		ib_pipeline_seen_order_id(p, e->u.next_id.order_id);
-		p->accounts.next_order_id = ck_pr_load_32((uint32_t *)&p->next_order_id);
+		p->acct.accounts.next_order_id = ck_pr_load_32((uint32_t *)&p->ids.next);
 		break;
 	case IB_AE_ACCT_VALUE: {
 		const ib_account_update *v = &e->u.acct_value;
 		if (unmanaged(p, v->account))
 			break;
-		ib_sync_value(&p->sync, v->account, now);
-		if ((a = ib_accounts_add(&p->accounts, v->account)) == NULL ||
+		ib_sync_value(&p->acct.sync, v->account, now);
+		if ((a = ib_accounts_add(&p->acct.accounts, v->account)) == NULL ||
 		    ib_account_set_value(a, v->key, v->currency, v->value) < 0) {
 			IB_STAT_INC(p->stats.acct.dropped);
 			ib_log(IB_LL_ERROR, "account", "value table full for %s: %s not kept", v->account, v->key);
@@ -515,7 +515,7 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		const ib_ae_portfolio *pf = &e->u.portfolio;
 		if (unmanaged(p, pf->account))
 			break;
-		ib_sync_value(&p->sync, pf->account, now);
+		ib_sync_value(&p->acct.sync, pf->account, now);
 		if ((pos = position_for(p, pf->account, &pf->contract, &a)) != NULL) {
 			pos->position = pf->position, pos->avg_cost = pf->average_cost, pos->market_price = pf->market_price;
 			pos->market_value = pf->market_value, pos->unrealized_pnl = pf->unrealized_pnl;
@@ -537,32 +537,32 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		break;
 	}
 	case IB_AE_ACCT_TIME:
-		if (p->acct_sub[0] && ib_sync_find(&p->sync, p->acct_sub) >= 0 &&
-		    (a = ib_accounts_add(&p->accounts, p->acct_sub)))
+		if (p->acct.sub[0] && ib_sync_find(&p->acct.sync, p->acct.sub) >= 0 &&
+		    (a = ib_accounts_add(&p->acct.accounts, p->acct.sub)))
 			ib_strlcpy(a->update_time, e->u.acct_time.time, sizeof(a->update_time));
 		break;
 	case IB_AE_DOWNLOAD_END:
-		if (ib_sync_download_end(&p->sync, e->u.download_end.account) < 0) {
+		if (ib_sync_download_end(&p->acct.sync, e->u.download_end.account) < 0) {
 			IB_STAT_INC(p->stats.acct.download_end_unknown);
-			if (!p->unknown_end_logged)
+			if (!p->acct.unknown_end_logged)
 				ib_log(IB_LL_WARN, "account",
 				       "acctDownloadEnd for %s, which is not a managed account: ignored (counted in "
 				       "download_end_unknown, said once per connection)", e->u.download_end.account);
-			p->unknown_end_logged = true;
+			p->acct.unknown_end_logged = true;
 			break;
 		}
 		ib_log(IB_LL_INFO, "account", "account download complete for %s", e->u.download_end.account);
 		request_next_account(p);
 		break;
 	case IB_AE_POSITION_END:
-		ib_sync_position_end(&p->sync);
+		ib_sync_position_end(&p->acct.sync);
 		break;
 	case IB_AE_OPEN_ORDER_END:
-		ib_sync_open_orders_end(&p->sync);
+		ib_sync_open_orders_end(&p->acct.sync);
 		ib_orders_on_event(p, e);
 		break;
 	case IB_AE_EXEC_END:
-		ib_sync_executions_end(&p->sync);
+		ib_sync_executions_end(&p->acct.sync);
 		ib_orders_on_event(p, e);
 		break;
 	default:
@@ -580,26 +580,26 @@ ib_account_thread(void *arg)
 
 	/* before any connection: waiting since now, for the connection; and the sync deadline runs
 	   from the start, so --on-sync-timeout exit fires while the gateway is down too */
-	p->sync.since_ns = ib_now_mono_ns();
-	p->sync.down = true;
-	p->sync_deadline_ns = p->sync.since_ns + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+	p->acct.sync.since_ns = ib_now_mono_ns();
+	p->acct.sync.down = true;
+	p->acct.sync_deadline_ns = p->acct.sync.since_ns + (int64_t)(p->cfg.sync_timeout_s * 1e9);
 	for (;;) {
-		uint32_t snap = ib_wake_snapshot(&p->acct_wake);
+		uint32_t snap = ib_wake_snapshot(&p->acct.wake);
 		int n = 0;
-		ib_heartbeat_beat(&p->hb_acct);
-		while (n < 1024 && ib_ring_pop_acct(&p->acct_ring, p->acct_buf, &e)) {
+		ib_heartbeat_beat(&p->acct.hb);
+		while (n < 1024 && ib_ring_pop_acct(&p->acct.ring, p->acct.buf, &e)) {
 			/* lossless: the market data read before this event is handled first, so a gate that
 			   closes here (a disconnect, 1100, shutting down) cuts off no tick read before it */
-			while (p->cfg.md_lossless && atomic_load_explicit(&p->md_seq_done, memory_order_acquire) < e.md_before &&
-			       !atomic_load_explicit(&p->md_done, memory_order_acquire))
-				ib_wake_wait(&p->acct_wake, ib_wake_snapshot(&p->acct_wake), 1);
+			while (p->cfg.md_lossless && atomic_load_explicit(&p->md.seq_done, memory_order_acquire) < e.md_before &&
+			       !atomic_load_explicit(&p->md.done, memory_order_acquire))
+				ib_wake_wait(&p->acct.wake, ib_wake_snapshot(&p->acct.wake), 1);
 			handle(p, &e);
 			n++;
 			if (p->cfg.md_lossless) {
 				/* lossless: the gate moves at a fixed point of the stream, which the market-data
 				   thread waits for (acct_seq_done), so a replay sees what the live run saw */
 				check_sync(p);
-				__atomic_store_n(&p->acct_seq_done, e.seq, __ATOMIC_RELEASE);
+				__atomic_store_n(&p->acct.seq_done, e.seq, __ATOMIC_RELEASE);
 			}
 		}
 		drain_overflow(p);
@@ -620,16 +620,16 @@ ib_account_thread(void *arg)
 		if (n > 0)
 			continue;
 		/* The network thread is the producer: once it is gone and the ring is empty, we are done. */
-		if (ck_pr_load_int(&p->stop) && !ck_pr_load_8((uint8_t *)&p->net_started))
+		if (ck_pr_load_int(&p->stop) && !ck_pr_load_8((uint8_t *)&p->net.started))
 			break;
-		ib_wake_wait(&p->acct_wake, snap, 100);
+		ib_wake_wait(&p->acct.wake, snap, 100);
 	}
-	atomic_store_explicit(&p->acct_left, true, memory_order_release);
+	atomic_store_explicit(&p->acct.left, true, memory_order_release);
 	/* lossless: the market data read before the stop still goes out behind an open gate */
-	while (p->cfg.md_lossless && !atomic_load_explicit(&p->md_done, memory_order_acquire))
-		ib_wake_wait(&p->acct_wake, ib_wake_snapshot(&p->acct_wake), 10);
+	while (p->cfg.md_lossless && !atomic_load_explicit(&p->md.done, memory_order_acquire))
+		ib_wake_wait(&p->acct.wake, ib_wake_snapshot(&p->acct.wake), 10);
 	close_gate(p, "shutting down");
-	atomic_store_explicit(&p->acct_done, true, memory_order_release);
+	atomic_store_explicit(&p->acct.done, true, memory_order_release);
 	for (int i = 0; i < p->nstrat; i++)
 		ib_wake_signal(&p->strat[i].wake);
 	return NULL;

@@ -356,21 +356,21 @@ ib_mktdata_thread(void *arg)
 		goto out;
 	}
 	for (;;) {
-		uint32_t snap = ib_wake_snapshot(&p->md_wake);
+		uint32_t snap = ib_wake_snapshot(&p->md.wake);
 		int64_t now_real = ib_now_real_ns(), now_mono = ib_now_mono_ns();
-		ib_heartbeat_beat(&p->hb_md);
+		ib_heartbeat_beat(&p->md.hb);
 		int n = 0;
-		while (n < MD_BATCH && ib_ring_pop_md(&p->md_ring, p->md_buf, &e)) {
+		while (n < MD_BATCH && ib_ring_pop_md(&p->md.ring, p->md.buf, &e)) {
 			/* lossless: handle a tick only once every account event before it is handled (or
 			   the account thread has finished: an event it was never handed never comes) */
-			while (p->cfg.md_lossless && __atomic_load_n(&p->acct_seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
-			       !atomic_load_explicit(&p->acct_left, memory_order_acquire))
+			while (p->cfg.md_lossless && __atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
+			       !atomic_load_explicit(&p->acct.left, memory_order_acquire))
 				nap_20us();
 			handle(&m, &e, now_real);
 			if (p->cfg.md_lossless) /* the account thread waits for this (see account.c) */
-				atomic_store_explicit(&p->md_seq_done, ++handled, memory_order_release);
+				atomic_store_explicit(&p->md.seq_done, ++handled, memory_order_release);
 			/* one clock read per batch: a sample is how long the event waited for this batch */
-			ib_hist_add_shared(&p->md_latency, (uint64_t)(now_mono > e.recv_ns ? now_mono - e.recv_ns : 0));
+			ib_hist_add_shared(&p->md.latency, (uint64_t)(now_mono > e.recv_ns ? now_mono - e.recv_ns : 0));
 			n++;
 		}
 		bool pending = false;
@@ -380,13 +380,13 @@ ib_mktdata_thread(void *arg)
 			fan_out(&m);
 		if (n > 0)
 			continue;
-		if (ck_pr_load_int(&p->stop) && !ck_pr_load_8((uint8_t *)&p->net_started))
+		if (ck_pr_load_int(&p->stop) && !ck_pr_load_8((uint8_t *)&p->net.started))
 			break;
-		ib_wake_wait(&p->md_wake, snap, pending ? 1 : 100);
+		ib_wake_wait(&p->md.wake, snap, pending ? 1 : 100);
 	}
 out:
-	atomic_store_explicit(&p->md_done, true, memory_order_release);
-	ib_wake_signal(&p->acct_wake);
+	atomic_store_explicit(&p->md.done, true, memory_order_release);
+	ib_wake_signal(&p->acct.wake);
 	free(m.touched);
 	free(m.touched_mask);
 	return NULL;

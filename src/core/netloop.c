@@ -69,14 +69,14 @@ acct_push(struct net *n, struct ib_acct_event *e)
 	ib_pipeline *p = n->p;
 	bool stalled = false;
 
-	e->seq = ++p->acct_seq_pushed;
-	e->md_before = p->md_seq_pushed;
-	while (!ib_ring_push_spsc_acct(&p->acct_ring, p->acct_buf, e)) {
+	e->seq = ++p->net.acct_seq_pushed;
+	e->md_before = p->net.md_seq_pushed;
+	while (!ib_ring_push_spsc_acct(&p->acct.ring, p->acct.buf, e)) {
 		if (!stalled) {
 			IB_STAT_INC(p->stats.net.stalls);
 			stalled = true;
 		}
-		ib_wake_signal(&p->acct_wake);
+		ib_wake_signal(&p->acct.wake);
 		if (stopping(p))
 			return;
 		struct timespec ts = { 0, 50000 };
@@ -120,25 +120,25 @@ md_flush_pending(struct net *n)
 	ib_pipeline *p = n->p;
 	uint32_t done = 0;
 
-	while (done < p->nmd_dirty) {
-		uint32_t inst = p->md_dirty[done];
+	while (done < p->net.nmd_dirty) {
+		uint32_t inst = p->net.md_dirty[done];
 		for (int s = 0; s < IB_MD_SLOTS; s++) {
 			size_t k = (size_t)inst * IB_MD_SLOTS + (size_t)s;
-			if (!p->md_pending_used[k])
+			if (!p->net.md_pending_used[k])
 				continue;
-			if (!ib_ring_push_spsc_md(&p->md_ring, p->md_buf, &p->md_pending[k]))
+			if (!ib_ring_push_spsc_md(&p->md.ring, p->md.buf, &p->net.md_pending[k]))
 				goto out;
-			p->md_seq_pushed++;
-			p->md_pending_used[k] = 0;
+			p->net.md_seq_pushed++;
+			p->net.md_pending_used[k] = 0;
 			n->md_signal = true;
 		}
-		p->md_dirty_flag[inst] = 0;
+		p->net.md_dirty_flag[inst] = 0;
 		done++;
 	}
 out:
 	if (done > 0) {
-		memmove(p->md_dirty, p->md_dirty + done, (p->nmd_dirty - done) * sizeof(uint32_t));
-		p->nmd_dirty -= done;
+		memmove(p->net.md_dirty, p->net.md_dirty + done, (p->net.nmd_dirty - done) * sizeof(uint32_t));
+		p->net.nmd_dirty -= done;
 	}
 }
 
@@ -149,39 +149,39 @@ md_push(struct net *n, struct ib_md_event *e)
 	int64_t inst = (int64_t)e->req_id - IB_REQID_MKT;
 
 	IB_STAT_INC(p->stats.net.md_in);
-	e->acct_before = p->acct_seq_pushed;
+	e->acct_before = p->net.acct_seq_pushed;
 	if (inst < 0 || inst >= (int64_t)p->quotes->n) {
 		/* not one of our subscriptions (or tick-by-tick/depth ids): deliver, never coalesce */
 		inst = -1;
-	} else if (p->md_dirty_flag[inst]) {
+	} else if (p->net.md_dirty_flag[inst]) {
 		goto coalesce; /* keep per-instrument order: behind what is already waiting */
 	}
-	if (ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e)) {
-		p->md_seq_pushed++;
+	if (ib_ring_push_spsc_md(&p->md.ring, p->md.buf, e)) {
+		p->net.md_seq_pushed++;
 		n->md_signal = true;
 		return;
 	}
 	if (inst < 0 || p->cfg.md_lossless) {
 		/* depth and tick-by-tick (and every tick in lossless mode): wait for room like account data */
 		bool pushed;
-		while (!(pushed = ib_ring_push_spsc_md(&p->md_ring, p->md_buf, e)) && !stopping(p)) {
-			ib_wake_signal(&p->md_wake);
+		while (!(pushed = ib_ring_push_spsc_md(&p->md.ring, p->md.buf, e)) && !stopping(p)) {
+			ib_wake_signal(&p->md.wake);
 			struct timespec ts = { 0, 20000 };
 			nanosleep(&ts, NULL);
 		}
-		p->md_seq_pushed += pushed;
+		p->net.md_seq_pushed += pushed;
 		n->md_signal = true;
 		return;
 	}
 coalesce: {
 	size_t k = (size_t)inst * IB_MD_SLOTS + (size_t)md_slot(e);
-	if (p->md_pending_used[k])
+	if (p->net.md_pending_used[k])
 		IB_STAT_INC(p->stats.net.md_coalesced);
-	p->md_pending[k] = *e;
-	p->md_pending_used[k] = 1;
-	if (!p->md_dirty_flag[inst]) {
-		p->md_dirty_flag[inst] = 1;
-		p->md_dirty[p->nmd_dirty++] = (uint32_t)inst;
+	p->net.md_pending[k] = *e;
+	p->net.md_pending_used[k] = 1;
+	if (!p->net.md_dirty_flag[inst]) {
+		p->net.md_dirty_flag[inst] = 1;
+		p->net.md_dirty[p->net.nmd_dirty++] = (uint32_t)inst;
 	}
 }
 }
@@ -468,8 +468,8 @@ route_buffered(struct net *n, int64_t now)
 	while ((rc = ib_framer_next(&n->framer, &fr)) == IB_OK) {
 		ib_msg m;
 		ib_decode_err de;
-		if (p->recorder)
-			ib_record_frame(p->recorder, fr.p, fr.len, now);
+		if (p->net.recorder)
+			ib_record_frame(p->net.recorder, fr.p, fr.len, now);
 		rc = ib_msg_decode(fr.p, fr.len, n->server_version, &m, &de);
 		if (rc == IB_OK) {
 			/* counted once routed: replay takes msgs_in reaching the frames it sent to mean
@@ -623,7 +623,7 @@ flush_out(struct net *n, int *wait_ms)
 	while (n->out_off == n->enc.len) {
 		if (!pacing_allows(n, now, wait_ms))
 			break;
-		if (!ib_ring_pop_out(&p->out_ring, p->out_buf, &s))
+		if (!ib_ring_pop_out(&p->net.out_ring, p->net.out_buf, &s))
 			break;
 		ib_enc_reset(&n->enc);
 		n->out_off = 0;
@@ -669,7 +669,7 @@ discard_out(struct net *n)
 {
 	struct ib_out_slot s;
 
-	while (ib_ring_pop_out(&n->p->out_ring, n->p->out_buf, &s))
+	while (ib_ring_pop_out(&n->p->net.out_ring, n->p->net.out_buf, &s))
 		if (ib_req_is_order(s.req.id))
 			refuse(n, &s, IB_ECLOSED, "disconnected before the order could be sent");
 	ib_enc_reset(&n->enc);
@@ -696,18 +696,18 @@ subscribe_all(struct net *n)
 static void
 nap(struct net *n, int ms)
 {
-	struct pollfd pfd = { .fd = n->p->out_efd, .events = POLLIN };
+	struct pollfd pfd = { .fd = n->p->net.out_efd, .events = POLLIN };
 	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
 
 	while (!stopping(n->p)) {
-		ib_heartbeat_beat(&n->p->hb_net); /* the reconnect backoff is this thread's loop too */
+		ib_heartbeat_beat(&n->p->net.hb); /* the reconnect backoff is this thread's loop too */
 		int64_t left = until - ib_now_mono_ns();
 		if (left <= 0)
 			return;
 		poll(&pfd, 1, (int)(left / 1000000) + 1);
 		if (pfd.revents & POLLIN) {
 			uint64_t v;
-			if (read(n->p->out_efd, &v, sizeof(v)) < 0) {
+			if (read(n->p->net.out_efd, &v, sizeof(v)) < 0) {
 				/* nothing to do: the counter was drained by someone else */
 			}
 		}
@@ -718,9 +718,9 @@ nap(struct net *n, int ms)
 static void
 conn_error(ib_pipeline *p, const char *what, const char *detail)
 {
-	pthread_mutex_lock(&p->diag_mu);
-	snprintf(p->conn_error, sizeof(p->conn_error), "%s: %s", what, detail);
-	pthread_mutex_unlock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
+	snprintf(p->net.conn_error, sizeof(p->net.conn_error), "%s: %s", what, detail);
+	pthread_mutex_unlock(&p->diag.mu);
 }
 
 static int
@@ -761,10 +761,10 @@ connect_once(struct net *n)
 		n->fd = -1;
 		return rc;
 	}
-	pthread_mutex_lock(&p->diag_mu);
-	p->handshake_ns = ib_now_mono_ns() - t0;
-	p->conn_error[0] = '\0';
-	pthread_mutex_unlock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
+	p->diag.handshake_ns = ib_now_mono_ns() - t0;
+	p->net.conn_error[0] = '\0';
+	pthread_mutex_unlock(&p->diag.mu);
 	ib_enc_init(&n->enc, n->outbuf, OUT_BUF, n->server_version, p->cfg.readonly);
 	n->out_off = 0;
 	ck_pr_store_32((uint32_t *)&p->stats.net.connected, 1);
@@ -777,7 +777,7 @@ connect_once(struct net *n)
 	e.u.conn_up.server_version = n->server_version;
 	e.u.conn_up.client_id = n->client_id;
 	acct_push(n, &e);
-	ib_wake_signal(&p->acct_wake);
+	ib_wake_signal(&p->acct.wake);
 	subscribe_all(n);
 	return IB_OK;
 }
@@ -796,7 +796,7 @@ disconnect(struct net *n, const char *reason)
 	struct ib_acct_event e = { .kind = IB_AE_CONN_DOWN, .recv_ns = ib_now_mono_ns() };
 	ib_strlcpy(e.u.conn_down.reason, reason, sizeof(e.u.conn_down.reason));
 	acct_push(n, &e);
-	ib_wake_signal(&p->acct_wake);
+	ib_wake_signal(&p->acct.wake);
 	ib_log(stopping(p) ? IB_LL_INFO : IB_LL_WARN, "net", "disconnected: %s", reason);
 }
 
@@ -840,14 +840,14 @@ signal_consumers(struct net *n)
 {
 	ib_pipeline *p = n->p;
 
-	if (p->nmd_dirty)
+	if (p->net.nmd_dirty)
 		md_flush_pending(n);
 	if (n->md_signal) {
-		ib_wake_signal(&p->md_wake);
+		ib_wake_signal(&p->md.wake);
 		n->md_signal = false;
 	}
 	if (n->acct_signal) {
-		ib_wake_signal(&p->acct_wake);
+		ib_wake_signal(&p->acct.wake);
 		n->acct_signal = false;
 	}
 }
@@ -868,15 +868,15 @@ session(struct net *n)
 	signal_consumers(n);
 	while (!stopping(p)) {
 		int wait_ms = 100;
-		ib_heartbeat_beat(&p->hb_net);
+		ib_heartbeat_beat(&p->net.hb);
 		int wrc = flush_out(n, &wait_ms);
 		if (wrc == IB_EIO)
 			return IB_EIO;
-		if (p->nmd_dirty)
+		if (p->net.nmd_dirty)
 			wait_ms = 0;
 		struct pollfd pfd[2] = {
 			{ .fd = n->fd, .events = POLLIN | (wrc == IB_EAGAIN ? POLLOUT : 0) },
-			{ .fd = p->out_efd, .events = POLLIN },
+			{ .fd = p->net.out_efd, .events = POLLIN },
 		};
 		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
 			return IB_EIO;
@@ -884,11 +884,11 @@ session(struct net *n)
 			return IB_ETIMEDOUT;
 		if (pfd[1].revents & POLLIN) {
 			uint64_t v;
-			if (read(p->out_efd, &v, sizeof(v)) < 0) {
+			if (read(p->net.out_efd, &v, sizeof(v)) < 0) {
 				/* drained concurrently; the ring is checked anyway */
 			}
 		}
-		if (p->nmd_dirty)
+		if (p->net.nmd_dirty)
 			md_flush_pending(n);
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			rc = read_and_route(n);
@@ -924,7 +924,7 @@ ib_net_thread(void *arg)
 	ib_enc_init(&n.enc, n.outbuf, OUT_BUF, IB_CLIENT_MAX, p->cfg.readonly);
 
 	while (!stopping(p)) {
-		ib_heartbeat_beat(&p->hb_net);
+		ib_heartbeat_beat(&p->net.hb);
 		if (connect_once(&n) != IB_OK) {
 			int d = jitter(n.backoff_ms);
 			ib_log(IB_LL_INFO, "net", "retrying in %d ms", d);

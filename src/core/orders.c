@@ -60,15 +60,15 @@ hash_str(const char *s)
 int
 ib_orders_init(ib_pipeline *p)
 {
-	p->orders = calloc(1, sizeof(struct ib_orders));
-	return p->orders ? IB_OK : IB_ENOSPC;
+	p->acct.orders = calloc(1, sizeof(struct ib_orders));
+	return p->acct.orders ? IB_OK : IB_ENOSPC;
 }
 
 void
 ib_orders_free(ib_pipeline *p)
 {
-	free(p->orders);
-	p->orders = NULL;
+	free(p->acct.orders);
+	p->acct.orders = NULL;
 }
 
 static struct order *
@@ -350,7 +350,7 @@ confirming_order_id(const struct ib_acct_event *e)
 void
 ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 {
-	struct ib_orders *o = p->orders;
+	struct ib_orders *o = p->acct.orders;
 	int32_t confirmed = confirming_order_id(e);
 	struct order *s;
 

@@ -28,7 +28,7 @@
 static int32_t
 hwm_load(ib_pipeline *p)
 {
-	FILE *f = fopen(p->hwm_path, "r");
+	FILE *f = fopen(p->ids.path, "r");
 	char line[32], *end = NULL;
 	long v = 0;
 
@@ -54,14 +54,14 @@ hwm_store(ib_pipeline *p, int32_t v)
 	FILE *f;
 	int rc = 0, e = 0, dfd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p->hwm_path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->ids.path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return -1;
 	if (fprintf(f, "%d\n", v) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
 		rc = -1, e = errno;
 	if (fclose(f) != 0 && rc == 0)
 		rc = -1, e = errno;
-	if (rc == 0 && rename(tmp, p->hwm_path) != 0)
+	if (rc == 0 && rename(tmp, p->ids.path) != 0)
 		rc = -1, e = errno;
 	if (rc != 0) {
 		unlink(tmp);
@@ -69,7 +69,7 @@ hwm_store(ib_pipeline *p, int32_t v)
 		return -1;
 	}
 	/* the rename itself is durable only once the directory is synced */
-	if ((dfd = open(p->hwm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((dfd = open(p->ids.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	if (fsync(dfd) != 0 && errno != EINVAL) /* EINVAL: this filesystem has no directory fsync */
 		rc = -1, e = errno;
@@ -84,51 +84,51 @@ ib_pipeline_next_order_id(ib_pipeline *p)
 {
 	int32_t id;
 
-	pthread_mutex_lock(&p->hwm_mu);
-	if (p->hwm_failed) {
-		pthread_mutex_unlock(&p->hwm_mu);
+	pthread_mutex_lock(&p->ids.mu);
+	if (p->ids.failed) {
+		pthread_mutex_unlock(&p->ids.mu);
 		return -1;
 	}
-	id = ck_pr_faa_32((uint32_t *)&p->next_order_id, 1);
-	if (id + 1 >= p->hwm_reserved) {
+	id = ck_pr_faa_32((uint32_t *)&p->ids.next, 1);
+	if (id + 1 >= p->ids.reserved) {
 		/* reserve a block on disk before handing out ids from it: a crash can skip ids, never reuse them */
-		if (p->hwm_path[0] && hwm_store(p, id + 1 + HWM_BLOCK) != 0) {
-			p->hwm_failed = true;
-			ck_pr_faa_64(&p->hwm_store_failures, 1);
+		if (p->ids.path[0] && hwm_store(p, id + 1 + HWM_BLOCK) != 0) {
+			p->ids.failed = true;
+			ck_pr_faa_64(&p->ids.store_failures, 1);
 			ib_log(IB_LL_ERROR, "orders",
 			       "cannot store the order-id high-water mark %s: %s -- order placement stopped (an id "
 			       "not reserved on disk could be reused after a restart); fix state_dir and restart",
-			       p->hwm_path, strerror(errno));
-			pthread_mutex_unlock(&p->hwm_mu);
+			       p->ids.path, strerror(errno));
+			pthread_mutex_unlock(&p->ids.mu);
 			return -1;
 		}
-		p->hwm_reserved = id + 1 + HWM_BLOCK;
+		p->ids.reserved = id + 1 + HWM_BLOCK;
 	}
-	pthread_mutex_unlock(&p->hwm_mu);
+	pthread_mutex_unlock(&p->ids.mu);
 	return id;
 }
 
 bool
 ib_pipeline_orders_stopped(ib_pipeline *p)
 {
-	pthread_mutex_lock(&p->hwm_mu);
-	bool stopped = p->hwm_failed;
-	pthread_mutex_unlock(&p->hwm_mu);
+	pthread_mutex_lock(&p->ids.mu);
+	bool stopped = p->ids.failed;
+	pthread_mutex_unlock(&p->ids.mu);
 	return stopped;
 }
 
 void
 ib_pipeline_seen_order_id(ib_pipeline *p, int32_t next_valid)
 {
-	pthread_mutex_lock(&p->hwm_mu);
-	int32_t cur = ck_pr_load_32((uint32_t *)&p->next_order_id);
+	pthread_mutex_lock(&p->ids.mu);
+	int32_t cur = ck_pr_load_32((uint32_t *)&p->ids.next);
 	if (next_valid > cur)
-		ck_pr_store_32((uint32_t *)&p->next_order_id, (uint32_t)next_valid);
+		ck_pr_store_32((uint32_t *)&p->ids.next, (uint32_t)next_valid);
 	else if (next_valid < cur)
 		ib_log(IB_LL_WARN, "orders",
 		       "gateway's nextValidId %d is below ids already used (next %d): keeping ours so no id is reused",
 		       next_valid, cur);
-	pthread_mutex_unlock(&p->hwm_mu);
+	pthread_mutex_unlock(&p->ids.mu);
 }
 
 /*
@@ -142,11 +142,11 @@ hwm_init(ib_pipeline *p, char *why, size_t cap)
 	const char *dir = p->cfg.state_dir[0] ? p->cfg.state_dir : ".";
 	struct stat st;
 
-	ib_strlcpy(p->hwm_dir, dir, sizeof(p->hwm_dir));
-	snprintf(p->hwm_path, sizeof(p->hwm_path), "%s/order-id-%s-%d-%d", dir, p->cfg.host, p->cfg.port,
+	ib_strlcpy(p->ids.dir, dir, sizeof(p->ids.dir));
+	snprintf(p->ids.path, sizeof(p->ids.path), "%s/order-id-%s-%d-%d", dir, p->cfg.host, p->cfg.port,
 		 p->cfg.client_id);
-	p->hwm_reserved = hwm_load(p);
-	p->next_order_id = p->hwm_reserved;
+	p->ids.reserved = hwm_load(p);
+	p->ids.next = p->ids.reserved;
 	int bad = 0;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		bad = errno;
@@ -154,11 +154,11 @@ hwm_init(ib_pipeline *p, char *why, size_t cap)
 		bad = errno;
 	else if (!S_ISDIR(st.st_mode))
 		bad = ENOTDIR;
-	else if (!p->cfg.readonly && hwm_store(p, p->hwm_reserved) != 0) /* readonly: nothing to write, ever */
+	else if (!p->cfg.readonly && hwm_store(p, p->ids.reserved) != 0) /* readonly: nothing to write, ever */
 		bad = errno;
 	if (bad) {
 		snprintf(why, cap, "state_dir %s: %s (%s)", dir, strerror(bad), strerrorname_np(bad));
-		p->hwm_path[0] = '\0';
+		p->ids.path[0] = '\0';
 		return -1;
 	}
 	return 0;
@@ -174,13 +174,13 @@ ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
 
 	s.req = *r;
 	s.strategy = strategy;
-	while (!ib_ring_push_mpsc_out(&p->out_ring, p->out_buf, &s)) {
+	while (!ib_ring_push_mpsc_out(&p->net.out_ring, p->net.out_buf, &s)) {
 		if (ck_pr_load_int(&p->stop))
 			return false;
 		struct timespec ts = { 0, 100000 };
 		nanosleep(&ts, NULL);
 	}
-	if (write(p->out_efd, &one, sizeof(one)) < 0) {
+	if (write(p->net.out_efd, &one, sizeof(one)) < 0) {
 		/* the counter saturates only if nobody reads it; the ring is polled anyway */
 	}
 	return true;
@@ -203,14 +203,14 @@ ib_pipeline_send_new_order_hook(ib_pipeline *p, ib_req *r, int strategy, bool (*
 	 * could queue id 8 before 7, and the gateway refuses 7 (103).  Orders
 	 * are rare; a mutex here costs nothing on the market-data path.
 	 */
-	pthread_mutex_lock(&p->place_mu);
+	pthread_mutex_lock(&p->ids.place_mu);
 	r->u.place_order.order_id = ib_pipeline_next_order_id(p);
 	r->u.place_order.order.order_id = r->u.place_order.order_id;
 	if (r->u.place_order.order_id < 0)
-		ck_pr_faa_64(&p->orders_no_id, 1);
+		ck_pr_faa_64(&p->ids.refused_no_id, 1);
 	ok = r->u.place_order.order_id >= 0 && (!hook || hook(arg, r->u.place_order.order_id)) &&
 	     ib_pipeline_send(p, r, strategy);
-	pthread_mutex_unlock(&p->place_mu);
+	pthread_mutex_unlock(&p->ids.place_mu);
 	return ok;
 }
 
@@ -257,30 +257,30 @@ ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err
 		return NULL;
 	}
 	p->cfg = *cfg;
-	p->out_efd = -1;
-	pthread_mutex_init(&p->hwm_mu, NULL);
-	pthread_mutex_init(&p->place_mu, NULL);
-	pthread_mutex_init(&p->diag_mu, NULL);
+	p->net.out_efd = -1;
+	pthread_mutex_init(&p->ids.mu, NULL);
+	pthread_mutex_init(&p->ids.place_mu, NULL);
+	pthread_mutex_init(&p->diag.mu, NULL);
 	ib_gate_init(&p->gate);
-	ib_wake_init(&p->md_wake);
-	ib_wake_init(&p->acct_wake);
-	ib_sync_init(&p->sync, cfg->require_download_end, cfg->download_quiet_ms);
+	ib_wake_init(&p->md.wake);
+	ib_wake_init(&p->acct.wake);
+	ib_sync_init(&p->acct.sync, cfg->require_download_end, cfg->download_quiet_ms);
 	p->stats.start_ns = (uint64_t)ib_now_real_ns();
-	snprintf(p->diag_text, sizeof(p->diag_text), "connecting to %s:%d", cfg->host, cfg->port);
-	p->diag_json = calloc(1, IB_SYNC_JSON_MAX);
-	p->sync_json = calloc(1, IB_SYNC_JSON_MAX);
-	if (p->diag_json)
-		snprintf(p->diag_json, IB_SYNC_JSON_MAX, "{\"missing\":[\"connection\"]}");
+	snprintf(p->diag.text, sizeof(p->diag.text), "connecting to %s:%d", cfg->host, cfg->port);
+	p->diag.json = calloc(1, IB_SYNC_JSON_MAX);
+	p->acct.sync_json = calloc(1, IB_SYNC_JSON_MAX);
+	if (p->diag.json)
+		snprintf(p->diag.json, IB_SYNC_JSON_MAX, "{\"missing\":[\"connection\"]}");
 	if (p->cfg.pacing_per_s < 1)
 		p->cfg.pacing_per_s = 1;
 
 	p->quotes = calloc(1, sizeof(*p->quotes));
-	p->inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
-	p->md_buf = ib_ring_alloc(&p->md_ring, IB_MD_RING_SIZE, sizeof(*p->md_buf));
-	p->acct_buf = ib_ring_alloc(&p->acct_ring, IB_ACCT_RING_SIZE, sizeof(*p->acct_buf));
-	p->out_buf = ib_ring_alloc(&p->out_ring, IB_OUT_RING_SIZE, sizeof(*p->out_buf));
-	p->out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!p->diag_json || !p->sync_json || !p->quotes || !p->inst_pos || !p->md_buf || !p->acct_buf || !p->out_buf || p->out_efd < 0 ||
+	p->risk.inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	p->md.buf = ib_ring_alloc(&p->md.ring, IB_MD_RING_SIZE, sizeof(*p->md.buf));
+	p->acct.buf = ib_ring_alloc(&p->acct.ring, IB_ACCT_RING_SIZE, sizeof(*p->acct.buf));
+	p->net.out_buf = ib_ring_alloc(&p->net.out_ring, IB_OUT_RING_SIZE, sizeof(*p->net.out_buf));
+	p->net.out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!p->diag.json || !p->acct.sync_json || !p->quotes || !p->risk.inst_pos || !p->md.buf || !p->acct.buf || !p->net.out_buf || p->net.out_efd < 0 ||
 	    ib_orders_init(p) != IB_OK) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -325,11 +325,11 @@ ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err
 	if (ib_pipeline_setup_feeds(p, err, errlen) != 0)
 		goto fail;
 	size_t ninst = p->quotes->n ? p->quotes->n : 1;
-	p->md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->md_pending));
-	p->md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
-	p->md_dirty = calloc(ninst, sizeof(uint32_t));
-	p->md_dirty_flag = calloc(ninst, 1);
-	if (!p->md_pending || !p->md_pending_used || !p->md_dirty || !p->md_dirty_flag) {
+	p->net.md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->net.md_pending));
+	p->net.md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
+	p->net.md_dirty = calloc(ninst, sizeof(uint32_t));
+	p->net.md_dirty_flag = calloc(ninst, 1);
+	if (!p->net.md_pending || !p->net.md_pending_used || !p->net.md_dirty || !p->net.md_dirty_flag) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -352,31 +352,31 @@ ib_pipeline_start(ib_pipeline *p)
 {
 	if (p->cfg.record[0]) {
 		char err[256];
-		p->recorder = ib_record_open(p->cfg.record, IB_CLIENT_MAX, err, sizeof(err));
-		if (p->recorder == NULL) {
+		p->net.recorder = ib_record_open(p->cfg.record, IB_CLIENT_MAX, err, sizeof(err));
+		if (p->net.recorder == NULL) {
 			ib_log(IB_LL_ERROR, "record", "%s", err);
 			return IB_EIO;
 		}
 	}
-	if (pthread_create(&p->acct_th, NULL, ib_account_thread, p) != 0)
+	if (pthread_create(&p->acct.th, NULL, ib_account_thread, p) != 0)
 		return IB_EIO;
-	p->acct_started = true;
-	pthread_setname_np(p->acct_th, "ibpipe-account"); /* top -H, /proc/PID/task/TID/comm */
-	if (pthread_create(&p->md_th, NULL, ib_mktdata_thread, p) != 0) {
-		atomic_store(&p->md_done, true); /* the account thread waits for it at shutdown */
+	p->acct.started = true;
+	pthread_setname_np(p->acct.th, "ibpipe-account"); /* top -H, /proc/PID/task/TID/comm */
+	if (pthread_create(&p->md.th, NULL, ib_mktdata_thread, p) != 0) {
+		atomic_store(&p->md.done, true); /* the account thread waits for it at shutdown */
 		return IB_EIO;
 	}
-	p->md_started = true;
-	pthread_setname_np(p->md_th, "ibpipe-mktdata");
+	p->md.started = true;
+	pthread_setname_np(p->md.th, "ibpipe-mktdata");
 	for (int i = 0; i < p->nstrat; i++)
 		if (pthread_create(&p->strat[i].thread, NULL, ib_strategy_thread, &p->strat[i]) != 0)
 			return IB_EIO;
-	ck_pr_store_8((uint8_t *)&p->net_started, 1);
-	if (pthread_create(&p->net_th, NULL, ib_net_thread, p) != 0) {
-		ck_pr_store_8((uint8_t *)&p->net_started, 0);
+	ck_pr_store_8((uint8_t *)&p->net.started, 1);
+	if (pthread_create(&p->net.th, NULL, ib_net_thread, p) != 0) {
+		ck_pr_store_8((uint8_t *)&p->net.started, 0);
 		return IB_EIO;
 	}
-	pthread_setname_np(p->net_th, "ibpipe-network");
+	pthread_setname_np(p->net.th, "ibpipe-network");
 	return IB_OK;
 }
 
@@ -386,11 +386,11 @@ ib_pipeline_request_stop(ib_pipeline *p)
 	uint64_t one = 1;
 
 	ck_pr_store_int(&p->stop, 1);
-	if (p->out_efd >= 0 && write(p->out_efd, &one, sizeof(one)) < 0) {
+	if (p->net.out_efd >= 0 && write(p->net.out_efd, &one, sizeof(one)) < 0) {
 		/* only fails if the counter is saturated, which also wakes the poller */
 	}
-	ib_wake_signal(&p->md_wake);
-	ib_wake_signal(&p->acct_wake);
+	ib_wake_signal(&p->md.wake);
+	ib_wake_signal(&p->acct.wake);
 	for (int i = 0; i < p->nstrat; i++)
 		ib_wake_signal(&p->strat[i].wake);
 }
@@ -398,19 +398,19 @@ ib_pipeline_request_stop(ib_pipeline *p)
 int
 ib_pipeline_join(ib_pipeline *p)
 {
-	if (ck_pr_load_8((uint8_t *)&p->net_started)) {
-		pthread_join(p->net_th, NULL);
-		ck_pr_store_8((uint8_t *)&p->net_started, 0);
+	if (ck_pr_load_8((uint8_t *)&p->net.started)) {
+		pthread_join(p->net.th, NULL);
+		ck_pr_store_8((uint8_t *)&p->net.started, 0);
 	}
-	ib_wake_signal(&p->acct_wake);
-	ib_wake_signal(&p->md_wake);
-	if (p->acct_started) {
-		pthread_join(p->acct_th, NULL);
-		p->acct_started = false;
+	ib_wake_signal(&p->acct.wake);
+	ib_wake_signal(&p->md.wake);
+	if (p->acct.started) {
+		pthread_join(p->acct.th, NULL);
+		p->acct.started = false;
 	}
-	if (p->md_started) {
-		pthread_join(p->md_th, NULL);
-		p->md_started = false;
+	if (p->md.started) {
+		pthread_join(p->md.th, NULL);
+		p->md.started = false;
 	}
 	for (int i = 0; i < p->nstrat; i++) {
 		ib_wake_signal(&p->strat[i].wake);
@@ -419,9 +419,9 @@ ib_pipeline_join(ib_pipeline *p)
 			p->strat[i].thread = 0;
 		}
 	}
-	if (p->recorder) {
-		ib_record_close(p->recorder);
-		p->recorder = NULL;
+	if (p->net.recorder) {
+		ib_record_close(p->net.recorder);
+		p->net.recorder = NULL;
 	}
 	return p->exit_code;
 }
@@ -455,22 +455,22 @@ ib_pipeline_free(ib_pipeline *p)
 	}
 	ib_orders_free(p);
 	free(p->books);
-	free(p->diag_json);
-	free(p->sync_json);
+	free(p->diag.json);
+	free(p->acct.sync_json);
 	free(p->inst_book);
 	free(p->quotes);
-	free(p->inst_pos);
-	free(p->md_buf);
-	free(p->acct_buf);
-	free(p->out_buf);
-	free(p->md_pending);
-	free(p->md_pending_used);
-	free(p->md_dirty);
-	free(p->md_dirty_flag);
-	if (p->out_efd >= 0)
-		close(p->out_efd);
-	pthread_mutex_destroy(&p->hwm_mu);
-	pthread_mutex_destroy(&p->place_mu);
-	pthread_mutex_destroy(&p->diag_mu);
+	free(p->risk.inst_pos);
+	free(p->md.buf);
+	free(p->acct.buf);
+	free(p->net.out_buf);
+	free(p->net.md_pending);
+	free(p->net.md_pending_used);
+	free(p->net.md_dirty);
+	free(p->net.md_dirty_flag);
+	if (p->net.out_efd >= 0)
+		close(p->net.out_efd);
+	pthread_mutex_destroy(&p->ids.mu);
+	pthread_mutex_destroy(&p->ids.place_mu);
+	pthread_mutex_destroy(&p->diag.mu);
 	free(p);
 }

@@ -145,102 +145,126 @@ struct ib_strategy_ctx {
 	atomic_bool gone;          /* strategy thread: it has left its loop and reads nothing more */
 };
 
-struct ib_pipeline {
-	ib_config cfg;
-	ib_stats stats;
-	ib_quote_table *quotes;
-	uint32_t nquote_subs;      /* the first n instruments get reqMktData; the rest are tbt/depth only */
-	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
-	ib_book_table *books;      /* one per depth subscription; writer: market-data thread */
-	int16_t *inst_book;        /* instrument -> book index, -1 none */
-	ib_pub *pub;
-	ib_gate gate;
-	int stop;                  /* ck_pr; set by signal handling / stop */
-	int exit_code;
-
-	struct ck_ring md_ring;
-	struct ib_md_event *md_buf;
-	ib_wake md_wake;
-
-	struct ck_ring acct_ring;
-	struct ib_acct_event *acct_buf;
-	ib_wake acct_wake;
-
-	struct ck_ring out_ring;
+/* The network thread: socket, decoding, routing; its inbox is the out ring (requests to send). */
+struct ib_net_state {
+	pthread_t th;
+	bool started;              /* ck_pr: the thread runs (set before it is created) */
+	ib_heartbeat hb;           /* its loop count, read by the supervisor (heartbeat.h) */
+	struct ck_ring out_ring;   /* MPSC: strategies, account thread, order entry -> network */
 	struct ib_out_slot *out_buf;
 	int out_efd;               /* eventfd: wakes the network thread for outbound work */
-
-	int nstrat;
-	struct ib_strategy_ctx strat[IB_MAX_STRATEGIES];
-
-	pthread_t net_th, acct_th, md_th;
-	bool net_started, acct_started, md_started;
-	/* each thread's loop count, read by the supervisor (heartbeat.h) */
-	ib_heartbeat hb_net, hb_md, hb_acct;
-	/* market-data thread only (ib_hist_add_shared): frame read -> applied, for /metrics */
-	ib_hist md_latency;
-	char md_latency_pad[CK_MD_CACHELINE];
-
-	/* order ids: next to hand out, and the persisted high-water mark */
-	int32_t next_order_id;     /* ck_pr */
-	int32_t hwm_reserved;      /* ids below this are reserved on disk */
-	pthread_mutex_t hwm_mu;    /* order placement is rare: a mutex is fine here */
-	pthread_mutex_t place_mu;  /* a new order's id and its place in the out ring are taken together */
-	char hwm_path[300];
-	char hwm_dir[256];         /* state_dir, synced after each rename */
-	bool hwm_failed;           /* the mark could not be stored: no new order id (under hwm_mu) */
-	uint64_t hwm_store_failures; /* ck_pr: stores of the mark that failed (for /metrics) */
-	uint64_t orders_no_id;     /* ck_pr: new orders refused since, for want of an id on disk */
-
-	/* account thread state */
-	ib_accounts accounts;
-	ib_sync sync;
-	int64_t sync_deadline_ns;
-	bool sync_timeout_reported;
-	char acct_sub[IB_ACCOUNT_ID_LEN]; /* the account whose updates we subscribed last, "" none */
-	char acct_list[IB_ACCOUNT_LIST_MAX + 1]; /* managedAccounts assembled from its parts */
-	size_t acct_list_len;
-	bool acct_list_over;       /* the parts did not fit: the list is refused */
-	bool unmanaged_logged, unknown_end_logged; /* said once per connection, counted always */
-	char *sync_json;           /* [IB_SYNC_JSON_MAX]: account thread's scratch for the detail */
-	bool ever_connected;
-	bool ib_lost;               /* 1100 seen, no 1101/1102 yet: the gate stays closed */
-	struct ib_orders *orders;  /* order book-keeping (orders.c; account thread only) */
-
-	/* the latest sync diagnostics, for probe and progress (mutex: not hot) */
-	pthread_mutex_t diag_mu;
-	char diag_text[512];
-	char *diag_json;           /* [IB_SYNC_JSON_MAX] */
-	char diag_accounts[256];
-	char conn_error[128];      /* network thread: why the last connection attempt failed, "" after success */   /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
-	int64_t handshake_ns, synced_ns, connect_start_ns;
-	int64_t gate_opened_real_ns;  /* CLOCK_REALTIME of the last gate opening, 0 never */
-
-	/* network thread's market-data coalescing under backpressure */
+	/* market-data coalescing under backpressure */
 	struct ib_md_event *md_pending;   /* [instrument * IB_MD_SLOTS + slot] */
 	uint8_t *md_pending_used;
 	uint32_t *md_dirty;
 	uint32_t nmd_dirty;
 	uint8_t *md_dirty_flag;
+	uint64_t acct_seq_pushed;  /* account events in the acct ring so far */
+	uint64_t md_seq_pushed;    /* market-data events in the md ring so far */
+	char conn_error[128];      /* why the last connection attempt failed, "" after success */
+	ib_recorder *recorder;     /* record=FILE: every inbound frame (optional) */
+};
 
-	/* shared with the strategies' risk checks (writer: account thread, ck_pr) */
+/* The market-data thread: applies quotes, trades and books, fans them out to the strategies. */
+struct ib_md_state {
+	pthread_t th;
+	bool started;
+	ib_heartbeat hb;
+	struct ck_ring ring;       /* SPSC inbox: network -> market data */
+	struct ib_md_event *buf;
+	ib_wake wake;
+	/* ib_hist_add_shared: frame read -> applied, for /metrics */
+	ib_hist latency;
+	char latency_pad[CK_MD_CACHELINE];
+	_Atomic uint64_t seq_done; /* lossless: that many md events are handled and fanned out */
+	atomic_bool done;          /* finished, nothing more goes to a strategy */
+};
+
+/* The account thread: accounts, the sync gate, orders; the only writer of ib_accounts. */
+struct ib_acct_state {
+	pthread_t th;
+	bool started;
+	ib_heartbeat hb;
+	struct ck_ring ring;       /* SPSC inbox: network -> account (never dropped) */
+	struct ib_acct_event *buf;
+	ib_wake wake;
+	ib_accounts accounts;
+	ib_sync sync;
+	int64_t sync_deadline_ns;
+	bool sync_timeout_reported;
+	char sub[IB_ACCOUNT_ID_LEN]; /* the account whose updates we subscribed last, "" none */
+	char list[IB_ACCOUNT_LIST_MAX + 1]; /* managedAccounts assembled from its parts */
+	size_t list_len;
+	bool list_over;            /* the parts did not fit: the list is refused */
+	bool unmanaged_logged, unknown_end_logged; /* said once per connection, counted always */
+	char *sync_json;           /* [IB_SYNC_JSON_MAX]: scratch for the detail */
+	bool ever_connected;
+	bool ib_lost;              /* 1100 seen, no 1101/1102 yet: the gate stays closed */
+	struct ib_orders *orders;  /* order book-keeping (orders.c) */
+	uint64_t seq_done;         /* __atomic: every account event up to here is handled, gate included */
+	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate
+	   closes only after the last market data was delivered behind it. */
+	atomic_bool left;          /* out of its loop, no event is handled any more */
+	atomic_bool done;          /* finished, gate closed: strategies may leave */
+};
+
+/* Order ids: next to hand out and the persisted high-water mark; any placing thread, under mu. */
+struct ib_order_ids {
+	int32_t next;              /* ck_pr */
+	int32_t reserved;          /* ids below this are reserved on disk */
+	pthread_mutex_t mu;        /* order placement is rare: a mutex is fine here */
+	pthread_mutex_t place_mu;  /* a new order's id and its place in the out ring are taken together */
+	char path[300];
+	char dir[256];             /* state_dir, synced after each rename */
+	bool failed;               /* the mark could not be stored: no new order id (under mu) */
+	uint64_t store_failures;   /* ck_pr: stores of the mark that failed (for /metrics) */
+	uint64_t refused_no_id;    /* ck_pr: new orders refused since, for want of an id on disk */
+};
+
+/* What the placing threads' risk checks read (writer: account thread, ck_pr) and count. */
+struct ib_risk_state {
 	uint64_t *inst_pos;        /* per instrument: position summed over accounts, as double bits */
 	int open_orders;           /* orders not in a final state */
 	int halted;                /* kill switch: no new orders */
-	uint64_t risk_rejects[IB_RISK_NCODES];
+	uint64_t rejects[IB_RISK_NCODES];
 	uint64_t orders_placed;
-	uint64_t acct_seq_pushed;  /* network thread only */
-	uint64_t acct_seq_done;    /* __atomic; account thread: every event up to here is handled, gate included */
-	uint64_t md_seq_pushed;    /* network thread only: market-data events in the md ring so far */
-	_Atomic uint64_t md_seq_done; /* lossless: market-data thread: that many are handled and fanned out */
-	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate
-	   closes only after the last market data was delivered behind it. */
-	atomic_bool acct_left;     /* account thread: out of its loop, no event is handled any more */
-	atomic_bool md_done;       /* market-data thread: finished, nothing more goes to a strategy */
-	atomic_bool acct_done;     /* account thread: finished, gate closed: strategies may leave */
+};
 
-	/* record (optional; network thread) */
-	ib_recorder *recorder;
+/* The latest sync diagnostics, for probe, progress and the supervisor (under mu: not hot). */
+struct ib_diag_state {
+	pthread_mutex_t mu;
+	char text[512];
+	char *json;                /* [IB_SYNC_JSON_MAX] */
+	char accounts[256];        /* "DU111111 NetLiquidation 1000000.00 USD" for the progress line */
+	int64_t handshake_ns, synced_ns, connect_start_ns;
+	int64_t gate_opened_real_ns;  /* CLOCK_REALTIME of the last gate opening, 0 never */
+};
+
+struct ib_pipeline {
+	/* set up before the threads start, read-only after */
+	ib_config cfg;
+	ib_quote_table *quotes;
+	uint32_t nquote_subs;      /* the first n instruments get reqMktData; the rest are tbt/depth only */
+	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
+	ib_book_table *books;      /* one per depth subscription; writer: market-data thread */
+	int16_t *inst_book;        /* instrument -> book index, -1 none */
+	ib_pub *pub;               /* the publisher link (NULL: none) */
+	int nstrat;
+	struct ib_strategy_ctx strat[IB_MAX_STRATEGIES];
+
+	/* every thread */
+	ib_stats stats;
+	ib_gate gate;
+	int stop;                  /* ck_pr; set by signal handling / stop */
+	int exit_code;
+
+	/* one per thread, and what the threads share */
+	struct ib_net_state net;
+	struct ib_md_state md;
+	struct ib_acct_state acct;
+	struct ib_order_ids ids;
+	struct ib_risk_state risk;
+	struct ib_diag_state diag;
 };
 
 #define IB_MD_SLOTS 12

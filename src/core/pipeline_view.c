@@ -74,48 +74,48 @@ ib_pipeline_gate_opens(const ib_pipeline *p)
 void
 ib_pipeline_diag(ib_pipeline *p, char *text, size_t tcap, char *json, size_t jcap)
 {
-	pthread_mutex_lock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
 	if (text)
-		ib_strlcpy(text, p->diag_text, tcap);
+		ib_strlcpy(text, p->diag.text, tcap);
 	if (json)
-		ib_strlcpy(json, p->diag_json, jcap);
-	pthread_mutex_unlock(&p->diag_mu);
+		ib_strlcpy(json, p->diag.json, jcap);
+	pthread_mutex_unlock(&p->diag.mu);
 }
 
 void
 ib_pipeline_diag_accounts(ib_pipeline *p, char *buf, size_t cap)
 {
-	pthread_mutex_lock(&p->diag_mu);
-	ib_strlcpy(buf, p->diag_accounts, cap);
-	pthread_mutex_unlock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
+	ib_strlcpy(buf, p->diag.accounts, cap);
+	pthread_mutex_unlock(&p->diag.mu);
 }
 
 void
 ib_pipeline_get_times(ib_pipeline *p, ib_pipeline_times *out)
 {
-	pthread_mutex_lock(&p->diag_mu);
-	out->handshake_ns = p->handshake_ns;
-	out->synced_ns = p->synced_ns;
-	out->gate_opened_real_ns = p->gate_opened_real_ns;
-	pthread_mutex_unlock(&p->diag_mu);
+	pthread_mutex_lock(&p->diag.mu);
+	out->handshake_ns = p->diag.handshake_ns;
+	out->synced_ns = p->diag.synced_ns;
+	out->gate_opened_real_ns = p->diag.gate_opened_real_ns;
+	pthread_mutex_unlock(&p->diag.mu);
 }
 
 void
 ib_pipeline_md_latency(const ib_pipeline *p, ib_hist *out)
 {
-	ib_hist_read_shared(&p->md_latency, out);
+	ib_hist_read_shared(&p->md.latency, out);
 }
 
 void
 ib_pipeline_halt(ib_pipeline *p, bool halted)
 {
-	ck_pr_store_int(&p->halted, halted ? 1 : 0);
+	ck_pr_store_int(&p->risk.halted, halted ? 1 : 0);
 }
 
 bool
 ib_pipeline_halted(const ib_pipeline *p)
 {
-	return ck_pr_load_int(&p->halted) != 0;
+	return ck_pr_load_int(&p->risk.halted) != 0;
 }
 
 bool
@@ -123,14 +123,14 @@ ib_pipeline_thread_id(const ib_pipeline *p, enum ib_pipeline_thread t, pthread_t
 {
 	switch (t) {
 	case IB_PT_NET:
-		*out = p->net_th;
-		return ck_pr_load_8((const uint8_t *)&p->net_started) != 0;
+		*out = p->net.th;
+		return ck_pr_load_8((const uint8_t *)&p->net.started) != 0;
 	case IB_PT_MD:
-		*out = p->md_th;
-		return p->md_started;
+		*out = p->md.th;
+		return p->md.started;
 	case IB_PT_ACCT:
-		*out = p->acct_th;
-		return p->acct_started;
+		*out = p->acct.th;
+		return p->acct.started;
 	default:
 		return false;
 	}
@@ -141,11 +141,11 @@ ib_pipeline_heartbeat(const ib_pipeline *p, enum ib_pipeline_thread t)
 {
 	switch (t) {
 	case IB_PT_NET:
-		return &p->hb_net;
+		return &p->net.hb;
 	case IB_PT_MD:
-		return &p->hb_md;
+		return &p->md.hb;
 	case IB_PT_ACCT:
-		return &p->hb_acct;
+		return &p->acct.hb;
 	default:
 		return NULL;
 	}
@@ -175,8 +175,8 @@ ib_pipeline_strategy_self(const ib_pipeline *p, int i)
 void
 ib_pipeline_order_id_failures(const ib_pipeline *p, uint64_t *mark_failures, uint64_t *refused_no_id)
 {
-	*mark_failures = ck_pr_load_64(&p->hwm_store_failures);
-	*refused_no_id = ck_pr_load_64(&p->orders_no_id);
+	*mark_failures = ck_pr_load_64(&p->ids.store_failures);
+	*refused_no_id = ck_pr_load_64(&p->ids.refused_no_id);
 }
 
 struct ib_stats_cmd *

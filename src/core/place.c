@@ -28,12 +28,12 @@ risk_inputs(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_risk_i
 	ib_quote_data q;
 
 	memset(in, 0, sizeof(*in));
-	in->halted = ck_pr_load_int(&p->halted) != 0;
+	in->halted = ck_pr_load_int(&p->risk.halted) != 0;
 	in->gate_open = ib_gate_is_open(&p->gate);
-	in->open_orders = ck_pr_load_int(&p->open_orders);
+	in->open_orders = ck_pr_load_int(&p->risk.open_orders);
 	in->orders_last_s = how->orders_last_s;
 	if (inst >= 0) {
-		uint64_t bits = ck_pr_load_64(&p->inst_pos[inst]);
+		uint64_t bits = ck_pr_load_64(&p->risk.inst_pos[inst]);
 		memcpy(&in->position, &bits, sizeof(double));
 		ib_quote_read(p->quotes, (uint32_t)inst, &q);
 		in->bid = q.bid;
@@ -60,7 +60,7 @@ ib_place_order(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_ord
 	risk_inputs(p, how, c, &in);
 	int rc = ib_risk_check(&p->cfg.risk, o, &in, why, cap);
 	if (rc != IB_RISK_OK) {
-		ck_pr_faa_64(&p->risk_rejects[-rc - 100], 1);
+		ck_pr_faa_64(&p->risk.rejects[-rc - 100], 1);
 		ib_log(IB_LL_WARN, "risk", "%s: order refused (%s): %s", owner_name(how, who, sizeof(who)),
 		       ib_risk_name(rc), why);
 		return rc;
@@ -82,6 +82,6 @@ ib_place_order(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_ord
 	if (!ok)
 		return snprintf(why, cap, "not queued (stopping, or refused before it was sent)"), IB_ECLOSED;
 	o->order_id = r.u.place_order.order_id;
-	ck_pr_faa_64(&p->orders_placed, 1);
+	ck_pr_faa_64(&p->risk.orders_placed, 1);
 	return IB_OK;
 }

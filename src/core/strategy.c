@@ -254,7 +254,7 @@ ib_strategy_thread(void *arg)
 		if (n > 0)
 			continue;
 		/* lossless: leave only once nothing more can come (the market-data thread waits for us) */
-		if (ck_pr_load_int(&p->stop) && (!p->cfg.md_lossless || atomic_load_explicit(&p->acct_done, memory_order_acquire)))
+		if (ck_pr_load_int(&p->stop) && (!p->cfg.md_lossless || atomic_load_explicit(&p->acct.done, memory_order_acquire)))
 			break;
 		ib_wake_wait(&ctx->wake, snap, 100);
 	}
