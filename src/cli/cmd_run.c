@@ -19,6 +19,7 @@
 #include "ibpipe/log.h"
 #include "core/pipeline.h"
 #include "publish/publish.h"
+#include "strategies/registry.h"
 
 static void
 run_usage(void)
@@ -28,6 +29,7 @@ run_usage(void)
 	       "and publishes state to Redis.  Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 halts\n"
 	       "new orders (kill switch), SIGUSR2 resumes.  Settings (file key, IBPIPE_<KEY>, --key):\n\n");
 	ib_config_usage(stdout);
+	ib_strategy_print_help(stdout);
 }
 
 int

@@ -20,7 +20,7 @@
 
 #include "config/config.h"
 #include "core/heartbeat.h"
-#include "core/latency.h"
+#include "util/latency.h"
 #include "core/stats.h"
 #include "ibpipe/book.h"
 #include "ibpipe/quote.h"

@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "util/json.h"
-#include "core/latency.h"
+#include "util/latency.h"
 #include "ibpipe/log.h"
 #include "publish/publish.h"
 #include "publish/redis_sentinel.h"

@@ -32,7 +32,7 @@
 #include <pthread.h>
 
 #include "core/heartbeat.h"
-#include "core/latency.h"
+#include "util/latency.h"
 #include "ibpipe/account.h"
 #include "ibpipe/book.h"
 #include "ibpipe/quote.h"

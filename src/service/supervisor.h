@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/latency.h"
+#include "util/latency.h"
 #include "core/pipeline.h"
 #include "publish/publish.h"
 

@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 
-#include "core/latency.h"
+#include "util/latency.h"
 #include "core/wake.h" /* ib_now_mono_ns */
 #include "ibpipe/strategy.h"
 #include "strategies/builtin.h"

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "core/latency.h"
+#include "util/latency.h"
 #include "ibpipe/strategy.h"
 
 struct ib_bench_strategy {

@@ -51,3 +51,13 @@ ib_strategy_names(char *buf, size_t cap)
 	}
 	return buf;
 }
+
+void
+ib_strategy_print_help(void *file)
+{
+	FILE *f = file;
+
+	fprintf(f, "\n  built-in strategies (--strategy NAME):\n");
+	for (size_t i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
+		fprintf(f, "    %-10s %s\n", registry[i].name, registry[i].about);
+}

@@ -29,5 +29,7 @@ const ib_strategy_entry *ib_strategy_registry(size_t *n);
 const ib_strategy_vtable *ib_strategy_find(const char *name);
 /* "example, recorder, ..." into buf (truncated to cap); returns buf, for error messages. */
 const char *ib_strategy_names(char *buf, size_t cap);
+/* The table as --help shows it, one "    name  about" line each, to f (a FILE *). */
+void ib_strategy_print_help(void *f);
 
 #endif

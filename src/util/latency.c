@@ -4,7 +4,7 @@
  */
 #include <ck_pr.h>
 
-#include "core/latency.h"
+#include "util/latency.h"
 
 static unsigned
 bucket_of(uint64_t v)
