@@ -33,7 +33,7 @@
 #include "bench_publish.h"
 #include "ibpipe/log.h"
 #include "publish/publish.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "core/wake.h"
 #include "codec/wire.h"
 

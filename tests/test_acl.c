@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "testutil.h"
 
 struct acl_env {

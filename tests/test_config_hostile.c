@@ -16,7 +16,7 @@
 
 #include "config/config.h"
 #include "ibpipe/ib.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "testutil.h"
 
 static char dir[128];

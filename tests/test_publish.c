@@ -23,7 +23,7 @@
 
 #include "ibpipe/account.h"
 #include "publish/publish.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "core/wake.h"
 #include "codec/wire.h"
 #include "testutil.h"

@@ -21,8 +21,8 @@
 #include "codec/wire.h"
 #include "config/config.h"
 #include "ibpipe/ib.h"
-#include "publish/redis_sentinel.h"
-#include "publish/redis_url.h"
+#include "config/redis_sentinel.h"
+#include "config/redis_url.h"
 #include "testutil.h"
 
 #define SPW "sentinels-pw"     /* the sentinels' requirepass */

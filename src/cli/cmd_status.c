@@ -20,7 +20,7 @@
 #include "config/config.h"
 #include "ibpipe/ib.h"
 #include "util/json.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "core/sync.h"
 #include "codec/wire.h"
 

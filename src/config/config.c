@@ -25,8 +25,8 @@
 #include "config/config.h"
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
-#include "publish/redis_sentinel.h"
-#include "publish/redis_url.h"
+#include "config/redis_sentinel.h"
+#include "config/redis_url.h"
 #include "codec/wire.h"
 
 #define KEY_MAX 48 /* longest key name we accept, with room to spare */

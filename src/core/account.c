@@ -35,8 +35,8 @@ publish_sync(ib_pipeline *p, enum ib_sync_state st)
 	take_conn_error(p);
 	size_t n = ib_sync_json(&p->acct.sync, ib_now_mono_ns(), p->acct.sync_json, IB_SYNC_JSON_MAX);
 
-	if (p->pub)
-		ib_pub_post_sync(p->pub, st, p->acct.sync_json, n);
+	if (p->sink.post_sync)
+		p->sink.post_sync(p->sink.arg, st, p->acct.sync_json, n);
 }
 
 static void
@@ -58,8 +58,8 @@ update_diag(ib_pipeline *p)
 static void
 publish_accounts(ib_pipeline *p)
 {
-	if (p->pub)
-		ib_pub_post_accounts(p->pub, p->acct.sync.acct[0].id, sizeof(p->acct.sync.acct[0]), p->acct.sync.naccounts);
+	if (p->sink.post_accounts)
+		p->sink.post_accounts(p->sink.arg, p->acct.sync.acct[0].id, sizeof(p->acct.sync.acct[0]), p->acct.sync.naccounts);
 }
 
 /* Release orders this strategy's reads of the snapshot before the decrement; acquire orders

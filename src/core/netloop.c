@@ -27,7 +27,6 @@
 #include "codec/msg.h"
 #include "core/net.h"
 #include "core/pipeline_state.h"
-#include "record/record.h"
 
 #define READ_BUF (8u << 20)
 #define OUT_BUF (1u << 20)
@@ -468,8 +467,8 @@ route_buffered(struct net *n, int64_t now)
 	while ((rc = ib_framer_next(&n->framer, &fr)) == IB_OK) {
 		ib_msg m;
 		ib_decode_err de;
-		if (p->net.recorder)
-			ib_record_frame(p->net.recorder, fr.p, fr.len, now);
+		if (p->net.tap)
+			p->net.tap(p->net.tap_arg, fr.p, fr.len, now);
 		rc = ib_msg_decode(fr.p, fr.len, n->server_version, &m, &de);
 		if (rc == IB_OK) {
 			/* counted once routed: replay takes msgs_in reaching the frames it sent to mean

@@ -18,7 +18,6 @@
 #include "ibpipe/log.h"
 #include "codec/wire.h"
 #include "core/pipeline_state.h"
-#include "record/record.h"
 
 #define HWM_BLOCK 1000
 
@@ -241,8 +240,8 @@ ib_pipeline_subscribe_quotes(ib_pipeline *p)
 void
 ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev)
 {
-	if (p->pub)
-		ib_pub_post(p->pub, ev);
+	if (p->sink.post)
+		p->sink.post(p->sink.arg, ev);
 }
 
 /* ---- life cycle ---- */
@@ -350,14 +349,6 @@ fail:
 int
 ib_pipeline_start(ib_pipeline *p)
 {
-	if (p->cfg.record[0]) {
-		char err[256];
-		p->net.recorder = ib_record_open(p->cfg.record, IB_CLIENT_MAX, err, sizeof(err));
-		if (p->net.recorder == NULL) {
-			ib_log(IB_LL_ERROR, "record", "%s", err);
-			return IB_EIO;
-		}
-	}
 	if (pthread_create(&p->acct.th, NULL, ib_account_thread, p) != 0)
 		return IB_EIO;
 	p->acct.started = true;
@@ -418,10 +409,6 @@ ib_pipeline_join(ib_pipeline *p)
 			pthread_join(p->strat[i].thread, NULL);
 			p->strat[i].thread = 0;
 		}
-	}
-	if (p->net.recorder) {
-		ib_record_close(p->net.recorder);
-		p->net.recorder = NULL;
 	}
 	return p->exit_code;
 }

@@ -26,7 +26,7 @@
 #include "ibpipe/quote.h"
 #include "ibpipe/req.h"
 #include "ibpipe/strategy.h"
-#include "publish/publish.h"
+#include "core/pub_event.h"
 
 typedef struct ib_pipeline ib_pipeline;
 
@@ -35,8 +35,13 @@ typedef struct ib_pipeline ib_pipeline;
 /* vt: what each of the cfg->strategies threads runs (the caller resolves cfg->strategy by name);
    NULL only with no strategies.  NULL with err set on failure. */
 ib_pipeline *ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err, size_t errlen);
-/* Where account, order and sync state is posted (NULL: nowhere).  Before ib_pipeline_start. */
-void ib_pipeline_set_publisher(ib_pipeline *p, ib_pub *pub);
+/* Where account, order and sync state is posted (NULL, the default: nowhere); copied.  Before
+   ib_pipeline_start.  The Redis publisher is one: ib_pub_as_sink (publish.h). */
+void ib_pipeline_set_sink(ib_pipeline *p, const ib_pub_sink *sink);
+/* Every inbound frame as read, for a recording (record.h: ib_record_frame): called on the network
+   thread, so it must only copy.  NULL, the default: none.  Before ib_pipeline_start. */
+typedef void (*ib_frame_tap)(void *arg, const char *frame, uint32_t len, int64_t recv_mono_ns);
+void ib_pipeline_set_frame_tap(ib_pipeline *p, ib_frame_tap tap, void *arg);
 int ib_pipeline_start(ib_pipeline *p);
 /* Any thread, signal-safe in spirit (an atomic store and wake-ups). */
 void ib_pipeline_request_stop(ib_pipeline *p);

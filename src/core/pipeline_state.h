@@ -28,7 +28,7 @@
 #include "core/event.h"
 #include "core/gate.h"
 #include "core/heartbeat.h"
-#include "publish/publish.h"
+#include "core/pub_event.h"
 #include "ibpipe/quote.h"
 #include "ibpipe/req.h"
 #include "core/risk.h"
@@ -36,7 +36,6 @@
 #include "ibpipe/strategy.h"
 #include "core/sync.h"
 #include "core/wake.h"
-#include "record/record.h"
 
 struct ib_orders;           /* orders.c */
 
@@ -162,7 +161,8 @@ struct ib_net_state {
 	uint64_t acct_seq_pushed;  /* account events in the acct ring so far */
 	uint64_t md_seq_pushed;    /* market-data events in the md ring so far */
 	char conn_error[128];      /* why the last connection attempt failed, "" after success */
-	ib_recorder *recorder;     /* record=FILE: every inbound frame (optional) */
+	ib_frame_tap tap;          /* every inbound frame, for a recording (optional) */
+	void *tap_arg;
 };
 
 /* The market-data thread: applies quotes, trades and books, fans them out to the strategies. */
@@ -248,7 +248,7 @@ struct ib_pipeline {
 	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
 	ib_book_table *books;      /* one per depth subscription; writer: market-data thread */
 	int16_t *inst_book;        /* instrument -> book index, -1 none */
-	ib_pub *pub;               /* the publisher link (NULL: none) */
+	ib_pub_sink sink;          /* the publisher link (post NULL: none) */
 	int nstrat;
 	struct ib_strategy_ctx strat[IB_MAX_STRATEGIES];
 

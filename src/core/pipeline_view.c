@@ -12,9 +12,19 @@
 #include "core/pipeline_state.h"
 
 void
-ib_pipeline_set_publisher(ib_pipeline *p, ib_pub *pub)
+ib_pipeline_set_sink(ib_pipeline *p, const ib_pub_sink *sink)
 {
-	p->pub = pub;
+	if (sink)
+		p->sink = *sink;
+	else
+		memset(&p->sink, 0, sizeof(p->sink));
+}
+
+void
+ib_pipeline_set_frame_tap(ib_pipeline *p, ib_frame_tap tap, void *arg)
+{
+	p->net.tap = tap;
+	p->net.tap_arg = arg;
 }
 
 const ib_config *

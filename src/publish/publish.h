@@ -32,85 +32,12 @@
 #include <pthread.h>
 
 #include "core/heartbeat.h"
+#include "core/pub_event.h"
 #include "util/latency.h"
 #include "ibpipe/account.h"
 #include "ibpipe/book.h"
 #include "ibpipe/quote.h"
 #include "core/stats.h"
-
-enum ib_sync_state { IB_SYNC_DISCONNECTED, IB_SYNC_SYNCING, IB_SYNC_READY };
-const char *ib_sync_state_name(enum ib_sync_state s);
-
-enum ib_pub_kind {
-	IB_PUB_SYNC = 1,       /* gate state changed */
-	IB_PUB_ACCOUNTS,       /* managed accounts list */
-	IB_PUB_ACCT_VALUE,
-	IB_PUB_POSITION,
-	IB_PUB_ORDER,          /* order state changed */
-	IB_PUB_EXEC,           /* an execution (fill) */
-	IB_PUB_CONN,           /* connection facts for health: server version, client id */
-	IB_PUB_CMD,            /* the result of a command from P:stream:commands (service/commands.c) */
-};
-
-/*
- * The account list and the sync detail can be far larger than one ring slot
- * (a thousand accounts): they travel as parts.  part counts from 0, more is
- * non-zero on every part but the last, and the publisher applies the whole
- * only at the last part.  Only the account thread posts these, so the parts
- * of one value are never interleaved with another's.  A single part with
- * part = more = 0 (a zeroed event) is a whole value.
- */
-#define IB_PUB_MAX_ACCOUNTS 32   /* ids per part */
-#define IB_PUB_DETAIL_PART 464   /* detail bytes per part */
-
-typedef struct ib_pub_event {
-	int32_t kind;
-	union {
-		struct {
-			int32_t state;       /* enum ib_sync_state */
-			int32_t part, more;
-			char detail[IB_PUB_DETAIL_PART]; /* JSON object text (this part of it): have / missing / since */
-		} sync;
-		struct {
-			int32_t n;           /* ids in this part */
-			int32_t part, more;
-			char ids[IB_PUB_MAX_ACCOUNTS][24];
-		} accounts;
-		ib_account_update acct_value;
-		struct {
-			char account[24];
-			int32_t con_id;
-			char symbol[24], sec_type[8], exchange[16], currency[8];
-			double position, avg_cost, market_price, market_value, unrealized_pnl, realized_pnl;
-		} position;
-		struct {
-			int32_t order_id;
-			int64_t perm_id;
-			char account[24], symbol[24], action[8], order_type[8], tif[8];
-			char status[24];         /* PendingSubmit, Submitted, PartiallyFilled, Filled, Cancelled, Inactive, Rejected */
-			double total_qty, lmt_price, aux_price, filled, remaining, avg_fill_price, last_fill_price;
-			char reason[160];        /* rejection / error text */
-			int64_t ts_ns;
-		} order;
-		struct {
-			int32_t order_id;
-			char exec_id[48], account[24], symbol[24], side[8], time[40];
-			double shares, price, cum_qty, avg_price;
-			int64_t ts_ns;
-		} exec;
-		struct {
-			int32_t connected, server_version, client_id;
-		} conn;
-		struct {
-			uint64_t seq;            /* the command reader's count: ib_pub_cmd_acked reports it back */
-			int32_t order_id;        /* 0: none */
-			int32_t repeat;          /* 1: the answer to a cmd_id seen before (the first result again) */
-			char cmd_id[68], cmd[12], result[12]; /* result: accepted | refused */
-			char reason[160];
-			int64_t ts_ns;
-		} cmd;
-	} u;
-} ib_pub_event;
 
 typedef struct ib_pub_config {
 	char url[256];        /* redis://host:port, or unix:/path/to/sock */
@@ -152,6 +79,8 @@ bool ib_pub_post(ib_pub *p, const ib_pub_event *ev);
 bool ib_pub_post_sync(ib_pub *p, int32_t state, const char *detail, size_t len);
 /* The account list, any length, as parts: n NUL-terminated ids, one every stride bytes from ids. */
 bool ib_pub_post_accounts(ib_pub *p, const char *ids, size_t stride, int n);
+/* This publisher as the pipeline's sink (ib_pipeline_set_sink): its three posting functions. */
+void ib_pub_as_sink(ib_pub *p, ib_pub_sink *out);
 /* Flush what can be flushed, then join the thread. */
 void ib_pub_stop(ib_pub *p);
 void ib_pub_free(ib_pub *p);

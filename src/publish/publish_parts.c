@@ -48,3 +48,32 @@ ib_pub_post_accounts(ib_pub *p, const char *ids, size_t stride, int n)
 	} while (k < n);
 	return true;
 }
+
+/* ---- the publisher as the pipeline's sink (core/pub_event.h) ---- */
+
+static bool
+sink_post(void *arg, const ib_pub_event *ev)
+{
+	return ib_pub_post(arg, ev);
+}
+
+static bool
+sink_post_sync(void *arg, int32_t state, const char *detail, size_t len)
+{
+	return ib_pub_post_sync(arg, state, detail, len);
+}
+
+static bool
+sink_post_accounts(void *arg, const char *ids, size_t stride, int n)
+{
+	return ib_pub_post_accounts(arg, ids, stride, n);
+}
+
+void
+ib_pub_as_sink(ib_pub *p, ib_pub_sink *out)
+{
+	out->arg = p;
+	out->post = sink_post;
+	out->post_sync = sink_post_sync;
+	out->post_accounts = sink_post_accounts;
+}

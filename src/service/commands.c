@@ -19,7 +19,7 @@
 #include "ibpipe/log.h"
 #include "codec/wire.h"
 #include "core/wake.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "service/command_exec.h"
 #include "service/commands.h"
 #include "util/json.h"

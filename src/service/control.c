@@ -16,8 +16,9 @@
 #include "util/json.h"
 #include "ibpipe/log.h"
 #include "service/metrics.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "service/supervisor.h"
+#include "record/record.h"
 #include "core/sync.h" /* IB_SYNC_JSON_MAX: the diagnostics' size */
 #include "core/wake.h" /* ib_now_mono_ns */
 #include "strategies/registry.h"
@@ -163,6 +164,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	ib_supervisor *sv = NULL;
 	ib_metrics *metrics = NULL;
 	ib_commands *commands = NULL;
+	ib_recorder *recorder = NULL;
 	bool tty = isatty(STDERR_FILENO);
 	int64_t start = ib_now_mono_ns(), last_progress = 0;
 	int rc;
@@ -222,7 +224,20 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 			ib_pipeline_free(p);
 			return 2;
 		}
-		ib_pipeline_set_publisher(p, pub);
+		ib_pub_sink sink;
+		ib_pub_as_sink(pub, &sink);
+		ib_pipeline_set_sink(p, &sink);
+	}
+	/* record=FILE: the network thread hands every inbound frame to the recorder */
+	if (cfg.record[0]) {
+		recorder = ib_record_open(cfg.record, IB_CLIENT_MAX, err, sizeof(err));
+		if (recorder == NULL) {
+			ib_log(IB_LL_ERROR, "record", "%s", err);
+			fprintf(stderr, "ibpipe: cannot start the pipeline threads\n");
+			rc = 2;
+			goto out;
+		}
+		ib_pipeline_set_frame_tap(p, ib_record_frame, recorder);
 	}
 	if (ib_pipeline_start(p) != IB_OK) {
 		fprintf(stderr, "ibpipe: cannot start the pipeline threads\n");
@@ -313,6 +328,7 @@ out:
 	ib_supervisor_stop(sv);   /* STOPPING=1 */
 	ib_pipeline_request_stop(p);
 	rc = ib_pipeline_join(p) ? ib_pipeline_exit_code(p) : rc;
+	ib_record_close(recorder); /* after the join: the network thread wrote its last frame */
 	if (pub) {
 		ib_pub_stop(pub);
 		ib_pub_free(pub);

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "core/pipeline.h"
+#include "publish/publish.h"
 
 enum ib_app_mode { IB_APP_RUN, IB_APP_PROBE, IB_APP_REPLAY };
 

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
-#include "publish/redis_url.h"
+#include "config/redis_url.h"
 #include "web/web.h"
 #include "web/web_frame.h"
 #include "web/web_state.h"

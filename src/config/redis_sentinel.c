@@ -13,7 +13,7 @@
 
 #include "codec/wire.h"
 #include "ibpipe/ib.h"
-#include "publish/redis_sentinel.h"
+#include "config/redis_sentinel.h"
 
 static int
 fail(char *err, size_t errlen, const char *fmt, const char *arg)

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "ibpipe/ib.h"
-#include "publish/redis_sentinel.h"
-#include "publish/redis_url.h"
+#include "config/redis_sentinel.h"
+#include "config/redis_url.h"
 #include "codec/wire.h"
 
 static int
