@@ -4,7 +4,8 @@
  * chromium (browser.c) loading the page.  The assertions are read from the
  * DOM the browser rendered: "syncing" with the missing piece named while
  * ibsim holds the account download, then "ready" with ibsim's
- * NetLiquidation, a quote changing, an order appearing.  Then the server's
+ * NetLiquidation, a quote changing, orders sent on P:stream:commands and a
+ * fill appearing, "disconnected" when the gateway goes.  Then the server's
  * own contract without a browser: valid JSON whatever bytes Redis holds, a
  * Redis that is not there, and event streams that neither block the server
  * nor leak, ending cleanly on SIGTERM.
@@ -256,15 +257,33 @@ test_browser_session(void)
 			   "10", v, sizeof(v), PAGE_MS) == 0);
 	CU_ASSERT(br_until(&b, "document.querySelector('#positions tr[data-symbol=\"MSFT\"]') ? 'yes' : 'no'", "yes", v,
 			   sizeof(v), PAGE_MS) == 0);
+
+	/* 5. a fill: a market order's execution appears */
+	CU_ASSERT(send_cmd(c, prefix, "cmd", "place", "cmd_id", "web-2", "symbol", "MSFT", "action", "BUY", "qty", "2",
+			   "type", "MKT", NULL) == 0);
+	CU_ASSERT(TU_UNTIL((oid = cmd_result(c, prefix, "web-2")) > 0, PAGE_MS));
+	snprintf(expr, sizeof(expr),
+		 "document.querySelector('#orders tr[data-kind=\"exec\"][data-order-id=\"%lld\"]') ? 'filled' : 'no'", oid);
+	t0 = tu_now_ms();
+	CU_ASSERT(br_until(&b, expr, "filled", v, sizeof(v), PAGE_MS) == 0);
+	printf("  [web] execution on the page %lld ms after the order's result was in Redis\n", tu_now_ms() - t0);
 	const char *shot = getenv("IB_WEB_SCREENSHOT");
 	if (shot && *shot)
 		CU_ASSERT(br_screenshot(&b, shot, PAGE_MS) == 0);
+
+	/* 6. the gateway goes away: the page says disconnected, and so does its health panel */
+	t0 = tu_now_ms();
+	tu_sim_stop(&sim);
+	CU_ASSERT(br_until(&b, "document.getElementById('sync-state').textContent", "disconnected", v, sizeof(v),
+			   PAGE_MS) == 0);
+	printf("  [web] gateway stopped -> page shows disconnected: %lld ms\n", tu_now_ms() - t0);
+	CU_ASSERT(br_until(&b, "document.getElementById('health').textContent", "DISCONNECTED", v, sizeof(v), PAGE_MS) ==
+		  0);
 
 	br_stop(&b);
 	redisFree(c);
 	CU_ASSERT(web_stop(&w));
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&ib)));
-	tu_sim_stop(&sim);
 }
 
 /* ---- the server without a browser ---- */
@@ -486,7 +505,7 @@ test_web_register(void)
 {
 	CU_pSuite s = CU_add_suite("web", NULL, NULL);
 	CU_add_test(s, "dashboard in chromium: syncing (named) -> ready with ibsim's NetLiquidation, quotes move, "
-		       "an order appears",
+		       "command-stream orders and a fill appear, a lost gateway shows",
 		    test_browser_session);
 	CU_add_test(s, "/api/state and /events are valid JSON whatever bytes Redis holds", test_hostile_redis);
 	CU_add_test(s, "Redis unreachable: the page says why, SIGTERM still stops it", test_redis_unreachable);
