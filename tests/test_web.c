@@ -90,20 +90,18 @@ recorded_netliq(const char *rec, char *out, size_t cap)
 static int
 send_cmd(redisContext *c, const char *prefix, ...)
 {
-	const char *argv[40];
+	const char *argv[40] = { "XADD", NULL, "*" };
 	size_t lens[40];
 	char key[64];
-	int n = 0;
+	int n = 3;
 	va_list ap;
 
-	snprintf(key, sizeof(key), "%s:stream:commands", prefix);
-	argv[n++] = "XADD";
-	argv[n++] = key;
-	argv[n++] = "*";
 	va_start(ap, prefix);
-	for (const char *s; n < 40 && (s = va_arg(ap, const char *)) != NULL;)
+	for (const char *s = va_arg(ap, const char *); s != NULL && n < 40; s = va_arg(ap, const char *))
 		argv[n++] = s;
 	va_end(ap);
+	snprintf(key, sizeof(key), "%s:stream:commands", prefix);
+	argv[1] = key;
 	for (int i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	redisReply *r = redisCommandArgv(c, n, argv, lens);
@@ -205,7 +203,7 @@ test_browser_session(void)
 	CU_ASSERT_EQUAL(rc, 0);
 	/* an order sent now is refused by the sync gate, and the page says so */
 	CU_ASSERT(send_cmd(c, prefix, "cmd", "place", "cmd_id", "web-early", "symbol", "AAPL", "action", "BUY", "qty", "1",
-			   "type", "LMT", "lmt", "1.00", NULL) == 0);
+			   "type", "LMT", "lmt", "1.00", (char *)NULL) == 0);
 	CU_ASSERT(br_until(&b, "(function(){var r=document.querySelector('#orders tr[data-cmd-id=\"web-early\"]');"
 			       "return r ? r.textContent : 'none';})()",
 			   "not synced", v, sizeof(v), PAGE_MS) == 0);
@@ -240,7 +238,7 @@ test_browser_session(void)
 
 	/* 4. an order placed through the command stream appears, with the id ibpipe gave it */
 	CU_ASSERT(send_cmd(c, prefix, "cmd", "place", "cmd_id", "web-1", "symbol", "AAPL", "action", "BUY", "qty", "1",
-			   "type", "LMT", "lmt", "1.00", NULL) == 0);
+			   "type", "LMT", "lmt", "1.00", (char *)NULL) == 0);
 	CU_ASSERT(TU_UNTIL((oid = cmd_result(c, prefix, "web-1")) > 0, PAGE_MS));
 	snprintf(expr, sizeof(expr),
 		 "Array.from(document.querySelectorAll('#orders tr[data-order-id=\"%lld\"]'))"
@@ -260,7 +258,7 @@ test_browser_session(void)
 
 	/* 5. a fill: a market order's execution appears */
 	CU_ASSERT(send_cmd(c, prefix, "cmd", "place", "cmd_id", "web-2", "symbol", "MSFT", "action", "BUY", "qty", "2",
-			   "type", "MKT", NULL) == 0);
+			   "type", "MKT", (char *)NULL) == 0);
 	CU_ASSERT(TU_UNTIL((oid = cmd_result(c, prefix, "web-2")) > 0, PAGE_MS));
 	snprintf(expr, sizeof(expr),
 		 "document.querySelector('#orders tr[data-kind=\"exec\"][data-order-id=\"%lld\"]') ? 'filled' : 'no'", oid);
@@ -427,6 +425,128 @@ test_redis_unreachable(void)
 	CU_ASSERT(web_stop(&w));
 }
 
+/* Redis goes away under a running dashboard: the picture says so; Redis back on its port: read again. */
+static void
+test_redis_restart(void)
+{
+	static char body[64 * 1024];
+	struct tu_redis r;
+	char url[64];
+	struct web w;
+
+	CU_ASSERT_FATAL(tu_redis_start(&r, 0, NULL, NULL) == 0);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", r.port);
+	CU_ASSERT_FATAL(web_start(&w, tu_tmpdir(), url, "back") == 0);
+	CU_ASSERT(TU_UNTIL(tu_http_get(w.port, "/api/state", body, sizeof(body)) == 200 && strstr(body, "\"ok\":true"),
+			   10000));
+	tu_redis_stop(&r, SIGKILL);
+	CU_ASSERT(TU_UNTIL(tu_http_get(w.port, "/api/state", body, sizeof(body)) == 200 && strstr(body, "\"ok\":false"),
+			   10000));
+	CU_ASSERT(json_valid(body, strlen(body)));
+	CU_ASSERT_FATAL(tu_redis_start(&r, r.port, r.dir, NULL) == 0);
+	redisContext *c = tu_rconn(r.port);
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT(tu_rcmd(c, "SET back:sync syncing") == 0);
+	CU_ASSERT(TU_UNTIL(tu_http_get(w.port, "/api/state", body, sizeof(body)) == 200 &&
+				   strstr(body, "\"sync\":\"syncing\""),
+			   10000));
+	redisFree(c);
+	CU_ASSERT(web_stop(&w));
+	tu_redis_stop(&r, SIGTERM);
+}
+
+/* ibpipe web as ACL user `user` (password in IBPIPE_REDIS_PASSWORD, as a deployment passes it). */
+static int
+web_start_as(struct web *w, const char *user, const char *prefix)
+{
+	char url[96];
+	int rc;
+
+	snprintf(url, sizeof(url), "redis://%s:@127.0.0.1:%d", user, tu_redis_port());
+	setenv("IBPIPE_REDIS_PASSWORD", "web-test-pw", 1);
+	rc = web_start(w, tu_tmpdir(), url, prefix);
+	unsetenv("IBPIPE_REDIS_PASSWORD");
+	return rc;
+}
+
+/* ACL SETUSER user: password web-test-pw, read on prefix* keys and channels, then the rules in rules. */
+static int
+acl_user(redisContext *c, const char *user, const char *prefix, const char *rules)
+{
+	char keys[64], chans[64], buf[512], *save = NULL;
+	const char *argv[40] = { "ACL", "SETUSER", user, "on", ">web-test-pw", "resetkeys", "resetchannels", keys, chans };
+	int n = 9;
+
+	snprintf(keys, sizeof(keys), "%%R~%s*", prefix);
+	snprintf(chans, sizeof(chans), "&%s*", prefix);
+	snprintf(buf, sizeof(buf), "%s", rules);
+	for (char *t = strtok_r(buf, " ", &save); t && n < 40; t = strtok_r(NULL, " ", &save))
+		argv[n++] = t;
+	redisReply *r = redisCommandArgv(c, n, argv, NULL);
+	int rc = r && r->type == REDIS_REPLY_STATUS ? 0 : -1;
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}
+
+static long long
+connections_received(redisContext *c)
+{
+	redisReply *r = redisCommand(c, "INFO stats");
+	const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "total_connections_received:") : NULL;
+	long long n = p ? atoll(p + strlen("total_connections_received:")) : -1;
+
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
+/*
+ * The deployment's `reader` user (deploy/redis/acl.sh: +@read, SUBSCRIBE, no
+ * writes) is all the dashboard needs.  A user that may not SCAN gets the
+ * NOPERM on the page, and the dashboard retries once a second rather than
+ * reconnecting in a loop.
+ */
+static void
+test_reader_acl(void)
+{
+	static char body[64 * 1024];
+	const char *read_cmds = "-@all +@read -@dangerous +ping +select +subscribe +unsubscribe +psubscribe +punsubscribe "
+				"+role";
+	char prefix[32], reader[32], noscan[32];
+	redisContext *c = tu_rconn(tu_redis_port());
+	struct web w;
+	long long before;
+
+	CU_ASSERT_FATAL(c != NULL);
+	snprintf(prefix, sizeof(prefix), "weba%d", (int)getpid());
+	snprintf(reader, sizeof(reader), "webreader%d", (int)getpid());
+	snprintf(noscan, sizeof(noscan), "webnoscan%d", (int)getpid());
+	CU_ASSERT(acl_user(c, reader, prefix, read_cmds) == 0);
+	CU_ASSERT(acl_user(c, noscan, prefix, read_cmds) == 0);
+	CU_ASSERT(tu_rcmd(c, "ACL SETUSER %s -scan", noscan) == 0);
+	CU_ASSERT(tu_rcmd(c, "SET %s:sync ready", prefix) == 0);
+	CU_ASSERT(tu_rcmd(c, "HSET %s:quote:AAPL bid 1.5", prefix) == 0);
+
+	CU_ASSERT_FATAL(web_start_as(&w, reader, prefix) == 0);
+	CU_ASSERT(TU_UNTIL(tu_http_get(w.port, "/api/state", body, sizeof(body)) == 200 && strstr(body, "\"ok\":true") &&
+				   strstr(body, "\"bid\":\"1.5\""),
+			   10000));
+	CU_ASSERT(web_stop(&w));
+
+	CU_ASSERT_FATAL(web_start_as(&w, noscan, prefix) == 0);
+	CU_ASSERT(TU_UNTIL(tu_http_get(w.port, "/api/state", body, sizeof(body)) == 200 && strstr(body, "NOPERM"), 10000));
+	CU_ASSERT(strstr(body, "\"ok\":false") != NULL && strstr(body, "SCAN") != NULL);
+	before = connections_received(c);
+	tu_sleep_ms(2000); /* the window over which reconnections are counted, not a wait for an event */
+	CU_ASSERT(connections_received(c) - before <= 12); /* two a second at most (command + subscriber), with slack */
+	CU_ASSERT(web_stop(&w));
+
+	CU_ASSERT(tu_rcmd(c, "ACL DELUSER %s %s", reader, noscan) == 0);
+	CU_ASSERT(tu_rcmd(c, "DEL %s:sync %s:quote:AAPL", prefix, prefix) == 0);
+	redisFree(c);
+}
+
 /* Open file descriptors of pid (sockets included). */
 static int
 fd_count(pid_t pid)
@@ -509,6 +629,9 @@ test_web_register(void)
 		    test_browser_session);
 	CU_add_test(s, "/api/state and /events are valid JSON whatever bytes Redis holds", test_hostile_redis);
 	CU_add_test(s, "Redis unreachable: the page says why, SIGTERM still stops it", test_redis_unreachable);
+	CU_add_test(s, "Redis killed under the dashboard: the page says so, then reads it again", test_redis_restart);
+	CU_add_test(s, "the deployment's reader ACL user is enough; a NOPERM is shown, not retried in a loop",
+		    test_reader_acl);
 	CU_add_test(s, "event streams: 32 fed at once, the 33rd refused, leavers freed, SIGTERM ends them",
 		    test_streams);
 }

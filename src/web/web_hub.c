@@ -87,15 +87,12 @@ publish(web_hub *h)
 		.seq = ++h->seq,
 		.orders_tail = h->cfg.orders_tail,
 	};
-	char *json = NULL;
+	char *json = NULL, err[256], why[300];
 	size_t n = 0;
 	web_frame *f;
 
-	if (web_state_render(h->c, &m, &json, &n) != 0) {
-		char why[300];
-		/* an error reply (NOPERM, WRONGTYPE ...) leaves c->err at 0 */
-		snprintf(why, sizeof(why), "reading failed: %s",
-			 h->c && h->c->errstr[0] ? h->c->errstr : "unexpected reply (ACL or key types?)");
+	if (web_state_render(h->c, &m, &json, &n, err, sizeof(err)) != 0) {
+		snprintf(why, sizeof(why), "reading failed: %s", err);
 		drop_redis(h, why);
 		return;
 	}
@@ -235,6 +232,11 @@ hub_main(void *arg)
 		if (got == 1 || clock_ms(CLOCK_MONOTONIC) >= next) {
 			publish(h);
 			next = clock_ms(CLOCK_MONOTONIC) + h->cfg.refresh_ms;
+		}
+		if (h->c == NULL) {
+			/* reading failed (an error reply, NOPERM ...): show why, and do not hammer Redis */
+			publish(h);
+			pause_ms(h, RETRY_MS);
 		}
 	}
 	if (h->c)

@@ -31,8 +31,8 @@
 #include "web/web_state.h"
 
 #define KEY_CAP 512
-#define FIRST_CAP (64 * 1024)
-#define MAX_CAP (64 * 1024 * 1024)
+#define FIRST_CAP ((size_t)64 * 1024)
+#define MAX_CAP ((size_t)64 * 1024 * 1024)
 
 static const char *const quote_fields[] = { "bid",	"ask",	  "last",	"bid_size",
 					    "ask_size", "last_size", "volume", "updated_at" };
@@ -48,7 +48,7 @@ struct names {
 
 struct snap {
 	redisReply *fixed[R_FIXED];
-	char *acct[WEB_MAX_ACCOUNTS];
+	const char *acct[WEB_MAX_ACCOUNTS];
 	size_t nacct;
 	redisReply *values[WEB_MAX_ACCOUNTS], *pos[WEB_MAX_ACCOUNTS];
 	struct names quotes, books;
@@ -64,7 +64,7 @@ is_str(const redisReply *r)
 static int
 cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* A prefix may hold glob characters: escaped for SCAN MATCH. */
@@ -91,9 +91,10 @@ names_free(struct names *n)
 	n->n = 0;
 }
 
-/* Every key "<prefix>:<kind>:<name>" (SCAN), as sorted names, at most max of them.  -1 on a Redis error. */
+/* Every key "<prefix>:<kind>:<name>" (SCAN), as sorted names, at most max of them.  -1 on a Redis error (why in err). */
 static int
-scan_names(redisContext *c, const char *prefix, const char *kind, size_t max, struct names *out)
+scan_names(redisContext *c, const char *prefix, const char *kind, size_t max, struct names *out, char *err,
+	   size_t errlen)
 {
 	char pat[KEY_CAP], cursor[32] = "0";
 	size_t skip = strlen(prefix) + strlen(kind) + 2;
@@ -106,10 +107,14 @@ scan_names(redisContext *c, const char *prefix, const char *kind, size_t max, st
 	snprintf(pat + strlen(pat), sizeof(pat) - strlen(pat), ":%s:*", kind);
 	do {
 		redisReply *r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat);
-		if (r == NULL)
+		if (r == NULL) {
+			snprintf(err, errlen, "SCAN: %s", c->errstr[0] ? c->errstr : "no reply");
 			return -1;
+		}
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !is_str(r->element[0]) ||
 		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			/* an ACL without SCAN says NOPERM here: the page shows it */
+			snprintf(err, errlen, "SCAN: %.200s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 			freeReplyObject(r);
 			return -1;
 		}
@@ -151,7 +156,6 @@ snap_free(struct snap *s)
 			freeReplyObject(s->values[i]);
 		if (s->pos[i])
 			freeReplyObject(s->pos[i]);
-		free(s->acct[i]);
 	}
 	for (size_t i = 0; s->qv && i < s->quotes.n; i++)
 		if (s->qv[i])
@@ -185,8 +189,9 @@ read_accounts(redisContext *c, const char *p, struct snap *s)
 
 	for (size_t i = 0; m->type == REDIS_REPLY_ARRAY && i < m->elements && s->nacct < WEB_MAX_ACCOUNTS; i++) {
 		const redisReply *e = m->element[i];
-		if (e->type == REDIS_REPLY_STRING && !memchr(e->str, '\0', e->len) && (s->acct[s->nacct] = strdup(e->str)))
-			s->nacct++;
+		/* the ids stay in the SMEMBERS reply, which lives as long as s */
+		if (e->type == REDIS_REPLY_STRING && !memchr(e->str, '\0', e->len))
+			s->acct[s->nacct++] = e->str;
 	}
 	qsort(s->acct, s->nacct, sizeof(s->acct[0]), cmp_str);
 	for (size_t i = 0; i < s->nacct; i++) {
@@ -205,13 +210,13 @@ read_accounts(redisContext *c, const char *p, struct snap *s)
 }
 
 static int
-read_market(redisContext *c, const char *p, struct snap *s)
+read_market(redisContext *c, const char *p, struct snap *s, char *err, size_t errlen)
 {
-	if (scan_names(c, p, "quote", WEB_MAX_QUOTES, &s->quotes) != 0 ||
-	    scan_names(c, p, "book", WEB_MAX_BOOKS, &s->books) != 0)
+	if (scan_names(c, p, "quote", WEB_MAX_QUOTES, &s->quotes, err, errlen) != 0 ||
+	    scan_names(c, p, "book", WEB_MAX_BOOKS, &s->books, err, errlen) != 0)
 		return -1;
-	s->qv = calloc(s->quotes.n + 1, sizeof(*s->qv));
-	s->bv = calloc(s->books.n + 1, sizeof(*s->bv));
+	s->qv = calloc(s->quotes.n + 1, sizeof(redisReply *));
+	s->bv = calloc(s->books.n + 1, sizeof(redisReply *));
 	if (s->qv == NULL || s->bv == NULL)
 		return -1;
 	for (size_t i = 0; i < s->quotes.n; i++)
@@ -404,19 +409,22 @@ render_alloc(const struct web_meta *m, const struct snap *s, char **out, size_t 
 }
 
 int
-web_state_render(redisContext *c, const struct web_meta *m, char **out, size_t *len)
+web_state_render(redisContext *c, const struct web_meta *m, char **out, size_t *len, char *err, size_t errlen)
 {
 	struct snap s;
 	int rc;
 
+	snprintf(err, errlen, "out of memory");
 	if (m->redis_err != NULL || c == NULL)
 		return render_alloc(m, NULL, out, len);
 	memset(&s, 0, sizeof(s));
 	rc = read_fixed(c, m->prefix, m->orders_tail, &s);
 	if (rc == 0)
 		rc = read_accounts(c, m->prefix, &s);
-	if (rc == 0)
-		rc = read_market(c, m->prefix, &s);
+	if (rc != 0)
+		snprintf(err, errlen, "%s", c->errstr[0] ? c->errstr : "connection lost");
+	if (rc == 0 && (rc = read_market(c, m->prefix, &s, err, errlen)) != 0 && c->err)
+		snprintf(err, errlen, "%s", c->errstr);
 	if (rc == 0)
 		rc = render_alloc(m, &s, out, len);
 	snap_free(&s);

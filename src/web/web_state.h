@@ -29,10 +29,10 @@ struct web_meta {
 
 /*
  * Read everything from c and render it; *out is malloc'd text (the caller
- * frees it), *len its length.  0, or -1 when Redis failed (c->err / c->errstr
- * say why; *out is untouched).  With m->redis_err set, c may be NULL: the
+ * frees it), *len its length.  0, or -1 when Redis failed, with the reason
+ * in err (*out untouched).  With m->redis_err set, c may be NULL: the
  * picture is then only "Redis unreachable: <why>".
  */
-int web_state_render(redisContext *c, const struct web_meta *m, char **out, size_t *len);
+int web_state_render(redisContext *c, const struct web_meta *m, char **out, size_t *len, char *err, size_t errlen);
 
 #endif

@@ -6,7 +6,8 @@
  * textContent only, and the JSON strings ibpipe stores (sync detail,
  * positions, books) are parsed in try/catch.  Values keep the digits
  * ibpipe published (fmt adds thousands separators to the string itself,
- * with no float rounding).
+ * with no float rounding; only numbers from its JSON values are rounded to
+ * 12 significant digits).
  */
 'use strict';
 
@@ -23,7 +24,8 @@ function parse(s) {
 // "1234567.891" -> "1,234,567.891"; anything that is not a plain number stays as it is.
 function fmt(v) {
   if (v === null || v === undefined || v === '') return '-';
-  const s = String(v);
+  // a number parsed from ibpipe's JSON (positions, books) may carry binary noise: 427.46999999999997
+  const s = typeof v === 'number' ? String(Number(v.toPrecision(12))) : String(v);
   const m = /^(-?)(\d+)(\.\d+)?$/.exec(s);
   if (!m) return s;
   return m[1] + m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (m[3] || '');
