@@ -142,6 +142,10 @@ sc_expected_fields(int32_t id, int sv)
 	case IB_IN_TICK_REQ_PARAMS: return 5;
 	case IB_IN_MKT_DEPTH: return 8;
 	case IB_IN_MKT_DEPTH_L2: return sv >= 146 ? 10 : 9; /* isSmartDepth from 146 */
+	case IB_IN_REAL_TIME_BAR: return 11;
+	case IB_IN_HISTORICAL_DATA_UPDATE: return 10;
+	case IB_IN_PNL: return 5;
+	case IB_IN_PNL_SINGLE: return 7;
 	}
 	return -1;
 }
@@ -192,6 +196,8 @@ take(simclient *c, const char *p, uint32_t len)
 		c->id = (int32_t)id;
 		c->decode_rc = ib_msg_decode(c->frame, c->len, c->sv, &c->msg, NULL);
 		expect = c->id == IB_IN_TICK_BY_TICK ? tick_by_tick_fields(c) : sc_expected_fields(c->id, c->sv);
+		if (c->id == IB_IN_HISTORICAL_DATA) /* id reqId start end count, then 8 fields a bar */
+			expect = c->nfields > 4 ? 5 + 8 * atoi(c->field[4]) : 5;
 	}
 	if (expect >= 0 && c->nfields != expect) {
 		c->strict_violations++;

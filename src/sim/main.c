@@ -83,6 +83,9 @@ usage(FILE *f)
 		"  --rcvbuf BYTES          SO_RCVBUF of client connections (small: a deaf one fills fast)\n"
 		"  --deaf-after-orders N   stop reading a connection after its N-th order (a gateway that\n"
 		"                          stops reading: the client's send queue fills)\n"
+		"  --rtbar-ms MS           real-time bar and keepUpToDate period (default 5000, IB's)\n"
+		"  --pnl-ms MS             reqPnL / reqPnLSingle update period (default 1000)\n"
+		"  --hist-pacing-scale F   historical pacing windows (10 min, 15 s, 2 s) times F (default 1)\n"
 		"  --seed N                random seed (default 1)\n"
 		"  --log-level L           debug, info, warn, error (default info)\n",
 		SIM_SV_MIN, SIM_SV_MAX, SIM_SV_MAX);
@@ -126,6 +129,9 @@ parse_args(struct sim *s, int argc, char **argv)
 	o->depth_rate = 200;
 	o->max_tbt = 3;
 	o->max_depth = 3;
+	o->rtbar_ms = 5000;
+	o->pnl_ms = 1000;
+	o->pacing_scale = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(n) (strcmp(a, n) == 0)
@@ -224,6 +230,18 @@ parse_args(struct sim *s, int argc, char **argv)
 			if (!NUM(a, 0, 1e9))
 				return -1;
 			o->deaf_after_orders = (int)d;
+		} else if (OPT("--rtbar-ms")) {
+			if (!NUM(a, 1, 3600000))
+				return -1;
+			o->rtbar_ms = (int)d;
+		} else if (OPT("--pnl-ms")) {
+			if (!NUM(a, 1, 3600000))
+				return -1;
+			o->pnl_ms = (int)d;
+		} else if (OPT("--hist-pacing-scale")) {
+			if (!NUM(a, 0, 1000))
+				return -1;
+			o->pacing_scale = d;
 		} else if (OPT("--seed")) {
 			if (!NUM(a, 0, 1e18))
 				return -1;
@@ -256,9 +274,9 @@ main(int argc, char **argv)
 
 	if (parse_args(&s, argc, argv) != 0)
 		return 2;
-	if (sim_md_init(&s, s.o.symbols, err, sizeof(err)) != 0 ||
+	if (sim_md_init(&s, s.o.symbols, err, sizeof(err)) != 0 || sim_contracts_init(&s) != 0 ||
 	    sim_account_init(&s, s.o.accounts, err, sizeof(err)) != 0 || sim_orders_init(&s) != 0 ||
-	    sim_depth_init(&s) != 0) {
+	    sim_depth_init(&s) != 0 || sim_bars_init(&s) != 0 || sim_pnl_init(&s) != 0) {
 		fprintf(stderr, "ibsim: %s\n", err[0] ? err : "out of memory");
 		return 2;
 	}

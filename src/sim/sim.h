@@ -22,6 +22,11 @@
  *   sim_depth_blast.c   pre-encoded depth load: depth-blast, --depth-blast
  *   sim_blast.c     pre-encoded load: --blast, --blast-rate, --stamp
  *   sim_orders.c    orders, matching, fills, executions
+ *   sim_contracts.c futures, FX, options, an index and an ambiguous stock
+ *                   beside the stocks; reqContractDetails for all of them
+ *   sim_bars.c      real-time and historical bars, keepUpToDate, the
+ *                   historical pacing rules (error 162)
+ *   sim_pnl.c       reqPnL / reqPnLSingle from positions and marks
  *   sim_control.c   the line-based control port
  */
 #ifndef IBSIM_SIM_H
@@ -81,6 +86,9 @@ struct sim_opts {
 	int rcvbuf;             /* --rcvbuf: SO_RCVBUF of client sockets (0: the kernel's), so a deaf one fills fast */
 	int deaf_after_orders;  /* --deaf-after-orders N: stop reading a connection after its N-th order */
 	bool drop_sessions;     /* --drop-sessions: close every connection right after its startApi */
+	int rtbar_ms;           /* --rtbar-ms: real-time bar (and keepUpToDate update) period; IB's is 5000 */
+	int pnl_ms;             /* --pnl-ms: P&L update period (default 1000) */
+	double pacing_scale;    /* --hist-pacing-scale: the historical pacing windows times this (default 1) */
 };
 
 /* ---- instruments (sim_mktdata.c) ---- */
@@ -94,6 +102,26 @@ struct sim_instr {
 	double bid_size, ask_size, last_size, volume;
 	double open, high, low, close;
 	int nsubs;              /* reqMktData subscriptions on it, over all clients */
+	const struct sim_contract *k; /* NULL: a US stock; else its contract (sim_contracts.c) */
+	double tick;            /* price grid: the contract's min tick (0.01 for stocks) */
+};
+
+/* ---- contracts beyond US stocks (sim_contracts.c) ---- */
+
+#define SIM_MAX_CONTRACTS 64
+
+struct sim_contract {
+	char sec_type[8], symbol[24], exchange[16], primary[16], currency[8];
+	char local_symbol[32], trading_class[16];
+	char expiry[12];        /* lastTradeDateOrContractMonth as the gateway answers: YYYYMMDD */
+	char month[8];          /* contractMonth: YYYYMM */
+	double strike;
+	char right[2];
+	char multiplier[8];
+	double min_tick, price;
+	int32_t con_id, under_con_id;
+	const char *long_name, *under_symbol, *under_sec_type, *time_zone, *order_types, *exchanges;
+	int32_t instr;          /* its index in s->instr */
 };
 
 /* One reqMktData subscription.  Dense array; removal swaps the last one in. */
@@ -258,6 +286,11 @@ struct sim {
 	/* market data */
 	struct sim_instr *instr;
 	int ninstr;
+	int nstocks;                   /* instr[0..nstocks) are the stocks; the contracts follow */
+	struct sim_contract *contracts;
+	int ncontracts;
+	struct sim_bars *bars;         /* sim_bars.c */
+	struct sim_pnl *pnl;           /* sim_pnl.c */
 	int32_t *instr_hash;
 	struct sim_sub *subs;
 	int nsubs;
@@ -354,6 +387,31 @@ void sim_md_walk(struct sim *s, int32_t instr);
 /* The instrument a request's contract names (STK in USD, by symbol or conId), or -1. */
 int32_t sim_md_lookup(const struct sim *s, const ib_contract *k);
 #define SIM_BLAST_SETTLE_NS 50000000LL /* a blast starts 50 ms after the last subscription */
+
+/* sim_contracts.c */
+int sim_contracts_init(struct sim *s);
+/* reqContractDetails: every contract the request matches, or error 200. */
+void sim_contracts_details(struct sim *s, struct sim_client *c, const ib_req *r);
+/* The one instrument a request's contract names (any secType), or -1 (none, or several). */
+int32_t sim_contracts_lookup(const struct sim *s, const ib_contract *k);
+/* The mark an instrument is valued at: the mid. */
+double sim_instr_mark(const struct sim_instr *in);
+/* Its multiplier (1 when it has none). */
+double sim_instr_multiplier(const struct sim_instr *in);
+
+/* sim_bars.c: reqRealTimeBars, reqHistoricalData (and their cancels) */
+extern const struct sim_feed sim_feed_rtbars, sim_feed_history;
+int sim_bars_init(struct sim *s);
+void sim_bars_step(struct sim *s, int64_t now);
+int64_t sim_bars_next_deadline(const struct sim *s);
+
+/* sim_pnl.c: reqPnL, reqPnLSingle (and their cancels) */
+extern const struct sim_feed sim_feed_pnl, sim_feed_pnl_single;
+int sim_pnl_init(struct sim *s);
+void sim_pnl_step(struct sim *s, int64_t now);
+int64_t sim_pnl_next_deadline(const struct sim *s);
+/* `pnl ACCOUNT`: {"daily":..,"unrealized":..,"realized":..,"positions":[{"conId":..,...}]}; -1 unknown account. */
+int sim_pnl_json(struct sim *s, const char *account, char *out, size_t cap);
 
 /* sim_depth.c, sim_depth_events.c */
 extern const struct sim_feed sim_feed_tbt, sim_feed_depth;

@@ -59,8 +59,8 @@ sim_account_add(struct sim *s, const char *id)
 	ib_strlcpy(a->id, id, sizeof(a->id));
 	/* cash plus a couple of holdings each: one in profit, one at a loss */
 	a->cash = START_CASH;
-	add_position(s, a, (2 * i) % s->ninstr, 100.0 * (i % 8 + 1), 0.95);
-	add_position(s, a, (2 * i + 1) % s->ninstr, 50.0 * (i % 8 + 1), 1.03);
+	add_position(s, a, (2 * i) % s->nstocks, 100.0 * (i % 8 + 1), 0.95);
+	add_position(s, a, (2 * i + 1) % s->nstocks, 50.0 * (i % 8 + 1), 1.03);
 	return i;
 }
 

@@ -374,6 +374,12 @@ command(struct sim *s, char *line, char *out, size_t cap)
 		snprintf(out, cap, "ok depth-blast %ld to %d\n", v, n);
 	} else if (named(line, "book") && line[4] == ' ') {
 		book(s, line + 5, out, cap);
+	} else if (named(line, "pnl") && line[3] == ' ') {
+		n = snprintf(out, cap, "ok pnl ");
+		if (n <= 0 || sim_pnl_json(s, line + 4, out + n, cap - (size_t)n - 1) < 0)
+			snprintf(out, cap, "error unknown account: '%.40s'\n", line + 4);
+		else
+			ib_strlcpy(out + strlen(out), "\n", cap - strlen(out));
 	} else if (named(line, "error-hex")) {
 		if (line[9] != ' ' || (n = error_hex(s, line)) < 0)
 			snprintf(out, cap, "error bad argument: '%.40s' (error-hex ID CODE HEX)\n", line);
@@ -393,7 +399,8 @@ command(struct sim *s, char *line, char *out, size_t cap)
 		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
 				   "drop-mid, reset-handshake, stats, accounts LIST, accounts-hex HEX, account-count N, "
-				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX\n",
+				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX, "
+				   "pnl ACCT\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||

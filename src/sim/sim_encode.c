@@ -27,6 +27,7 @@
 #define VER_COMMISSION 1
 #define VER_MKT_DEPTH 1
 #define VER_ONE 1
+#define VER_REALTIME_BAR 3
 
 #define JAVA_DBL_MAX "1.7976931348623157E308"
 #define JAVA_INT_MAX "2147483647"
@@ -213,6 +214,16 @@ put_d_opt(sim_out *o, double v)
 		put_n(o, "", 0);
 	else
 		put_d(o, v);
+}
+
+/* lastTradeDateOrContractMonth strike right multiplier: a stock's "" 0.0 "" "" or a derivative's own. */
+static void
+put_derivs(sim_out *o, const sim_k *k)
+{
+	put_s(o, k->last_trade_date ? k->last_trade_date : "");
+	put_d(o, k->strike);
+	put_s(o, k->right ? k->right : "");
+	put_s(o, k->multiplier ? k->multiplier : "");
 }
 
 static int
@@ -482,10 +493,7 @@ sim_enc_portfolio_value(sim_out *o, const sim_k *k, double position, double mkt_
 	put_i(o, k->con_id);
 	put_s(o, k->symbol);
 	put_s(o, k->sec_type);
-	put_s(o, "");    /* lastTradeDateOrContractMonth */
-	put_d(o, 0);     /* strike */
-	put_s(o, "");    /* right */
-	put_s(o, "");    /* multiplier */
+	put_derivs(o, k);
 	put_s(o, k->primary); /* primaryExchange; portfolioValue has no exchange field */
 	put_s(o, k->currency);
 	put_s(o, k->local_symbol);
@@ -530,10 +538,7 @@ sim_enc_position(sim_out *o, const char *account, const sim_k *k, double positio
 	put_i(o, k->con_id);
 	put_s(o, k->symbol);
 	put_s(o, k->sec_type);
-	put_s(o, "");  /* lastTradeDateOrContractMonth */
-	put_d(o, 0);   /* strike */
-	put_s(o, "");  /* right */
-	put_s(o, "");  /* multiplier */
+	put_derivs(o, k);
 	put_s(o, k->primary); /* a gateway reports the listing exchange here */
 	put_s(o, k->currency);
 	put_s(o, k->local_symbol);
@@ -579,6 +584,22 @@ sim_enc_account_summary_end(sim_out *o, int32_t req_id)
 
 /* ---- contracts ---- */
 
+#define STK_ORDER_TYPES                                                                                              \
+	"ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,AON,AVGCOST,BASKET,BENCHPX,CASHQTY,COND,CONDORDER,DARKONLY,"            \
+	"DARKPOLL,DAY,DEACT,DEACTDIS,DEACTEOD,DIS,DUR,GAT,GTC,GTD,GTT,HID,IBKRATS,ICE,IMB,IOC,LIT,LMT,LOC,MIDPX,"    \
+	"MIT,MKT,MOC,MTL,NGCOMB,NODARK,NONALGO,OCA,OPG,OPGREROUT,PEGBENCH,PEGMID,POSTATS,POSTONLY,PREOPGRTH,"         \
+	"PRICECHK,REL,REL2MID,RELPCTOFS,RPI,RTH,SCALE,SCALEODD,SCALERST,SIZECHK,SNAPMID,SNAPMKT,SNAPREL,STP,"         \
+	"STPLMT,SWEEP,TRAIL,TRAILLIT,TRAILLMT,TRAILMIT,WHATIF"
+#define STK_EXCHANGES                                                                                                \
+	"SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,BYX,IEX,EDGX,FOXRIVER,PEARL,"          \
+	"NYSENAT,LTSE,MEMX,IBEOS,OVERNIGHT,TPLUS0,PSX"
+
+static const char *
+or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
 int
 sim_enc_contract_data(sim_out *o, int32_t req_id, const sim_k *k, const sim_enc_details *d)
 {
@@ -589,9 +610,12 @@ sim_enc_contract_data(sim_out *o, int32_t req_id, const sim_k *k, const sim_enc_
 	put_i(o, req_id);
 	put_s(o, k->symbol);
 	put_s(o, k->sec_type);
-	put_s(o, "");  /* lastTradeDateOrContractMonth */
-	put_i(o, 0);   /* strike */
-	put_s(o, "");  /* right */
+	put_s(o, k->last_trade_date ? k->last_trade_date : "");
+	if (k->strike != 0)
+		put_d(o, k->strike);
+	else
+		put_i(o, 0);
+	put_s(o, k->right ? k->right : "");
 	put_s(o, k->exchange);
 	put_s(o, k->currency);
 	put_s(o, k->local_symbol);
@@ -601,42 +625,37 @@ sim_enc_contract_data(sim_out *o, int32_t req_id, const sim_k *k, const sim_enc_
 	put_d(o, d->min_tick);
 	if (o->sv < SIM_SV_SIZE_RULES)
 		put_i(o, 1); /* mdSizeMultiplier, removed at 164 */
-	put_s(o, "");  /* multiplier */
-	put_s(o, "ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,AON,AVGCOST,BASKET,BENCHPX,CASHQTY,COND,CONDORDER,DARKONLY,"
-		 "DARKPOLL,DAY,DEACT,DEACTDIS,DEACTEOD,DIS,DUR,GAT,GTC,GTD,GTT,HID,IBKRATS,ICE,IMB,IOC,LIT,LMT,LOC,MIDPX,"
-		 "MIT,MKT,MOC,MTL,NGCOMB,NODARK,NONALGO,OCA,OPG,OPGREROUT,PEGBENCH,PEGMID,POSTATS,POSTONLY,PREOPGRTH,"
-		 "PRICECHK,REL,REL2MID,RELPCTOFS,RPI,RTH,SCALE,SCALEODD,SCALERST,SIZECHK,SNAPMID,SNAPMKT,SNAPREL,STP,"
-		 "STPLMT,SWEEP,TRAIL,TRAILLIT,TRAILLMT,TRAILMIT,WHATIF");
-	put_s(o, "SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,BYX,IEX,EDGX,FOXRIVER,PEARL,"
-		 "NYSENAT,LTSE,MEMX,IBEOS,OVERNIGHT,TPLUS0,PSX");
+	put_s(o, k->multiplier ? k->multiplier : "");
+	put_s(o, d->order_types ? d->order_types : STK_ORDER_TYPES);
+	put_s(o, d->valid_exchanges ? d->valid_exchanges : STK_EXCHANGES);
 	put_i(o, 1);   /* priceMagnifier */
-	put_i(o, 0);   /* underConId */
+	put_i(o, d->under_con_id);
 	put_s(o, d->long_name);
 	put_s(o, k->primary);
-	put_s(o, "");  /* contractMonth */
+	put_s(o, or_empty(d->contract_month));
 	put_s(o, d->industry);
 	put_s(o, d->category);
 	put_s(o, d->subcategory);
-	put_s(o, "US/Eastern");
-	put_s(o, "20250324:0400-20250324:2000;20250325:0400-20250325:2000");
-	put_s(o, "20250324:0930-20250324:1600;20250325:0930-20250325:1600");
+	put_s(o, d->time_zone ? d->time_zone : "US/Eastern");
+	put_s(o, d->trading_hours ? d->trading_hours : "20250324:0400-20250324:2000;20250325:0400-20250325:2000");
+	put_s(o, d->liquid_hours ? d->liquid_hours : "20250324:0930-20250324:1600;20250325:0930-20250325:1600");
 	put_s(o, "");  /* evRule */
 	put_s(o, "");  /* evMultiplier */
 	put_i(o, 1);   /* secIdList count */
-	put_s(o, "ISIN");
+	put_s(o, d->sec_id_type ? d->sec_id_type : "ISIN");
 	put_s(o, d->isin);
 	put_i(o, 1);   /* aggGroup */
-	put_s(o, "");  /* underSymbol */
-	put_s(o, "");  /* underSecType */
+	put_s(o, or_empty(d->under_symbol));
+	put_s(o, or_empty(d->under_sec_type));
 	put_s(o, "26,26"); /* marketRuleIds */
-	put_s(o, "");  /* realExpirationDate */
-	put_s(o, "COMMON");
+	put_s(o, or_empty(d->real_expiration));
+	put_s(o, d->stock_type ? d->stock_type : "COMMON");
 	if (o->sv == SIM_SV_FRACTIONAL_SIZE)
-		put_s(o, "0.0001");
+		put_s(o, d->min_size ? d->min_size : "0.0001");
 	if (o->sv >= SIM_SV_SIZE_RULES) {
-		put_s(o, "0.0001"); /* minSize */
-		put_s(o, "0.0001"); /* sizeIncrement */
-		put_s(o, "100");    /* suggestedSizeIncrement */
+		put_s(o, d->min_size ? d->min_size : "0.0001");
+		put_s(o, d->size_increment ? d->size_increment : "0.0001");
+		put_s(o, d->suggested_size_increment ? d->suggested_size_increment : "100");
 	}
 	return end(o);
 }
@@ -672,10 +691,17 @@ sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *r)
 	put_i(o, k->con_id);
 	put_s(o, k->symbol);
 	put_s(o, k->sec_type);
-	put_s(o, "");    /* lastTradeDateOrContractMonth */
-	put_i(o, 0);     /* strike */
-	put_s(o, "?");   /* right: a gateway writes "?" for stocks */
-	put_s(o, "");    /* multiplier */
+	if (k->last_trade_date || k->right || k->multiplier) {
+		put_s(o, k->last_trade_date ? k->last_trade_date : "");
+		put_d(o, k->strike);
+		put_s(o, k->right ? k->right : "?");
+		put_s(o, k->multiplier ? k->multiplier : "");
+	} else {
+		put_s(o, "");    /* lastTradeDateOrContractMonth */
+		put_i(o, 0);     /* strike */
+		put_s(o, "?");   /* right: a gateway writes "?" for stocks */
+		put_s(o, "");    /* multiplier */
+	}
 	put_s(o, k->exchange);
 	put_s(o, k->currency);
 	put_s(o, k->local_symbol);
@@ -845,10 +871,7 @@ sim_enc_exec_details(sim_out *o, const sim_k *k, const sim_enc_exec *x)
 	put_i(o, k->con_id);
 	put_s(o, k->symbol);
 	put_s(o, k->sec_type);
-	put_s(o, "");  /* lastTradeDateOrContractMonth */
-	put_d(o, 0);   /* strike */
-	put_s(o, "");  /* right */
-	put_s(o, "");  /* multiplier */
+	put_derivs(o, k);
 	put_s(o, x->exchange);
 	put_s(o, k->currency);
 	put_s(o, k->local_symbol);
@@ -905,5 +928,99 @@ sim_enc_raw(sim_out *o, const char *const *fields, int n)
 	begin(o);
 	for (int i = 0; i < n; i++)
 		put_s(o, fields[i]);
+	return end(o);
+}
+
+/* ---- bars and P&L ---- */
+
+static void
+put_bar(sim_out *o, const sim_enc_bar *b)
+{
+	put_s(o, b->time);
+	put_d(o, b->open);
+	put_d(o, b->high);
+	put_d(o, b->low);
+	put_d(o, b->close);
+	put_q(o, b->volume);
+	put_q(o, b->wap);
+	put_i(o, b->count);
+}
+
+/* historicalData (17): no version field; start and end here below HISTORICAL_DATA_END (196, above what we serve). */
+int
+sim_enc_historical_data(sim_out *o, int32_t req_id, const char *start, const char *end_s, const sim_enc_bar *bars,
+			int n)
+{
+	begin(o);
+	put_i(o, IB_IN_HISTORICAL_DATA);
+	put_i(o, req_id);
+	put_s(o, start);
+	put_s(o, end_s);
+	put_i(o, n);
+	for (int i = 0; i < n; i++)
+		put_bar(o, &bars[i]);
+	return end(o);
+}
+
+/* historicalDataUpdate (90): reqId barCount date open close high low WAP volume -- close before high. */
+int
+sim_enc_historical_update(sim_out *o, int32_t req_id, const sim_enc_bar *b)
+{
+	begin(o);
+	put_i(o, IB_IN_HISTORICAL_DATA_UPDATE);
+	put_i(o, req_id);
+	put_i(o, b->count);
+	put_s(o, b->time);
+	put_d(o, b->open);
+	put_d(o, b->close);
+	put_d(o, b->high);
+	put_d(o, b->low);
+	put_q(o, b->wap);
+	put_q(o, b->volume);
+	return end(o);
+}
+
+int
+sim_enc_realtime_bar(sim_out *o, int32_t req_id, const sim_enc_bar *b)
+{
+	begin(o);
+	put_i(o, IB_IN_REAL_TIME_BAR);
+	put_i(o, VER_REALTIME_BAR);
+	put_i(o, req_id);
+	put_i(o, b->epoch);
+	put_d(o, b->open);
+	put_d(o, b->high);
+	put_d(o, b->low);
+	put_d(o, b->close);
+	put_q(o, b->volume);
+	put_q(o, b->wap);
+	put_i(o, b->count);
+	return end(o);
+}
+
+int
+sim_enc_pnl(sim_out *o, int32_t req_id, double daily, double unrealized, double realized)
+{
+	begin(o);
+	put_i(o, IB_IN_PNL);
+	put_i(o, req_id);
+	put_d(o, daily);
+	put_d(o, unrealized);
+	put_d(o, realized);
+	return end(o);
+}
+
+int
+sim_enc_pnl_single(sim_out *o, int32_t req_id, double pos, double daily, double unrealized, double realized,
+		   double value)
+{
+	begin(o);
+	put_i(o, IB_IN_PNL_SINGLE);
+	put_i(o, req_id);
+	put_q(o, pos);
+	put_d(o, daily);
+	put_d(o, unrealized);
+	put_d(o, realized);
+	put_d(o, value);
 	return end(o);
 }

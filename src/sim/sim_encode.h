@@ -58,6 +58,11 @@ typedef struct sim_k {
 	const char *currency;
 	const char *local_symbol;
 	const char *trading_class; /* "NMS" for US stocks */
+	/* derivatives (NULL / 0 for a stock): what a gateway fills in for FUT, OPT, CASH, IND */
+	const char *last_trade_date; /* "20260320" */
+	double strike;
+	const char *right;           /* "C", "P" */
+	const char *multiplier;      /* "50" */
 } sim_k;
 
 /* An order as openOrder reports it: the values a client set, plus the gateway's. */
@@ -99,7 +104,21 @@ typedef struct sim_enc_exec {
 typedef struct sim_enc_details {
 	const char *market_name, *long_name, *industry, *category, *subcategory, *isin;
 	double min_tick;
+	/* NULL / 0: a US stock's values */
+	int32_t under_con_id;
+	const char *contract_month, *time_zone, *trading_hours, *liquid_hours;
+	const char *under_symbol, *under_sec_type, *real_expiration, *stock_type;
+	const char *order_types, *valid_exchanges, *sec_id_type; /* sec_id_type: "ISIN" when NULL */
+	const char *min_size, *size_increment, *suggested_size_increment;
 } sim_enc_details;
+
+/* One bar of historicalData / historicalDataUpdate / realtimeBar. */
+typedef struct sim_enc_bar {
+	const char *time;   /* as the request's formatDate asks */
+	int64_t epoch;      /* realtimeBar's time */
+	double open, high, low, close, volume, wap; /* volume, wap -1 where none */
+	int32_t count;
+} sim_enc_bar;
 
 /* Handshake and session */
 int sim_enc_handshake_reply(sim_out *o, int sv, const char *conn_time);
@@ -146,6 +165,15 @@ int sim_enc_account_summary_end(sim_out *o, int32_t req_id);
 /* Contracts */
 int sim_enc_contract_data(sim_out *o, int32_t req_id, const sim_k *k, const sim_enc_details *d);
 int sim_enc_contract_data_end(sim_out *o, int32_t req_id);
+
+/* Bars and P&L */
+int sim_enc_historical_data(sim_out *o, int32_t req_id, const char *start, const char *end, const sim_enc_bar *bars,
+			    int n);
+int sim_enc_historical_update(sim_out *o, int32_t req_id, const sim_enc_bar *b);
+int sim_enc_realtime_bar(sim_out *o, int32_t req_id, const sim_enc_bar *b);
+int sim_enc_pnl(sim_out *o, int32_t req_id, double daily, double unrealized, double realized);
+int sim_enc_pnl_single(sim_out *o, int32_t req_id, double pos, double daily, double unrealized, double realized,
+		       double value);
 
 /* Orders and executions */
 int sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *ord);

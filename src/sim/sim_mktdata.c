@@ -92,6 +92,13 @@ cents(double v)
 	return round(v * 100) / 100;
 }
 
+/* v on the grid of `tick` (0.01 for stocks: same as cents). */
+static double
+grid(double v, double tick)
+{
+	return tick == 0.01 ? cents(v) : round(v / tick) * tick;
+}
+
 static int
 add_instr(struct sim *s, const char *sym, size_t n, char *err, size_t errcap)
 {
@@ -137,6 +144,7 @@ add_instr(struct sim *s, const char *sym, size_t n, char *err, size_t errcap)
 	in->last_size = 100;
 	in->volume = 1000000 + (double)(hash(name) % 9000000);
 	in->open = in->high = in->low = in->close = in->last;
+	in->tick = 0.01;
 	for (uint32_t h = hash(name) & (SIM_INSTR_HASH - 1);; h = (h + 1) & (SIM_INSTR_HASH - 1))
 		if (s->instr_hash[h] == 0) {
 			s->instr_hash[h] = ++s->ninstr;
@@ -178,7 +186,27 @@ void
 sim_md_contract(const struct sim *s, int32_t instr, const char *exchange, sim_k *k)
 {
 	const struct sim_instr *in = &s->instr[instr];
+	const struct sim_contract *d = in->k;
 
+	memset(k, 0, sizeof(*k));
+	if (d) {
+		/* a contract of sim_contracts.c: it trades where it is listed */
+		k->con_id = d->con_id;
+		k->symbol = d->symbol;
+		k->sec_type = d->sec_type;
+		k->exchange = d->exchange;
+		k->primary = d->primary;
+		k->currency = d->currency;
+		k->local_symbol = d->local_symbol;
+		k->trading_class = d->trading_class;
+		k->last_trade_date = d->expiry[0] ? d->expiry : NULL;
+		k->strike = d->strike;
+		k->right = d->right[0] ? d->right : NULL;
+		k->multiplier = d->multiplier[0] ? d->multiplier : NULL;
+		if (strcmp(d->sec_type, "STK") == 0 && exchange && exchange[0])
+			k->exchange = exchange;
+		return;
+	}
 	k->con_id = in->con_id;
 	k->symbol = in->symbol;
 	k->sec_type = "STK";
@@ -189,20 +217,24 @@ sim_md_contract(const struct sim *s, int32_t instr, const char *exchange, sim_k 
 	k->trading_class = "NMS";
 }
 
-/* The instrument a request's contract names: by symbol, else by conId; STK in USD only. */
+/*
+ * The instrument a request's contract names: a US stock by symbol, else by
+ * conId; anything else (FUT, CASH, OPT, IND, a stock of sim_contracts.c)
+ * only when it names exactly one contract.
+ */
 int32_t
 sim_md_lookup(const struct sim *s, const ib_contract *k)
 {
-	if (k->sec_type[0] && strcmp(k->sec_type, "STK") != 0)
-		return -1;
-	if (k->currency[0] && strcmp(k->currency, "USD") != 0)
-		return -1;
-	if (k->symbol[0])
-		return sim_md_find(s, k->symbol);
-	for (int i = 0; k->con_id > 0 && i < s->ninstr; i++)
-		if (s->instr[i].con_id == k->con_id)
-			return i;
-	return -1;
+	int32_t i = -1;
+
+	if ((!k->sec_type[0] || strcmp(k->sec_type, "STK") == 0) && (!k->currency[0] || strcmp(k->currency, "USD") == 0)) {
+		if (k->symbol[0])
+			i = sim_md_find(s, k->symbol);
+		for (int j = 0; i < 0 && !k->symbol[0] && k->con_id > 0 && j < s->ninstr; j++)
+			if (s->instr[j].con_id == k->con_id)
+				i = j;
+	}
+	return i >= 0 ? i : sim_contracts_lookup(s, k);
 }
 
 /* ---- the random walk ---- */
@@ -211,13 +243,14 @@ void
 sim_md_walk(struct sim *s, int32_t instr)
 {
 	struct sim_instr *in = &s->instr[instr];
+	double tick = in->tick > 0 ? in->tick : 0.01;
 	double mid = (in->bid + in->ask) / 2;
-	double step = (sim_rand(s) - 0.5) * 2 * fmax(0.01, mid * 0.0003);
-	double half = 0.01 * (1 + (int)(sim_rand(s) * 2));
+	double step = (sim_rand(s) - 0.5) * 2 * fmax(tick, mid * 0.0003);
+	double half = tick * (1 + (int)(sim_rand(s) * 2));
 
-	mid = fmax(1.0, mid + step);
-	in->bid = cents(mid - half);
-	in->ask = cents(in->bid + 2 * half);
+	mid = fmax(100 * tick, mid + step);
+	in->bid = grid(mid - half, tick);
+	in->ask = grid(in->bid + 2 * half, tick);
 	in->bid_size = 100 * (1 + (int)(sim_rand(s) * 20));
 	in->ask_size = 100 * (1 + (int)(sim_rand(s) * 20));
 	if (in->bid > in->high)
@@ -403,7 +436,8 @@ sim_md_step(struct sim *s, int64_t now)
 /* ---- other feeds: tick-by-tick and depth ---- */
 
 /* The feeds besides reqMktData (sim_depth.c). */
-static const struct sim_feed *const feeds[] = { &sim_feed_tbt, &sim_feed_depth };
+static const struct sim_feed *const feeds[] = { &sim_feed_tbt, &sim_feed_depth, &sim_feed_rtbars, &sim_feed_history,
+					       &sim_feed_pnl, &sim_feed_pnl_single };
 #define NFEEDS ((int)(sizeof(feeds) / sizeof(feeds[0])))
 
 static void
@@ -502,27 +536,6 @@ mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 	}
 }
 
-static void
-contract_details(struct sim *s, struct sim_client *c, const ib_req *r)
-{
-	int32_t req = r->u.contract_data.req_id, instr = sim_md_lookup(s, &r->u.contract_data.contract);
-	sim_enc_details d;
-	char isin[16];
-	sim_k k;
-
-	if (instr < 0) {
-		sim_send_error(s, c, req, IB_ERR_NO_SECURITY, "No security definition has been found for the request");
-		return;
-	}
-	sim_md_contract(s, instr, "SMART", &k);
-	snprintf(isin, sizeof(isin), "US%09d0", (int)(hash(k.symbol) % 1000000000u));
-	d = (sim_enc_details){ .market_name = "NMS", .long_name = s->instr[instr].long_name,
-			       .industry = s->instr[instr].industry, .category = s->instr[instr].industry,
-			       .subcategory = s->instr[instr].industry, .isin = isin, .min_tick = 0.01 };
-	sim_enc_contract_data(&c->out, req, &k, &d);
-	sim_enc_contract_data_end(&c->out, req);
-}
-
 void
 sim_md_request(struct sim *s, struct sim_client *c, const ib_req *r)
 {
@@ -542,7 +555,7 @@ sim_md_request(struct sim *s, struct sim_client *c, const ib_req *r)
 		sim_enc_market_data_type(&c->out, -1, c->md_type);
 		break;
 	case IB_OUT_REQ_CONTRACT_DATA:
-		contract_details(s, c, r);
+		sim_contracts_details(s, c, r);
 		break;
 	default:
 		if (!feeds_request(s, c, r))

@@ -288,7 +288,7 @@ place(struct sim *s, struct sim_client *c, const ib_req *r)
 		sim_send_error(s, c, id, IB_ERR_DUP_ORDER_ID, "Duplicate order id");
 		return;
 	}
-	instr = sim_md_find(s, r->u.place_order.contract.symbol);
+	instr = sim_md_lookup(s, &r->u.place_order.contract);
 	if (instr < 0) {
 		sim_send_error(s, c, id, IB_ERR_NO_SECURITY, "No security definition has been found for the request");
 		return;

@@ -533,6 +533,8 @@ next_deadline(const struct sim *s, int64_t now)
 	t = min64(t, sim_md_next_deadline(s));
 	t = min64(t, sim_depth_next_deadline(s));
 	t = min64(t, sim_orders_next_deadline(s));
+	t = min64(t, sim_bars_next_deadline(s));
+	t = min64(t, sim_pnl_next_deadline(s));
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)
 			continue;
@@ -582,6 +584,8 @@ run_due(struct sim *s, int64_t now)
 	sim_md_step(s, now);
 	sim_depth_step(s, now);
 	sim_orders_step(s, now);
+	sim_bars_step(s, now);
+	sim_pnl_step(s, now);
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)
 			continue;

@@ -1,0 +1,689 @@
+/*
+ * test_sim_contracts.c - ibsim beyond US stocks, as a process over loopback
+ * (simclient, which checks every frame's field count): contract details for
+ * FUT (several expiries), CASH, OPT (a chain), IND and the ambiguous AMBIG,
+ * error 200; real-time bars from the walk; historical bars for a range and
+ * keepUpToDate; the historical pacing rules answered with error 162; P&L
+ * and pnlSingle equal to ibsim's own numbers (control `pnl`).  Requests are
+ * built from contract specs (codec/contract_spec.h), as ibpipe will.
+ *
+ * simclient's functions come from test_sim.c's unit (it compiles
+ * simclient.c in); each test starts its own ibsim on ephemeral ports.
+ */
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "codec/contract_spec.h"
+#include "codec/encode.h"
+#include "simclient.h"
+#include "testutil.h"
+
+#define REQUIRE(cond)                                                                                                \
+	do {                                                                                                         \
+		int ok_ = (cond) ? 1 : 0;                                                                            \
+		CU_assertImplementation(ok_, __LINE__, #cond, __FILE__, "", CU_FALSE);                               \
+		if (!ok_)                                                                                            \
+			goto out;                                                                                    \
+	} while (0)
+
+#define WAIT_MS 10000 /* a deadline for what must come, not a speed requirement */
+
+struct ksim {
+	pid_t pid;
+	int port, ctl;
+	char dir[64], log[128];
+};
+
+static int
+up(struct ksim *p, const char *const extra[])
+{
+	char portfile[160], *argv[40];
+	const char *d = tu_tmpdir();
+	long long deadline;
+	int n = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!d)
+		return -1;
+	ib_strlcpy(p->dir, d, sizeof(p->dir));
+	snprintf(p->log, sizeof(p->log), "%s/ibsim.log", p->dir);
+	snprintf(portfile, sizeof(portfile), "%s/port", p->dir);
+	argv[n++] = (char *)tu_bin("ibsim");
+	argv[n++] = "--port";
+	argv[n++] = "0";
+	argv[n++] = "--port-file";
+	argv[n++] = portfile;
+	argv[n++] = "--control-port";
+	argv[n++] = "0";
+	for (int i = 0; extra && extra[i] && n < 38; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n] = NULL;
+	p->pid = tu_spawn(argv, p->log);
+	deadline = tu_now_ms() + WAIT_MS;
+	while (tu_now_ms() < deadline) {
+		char *s = tu_read_file(portfile, NULL), *log;
+		if (s) {
+			p->port = atoi(s);
+			free(s);
+			log = tu_read_file(p->log, NULL);
+			const char *c = log ? strstr(log, "ibsim: control on 127.0.0.1:") : NULL;
+			if (c)
+				p->ctl = atoi(c + strlen("ibsim: control on 127.0.0.1:"));
+			free(log);
+			if (p->port > 0 && p->ctl > 0)
+				return 0;
+		}
+		if (tu_wait(p->pid, 0) != -1)
+			break;
+		tu_sleep_ms(10); /* polling for the port file of a starting process */
+	}
+	return -1;
+}
+
+static void
+down(struct ksim *p)
+{
+	int st;
+
+	if (p->pid <= 0)
+		return;
+	st = tu_stop(p->pid, SIGTERM, 3000);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	p->pid = 0;
+}
+
+static void
+strict_ok(const simclient *c)
+{
+	CU_ASSERT_EQUAL(c->strict_violations, 0);
+	if (c->strict_violations)
+		fprintf(stderr, "\n    strict: %d frames off, last: %s\n", c->strict_violations, c->last_violation);
+}
+
+/* A request for a spec's contract. */
+static int
+spec(const char *text, ib_contract *k)
+{
+	char err[160];
+	int rc = ib_spec_parse(text, strlen(text), k, err, sizeof(err));
+
+	if (rc != IB_OK)
+		fprintf(stderr, "\n    %s\n", err);
+	return rc;
+}
+
+static int
+req_details(simclient *c, int32_t req_id, const char *text)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_CONTRACT_DATA;
+	r.u.contract_data.req_id = req_id;
+	if (spec(text, &r.u.contract_data.contract) != IB_OK)
+		return -1;
+	return sc_send(c, &r);
+}
+
+/* Read a request's contractData up to its end; copies of what the checks need.  Count, or -1. */
+struct got {
+	int32_t con_id;
+	char expiry[24], month[12], multiplier[12], sec_type[8], local[32], right[4];
+	double min_tick, strike;
+	bool hours;
+};
+
+static int
+read_details(simclient *c, int32_t req_id, struct got *g, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		if (sc_next(c, WAIT_MS) != IB_OK)
+			return -1;
+		if (c->id == IB_IN_CONTRACT_DATA_END && c->msg.u.req_end.req_id == req_id)
+			return n;
+		if (c->id == IB_IN_ERROR && c->msg.u.error.req_id == req_id)
+			return -(int)c->msg.u.error.code;
+		if (c->id != IB_IN_CONTRACT_DATA || c->decode_rc != IB_OK || c->msg.u.contract_data.req_id != req_id)
+			continue;
+		if (n < max) {
+			const ib_contract_data *d = &c->msg.u.contract_data;
+			struct got *x = &g[n];
+			x->con_id = d->contract.con_id;
+			ib_str_copy(x->expiry, sizeof(x->expiry), d->contract.last_trade_date);
+			ib_str_copy(x->month, sizeof(x->month), d->contract_month);
+			ib_str_copy(x->multiplier, sizeof(x->multiplier), d->contract.multiplier);
+			ib_str_copy(x->sec_type, sizeof(x->sec_type), d->contract.sec_type);
+			ib_str_copy(x->local, sizeof(x->local), d->contract.local_symbol);
+			ib_str_copy(x->right, sizeof(x->right), d->contract.right);
+			x->min_tick = d->min_tick;
+			x->strike = d->contract.strike;
+			x->hours = d->trading_hours.len > 20 && d->time_zone_id.len > 0;
+		}
+		n++;
+	}
+}
+
+static void
+test_contract_details_every_sectype(void)
+{
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	struct got g[8];
+	int n;
+
+	REQUIRE(up(&p, NULL) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+
+	/* futures: several expiries, nearest first, one month each */
+	REQUIRE(req_details(&c, 1, "FUT:ES@CME") == 0);
+	n = read_details(&c, 1, g, 8);
+	CU_ASSERT_EQUAL(n, 3);
+	for (int i = 0; i < n && i < 8; i++) {
+		CU_ASSERT_STRING_EQUAL(g[i].sec_type, "FUT");
+		CU_ASSERT_STRING_EQUAL(g[i].multiplier, "50");
+		CU_ASSERT_EQUAL(g[i].min_tick, 0.25);
+		CU_ASSERT_EQUAL(strlen(g[i].expiry), 8);
+		CU_ASSERT_EQUAL(strncmp(g[i].expiry, g[i].month, 6), 0);
+		CU_ASSERT_TRUE(g[i].hours);
+		if (i > 0)
+			CU_ASSERT_TRUE(strcmp(g[i - 1].expiry, g[i].expiry) < 0);
+	}
+	/* one of them by its month */
+	if (n == 3) {
+		char one[40];
+		struct got h[2];
+		snprintf(one, sizeof(one), "FUT:ES@CME:%s", g[1].month);
+		REQUIRE(req_details(&c, 2, one) == 0);
+		CU_ASSERT_EQUAL(read_details(&c, 2, h, 2), 1);
+		CU_ASSERT_EQUAL(h[0].con_id, g[1].con_id);
+	}
+	/* FX: the pair, on IDEALPRO, with its own tick */
+	REQUIRE(req_details(&c, 3, "CASH:EUR.USD@IDEALPRO") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 3, g, 8), 1);
+	CU_ASSERT_EQUAL(g[0].con_id, 12087792);
+	CU_ASSERT_STRING_EQUAL(g[0].local, "EUR.USD");
+	CU_ASSERT_EQUAL(g[0].min_tick, 0.00005);
+	/* options: one of the chain, and the call and put of a strike */
+	{
+		ib_req r;
+		memset(&r, 0, sizeof(r));
+		r.id = IB_OUT_REQ_CONTRACT_DATA;
+		r.u.contract_data.req_id = 5;
+		REQUIRE(spec("OPT:SPY@SMART:20990101:540:C", &r.u.contract_data.contract) == IB_OK);
+		r.u.contract_data.contract.last_trade_date[0] = '\0'; /* the whole chain at 540 C */
+		REQUIRE(sc_send(&c, &r) == 0);
+		CU_ASSERT_EQUAL(read_details(&c, 5, g, 8), 1);
+		CU_ASSERT_STRING_EQUAL(g[0].right, "C");
+		CU_ASSERT_EQUAL(g[0].strike, 540);
+		CU_ASSERT_STRING_EQUAL(g[0].multiplier, "100");
+		r.u.contract_data.req_id = 6;
+		r.u.contract_data.contract.right[0] = '\0';
+		REQUIRE(sc_send(&c, &r) == 0);
+		CU_ASSERT_EQUAL(read_details(&c, 6, g, 8), 2);
+		r.u.contract_data.req_id = 7;
+		r.u.contract_data.contract.strike = 0;
+		REQUIRE(sc_send(&c, &r) == 0);
+		CU_ASSERT_EQUAL(read_details(&c, 7, g, 8), 6); /* the small chain */
+	}
+	/* an index */
+	REQUIRE(req_details(&c, 8, "IND:SPX@CBOE") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 8, g, 8), 1);
+	CU_ASSERT_EQUAL(g[0].con_id, 416904);
+	/* the ambiguous stock: two listings */
+	REQUIRE(req_details(&c, 9, "AMBIG") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 9, g, 8), 2);
+	CU_ASSERT_NOT_EQUAL(g[0].con_id, g[1].con_id);
+	/* by conId: a stock and a future */
+	REQUIRE(req_details(&c, 10, "conid:265598") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 10, g, 8), 1);
+	CU_ASSERT_STRING_EQUAL(g[0].sec_type, "STK");
+	REQUIRE(req_details(&c, 11, "conid:495512552") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 11, g, 8), 1);
+	CU_ASSERT_STRING_EQUAL(g[0].sec_type, "FUT");
+	/* unknown: error 200 on the request's id */
+	REQUIRE(req_details(&c, 12, "FUT:ZZ@CME") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 12, g, 8), -IB_ERR_NO_SECURITY);
+	REQUIRE(req_details(&c, 13, "CASH:EUR.CHF") == 0);
+	CU_ASSERT_EQUAL(read_details(&c, 13, g, 8), -IB_ERR_NO_SECURITY);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+static int
+req_rt_bars(simclient *c, int32_t req_id, const char *text, const char *what, int size)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_REAL_TIME_BARS;
+	r.u.realtime_bars.req_id = req_id;
+	r.u.realtime_bars.bar_size = size;
+	ib_strlcpy(r.u.realtime_bars.what_to_show, what, sizeof(r.u.realtime_bars.what_to_show));
+	if (spec(text, &r.u.realtime_bars.contract) != IB_OK)
+		return -1;
+	return sc_send(c, &r);
+}
+
+static int
+cancel(simclient *c, int32_t id, int32_t req_id)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.u.cancel.req_id = req_id;
+	return sc_send(c, &r);
+}
+
+/*
+ * After this, nothing the server sends was generated before the requests
+ * sent so far were handled (it answers in order): a cancel is in effect.
+ */
+static int
+fence(simclient *c)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_CURRENT_TIME;
+	if (sc_send(c, &r) != 0)
+		return -1;
+	return sc_wait(c, IB_IN_CURRENT_TIME, WAIT_MS);
+}
+
+/* Skip to the next message of this id and request: IB_OK or what sc_next said. */
+static int
+wait_req(simclient *c, int32_t id, int32_t req_id)
+{
+	for (;;) {
+		int rc = sc_next(c, WAIT_MS);
+		if (rc != IB_OK)
+			return rc;
+		if (c->id == id && c->decode_rc == IB_OK) {
+			int32_t got = id == IB_IN_REAL_TIME_BAR	       ? c->msg.u.realtime_bar.req_id
+				      : id == IB_IN_HISTORICAL_DATA_UPDATE ? c->msg.u.historical_update.req_id
+				      : id == IB_IN_HISTORICAL_DATA	       ? c->msg.u.historical_data.req_id
+				      : id == IB_IN_PNL		       ? c->msg.u.pnl.req_id
+				      : id == IB_IN_PNL_SINGLE	       ? c->msg.u.pnl_single.req_id
+				      : id == IB_IN_ERROR		       ? c->msg.u.error.req_id
+									       : -1;
+			if (got == req_id)
+				return IB_OK;
+		}
+	}
+}
+
+static void
+test_realtime_bars(void)
+{
+	static const char *const opts[] = { "--rtbar-ms", "100", "--tick-rate", "0", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	int64_t t0 = 0;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	REQUIRE(req_rt_bars(&c, 21, "CASH:EUR.USD@IDEALPRO", "MIDPOINT", 5) == 0);
+	REQUIRE(req_rt_bars(&c, 22, "FUT:ES@CME:local=ESZZ", "TRADES", 5) == 0); /* no such local symbol */
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 22) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, IB_ERR_NO_SECURITY);
+	REQUIRE(req_rt_bars(&c, 23, "AAPL", "TRADES", 10) == 0);
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 23) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
+	REQUIRE(req_rt_bars(&c, 24, "AAPL", "TRADES", 5) == 0);
+	for (int i = 0; i < 3; i++) {
+		const ib_bar *b;
+		REQUIRE(wait_req(&c, IB_IN_REAL_TIME_BAR, 21) == IB_OK);
+		b = &c.msg.u.realtime_bar.bar;
+		CU_ASSERT_TRUE(b->low <= b->open && b->open <= b->high && b->low <= b->close && b->close <= b->high);
+		CU_ASSERT_TRUE(b->open > 1.0 && b->open < 1.2); /* EUR.USD from 1.0855 */
+		CU_ASSERT_EQUAL(b->volume, -1);                 /* MIDPOINT bars have no volume */
+		CU_ASSERT_EQUAL(b->count, -1);
+		CU_ASSERT_TRUE(c.msg.u.realtime_bar.time >= t0);
+		t0 = c.msg.u.realtime_bar.time;
+		REQUIRE(wait_req(&c, IB_IN_REAL_TIME_BAR, 24) == IB_OK);
+		CU_ASSERT_TRUE(c.msg.u.realtime_bar.bar.volume > 0 && c.msg.u.realtime_bar.bar.count == 5);
+	}
+	/* cancelled: the other one goes on, this one stops (three more bars of the other, none of it) */
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_REAL_TIME_BARS, 21) == 0);
+	REQUIRE(fence(&c) == IB_OK);
+	for (int i = 0; i < 3; i++) {
+		REQUIRE(sc_wait(&c, IB_IN_REAL_TIME_BAR, WAIT_MS) == IB_OK);
+		CU_ASSERT_EQUAL(c.msg.u.realtime_bar.req_id, 24);
+	}
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+static void
+hist_req(ib_req *r, int32_t req_id, const char *end, const char *bar, const char *dur, const char *what, int fmt,
+	 bool keep)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_HISTORICAL_DATA;
+	r->u.historical_data.req_id = req_id;
+	ib_strlcpy(r->u.historical_data.end_date_time, end, sizeof(r->u.historical_data.end_date_time));
+	ib_strlcpy(r->u.historical_data.bar_size, bar, sizeof(r->u.historical_data.bar_size));
+	ib_strlcpy(r->u.historical_data.duration, dur, sizeof(r->u.historical_data.duration));
+	ib_strlcpy(r->u.historical_data.what_to_show, what, sizeof(r->u.historical_data.what_to_show));
+	r->u.historical_data.format_date = fmt;
+	r->u.historical_data.keep_up_to_date = keep;
+}
+
+static void
+test_historical_bars(void)
+{
+	static const char *const opts[] = { "--rtbar-ms", "100", "--tick-rate", "0", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	ib_bar_iter it;
+	ib_bar b;
+	ib_req r;
+	int n = 0;
+	double prev = 0;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	/* a range: 30 one-minute bars ending at a given time, in order, consistent */
+	hist_req(&r, 31, "20260105 16:00:00 US/Eastern", "1 min", "1800 S", "TRADES", 1, false);
+	REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 31) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.historical_data.count, 30);
+	CU_ASSERT_TRUE(ib_str_eq(c.msg.u.historical_data.start, "20260105  15:30:00"));
+	CU_ASSERT_TRUE(ib_str_eq(c.msg.u.historical_data.end, "20260105  16:00:00"));
+	ib_bars_begin(&c.msg.u.historical_data, &it);
+	while (ib_bars_next(&it, &b)) {
+		char want[24];
+		snprintf(want, sizeof(want), "20260105 15:%02d:00", 30 + n);
+		CU_ASSERT_TRUE(ib_str_eq(b.time, want));
+		CU_ASSERT_TRUE(b.low <= fmin(b.open, b.close) && b.high >= fmax(b.open, b.close));
+		CU_ASSERT_TRUE(b.volume > 0 && b.count > 0 && b.wap >= b.low && b.wap <= b.high);
+		if (n > 0)
+			CU_ASSERT_EQUAL(b.open, prev); /* each bar opens where the last closed */
+		prev = b.close;
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 30);
+	/* a future's daily MIDPOINT bars, epoch dates */
+	hist_req(&r, 32, "", "1 day", "5 D", "MIDPOINT", 2, false);
+	REQUIRE(spec("FUT:NQ@CME", &r.u.historical_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0); /* two NQ expiries: ambiguous, refused like an unknown one */
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 32) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, IB_ERR_NO_SECURITY);
+	hist_req(&r, 33, "", "1 day", "5 D", "MIDPOINT", 2, false);
+	REQUIRE(spec("CASH:EUR.USD", &r.u.historical_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 33) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.historical_data.count, 5);
+	ib_bars_begin(&c.msg.u.historical_data, &it);
+	while (ib_bars_next(&it, &b)) {
+		int64_t t;
+		CU_ASSERT_EQUAL(ib_parse_i64(b.time.p, b.time.len, &t), IB_OK);
+		CU_ASSERT_EQUAL(t % 86400, 0);
+		CU_ASSERT_EQUAL(b.volume, -1);
+	}
+	/* keepUpToDate: the history, then updates of the bar in progress; cancel stops them */
+	hist_req(&r, 34, "", "1 min", "300 S", "TRADES", 1, true);
+	REQUIRE(spec("IND:SPX@CBOE", &r.u.historical_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 34) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.historical_data.count, 5);
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA_UPDATE, 34) == IB_OK);
+		CU_ASSERT_EQUAL(c.msg.u.historical_update.bar.count, -1);
+		CU_ASSERT_TRUE(c.msg.u.historical_update.bar.close > 5000);
+		CU_ASSERT_EQUAL(c.msg.u.historical_update.bar.time.len, 17);
+	}
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_HISTORICAL_DATA, 34) == 0);
+	/* refusals: keepUpToDate with an end, a bar size IB does not have, too many bars */
+	hist_req(&r, 35, "20260105 16:00:00", "1 min", "300 S", "TRADES", 1, true);
+	REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
+	{
+		/* the encoder refuses this one itself; send what another client might */
+		ib_enc e;
+		char buf[512];
+		ib_enc_init(&e, buf, sizeof(buf), c.sv, false);
+		r.u.historical_data.keep_up_to_date = false;
+		REQUIRE(ib_enc_req(&e, &r) == IB_OK);
+		/* keepUpToDate is the frame's second-to-last field: flip it to 1 */
+		REQUIRE(buf[e.len - 3] == '0');
+		buf[e.len - 3] = '1';
+		REQUIRE(sc_send_raw(&c, buf, e.len) == 0);
+	}
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 35) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
+	hist_req(&r, 36, "", "7 mins", "300 S", "TRADES", 1, false);
+	REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
+	ib_strlcpy(r.u.historical_data.bar_size, "1 fortnight", sizeof(r.u.historical_data.bar_size));
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 36) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
+	hist_req(&r, 37, "", "1 secs", "1 D", "TRADES", 1, false);
+	REQUIRE(spec("MSFT", &r.u.historical_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 37) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, IB_ERR_HIST_PACING);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.field[4], "86400 bars"));
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+/* Send one historical request for `text`, duration d seconds; 0 served, else the error code. */
+static int
+hist_once(simclient *c, int32_t req_id, const char *text, int d)
+{
+	char dur[16];
+	ib_req r;
+
+	snprintf(dur, sizeof(dur), "%d S", d);
+	hist_req(&r, req_id, "", "1 min", dur, "TRADES", 1, false);
+	if (spec(text, &r.u.historical_data.contract) != IB_OK || sc_send(c, &r) != 0)
+		return -1;
+	for (;;) {
+		if (sc_next(c, WAIT_MS) != IB_OK)
+			return -1;
+		if (c->id == IB_IN_HISTORICAL_DATA && c->msg.u.historical_data.req_id == req_id)
+			return 0;
+		if (c->id == IB_IN_ERROR && c->msg.u.error.req_id == req_id)
+			return c->msg.u.error.code;
+	}
+}
+
+/* Real windows times 10 (2 s -> 20 s ...): the rules are met however slow this machine is today. */
+static void
+test_historical_pacing(void)
+{
+	static const char *const opts[] = { "--hist-pacing-scale", "10", NULL };
+	static const char *const stocks[] = { "AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL", "META", "AMD",
+					      "INTC", "NFLX", "ORCL", "IBM", "CSCO", "QCOM", "AVGO", "ADBE",
+					      "CRM", "PYPL", "UBER", "SHOP", "JPM", "BAC", "XOM", "CVX",
+					      "KO", "PEP", "WMT", "DIS", "SPY", "QQQ" };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 }, c2 = { .fd = -1 };
+	int served = 0, rc;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	REQUIRE(sc_connect(&c2, p.port, 2) == 0);
+	/* identical within 15 s */
+	CU_ASSERT_EQUAL(hist_once(&c, 100, "AAPL", 600), 0);
+	CU_ASSERT_EQUAL(hist_once(&c, 101, "AAPL", 600), IB_ERR_HIST_PACING);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.field[4], "identical"));
+	/* five for one contract in 2 s are fine, the sixth is not */
+	for (int i = 1; i < 5; i++)
+		CU_ASSERT_EQUAL(hist_once(&c, 101 + i, "AAPL", 600 + 60 * i), 0);
+	CU_ASSERT_EQUAL(hist_once(&c, 110, "AAPL", 1200), IB_ERR_HIST_PACING);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.field[4], "six or more"));
+	/* another client has its own count */
+	CU_ASSERT_EQUAL(hist_once(&c2, 110, "AAPL", 1200), 0);
+	/* sixty in ten minutes, the sixty-first refused: 5 served so far, 55 more over the other stocks */
+	served = 5;
+	for (int i = 0; served < 60; i++) {
+		rc = hist_once(&c, 200 + i, stocks[1 + i % 29], 60 * (1 + i / 29));
+		CU_ASSERT_EQUAL(rc, 0);
+		if (rc != 0)
+			break;
+		served++;
+	}
+	CU_ASSERT_EQUAL(served, 60);
+	CU_ASSERT_EQUAL(hist_once(&c, 300, "IND:SPX@CBOE", 60), IB_ERR_HIST_PACING);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.field[4], "60 requests within 10 minutes"));
+	strict_ok(&c);
+	strict_ok(&c2);
+out:
+	sc_close(&c);
+	sc_close(&c2);
+	down(&p);
+}
+
+/* Pacing windows shrink with --hist-pacing-scale: an identical request is served again once the window passed. */
+static void
+test_historical_pacing_scale(void)
+{
+	static const char *const opts[] = { "--hist-pacing-scale", "0.002", NULL }; /* 15 s -> 30 ms */
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	int rc = IB_ERR_HIST_PACING;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	CU_ASSERT_EQUAL(hist_once(&c, 1, "AAPL", 600), 0);
+	/* identical again until served: refused while inside 30 ms, then served (bounded by WAIT_MS overall) */
+	for (int i = 2; i < 10000 && rc == IB_ERR_HIST_PACING; i++)
+		rc = hist_once(&c, i, "AAPL", 600);
+	CU_ASSERT_EQUAL(rc, 0);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+/* A number after "key": in the control reply. */
+static double
+json_num(const char *from, const char *key)
+{
+	char k[64];
+	const char *q;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	q = from ? strstr(from, k) : NULL;
+	return q ? atof(q + strlen(k)) : NAN;
+}
+
+static void
+test_pnl_matches_ibsim(void)
+{
+	static const char *const opts[] = { "--tick-rate", "0", "--pnl-ms", "50", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	char out[2048], cmd[64], *aapl;
+	ib_req r;
+	ib_contract es;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	/* buy two of the front ES future: a position with a multiplier */
+	REQUIRE(spec("FUT:ES@CME", &es) == IB_OK);
+	{
+		ib_req q;
+		struct got g[4];
+		memset(&q, 0, sizeof(q));
+		memset(g, 0, sizeof(g));
+		q.id = IB_OUT_REQ_CONTRACT_DATA;
+		q.u.contract_data.req_id = 40;
+		q.u.contract_data.contract = es;
+		REQUIRE(sc_send(&c, &q) == 0);
+		REQUIRE(read_details(&c, 40, g, 4) == 3);
+		memset(&es, 0, sizeof(es));
+		es.con_id = g[0].con_id;
+		ib_strlcpy(es.exchange, "CME", sizeof(es.exchange));
+	}
+	sc_req_order(&r, c.next_valid_id, "BUY", 2, "MKT", IB_UNSET_DOUBLE);
+	r.u.place_order.contract = es;
+	REQUIRE(sc_send(&c, &r) == 0);
+	for (;;) {
+		REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, WAIT_MS) == IB_OK);
+		if (ib_str_eq(c.msg.u.order_status.status, "Filled"))
+			break;
+	}
+	/* account P&L and the two positions' (AAPL from the start, ES just bought) */
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_PNL;
+	r.u.pnl.req_id = 41;
+	ib_strlcpy(r.u.pnl.account, "DU111111", sizeof(r.u.pnl.account));
+	REQUIRE(sc_send(&c, &r) == 0);
+	r.id = IB_OUT_REQ_PNL_SINGLE;
+	r.u.pnl.req_id = 42;
+	r.u.pnl.con_id = 265598;
+	REQUIRE(sc_send(&c, &r) == 0);
+	r.u.pnl.req_id = 43;
+	r.u.pnl.con_id = es.con_id;
+	REQUIRE(sc_send(&c, &r) == 0);
+	r.u.pnl.req_id = 44;
+	ib_strlcpy(r.u.pnl.account, "DU999999", sizeof(r.u.pnl.account));
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(wait_req(&c, IB_IN_ERROR, 44) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
+	/* with no ticks the marks stand still: what the client gets is what ibsim holds */
+	REQUIRE(tu_control(p.ctl, "pnl DU111111", out, sizeof(out)) == 0);
+	REQUIRE(strncmp(out, "ok pnl {", 8) == 0);
+	REQUIRE(wait_req(&c, IB_IN_PNL, 41) == IB_OK);
+	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl.daily, json_num(out, "daily"), 0.005);
+	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl.unrealized, json_num(out, "unrealized"), 0.005);
+	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl.realized, json_num(out, "realized"), 0.005);
+	CU_ASSERT_TRUE(c.msg.u.pnl.realized < 0); /* the future's commission */
+	snprintf(cmd, sizeof(cmd), "\"conId\":%d", 265598);
+	aapl = strstr(out, cmd);
+	REQUIRE(aapl != NULL);
+	REQUIRE(wait_req(&c, IB_IN_PNL_SINGLE, 42) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.pnl_single.position, json_num(aapl, "pos"));
+	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.unrealized, json_num(aapl, "unrealized"), 0.005);
+	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.value, json_num(aapl, "value"), 0.005);
+	CU_ASSERT_TRUE(c.msg.u.pnl_single.unrealized > 0); /* bought at 95% of the price */
+	snprintf(cmd, sizeof(cmd), "\"conId\":%d", es.con_id);
+	aapl = strstr(out, cmd);
+	REQUIRE(aapl != NULL);
+	REQUIRE(wait_req(&c, IB_IN_PNL_SINGLE, 43) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.pnl_single.position, 2);
+	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.value, json_num(aapl, "value"), 0.005);
+	CU_ASSERT_TRUE(c.msg.u.pnl_single.value > 2 * 50 * 5000); /* two contracts of 50 x ~5450 */
+	/* updates keep coming until cancelled */
+	REQUIRE(wait_req(&c, IB_IN_PNL, 41) == IB_OK);
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_PNL, 41) == 0);
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_PNL_SINGLE, 42) == 0);
+	REQUIRE(fence(&c) == IB_OK);
+	for (int i = 0; i < 3; i++) {
+		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		CU_ASSERT(c.id != IB_IN_PNL && !(c.id == IB_IN_PNL_SINGLE && c.msg.u.pnl_single.req_id != 43));
+	}
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+void
+test_sim_contracts_register(void)
+{
+	CU_pSuite s = CU_add_suite("sim_contracts", NULL, NULL);
+	CU_add_test(s, "contract details: FUT expiries, CASH, OPT chain, IND, AMBIG, conId, error 200",
+		    test_contract_details_every_sectype);
+	CU_add_test(s, "real-time bars from the walk, per request, until cancelled", test_realtime_bars);
+	CU_add_test(s, "historical bars for a range, keepUpToDate, refusals", test_historical_bars);
+	CU_add_test(s, "historical pacing: identical 15 s, six in 2 s, 60 in 10 min -> 162", test_historical_pacing);
+	CU_add_test(s, "historical pacing windows scale (--hist-pacing-scale)", test_historical_pacing_scale);
+	CU_add_test(s, "P&L and pnlSingle equal ibsim's own numbers", test_pnl_matches_ibsim);
+}
