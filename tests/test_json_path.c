@@ -8,10 +8,11 @@
  * JSON lines -- and into the orders stream and order hash (Redis strings,
  * not JSON: there the gateway's bytes are kept as they are).
  *
- * Each JSON text is checked with the strict validator of json_valid.h, and
- * its strings are decoded here (independently of src/util/json.c) to check
- * that the text survived: the decoded string equals the original with
- * every byte that is not valid UTF-8 replaced by U+FFFD.  Real ibsim,
+ * Each JSON text is checked by two parsers that share nothing with
+ * src/util/json.c: the strict validator of json_valid.h with a string
+ * decoder here, and python3's json module.  Both check that the text
+ * survived: a decoded string equals the original with every byte that is
+ * not valid UTF-8 replaced by U+FFFD.  Real ibsim,
  * redis-server and ibpipe processes on loopback; every wait is for an
  * event, with a deadline.
  */
@@ -117,12 +118,74 @@ has_string(const char *s, size_t n, const char *want, bool substring)
 	return found;
 }
 
+/*
+ * The second, independent parser: every JSON text checked here is also written to a file as
+ * "SOURCE<TAB>TEXT" lines, and python3's json module (strict: UTF-8 decoded strictly, no control
+ * characters in strings, no NaN/Infinity) parses each at the end and looks for the same texts.
+ */
+static FILE *py_texts;
+
+static void
+py_record(const char *what, const char *s, size_t n)
+{
+	if (py_texts) {
+		fprintf(py_texts, "%s\t", what);
+		fwrite(s, 1, n, py_texts);
+		fputc('\n', py_texts);
+	}
+}
+
+static const char PY_CHECK[] =
+	"import json, sys\n"
+	"want = {}\n"
+	"for a in sys.argv[2:]:\n"
+	"    src, hexes = a.split('=', 1)\n"
+	"    want[src] = [bytes.fromhex(h).decode('utf-8') for h in hexes.split(',')]\n"
+	"seen = {src: set() for src in want}\n"
+	"def strings(o):\n"
+	"    if isinstance(o, str):\n"
+	"        yield o\n"
+	"    elif isinstance(o, dict):\n"
+	"        for k, v in o.items():\n"
+	"            yield k\n"
+	"            yield from strings(v)\n"
+	"    elif isinstance(o, list):\n"
+	"        for v in o:\n"
+	"            yield from strings(v)\n"
+	"def no_constant(c):\n"
+	"    raise ValueError(c + ' is not JSON')\n"
+	"bad = n = 0\n"
+	"for line in open(sys.argv[1], 'rb').read().split(b'\\n'):\n"
+	"    if not line:\n"
+	"        continue\n"
+	"    src, _, text = line.partition(b'\\t')\n"
+	"    src = src.decode()\n"
+	"    try:\n"
+	"        o = json.loads(text.decode('utf-8'), parse_constant=no_constant)\n"
+	"    except ValueError as e:\n"
+	"        print('%s: %s: %r' % (src, e, text[:200]))\n"
+	"        bad += 1\n"
+	"        continue\n"
+	"    n += 1\n"
+	"    for s in strings(o):\n"
+	"        for i, w in enumerate(want.get(src, [])):\n"
+	"            if w in s:\n"
+	"                seen[src].add(i)\n"
+	"for src, ws in want.items():\n"
+	"    for i in range(len(ws)):\n"
+	"        if i not in seen[src]:\n"
+	"            print('%s: text %d not found' % (src, i))\n"
+	"            bad += 1\n"
+	"print('%d JSON texts parsed' % n)\n"
+	"sys.exit(1 if bad else 0)\n";
+
 /* One JSON text: valid, and (want != NULL) holding want. */
 static bool
 json_holds(const char *what, const char *s, size_t n, const char *want, bool substring)
 {
 	bool ok = json_valid(s, n);
 
+	py_record(what, s, n);
 	if (!ok)
 		fprintf(stderr, "\n      %s: not valid JSON: %.*s", what, (int)(n > 400 ? 400 : n), s);
 	else if (want && !has_string(s, n, want, substring))
@@ -142,6 +205,7 @@ lines_hold(const char *what, const char *text, const char *const *wants)
 
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, "\n");
+		py_record(what, p, n);
 		if (!json_valid(p, n)) {
 			if (bad++ < 3)
 				fprintf(stderr, "\n      %s line %d not valid JSON: %.*s", what, lines + 1, (int)(n > 300 ? 300 : n), p);
@@ -168,6 +232,24 @@ hex(const char *s, char *out)
 		sprintf(out + 2 * i, "%02x", (unsigned char)s[i]);
 	out[2 * n] = '\0';
 	return out;
+}
+
+/* "SOURCE=HEX,HEX": what python3 must find in the texts of SOURCE; into a static buffer ring. */
+static const char *
+want_arg(const char *src, const char *a, const char *b, const char *c)
+{
+	static char bufs[8][1024];
+	static unsigned next;
+	char *o = bufs[next++ % 8];
+	const char *t[] = { a, b, c };
+
+	snprintf(o, sizeof(bufs[0]), "%s=", src);
+	for (int i = 0; i < 3 && t[i]; i++) {
+		if (i)
+			strcat(o, ",");
+		hex(t[i], o + strlen(o));
+	}
+	return o;
 }
 
 /* ---- Redis ---- */
@@ -279,6 +361,10 @@ test_hostile_text_through_every_json(void)
 	snprintf(syms, sizeof(syms), "%s,AAPL,MSFT", SYM);
 	snprintf(rec, sizeof(rec), "%s/session.ibrec", tu_tmpdir());
 	o.args = args;
+	char texts[300];
+	snprintf(texts, sizeof(texts), "%s/texts", tu_tmpdir());
+	py_texts = fopen(texts, "w");
+	CU_ASSERT_FATAL(py_texts != NULL);
 	/* the pieces one by one: P:events is subscribed to before ibpipe starts */
 	memset(&s, 0, sizeof(s));
 	snprintf(s.prefix, sizeof(s.prefix), "jp%d", (int)getpid());
@@ -390,6 +476,25 @@ test_hostile_text_through_every_json(void)
 	CU_ASSERT(strlen(dump) + 1 < sizeof(dump));
 	const char *in_dump[] = { ACCT_JSON, SYM_JSON, ERR_JSON, NULL };
 	CU_ASSERT(lines_hold("dump", dump, in_dump) > 10);
+
+	/* the same texts through python3's json */
+	fclose(py_texts);
+	py_texts = NULL;
+	char *const py[] = { "/usr/bin/python3", "-c", (char *)PY_CHECK, texts,
+			     (char *)want_arg("P:sync:detail", ACCT_JSON, NULL, NULL),
+			     (char *)want_arg("P:events", ACCT_JSON, NULL, NULL),
+			     (char *)want_arg("P:positions", SYM_JSON, NULL, NULL),
+			     (char *)want_arg("status --json", ACCT_JSON, NULL, NULL),
+			     (char *)want_arg("probe", ACCT_JSON, NULL, NULL),
+			     (char *)want_arg("log", ERR_JSON, NULL, NULL),
+			     (char *)want_arg("strategy log", ACCT_JSON, ERR_JSON, NULL),
+			     (char *)want_arg("dump", ACCT_JSON, SYM_JSON, ERR_JSON),
+			     NULL };
+	rc = tu_run(py, big, sizeof(big), 60000);
+	if (!(rc >= 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0))
+		fprintf(stderr, "\n      python3 json: %.2000s", big);
+	CU_ASSERT(rc >= 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	CU_ASSERT(strstr(big, " JSON texts parsed") != NULL);
 }
 
 void
