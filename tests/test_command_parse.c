@@ -55,6 +55,18 @@ test_valid(void)
 	CU_ASSERT_DOUBLE_EQUAL(c.order.aux_price, 400, 0);
 	CU_ASSERT_STRING_EQUAL(c.contract.exchange, "ISLAND");
 	CU_ASSERT_STRING_EQUAL(c.order.account, "DU111111");
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id f contract FUT:ES@CME:202612 action BUY qty 1 type MKT", &c, why,
+			      sizeof(why)),
+			0);
+	CU_ASSERT_STRING_EQUAL(c.contract.sec_type, "FUT");
+	CU_ASSERT_STRING_EQUAL(c.contract.symbol, "ES");
+	CU_ASSERT_STRING_EQUAL(c.contract.exchange, "CME");
+	CU_ASSERT_STRING_EQUAL(c.contract.last_trade_date, "202612");
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id o contract OPT:SPY:20261218:500:C action SELL qty 2 type LMT lmt 3.5", &c,
+			      why, sizeof(why)),
+			0);
+	CU_ASSERT_STRING_EQUAL(c.contract.right, "C");
+	CU_ASSERT_DOUBLE_EQUAL(c.contract.strike, 500, 0);
 	CU_ASSERT_EQUAL(parse("cmd modify cmd_id m order_id 12 symbol AAPL action BUY qty 1 type MKT", &c, why, sizeof(why)),
 			0);
 	CU_ASSERT_EQUAL(c.order_id, 12);
@@ -105,6 +117,13 @@ test_refused(void)
 	refused("cmd cancel cmd_id a order_id -7", "a", "bad order_id: '-7'");
 	refused("cmd cancel cmd_id a order_id 99999999999", "a", "bad order_id: '99999999999'");
 	refused("cmd halt cmd_id a odd", "a", "odd number of items in the entry");
+	refused("cmd place cmd_id a action BUY qty 1 type MKT", "a", "missing field 'symbol' (or 'contract')");
+	refused("cmd place cmd_id a contract AAPL symbol AAPL action BUY qty 1 type MKT", "a",
+		"give contract or symbol, not both ('symbol' with 'contract')");
+	refused("cmd place cmd_id a contract FUT:ES@CME action BUY qty 1 type MKT", "a",
+		"contract: a future needs its contract month here (FUT:ES@CME:202612)");
+	refused("cmd place cmd_id a contract FUT:ES action BUY qty 1 type MKT", "a",
+		"contract spec \"FUT:ES\": FUT needs an exchange, as in FUT:ES@CME");
 	refused("cmd halt cmd_id has/slash", "", "cmd_id must be 1 to 64 of A-Z a-z 0-9 . _ : -: 'has/slash'");
 }
 

@@ -173,6 +173,14 @@ test_place_fill(void)
 	if (p)
 		freeReplyObject(p);
 
+	/* any instrument, as a contract spec (docs/contracts.md): a future */
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "fut-1", "contract", "FUT:ES@CME:202612", "action",
+				 "BUY", "qty", "1", "type", "MKT", END),
+			0);
+	UNTIL_RESULTS(c, &e, "fut-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, r.order_id, "Filled"), WAIT_MS));
+
 	/* a resting limit order: modified, then cancelled */
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "rest-1", "symbol", "MSFT", "action", "BUY", "qty",
 				 "20", "type", "LMT", "lmt", "1.00", "tif", "GTC", END),

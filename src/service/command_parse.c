@@ -8,28 +8,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/contract_spec.h"
 #include "codec/wire.h"
 #include "service/command_parse.h"
 
 enum field { F_CMD_ID, F_CMD, F_ORDER_ID, F_SYMBOL, F_ACTION, F_QTY, F_TYPE, F_LMT, F_AUX, F_TIF, F_ACCOUNT,
-	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_N };
+	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_N };
 
-static const char *const field_names[F_N] = { "cmd_id", "cmd",  "order_id", "symbol",   "action",   "qty",     "type",
-					      "lmt",    "aux",  "tif",      "account",  "sec_type", "exchange", "currency" };
+static const char *const field_names[F_N] = { "cmd_id",  "cmd",      "order_id", "symbol",   "action",
+					      "qty",     "type",     "lmt",      "aux",      "tif",
+					      "account", "sec_type", "exchange", "currency", "contract" };
 
 /* Fields an op takes, as bits; cmd and cmd_id always. */
 #define B(f) (1u << (f))
 #define ORDER_FIELDS                                                                                          \
 	(B(F_SYMBOL) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) | B(F_LMT) | B(F_AUX) | B(F_TIF) | B(F_ACCOUNT) |   \
-	 B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY))
+	 B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY) | B(F_CONTRACT))
+#define STOCK_FIELDS (B(F_SYMBOL) | B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY))
 
 static const struct {
 	const char *name;
 	unsigned takes, needs;
 } ops[] = {
-	[IB_CMD_PLACE] = { "place", ORDER_FIELDS, B(F_SYMBOL) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
-	[IB_CMD_MODIFY] = { "modify", ORDER_FIELDS | B(F_ORDER_ID),
-			    B(F_ORDER_ID) | B(F_SYMBOL) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
+	[IB_CMD_PLACE] = { "place", ORDER_FIELDS, B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
+	[IB_CMD_MODIFY] = { "modify", ORDER_FIELDS | B(F_ORDER_ID), B(F_ORDER_ID) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
 	[IB_CMD_CANCEL] = { "cancel", B(F_ORDER_ID), B(F_ORDER_ID) },
 	[IB_CMD_CANCEL_ALL] = { "cancel_all", 0, 0 },
 	[IB_CMD_HALT] = { "halt", 0, 0 },
@@ -107,11 +109,20 @@ number(ib_cmd_str v, const char *name, double *out, char *why, size_t cap)
 	return 0;
 }
 
+/* contract: any contract spec (docs/contracts.md) but a future's unresolved front month. */
 static int
-order_fields(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+contract_spec(ib_cmd_str v, ib_contract *c, char *why, size_t cap)
 {
-	static const char *const actions[] = { "BUY", "SELL", NULL }, *const types[] = { "LMT", "MKT", "STP", NULL },
-				 *const tifs[] = { "DAY", "GTC", "IOC", NULL };
+	if (ib_spec_parse(v.s, v.n, c, why, cap) != IB_OK)
+		return -1;
+	if (ib_spec_is_front_month(c))
+		return snprintf(why, cap, "contract: a future needs its contract month here (FUT:ES@CME:202612)"), -1;
+	return 0;
+}
+
+static int
+stock(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+{
 	char b[40];
 
 	if (!token(val[F_SYMBOL], sizeof(c->contract.symbol) - 1, " ._-"))
@@ -129,6 +140,29 @@ order_fields(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, 
 		if (!token(val[F_CURRENCY], 3, ""))
 			return snprintf(why, cap, "bad currency: '%s'", show(val[F_CURRENCY], b, sizeof(b))), -1;
 		copy(c->contract.currency, sizeof(c->contract.currency), val[F_CURRENCY]);
+	}
+	return 0;
+}
+
+static int
+order_fields(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+{
+	static const char *const actions[] = { "BUY", "SELL", NULL }, *const types[] = { "LMT", "MKT", "STP", NULL },
+				 *const tifs[] = { "DAY", "GTC", "IOC", NULL };
+	char b[40];
+
+	if (have[F_CONTRACT]) {
+		for (int f = F_SYMBOL; f < F_N; f++)
+			if (f != F_CONTRACT && have[f] && (STOCK_FIELDS & B(f)))
+				return snprintf(why, cap, "give contract or symbol, not both ('%s' with 'contract')",
+						field_names[f]),
+				       -1;
+		if (contract_spec(val[F_CONTRACT], &c->contract, why, cap) != 0)
+			return -1;
+	} else if (!have[F_SYMBOL]) {
+		return snprintf(why, cap, "missing field 'symbol' (or 'contract')"), -1;
+	} else if (stock(val, have, c, why, cap) != 0) {
+		return -1;
 	}
 	ib_order_init(&c->order);
 	if (!one_of(val[F_ACTION], actions))
@@ -229,7 +263,7 @@ ib_command_parse(const ib_cmd_str *kv, size_t n, ib_command *c, char *why, size_
 			return snprintf(why, cap, "bad order_id: '%s'", show(val[F_ORDER_ID], b, sizeof(b))), -1;
 		c->order_id = (int32_t)id;
 	}
-	if ((ops[c->op].takes & B(F_SYMBOL)) && order_fields(val, have, c, why, cap) != 0)
+	if ((ops[c->op].takes & B(F_ACTION)) && order_fields(val, have, c, why, cap) != 0)
 		return -1;
 	c->order.order_id = c->order_id;
 	return 0;

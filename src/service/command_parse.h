@@ -7,6 +7,8 @@
  *   cmd      place | modify | cancel | cancel_all | halt | resume
  *   place:   symbol action(BUY|SELL) qty type(LMT|MKT|STP) [lmt] [aux] [tif] [account]
  *            [sec_type(STK) exchange(SMART) currency(USD)]
+ *            or, for any instrument, contract (a contract spec, docs/contracts.md) instead
+ *            of symbol and the three after it
  *   modify:  order_id and every field of place (IB replaces the whole order)
  *   cancel:  order_id
  * Anything else is refused with a reason: a missing, repeated or unknown
