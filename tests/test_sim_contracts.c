@@ -675,6 +675,281 @@ out:
 	down(&p);
 }
 
+/* ---- order types ---- */
+
+static void
+order(ib_req *r, int32_t id, const char *action, double qty, const char *type, double lmt, double aux, const char *tif)
+{
+	sc_req_order(r, id, action, qty, type, IB_UNSET_DOUBLE);
+	r->u.place_order.order.lmt_price = lmt;
+	r->u.place_order.order.aux_price = aux;
+	ib_strlcpy(r->u.place_order.order.tif, tif, sizeof(r->u.place_order.order.tif));
+}
+
+/* The status of order `id` as its orderStatus frames go, until it is `want` (IB_OK) or ends otherwise. */
+static int
+until_status(simclient *c, int32_t id, const char *want, double *filled)
+{
+	for (;;) {
+		int rc = sc_next(c, WAIT_MS);
+		const ib_order_status *st = &c->msg.u.order_status;
+		if (rc != IB_OK)
+			return rc;
+		if (c->id != IB_IN_ORDER_STATUS || st->order_id != id)
+			continue;
+		if (filled)
+			*filled = st->filled;
+		if (ib_str_eq(st->status, want))
+			return IB_OK;
+		if (ib_str_eq(st->status, "Filled") || ib_str_eq(st->status, "Cancelled"))
+			return IB_EINVAL; /* ended some other way */
+	}
+}
+
+/* AAPL's quote now (reqMktData, then cancelled so the walk runs for resting orders). */
+static int
+quote(simclient *c, double *bid, double *ask)
+{
+	ib_req r;
+
+	*bid = *ask = 0;
+	sc_req_mkt_data(&r, 77, "AAPL");
+	if (sc_send(c, &r) != 0)
+		return -1;
+	while (*bid == 0 || *ask == 0) {
+		if (sc_wait(c, IB_IN_TICK_PRICE, WAIT_MS) != IB_OK)
+			return -1;
+		if (c->msg.u.tick_price.tick_type == IB_TICK_BID)
+			*bid = c->msg.u.tick_price.price;
+		if (c->msg.u.tick_price.tick_type == IB_TICK_ASK)
+			*ask = c->msg.u.tick_price.price;
+	}
+	return cancel(c, IB_OUT_CANCEL_MKT_DATA, 77);
+}
+
+static int
+ctl_ok(const struct ksim *p, const char *cmd)
+{
+	char out[256];
+
+	return tu_control(p->ctl, cmd, out, sizeof(out)) == 0 && strncmp(out, "ok", 2) == 0 ? 0 : -1;
+}
+
+static void
+test_order_types_stops_and_auctions(void)
+{
+	static const char *const opts[] = { "--tick-rate", "0", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	double bid, ask, filled = -1;
+	int32_t id;
+	ib_req r;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	REQUIRE(quote(&c, &bid, &ask) == 0);
+	id = c.next_valid_id;
+	/* STP LMT: the stop (above the bid) triggers at once, the limit (far below) fills */
+	order(&r, id, "SELL", 10, "STP LMT", bid - 20, bid + 1, "DAY");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
+	CU_ASSERT_EQUAL(filled, 10);
+	/* ... and one whose limit the market is nowhere near rests after its trigger */
+	order(&r, ++id, "SELL", 10, "STP LMT", bid + 50, bid + 1, "GTC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_ORDER, id) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", NULL), IB_OK);
+	/* TRAIL by amount and by percent: the stop follows the walk up and triggers on the way down */
+	order(&r, ++id, "SELL", 5, "TRAIL", IB_UNSET_DOUBLE, 0.05, "GTC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, WAIT_MS) == IB_OK);
+	CU_ASSERT(ib_str_eq(c.msg.u.open_order.order_type, "TRAIL") && c.msg.u.open_order.aux_price == 0.05);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
+	order(&r, ++id, "BUY", 5, "TRAIL", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "GTC");
+	r.u.place_order.order.trailing_percent = 0.04;
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
+	/* refused: TRAIL with neither, an unknown type, an unknown TIF, OPG on a stop */
+	order(&r, ++id, "SELL", 5, "TRAIL", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "GTC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
+	order(&r, ++id, "SELL", 5, "MIT", IB_UNSET_DOUBLE, bid, "GTC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
+	order(&r, ++id, "SELL", 5, "STP", IB_UNSET_DOUBLE, bid - 10, "OPG");
+	REQUIRE(sc_send(&c, &r) == 0);
+	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
+	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
+	/* MOC and LOC rest until the simulated close; a LOC whose limit the close misses is cancelled */
+	order(&r, ++id, "BUY", 7, "MOC", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "DAY");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
+	order(&r, ++id, "BUY", 7, "LOC", bid + 20, IB_UNSET_DOUBLE, "DAY");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
+	order(&r, ++id, "BUY", 7, "LOC", 1.0, IB_UNSET_DOUBLE, "DAY");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
+	/* OPG waits for the open */
+	order(&r, ++id, "BUY", 3, "MKT", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "OPG");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
+	REQUIRE(ctl_ok(&p, "close") == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id - 3, "Filled", &filled), IB_OK);
+	CU_ASSERT_EQUAL(filled, 7);
+	CU_ASSERT_EQUAL(until_status(&c, id - 2, "Filled", NULL), IB_OK);
+	CU_ASSERT_EQUAL(until_status(&c, id - 1, "Cancelled", NULL), IB_OK);
+	REQUIRE(ctl_ok(&p, "open") == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
+	CU_ASSERT_EQUAL(filled, 3);
+	/* GTD: gone when its date has passed, resting while it has not */
+	order(&r, ++id, "BUY", 1, "LMT", 1.0, IB_UNSET_DOUBLE, "GTD");
+	strcpy(r.u.place_order.order.good_till_date, "20200101 00:00:00 UTC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", NULL), IB_OK);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+static void
+test_order_types_ioc_fok(void)
+{
+	static const char *const opts[] = { "--tick-rate", "0", "--partial-fill-above", "500", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	double bid, ask, filled = -1;
+	int execs = 0;
+	int32_t id;
+	ib_req r;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	REQUIRE(quote(&c, &bid, &ask) == 0);
+	id = c.next_valid_id;
+	/* IOC above the slice size: one slice fills, the rest is cancelled */
+	order(&r, id, "BUY", 900, "LMT", ask + 5, IB_UNSET_DOUBLE, "IOC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", &filled), IB_OK);
+	CU_ASSERT_EQUAL(filled, 300);
+	/* IOC that cannot trade: cancelled, nothing filled */
+	order(&r, ++id, "BUY", 100, "LMT", 1.0, IB_UNSET_DOUBLE, "IOC");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", &filled), IB_OK);
+	CU_ASSERT_EQUAL(filled, 0);
+	/* FOK: all of it in one execution, or nothing */
+	order(&r, ++id, "BUY", 900, "LMT", ask + 5, IB_UNSET_DOUBLE, "FOK");
+	REQUIRE(sc_send(&c, &r) == 0);
+	for (;;) {
+		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		if (c.id == IB_IN_EXEC_DETAILS && c.msg.u.exec_details.order_id == id) {
+			execs++;
+			CU_ASSERT_EQUAL(c.msg.u.exec_details.shares, 900);
+		}
+		if (c.id == IB_IN_ORDER_STATUS && c.msg.u.order_status.order_id == id &&
+		    ib_str_eq(c.msg.u.order_status.status, "Filled"))
+			break;
+	}
+	CU_ASSERT_EQUAL(execs, 1);
+	order(&r, ++id, "SELL", 900, "LMT", bid + 50, IB_UNSET_DOUBLE, "FOK");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", &filled), IB_OK);
+	CU_ASSERT_EQUAL(filled, 0);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
+/*
+ * A bracket: nothing trades before the last child transmits; the parent
+ * fills; the stop-loss (stop above the market, so it fires at once) fills;
+ * the take-profit in the same OCA group is then cancelled.  And a parent
+ * cancelled takes its children with it.
+ */
+static void
+test_order_types_bracket_and_oca(void)
+{
+	static const char *const opts[] = { "--tick-rate", "0", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	double bid, ask;
+	int32_t parent, tp, sl, id;
+	bool parent_filled = false, sl_filled = false, tp_cancelled = false, order_ok = true;
+	ib_req r;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	REQUIRE(quote(&c, &bid, &ask) == 0);
+	parent = c.next_valid_id;
+	tp = parent + 1;
+	sl = parent + 2;
+	order(&r, parent, "BUY", 100, "LMT", ask + 1, IB_UNSET_DOUBLE, "DAY");
+	r.u.place_order.order.transmit = false;
+	REQUIRE(sc_send(&c, &r) == 0);
+	order(&r, tp, "SELL", 100, "LMT", ask + 100, IB_UNSET_DOUBLE, "GTC");
+	r.u.place_order.order.parent_id = parent;
+	r.u.place_order.order.transmit = false;
+	strcpy(r.u.place_order.order.oca_group, "bracket-1");
+	r.u.place_order.order.oca_type = 1;
+	REQUIRE(sc_send(&c, &r) == 0);
+	/* nothing goes live before the last child: for 300 ms (many lifecycle steps) the parent stays put */
+	REQUIRE(fence(&c) == IB_OK);
+	while (sc_next(&c, 300) == IB_OK)
+		if (c.id == IB_IN_ORDER_STATUS && c.msg.u.order_status.order_id == parent)
+			CU_ASSERT(ib_str_eq(c.msg.u.order_status.status, "PreSubmitted"));
+	order(&r, sl, "SELL", 100, "STP", IB_UNSET_DOUBLE, bid + 50, "GTC");
+	r.u.place_order.order.parent_id = parent;
+	strcpy(r.u.place_order.order.oca_group, "bracket-1");
+	r.u.place_order.order.oca_type = 1;
+	REQUIRE(sc_send(&c, &r) == 0);
+	while (!(parent_filled && sl_filled && tp_cancelled)) {
+		const ib_order_status *st = &c.msg.u.order_status;
+		REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, WAIT_MS) == IB_OK);
+		if (st->order_id == parent && ib_str_eq(st->status, "Filled"))
+			parent_filled = true;
+		if (st->order_id == sl && ib_str_eq(st->status, "Filled")) {
+			order_ok &= parent_filled;
+			sl_filled = true;
+			CU_ASSERT_EQUAL(st->parent_id, parent);
+		}
+		if (st->order_id == tp && ib_str_eq(st->status, "Cancelled")) {
+			order_ok &= sl_filled;
+			tp_cancelled = true;
+		}
+		if (st->order_id == tp && ib_str_eq(st->status, "Filled"))
+			CU_FAIL("the take-profit filled");
+	}
+	CU_ASSERT_TRUE(order_ok); /* parent, then stop-loss, then the OCA cancel */
+	/* a parent cancelled before it fills takes its child with it */
+	id = sl + 1;
+	order(&r, id, "BUY", 100, "LMT", 1.0, IB_UNSET_DOUBLE, "DAY");
+	r.u.place_order.order.transmit = false;
+	REQUIRE(sc_send(&c, &r) == 0);
+	order(&r, id + 1, "SELL", 100, "LMT", ask + 100, IB_UNSET_DOUBLE, "GTC");
+	r.u.place_order.order.parent_id = id;
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_ORDER, id) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id + 1, "Cancelled", NULL), IB_OK);
+	/* an OCA group without a bracket: the marketable one fills, the other is cancelled */
+	order(&r, id + 2, "BUY", 10, "LMT", 1.0, IB_UNSET_DOUBLE, "GTC");
+	strcpy(r.u.place_order.order.oca_group, "either");
+	REQUIRE(sc_send(&c, &r) == 0);
+	order(&r, id + 3, "BUY", 10, "LMT", ask + 5, IB_UNSET_DOUBLE, "GTC");
+	strcpy(r.u.place_order.order.oca_group, "either");
+	REQUIRE(sc_send(&c, &r) == 0);
+	CU_ASSERT_EQUAL(until_status(&c, id + 2, "Cancelled", NULL), IB_OK);
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
 void
 test_sim_contracts_register(void)
 {
@@ -686,4 +961,9 @@ test_sim_contracts_register(void)
 	CU_add_test(s, "historical pacing: identical 15 s, six in 2 s, 60 in 10 min -> 162", test_historical_pacing);
 	CU_add_test(s, "historical pacing windows scale (--hist-pacing-scale)", test_historical_pacing_scale);
 	CU_add_test(s, "P&L and pnlSingle equal ibsim's own numbers", test_pnl_matches_ibsim);
+	CU_add_test(s, "orders: STP LMT, TRAIL, MOC/LOC at the close, OPG, GTD, refusals",
+		    test_order_types_stops_and_auctions);
+	CU_add_test(s, "orders: IOC cancels the rest, FOK all or nothing", test_order_types_ioc_fok);
+	CU_add_test(s, "orders: bracket held until the last child, stop fires, OCA cancels; parent cancel",
+		    test_order_types_bracket_and_oca);
 }

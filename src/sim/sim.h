@@ -176,6 +176,15 @@ struct sim_order {
 	int64_t perm_id;
 	int state;              /* enum sim_order_state */
 	int64_t next_ns;        /* next lifecycle step; 0 when none */
+	/* the order types of issue #17 */
+	int32_t parent_id;      /* a bracket child: live once the parent has filled */
+	char oca_group[24];
+	int32_t oca_type;
+	double trail_amt, trail_pct, stop; /* TRAIL: by amount or percent; the stop as it trails */
+	char good_till[32];     /* GTD, as sent */
+	int64_t good_till_s;    /* ... as epoch seconds (UTC) */
+	bool held;              /* transmit = false: waits for an order of its chain that transmits */
+	bool triggered;         /* STP, STP LMT, TRAIL: the stop was hit */
 };
 
 struct sim_exec {
@@ -442,6 +451,8 @@ void sim_orders_request(struct sim *s, struct sim_client *c, const ib_req *r);
 void sim_orders_step(struct sim *s, int64_t now);
 int64_t sim_orders_next_deadline(const struct sim *s);
 void sim_orders_rollback(struct sim *s);
+/* `close`: MOC and LOC orders settle at the mid; `open`: OPG orders do.  Returns the orders settled. */
+int sim_orders_auction(struct sim *s, bool close);
 
 /* sim_control.c */
 void sim_control_accept(struct sim *s);

@@ -385,6 +385,9 @@ command(struct sim *s, char *line, char *out, size_t cap)
 			snprintf(out, cap, "error bad argument: '%.40s' (error-hex ID CODE HEX)\n", line);
 		else
 			snprintf(out, cap, "ok error-hex sent to %d\n", n);
+	} else if (strcmp(line, "close") == 0 || strcmp(line, "open") == 0) {
+		n = sim_orders_auction(s, line[0] == 'c');
+		snprintf(out, cap, "ok %s %d\n", line, n);
 	} else if (strcmp(line, "drop-mid") == 0) {
 		n = sim_drop_mid_frame(s);
 		snprintf(out, cap, "ok drop-mid %d\n", n);
@@ -400,7 +403,7 @@ command(struct sim *s, char *line, char *out, size_t cap)
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
 				   "drop-mid, reset-handshake, stats, accounts LIST, accounts-hex HEX, account-count N, "
 				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX, "
-				   "pnl ACCT\n",
+				   "pnl ACCT, close, open\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||

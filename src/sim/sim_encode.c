@@ -713,7 +713,7 @@ sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *r)
 	put_d(o, r->lmt_price == DBL_MAX ? 0 : r->lmt_price);
 	put_d(o, r->aux_price == DBL_MAX ? 0 : r->aux_price);
 	put_s(o, r->tif);
-	put_s(o, "");    /* ocaGroup */
+	put_s(o, r->oca_group ? r->oca_group : "");
 	put_s(o, r->account);
 	put_s(o, "");    /* openClose */
 	put_i(o, 0);     /* origin: customer */
@@ -733,7 +733,7 @@ sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *r)
 	if (o->sv < SIM_SV_FA_PROFILE_DESUPPORT)
 		put_s(o, ""); /* faProfile */
 	put_s(o, "");    /* modelCode */
-	put_s(o, "");    /* goodTillDate */
+	put_s(o, r->good_till_date ? r->good_till_date : "");
 	put_s(o, "");    /* rule80A */
 	put_s(o, "");    /* percentOffset */
 	put_s(o, "");    /* settlingFirm */
@@ -748,11 +748,11 @@ sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *r)
 	put_b(o, false); /* sweepToFill */
 	put_b(o, false); /* allOrNone */
 	put_s(o, "");    /* minQty */
-	put_i(o, 3);     /* ocaType */
+	put_i(o, r->oca_type ? r->oca_type : 3); /* ocaType: a gateway's default is 3 */
 	put_b(o, false); /* eTradeOnly */
 	put_b(o, false); /* firmQuoteOnly */
 	put_s(o, "");    /* nbboPriceCap */
-	put_i(o, 0);     /* parentId */
+	put_i(o, r->parent_id);
 	put_i(o, 0);     /* triggerMethod */
 	put_s(o, "");    /* volatility */
 	put_i(o, 0);     /* volatilityType */
@@ -772,8 +772,8 @@ sim_enc_open_order(sim_out *o, const sim_k *k, const sim_enc_order *r)
 	put_s(o, "");    /* deltaNeutralDesignatedLocation */
 	put_b(o, false); /* continuousUpdate */
 	put_i(o, 0);     /* referencePriceType */
-	put_s(o, "");    /* trailStopPrice */
-	put_s(o, "");    /* trailingPercent */
+	put_d_opt(o, r->trail_stop_price > 0 ? r->trail_stop_price : DBL_MAX);
+	put_d_opt(o, r->trailing_percent > 0 ? r->trailing_percent : DBL_MAX);
 	put_s(o, "");    /* basisPoints */
 	put_s(o, "");    /* basisPointsType */
 	put_s(o, "");    /* comboLegsDescrip */

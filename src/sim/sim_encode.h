@@ -71,12 +71,16 @@ typedef struct sim_enc_order {
 	int64_t perm_id;
 	const char *action;     /* BUY, SELL */
 	double total_qty;
-	const char *order_type; /* MKT, LMT, STP */
+	const char *order_type; /* MKT, LMT, STP, STP LMT, TRAIL, MOC, LOC */
 	double lmt_price, aux_price;
 	const char *tif, *account, *order_ref;
 	bool outside_rth;
 	const char *status;     /* order state: PreSubmitted, Submitted, Filled, Cancelled */
 	double commission;      /* IB_UNSET_DOUBLE until known */
+	/* brackets, OCA, TRAIL, GTD (0 / NULL: none) */
+	int32_t parent_id, oca_type;
+	const char *oca_group, *good_till_date;
+	double trail_stop_price, trailing_percent;
 } sim_enc_order;
 
 typedef struct sim_enc_status {

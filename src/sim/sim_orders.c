@@ -3,7 +3,14 @@
  * placeOrder / cancelOrder, the PreSubmitted -> Submitted -> Filled
  * lifecycle, fills against the simulated quote, partial fills for large
  * orders, executions (live and through reqExecutions), reqOpenOrders and
- * reqIds.
+ * reqIds.  Order types: MKT, LMT, STP, STP LMT, TRAIL (amount or percent;
+ * the stop follows the walk), MOC and LOC (filled at a simulated close, the
+ * control command `close`), TIF DAY, GTC, IOC (the rest is cancelled), FOK
+ * (all or nothing), GTD (cancelled when due) and OPG (control `open`);
+ * brackets (an order with transmit = false waits for the order of its chain
+ * that transmits; a child goes live when its parent has filled and is
+ * cancelled with it) and OCA groups (a fill cancels, or with ocaType 2/3
+ * reduces, the group's other orders).
  *
  * Invariants: order ids are per client id (as at IB) and an order outlives
  * the connection that placed it; an id below the client's next valid id
@@ -95,9 +102,13 @@ send_open_order(struct sim *s, struct sim_client *c, const struct sim_order *o)
 	sim_k k;
 	sim_enc_order e = {
 		.order_id = o->id, .client_id = o->client_id, .perm_id = o->perm_id, .action = o->action,
-		.total_qty = o->qty, .order_type = o->type, .lmt_price = o->lmt, .aux_price = o->aux, .tif = o->tif,
+		.total_qty = o->qty, .order_type = o->type, .lmt_price = o->lmt,
+		.aux_price = strcmp(o->type, "TRAIL") == 0 ? o->trail_amt : o->aux, .tif = o->tif,
 		.account = s->acct[o->acct].id, .order_ref = o->order_ref, .outside_rth = o->outside_rth,
 		.status = status_name(o), .commission = o->state == SIM_OS_FILLED ? o->commission : DBL_MAX,
+		.parent_id = o->parent_id, .oca_type = o->oca_type, .oca_group = o->oca_group,
+		.good_till_date = o->good_till, .trail_stop_price = strcmp(o->type, "TRAIL") == 0 ? o->stop : 0,
+		.trailing_percent = o->trail_pct,
 	};
 
 	sim_md_contract(s, o->instr, "SMART", &k);
@@ -109,7 +120,7 @@ send_status(struct sim_client *c, const struct sim_order *o, double last_fill)
 {
 	sim_enc_status st = {
 		.order_id = o->id, .status = status_name(o), .filled = o->filled, .remaining = o->qty - o->filled,
-		.avg_fill_price = o->avg_price, .perm_id = o->perm_id, .parent_id = 0, .last_fill_price = last_fill,
+		.avg_fill_price = o->avg_price, .perm_id = o->perm_id, .parent_id = o->parent_id, .last_fill_price = last_fill,
 		.client_id = o->client_id, .why_held = "", .mkt_cap_price = 0,
 	};
 
@@ -144,6 +155,28 @@ static double
 commission(double shares, double price)
 {
 	return round(fmin(fmax(1.0, 0.005 * shares), 0.01 * shares * price) * 100) / 100;
+}
+
+static void send_cancelled(struct sim *s, struct sim_order *o, const char *why);
+
+/* A fill of o reaches its OCA group: the others are cancelled (ocaType 1, or unset) or reduced (2, 3). */
+static void
+oca_fired(struct sim *s, const struct sim_order *o, double qty)
+{
+	if (!o->oca_group[0])
+		return;
+	for (int i = 0; i < s->norders; i++) {
+		struct sim_order *x = &s->orders[i];
+		if (x == o || !live(x) || x->client_id != o->client_id || strcmp(x->oca_group, o->oca_group) != 0)
+			continue;
+		if (o->oca_type == 2 || o->oca_type == 3) {
+			x->qty -= qty;
+			if (x->qty - x->filled > 1e-9)
+				continue;
+			x->qty = x->filled;
+		}
+		send_cancelled(s, x, "OCA group member filled");
+	}
 }
 
 static void
@@ -186,9 +219,34 @@ fill(struct sim *s, struct sim_order *o, double qty, double px)
 		send_commission(c, x);
 		sim_client_ok(s, c);
 	}
+	oca_fired(s, o, qty);
 }
 
-/* The price an order fills at now, or 0 if it does not. */
+static bool
+type_is(const struct sim_order *o, const char *t)
+{
+	return strcmp(o->type, t) == 0;
+}
+
+static bool
+stop_type(const struct sim_order *o)
+{
+	return type_is(o, "STP") || type_is(o, "STP LMT") || type_is(o, "TRAIL");
+}
+
+/* TRAIL: the stop follows the market by the amount (or percent), never back. */
+static void
+trail(const struct sim_instr *in, struct sim_order *o, bool buy)
+{
+	double ref = buy ? in->ask : in->bid;
+	double off = o->trail_pct > 0 ? ref * o->trail_pct / 100 : o->trail_amt;
+	double cand = buy ? ref + off : ref - off;
+
+	if (o->stop == 0 || (buy ? cand < o->stop : cand > o->stop))
+		o->stop = round(cand * 1e8) / 1e8;
+}
+
+/* The price an order fills at now, or 0 if it does not.  MOC, LOC and OPG wait for the auction. */
 static double
 fill_price(struct sim *s, struct sim_order *o)
 {
@@ -196,17 +254,60 @@ fill_price(struct sim *s, struct sim_order *o)
 	bool buy = strcmp(o->action, "BUY") == 0;
 	double touch = buy ? in->ask : in->bid;
 
-	if (strcmp(o->type, "MKT") == 0)
-		return touch;
-	if (strcmp(o->type, "LMT") == 0)
+	if (type_is(o, "MOC") || type_is(o, "LOC") || strcmp(o->tif, "OPG") == 0)
+		return 0;
+	if (stop_type(o) && !o->triggered) {
+		double stop = o->aux;
+		if (type_is(o, "TRAIL")) {
+			trail(in, o, buy);
+			stop = o->stop;
+		}
+		/* a stop triggers on a trade or a quote through it (quotes move even when nobody trades) */
+		if (!(buy ? in->last >= stop || in->ask >= stop : in->last <= stop || in->bid <= stop))
+			return 0;
+		o->triggered = true; /* from here on a market order (STP LMT: a limit order) */
+		ib_log(IB_LL_DEBUG, "ibsim", "order %d: %s triggered at %g", o->id, o->type, stop);
+	}
+	if (type_is(o, "LMT") || type_is(o, "STP LMT"))
 		return (buy ? touch <= o->lmt : touch >= o->lmt) ? touch : 0;
-	/* a stop triggers on a trade or a quote through it (quotes move even when nobody trades) */
-	if (strcmp(o->type, "STP") == 0 &&
-	    (buy ? in->last >= o->aux || in->ask >= o->aux : in->last <= o->aux || in->bid <= o->aux)) {
-		strcpy(o->type, "MKT"); /* triggered: from here on a market order */
-		return touch;
+	return touch;
+}
+
+static void send_cancelled(struct sim *s, struct sim_order *o, const char *why);
+
+/* Whatever the state of o's parent allows: 1 go on, 0 wait, -1 o was cancelled with it. */
+static int
+parent_allows(struct sim *s, struct sim_order *o)
+{
+	const struct sim_order *p = o->parent_id ? find(s, o->client_id, o->parent_id) : NULL;
+
+	if (!p || p->state == SIM_OS_FILLED)
+		return 1;
+	if (p->state == SIM_OS_CANCELLED) {
+		send_cancelled(s, o, "parent order cancelled");
+		return -1;
 	}
 	return 0;
+}
+
+/* IOC / FOK: filled now as far as they can be, and never left resting. */
+static void
+immediate(struct sim *s, struct sim_order *o, double px)
+{
+	double left = o->qty - o->filled;
+	bool fok = strcmp(o->tif, "FOK") == 0;
+
+	if (px <= 0) {
+		send_cancelled(s, o, fok ? "FOK order not filled" : "IOC order not filled");
+		return;
+	}
+	if (fok) {
+		fill(s, o, left, px); /* all at once: no slices */
+		return;
+	}
+	fill(s, o, o->qty > s->o.partial_fill_above ? fmin(ceil(o->qty / PARTIAL_SLICES), left) : left, px);
+	if (live(o))
+		send_cancelled(s, o, "IOC: the rest cancelled");
 }
 
 static void
@@ -214,8 +315,21 @@ step(struct sim *s, struct sim_order *o, int64_t now)
 {
 	struct sim_client *c;
 	double px, left, slice;
+	int pa;
 
+	if (o->held)
+		return;
+	if (o->good_till_s && (int64_t)time(NULL) >= o->good_till_s) {
+		send_cancelled(s, o, "GTD: good-till date reached");
+		return;
+	}
 	if (o->state == SIM_OS_PRESUBMITTED) {
+		/* a bracket child stays PreSubmitted until its parent fills */
+		if ((pa = parent_allows(s, o)) <= 0) {
+			if (pa == 0)
+				o->next_ns = now + REST_NS;
+			return;
+		}
 		o->state = SIM_OS_SUBMITTED;
 		o->next_ns = now + FIRST_FILL_NS;
 		if ((c = owner(s, o)) != NULL) {
@@ -229,6 +343,10 @@ step(struct sim *s, struct sim_order *o, int64_t now)
 	if (s->instr[o->instr].nsubs == 0)
 		sim_md_walk(s, o->instr);
 	px = fill_price(s, o);
+	if (strcmp(o->tif, "IOC") == 0 || strcmp(o->tif, "FOK") == 0) {
+		immediate(s, o, px);
+		return;
+	}
 	if (px <= 0) {
 		o->next_ns = now + REST_NS;
 		return;
@@ -272,9 +390,66 @@ reject(struct sim *s, struct sim_client *c, int32_t id, const char *why)
 	sim_send_error(s, c, id, IB_ERR_ORDER_REJECTED, msg);
 }
 
+static void transmit_chain(struct sim *s, const struct sim_order *o);
+
+/* "yyyymmdd hh:mm:ss[ zone]" (the zone ignored: UTC) -> epoch s, or -1. */
+static int64_t
+gtd_seconds(const char *v)
+{
+	struct tm tm;
+	int n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(v, "%4d%2d%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, /* NOLINT(cert-err34-c): fixed-width fields, checked by count and range */
+		   &tm.tm_sec, &n) != 6 || (v[n] != '\0' && v[n] != ' ') || tm.tm_mon < 1 || tm.tm_mon > 12)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
+}
+
+static bool
+set(double v)
+{
+	return v > 0 && v < DBL_MAX;
+}
+
+/* Why ibsim refuses what an order asks for, or NULL; *gtd gets GTD's time. */
+static const char *
+order_problem(const ib_order *in, int64_t *gtd)
+{
+	static const char *const types[] = { "MKT", "LMT", "STP", "STP LMT", "TRAIL", "MOC", "LOC" };
+	static const char *const tifs[] = { "", "DAY", "GTC", "IOC", "FOK", "GTD", "OPG" };
+	const char *t = in->order_type;
+	bool type_ok = false, tif_ok = false;
+
+	*gtd = 0;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		type_ok |= strcmp(t, types[i]) == 0;
+	for (size_t i = 0; i < sizeof(tifs) / sizeof(tifs[0]); i++)
+		tif_ok |= strcmp(in->tif, tifs[i]) == 0;
+	if (!type_ok)
+		return "ibsim fills MKT, LMT, STP, STP LMT, TRAIL, MOC and LOC orders only";
+	if (!tif_ok)
+		return "time in force must be DAY, GTC, IOC, FOK, GTD or OPG";
+	if ((strcmp(t, "LMT") == 0 || strcmp(t, "STP LMT") == 0 || strcmp(t, "LOC") == 0) && !set(in->lmt_price))
+		return "a limit order needs a limit price";
+	if ((strcmp(t, "STP") == 0 || strcmp(t, "STP LMT") == 0) && !set(in->aux_price))
+		return "a stop order needs a stop price";
+	if (strcmp(t, "TRAIL") == 0 && set(in->aux_price) == set(in->trailing_percent))
+		return "a trailing stop needs a trailing amount or a trailing percent, not both";
+	if (strcmp(in->tif, "OPG") == 0 && strcmp(t, "MKT") != 0 && strcmp(t, "LMT") != 0)
+		return "OPG is for MKT and LMT orders";
+	if (strcmp(in->tif, "GTD") == 0 && (*gtd = gtd_seconds(in->good_till_date)) < 0)
+		return "GTD needs a good-till date yyyymmdd hh:mm:ss";
+	return NULL;
+}
+
 static void
 place(struct sim *s, struct sim_client *c, const ib_req *r)
 {
+	const char *why;
+	int64_t good_till_s;
 	const ib_order *in = &r->u.place_order.order;
 	int32_t id = r->u.place_order.order_id, instr, acct;
 	struct sim_order *o = find(s, c->client_id, id);
@@ -300,12 +475,8 @@ place(struct sim *s, struct sim_client *c, const ib_req *r)
 		return reject(s, c, id, "action must be BUY or SELL");
 	if (!(in->total_qty > 0) || in->total_qty > 1e9)
 		return reject(s, c, id, "invalid total quantity");
-	if (strcmp(in->order_type, "MKT") != 0 && strcmp(in->order_type, "LMT") != 0 && strcmp(in->order_type, "STP") != 0)
-		return reject(s, c, id, "ibsim fills MKT, LMT and STP orders only");
-	if (strcmp(in->order_type, "LMT") == 0 && !(in->lmt_price > 0 && in->lmt_price < DBL_MAX))
-		return reject(s, c, id, "a limit order needs a limit price");
-	if (strcmp(in->order_type, "STP") == 0 && !(in->aux_price > 0 && in->aux_price < DBL_MAX))
-		return reject(s, c, id, "a stop order needs a stop price");
+	if ((why = order_problem(in, &good_till_s)) != NULL)
+		return reject(s, c, id, why);
 	c->n.orders++;
 	if (!o) {
 		if (s->norders == SIM_MAX_ORDERS)
@@ -335,10 +506,67 @@ place(struct sim *s, struct sim_client *c, const ib_req *r)
 	o->qty = in->total_qty;
 	o->lmt = in->lmt_price < DBL_MAX ? in->lmt_price : 0;
 	o->aux = in->aux_price < DBL_MAX ? in->aux_price : 0;
+	o->parent_id = in->parent_id;
+	ib_strlcpy(o->oca_group, in->oca_group, sizeof(o->oca_group));
+	o->oca_type = in->oca_type;
+	if (strcmp(o->type, "TRAIL") == 0) {
+		o->trail_amt = o->aux;
+		o->trail_pct = in->trailing_percent > 0 && in->trailing_percent < DBL_MAX ? in->trailing_percent : 0;
+		if (!o->triggered)
+			o->stop = in->trail_stop_price > 0 && in->trail_stop_price < DBL_MAX ? in->trail_stop_price : 0;
+	}
+	ib_strlcpy(o->good_till, in->good_till_date, sizeof(o->good_till));
+	o->good_till_s = good_till_s;
+	/* transmit = false holds it (and so its chain) until an order of the chain transmits */
+	if (o->state == SIM_OS_PRESUBMITTED)
+		o->held = !in->transmit;
+	if (in->transmit)
+		transmit_chain(s, o);
 	if (o->state == SIM_OS_SUBMITTED && o->next_ns == 0)
 		o->next_ns = sim_now() + FIRST_FILL_NS;
 	send_open_order(s, c, o);
 	send_status(c, o, 0);
+}
+
+/* o ends Cancelled: its owner hears orderStatus and error 202. */
+static void
+cancel_one(struct sim *s, struct sim_order *o, const char *why)
+{
+	struct sim_client *c = owner(s, o);
+	char msg[160];
+
+	o->state = SIM_OS_CANCELLED;
+	o->next_ns = 0;
+	o->held = false;
+	ib_log(IB_LL_DEBUG, "ibsim", "order %d (client %d) cancelled: %s", o->id, o->client_id, why);
+	if (c) {
+		snprintf(msg, sizeof(msg), "Order Canceled - reason:%s", why);
+		send_status(c, o, 0);
+		sim_send_error(s, c, o->id, IB_ERR_ORDER_CANCELLED, msg);
+		sim_client_ok(s, c);
+	}
+}
+
+/* o is cancelled, and its bracket children (and theirs) go with it. */
+static void
+send_cancelled(struct sim *s, struct sim_order *o, const char *why)
+{
+	bool more = live(o);
+
+	if (!more)
+		return;
+	cancel_one(s, o, why);
+	while (more) {
+		more = false;
+		for (int i = 0; i < s->norders; i++) {
+			struct sim_order *k = &s->orders[i];
+			const struct sim_order *p = k->parent_id ? find(s, k->client_id, k->parent_id) : NULL;
+			if (live(k) && p && p->state == SIM_OS_CANCELLED) {
+				cancel_one(s, k, "parent order cancelled");
+				more = true;
+			}
+		}
+	}
 }
 
 static void
@@ -358,10 +586,54 @@ cancel(struct sim *s, struct sim_client *c, int32_t id)
 		sim_send_error(s, c, id, 10148, msg);
 		return;
 	}
-	o->state = SIM_OS_CANCELLED;
-	o->next_ns = 0;
-	send_status(c, o, 0);
-	sim_send_error(s, c, id, IB_ERR_ORDER_CANCELLED, "Order Canceled - reason:");
+	send_cancelled(s, o, "");
+}
+
+/*
+ * The simulated auction: `close` fills MOC at the close (the mid) and LOC
+ * when its limit allows (else cancels it); `open` does the same for OPG
+ * orders.  Returns the orders it settled.
+ */
+int
+sim_orders_auction(struct sim *s, bool close)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->norders; i++) {
+		struct sim_order *o = &s->orders[i];
+		const struct sim_instr *in = &s->instr[o->instr];
+		bool buy = strcmp(o->action, "BUY") == 0, limit;
+		double tick = in->tick > 0 ? in->tick : 0.01;
+		double px = round(round(sim_instr_mark(in) / tick) * tick * 1e8) / 1e8;
+
+		if (o->state != SIM_OS_SUBMITTED || o->held)
+			continue;
+		if (close ? !type_is(o, "MOC") && !type_is(o, "LOC") : strcmp(o->tif, "OPG") != 0)
+			continue;
+		limit = type_is(o, "LOC") || type_is(o, "LMT");
+		if (limit && (buy ? px > o->lmt : px < o->lmt))
+			send_cancelled(s, o, close ? "LOC limit not reached at the close" : "OPG limit not reached at the open");
+		else
+			fill(s, o, o->qty - o->filled, px);
+		n++;
+	}
+	return n;
+}
+
+/* Release the held orders of the chain `o` transmits: its parent and the parent's other children. */
+static void
+transmit_chain(struct sim *s, const struct sim_order *o)
+{
+	int32_t root = o->parent_id ? o->parent_id : o->id;
+	int64_t now = sim_now();
+
+	for (int i = 0; i < s->norders; i++) {
+		struct sim_order *x = &s->orders[i];
+		if (x->held && x->client_id == o->client_id && (x->id == root || x->parent_id == root)) {
+			x->held = false;
+			x->next_ns = now + SUBMIT_NS;
+		}
+	}
 }
 
 static bool
