@@ -7,7 +7,11 @@
  *   socket -> [network] -md ring-> [market data] -quote rings-> [strategy 0..N-1]
  *                       -acct ring-> [account]   -event rings-> [strategy 0..N-1]
  *   strategies, account -out ring-> [network] -> socket      (paced)
- *   account, gate -> publisher ring -> [redis]    quotes: read from the table
+ *   account, gate -> sink (pub_event.h: the publisher) -> [redis]   quotes: read from the table
+ *
+ * One struct per thread (ib_net_state, ib_md_state, ib_acct_state, and each
+ * strategy's ib_strategy_ctx) says who writes what; ib_order_ids,
+ * ib_risk_state and ib_diag_state are what they share, each with its rule.
  *
  * Every ring is a preallocated ck_ring of fixed-size slots.  Account, order
  * and connection events are never dropped: a full ring stops the producer
@@ -115,6 +119,8 @@ IB_RING_DEFINE(out, ib_out_slot)
 IB_RING_DEFINE(sq, ib_sq_event)
 IB_RING_DEFINE(se, ib_se_event)
 
+/* One strategy: its thread's state and what the market-data and account threads keep for it.
+   The strategy itself sees only the opaque ib_strategy_ctx of ibpipe/strategy.h. */
 struct ib_strategy_ctx {
 	struct ib_pipeline *p;
 	int index;
