@@ -184,7 +184,10 @@ sentinel_start(struct ha *h, int i)
 		FILE *f;
 		n->port = tu_free_port();
 		snprintf(conf, sizeof(conf), "%s/sentinel%d.conf", h->dir, i);
-		snprintf(n->log, sizeof(n->log), "%s/sentinel%d.log", h->dir, i);
+		char dir[sizeof(h->dir)]; /* a copy: gcc -O1 (make asan) takes h->dir and n->log, both in *h,
+					     for overlapping (-Werror=restrict) */
+		memcpy(dir, h->dir, sizeof(dir));
+		snprintf(n->log, sizeof(n->log), "%s/sentinel%d.log", dir, i);
 		if ((f = fopen(conf, "w")) == NULL)
 			return -1;
 		/* down after 1 s, and a failover may be retried after 4 s: a failover takes a few seconds */
