@@ -237,12 +237,12 @@ connect_node(const ib_redis_url *u, const char *host, int port, const char *pass
 	if (host) { /* a sentinel's answer may be stale (no failover heard of yet): the node must agree */
 		r = redisCommand(c, "ROLE");
 		if (r == NULL || !ib_redis_role_is_master(r)) {
-			if (err && errlen)
-				snprintf(err, errlen, "Redis at %s is not the master (ROLE: %s)", desc,
-					 r == NULL ? c->errstr
-					 : r->type == REDIS_REPLY_ERROR ? r->str
-					 : r->type == REDIS_REPLY_ARRAY && r->elements && r->element[0]->str ? r->element[0]->str
-					 : "?");
+			if (err && errlen && (r == NULL || r->type == REDIS_REPLY_ERROR)) /* NOPERM: the user needs +role */
+				snprintf(err, errlen, "Redis at %s: ROLE refused: %s", desc, r ? r->str : c->errstr);
+			else if (err && errlen)
+				snprintf(err, errlen, "Redis at %s is not the master (ROLE says %s)", desc,
+					 r->type == REDIS_REPLY_ARRAY && r->elements && r->element[0]->str ? r->element[0]->str
+													    : "?");
 			goto bad;
 		}
 		freeReplyObject(r);

@@ -1338,8 +1338,11 @@ on_probe_reply(ib_pub *p, redisReply *r, enum cmd_tag tag, int64_t now)
 		return true;
 	}
 	if (tag == T_ROLE && !ib_redis_role_is_master(r)) {
-		snprintf(why, sizeof(why), "%s is not the master (%s): asking the sentinels again", p->desc,
-			 r->type == REDIS_REPLY_ERROR ? r->str : "ROLE says replica or sentinel");
+		if (r->type == REDIS_REPLY_ERROR) /* NOPERM: the user needs +role (deploy/redis/acl.sh) */
+			snprintf(why, sizeof(why), "%s: ROLE refused: %s", p->desc, r->str);
+		else
+			snprintf(why, sizeof(why), "%s is not the master (ROLE says %s): asking the sentinels again",
+				 p->desc, r->type == REDIS_REPLY_ARRAY && r->elements && r->element[0]->str ? r->element[0]->str : "?");
 		freeReplyObject(r);
 		conn_fail(p, why, now);
 		return false;
