@@ -12,7 +12,12 @@
  */
 #include <CUnit/CUnit.h>
 #include <hiredis/hiredis.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,7 @@
 #include "ibpipe/ib.h"
 #include "config/redis_sentinel.h"
 #include "config/redis_url.h"
+#include "publish/publish.h"
 #include "testutil.h"
 
 #define SPW "sentinels-pw"     /* the sentinels' requirepass */
@@ -90,6 +96,194 @@ test_sentinel_config_keys(void)
 	unsetenv("IBPIPE_REDIS_SENTINELS");
 	CU_ASSERT_STRING_EQUAL(c->redis_sentinels, "10.0.0.1:26379");
 	free(c);
+}
+
+/* ---- a sentinel whose answer the test chooses ---- */
+
+/*
+ * Answers every SENTINEL get-master-addr-by-name with 127.0.0.1:<answer>, whatever the truth:
+ * a sentinel that has not heard of a failover yet, or one that is wrong.  Its own thread, up to
+ * 8 clients, nothing else understood.
+ */
+struct fake_sentinel {
+	int lfd, port;
+	atomic_int answer;       /* the port it names */
+	atomic_int asked;        /* queries answered */
+	atomic_int stop;
+	pthread_t th;
+};
+
+static void *
+fake_sentinel_main(void *arg)
+{
+	struct fake_sentinel *f = arg;
+	struct pollfd pf[9] = { { .fd = f->lfd, .events = POLLIN } };
+	int n = 1;
+
+	while (!atomic_load(&f->stop)) {
+		if (poll(pf, (nfds_t)n, 20) <= 0)
+			continue;
+		if ((pf[0].revents & POLLIN) && n < 9) {
+			int c = accept(f->lfd, NULL, NULL);
+			if (c >= 0)
+				pf[n++] = (struct pollfd){ .fd = c, .events = POLLIN };
+		}
+		for (int i = 1; i < n; i++) {
+			char buf[4096], out[128];
+			ssize_t got;
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(pf[i].fd, buf, sizeof(buf) - 1);
+			if (got <= 0) {
+				close(pf[i].fd);
+				pf[i--] = pf[--n];
+				continue;
+			}
+			buf[got] = '\0';
+			/* one reply per request in what arrived: requests are small and come whole */
+			for (const char *q = buf; (q = strstr(q, "get-master-addr-by-name")) != NULL; q++) {
+				char port[16];
+				int pn = snprintf(port, sizeof(port), "%d", atomic_load(&f->answer));
+				int on = snprintf(out, sizeof(out), "*2\r\n$9\r\n127.0.0.1\r\n$%d\r\n%s\r\n", pn, port);
+				if (write(pf[i].fd, out, (size_t)on) != on)
+					break;
+				atomic_fetch_add(&f->asked, 1);
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		close(pf[i].fd);
+	return NULL;
+}
+
+static int
+fake_sentinel_start(struct fake_sentinel *f, int answer)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	memset(f, 0, sizeof(*f));
+	atomic_store(&f->answer, answer);
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(f->lfd, 8) != 0 ||
+	    getsockname(f->lfd, (struct sockaddr *)&a, &len) != 0) {
+		if (f->lfd >= 0)
+			close(f->lfd);
+		return -1;
+	}
+	f->port = ntohs(a.sin_port);
+	return pthread_create(&f->th, NULL, fake_sentinel_main, f) == 0 ? 0 : -1;
+}
+
+static void
+fake_sentinel_stop(struct fake_sentinel *f)
+{
+	atomic_store(&f->stop, 1);
+	pthread_join(f->th, NULL);
+}
+
+/* A master and its replica, no sentinels; plain redis-servers without passwords. */
+static int
+pair_start(struct tu_redis *m, struct tu_redis *r)
+{
+	char mport[16];
+
+	if (tu_redis_start(m, 0, NULL, NULL) != 0)
+		return -1;
+	snprintf(mport, sizeof(mport), "%d", m->port);
+	const char *rargs[] = { "--replicaof", "127.0.0.1", mport, NULL };
+	return tu_redis_start(r, 0, NULL, rargs);
+}
+
+/* ib_redis_open (status, web, kill switch, commands): a sentinel naming a replica is not believed. */
+static void
+test_open_checks_role(void)
+{
+	struct tu_redis m, r;
+	struct fake_sentinel f;
+	char list[32], err[300] = "";
+
+	CU_ASSERT_EQUAL_FATAL(pair_start(&m, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(fake_sentinel_start(&f, r.port), 0);
+	snprintf(list, sizeof(list), "127.0.0.1:%d", f.port);
+	ib_redis_where w = { "redis://127.0.0.1:1", list, MASTER, NULL, NULL };
+	redisContext *c = ib_redis_open(&w, 2000, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is not the master (ROLE says slave)"));
+	if (c)
+		redisFree(c);
+	atomic_store(&f.answer, m.port);
+	c = ib_redis_open(&w, 2000, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(c);
+	if (c) {
+		CU_ASSERT_EQUAL(c->tcp.port, m.port);
+		redisFree(c);
+	}
+	/* no sentinel answers: the reasons of each, named */
+	w.sentinels = "127.0.0.1:1";
+	CU_ASSERT_PTR_NULL(ib_redis_open(&w, 2000, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no sentinel named the master 'ibm': sentinel 127.0.0.1:1:"));
+	fake_sentinel_stop(&f);
+	tu_redis_stop(&r, SIGTERM);
+	tu_redis_stop(&m, SIGTERM);
+}
+
+/*
+ * The publisher: while the sentinel names the replica it keeps asking and writes nothing (no
+ * snapshot, no key on the master); once the sentinel names the master it connects there and
+ * writes its snapshot; the connection lost, it asks again and follows the new answer.
+ */
+static void
+test_publisher_follows_sentinel_answer(void)
+{
+	struct tu_redis m, r;
+	struct fake_sentinel f;
+	ib_pub_config cfg;
+	ib_pub_stats st;
+	ib_pub *p;
+	redisContext *mc;
+	char k[64];
+
+	CU_ASSERT_EQUAL_FATAL(pair_start(&m, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(fake_sentinel_start(&f, r.port), 0);
+	ib_pub_config_defaults(&cfg);
+	ib_strlcpy(cfg.url, "redis://127.0.0.1:1", sizeof(cfg.url));
+	snprintf(cfg.sentinels, sizeof(cfg.sentinels), "127.0.0.1:%d", f.port);
+	ib_strlcpy(cfg.master, MASTER, sizeof(cfg.master));
+	snprintf(cfg.prefix, sizeof(cfg.prefix), "fake%d", (int)getpid());
+	snprintf(k, sizeof(k), "%s:health", cfg.prefix);
+	p = ib_pub_create(&cfg, NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(ib_pub_start(p), IB_OK);
+	/* asked, told "the replica", refused it (ROLE), asked again, and again */
+	CU_ASSERT(TU_UNTIL(atomic_load(&f.asked) >= 3, 10000));
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.snapshots, 0);
+	CU_ASSERT_EQUAL(st.connected, 0);
+	mc = tu_rconn(m.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
+	CU_ASSERT_EQUAL(tu_rint(mc, "EXISTS %s", k), 0);
+	/* the sentinel now names the master */
+	atomic_store(&f.answer, m.port);
+	CU_ASSERT(TU_UNTIL(tu_rint(mc, "EXISTS %s", k) == 1, 10000));
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.snapshots, 1);
+	CU_ASSERT_EQUAL(st.connected, 1);
+	/* connection lost with the sentinel naming the replica again: asks, refuses, writes nothing */
+	atomic_store(&f.answer, r.port);
+	int before = atomic_load(&f.asked);
+	CU_ASSERT_EQUAL(tu_rcmd(mc, "CLIENT KILL TYPE normal SKIPME yes"), 0);
+	CU_ASSERT(TU_UNTIL(atomic_load(&f.asked) >= before + 2, 10000));
+	ib_pub_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.snapshots, 1);
+	atomic_store(&f.answer, m.port);
+	CU_ASSERT(TU_UNTIL((ib_pub_get_stats(p, &st), st.snapshots == 2 && st.reconnects == 1), 10000));
+	ib_pub_stop(p);
+	ib_pub_free(p);
+	redisFree(mc);
+	fake_sentinel_stop(&f);
+	tu_redis_stop(&r, SIGTERM);
+	tu_redis_stop(&m, SIGTERM);
 }
 
 /* ---- the deployment ---- */
@@ -683,6 +877,9 @@ test_sentinel_register(void)
 
 	CU_add_test(s, "sentinel list and master name parsing", test_sentinels_parse);
 	CU_add_test(s, "redis_sentinels / redis_master config keys", test_sentinel_config_keys);
+	CU_add_test(s, "ib_redis_open: a sentinel naming a replica is not believed (ROLE)", test_open_checks_role);
+	CU_add_test(s, "publisher: asks the sentinels on every connect, writes only to a master",
+		    test_publisher_follows_sentinel_answer);
 	CU_add_test(s, "failover, Redis users + sentinel password: ibpipe follows, stream exactly once",
 		    test_failover_secured);
 	CU_add_test(s, "failover, open deployment + command stream: each cmd_id once", test_failover_open_commands);
