@@ -285,10 +285,11 @@ sim_contracts_lookup(const struct sim *s, const ib_contract *k)
 	return n == 1 ? found : -1;
 }
 
+/* The mid, on a 1e-8 grid: the mid of two prices on a tick grid, without binary noise (1.0855, not 1.0855000000000001). */
 double
 sim_instr_mark(const struct sim_instr *in)
 {
-	return (in->bid + in->ask) / 2;
+	return round((in->bid + in->ask) / 2 * 1e8) / 1e8;
 }
 
 double

@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$ibsim" --port 0 --port-file "$portfile" >"$tmp/ibsim.out" 2>&1 &
+"$ibsim" --port 0 --port-file "$portfile" --rtbar-ms 200 >"$tmp/ibsim.out" 2>&1 &
 simpid=$!
 
 for _ in $(seq 1 100); do

@@ -16,6 +16,15 @@ const MKT_REQ_ID = 1001;
 const CONTRACT_REQ_ID = 2001;
 const TIMEOUT_MS = 20000;
 const AAPL = { symbol: "AAPL", secType: SecType.STK, exchange: "SMART", currency: "USD" };
+// issue #17: a future's expiries, historical and real-time bars, P&L
+const ES = { symbol: "ES", secType: SecType.FUT, exchange: "CME", currency: "USD" };
+const EURUSD = { symbol: "EUR", secType: SecType.CASH, exchange: "IDEALPRO", currency: "USD" };
+const FUT_REQ_ID = 3001;
+const HIST_REQ_ID = 4001;
+const RTBAR_REQ_ID = 5001;
+const PNL_REQ_ID = 6001;
+const PNL_SINGLE_REQ_ID = 6002;
+const AAPL_CONID = 265598;
 
 const steps = [
   "connected",
@@ -34,6 +43,11 @@ const steps = [
   "orderStatus Filled",
   "execDetails",
   "commissionReport",
+  "contractDetails FUT",
+  "historicalData",
+  "realtimeBar",
+  "pnl",
+  "pnlSingle",
   "disconnected",
 ];
 const reached = new Set();
@@ -167,10 +181,61 @@ api.on(EventName.orderStatus, (id, status, filled, remaining, avgFillPrice) => {
 
 api.on(EventName.commissionReport, (report) => {
   step("commissionReport", `${report.execId} ${report.commission} ${report.currency}`);
-  if (reached.has("orderStatus Filled") && reached.has("execDetails") && !reached.has("disconnecting")) {
-    reached.add("disconnecting");
-    api.disconnect();
+  if (reached.has("orderStatus Filled") && reached.has("execDetails") && !reached.has("futures")) {
+    reached.add("futures");
+    api.reqContractDetails(FUT_REQ_ID, ES);
   }
+});
+
+// ---- issue #17: contract details of a future, bars, P&L ----
+
+let futures = 0;
+let bars = 0;
+api.on(EventName.contractDetails, (reqId, details) => {
+  if (reqId === FUT_REQ_ID) futures++;
+  if (reqId === FUT_REQ_ID && details.contract.multiplier !== 50 && details.contract.multiplier !== "50")
+    fail(`ES multiplier ${details.contract.multiplier}`);
+});
+
+api.on(EventName.contractDetailsEnd, (reqId) => {
+  if (reqId !== FUT_REQ_ID || reached.has("contractDetails FUT")) return;
+  if (futures < 2) fail(`ES: ${futures} contracts, want its expiries`);
+  step("contractDetails FUT", `ES: ${futures} expiries`);
+  api.reqHistoricalData(HIST_REQ_ID, AAPL, "", "1800 S", "1 min", "TRADES", 0, 1, false);
+});
+
+api.on(EventName.historicalData, (reqId, date, open, high, low, close) => {
+  if (reqId !== HIST_REQ_ID) return;
+  if (String(date).startsWith("finished")) {
+    if (bars !== 30) fail(`historicalData: ${bars} bars, want 30`);
+    step("historicalData", `${bars} bars, ${date}`);
+    api.reqRealTimeBars(RTBAR_REQ_ID, EURUSD, 5, "MIDPOINT", false);
+    return;
+  }
+  if (!(low <= open && open <= high && low <= close && close <= high)) fail(`bar ${date}: ${open} ${high} ${low} ${close}`);
+  bars++;
+});
+
+api.on(EventName.realtimeBar, (reqId, time, open, high, low, close) => {
+  if (reqId !== RTBAR_REQ_ID || reached.has("realtimeBar")) return;
+  step("realtimeBar", `${time} ${open} ${high} ${low} ${close}`);
+  api.cancelRealTimeBars(RTBAR_REQ_ID);
+  api.reqPnL(PNL_REQ_ID, account, "");
+});
+
+api.on(EventName.pnl, (reqId, daily, unrealized, realized) => {
+  if (reqId !== PNL_REQ_ID || reached.has("pnl")) return;
+  step("pnl", `daily ${daily} unrealized ${unrealized} realized ${realized}`);
+  api.cancelPnL(PNL_REQ_ID);
+  api.reqPnLSingle(PNL_SINGLE_REQ_ID, account, "", AAPL_CONID);
+});
+
+api.on(EventName.pnlSingle, (reqId, pos, daily, unrealized, realized, value) => {
+  if (reqId !== PNL_SINGLE_REQ_ID || reached.has("pnlSingle")) return;
+  step("pnlSingle", `AAPL pos ${pos} unrealized ${unrealized} value ${value}`);
+  api.cancelPnLSingle(PNL_SINGLE_REQ_ID);
+  reached.add("disconnecting");
+  api.disconnect();
 });
 
 api.on(EventName.disconnected, () => {
