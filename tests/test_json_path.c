@@ -243,11 +243,13 @@ want_arg(const char *src, const char *a, const char *b, const char *c)
 	char *o = bufs[next++ % 8];
 	const char *t[] = { a, b, c };
 
-	snprintf(o, sizeof(bufs[0]), "%s=", src);
-	for (int i = 0; i < 3 && t[i]; i++) {
+	size_t n = (size_t)snprintf(o, sizeof(bufs[0]), "%s=", src);
+
+	for (int i = 0; i < 3 && t[i] && n + 2 * strlen(t[i]) + 2 < sizeof(bufs[0]); i++) {
 		if (i)
-			strcat(o, ",");
-		hex(t[i], o + strlen(o));
+			o[n++] = ',';
+		hex(t[i], o + n);
+		n += strlen(o + n);
 	}
 	return o;
 }
