@@ -547,6 +547,135 @@ test_reader_acl(void)
 	redisFree(c);
 }
 
+/* ---- following the master through Sentinel ---- */
+
+static bool
+replica_linked(int port)
+{
+	redisContext *c = tu_rconn(port);
+	redisReply *r = c ? redisCommand(c, "INFO replication") : NULL;
+	bool up = r && r->type == REDIS_REPLY_STRING && strstr(r->str, "master_link_status:up") != NULL;
+
+	if (r)
+		freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return up;
+}
+
+/* The sentinel knows the replica: a failover has somewhere to go. */
+static bool
+sentinel_sees_replica(int port, const char *master)
+{
+	redisContext *c = tu_rconn(port);
+	redisReply *r = c ? redisCommand(c, "SENTINEL REPLICAS %s", master) : NULL;
+	bool seen = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1;
+
+	if (r)
+		freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return seen;
+}
+
+/* redis-sentinel on a free port watching 127.0.0.1:mport as `master` (quorum 1); its pid, or -1. */
+static pid_t
+sentinel_start(const char *dir, const char *master, int mport, int *port)
+{
+	for (int attempt = 0; attempt < 20; attempt++) {
+		char conf[256], log[256];
+		FILE *f;
+		bool exited = false;
+		*port = tu_free_port();
+		snprintf(conf, sizeof(conf), "%s/sentinel.conf", dir);
+		snprintf(log, sizeof(log), "%s/sentinel.log", dir);
+		if ((f = fopen(conf, "w")) == NULL)
+			return -1;
+		fprintf(f, "port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 1\n"
+			   "sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 4000\n",
+			*port, dir, master, mport, master, master);
+		fclose(f);
+		unlink(log);
+		char *argv[] = { "/usr/bin/redis-sentinel", conf, NULL };
+		pid_t pid = tu_spawn(argv, log);
+		if (pid <= 0)
+			return -1;
+		if (TU_UNTIL(tu_count_in_file(log, "+monitor master") > 0 || (exited = tu_wait(pid, 0) != -1), 10000) &&
+		    !exited && tu_wait_port(*port, 2000) == 0)
+			return pid;
+		if (!exited)
+			tu_stop(pid, SIGKILL, 1000);
+	}
+	return -1;
+}
+
+/* The Redis the dashboard's picture says it reads ("at"), into out. */
+static bool
+picture_at(int port, char *out, size_t cap)
+{
+	static char body[64 * 1024];
+	const char *a;
+
+	out[0] = '\0';
+	if (tu_http_get(port, "/api/state", body, sizeof(body)) != 200 || (a = strstr(body, "\"at\":\"")) == NULL)
+		return false;
+	snprintf(out, cap, "%.*s", (int)strcspn(a + 6, "\""), a + 6);
+	return strstr(body, "\"ok\":true") != NULL;
+}
+
+/*
+ * With redis_sentinels the dashboard reads the master the sentinel names;
+ * after a failover (SENTINEL FAILOVER: the sentinel demotes the old master
+ * and drops its clients) it reads the new one.
+ */
+static void
+test_sentinel_failover(void)
+{
+	struct tu_redis m, r;
+	struct web w;
+	char mport[16], list[32], want[64], at[128] = "";
+	const char *dir = tu_tmpdir();
+	int sport = 0;
+	pid_t sent;
+
+	if (access("/usr/bin/redis-sentinel", X_OK) != 0) {
+		CU_FAIL("redis-sentinel is not installed: apt-get install redis-sentinel");
+		return;
+	}
+	CU_ASSERT_FATAL(tu_redis_start(&m, 0, NULL, NULL) == 0);
+	snprintf(mport, sizeof(mport), "%d", m.port);
+	const char *rargs[] = { "--replicaof", "127.0.0.1", mport, NULL };
+	CU_ASSERT_FATAL(tu_redis_start(&r, 0, NULL, rargs) == 0);
+	CU_ASSERT_FATAL(TU_UNTIL(replica_linked(r.port), 15000));
+	CU_ASSERT_FATAL((sent = sentinel_start(dir, "webm", m.port, &sport)) > 0);
+	CU_ASSERT_FATAL(TU_UNTIL(sentinel_sees_replica(sport, "webm"), 15000));
+	snprintf(list, sizeof(list), "127.0.0.1:%d", sport);
+	char *argv[] = { (char *)tu_bin("ibpipe"), "web", "--listen", "127.0.0.1:0", "--redis-sentinels", list,
+			 "--redis-master", "webm", "--redis-prefix", "ha", NULL };
+	memset(&w, 0, sizeof(w));
+	snprintf(w.log, sizeof(w.log), "%s/web.log", dir);
+	w.pid = tu_spawn(argv, w.log);
+	CU_ASSERT_FATAL(tu_wait_for_text(w.log, "dashboard on http://127.0.0.1:", WEB_UP_MS) == 0);
+	CU_ASSERT_FATAL(tu_last_line(w.log, "ibpipe web: dashboard on", want, sizeof(want)) == 0);
+	w.port = atoi(strstr(want, "127.0.0.1:") + 10);
+
+	snprintf(want, sizeof(want), "master webm at 127.0.0.1:%d", m.port);
+	CU_ASSERT(TU_UNTIL(picture_at(w.port, at, sizeof(at)) && strcmp(at, want) == 0, 10000));
+	redisContext *s = tu_rconn(sport);
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT(tu_rcmd(s, "SENTINEL FAILOVER webm") == 0);
+	redisFree(s);
+	snprintf(want, sizeof(want), "master webm at 127.0.0.1:%d", r.port);
+	CU_ASSERT(TU_UNTIL(picture_at(w.port, at, sizeof(at)) && strcmp(at, want) == 0, 30000));
+	if (strcmp(at, want) != 0)
+		fprintf(stderr, "\n  the dashboard reads %s, want %s\n", at, want);
+
+	CU_ASSERT(web_stop(&w));
+	tu_stop(sent, SIGTERM, 5000);
+	tu_redis_stop(&r, SIGTERM);
+	tu_redis_stop(&m, SIGTERM);
+}
+
 /* Open file descriptors of pid (sockets included). */
 static int
 fd_count(pid_t pid)
@@ -632,6 +761,8 @@ test_web_register(void)
 	CU_add_test(s, "Redis killed under the dashboard: the page says so, then reads it again", test_redis_restart);
 	CU_add_test(s, "the deployment's reader ACL user is enough; a NOPERM is shown, not retried in a loop",
 		    test_reader_acl);
+	CU_add_test(s, "redis_sentinels: the dashboard reads the master, and the new one after a failover",
+		    test_sentinel_failover);
 	CU_add_test(s, "event streams: 32 fed at once, the 33rd refused, leavers freed, SIGTERM ends them",
 		    test_streams);
 }
