@@ -4,8 +4,8 @@
  * control character and invalid UTF-8 go from ibsim through ibpipe into
  * every JSON text ibpipe writes -- the log (log_format = json),
  * P:sync:detail, P:events, P:positions:{A}, `ibpipe status --json`,
- * `ibpipe probe`, `ibpipe dump` of the session's recording, the strategy's
- * JSON lines -- and into the orders stream and order hash (Redis strings,
+ * `ibpipe probe`, `ibpipe web`'s /api/state, `ibpipe dump` of the session's
+ * recording, the strategy's JSON lines -- and into the orders stream and order hash (Redis strings,
  * not JSON: there the gateway's bytes are kept as they are).
  *
  * Each JSON text is checked by two parsers that share nothing with
@@ -18,6 +18,7 @@
  */
 #include <CUnit/CUnit.h>
 #include <hiredis/hiredis.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ static const char PY_CHECK[] =
 	"    if not line:\n"
 	"        continue\n"
 	"    src, _, text = line.partition(b'\\t')\n"
-	"    src = src.decode()\n"
+	"    src = src.decode('utf-8', 'replace')\n"
 	"    try:\n"
 	"        o = json.loads(text.decode('utf-8'), parse_constant=no_constant)\n"
 	"    except ValueError as e:\n"
@@ -453,6 +454,25 @@ test_hostile_text_through_every_json(void)
 	CU_ASSERT(json_holds("probe", big, n, ACCT_JSON, false));
 	redisFree(c);
 
+	/* ibpipe web: the dashboard's /api/state, read from Redis alone, once it shows the rejection */
+	char weblog[300], line[256];
+	const char *at;
+	int wport = 0;
+	snprintf(weblog, sizeof(weblog), "%s/web.log", s.ib.dir);
+	char *const webv[] = { (char *)tu_bin("ibpipe"), "web", "--listen", "127.0.0.1:0", "--redis-url", s.url,
+			       "--redis-prefix", s.prefix, NULL };
+	pid_t web = tu_spawn(webv, weblog);
+	if (web > 0 && tu_wait_for_text(weblog, "ibpipe web: dashboard on http://127.0.0.1:", 10000) == 0 &&
+	    tu_last_line(weblog, "ibpipe web: dashboard on", line, sizeof(line)) == 0 && (at = strstr(line, "127.0.0.1:")))
+		wport = atoi(at + 10);
+	CU_ASSERT(wport > 0);
+	CU_ASSERT(TU_UNTIL(tu_http_get(wport, "/api/state", big, sizeof(big)) == 200 && strstr(big, "Rejected"), 20000));
+	for (n = strlen(big); n > 0 && (big[n - 1] == '\n' || big[n - 1] == '\r'); n--)
+		;
+	CU_ASSERT(json_holds("web /api/state", big, n, ACCT_JSON, false));
+	CU_ASSERT(has_string(big, n, ERR_JSON, false)); /* the order's reason in the orders tail */
+	CU_ASSERT(web > 0 && tu_exited_ok(tu_stop(web, SIGTERM, 10000)));
+
 	/* a clean stop: the log, the strategy's lines and the recording are whole */
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&s)));
 
@@ -488,6 +508,7 @@ test_hostile_text_through_every_json(void)
 			     (char *)want_arg("P:positions", SYM_JSON, NULL, NULL),
 			     (char *)want_arg("status --json", ACCT_JSON, NULL, NULL),
 			     (char *)want_arg("probe", ACCT_JSON, NULL, NULL),
+			     (char *)want_arg("web /api/state", ACCT_JSON, ERR_JSON, NULL),
 			     (char *)want_arg("log", ERR_JSON, NULL, NULL),
 			     (char *)want_arg("strategy log", ACCT_JSON, ERR_JSON, NULL),
 			     (char *)want_arg("dump", ACCT_JSON, SYM_JSON, ERR_JSON),
