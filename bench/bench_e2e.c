@@ -28,11 +28,12 @@
 
 #include "core/wake.h"
 #include "bench.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "config/config.h"
 #include "ibpipe/log.h"
 #include "core/pipeline.h"
 #include "strategies/bench.h"
+#include "util/clock.h"
 
 static const char *
 arg(int argc, char **argv, const char *name, const char *def)

@@ -35,7 +35,9 @@
 #include "publish/publish.h"
 #include "config/redis_url.h"
 #include "core/wake.h"
-#include "codec/wire.h"
+#include "ibpipe/ib.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 static ib_quote_table quotes; /* 2.5 MB: static */
 

@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "core/event.h"
 #include "core/wake.h"
+#include "util/clock.h"
 
 #define RING_SIZE 65536
 

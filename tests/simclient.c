@@ -19,14 +19,13 @@
 
 #include "simclient.h"
 #include "codec/encode.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 int64_t
 sc_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return ib_now_mono_ns();
 }
 
 int

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "codec/encode.h"
+#include "util/str.h"
 
 #define CHECKF(cond, ...)                                                                                            \
 	do {                                                                                                         \

@@ -28,6 +28,7 @@
 /* sc_* (the strict test client) are compiled into test_sim's unit, which includes simclient.c */
 #include "simclient.h"
 #include "testutil.h"
+#include "util/str.h"
 
 #define ACCOUNT "DU111111"
 #define MAX_EXECS 64

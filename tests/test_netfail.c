@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "core/net.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "testutil.h"
 
 /* The last status the strategy log gives each order id; returns how many ids, statuses in st[id]. */

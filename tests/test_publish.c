@@ -25,8 +25,10 @@
 #include "publish/publish.h"
 #include "config/redis_url.h"
 #include "core/wake.h"
-#include "codec/wire.h"
+#include "ibpipe/ib.h"
+#include "util/str.h"
 #include "testutil.h"
+#include "util/clock.h"
 
 static int prefix_seq;
 

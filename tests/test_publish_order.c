@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #include "publish/publish.h"
-#include "codec/wire.h"
+#include "ibpipe/ib.h"
+#include "util/str.h"
 #include "testutil.h"
 
 static void

@@ -11,6 +11,7 @@
 #include "ibpipe/ib.h"
 #include "core/ring.h"
 #include "core/wake.h"
+#include "util/clock.h"
 
 struct item {
 	uint64_t seq, producer, check;

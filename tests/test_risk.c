@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/risk.h"
-#include "codec/wire.h"
+#include "util/str.h"
 
 static ib_order
 order(const char *action, double qty, const char *type, double lmt)

@@ -33,6 +33,7 @@
 #include "../src/sim/sim_encode.c"
 /* ... and its book model, pure, for the same reason. */
 #include "../src/sim/sim_book.c"
+#include "util/str.h"
 
 /* Assert, and leave the test (through `out:`, which cleans up) when it fails. */
 #define REQUIRE(cond)                                                                          \

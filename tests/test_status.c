@@ -15,8 +15,10 @@
 
 #include "publish/publish.h"
 #include "core/wake.h"
-#include "codec/wire.h"
+#include "ibpipe/ib.h"
+#include "util/str.h"
 #include "testutil.h"
+#include "util/clock.h"
 
 static int seq;
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "codec/wire.h"
+#include "util/str.h"
 #include "testutil.h"
 
 /* ibsim + ibpipe running the "trader" strategy with script, no Redis, quick reconnects. */

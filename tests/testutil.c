@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "util/clock.h"
 
 const char *
 tu_bin(const char *name)
@@ -48,9 +49,7 @@ tu_sleep_ms(int ms)
 long long
 tu_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ib_now_mono_ns() / IB_NS_PER_MS;
 }
 
 int

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "service/control.h"
 #include "record/replay.h"
 

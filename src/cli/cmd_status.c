@@ -22,7 +22,8 @@
 #include "util/json.h"
 #include "config/redis_url.h"
 #include "core/sync.h"
-#include "codec/wire.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define MAX_QUOTES_SHOWN 20
 #define MAX_QUOTES 20000
@@ -161,11 +162,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 }
 
 static double
-now_s(int clock)
+now_s(clockid_t clock)
 {
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ib_now_ns(clock) / IB_NS_PER_S;
 }
 
 /* ---- JSON helpers ---- */

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "codec/encode.h"
+#include "util/str.h"
 
 void
 ib_enc_init(ib_enc *e, char *buf, size_t cap, int server_version, bool readonly)

@@ -55,19 +55,6 @@ ib_str_copy(char *dst, size_t dstlen, ib_str s)
 	dst[n] = '\0';
 }
 
-size_t
-ib_strlcpy(char *dst, const char *src, size_t dstlen)
-{
-	size_t n = strlen(src);
-
-	if (dstlen > 0) {
-		size_t k = n < dstlen - 1 ? n : dstlen - 1;
-		memcpy(dst, src, k);
-		dst[k] = '\0';
-	}
-	return n;
-}
-
 bool
 ib_str_eq(ib_str s, const char *cstr)
 {

@@ -26,8 +26,6 @@ typedef struct ib_str {
 /* Copy a view into a fixed buffer, truncating, always NUL-terminating. */
 void ib_str_copy(char *dst, size_t dstlen, ib_str s);
 bool ib_str_eq(ib_str s, const char *cstr);
-/* strlcpy: copy a C string into a fixed buffer, truncating; returns strlen(src). */
-size_t ib_strlcpy(char *dst, const char *src, size_t dstlen);
 
 typedef struct ib_frame {
 	const char *p; /* payload, not NUL-terminated as a whole */

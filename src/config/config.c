@@ -28,6 +28,7 @@
 #include "config/redis_sentinel.h"
 #include "config/redis_url.h"
 #include "codec/wire.h"
+#include "util/str.h"
 
 #define KEY_MAX 48 /* longest key name we accept, with room to spare */
 

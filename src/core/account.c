@@ -15,8 +15,9 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 /* The network thread's latest connection failure, for the detail (account thread). */
 static void

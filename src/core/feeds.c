@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
 
 static int
 want(ib_strategy_ctx *ctx, bool depth, const char *item)

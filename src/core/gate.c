@@ -9,6 +9,7 @@
 
 #include "core/gate.h"
 #include "ibpipe/ib.h"
+#include "util/clock.h"
 
 void
 ib_gate_init(ib_gate *g)

@@ -30,6 +30,7 @@
 #include "ibpipe/log.h"
 #include "ibpipe/book.h"
 #include "core/pipeline_state.h"
+#include "util/clock.h"
 
 #define MD_BATCH 1024
 

@@ -20,6 +20,7 @@
 #include "core/net.h"
 #include "codec/encode.h"
 #include "core/wake.h"
+#include "util/clock.h"
 
 static int
 remaining_ms(int64_t deadline_ns)

@@ -27,6 +27,8 @@
 #include "codec/msg.h"
 #include "core/net.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define READ_BUF (8u << 20)
 #define OUT_BUF (1u << 20)

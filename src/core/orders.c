@@ -21,8 +21,9 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define ORDER_CAP 8192   /* power of two */
 #define EXEC_SEEN_CAP 8192

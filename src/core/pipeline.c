@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define HWM_BLOCK 1000
 

@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
 #include "core/place.h"
+#include "util/clock.h"
 
 int
 ib_strategy_index(const ib_strategy_ctx *ctx)

@@ -1,5 +1,5 @@
 /*
- * wake.c - the futex operations ck_ec needs, and clocks.
+ * wake.c - the futex operations ck_ec needs.
  */
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -67,20 +67,4 @@ ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	ck_ec32_wait(&w->ec, &ib_wake_mode, snap, &deadline);
-}
-
-int64_t
-ib_now_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t
-ib_now_real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

@@ -40,8 +40,4 @@ ib_wake_signal(ib_wake *w)
 /* Returns when the count moved past snap or timeout_ms elapsed. */
 void ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms);
 
-/* Monotonic and wall-clock nanoseconds. */
-int64_t ib_now_mono_ns(void);
-int64_t ib_now_real_ns(void);
-
 #endif

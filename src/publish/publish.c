@@ -52,8 +52,9 @@
 #include "config/redis_url.h"
 #include "core/ring.h"
 #include "core/wake.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "publish/publish_mirror.h"
+#include "util/clock.h"
 
 #define EV_RING 4096             /* events; power of two */
 #define SOFT_CMDS 8192           /* state commands per batch; the rest goes in the next */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "publish/publish_mirror.h"
 
 #define VIDX_MASK (2 * PM_MAX_VALUES - 1)
@@ -23,18 +23,7 @@
  * Copy a fixed char array from an event: bounded by the array, so a
  * producer that filled it to the brim without a NUL cannot make us read on.
  */
-#define FIELD_COPY(dst, src) field_copy((dst), sizeof(dst), (src), sizeof(src))
-
-static void
-field_copy(char *dst, size_t cap, const char *src, size_t srclen)
-{
-	size_t n = strnlen(src, srclen);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
+#define FIELD_COPY(dst, src) ib_strnlcpy((dst), sizeof(dst), (src), sizeof(src))
 
 static uint32_t
 hash_str(const char *s)

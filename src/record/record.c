@@ -27,7 +27,7 @@
 #include "record/record.h"
 #include "core/ring.h"
 #include "core/wake.h"
-#include "codec/wire.h"
+#include "util/str.h"
 
 #define CHUNK (1u << 20)
 #define NCHUNKS 8

@@ -25,6 +25,8 @@
 #include "record/replay.h"
 #include "core/wake.h"
 #include "codec/wire.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 static uint32_t
 le32(const unsigned char *p)

@@ -12,7 +12,7 @@
 
 #include "service/commands.h"
 #include "service/control.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "util/json.h"
 #include "ibpipe/log.h"
 #include "service/metrics.h"
@@ -20,8 +20,8 @@
 #include "service/supervisor.h"
 #include "record/record.h"
 #include "core/sync.h" /* IB_SYNC_JSON_MAX: the diagnostics' size */
-#include "core/wake.h" /* ib_now_mono_ns */
 #include "strategies/registry.h"
+#include "util/clock.h"
 
 #define TICK_MS 250
 

@@ -20,6 +20,7 @@
 #include "core/wake.h"
 #include "ibpipe/log.h"
 #include "service/metrics.h"
+#include "util/clock.h"
 
 #define PAGE_CAP (64 * 1024)
 #define SNAPSHOT_MAX_AGE_NS 3000000000LL  /* the supervisor ticks 4x a second: 3 s old means it is stuck */

@@ -15,6 +15,7 @@
 
 #include "core/wake.h"
 #include "service/metrics.h"
+#include "util/clock.h"
 
 struct out {
 	char *buf;

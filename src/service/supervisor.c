@@ -15,10 +15,11 @@
 
 #include "core/wake.h"
 #include "ibpipe/ib.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "ibpipe/log.h"
 #include "service/sdnotify.h"
 #include "service/supervisor.h"
+#include "util/clock.h"
 
 #define TICK_MAX_MS 250
 #define NS_MS 1000000LL

@@ -18,15 +18,7 @@
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
 #include "sim/sim.h"
-
-int64_t
-sim_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "util/str.h"
 
 double
 sim_rand(struct sim *s)

@@ -337,7 +337,6 @@ sim_msgs_out(const struct sim_client *c)
 }
 
 /* main.c */
-int64_t sim_now(void);                 /* CLOCK_MONOTONIC ns */
 double sim_rand(struct sim *s);        /* [0, 1) */
 void sim_utc_time(char *buf, size_t cap, const char *fmt);
 

@@ -18,6 +18,8 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define START_CASH 1000000.0
 
@@ -279,7 +281,7 @@ sim_account_request(struct sim *s, struct sim_client *c, const ib_req *r)
 		/* one account per subscription: a new one replaces the old, and is downloaded afresh */
 		c->acct = ai;
 		c->acct_owed = true;
-		c->acct_due_ns = sim_now() + (int64_t)s->acct[ai].download_delay_ms * 1000000LL;
+		c->acct_due_ns = ib_now_mono_ns() + (int64_t)s->acct[ai].download_delay_ms * 1000000LL;
 		break;
 	}
 	case IB_OUT_REQ_POSITIONS:

@@ -30,6 +30,7 @@
 #include "ibpipe/log.h"
 #include "util/stamp.h"
 #include "sim/sim.h"
+#include "util/clock.h"
 
 #define BATCH_BYTES (128u << 10)
 #define MIN_TEMPLATE_FRAMES 4096    /* enough for full batches with one subscription */
@@ -60,7 +61,7 @@ sim_blast_arm(struct sim *s, struct sim_client *c, int64_t frames)
 		return;
 	}
 	c->blast_pending += frames;
-	c->blast_arm_ns = sim_now();
+	c->blast_arm_ns = ib_now_mono_ns();
 }
 
 /* Encode the template over the client's current subscriptions. */
@@ -209,7 +210,7 @@ static void
 finish(struct sim *s, struct sim_client *c)
 {
 	struct sim_blast *b = c->blast;
-	double secs = (double)(sim_now() - b->start_ns) / 1e9;
+	double secs = (double)(ib_now_mono_ns() - b->start_ns) / 1e9;
 	char loop[160];
 
 	if (b->kind == SIM_BLAST_DEPTH) {
@@ -245,7 +246,7 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 		k = 1;
 	if (s->o.stamp && b->stamp_off) {
 		char st[IB_STAMP_DIGITS + 2];
-		snprintf(st, sizeof(st), "%0*lld", IB_STAMP_DIGITS, (long long)ib_stamp_encode(sim_now()));
+		snprintf(st, sizeof(st), "%0*lld", IB_STAMP_DIGITS, (long long)ib_stamp_encode(ib_now_mono_ns()));
 		for (int i = 0; i < k; i++)
 			memcpy(b->buf + b->stamp_off[b->pos + i], st, IB_STAMP_DIGITS);
 	}
@@ -278,7 +279,7 @@ sim_blast_write(struct sim *s, struct sim_client *c)
 			if (c->out_off < c->out.len)
 				return progress ? 1 : 2;
 			/* stamped here, right before its first send() */
-			if (!next_batch(s, c, sim_now()))
+			if (!next_batch(s, c, ib_now_mono_ns()))
 				return progress ? 1 : 2;
 		}
 		ssize_t w = send(c->fd, b->buf + b->batch_off, b->batch_end - b->batch_off, MSG_NOSIGNAL);

@@ -40,6 +40,8 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define STATS_PER_CLIENT 360
 #define REPLY_CAP (SIM_MAX_CLIENTS * STATS_PER_CLIENT + 512)
@@ -145,7 +147,7 @@ stats(struct sim *s, char *out, size_t cap)
 		 (unsigned long long)t.msgs_in, (unsigned long long)t.msgs_out, (unsigned long long)t.orders,
 		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
 		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
-		 sim_now() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false",
+		 ib_now_mono_ns() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false",
 		 (unsigned long long)s->wakeups, (unsigned long long)s->timer_wakeups);
 }
 
@@ -304,7 +306,7 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 		/* a download already held for it is due on the new delay, from now: "0" releases it */
 		SIM_FOREACH_CLIENT(s, c) {
 			if (c->acct == ai && c->acct_owed) {
-				c->acct_due_ns = sim_now() + v * 1000000LL;
+				c->acct_due_ns = ib_now_mono_ns() + v * 1000000LL;
 				held++;
 			}
 		}

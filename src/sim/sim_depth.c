@@ -20,6 +20,7 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim_depth.h"
+#include "util/clock.h"
 
 /* Venues for L2 market makers (smart depth) and trade prints. */
 static const char *const venues[] = { "NASDAQ", "ARCA", "NYSE", "BATS", "EDGX", "IEX", "MEMX", "IBEOS" };
@@ -297,10 +298,10 @@ static void
 settle_blast(struct sim *s, struct sim_client *c)
 {
 	if (c->depth_blast_pending > 0 && !c->blast)
-		c->depth_blast_arm_ns = sim_now() + SIM_BLAST_SETTLE_NS;
+		c->depth_blast_arm_ns = ib_now_mono_ns() + SIM_BLAST_SETTLE_NS;
 	if (s->o.depth_blast > 0 && !c->depth_blast_done && c->ndepth > 0) {
 		c->depth_blast_pending = s->o.depth_blast;
-		c->depth_blast_arm_ns = sim_now() + SIM_BLAST_SETTLE_NS;
+		c->depth_blast_arm_ns = ib_now_mono_ns() + SIM_BLAST_SETTLE_NS;
 	}
 }
 

@@ -39,6 +39,7 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim_depth.h"
+#include "util/clock.h"
 
 #define TEMPLATE_OPS 8192          /* even: half drawn, half undoing them */
 #define FRAME_MAX_BYTES 112        /* an updateMktDepthL2 or tickByTick frame is well under 100 bytes */
@@ -79,7 +80,7 @@ sim_depth_blast_arm(struct sim *s, struct sim_client *c, int64_t updates)
 		return;
 	}
 	c->depth_blast_pending += updates;
-	c->depth_blast_arm_ns = sim_now();
+	c->depth_blast_arm_ns = ib_now_mono_ns();
 }
 
 /* Which books, views and tick-by-tick lines the client's blast covers; false if another blast holds one. */

@@ -20,6 +20,8 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define TICK_PERIOD_MAX_NS 10000000LL /* ticks are generated at least every 10 ms */
 #define TICK_PERIOD_MIN_NS 1000000LL
@@ -532,7 +534,7 @@ mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 	if (s->o.blast > 0 && !c->blast_done) {
 		/* blast once the subscriptions have settled: each new one pushes the start back */
 		c->blast_pending = s->o.blast;
-		c->blast_arm_ns = sim_now() + SIM_BLAST_SETTLE_NS;
+		c->blast_arm_ns = ib_now_mono_ns() + SIM_BLAST_SETTLE_NS;
 	}
 }
 

@@ -28,6 +28,8 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define SUBMIT_NS 2000000LL    /* PreSubmitted -> Submitted */
 #define FIRST_FILL_NS 5000000LL
@@ -487,7 +489,7 @@ place(struct sim *s, struct sim_client *c, const ib_req *r)
 		o->client_id = c->client_id;
 		o->perm_id = s->next_perm_id++;
 		o->state = SIM_OS_PRESUBMITTED;
-		o->next_ns = sim_now() + SUBMIT_NS;
+		o->next_ns = ib_now_mono_ns() + SUBMIT_NS;
 		if (id >= c->next_valid_id)
 			c->next_valid_id = id + 1;
 		if (id >= s->next_order_id)
@@ -523,7 +525,7 @@ place(struct sim *s, struct sim_client *c, const ib_req *r)
 	if (in->transmit)
 		transmit_chain(s, o);
 	if (o->state == SIM_OS_SUBMITTED && o->next_ns == 0)
-		o->next_ns = sim_now() + FIRST_FILL_NS;
+		o->next_ns = ib_now_mono_ns() + FIRST_FILL_NS;
 	send_open_order(s, c, o);
 	send_status(c, o, 0);
 }

@@ -37,6 +37,8 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define NEVER INT64_MAX
 #define CLOSING_GRACE_NS 1000000000LL /* a refused client gets 1 s to read its error */
@@ -394,7 +396,7 @@ send_by(int fd, const char *p, size_t n, int64_t deadline)
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		int64_t left = (deadline - sim_now()) / 1000000;
+		int64_t left = (deadline - ib_now_mono_ns()) / 1000000;
 		if (w == 0 || errno != EAGAIN || left <= 0)
 			return false;
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -415,7 +417,7 @@ sim_drop_mid_frame(struct sim *s)
 	int n = 0;
 
 	SIM_FOREACH_CLIENT(s, c) {
-		int64_t deadline = sim_now() + DROP_MID_WAIT_MS * 1000000LL;
+		int64_t deadline = ib_now_mono_ns() + DROP_MID_WAIT_MS * 1000000LL;
 		struct sim_blast *b = c->blast;
 		const struct sim_instr *in = &s->instr[0];
 		char frame[128], junk[4096];
@@ -470,7 +472,7 @@ rewatch_clients(struct sim *s)
 void
 sim_stall(struct sim *s, int ms)
 {
-	int64_t now = sim_now();
+	int64_t now = ib_now_mono_ns();
 
 	if (!stalled(s, now))
 		unwatch_clients(s); /* level-triggered readiness would spin the loop */
@@ -484,12 +486,12 @@ sim_restart(struct sim *s, int ms)
 	int n = sim_drop_all(s, "gateway restart");
 
 	if (s->lfd >= 0) {
-		if (!stalled(s, sim_now()))
+		if (!stalled(s, ib_now_mono_ns()))
 			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL);
 		close(s->lfd); /* a restarting gateway refuses connections */
 		s->lfd = -1;
 	}
-	s->restart_until_ns = sim_now() + (int64_t)ms * 1000000LL;
+	s->restart_until_ns = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
 	if (s->o.restart_rollback)
 		sim_orders_rollback(s);
 	ib_log(IB_LL_INFO, "ibsim", "restarting: port %d closed for %d ms", s->port, ms);
@@ -670,19 +672,19 @@ sim_server_run(struct sim *s)
 	if (setup(s) != 0)
 		return 1;
 	while (!s->stop) {
-		int64_t now = sim_now();
+		int64_t now = ib_now_mono_ns();
 		reap(s);
 		if (s->restart_until_ns && now >= s->restart_until_ns)
 			relisten(s, now);
 		run_due(s, now);
 		reap(s);
-		arm_timer(s, next_deadline(s, sim_now()));
+		arm_timer(s, next_deadline(s, ib_now_mono_ns()));
 		int n = epoll_wait(s->epfd, evs, 64, -1);
 		if (n < 0 && errno != EINTR) {
 			ib_log(IB_LL_ERROR, "ibsim", "epoll_wait: %s", strerror(errno));
 			break;
 		}
-		now = sim_now();
+		now = ib_now_mono_ns();
 		if (n > 0)
 			s->wakeups++;
 		for (int k = 0; k < n; k++) {

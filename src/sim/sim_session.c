@@ -16,6 +16,7 @@
 #include "ibpipe/log.h"
 #include "codec/encode.h"
 #include "sim/sim.h"
+#include "util/clock.h"
 
 void
 sim_send_error(struct sim *s, struct sim_client *c, int32_t req_id, int32_t code, const char *msg)
@@ -87,7 +88,7 @@ start_api(struct sim *s, struct sim_client *c, int32_t client_id)
 			sim_send_error(s, c, -1, IB_ERR_CLIENT_ID_IN_USE,
 				       "Unable to connect as the client id is already in use. Retry with a unique client id.");
 			c->closing = true;
-			c->closing_ns = sim_now();
+			c->closing_ns = ib_now_mono_ns();
 			ib_log(IB_LL_INFO, "ibsim", "%s: client id %d already in use: refused", c->peer, client_id);
 			return;
 		}
@@ -127,7 +128,7 @@ version_range(struct sim *s, struct sim_client *c, const char *p, uint32_t len)
 		return;
 	}
 	c->out.sv = hi < s->o.server_version ? hi : s->o.server_version;
-	c->data_at_ns = sim_now() + c->data_delay_ns; /* the account delay runs from the handshake */
+	c->data_at_ns = ib_now_mono_ns() + c->data_delay_ns; /* the account delay runs from the handshake */
 	sim_utc_time(when, sizeof(when), "%Y%m%d %H:%M:%S UTC");
 	sim_enc_handshake_reply(&c->out, c->out.sv, when);
 	c->state = SIM_CS_START_API;

@@ -14,6 +14,7 @@
 #include "strategies/builtin.h"
 #include "util/stamp.h"
 #include "strategies/bench.h"
+#include "util/clock.h"
 
 static void *
 bench_create(ib_strategy_ctx *ctx)

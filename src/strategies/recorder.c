@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "util/json.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "ibpipe/log.h"
-#include "core/wake.h" /* ib_now_mono_ns */
 #include "ibpipe/strategy.h"
 #include "strategies/builtin.h"
+#include "util/clock.h"
 
 struct last_book {
 	uint32_t instrument;

@@ -32,9 +32,9 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
-#include "core/wake.h" /* ib_now_mono_ns */
 #include "ibpipe/strategy.h"
 #include "strategies/builtin.h"
+#include "util/clock.h"
 
 #define SLICE_MS 10
 

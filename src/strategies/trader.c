@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
-#include "core/wake.h" /* ib_now_mono_ns */
 #include "ibpipe/strategy.h"
 #include "strategies/builtin.h"
+#include "util/str.h"
+#include "util/clock.h"
 
 #define MAX_STEPS 64
 

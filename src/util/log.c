@@ -26,6 +26,7 @@
 
 #include "util/json.h"
 #include "ibpipe/log.h"
+#include "util/clock.h"
 
 #define LOG_SLOTS 16
 #define LOG_WINDOW_NS 1000000000LL
@@ -86,15 +87,6 @@ ib_log_suppressed(void)
 	return n;
 }
 
-static long long
-now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * Write s escaped: JSON string rules when json, else only control
  * characters (so a message with a newline still takes one line).
@@ -126,7 +118,7 @@ emit(enum ib_log_level level, const char *component, const char *msg, unsigned l
 {
 	char ts[40];
 	struct tm tm;
-	long long real = now_ns(CLOCK_REALTIME);
+	long long real = ib_now_real_ns();
 	time_t sec = (time_t)(real / 1000000000LL);
 
 	gmtime_r(&sec, &tm);
@@ -233,7 +225,7 @@ ib_log(enum ib_log_level level, const char *component, const char *fmt, ...)
 
 	pthread_mutex_lock(&L.mu);
 	/* read under the lock: a thread preempted before it must not stamp a slot with a stale time */
-	mono = now_ns(CLOCK_MONOTONIC);
+	mono = ib_now_mono_ns();
 	if (!L.atexit_done) {
 		/* so a run of repeats that is the last thing logged is still reported */
 		atexit(log_flush_all);
