@@ -105,6 +105,72 @@ test_ring_holds_size_minus_one(void)
 	CU_ASSERT_EQUAL(n, 7);
 }
 
+/* stopped() for the full-ring test: gives up on the third wait */
+static bool
+third_wait(const void *arg)
+{
+	return ++*(int *)arg >= 3;
+}
+
+struct drainer {
+	struct ck_ring *r;
+	struct item *buf;
+	ib_wake *w;
+	uint32_t snap;
+	struct item got;
+};
+
+/* Waits until a producer signals it (the ring is full), then makes room for one item. */
+static void *
+drain_one(void *arg)
+{
+	struct drainer *d = arg;
+
+	while (ib_wake_snapshot(d->w) == d->snap)
+		ib_wake_wait(d->w, d->snap, 1000);
+	ib_ring_pop_titem(d->r, d->buf, &d->got);
+	return NULL;
+}
+
+static void
+test_push_wait_on_a_full_ring(void)
+{
+	struct item buf[8], it = { 0 };
+	struct ck_ring r;
+	ib_wake w;
+	int asked = 0;
+
+	ck_ring_init(&r, 8);
+	ib_wake_init(&w);
+	for (uint64_t i = 0; i < 7; i++) {
+		it.seq = i;
+		CU_ASSERT_TRUE_FATAL(ib_ring_push_spsc_titem(&r, buf, &it));
+	}
+	/* full, and the producer must stop: it gives up when told, having woken the consumer each time */
+	ib_ring_waiter giveup = { .wake = &w, .stopped = third_wait, .arg = &asked };
+	uint32_t snap = ib_wake_snapshot(&w);
+	it.seq = 7;
+	CU_ASSERT_FALSE(ib_ring_push_wait_spsc_titem(&r, buf, &it, &giveup));
+	CU_ASSERT_EQUAL(asked, 3);
+	CU_ASSERT_EQUAL(giveup.waits, 3);
+	CU_ASSERT_EQUAL(ib_wake_snapshot(&w) - snap, 3);
+	/* full, no stop: the push waits until a consumer woken by it makes room, then lands */
+	struct drainer d = { &r, buf, &w, ib_wake_snapshot(&w), { 0 } };
+	pthread_t th;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, drain_one, &d), 0);
+	ib_ring_waiter wait = { .wake = &w };
+	CU_ASSERT_TRUE(ib_ring_push_wait_spsc_titem(&r, buf, &it, &wait));
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(d.got.seq, 0);
+	CU_ASSERT(wait.waits >= 1);
+	/* and the ring holds 1..7, in order */
+	for (uint64_t i = 1; i <= 7; i++) {
+		struct item out;
+		CU_ASSERT_TRUE_FATAL(ib_ring_pop_titem(&r, buf, &out));
+		CU_ASSERT_EQUAL(out.seq, i);
+	}
+}
+
 static ib_gate gate;
 static int stop_flag;
 
@@ -151,5 +217,7 @@ test_ring_register(void)
 	CU_add_test(s, "spsc handoff across threads keeps every item in order", test_spsc);
 	CU_add_test(s, "mpsc with three producers keeps per-producer order", test_mpsc);
 	CU_add_test(s, "a ring of N holds N-1", test_ring_holds_size_minus_one);
+	CU_add_test(s, "push_wait on a full ring wakes the consumer, stops when told, lands once there is room",
+		    test_push_wait_on_a_full_ring);
 	CU_add_test(s, "gate waits, opens, closes, stops", test_gate);
 }

@@ -42,11 +42,18 @@ struct md {
 	bool trade_pushed;      /* a trade went to some strategy in this batch: wake them */
 };
 
-static void
-nap_20us(void)
+/* A lossless wait's give-up condition: the strategy thread has left, nothing will drain its ring. */
+static bool
+strategy_gone(const void *c)
 {
-	struct timespec ts = { 0, 20000 };
-	nanosleep(&ts, NULL);
+	return atomic_load_explicit(&((const struct ib_strategy_ctx *)c)->gone, memory_order_acquire);
+}
+
+/* Lossless: the account thread has left, so no event it was never handed can be waited for. */
+static bool
+account_left(const void *p)
+{
+	return atomic_load_explicit(&((const ib_pipeline *)p)->acct.left, memory_order_acquire);
 }
 
 static void
@@ -137,13 +144,20 @@ latest(const ib_pipeline *p, uint32_t inst, uint8_t kind, struct ib_sq_event *ev
 	}
 }
 
+/* A book pushed is a book the strategy must read before it changes (lossless: wait_books_read). */
+static void
+count_book(struct ib_strategy_ctx *c, const struct ib_sq_event *ev)
+{
+	if (ev->kind == IB_SQ_BOOK)
+		c->books_sent++;
+}
+
 static bool
 push(struct ib_strategy_ctx *c, const struct ib_sq_event *ev)
 {
 	if (!ib_ring_push_spsc_sq(&c->sq_ring, c->sq_buf, ev))
 		return false;
-	if (ev->kind == IB_SQ_BOOK)
-		c->books_sent++;
+	count_book(c, ev);
 	return true;
 }
 
@@ -165,10 +179,9 @@ offer(ib_pipeline *p, struct ib_strategy_ctx *c, const struct ib_sq_event *ev)
 	uint32_t inst = ev->instrument;
 
 	if (p->cfg.md_lossless) {
-		while (!push(c, ev) && !atomic_load_explicit(&c->gone, memory_order_acquire)) {
-			ib_wake_signal(&c->wake);
-			nap_20us();
-		}
+		ib_ring_waiter w = { .wake = &c->wake, .stopped = strategy_gone, .arg = c };
+		if (ib_ring_push_wait_spsc_sq(&c->sq_ring, c->sq_buf, ev, &w))
+			count_book(c, ev);
 		return;
 	}
 	if (c->pending[inst] & ev->kind) {
@@ -276,11 +289,9 @@ wait_books_read(ib_pipeline *p)
 {
 	for (int s = 0; s < p->nstrat; s++) {
 		struct ib_strategy_ctx *c = &p->strat[s];
-		while (__atomic_load_n(&c->books_read, __ATOMIC_ACQUIRE) < c->books_sent &&
-		       !atomic_load_explicit(&c->gone, memory_order_acquire)) {
-			ib_wake_signal(&c->wake);
-			nap_20us();
-		}
+		ib_ring_waiter w = { .wake = &c->wake, .stopped = strategy_gone, .arg = c };
+		while (__atomic_load_n(&c->books_read, __ATOMIC_ACQUIRE) < c->books_sent && ib_ring_backoff(&w))
+			;
 	}
 }
 
@@ -364,9 +375,12 @@ ib_mktdata_thread(void *arg)
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md.ring, p->md.buf, &e)) {
 			/* lossless: handle a tick only once every account event before it is handled (or
 			   the account thread has finished: an event it was never handed never comes) */
-			while (p->cfg.md_lossless && __atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
-			       !atomic_load_explicit(&p->acct.left, memory_order_acquire))
-				nap_20us();
+			if (p->cfg.md_lossless) {
+				ib_ring_waiter w = { .stopped = account_left, .arg = p };
+				while (__atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
+				       ib_ring_backoff(&w))
+					;
+			}
 			handle(&m, &e, now_real);
 			if (p->cfg.md_lossless) /* the account thread waits for this (see account.c) */
 				atomic_store_explicit(&p->md.seq_done, ++handled, memory_order_release);

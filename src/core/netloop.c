@@ -62,27 +62,27 @@ stopping(const ib_pipeline *p)
 	return ck_pr_load_int(&p->stop);
 }
 
+static bool
+stopping_arg(const void *p)
+{
+	return stopping(p) != 0;
+}
+
 /* ---- acct ring: never drop ---- */
 
 static void
 acct_push(struct net *n, struct ib_acct_event *e)
 {
 	ib_pipeline *p = n->p;
-	bool stalled = false;
+	ib_ring_waiter w = { .wake = &p->acct.wake, .stopped = stopping_arg, .arg = p };
 
 	e->seq = ++p->net.acct_seq_pushed;
 	e->md_before = p->net.md_seq_pushed;
-	while (!ib_ring_push_spsc_acct(&p->acct.ring, p->acct.buf, e)) {
-		if (!stalled) {
-			IB_STAT_INC(p->stats.net.stalls);
-			stalled = true;
-		}
-		ib_wake_signal(&p->acct.wake);
-		if (stopping(p))
-			return;
-		struct timespec ts = { 0, 50000 };
-		nanosleep(&ts, NULL);
-	}
+	bool pushed = ib_ring_push_wait_spsc_acct(&p->acct.ring, p->acct.buf, e, &w);
+	if (w.waits)
+		IB_STAT_INC(p->stats.net.stalls);
+	if (!pushed)
+		return;
 	n->acct_signal = true;
 }
 
@@ -164,12 +164,8 @@ md_push(struct net *n, struct ib_md_event *e)
 	}
 	if (inst < 0 || p->cfg.md_lossless) {
 		/* depth and tick-by-tick (and every tick in lossless mode): wait for room like account data */
-		bool pushed;
-		while (!(pushed = ib_ring_push_spsc_md(&p->md.ring, p->md.buf, e)) && !stopping(p)) {
-			ib_wake_signal(&p->md.wake);
-			struct timespec ts = { 0, 20000 };
-			nanosleep(&ts, NULL);
-		}
+		ib_ring_waiter w = { .wake = &p->md.wake, .stopped = stopping_arg, .arg = p };
+		bool pushed = ib_ring_push_wait_spsc_md(&p->md.ring, p->md.buf, e, &w);
 		p->net.md_seq_pushed += pushed;
 		n->md_signal = true;
 		return;

@@ -166,6 +166,12 @@ hwm_init(ib_pipeline *p, char *why, size_t cap)
 
 /* ---- queues ---- */
 
+static bool
+pipeline_stopping(const void *p)
+{
+	return ck_pr_load_int(&((const ib_pipeline *)p)->stop) != 0;
+}
+
 bool
 ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
 {
@@ -174,12 +180,10 @@ ib_pipeline_send(ib_pipeline *p, const ib_req *r, int strategy)
 
 	s.req = *r;
 	s.strategy = strategy;
-	while (!ib_ring_push_mpsc_out(&p->net.out_ring, p->net.out_buf, &s)) {
-		if (ck_pr_load_int(&p->stop))
-			return false;
-		struct timespec ts = { 0, 100000 };
-		nanosleep(&ts, NULL);
-	}
+	/* no wake: the network thread polls out_efd, written below */
+	ib_ring_waiter w = { .stopped = pipeline_stopping, .arg = p };
+	if (!ib_ring_push_wait_mpsc_out(&p->net.out_ring, p->net.out_buf, &s, &w))
+		return false;
 	if (write(p->net.out_efd, &one, sizeof(one)) < 0) {
 		/* the counter saturates only if nobody reads it; the ring is polled anyway */
 	}

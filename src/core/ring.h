@@ -5,6 +5,8 @@
  *   ib_ring_push_spsc_<name>(ring, buf, &v)   single producer
  *   ib_ring_push_mpsc_<name>(ring, buf, &v)   any number of producers
  *   ib_ring_pop_<name>(ring, buf, &out)       the single consumer
+ *   ib_ring_push_wait_spsc_<name>(ring, buf, &v, &waiter), and _mpsc_:
+ *       push, and back off while the ring is full (ib_ring_waiter below)
  * Slots are copied by value (no pointers, no allocation).  A ring of N slots
  * holds N-1 items (ck_ring's full test), N a power of two.
  *
@@ -28,6 +30,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "core/wake.h"
+#include "util/clock.h"
+
 #if defined(__SANITIZE_THREAD__)
 #define IB_TSAN 1
 #elif defined(__has_feature)
@@ -44,6 +49,39 @@
 #define IB_TSAN_RELEASE(a) ((void)(a))
 #define IB_TSAN_ACQUIRE(a) ((void)(a))
 #endif
+
+/*
+ * What a producer does while a ring is full (the consumer is behind): wake
+ * the consumer so it drains, give up if the producer must stop, spin a
+ * little (the consumer is usually a few hundred ns from making room), then
+ * nap.  One policy for every ring, so no site invents its own nap.
+ */
+#define IB_RING_SPINS 64
+#define IB_RING_NAP_NS (20 * IB_NS_PER_US)
+
+typedef struct ib_ring_waiter {
+	ib_wake *wake;                     /* the consumer's, signalled before each wait (NULL: it polls) */
+	bool (*stopped)(const void *arg);  /* true: give up, the item is not pushed (NULL: never give up) */
+	const void *arg;                   /* for stopped */
+	unsigned waits;                    /* out: how many times the ring was found full */
+} ib_ring_waiter;
+
+/*
+ * One wait on a full ring (or on any other thread catching up): false if
+ * the waiter must stop now, else true after a spin or a nap.
+ */
+bool ib_ring_backoff(ib_ring_waiter *w);
+
+#define IB_RING_PUSH_WAIT(name, type, mode)                                                \
+	static inline bool ib_ring_push_wait_##mode##_##name(struct ck_ring *r, struct type *buf, \
+							     const struct type *v,         \
+							     ib_ring_waiter *w)            \
+	{                                                                                  \
+		while (!ib_ring_push_##mode##_##name(r, buf, v))                           \
+			if (!ib_ring_backoff(w))                                           \
+				return false;                                              \
+		return true;                                                               \
+	}
 
 #define IB_RING_DEFINE(name, type)                                                         \
 	CK_RING_PROTOTYPE(name, type)                                                      \
@@ -87,7 +125,9 @@
 		ck_pr_fence_release();     /* ...and before the producer may reuse it */  \
 		ck_pr_store_uint(&r->c_head, consumer + 1);                                \
 		return true;                                                               \
-	}
+	}                                                                                  \
+	IB_RING_PUSH_WAIT(name, type, spsc)                                                \
+	IB_RING_PUSH_WAIT(name, type, mpsc)
 
 /*
  * The slots of a ring, every page written once now: calloc'd memory is only

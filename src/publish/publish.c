@@ -1810,25 +1810,22 @@ ib_pub_start(ib_pub *p)
 	return IB_OK;
 }
 
+static bool
+pub_stopping(const void *p)
+{
+	return ck_pr_load_int(&((const ib_pub *)p)->stopping) != 0;
+}
+
 bool
 ib_pub_post(ib_pub *p, const ib_pub_event *ev)
 {
-	for (unsigned spin = 0;; spin++) {
-		if (ck_pr_load_int(&p->stopping))
-			return false;
-		if (ib_ring_push_mpsc_pubev(&p->ring, p->ring_buf, ev)) {
-			ib_wake_signal(&p->wake);
-			return true;
-		}
-		/* full: the publisher is behind by EV_RING events; it never waits on Redis to drain */
-		ib_wake_signal(&p->wake);
-		if (spin < 64) {
-			ck_pr_stall();
-		} else {
-			struct timespec ts = { 0, 50000 };
-			nanosleep(&ts, NULL);
-		}
-	}
+	/* full: the publisher is behind by EV_RING events; it never waits on Redis to drain */
+	ib_ring_waiter w = { .wake = &p->wake, .stopped = pub_stopping, .arg = p };
+
+	if (pub_stopping(p) || !ib_ring_push_wait_mpsc_pubev(&p->ring, p->ring_buf, ev, &w))
+		return false;
+	ib_wake_signal(&p->wake);
+	return true;
 }
 
 void

@@ -226,10 +226,9 @@ ship(ib_recorder *r)
 		return;
 	ib_ring_push_spsc_chunk(&r->full, r->full_buf, &c); /* cannot fail: at most NCHUNKS in flight */
 	ib_wake_signal(&r->wake);
-	while (!ib_ring_pop_chunk(&r->free_, r->free_buf, &next)) {
-		struct timespec ts = { 0, 100000 };
-		nanosleep(&ts, NULL);
-	}
+	ib_ring_waiter w = { .wake = &r->wake }; /* the writer frees a chunk once it is on disk */
+	while (!ib_ring_pop_chunk(&r->free_, r->free_buf, &next))
+		ib_ring_backoff(&w);
 	r->cur = next.idx;
 	r->cur_len = 0;
 	r->cur_frames = 0;
