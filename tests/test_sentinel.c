@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec/wire.h"
+#include "util/str.h"
 #include "config/config.h"
 #include "ibpipe/ib.h"
 #include "config/redis_sentinel.h"

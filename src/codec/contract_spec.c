@@ -17,6 +17,7 @@
 
 #include "codec/contract_spec.h"
 #include "codec/wire.h"
+#include "util/str.h"
 
 /* secTypes the grammar knows, with the positional fields they take and their default exchange. */
 enum pos_kind { POS_NONE, POS_EXPIRY, POS_OPTION };

@@ -13,7 +13,7 @@
 #include "ibpipe/ib.h"
 #include "config/redis_sentinel.h"
 #include "config/redis_url.h"
-#include "codec/wire.h"
+#include "util/str.h"
 
 static int
 fail(char *err, size_t errlen, const char *msg)

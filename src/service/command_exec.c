@@ -12,11 +12,12 @@
 #include <string.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "core/place.h"
 #include "core/risk.h"
 #include "core/wake.h"
 #include "service/command_exec.h"
+#include "util/clock.h"
 
 #define CANCEL_ALL_MAX 4096
 

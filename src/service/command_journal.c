@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec/wire.h"
+#include "util/str.h"
 #include "service/command_journal.h"
 
 struct slot {

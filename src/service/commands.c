@@ -17,12 +17,13 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "core/wake.h"
 #include "config/redis_url.h"
 #include "service/command_exec.h"
 #include "service/commands.h"
 #include "util/json.h"
+#include "util/clock.h"
 
 #define GROUP "ibpipe"
 #define CONSUMER "ibpipe"
