@@ -24,6 +24,7 @@
 #include "core/sync.h"
 #include "util/str.h"
 #include "util/clock.h"
+#include "publish/keys.h"
 
 #define MAX_QUOTES_SHOWN 20
 #define MAX_QUOTES 20000
@@ -361,14 +362,14 @@ glob_escape(char *out, size_t cap, const char *s)
 static bool
 read_sync(redisContext *c, const char *prefix, struct view *v)
 {
-	redisReply *r = redisCommand(c, "GET %s:sync", prefix);
+	redisReply *r = redisCommand(c, "GET %s:" IB_KEY_SYNC, prefix);
 
 	if (r == NULL)
 		return false;
 	v->have_sync = r->type == REDIS_REPLY_STRING;
 	copy_reply(v->sync, sizeof(v->sync), r);
 	freeReplyObject(r);
-	if ((r = redisCommand(c, "GET %s:sync:detail", prefix)) == NULL)
+	if ((r = redisCommand(c, "GET %s:" IB_KEY_SYNC_DETAIL, prefix)) == NULL)
 		return false;
 	copy_reply(v->detail, sizeof(v->detail), r);
 	freeReplyObject(r);
@@ -384,7 +385,7 @@ read_accounts(redisContext *c, const char *prefix, struct view *v)
 		{ "NetLiquidationByCurrency:BASE", "BASE" },
 		{ "NetLiquidation", "" },
 	};
-	redisReply *r = redisCommand(c, "SMEMBERS %s:accounts", prefix);
+	redisReply *r = redisCommand(c, "SMEMBERS %s:" IB_KEY_ACCOUNTS, prefix);
 
 	if (r == NULL)
 		return false;
@@ -395,8 +396,9 @@ read_accounts(redisContext *c, const char *prefix, struct view *v)
 	qsort(v->accts, (size_t)v->naccts, sizeof(v->accts[0]), cmp_acct);
 	for (int i = 0; i < v->naccts; i++) {
 		struct acct_row *a = &v->accts[i];
-		char k[160];
-		snprintf(k, sizeof(k), "%s:account:{%s}", prefix, a->id);
+		char k[160], pk[160];
+		ib_key_account(k, sizeof(k), prefix, a->id);
+		ib_key_positions(pk, sizeof(pk), prefix, a->id);
 		for (size_t j = 0; j < sizeof(netliq) / sizeof(netliq[0]) && !a->netliq[0]; j++) {
 			if ((r = redisCommand(c, "HGET %s %s", k, netliq[j][0])) == NULL)
 				return false;
@@ -409,7 +411,7 @@ read_accounts(redisContext *c, const char *prefix, struct view *v)
 			return false;
 		a->updated_at = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
 		freeReplyObject(r);
-		if ((r = redisCommand(c, "HLEN %s:positions:{%s}", prefix, a->id)) == NULL)
+		if ((r = redisCommand(c, "HLEN %s", pk)) == NULL)
 			return false;
 		a->positions = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 		freeReplyObject(r);
@@ -421,14 +423,14 @@ static bool
 read_quotes(redisContext *c, const char *prefix, struct view *v)
 {
 	char pat[160], cursor[32] = "0";
-	size_t plen = strlen(prefix) + strlen(":quote:");
+	size_t plen = strlen(prefix) + strlen(":" IB_KEY_QUOTE);
 	redisReply *r;
 
 	v->quotes = calloc(MAX_QUOTES, sizeof(*v->quotes));
 	if (v->quotes == NULL)
 		return false;
 	glob_escape(pat, sizeof(pat) - 8, prefix);
-	ib_strlcpy(pat + strlen(pat), ":quote:*", sizeof(pat) - strlen(pat));
+	ib_strlcpy(pat + strlen(pat), ":" IB_KEY_QUOTE "*", sizeof(pat) - strlen(pat));
 	do {
 		if ((r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat)) == NULL)
 			return false;
@@ -449,7 +451,7 @@ read_quotes(redisContext *c, const char *prefix, struct view *v)
 	qsort(v->quotes, (size_t)v->nquotes, sizeof(v->quotes[0]), cmp_quote);
 	/* pipelined: one round trip for all of them */
 	for (int i = 0; i < v->nquotes; i++)
-		redisAppendCommand(c, "HMGET %s:quote:%s bid ask last updated_at", prefix, v->quotes[i].sym);
+		redisAppendCommand(c, "HMGET %s:" IB_KEY_QUOTE "%s bid ask last updated_at", prefix, v->quotes[i].sym);
 	for (int i = 0; i < v->nquotes; i++) {
 		struct quote_row *q = &v->quotes[i];
 		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL)
@@ -468,7 +470,7 @@ read_quotes(redisContext *c, const char *prefix, struct view *v)
 static bool
 read_health(redisContext *c, const char *prefix, struct view *v)
 {
-	redisReply *r = redisCommand(c, "HGETALL %s:health", prefix);
+	redisReply *r = redisCommand(c, "HGETALL %s:" IB_KEY_HEALTH, prefix);
 
 	if (r == NULL)
 		return false;
@@ -478,7 +480,7 @@ read_health(redisContext *c, const char *prefix, struct view *v)
 		v->nhealth++;
 	}
 	freeReplyObject(r);
-	if ((r = redisCommand(c, "TTL %s:health", prefix)) == NULL)
+	if ((r = redisCommand(c, "TTL %s:" IB_KEY_HEALTH, prefix)) == NULL)
 		return false;
 	v->health_ttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -2;
 	freeReplyObject(r);
@@ -507,7 +509,7 @@ print_human(const struct opts *o, const struct view *v)
 {
 	printf("redis     %s  prefix %s\n", v->desc, o->prefix);
 	if (!v->have_sync)
-		printf("sync      unknown (no %s:sync key: nothing published here yet)\n", o->prefix);
+		printf("sync      unknown (no %s:" IB_KEY_SYNC " key: nothing published here yet)\n", o->prefix);
 	else if (strcmp(v->sync, "ready") == 0)
 		printf("sync      ready\n");
 	else
@@ -667,7 +669,7 @@ health_live(const struct opts *o)
 
 	if (c == NULL)
 		return false;
-	r = redisCommand(c, "EXISTS %s:health", o->prefix);
+	r = redisCommand(c, "EXISTS %s:" IB_KEY_HEALTH, o->prefix);
 	live = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	if (r)
 		freeReplyObject(r);
@@ -696,7 +698,7 @@ wait_ready(const struct opts *o)
 			continue;
 		}
 		err[0] = '\0';
-		r = redisCommand(sub, "SUBSCRIBE %s:events", o->prefix);
+		r = redisCommand(sub, "SUBSCRIBE %s:" IB_KEY_EVENTS, o->prefix);
 		bool subscribed = r && r->type == REDIS_REPLY_ARRAY;
 		if (r)
 			freeReplyObject(r);
@@ -740,7 +742,7 @@ wait_ready(const struct opts *o)
 			if (health_live(o))
 				return 0;
 			/* "ready" without a live P:health is what a killed ibpipe leaves: not ready */
-			snprintf(state, sizeof(state), "ready, but %s:health has expired", o->prefix);
+			snprintf(state, sizeof(state), "ready, but %s:" IB_KEY_HEALTH " has expired", o->prefix);
 			detail[0] = '\0';
 			struct timespec ts = { 0, 200000000L };
 			nanosleep(&ts, NULL);
@@ -749,7 +751,7 @@ wait_ready(const struct opts *o)
 	if (err[0])
 		fprintf(stderr, "ibpipe status: not ready after %g s: %s\n", o->timeout_s, err);
 	else
-		fprintf(stderr, "ibpipe status: not ready after %g s: %s:sync is %s%s%s\n", o->timeout_s, o->prefix,
+		fprintf(stderr, "ibpipe status: not ready after %g s: %s:" IB_KEY_SYNC " is %s%s%s\n", o->timeout_s, o->prefix,
 			state[0] ? state : "not set", detail[0] ? " -- " : "", detail);
 	return 1;
 }
@@ -787,7 +789,7 @@ ib_cmd_status(int argc, char **argv)
 		snprintf(v->desc, sizeof(v->desc), strchr(c->tcp.host, ':') ? "master %s at [%s]:%d" : "master %s at %s:%d",
 			 o.master, c->tcp.host, c->tcp.port);
 	/* NOAUTH / NOPERM said plainly, rather than as an unexpected reply further on. */
-	redisReply *pr = redisCommand(c, "GET %s:sync", o.prefix);
+	redisReply *pr = redisCommand(c, "GET %s:" IB_KEY_SYNC, o.prefix);
 	if (pr && pr->type == REDIS_REPLY_ERROR) {
 		fprintf(stderr, "ibpipe status: Redis at %s: %s\n", v->desc, pr->str);
 		rc = 1;

@@ -26,6 +26,7 @@
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
 #include "config/redis_sentinel.h"
+#include "publish/keys.h"
 #include "config/redis_url.h"
 #include "codec/wire.h"
 #include "util/str.h"
@@ -184,15 +185,15 @@ ib_config_defaults(ib_config *c)
 	c->market_data_type = 1;
 	c->max_tbt = 3;
 	c->max_depth = 3;
-	c->redis_book_levels = 10;
+	c->redis_book_levels = IB_REDIS_BOOK_LEVELS;
 	c->strategies = 1;
 	ib_strlcpy(c->strategy, "example", sizeof(c->strategy));
 	c->risk.max_order_qty = 1000;
 	ib_strlcpy(c->state_dir, "/var/lib/ibpipe", sizeof(c->state_dir));
 	c->metrics_port = -1; /* off */
 	c->redis = true;
-	ib_strlcpy(c->redis_url, "redis://127.0.0.1:6379", sizeof(c->redis_url));
-	ib_strlcpy(c->redis_prefix, "ibpipe", sizeof(c->redis_prefix));
+	ib_strlcpy(c->redis_url, IB_REDIS_DEFAULT_URL, sizeof(c->redis_url));
+	ib_strlcpy(c->redis_prefix, IB_REDIS_DEFAULT_PREFIX, sizeof(c->redis_prefix));
 	ib_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	ib_strlcpy(c->log_format, "text", sizeof(c->log_format));
 }

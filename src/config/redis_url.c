@@ -14,6 +14,7 @@
 #include "config/redis_sentinel.h"
 #include "config/redis_url.h"
 #include "util/str.h"
+#include "publish/keys.h"
 
 static int
 fail(char *err, size_t errlen, const char *msg)
@@ -100,7 +101,7 @@ ib_redis_url_parse(const char *url, ib_redis_url *out, char *err, size_t errlen)
 	const char *s, *at, *host, *hend, *p;
 
 	memset(out, 0, sizeof(*out));
-	out->port = 6379;
+	out->port = IB_REDIS_DEFAULT_PORT;
 	if (url == NULL || *url == '\0')
 		return fail(err, errlen, "empty Redis URL");
 	if (strncmp(url, "unix:", 5) == 0)

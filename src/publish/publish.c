@@ -52,6 +52,7 @@
 #include "config/redis_url.h"
 #include "core/ring.h"
 #include "core/wake.h"
+#include "publish/keys.h"
 #include "util/str.h"
 #include "publish/publish_mirror.h"
 #include "util/clock.h"
@@ -191,13 +192,13 @@ void
 ib_pub_config_defaults(ib_pub_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	ib_strlcpy(c->url, "redis://127.0.0.1:6379", sizeof(c->url));
-	ib_strlcpy(c->prefix, "ibpipe", sizeof(c->prefix));
-	c->health_interval_ms = 1000;
-	c->health_ttl_s = 5;
-	c->stream_maxlen = 10000;
-	c->quote_interval_us = 1000;
-	c->book_levels = 10;
+	ib_strlcpy(c->url, IB_REDIS_DEFAULT_URL, sizeof(c->url));
+	ib_strlcpy(c->prefix, IB_REDIS_DEFAULT_PREFIX, sizeof(c->prefix));
+	c->health_interval_ms = IB_REDIS_HEALTH_INTERVAL_MS;
+	c->health_ttl_s = IB_REDIS_HEALTH_TTL_S;
+	c->stream_maxlen = IB_REDIS_STREAM_MAXLEN;
+	c->quote_interval_us = IB_REDIS_QUOTE_INTERVAL_US;
+	c->book_levels = IB_REDIS_BOOK_LEVELS;
 }
 
 /* ---- RESP encoding into the batch buffer (grows, never shrinks) ---- */
@@ -466,14 +467,6 @@ detail_json(char *out, size_t cap, const char *detail)
 	return s.len;
 }
 
-/* ---- keys ---- */
-
-static size_t
-key(char *out, size_t cap, const ib_pub *p, const char *a, const char *b, const char *c)
-{
-	return (size_t)snprintf(out, cap, "%s:%s%s%s", p->cfg.prefix, a, b ? b : "", c ? c : "");
-}
-
 /* ---- what goes into a batch ---- */
 
 static void
@@ -487,7 +480,7 @@ write_accounts_set(ib_pub *p)
 		return;
 	for (int i = 0; i < m->naccts; i++)
 		n += m->acct[i].in_set;
-	key(k, sizeof(k), p, "accounts", NULL, NULL);
+	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_ACCOUNTS);
 	/* replace the set atomically: a reader never sees it empty */
 	cmd(p, 1, T_PLAIN);
 	arg_s(p, "MULTI");
@@ -514,8 +507,8 @@ write_account(ib_pub *p, int i)
 	struct pm_account *a = &p->m.acct[i];
 	char k[128], pk[128], json[768];
 
-	key(k, sizeof(k), p, "account:{", a->id, "}");
-	key(pk, sizeof(pk), p, "positions:{", a->id, "}");
+	ib_key_account(k, sizeof(k), p->cfg.prefix, a->id);
+	ib_key_positions(pk, sizeof(pk), p->cfg.prefix, a->id);
 	cmd(p, 1, T_PLAIN);
 	arg_s(p, "MULTI");
 	if (a->full) {
@@ -557,10 +550,9 @@ write_account(ib_pub *p, int i)
 static void
 write_order(ib_pub *p, const pm_order_data *d)
 {
-	char k[96], id[16];
+	char k[96];
 
-	fmt_i64(id, d->order_id);
-	key(k, sizeof(k), p, "order:", id, NULL);
+	ib_key_order(k, sizeof(k), p->cfg.prefix, d->order_id);
 	cmd(p, 2 + 2 * 16, T_PLAIN);
 	arg_s(p, "HSET");
 	arg_s(p, k);
@@ -715,14 +707,14 @@ write_sync(ib_pub *p)
 
 	/* both keys expire with P:health: a killed ibpipe cannot leave "ready" behind */
 	fmt_i64(ttl, p->cfg.health_ttl_s);
-	key(k, sizeof(k), p, "sync:detail", NULL, NULL);
+	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_SYNC_DETAIL);
 	cmd(p, 5, T_PLAIN);
 	arg_s(p, "SET");
 	arg_s(p, k);
 	arg(p, m->sync_out, dn);
 	arg_s(p, "EX");
 	arg_s(p, ttl);
-	key(k, sizeof(k), p, "sync", NULL, NULL);
+	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_SYNC);
 	cmd(p, 5, T_PLAIN);
 	arg_s(p, "SET");
 	arg_s(p, k);
@@ -735,7 +727,7 @@ write_sync(ib_pub *p)
 	ib_json_raw(&ev, ",\"detail\":");
 	ib_json_raw(&ev, m->sync_detail[0] == '{' ? m->sync_detail : "{}");
 	ib_json_raw(&ev, "}");
-	key(k, sizeof(k), p, "events", NULL, NULL);
+	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_EVENTS);
 	cmd(p, 3, T_PLAIN);
 	arg_s(p, "PUBLISH");
 	arg_s(p, k);
@@ -774,7 +766,7 @@ write_state(ib_pub *p)
 	if (st->sent < st->tail && b->ncmd < SOFT_CMDS) {
 		char k[96], maxlen[24];
 		uint64_t pos;
-		key(k, sizeof(k), p, "stream:orders", NULL, NULL);
+		ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_ORDERS_STREAM);
 		fmt_i64(maxlen, p->cfg.stream_maxlen);
 		for (pos = st->sent; pos < st->tail && b->ncmd < SOFT_CMDS; pos++) {
 			const struct pm_entry *e = &st->e[pos % PM_STREAM_CAP];
@@ -794,7 +786,7 @@ write_quotes(ib_pub *p)
 	struct batch *b = p->b;
 	uint32_t n = t->n, i = p->qcursor < t->n ? p->qcursor : 0;
 	char k[96], upd[24];
-	size_t kp = (size_t)snprintf(k, sizeof(k), "%s:quote:", p->cfg.prefix);
+	size_t kp = ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_QUOTE);
 
 	/* round robin from where the last full batch stopped, so no instrument starves */
 	for (uint32_t seen = 0; seen < n && b->nq < MAX_QUOTES; seen++, i = i + 1 == n ? 0 : i + 1) {
@@ -873,7 +865,7 @@ write_books(ib_pub *p)
 		sb_raw(&sb, "}", 1);
 		cmd(p, 3, T_PLAIN);
 		arg_s(p, "SET");
-		arg(p, k, (size_t)snprintf(k, sizeof(k), "%s:book:%s", p->cfg.prefix, t->symbol[d]));
+		arg(p, k, ib_key_book(k, sizeof(k), p->cfg.prefix, t->symbol[d]));
 		arg(p, sb.p, sb.len);
 		p->cnt.book_writes++;
 	}
@@ -902,7 +894,7 @@ write_health(ib_pub *p, int64_t now)
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
 	int fields = 9 + (s ? 20 : 0);
 
-	key(k, sizeof(k), p, "health", NULL, NULL);
+	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_HEALTH);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
 	arg_s(p, "HSET");
 	arg_s(p, k);
@@ -968,7 +960,7 @@ write_health(ib_pub *p, int64_t now)
 	arg_s(p, ttl);
 	/* the sync keys live exactly as long as health: "ready" never outlives this process */
 	for (int i = 0; i < 2; i++) {
-		key(k, sizeof(k), p, i ? "sync:detail" : "sync", NULL, NULL);
+		ib_key(k, sizeof(k), p->cfg.prefix, i ? IB_KEY_SYNC_DETAIL : IB_KEY_SYNC);
 		cmd(p, 3, T_PLAIN);
 		arg_s(p, "EXPIRE");
 		arg_s(p, k);
@@ -1146,7 +1138,7 @@ start_probe(ib_pub *p, int64_t now)
 		cmd(p, 1, T_ROLE);
 		arg_s(p, "ROLE");
 	}
-	key(k, sizeof(k), p, "stream:orders", NULL, NULL);
+	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_ORDERS_STREAM);
 	cmd(p, 3, T_XINFO);
 	arg_s(p, "XINFO");
 	arg_s(p, "STREAM");
@@ -1250,7 +1242,7 @@ probe_xinfo(ib_pub *p, const redisReply *r)
 {
 	if (r->type == REDIS_REPLY_ERROR) {
 		if (strstr(r->str, "no such key") == NULL)
-			ib_log(IB_LL_ERROR, "redis", "%s:stream:orders: %s -- order stream entries will be refused",
+			ib_log(IB_LL_ERROR, "redis", "%s:" IB_KEY_ORDERS_STREAM ": %s -- order stream entries will be refused",
 			       p->cfg.prefix, r->str);
 		return;
 	}
@@ -1745,17 +1737,17 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 		return NULL;
 	p->cfg = *cfg;
 	if (p->cfg.health_interval_ms <= 0)
-		p->cfg.health_interval_ms = 1000;
+		p->cfg.health_interval_ms = IB_REDIS_HEALTH_INTERVAL_MS;
 	if (p->cfg.health_ttl_s <= 0)
-		p->cfg.health_ttl_s = 5;
+		p->cfg.health_ttl_s = IB_REDIS_HEALTH_TTL_S;
 	if (p->cfg.stream_maxlen <= 0)
-		p->cfg.stream_maxlen = 10000;
+		p->cfg.stream_maxlen = IB_REDIS_STREAM_MAXLEN;
 	if (p->cfg.quote_interval_us <= 0)
-		p->cfg.quote_interval_us = 1000;
+		p->cfg.quote_interval_us = IB_REDIS_QUOTE_INTERVAL_US;
 	if (p->cfg.book_levels <= 0 || p->cfg.book_levels > IB_BOOK_ROWS)
-		p->cfg.book_levels = 10;
+		p->cfg.book_levels = IB_REDIS_BOOK_LEVELS;
 	if (p->cfg.prefix[0] == '\0')
-		ib_strlcpy(p->cfg.prefix, "ibpipe", sizeof(p->cfg.prefix));
+		ib_strlcpy(p->cfg.prefix, IB_REDIS_DEFAULT_PREFIX, sizeof(p->cfg.prefix));
 	pthread_mutex_init(&p->mu, NULL);
 	if (ib_redis_url_parse(p->cfg.url, &p->url, err, sizeof(err)) != IB_OK) {
 		ib_log(IB_LL_ERROR, "redis", "%s", err);

@@ -9,18 +9,8 @@
  * reads the shared quote table (quote.h) and writes only what changed, so
  * it coalesces by construction.
  *
- * Keys (prefix P, default "ibpipe"):
- *   P:sync                 string disconnected|syncing|ready  (+ PUBLISH P:events JSON)
- *   P:sync:detail          JSON: what the gate has and what it still waits for
- *   P:accounts             set of account ids
- *   P:account:{A}          hash key[:currency] -> value, updated_at
- *   P:positions:{A}        hash conId -> JSON
- *   P:quote:SYM            hash bid ask last bid_size ask_size last_size volume mid last_time updated_at
- *   P:book:SYM             JSON {"bids":[[price,size],...],"asks":[...],"version":N,"updated_at":ns}
- *                          (depth subscriptions: the top book_levels rows, best first)
- *   P:order:ID             hash of the latest order state
- *   P:stream:orders        stream of order status changes and executions (XADD MAXLEN ~)
- *   P:health               hash, refreshed every second, with a TTL
+ * The keys it writes are named in keys.h (the one schema, shared with the
+ * readers) and tabled in README.md, "Redis keys".
  */
 #ifndef IBPIPE_PUBLISH_H
 #define IBPIPE_PUBLISH_H

@@ -24,6 +24,7 @@
 #include "service/commands.h"
 #include "util/json.h"
 #include "util/clock.h"
+#include "publish/keys.h"
 
 #define GROUP "ibpipe"
 #define CONSUMER "ibpipe"
@@ -159,7 +160,7 @@ order_live(void *arg, int32_t order_id)
 
 	if (k->c == NULL)
 		return true;
-	snprintf(key, sizeof(key), "%s:order:%d", k->prefix, order_id);
+	ib_key_order(key, sizeof(key), k->prefix, order_id);
 	redisReply *r = redisCommand(k->c, "HGET %s status", key);
 	if (r && r->type == REDIS_REPLY_STRING)
 		live = !(strcmp(r->str, "Filled") == 0 || strcmp(r->str, "Cancelled") == 0 ||
@@ -381,8 +382,8 @@ ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, 
 	ib_strlcpy(k->master, cfg->redis_master, sizeof(k->master));
 	ib_strlcpy(k->sentinel_password, cfg->redis_sentinel_password, sizeof(k->sentinel_password));
 	ib_strlcpy(k->prefix, cfg->redis_prefix, sizeof(k->prefix));
-	snprintf(k->stream, sizeof(k->stream), "%s:stream:commands", cfg->redis_prefix);
-	snprintf(k->results, sizeof(k->results), "%s:commands:results", cfg->redis_prefix);
+	ib_key(k->stream, sizeof(k->stream), cfg->redis_prefix, IB_KEY_COMMANDS_STREAM);
+	ib_key(k->results, sizeof(k->results), cfg->redis_prefix, IB_KEY_COMMAND_RESULTS);
 	/* one journal per command stream: the cmd_ids are the stream's senders' */
 	snprintf(path, sizeof(path), "%s/commands-%s.journal", cfg->state_dir[0] ? cfg->state_dir : ".", cfg->redis_prefix);
 	k->journal = ib_cmd_journal_open(path, err, cap);

@@ -22,6 +22,7 @@
 #include "core/sync.h" /* IB_SYNC_JSON_MAX: the diagnostics' size */
 #include "strategies/registry.h"
 #include "util/clock.h"
+#include "publish/keys.h"
 
 #define TICK_MS 250
 
@@ -67,7 +68,7 @@ killswitch_poll(struct killswitch *k, const ib_config *cfg, ib_pipeline *p)
 				     500, NULL, 0);
 		if (k->c == NULL)
 			return;
-		snprintf(k->key, sizeof(k->key), "%s:control", cfg->redis_prefix);
+		ib_key(k->key, sizeof(k->key), cfg->redis_prefix, IB_KEY_CONTROL);
 	}
 	r = redisCommand(k->c, "GET %s", k->key);
 	if (r == NULL) {
