@@ -27,7 +27,7 @@ test_syncing_goes_before_a_new_list(void)
 	redisContext *mon = tu_rconn(port), *c = tu_rconn(port);
 	ib_pub_config cfg;
 	ib_pub *p;
-	static const char ids[2][24] = { "DUA", "DUB" };
+	static const char ids[2][IB_ACCOUNT_ID_LEN] = { "DUA", "DUB" };
 	static const char ready[] = "{\"missing\":[]}", syncing[] = "{\"missing\":[\"acctDownloadEnd:DUB\"]}";
 
 	CU_ASSERT_FATAL(mon && c);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ib.h"
 #include "quote.h"
 
 /*
@@ -20,7 +21,6 @@
  * longer than this is refused loudly and the gate never opens on it.
  */
 #define IB_MAX_ACCOUNTS 1024
-#define IB_ACCOUNT_ID_LEN 24     /* an id of up to 23 bytes; a longer one is refused like a long list */
 /* Longest managedAccounts text kept: every id at its longest, with its comma. */
 #define IB_ACCOUNT_LIST_MAX ((size_t)IB_MAX_ACCOUNTS * IB_ACCOUNT_ID_LEN)
 #define IB_MAX_ACCT_VALUES 256

@@ -31,6 +31,14 @@ enum ib_status {
 };
 const char *ib_strerror(int status);
 
+/*
+ * Widths (bytes, with the NUL) of the ids ibpipe keeps, in every struct and
+ * table that holds one: an account id of up to 23 bytes (a longer one is
+ * refused like a long list), a symbol of up to 23.
+ */
+#define IB_ACCOUNT_ID_LEN 24
+#define IB_SYMBOL_LEN 24
+
 /* Frames above this are a fatal stream error, as in the official clients. */
 #define IB_MAX_FRAME 0xFFFFFFu
 
@@ -181,7 +189,9 @@ enum ib_err_code {
 	IB_ERR_CONN_LOST = 1100,
 	IB_ERR_CONN_RESTORED_LOST = 1101,
 	IB_ERR_CONN_RESTORED = 1102,
+	IB_ERR_FARM_BROKEN = 2103,
 	IB_ERR_FARM_OK = 2104,
+	IB_ERR_HMDS_BROKEN = 2105,
 	IB_ERR_HMDS_OK = 2106,
 	IB_ERR_HMDS_INACTIVE = 2107,
 	IB_ERR_FARM_INACTIVE = 2108,
@@ -189,6 +199,11 @@ enum ib_err_code {
 	IB_ERR_MAX_TBT = 10190,       /* max number of tick-by-tick requests */
 	IB_ERR_DEPTH_LIMIT = 309,     /* max number of market depth requests */
 	IB_ERR_DEPTH_RESET = 317,     /* market depth reset: empty the book, the rows come again */
+	IB_ERR_CANT_FIND_ORDER = 135, /* cancel of an order id the gateway does not know */
+	IB_ERR_READING_REQUEST = 320, /* a request frame the gateway could not parse */
+	IB_ERR_VALIDATING_REQUEST = 321, /* a request with a bad value (unknown account, tick type ...) */
+	IB_ERR_PROCESSING_REQUEST = 322, /* e.g. a duplicate ticker id */
+	IB_ERR_CANNOT_CANCEL = 10148, /* cancel of an order already in a final state */
 };
 /* 2100..2169 are informational notices, not failures. */
 #define IB_ERR_IS_INFO(c) ((c) >= 2100 && (c) <= 2169)

@@ -22,8 +22,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ib.h"
+
 #define IB_MAX_INSTRUMENTS 16384 /* power of two */
-#define IB_SYMBOL_LEN 24
 
 typedef struct ib_quote_data {
 	double bid, ask, last;

@@ -16,7 +16,7 @@
 
 typedef struct ib_contract {
 	int32_t con_id;
-	char symbol[24];
+	char symbol[IB_SYMBOL_LEN];
 	char sec_type[8];          /* STK, OPT, FUT, CASH, ... */
 	char last_trade_date[24];
 	double strike;             /* IB_UNSET_DOUBLE or 0 -> sent as empty/0 as the official client does */
@@ -61,7 +61,7 @@ typedef struct ib_order {
 	double lmt_price;   /* IB_UNSET_DOUBLE when not applicable */
 	double aux_price;   /* stop price for STP / STP LMT, trailing amount for TRAIL */
 	char tif[IB_ORDER_TIF_LEN];         /* DAY, GTC, IOC, FOK, GTD, OPG */
-	char account[24];
+	char account[IB_ACCOUNT_ID_LEN];
 	char order_ref[32];
 	bool outside_rth;
 	bool transmit;      /* false: held by the gateway until a later order of the chain transmits */
@@ -80,9 +80,9 @@ void ib_order_init(ib_order *o);
 
 typedef struct ib_exec_filter {
 	int32_t client_id;
-	char account[24];
+	char account[IB_ACCOUNT_ID_LEN];
 	char time[24];
-	char symbol[24];
+	char symbol[IB_SYMBOL_LEN];
 	char sec_type[8];
 	char exchange[16];
 	char side[8];
@@ -102,7 +102,7 @@ typedef struct ib_req {
 						  cancelRealTimeBars, cancelPnL, cancelPnLSingle */
 		struct { int32_t order_id; ib_contract contract; ib_order order; } place_order;
 		struct { int32_t order_id; char manual_cancel_time[24]; } cancel_order;
-		struct { bool subscribe; char account[24]; } acct_data;
+		struct { bool subscribe; char account[IB_ACCOUNT_ID_LEN]; } acct_data;
 		struct { int32_t req_id; ib_exec_filter filter; } executions;
 		struct { int32_t num_ids; } ids;
 		struct { int32_t req_id; ib_contract contract; bool include_expired; } contract_data;
@@ -138,7 +138,7 @@ typedef struct ib_req {
 		} realtime_bars;            /* cancelRealTimeBars: cancel */
 		struct {
 			int32_t req_id;
-			char account[24];
+			char account[IB_ACCOUNT_ID_LEN];
 			char model_code[24];
 			int32_t con_id;         /* reqPnLSingle only */
 		} pnl;                      /* cancelPnL, cancelPnLSingle: cancel */

@@ -12,6 +12,7 @@
 #include "util/str.h"
 #include "service/control.h"
 #include "record/replay.h"
+#include "util/clock.h"
 
 struct replay_run {
 	ib_replay_server *srv;
@@ -100,7 +101,7 @@ ib_cmd_replay(int argc, char **argv)
 	}
 	ib_replay_stop(run.srv);
 	if (run.t_done > run.t0 && run.frames) {
-		double s = (double)(run.t_done - run.t0) / 1e9;
+		double s = ib_ns_to_s(run.t_done - run.t0);
 		printf("replay: %llu frames in %.3f s = %.0f msgs/s\n", (unsigned long long)run.frames, s,
 		       (double)run.frames / s);
 	}

@@ -501,7 +501,7 @@ health(const struct view *v, const char *k)
 static double
 age_s(long long updated_ns)
 {
-	return updated_ns > 0 ? now_s(CLOCK_REALTIME) - (double)updated_ns / 1e9 : -1;
+	return updated_ns > 0 ? now_s(CLOCK_REALTIME) - ib_ns_to_s(updated_ns) : -1;
 }
 
 static void

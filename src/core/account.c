@@ -165,7 +165,7 @@ open_gate(ib_pipeline *p)
 	/* Everything the account thread posted before this is in Redis no later than sync=ready. */
 	publish_sync(p, IB_SYNC_READY);
 	ib_log(IB_LL_INFO, "gate", "sync complete after %.3f s: %d account(s), nextValidId %d -- gate open",
-	       (double)(now - p->diag.connect_start_ns) / 1e9, p->acct.accounts.n, snap->a.next_order_id);
+	       ib_ns_to_s((now - p->diag.connect_start_ns)), p->acct.accounts.n, snap->a.next_order_id);
 	if (p->nstrat == 0) {
 		free(snap);
 	} else {
@@ -296,7 +296,7 @@ on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 	p->acct.list_len = 0;
 	p->acct.unmanaged_logged = p->acct.unknown_end_logged = false;
 	p->acct.sync_timeout_reported = false;
-	p->acct.sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+	p->acct.sync_deadline_ns = now + ib_s_to_ns(p->cfg.sync_timeout_s);
 	pthread_mutex_lock(&p->diag.mu);
 	p->diag.connect_start_ns = now - p->diag.handshake_ns;
 	p->diag.synced_ns = 0;
@@ -329,7 +329,7 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 		p->acct.ib_lost = false;
 		close_gate(p, "gateway connectivity restored: resyncing");
 		ib_sync_restart(&p->acct.sync, now);
-		p->acct.sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+		p->acct.sync_deadline_ns = now + ib_s_to_ns(p->cfg.sync_timeout_s);
 		p->acct.sync_timeout_reported = false;
 		ib_pipeline_request_reconcile(p);
 		p->acct.sub[0] = '\0';
@@ -433,7 +433,7 @@ on_accounts_list(ib_pipeline *p)
 		int64_t now = ib_now_mono_ns();
 		close_gate(p, "managed accounts changed");
 		p->acct.sync.since_ns = now;
-		p->acct.sync_deadline_ns = now + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+		p->acct.sync_deadline_ns = now + ib_s_to_ns(p->cfg.sync_timeout_s);
 		p->acct.sync_timeout_reported = false;
 		/* "syncing" reaches Redis before the new list does: no reader sees the new list beside
 		   the old "ready" */
@@ -583,7 +583,7 @@ ib_account_thread(void *arg)
 	   from the start, so --on-sync-timeout exit fires while the gateway is down too */
 	p->acct.sync.since_ns = ib_now_mono_ns();
 	p->acct.sync.down = true;
-	p->acct.sync_deadline_ns = p->acct.sync.since_ns + (int64_t)(p->cfg.sync_timeout_s * 1e9);
+	p->acct.sync_deadline_ns = p->acct.sync.since_ns + ib_s_to_ns(p->cfg.sync_timeout_s);
 	for (;;) {
 		uint32_t snap = ib_wake_snapshot(&p->acct.wake);
 		int n = 0;
@@ -613,7 +613,7 @@ ib_account_thread(void *arg)
 				update_diag(p);
 			last_diag = now;
 		}
-		if (now - last_pub >= 1000000000LL) {
+		if (now - last_pub >= IB_NS_PER_S) {
 			if (!ib_gate_is_open(&p->gate) && ck_pr_load_32((uint32_t *)&p->stats.net.connected))
 				publish_sync(p, IB_SYNC_SYNCING);
 			last_pub = now;

@@ -46,7 +46,7 @@ ib_gate_close(ib_gate *g)
 int
 ib_gate_wait(ib_gate *g, int timeout_ms, const int *stop)
 {
-	int64_t deadline = timeout_ms < 0 ? INT64_MAX : ib_now_mono_ns() + (int64_t)timeout_ms * 1000000LL;
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : ib_now_mono_ns() + (int64_t)timeout_ms * IB_NS_PER_MS;
 
 	for (;;) {
 		uint32_t v = ib_wake_snapshot(&g->w);
@@ -58,6 +58,6 @@ ib_gate_wait(ib_gate *g, int timeout_ms, const int *stop)
 		if (left <= 0)
 			return IB_ETIMEDOUT;
 		/* Wake at least every 100 ms to notice *stop. */
-		ib_wake_wait(&g->w, v, left > 100000000LL ? 100 : (int)(left / 1000000) + 1);
+		ib_wake_wait(&g->w, v, left > 100000000LL ? 100 : (int)(left / IB_NS_PER_MS) + 1);
 	}
 }

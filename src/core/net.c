@@ -26,7 +26,7 @@ static int
 remaining_ms(int64_t deadline_ns)
 {
 	int64_t left = deadline_ns - ib_now_mono_ns();
-	return left <= 0 ? 0 : (int)(left / 1000000) + 1;
+	return left <= 0 ? 0 : (int)(left / IB_NS_PER_MS) + 1;
 }
 
 int
@@ -34,7 +34,7 @@ ib_net_connect(const char *host, int port, int timeout_ms, char *err, size_t err
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
 	char portstr[16];
-	int64_t deadline = ib_now_mono_ns() + (int64_t)timeout_ms * 1000000LL;
+	int64_t deadline = ib_now_mono_ns() + (int64_t)timeout_ms * IB_NS_PER_MS;
 	int rc, fd = -1;
 
 	snprintf(portstr, sizeof(portstr), "%d", port);
@@ -74,7 +74,7 @@ ib_net_connect(const char *host, int port, int timeout_ms, char *err, size_t err
 int
 ib_net_write_all(int fd, const char *buf, size_t len, int timeout_ms)
 {
-	int64_t deadline = ib_now_mono_ns() + (int64_t)timeout_ms * 1000000LL;
+	int64_t deadline = ib_now_mono_ns() + (int64_t)timeout_ms * IB_NS_PER_MS;
 	size_t off = 0;
 
 	while (off < len) {
@@ -126,7 +126,7 @@ ib_net_handshake(int fd, ib_framer *f, int client_id, int timeout_ms, int *serve
 	ib_frame fr;
 	ib_str conn_time;
 	ib_req start = { .id = IB_OUT_START_API };
-	int64_t deadline = ib_now_mono_ns() + (int64_t)timeout_ms * 1000000LL;
+	int64_t deadline = ib_now_mono_ns() + (int64_t)timeout_ms * IB_NS_PER_MS;
 	int rc;
 
 	ib_enc_init(&e, buf, sizeof(buf), 0, false);

@@ -546,9 +546,9 @@ pacing_allows(struct net *n, int64_t now, int *wait_ms)
 		return true;
 	/* the oldest of the last `cap` sends must be a second old */
 	int64_t oldest = n->sent_ns[n->sent_head];
-	if (now - oldest >= 1000000000LL)
+	if (now - oldest >= IB_NS_PER_S)
 		return true;
-	*wait_ms = (int)((oldest + 1000000000LL - now) / 1000000) + 1;
+	*wait_ms = (int)((oldest + IB_NS_PER_S - now) / IB_NS_PER_MS) + 1;
 	return false;
 }
 
@@ -694,14 +694,14 @@ static void
 nap(struct net *n, int ms)
 {
 	struct pollfd pfd = { .fd = n->p->net.out_efd, .events = POLLIN };
-	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
+	int64_t until = ib_now_mono_ns() + (int64_t)ms * IB_NS_PER_MS;
 
 	while (!stopping(n->p)) {
 		ib_heartbeat_beat(&n->p->net.hb); /* the reconnect backoff is this thread's loop too */
 		int64_t left = until - ib_now_mono_ns();
 		if (left <= 0)
 			return;
-		poll(&pfd, 1, (int)(left / 1000000) + 1);
+		poll(&pfd, 1, (int)(left / IB_NS_PER_MS) + 1);
 		if (pfd.revents & POLLIN) {
 			uint64_t v;
 			if (read(n->p->net.out_efd, &v, sizeof(v)) < 0) {
@@ -821,13 +821,13 @@ write_stall(struct net *n, int64_t now)
 	}
 	if (n->stall_since_ns == 0)
 		n->stall_since_ns = now;
-	if (now - n->stall_since_ns < (int64_t)n->p->cfg.write_stall_ms * 1000000LL)
+	if (now - n->stall_since_ns < (int64_t)n->p->cfg.write_stall_ms * IB_NS_PER_MS)
 		return false;
 	IB_STAT_INC(n->p->stats.net.write_stalls);
 	n->write_stalled = true;
 	ib_log(IB_LL_ERROR, "net",
 	       "write stall: %d bytes to the gateway unacknowledged for %lld ms (it stopped reading) -- reconnecting, "
-	       "then reconciling the orders", outq, (long long)((now - n->stall_since_ns) / 1000000));
+	       "then reconciling the orders", outq, (long long)((now - n->stall_since_ns) / IB_NS_PER_MS));
 	return true;
 }
 
@@ -965,7 +965,7 @@ ib_net_thread(void *arg)
 		int d = jitter(n.backoff_ms);
 		if (!healthy)
 			ib_log(IB_LL_WARN, "net", "the session ended after %lld ms, before syncing: reconnecting in %d ms "
-			       "(backoff %d ms)", (long long)(lasted / 1000000), d, n.backoff_ms);
+			       "(backoff %d ms)", (long long)(lasted / IB_NS_PER_MS), d, n.backoff_ms);
 		nap(&n, d);
 		if (!healthy)
 			n.backoff_ms = n.backoff_ms * 2 > p->cfg.reconnect_max_ms ? p->cfg.reconnect_max_ms : n.backoff_ms * 2;

@@ -57,19 +57,19 @@ typedef struct ib_pub_event {
 		struct {
 			int32_t n;           /* ids in this part */
 			int32_t part, more;
-			char ids[IB_PUB_MAX_ACCOUNTS][24];
+			char ids[IB_PUB_MAX_ACCOUNTS][IB_ACCOUNT_ID_LEN];
 		} accounts;
 		ib_account_update acct_value;
 		struct {
-			char account[24];
+			char account[IB_ACCOUNT_ID_LEN];
 			int32_t con_id;
-			char symbol[24], sec_type[8], exchange[16], currency[8];
+			char symbol[IB_SYMBOL_LEN], sec_type[8], exchange[16], currency[8];
 			double position, avg_cost, market_price, market_value, unrealized_pnl, realized_pnl;
 		} position;
 		struct {
 			int32_t order_id;
 			int64_t perm_id;
-			char account[24], symbol[24], action[8], order_type[8], tif[8];
+			char account[IB_ACCOUNT_ID_LEN], symbol[IB_SYMBOL_LEN], action[8], order_type[8], tif[8];
 			char status[24];         /* PendingSubmit, Submitted, PartiallyFilled, Filled, Cancelled, Inactive, Rejected */
 			double total_qty, lmt_price, aux_price, filled, remaining, avg_fill_price, last_fill_price;
 			char reason[160];        /* rejection / error text */
@@ -77,7 +77,7 @@ typedef struct ib_pub_event {
 		} order;
 		struct {
 			int32_t order_id;
-			char exec_id[48], account[24], symbol[24], side[8], time[40];
+			char exec_id[48], account[IB_ACCOUNT_ID_LEN], symbol[IB_SYMBOL_LEN], side[8], time[40];
 			double shares, price, cum_qty, avg_price;
 			int64_t ts_ns;
 		} exec;

@@ -56,7 +56,7 @@ orders_last_second(ib_strategy_ctx *ctx, int64_t now)
 	int n = 0;
 
 	for (uint32_t i = 0; i < ctx->order_times_cap; i++)
-		if (ctx->order_times[i] && now - ctx->order_times[i] < 1000000000LL)
+		if (ctx->order_times[i] && now - ctx->order_times[i] < IB_NS_PER_S)
 			n++;
 	return n;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/sync.h"
+#include "util/clock.h"
 
 #define IDX_MASK (2 * IB_MAX_ACCOUNTS - 1)
 
@@ -19,7 +20,7 @@ ib_sync_init(ib_sync *s, bool require_download_end, int quiet_ms)
 {
 	memset(s, 0, sizeof(*s));
 	s->require_download_end = require_download_end;
-	s->quiet_ns = (int64_t)quiet_ms * 1000000LL;
+	s->quiet_ns = (int64_t)quiet_ms * IB_NS_PER_MS;
 }
 
 void
@@ -345,7 +346,7 @@ ib_sync_describe(const ib_sync *s, int64_t now_ns, char *buf, size_t cap)
 	missing_pieces(s, describe_missing, &d);
 	if (d.cut)
 		ib_json_printf(b, " and %d more accounts", d.cut);
-	ib_json_printf(b, " since %.1f s", (double)(now_ns - s->since_ns) / 1e9);
+	ib_json_printf(b, " since %.1f s", ib_ns_to_s(now_ns - s->since_ns));
 }
 
 static void
@@ -384,7 +385,7 @@ ib_sync_json(const ib_sync *s, int64_t now_ns, char *buf, size_t cap)
 		ib_json_raw(&j, "null");
 	ib_json_raw(&j, ",\"missing\":[");
 	missing_pieces(s, json_missing, &j);
-	ib_json_printf(&j, "],\"waiting_s\":%.3f}", (double)(now_ns - s->since_ns) / 1e9);
+	ib_json_printf(&j, "],\"waiting_s\":%.3f}", ib_ns_to_s(now_ns - s->since_ns));
 	if (j.overflow) {
 		/* a caller's buffer too small for this list: say so in valid JSON rather than cut it */
 		ib_json_init(&j, buf, cap);

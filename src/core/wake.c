@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/wake.h"
+#include "util/clock.h"
 
 static int
 wake_gettime(const struct ck_ec_ops *ops, struct timespec *out)
@@ -28,7 +29,7 @@ wake_wait32(const struct ck_ec_wait_state *st, const uint32_t *addr, uint32_t ex
 		rel.tv_nsec = deadline->tv_nsec - now.tv_nsec;
 		if (rel.tv_nsec < 0) {
 			rel.tv_sec--;
-			rel.tv_nsec += 1000000000L;
+			rel.tv_nsec += IB_NS_PER_S;
 		}
 		if (rel.tv_sec < 0)
 			return;
@@ -61,10 +62,10 @@ ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * IB_NS_PER_MS;
+	if (deadline.tv_nsec >= IB_NS_PER_S) {
 		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
+		deadline.tv_nsec -= IB_NS_PER_S;
 	}
 	ck_ec32_wait(&w->ec, &ib_wake_mode, snap, &deadline);
 }

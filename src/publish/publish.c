@@ -61,10 +61,9 @@
 #define SOFT_CMDS 8192           /* state commands per batch; the rest goes in the next */
 #define MAX_QUOTES 8192          /* quote writes per batch */
 #define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + IB_MAX_BOOKS + 64)
-#define NS_MS 1000000LL
-#define IO_TIMEOUT_NS (5000 * NS_MS)      /* a batch without all replies by then: connection dead */
-#define CONNECT_TIMEOUT_NS (2000 * NS_MS)
-#define STOP_FLUSH_NS (2000 * NS_MS)      /* ib_pub_stop waits at most this for the last batch */
+#define IO_TIMEOUT_NS (5000 * IB_NS_PER_MS)      /* a batch without all replies by then: connection dead */
+#define CONNECT_TIMEOUT_NS (2000 * IB_NS_PER_MS)
+#define STOP_FLUSH_NS (2000 * IB_NS_PER_MS)      /* ib_pub_stop waits at most this for the last batch */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
 #define BACKOFF_MAX_HA_MS 500    /* with sentinels: a failover is over in seconds, ask often */
@@ -907,7 +906,7 @@ write_health(ib_pub *p, int64_t now)
 	arg_s(p, "redis_reconnects");
 	arg_i64(p, (int64_t)p->st.reconnects);
 	arg_s(p, "uptime_s");
-	arg_i64(p, (real - start) / 1000000000LL);
+	arg_i64(p, (real - start) / IB_NS_PER_S);
 	arg_s(p, "pid");
 	arg_i64(p, (int64_t)getpid());
 	arg_s(p, "staleness_p50_us");
@@ -917,7 +916,7 @@ write_health(ib_pub *p, int64_t now)
 	arg_s(p, "redis_errors");
 	arg_i64(p, (int64_t)p->cnt.redis_errors);
 	if (s) {
-		double dt = p->last_health_ns ? (double)(now - p->last_health_ns) / 1e9 : 0;
+		double dt = p->last_health_ns ? ib_ns_to_s(now - p->last_health_ns) : 0;
 		char rate[32];
 		arg_s(p, "msgs_in");
 		arg_i64(p, (int64_t)msgs);
@@ -1058,7 +1057,7 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 		 * we would reconnect and rewrite a snapshot every 100 ms for as long
 		 * as writes are refused.
 		 */
-		int64_t since_ms = (now - p->lost_ns) / NS_MS;
+		int64_t since_ms = (now - p->lost_ns) / IB_NS_PER_MS;
 		if (p->lost_ns && since_ms < 2 * (int64_t)p->backoff_max_ms) {
 			int64_t grown = since_ms * 2;
 			p->backoff_ms = grown < BACKOFF_MIN_MS ? BACKOFF_MIN_MS
@@ -1076,7 +1075,7 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 			p->lost_ns = now;
 	}
 	p->state = C_DOWN;
-	p->next_try_ns = now + (int64_t)p->backoff_ms * NS_MS;
+	p->next_try_ns = now + (int64_t)p->backoff_ms * IB_NS_PER_MS;
 	p->backoff_ms = p->backoff_ms * 2 > p->backoff_max_ms ? p->backoff_max_ms : p->backoff_ms * 2;
 	stats_publish(p);
 }
@@ -1437,7 +1436,7 @@ probe_done(ib_pub *p, int64_t now)
 	if (p->ever_up) {
 		p->st.reconnects++;
 		ib_log(IB_LL_INFO, "redis", "reconnected to %s after %.1f s: writing a full snapshot (%llu stream entries)",
-		       p->desc, (double)(now - p->lost_ns) / 1e9, (unsigned long long)n);
+		       p->desc, ib_ns_to_s(now - p->lost_ns), (unsigned long long)n);
 	} else {
 		ib_log(IB_LL_INFO, "redis", "connected to %s: writing a full snapshot", p->desc);
 	}
@@ -1605,7 +1604,7 @@ build_batch(ib_pub *p, int64_t now, bool stopping)
 	}
 	if (now >= p->next_health_ns) {
 		write_health(p, now);
-		p->next_health_ns = now + (int64_t)p->cfg.health_interval_ms * NS_MS;
+		p->next_health_ns = now + (int64_t)p->cfg.health_interval_ms * IB_NS_PER_MS;
 	}
 	return p->b->ncmd > 0;
 }
@@ -1672,8 +1671,8 @@ wait_for_work(ib_pub *p, uint32_t snap, int64_t now, bool stopping)
 		if (pm_dirty(&p->m))
 			until = now;
 	}
-	if (stopping && until > now + NS_MS)
-		until = now + NS_MS;
+	if (stopping && until > now + IB_NS_PER_MS)
+		until = now + IB_NS_PER_MS;
 	if (until <= now)
 		return;
 	/*
@@ -1681,11 +1680,11 @@ wait_for_work(ib_pub *p, uint32_t snap, int64_t now, bool stopping)
 	 * so the quote cadence sleeps precisely and the producers' wake only
 	 * shortens the long idle waits.
 	 */
-	if (until - now <= 2 * NS_MS) {
+	if (until - now <= 2 * IB_NS_PER_MS) {
 		struct timespec ts = { 0, (long)(until - now) };
 		nanosleep(&ts, NULL);
 	} else {
-		int64_t ms = (until - now) / NS_MS;
+		int64_t ms = (until - now) / IB_NS_PER_MS;
 		ib_wake_wait(&p->wake, snap, ms > 1000 ? 1000 : (int)ms);
 	}
 }

@@ -164,7 +164,7 @@ set_accounts(struct pm_mirror *m, const ib_pub_event *ev)
 		for (int i = 0; i < m->naccts; i++)
 			m->acct[i].in_next = false;
 	for (int k = 0; k < n; k++) {
-		char id[24];
+		char id[IB_ACCOUNT_ID_LEN];
 		FIELD_COPY(id, ev->u.accounts.ids[k]);
 		int i = acct_find(m, id, true);
 		if (i >= 0)
@@ -208,7 +208,7 @@ set_sync(struct pm_mirror *m, const ib_pub_event *ev)
 static void
 absorb_value(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 {
-	char field[64], acct[24], value[64];
+	char field[64], acct[IB_ACCOUNT_ID_LEN], value[64];
 	struct pm_account *a;
 	uint32_t h;
 	int ai;
@@ -264,7 +264,7 @@ absorb_value(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 static void
 absorb_position(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 {
-	char acct[24];
+	char acct[IB_ACCOUNT_ID_LEN];
 	struct pm_account *a;
 	int32_t con = ev->u.position.con_id;
 	uint32_t h = hash_i32(con);

@@ -38,7 +38,7 @@ struct pm_value {
 
 /* Open-addressing indexes store slot+1, so a zeroed table is an empty one. */
 struct pm_account {
-	char id[24];
+	char id[IB_ACCOUNT_ID_LEN];
 	bool in_set;             /* member of P:accounts */
 	bool in_next;            /* named by the list being assembled from parts */
 	bool dirty;              /* has something to write */

@@ -183,7 +183,7 @@ serve(void *arg)
 			int64_t due = t0 + (int64_t)((double)(ts - first_ts) / s->speed);
 			int64_t wait = due - ib_now_mono_ns();
 			if (wait > 0) {
-				struct timespec sl = { wait / 1000000000LL, wait % 1000000000LL };
+				struct timespec sl = { wait / IB_NS_PER_S, wait % IB_NS_PER_S };
 				nanosleep(&sl, NULL);
 			}
 		}

@@ -96,7 +96,7 @@ orders_last_second(const ib_cmd_exec *x, int64_t now)
 	int n = 0;
 
 	for (uint32_t i = 0; i < x->times_cap; i++)
-		if (x->order_times[i] && now - x->order_times[i] < 1000000000LL)
+		if (x->order_times[i] && now - x->order_times[i] < IB_NS_PER_S)
 			n++;
 	return n;
 }

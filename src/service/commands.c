@@ -84,7 +84,7 @@ was_written(const struct ib_commands *k, const char *entry_id)
 static void
 sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * IB_NS_PER_MS };
 	nanosleep(&ts, NULL);
 }
 

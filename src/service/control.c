@@ -99,7 +99,7 @@ ib_app_progress_line(ib_pipeline *p, ib_pub *pub, char *buf, size_t cap)
 	int64_t now = ib_now_mono_ns();
 	const ib_stats *st = ib_pipeline_stats(p);
 	uint64_t msgs = IB_STAT_GET(st->net.msgs_in);
-	double rate = last_ns ? (double)(msgs - last_msgs) * 1e9 / (double)(now - last_ns) : 0;
+	double rate = last_ns ? (double)(msgs - last_msgs) * IB_NS_PER_S / (double)(now - last_ns) : 0;
 	ib_pub_stats ps = { 0 };
 
 	last_msgs = msgs;
@@ -135,8 +135,8 @@ probe_report(ib_pipeline *p, bool ok)
 	}
 	ib_pipeline_diag(p, NULL, 0, json, IB_SYNC_JSON_MAX);
 	ib_pipeline_get_times(p, &t);
-	hs = (double)t.handshake_ns / 1e6;
-	sy = (double)t.synced_ns / 1e6;
+	hs = (double)t.handshake_ns / IB_NS_PER_MS;
+	sy = (double)t.synced_ns / IB_NS_PER_MS;
 	ib_json_init(&h, head, sizeof(head));
 	ib_json_printf(&h, "{\"ok\":%s,\"host\":", ok ? "true" : "false");
 	ib_json_str(&h, cfg->host);
@@ -271,7 +271,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 	       cfg.client_id, cfg.readonly ? ", readonly" : "", cfg.nsymbols, cfg.strategies);
 
 	for (;;) {
-		struct timespec ts = { 0, TICK_MS * 1000000L };
+		struct timespec ts = { 0, TICK_MS * IB_NS_PER_MS };
 		int sig = sigtimedwait(&set, NULL, &ts);
 		int64_t now = ib_now_mono_ns();
 
@@ -295,7 +295,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 				probe_report(p, true);
 				break;
 			}
-			if (now - start > (int64_t)(cfg.sync_timeout_s * 1e9)) {
+			if (now - start > ib_s_to_ns(cfg.sync_timeout_s)) {
 				char text[512];
 				ib_pipeline_diag(p, text, sizeof(text), NULL, 0);
 				ib_log(IB_LL_ERROR, "probe", "no full sync after %.1f s: %s", cfg.sync_timeout_s, text);
@@ -306,11 +306,11 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 			continue;
 		}
 		killswitch_poll(&ks, &cfg, p);
-		if (cfg.run_seconds > 0 && now - start >= (int64_t)(cfg.run_seconds * 1e9)) {
+		if (cfg.run_seconds > 0 && now - start >= ib_s_to_ns(cfg.run_seconds)) {
 			ib_log(IB_LL_INFO, "main", "run_seconds %.0f reached: shutting down", cfg.run_seconds);
 			break;
 		}
-		if (cfg.progress && now - last_progress >= 1000000000LL) {
+		if (cfg.progress && now - last_progress >= IB_NS_PER_S) {
 			char line[768];
 			ib_app_progress_line(p, pub, line, sizeof(line));
 			if (tty)

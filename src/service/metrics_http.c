@@ -63,7 +63,7 @@ healthz(struct ib_metrics *m, struct MHD_Connection *c)
 
 	if (s->taken_mono_ns == 0 || age > SNAPSHOT_MAX_AGE_NS) {
 		snprintf(m->page, sizeof(m->page), "unhealthy: the supervisor thread has not checked the threads for %.1f s\n",
-			 s->taken_mono_ns ? (double)age / 1e9 : 0.0);
+			 s->taken_mono_ns ? ib_ns_to_s(age) : 0.0);
 		return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, m->page);
 	}
 	if (!s->healthy) {

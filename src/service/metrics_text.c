@@ -108,9 +108,9 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 		"commands refused as malformed entries (cmd_malformed)");
 	counter(o, "commands_repeated_total", IB_STAT_GET(st->cmd.repeats),
 		"commands whose cmd_id was seen before: answered, not executed (cmd_repeats)");
-	gauge(o, "last_message_timestamp_seconds", (double)last / 1e9,
+	gauge(o, "last_message_timestamp_seconds", ib_ns_to_s(last),
 	      "wall-clock time of the last gateway frame, 0 before the first (last_msg_at)");
-	gauge(o, "uptime_seconds", (double)(real - (int64_t)st->start_ns) / 1e9, "seconds since start (uptime_s)");
+	gauge(o, "uptime_seconds", ib_ns_to_s((real - (int64_t)st->start_ns)), "seconds since start (uptime_s)");
 	gauge(o, "pid", (double)getpid(), "process id (pid)");
 }
 
@@ -126,9 +126,9 @@ histogram(struct out *o, const char *name, const ib_hist *h, const double *le_s,
 	family(o, name, "histogram", help);
 	for (size_t i = 0; i < nle; i++)
 		put(o, "ibpipe_%s_bucket{le=\"%g\"} %llu\n", name, le_s[i],
-		    (unsigned long long)ib_hist_count_le(h, (uint64_t)(le_s[i] * 1e9)));
+		    (unsigned long long)ib_hist_count_le(h, (uint64_t)ib_s_to_ns(le_s[i])));
 	put(o, "ibpipe_%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)n);
-	put(o, "ibpipe_%s_sum %.9f\n", name, (double)h->sum / 1e9);
+	put(o, "ibpipe_%s_sum %.9f\n", name, ib_ns_to_s(h->sum));
 	put(o, "ibpipe_%s_count %llu\n", name, (unsigned long long)n);
 }
 
@@ -152,9 +152,9 @@ redis_metrics(struct out *o, const ib_sv_snapshot *s)
 	counter(o, "redis_snapshots_total", s->pub.snapshots, "full snapshots written after a (re)connect");
 	gauge(o, "redis_stream_waiting", (double)s->pub_counts.stream_waiting,
 	      "P:stream:orders entries Redis has not acknowledged yet");
-	gauge(o, "redis_staleness_p50_seconds", s->pub.staleness_p50_us / 1e6,
+	gauge(o, "redis_staleness_p50_seconds", s->pub.staleness_p50_us / IB_US_PER_S,
 	      "median tick arrival -> acknowledged by Redis, whole run (staleness_p50_us)");
-	gauge(o, "redis_staleness_p99_seconds", s->pub.staleness_p99_us / 1e6,
+	gauge(o, "redis_staleness_p99_seconds", s->pub.staleness_p99_us / IB_US_PER_S,
 	      "99th percentile tick arrival -> acknowledged by Redis, whole run (staleness_p99_us)");
 	histogram(o, "redis_staleness_seconds", &s->staleness, le_staleness, sizeof(le_staleness) / sizeof(le_staleness[0]),
 		  "quote staleness in Redis: tick arrival -> value acknowledged by Redis (refreshed every second)");
@@ -173,9 +173,9 @@ gate_metrics(struct out *o, const ib_sv_snapshot *s, bool open)
 		put(o, "ibpipe_sync_state{state=\"%s\"} %d\n", states[i], i == state);
 	gauge(o, "gate_open", open, "1 while the sync gate is open (strategies may trade)");
 	counter(o, "gate_opens_total", s->gate_opens, "times the sync gate opened");
-	gauge(o, "gate_last_open_timestamp_seconds", (double)s->gate_opened_real_ns / 1e9,
+	gauge(o, "gate_last_open_timestamp_seconds", ib_ns_to_s(s->gate_opened_real_ns),
 	      "wall-clock time the gate last opened, 0 never");
-	gauge(o, "gate_open_seconds", open && s->gate_opened_real_ns ? (double)(real - s->gate_opened_real_ns) / 1e9 : 0,
+	gauge(o, "gate_open_seconds", open && s->gate_opened_real_ns ? ib_ns_to_s(real - s->gate_opened_real_ns) : 0,
 	      "how long the gate has been open, 0 while closed");
 	gauge(o, "gate_last_sync_seconds", s->last_sync_s, "connect -> gate open, the last time it opened");
 }
@@ -188,7 +188,7 @@ thread_cpu_s(pthread_t th)
 
 	if (pthread_getcpuclockid(th, &cid) != 0 || clock_gettime(cid, &ts) != 0)
 		return -1;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + ib_ns_to_s(ts.tv_nsec);
 }
 
 static void
@@ -212,7 +212,7 @@ thread_metrics(struct out *o, ib_pipeline *p, ib_supervisor *sv, const ib_sv_sna
 	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
 	{
 		family(o, "process_cpu_seconds_total", "counter", "CPU time of the whole process, every thread included");
-		put(o, "ibpipe_process_cpu_seconds_total %.6f\n", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+		put(o, "ibpipe_process_cpu_seconds_total %.6f\n", (double)ts.tv_sec + ib_ns_to_s(ts.tv_nsec));
 	}
 	family(o, "thread_heartbeat_age_seconds", "gauge",
 	       "seconds since each watched thread last went round its loop (hung above hang_limit)");

@@ -22,7 +22,6 @@
 #include "util/clock.h"
 
 #define TICK_MAX_MS 250
-#define NS_MS 1000000LL
 
 const char *const ib_sv_thread_name[IB_SV_NTHREADS] = { "network", "market-data", "account", "publisher" };
 
@@ -53,8 +52,8 @@ ib_supervisor_hang_ns(const ib_config *cfg)
 {
 	/* The network thread blocks in connect and then in the handshake, each up to connect_timeout_ms;
 	   every other wait in a watched loop is a second or less. */
-	int64_t ns = (2LL * cfg->connect_timeout_ms + 2000) * NS_MS;
-	return ns < 5000 * NS_MS ? 5000 * NS_MS : ns;
+	int64_t ns = (2LL * cfg->connect_timeout_ms + 2000) * IB_NS_PER_MS;
+	return ns < 5000 * IB_NS_PER_MS ? 5000 * IB_NS_PER_MS : ns;
 }
 
 static void
@@ -75,7 +74,7 @@ check_threads(ib_supervisor *s, ib_sv_snapshot *w, int64_t now)
 
 	w->healthy = true;
 	w->reason[0] = '\0';
-	w->hang_s = (double)s->hang_ns / 1e9;
+	w->hang_s = ib_ns_to_s(s->hang_ns);
 	for (int t = 0; t < IB_SV_NTHREADS; t++) {
 		w->watched[t] = s->hb[t] != NULL;
 		if (!w->watched[t])
@@ -85,7 +84,7 @@ check_threads(ib_supervisor *s, ib_sv_snapshot *w, int64_t now)
 			s->last_beats[t] = b;
 			s->last_move[t] = now;
 		}
-		w->idle_s[t] = (double)(now - s->last_move[t]) / 1e9;
+		w->idle_s[t] = ib_ns_to_s(now - s->last_move[t]);
 		if (now - s->last_move[t] > s->hang_ns) {
 			w->healthy = false;
 			rl += (size_t)snprintf(w->reason + rl, rl < sizeof(w->reason) ? sizeof(w->reason) - rl : 0,
@@ -120,7 +119,7 @@ read_gate(ib_supervisor *s, ib_sv_snapshot *w)
 		*since = '\0';
 	ib_strlcpy(w->waiting, text, sizeof(w->waiting));
 	ib_pipeline_get_times(p, &t);
-	w->last_sync_s = (double)t.synced_ns / 1e9;
+	w->last_sync_s = ib_ns_to_s(t.synced_ns);
 	w->gate_opened_real_ns = t.gate_opened_real_ns;
 	ib_pipeline_md_latency(p, &w->md_latency);
 	w->have_pub = s->pub != NULL;
@@ -173,9 +172,9 @@ supervisor_thread(void *arg)
 		w->taken_mono_ns = now;
 		check_threads(s, w, now);
 		read_gate(s, w);
-		if (now - s->rate_ns >= 1000 * NS_MS) {
+		if (now - s->rate_ns >= 1000 * IB_NS_PER_MS) {
 			uint64_t m = IB_STAT_GET(ib_pipeline_stats(s->p)->net.msgs_in);
-			w->msgs_per_s = s->rate_ns ? (double)(m - s->rate_msgs) * 1e9 / (double)(now - s->rate_ns) : 0;
+			w->msgs_per_s = s->rate_ns ? (double)(m - s->rate_msgs) * IB_NS_PER_S / (double)(now - s->rate_ns) : 0;
 			s->rate_ns = now;
 			s->rate_msgs = m;
 		}

@@ -94,7 +94,7 @@ struct sim_opts {
 /* ---- instruments (sim_mktdata.c) ---- */
 
 struct sim_instr {
-	char symbol[24];
+	char symbol[IB_SYMBOL_LEN];
 	char primary[12];       /* listing exchange */
 	const char *long_name, *industry;
 	int32_t con_id;
@@ -111,7 +111,7 @@ struct sim_instr {
 #define SIM_MAX_CONTRACTS 64
 
 struct sim_contract {
-	char sec_type[8], symbol[24], exchange[16], primary[16], currency[8];
+	char sec_type[8], symbol[IB_SYMBOL_LEN], exchange[16], primary[16], currency[8];
 	char local_symbol[32], trading_class[16];
 	char expiry[12];        /* lastTradeDateOrContractMonth as the gateway answers: YYYYMMDD */
 	char month[8];          /* contractMonth: YYYYMM */

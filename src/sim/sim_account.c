@@ -275,13 +275,13 @@ sim_account_request(struct sim *s, struct sim_client *c, const ib_req *r)
 		}
 		if (ai < 0 || !s->acct[ai].listed) {
 			snprintf(msg, sizeof(msg), "Error validating request: account '%s' is not managed here", want);
-			sim_send_error(s, c, -1, 321, msg);
+			sim_send_error(s, c, -1, IB_ERR_VALIDATING_REQUEST, msg);
 			break;
 		}
 		/* one account per subscription: a new one replaces the old, and is downloaded afresh */
 		c->acct = ai;
 		c->acct_owed = true;
-		c->acct_due_ns = ib_now_mono_ns() + (int64_t)s->acct[ai].download_delay_ms * 1000000LL;
+		c->acct_due_ns = ib_now_mono_ns() + (int64_t)s->acct[ai].download_delay_ms * IB_NS_PER_MS;
 		break;
 	}
 	case IB_OUT_REQ_POSITIONS:

@@ -21,6 +21,7 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/clock.h"
 
 #define MAX_BAR_SUBS 256
 #define MAX_BARS 1000           /* bars in one historicalData; more is refused with 162 */
@@ -298,7 +299,7 @@ add_sub(struct sim *s, struct sim_client *c, int32_t req_id, int32_t instr, bool
 	b->subs[b->nsubs++] = (struct bar_sub){ .slot = (int16_t)c->slot, .history = history, .trades = trades,
 						.req_id = req_id, .instr = instr, .format_date = 1 };
 	if (b->next_ns == 0)
-		b->next_ns = sim_now() + (int64_t)s->o.rtbar_ms * 1000000LL;
+		b->next_ns = sim_now() + (int64_t)s->o.rtbar_ms * IB_NS_PER_MS;
 	return b->nsubs - 1;
 }
 
@@ -458,7 +459,7 @@ sim_bars_step(struct sim *s, int64_t now)
 
 	if (b->next_ns == 0 || now < b->next_ns)
 		return;
-	b->next_ns = b->nsubs ? now + (int64_t)s->o.rtbar_ms * 1000000LL : 0;
+	b->next_ns = b->nsubs ? now + (int64_t)s->o.rtbar_ms * IB_NS_PER_MS : 0;
 	for (int i = 0; i < b->nsubs; i++) {
 		const struct bar_sub *x = &b->subs[i];
 		struct sim_client *c = s->clients[x->slot];

@@ -210,7 +210,7 @@ static void
 finish(struct sim *s, struct sim_client *c)
 {
 	struct sim_blast *b = c->blast;
-	double secs = (double)(ib_now_mono_ns() - b->start_ns) / 1e9;
+	double secs = ib_ns_to_s(ib_now_mono_ns() - b->start_ns);
 	char loop[160];
 
 	if (b->kind == SIM_BLAST_DEPTH) {
@@ -234,7 +234,7 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 	int k = 0;
 
 	if (b->rate > 0) {
-		due = (int64_t)((double)(now - b->start_ns) * b->rate / 1e9) + 1 - b->queued;
+		due = (int64_t)((double)(now - b->start_ns) * b->rate / IB_NS_PER_S) + 1 - b->queued;
 		if (due <= 0)
 			return false;
 		if (due > left)
@@ -259,7 +259,7 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 	b->pos = (b->pos + k) % b->nframes;
 	b->queued += k;
 	if (b->rate > 0)
-		b->next_ns = b->start_ns + (int64_t)((double)b->queued * 1e9 / b->rate);
+		b->next_ns = b->start_ns + (int64_t)((double)b->queued * IB_NS_PER_S / b->rate);
 	return true;
 }
 

@@ -306,7 +306,7 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 		/* a download already held for it is due on the new delay, from now: "0" releases it */
 		SIM_FOREACH_CLIENT(s, c) {
 			if (c->acct == ai && c->acct_owed) {
-				c->acct_due_ns = ib_now_mono_ns() + v * 1000000LL;
+				c->acct_due_ns = ib_now_mono_ns() + v * IB_NS_PER_MS;
 				held++;
 			}
 		}

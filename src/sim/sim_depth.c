@@ -341,7 +341,7 @@ depth_start(struct sim *s, struct sim_client *c, const ib_req *r)
 		return;
 	}
 	if (find_dsub(d, c->slot, req) >= 0) {
-		sim_send_error(s, c, req, 322, "Error processing request:-'bW' : cause - Duplicate ticker id");
+		sim_send_error(s, c, req, IB_ERR_PROCESSING_REQUEST, "Error processing request:-'bW' : cause - Duplicate ticker id");
 		return;
 	}
 	if (c->ndepth >= s->o.max_depth || d->ndsub == SIM_MAX_FEED_SUBS) {
@@ -406,11 +406,11 @@ tbt_start(struct sim *s, struct sim_client *c, const ib_req *r)
 	if (type == 0) {
 		snprintf(msg, sizeof(msg), "Error validating request.-'bQ' : cause - Invalid tick type: %s",
 			 r->u.tick_by_tick.tick_type);
-		sim_send_error(s, c, req, 321, msg);
+		sim_send_error(s, c, req, IB_ERR_VALIDATING_REQUEST, msg);
 		return;
 	}
 	if (find_tsub(d, c->slot, req) >= 0) {
-		sim_send_error(s, c, req, 322, "Error processing request:-'bW' : cause - Duplicate ticker id");
+		sim_send_error(s, c, req, IB_ERR_PROCESSING_REQUEST, "Error processing request:-'bW' : cause - Duplicate ticker id");
 		return;
 	}
 	if (c->ntbt >= s->o.max_tbt || d->ntsub == SIM_MAX_FEED_SUBS) {

@@ -15,15 +15,16 @@
 #include <stdint.h>
 
 #include "sim/sim_depth.h"
+#include "util/clock.h"
 
 #define PERIOD_MAX_NS 10000000LL
-#define PERIOD_MIN_NS 1000000LL
+#define PERIOD_MIN_NS IB_NS_PER_MS
 #define MAX_SKIPS 64 /* frozen books drawn in a row before giving up until the next wake-up */
 
 static int64_t
 period(const struct sim *s)
 {
-	int64_t p = (int64_t)(1e9 / s->o.depth_rate);
+	int64_t p = (int64_t)(IB_NS_PER_S / s->o.depth_rate);
 
 	return p < PERIOD_MIN_NS ? PERIOD_MIN_NS : p > PERIOD_MAX_NS ? PERIOD_MAX_NS : p;
 }
@@ -99,7 +100,7 @@ sim_depth_step(struct sim *s, int64_t now)
 	}
 	if (now < d->last_ns + period(s))
 		return;
-	d->credit += s->o.depth_rate * (double)(now - d->last_ns) / 1e9;
+	d->credit += s->o.depth_rate * ib_ns_to_s(now - d->last_ns);
 	if (d->credit > s->o.depth_rate * 0.05 + 4)
 		d->credit = s->o.depth_rate * 0.05 + 4;
 	d->last_ns = now;

@@ -24,7 +24,7 @@
 #include "util/clock.h"
 
 #define TICK_PERIOD_MAX_NS 10000000LL /* ticks are generated at least every 10 ms */
-#define TICK_PERIOD_MIN_NS 1000000LL
+#define TICK_PERIOD_MIN_NS IB_NS_PER_MS
 
 static const struct {
 	const char *symbol, *primary, *name, *industry;
@@ -361,7 +361,7 @@ gets_ticks(const struct sim_client *c)
 static int64_t
 tick_period(const struct sim *s)
 {
-	int64_t p = s->o.tick_rate > 0 ? (int64_t)(1e9 / s->o.tick_rate) : TICK_PERIOD_MAX_NS;
+	int64_t p = s->o.tick_rate > 0 ? (int64_t)(IB_NS_PER_S / s->o.tick_rate) : TICK_PERIOD_MAX_NS;
 
 	return p < TICK_PERIOD_MIN_NS ? TICK_PERIOD_MIN_NS : p > TICK_PERIOD_MAX_NS ? TICK_PERIOD_MAX_NS : p;
 }
@@ -402,7 +402,7 @@ sim_md_step(struct sim *s, int64_t now)
 	}
 	if (now < s->tick_last_ns + tick_period(s))
 		return;
-	s->tick_credit += s->o.tick_rate * (double)(now - s->tick_last_ns) / 1e9;
+	s->tick_credit += s->o.tick_rate * ib_ns_to_s(now - s->tick_last_ns);
 	/* after a stall or a busy spell, do not make up for lost time in one burst */
 	if (s->tick_credit > s->o.tick_rate * 0.05 + 4)
 		s->tick_credit = s->o.tick_rate * 0.05 + 4;
@@ -520,7 +520,7 @@ mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 		return;
 	}
 	if (find_sub(s, c, req) >= 0) {
-		sim_send_error(s, c, req, 322, "Error processing request:-'bW' : cause - Duplicate ticker id");
+		sim_send_error(s, c, req, IB_ERR_PROCESSING_REQUEST, "Error processing request:-'bW' : cause - Duplicate ticker id");
 		return;
 	}
 	if (s->nsubs == SIM_MAX_SUBS) {

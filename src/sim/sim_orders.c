@@ -579,13 +579,13 @@ cancel(struct sim *s, struct sim_client *c, int32_t id)
 
 	if (!o) {
 		snprintf(msg, sizeof(msg), "Can't find order with id =%d", id);
-		sim_send_error(s, c, id, 135, msg);
+		sim_send_error(s, c, id, IB_ERR_CANT_FIND_ORDER, msg);
 		return;
 	}
 	if (!live(o)) {
 		snprintf(msg, sizeof(msg), "OrderId %d that needs to be cancelled cannot be cancelled, state: %s.", id,
 			 status_name(o));
-		sim_send_error(s, c, id, 10148, msg);
+		sim_send_error(s, c, id, IB_ERR_CANNOT_CANCEL, msg);
 		return;
 	}
 	send_cancelled(s, o, "");

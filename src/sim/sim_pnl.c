@@ -19,6 +19,7 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/clock.h"
 
 #define MAX_PNL_SUBS 256
 #define ERR_VALIDATE 321
@@ -129,7 +130,7 @@ start(struct sim *s, struct sim_client *c, const ib_req *r, bool single)
 	p->subs[p->nsubs] = (struct pnl_sub){ (int16_t)c->slot, single, req, acct, single ? r->u.pnl.con_id : 0 };
 	send(s, c, &p->subs[p->nsubs++]);
 	if (p->next_ns == 0)
-		p->next_ns = sim_now() + (int64_t)s->o.pnl_ms * 1000000LL;
+		p->next_ns = sim_now() + (int64_t)s->o.pnl_ms * IB_NS_PER_MS;
 }
 
 static void
@@ -193,7 +194,7 @@ sim_pnl_step(struct sim *s, int64_t now)
 
 	if (p->next_ns == 0 || now < p->next_ns)
 		return;
-	p->next_ns = p->nsubs ? now + (int64_t)s->o.pnl_ms * 1000000LL : 0;
+	p->next_ns = p->nsubs ? now + (int64_t)s->o.pnl_ms * IB_NS_PER_MS : 0;
 	for (int i = 0; i < p->nsubs; i++) {
 		struct sim_client *c = s->clients[p->subs[i].slot];
 		if (c && !c->dead && c->state == SIM_CS_READY)

@@ -41,7 +41,7 @@
 #include "util/clock.h"
 
 #define NEVER INT64_MAX
-#define CLOSING_GRACE_NS 1000000000LL /* a refused client gets 1 s to read its error */
+#define CLOSING_GRACE_NS IB_NS_PER_S /* a refused client gets 1 s to read its error */
 #define RELISTEN_RETRY_NS 100000000LL
 #define DROP_MID_WAIT_MS 200           /* drop-mid: how long a client's queued output may take to go out */
 
@@ -215,7 +215,7 @@ accept_clients(struct sim *s, int64_t now)
 			c->connected_ns = now;
 			c->reset_handshake = s->reset_next_handshake;
 			s->reset_next_handshake = false;
-			c->data_delay_ns = (int64_t)delay * 1000000LL;
+			c->data_delay_ns = (int64_t)delay * IB_NS_PER_MS;
 			c->data_at_ns = INT64_MAX; /* set at the handshake */
 			snprintf(c->peer, sizeof(c->peer), "%s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -396,7 +396,7 @@ send_by(int fd, const char *p, size_t n, int64_t deadline)
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		int64_t left = (deadline - ib_now_mono_ns()) / 1000000;
+		int64_t left = (deadline - ib_now_mono_ns()) / IB_NS_PER_MS;
 		if (w == 0 || errno != EAGAIN || left <= 0)
 			return false;
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -417,7 +417,7 @@ sim_drop_mid_frame(struct sim *s)
 	int n = 0;
 
 	SIM_FOREACH_CLIENT(s, c) {
-		int64_t deadline = ib_now_mono_ns() + DROP_MID_WAIT_MS * 1000000LL;
+		int64_t deadline = ib_now_mono_ns() + DROP_MID_WAIT_MS * IB_NS_PER_MS;
 		struct sim_blast *b = c->blast;
 		const struct sim_instr *in = &s->instr[0];
 		char frame[128], junk[4096];
@@ -476,7 +476,7 @@ sim_stall(struct sim *s, int ms)
 
 	if (!stalled(s, now))
 		unwatch_clients(s); /* level-triggered readiness would spin the loop */
-	s->stall_until_ns = now + (int64_t)ms * 1000000LL;
+	s->stall_until_ns = now + (int64_t)ms * IB_NS_PER_MS;
 	ib_log(IB_LL_INFO, "ibsim", "stalled for %d ms: no reads, no writes", ms);
 }
 
@@ -491,7 +491,7 @@ sim_restart(struct sim *s, int ms)
 		close(s->lfd); /* a restarting gateway refuses connections */
 		s->lfd = -1;
 	}
-	s->restart_until_ns = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
+	s->restart_until_ns = ib_now_mono_ns() + (int64_t)ms * IB_NS_PER_MS;
 	if (s->o.restart_rollback)
 		sim_orders_rollback(s);
 	ib_log(IB_LL_INFO, "ibsim", "restarting: port %d closed for %d ms", s->port, ms);
@@ -559,8 +559,8 @@ arm_timer(struct sim *s, int64_t at)
 	if (at != NEVER) {
 		if (at <= 0)
 			at = 1;
-		its.it_value.tv_sec = at / 1000000000LL;
-		its.it_value.tv_nsec = at % 1000000000LL;
+		its.it_value.tv_sec = at / IB_NS_PER_S;
+		its.it_value.tv_nsec = at % IB_NS_PER_S;
 	}
 	timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }

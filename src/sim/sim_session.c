@@ -38,8 +38,8 @@ notice_text(int32_t code)
 	case IB_ERR_HMDS_OK: return "HMDS data farm connection is OK:ushmds";
 	case IB_ERR_HMDS_INACTIVE: return "HMDS data farm connection is inactive but should be available upon demand.ushmds";
 	case IB_ERR_FARM_INACTIVE: return "Market data farm connection is inactive but should be available upon demand.usfarm";
-	case 2103: return "Market data farm connection is broken:usfarm";
-	case 2105: return "HMDS data farm connection is broken:ushmds";
+	case IB_ERR_FARM_BROKEN: return "Market data farm connection is broken:usfarm";
+	case IB_ERR_HMDS_BROKEN: return "HMDS data farm connection is broken:ushmds";
 	case IB_ERR_SECDEF_OK: return "Sec-def data farm connection is OK:secdefil";
 	}
 	return "ibsim notice";
@@ -210,7 +210,7 @@ frame(struct sim *s, struct sim_client *c, const char *p, uint32_t len)
 		/* a gateway answers a request it cannot parse with 320 */
 		snprintf(why, sizeof(why), "Error reading request: message id %d, field %d: %s", id, field, ib_strerror(rc));
 		ib_log(IB_LL_WARN, "ibsim", "client %d: %s", c->client_id, why);
-		sim_send_error(s, c, -1, 320, why);
+		sim_send_error(s, c, -1, IB_ERR_READING_REQUEST, why);
 		return;
 	}
 	if (c->state == SIM_CS_START_API) {

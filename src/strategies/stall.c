@@ -102,10 +102,10 @@ stall_on_pause(void *self, ib_strategy_ctx *ctx, const char *reason)
 static void
 block(ib_strategy_ctx *ctx, int ms, const char *file)
 {
-	int64_t until = ib_now_mono_ns() + (int64_t)ms * 1000000LL;
+	int64_t until = ib_now_mono_ns() + (int64_t)ms * IB_NS_PER_MS;
 
 	while (!ib_strategy_stopping(ctx) && ib_now_mono_ns() < until && (file == NULL || access(file, F_OK) != 0)) {
-		struct timespec ts = { 0, SLICE_MS * 1000000L };
+		struct timespec ts = { 0, SLICE_MS * IB_NS_PER_MS };
 		nanosleep(&ts, NULL);
 	}
 }
@@ -133,7 +133,7 @@ stall_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 	block(ctx, s->stall_ms, s->until);
 	int64_t t1 = ib_now_mono_ns();
 	ib_log(IB_LL_WARN, "strategy", "stall: strategy %d awake after %.0f ms at %lld", ib_strategy_index(ctx),
-	       (double)(t1 - t0) / 1e6, (long long)t1);
+	       (double)(t1 - t0) / IB_NS_PER_MS, (long long)t1);
 }
 
 static void

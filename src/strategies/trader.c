@@ -69,7 +69,7 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 		const char *s = t->steps[t->next++];
 
 		if (sscanf(s, "WAIT %d", &n) == 1) {
-			t->not_before = ib_now_mono_ns() + (int64_t)n * 1000000LL;
+			t->not_before = ib_now_mono_ns() + (int64_t)n * IB_NS_PER_MS;
 		} else if (sscanf(s, "CANCEL %d", &n) == 1 && n >= 1 && n <= t->nplaced) {
 			ib_strategy_cancel(ctx, t->ids[n - 1]);
 		} else if (sscanf(s, "MODIFY %d %lf %lf", &n, &qty, &px) == 3 && n >= 1 && n <= t->nplaced) {

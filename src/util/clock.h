@@ -16,6 +16,19 @@
 #define IB_US_PER_S 1000000LL
 #define IB_MS_PER_S 1000LL
 
+/* Conversions for display and config values: a double of seconds <-> integer nanoseconds. */
+static inline double
+ib_ns_to_s(double ns)
+{
+	return ns / 1e9;
+}
+
+static inline int64_t
+ib_s_to_ns(double s)
+{
+	return (int64_t)(s * 1e9);
+}
+
 /* Nanoseconds on clk (CLOCK_MONOTONIC for intervals and deadlines, CLOCK_REALTIME for timestamps). */
 int64_t ib_now_ns(clockid_t clk);
 int64_t ib_now_mono_ns(void);

@@ -29,7 +29,7 @@
 #include "util/clock.h"
 
 #define LOG_SLOTS 16
-#define LOG_WINDOW_NS 1000000000LL
+#define LOG_WINDOW_NS IB_NS_PER_S
 #define LOG_MSG_MAX 1024
 #define LOG_COMP_MAX 32
 
@@ -119,13 +119,13 @@ emit(enum ib_log_level level, const char *component, const char *msg, unsigned l
 	char ts[40];
 	struct tm tm;
 	long long real = ib_now_real_ns();
-	time_t sec = (time_t)(real / 1000000000LL);
+	time_t sec = (time_t)(real / IB_NS_PER_S);
 
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (L.format == IB_LOG_JSON) {
 		fprintf(stderr, "{\"ts\":\"%s.%03lldZ\",\"level\":\"%s\",\"component\":\"", ts,
-			(real % 1000000000LL) / 1000000, level_names[level]);
+			(real % IB_NS_PER_S) / IB_NS_PER_MS, level_names[level]);
 		put_escaped(stderr, component, true);
 		fputs("\",\"msg\":\"", stderr);
 		put_escaped(stderr, msg, true);
@@ -134,7 +134,7 @@ emit(enum ib_log_level level, const char *component, const char *msg, unsigned l
 		else
 			fputs("\"}\n", stderr);
 	} else {
-		fprintf(stderr, "%s.%03lldZ %-5s %-8s ", ts, (real % 1000000000LL) / 1000000, level_names[level],
+		fprintf(stderr, "%s.%03lldZ %-5s %-8s ", ts, (real % IB_NS_PER_S) / IB_NS_PER_MS, level_names[level],
 			component);
 		put_escaped(stderr, msg, false);
 		if (repeats > 0)
