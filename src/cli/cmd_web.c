@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "codec/wire.h"
+#include "util/str.h"
 #include "config/config.h"
 #include "ibpipe/log.h"
 #include "web/web.h"

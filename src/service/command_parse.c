@@ -11,6 +11,7 @@
 #include "codec/contract_spec.h"
 #include "codec/wire.h"
 #include "service/command_parse.h"
+#include "util/str.h"
 
 enum field { F_CMD_ID, F_CMD, F_ORDER_ID, F_SYMBOL, F_ACTION, F_QTY, F_TYPE, F_LMT, F_AUX, F_TIF, F_ACCOUNT,
 	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_N };

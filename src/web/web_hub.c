@@ -30,6 +30,8 @@
 #include "web/web.h"
 #include "web/web_frame.h"
 #include "web/web_state.h"
+#include "publish/keys.h"
+#include "util/clock.h"
 
 #define REDIS_TIMEOUT_MS 1000
 #define RETRY_MS 1000
@@ -54,10 +56,7 @@ struct web_hub {
 static int64_t
 clock_ms(clockid_t id)
 {
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ib_now_ns(id) / IB_NS_PER_MS;
 }
 
 static void
@@ -124,10 +123,10 @@ connect_redis(web_hub *h)
 		h->c = NULL;
 		return false;
 	}
-	r = redisCommand(h->sub, "SUBSCRIBE %s:events", h->cfg.prefix);
+	r = redisCommand(h->sub, "SUBSCRIBE %s:" IB_KEY_EVENTS, h->cfg.prefix);
 	ok = r && r->type == REDIS_REPLY_ARRAY;
 	if (!ok) {
-		snprintf(h->err, sizeof(h->err), "SUBSCRIBE %s:events: %s", h->cfg.prefix,
+		snprintf(h->err, sizeof(h->err), "SUBSCRIBE %s:" IB_KEY_EVENTS ": %s", h->cfg.prefix,
 			 r && r->type == REDIS_REPLY_ERROR ? r->str : h->sub->errstr[0] ? h->sub->errstr : "refused");
 		redisFree(h->c);
 		redisFree(h->sub);

@@ -29,6 +29,7 @@
 
 #include "util/json.h"
 #include "web/web_state.h"
+#include "publish/keys.h"
 
 #define KEY_CAP 512
 #define FIRST_CAP ((size_t)64 * 1024)
@@ -91,20 +92,21 @@ names_free(struct names *n)
 	n->n = 0;
 }
 
-/* Every key "<prefix>:<kind>:<name>" (SCAN), as sorted names, at most max of them.  -1 on a Redis error (why in err). */
+/* Every key "<prefix>:<kind><name>" (kind: IB_KEY_QUOTE, IB_KEY_BOOK; SCAN), as sorted names, at most max of them.
+   -1 on a Redis error (why in err). */
 static int
 scan_names(redisContext *c, const char *prefix, const char *kind, size_t max, struct names *out, char *err,
 	   size_t errlen)
 {
 	char pat[KEY_CAP], cursor[32] = "0";
-	size_t skip = strlen(prefix) + strlen(kind) + 2;
+	size_t skip = strlen(prefix) + strlen(kind) + 1;
 
 	out->v = calloc(max ? max : 1, sizeof(*out->v));
 	out->n = 0;
 	if (out->v == NULL)
 		return -1;
 	glob_escape(pat, sizeof(pat) - 64, prefix);
-	snprintf(pat + strlen(pat), sizeof(pat) - strlen(pat), ":%s:*", kind);
+	snprintf(pat + strlen(pat), sizeof(pat) - strlen(pat), ":%s*", kind);
 	do {
 		redisReply *r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat);
 		if (r == NULL) {
@@ -172,13 +174,13 @@ snap_free(struct snap *s)
 static int
 read_fixed(redisContext *c, const char *p, int tail, struct snap *s)
 {
-	redisAppendCommand(c, "GET %s:sync", p);
-	redisAppendCommand(c, "GET %s:sync:detail", p);
-	redisAppendCommand(c, "GET %s:control", p);
-	redisAppendCommand(c, "SMEMBERS %s:accounts", p);
-	redisAppendCommand(c, "HGETALL %s:health", p);
-	redisAppendCommand(c, "TTL %s:health", p);
-	redisAppendCommand(c, "XREVRANGE %s:stream:orders + - COUNT %d", p, tail);
+	redisAppendCommand(c, "GET %s:" IB_KEY_SYNC, p);
+	redisAppendCommand(c, "GET %s:" IB_KEY_SYNC_DETAIL, p);
+	redisAppendCommand(c, "GET %s:" IB_KEY_CONTROL, p);
+	redisAppendCommand(c, "SMEMBERS %s:" IB_KEY_ACCOUNTS, p);
+	redisAppendCommand(c, "HGETALL %s:" IB_KEY_HEALTH, p);
+	redisAppendCommand(c, "TTL %s:" IB_KEY_HEALTH, p);
+	redisAppendCommand(c, "XREVRANGE %s:" IB_KEY_ORDERS_STREAM " + - COUNT %d", p, tail);
 	return collect(c, s->fixed, R_FIXED);
 }
 
@@ -195,8 +197,8 @@ read_accounts(redisContext *c, const char *p, struct snap *s)
 	}
 	qsort(s->acct, s->nacct, sizeof(s->acct[0]), cmp_str);
 	for (size_t i = 0; i < s->nacct; i++) {
-		redisAppendCommand(c, "HGETALL %s:account:{%s}", p, s->acct[i]);
-		redisAppendCommand(c, "HGETALL %s:positions:{%s}", p, s->acct[i]);
+		redisAppendCommand(c, "HGETALL %s:" IB_KEY_ACCOUNT "{%s}", p, s->acct[i]);
+		redisAppendCommand(c, "HGETALL %s:" IB_KEY_POSITIONS "{%s}", p, s->acct[i]);
 	}
 	for (size_t i = 0; i < s->nacct; i++) {
 		redisReply *two[2] = { NULL, NULL };
@@ -212,18 +214,18 @@ read_accounts(redisContext *c, const char *p, struct snap *s)
 static int
 read_market(redisContext *c, const char *p, struct snap *s, char *err, size_t errlen)
 {
-	if (scan_names(c, p, "quote", WEB_MAX_QUOTES, &s->quotes, err, errlen) != 0 ||
-	    scan_names(c, p, "book", WEB_MAX_BOOKS, &s->books, err, errlen) != 0)
+	if (scan_names(c, p, IB_KEY_QUOTE, WEB_MAX_QUOTES, &s->quotes, err, errlen) != 0 ||
+	    scan_names(c, p, IB_KEY_BOOK, WEB_MAX_BOOKS, &s->books, err, errlen) != 0)
 		return -1;
 	s->qv = calloc(s->quotes.n + 1, sizeof(redisReply *));
 	s->bv = calloc(s->books.n + 1, sizeof(redisReply *));
 	if (s->qv == NULL || s->bv == NULL)
 		return -1;
 	for (size_t i = 0; i < s->quotes.n; i++)
-		redisAppendCommand(c, "HMGET %s:quote:%s bid ask last bid_size ask_size last_size volume updated_at", p,
+		redisAppendCommand(c, "HMGET %s:" IB_KEY_QUOTE "%s bid ask last bid_size ask_size last_size volume updated_at", p,
 				   s->quotes.v[i]);
 	for (size_t i = 0; i < s->books.n; i++)
-		redisAppendCommand(c, "GET %s:book:%s", p, s->books.v[i]);
+		redisAppendCommand(c, "GET %s:" IB_KEY_BOOK "%s", p, s->books.v[i]);
 	if (collect(c, s->qv, s->quotes.n) != 0)
 		return -1;
 	return collect(c, s->bv, s->books.n);
