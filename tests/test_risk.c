@@ -86,10 +86,26 @@ test_malformed_and_unpriced(void)
 	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
 }
 
+/* The refusal codes, their count and their names agree: a counter and a name for every code. */
+static void
+test_every_code_has_a_name_and_a_counter(void)
+{
+	for (int i = 0; i < IB_RISK_NCODES; i++) {
+		int code = IB_RISK_HALTED - i;
+		CU_ASSERT_EQUAL(IB_RISK_INDEX(code), i);
+		CU_ASSERT_STRING_NOT_EQUAL(ib_risk_name(code), "unknown");
+		for (int j = 0; j < i; j++)
+			CU_ASSERT_STRING_NOT_EQUAL(ib_risk_name(IB_RISK_HALTED - j), ib_risk_name(code));
+	}
+	CU_ASSERT_EQUAL(IB_RISK_INDEX(IB_RISK_GATE_CLOSED), IB_RISK_NCODES - 1);
+	CU_ASSERT_STRING_EQUAL(ib_risk_name(IB_RISK_HALTED - IB_RISK_NCODES), "unknown");
+}
+
 void
 test_risk_register(void)
 {
 	CU_pSuite s = CU_add_suite("risk", NULL, NULL);
 	CU_add_test(s, "every limit refuses and passes at its boundary", test_limits);
 	CU_add_test(s, "malformed and unpriced orders", test_malformed_and_unpriced);
+	CU_add_test(s, "every refusal code has a name and a counter", test_every_code_has_a_name_and_a_counter);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ibpipe/account.h"
+#include "util/bits.h"
 
 static int
 streq(const char *a, const char *b)
@@ -45,6 +46,7 @@ ib_account_hash(const char *id)
 }
 
 #define IDX_MASK (2 * IB_MAX_ACCOUNTS - 1)
+_Static_assert(IB_IS_POW2(IB_MAX_ACCOUNTS), "the account index probes with & IDX_MASK");
 
 /* The index position holding id, or the empty one where it would go. */
 static uint32_t

@@ -88,30 +88,38 @@ acct_push(struct net *n, struct ib_acct_event *e)
 
 /* ---- md ring: coalesce under backpressure ---- */
 
-static int
+/* Where an instrument's pending update of each kind waits: one slot per field that can be folded. */
+enum md_slot {
+	MD_SLOT_BID, MD_SLOT_ASK, MD_SLOT_LAST, MD_SLOT_HIGH, MD_SLOT_LOW, MD_SLOT_CLOSE, MD_SLOT_OTHER_PRICE,
+	MD_SLOT_BID_SIZE, MD_SLOT_ASK_SIZE, MD_SLOT_LAST_SIZE, MD_SLOT_VOLUME, MD_SLOT_OTHER,
+	MD_NSLOTS
+};
+_Static_assert(MD_NSLOTS == IB_MD_SLOTS, "md_pending holds IB_MD_SLOTS per instrument: one per enum md_slot");
+
+static enum md_slot
 md_slot(const struct ib_md_event *e)
 {
 	if (e->kind == IB_MD_PRICE) {
 		switch (e->field) {
-		case IB_TICK_BID: case IB_TICK_DELAYED_BID: return 0;
-		case IB_TICK_ASK: case IB_TICK_DELAYED_ASK: return 1;
-		case IB_TICK_LAST: case IB_TICK_DELAYED_LAST: return 2;
-		case IB_TICK_HIGH: return 3;
-		case IB_TICK_LOW: return 4;
-		case IB_TICK_CLOSE: return 5;
-		default: return 6;
+		case IB_TICK_BID: case IB_TICK_DELAYED_BID: return MD_SLOT_BID;
+		case IB_TICK_ASK: case IB_TICK_DELAYED_ASK: return MD_SLOT_ASK;
+		case IB_TICK_LAST: case IB_TICK_DELAYED_LAST: return MD_SLOT_LAST;
+		case IB_TICK_HIGH: return MD_SLOT_HIGH;
+		case IB_TICK_LOW: return MD_SLOT_LOW;
+		case IB_TICK_CLOSE: return MD_SLOT_CLOSE;
+		default: return MD_SLOT_OTHER_PRICE;
 		}
 	}
 	if (e->kind == IB_MD_SIZE) {
 		switch (e->field) {
-		case IB_TICK_BID_SIZE: case IB_TICK_DELAYED_BID_SIZE: return 7;
-		case IB_TICK_ASK_SIZE: case IB_TICK_DELAYED_ASK_SIZE: return 8;
-		case IB_TICK_LAST_SIZE: case IB_TICK_DELAYED_LAST_SIZE: return 9;
-		case IB_TICK_VOLUME: case IB_TICK_DELAYED_VOLUME: return 10;
-		default: return 11;
+		case IB_TICK_BID_SIZE: case IB_TICK_DELAYED_BID_SIZE: return MD_SLOT_BID_SIZE;
+		case IB_TICK_ASK_SIZE: case IB_TICK_DELAYED_ASK_SIZE: return MD_SLOT_ASK_SIZE;
+		case IB_TICK_LAST_SIZE: case IB_TICK_DELAYED_LAST_SIZE: return MD_SLOT_LAST_SIZE;
+		case IB_TICK_VOLUME: case IB_TICK_DELAYED_VOLUME: return MD_SLOT_VOLUME;
+		default: return MD_SLOT_OTHER;
 		}
 	}
-	return 11;
+	return MD_SLOT_OTHER;
 }
 
 /* Push what was coalesced, oldest instrument first, while there is room. */

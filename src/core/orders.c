@@ -24,8 +24,10 @@
 #include "core/pipeline_state.h"
 #include "util/str.h"
 #include "util/clock.h"
+#include "util/bits.h"
 
 #define ORDER_CAP 8192   /* power of two */
+_Static_assert(IB_IS_POW2(ORDER_CAP), "the order table probes with & (ORDER_CAP - 1)");
 #define EXEC_SEEN_CAP 8192
 
 struct order {

@@ -40,6 +40,7 @@
 #include "ibpipe/strategy.h"
 #include "core/sync.h"
 #include "core/wake.h"
+#include "util/bits.h"
 
 struct ib_orders;           /* orders.c */
 
@@ -49,6 +50,9 @@ struct ib_orders;           /* orders.c */
 #define IB_OUT_RING_SIZE 16384
 #define IB_SQ_RING_SIZE 4096     /* per-strategy quote ring */
 #define IB_SE_RING_SIZE 1024     /* per-strategy event ring */
+_Static_assert(IB_IS_POW2(IB_MD_RING_SIZE) && IB_IS_POW2(IB_ACCT_RING_SIZE) && IB_IS_POW2(IB_OUT_RING_SIZE) &&
+		       IB_IS_POW2(IB_SQ_RING_SIZE) && IB_IS_POW2(IB_SE_RING_SIZE),
+	       "ck_ring masks its index: every ring size is a power of two");
 
 /* Request ids: instrument i is subscribed as base + i. */
 #define IB_REQID_MKT 1000

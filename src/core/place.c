@@ -4,6 +4,7 @@
  * queue it.  Runs on whichever thread places (a strategy's, the command
  * reader's); everything it reads is published with ck_pr by its writer.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +61,8 @@ ib_place_order(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_ord
 	risk_inputs(p, how, c, &in);
 	int rc = ib_risk_check(&p->cfg.risk, o, &in, why, cap);
 	if (rc != IB_RISK_OK) {
-		ck_pr_faa_64(&p->risk.rejects[-rc - 100], 1);
+		assert(rc <= IB_RISK_HALTED && IB_RISK_INDEX(rc) < IB_RISK_NCODES);
+		ck_pr_faa_64(&p->risk.rejects[IB_RISK_INDEX(rc)], 1);
 		ib_log(IB_LL_WARN, "risk", "%s: order refused (%s): %s", owner_name(how, who, sizeof(who)),
 		       ib_risk_name(rc), why);
 		return rc;

@@ -26,12 +26,14 @@
 #ifndef IBPIPE_RING_H
 #define IBPIPE_RING_H
 
+#include <assert.h>
 #include <ck_ring.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "core/wake.h"
 #include "util/clock.h"
+#include "util/bits.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define IB_TSAN 1
@@ -139,6 +141,7 @@ bool ib_ring_backoff(ib_ring_waiter *w);
 static inline void *
 ib_ring_alloc(struct ck_ring *r, unsigned size, size_t slot)
 {
+	assert(IB_IS_POW2(size)); /* ck_ring masks its index */
 	char *buf = calloc(size, slot);
 
 	if (buf == NULL)

@@ -23,8 +23,12 @@ enum ib_risk_code {
 	IB_RISK_COLLAR = -106,
 	IB_RISK_BAD_ORDER = -107,
 	IB_RISK_GATE_CLOSED = -108,
+	IB_RISK_LAST = IB_RISK_GATE_CLOSED, /* keep last and equal to the lowest code (test_risk checks) */
 };
-#define IB_RISK_NCODES 9
+/* Refusal codes run from IB_RISK_HALTED down to IB_RISK_LAST, one per counter in risk_rejects[]. */
+#define IB_RISK_NCODES (IB_RISK_HALTED - IB_RISK_LAST + 1)
+/* A refusal code's index in a table of IB_RISK_NCODES counters. */
+#define IB_RISK_INDEX(code) (IB_RISK_HALTED - (code))
 
 typedef struct ib_risk_inputs {
 	bool halted;

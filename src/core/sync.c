@@ -12,8 +12,10 @@
 
 #include "core/sync.h"
 #include "util/clock.h"
+#include "util/bits.h"
 
 #define IDX_MASK (2 * IB_MAX_ACCOUNTS - 1)
+_Static_assert(IB_IS_POW2(IB_MAX_ACCOUNTS), "the account index probes with & IDX_MASK");
 
 void
 ib_sync_init(ib_sync *s, bool require_download_end, int quiet_ms)

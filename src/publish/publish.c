@@ -56,8 +56,10 @@
 #include "util/str.h"
 #include "publish/publish_mirror.h"
 #include "util/clock.h"
+#include "util/bits.h"
 
 #define EV_RING 4096             /* events; power of two */
+_Static_assert(IB_IS_POW2(EV_RING), "ck_ring masks its index: EV_RING is a power of two");
 #define SOFT_CMDS 8192           /* state commands per batch; the rest goes in the next */
 #define MAX_QUOTES 8192          /* quote writes per batch */
 #define MAX_CMDS (SOFT_CMDS + MAX_QUOTES + IB_MAX_BOOKS + 64)

@@ -14,10 +14,13 @@
 #include "ibpipe/log.h"
 #include "util/str.h"
 #include "publish/publish_mirror.h"
+#include "util/bits.h"
 
 #define VIDX_MASK (2 * PM_MAX_VALUES - 1)
 #define PIDX_MASK (2 * PM_MAX_POSITIONS - 1)
 #define OIDX_MASK (2 * PM_MAX_ORDERS - 1)
+_Static_assert(IB_IS_POW2(PM_MAX_VALUES) && IB_IS_POW2(PM_MAX_POSITIONS) && IB_IS_POW2(PM_MAX_ORDERS),
+	       "the index tables probe with & *IDX_MASK: twice each capacity is a power of two");
 
 /*
  * Copy a fixed char array from an event: bounded by the array, so a

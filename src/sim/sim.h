@@ -40,10 +40,13 @@
 #include "ibpipe/req.h"
 #include "codec/wire.h"
 #include "sim/sim_encode.h"
+#include "util/bits.h"
 
 #define SIM_MAX_CLIENTS 64        /* IB allows 32 API clients per session */
 #define SIM_MAX_INSTR 16384       /* known symbols */
 #define SIM_INSTR_HASH 32768      /* open-addressing table, power of two, 2x instruments */
+_Static_assert(IB_IS_POW2(SIM_INSTR_HASH) && SIM_INSTR_HASH >= 2 * SIM_MAX_INSTR,
+	       "the symbol table probes with & (SIM_INSTR_HASH - 1) and stays at most half full");
 #define SIM_MAX_SUBS 32768        /* reqMktData subscriptions over all clients */
 #define SIM_MAX_ACCOUNTS 1100    /* past ibpipe's limit (1024), to test it */
 #define SIM_MAX_POSITIONS 64      /* per account */
