@@ -2,6 +2,20 @@
  * ib.h - protocol constants of the TWS / IB Gateway socket API and ibpipe's
  * status codes.  Every message id, tick type, error code and server-version
  * gate used anywhere in ibpipe is named here, once.
+ *
+ * Error convention, for the whole library:
+ * - A function that can fail returns int: IB_OK (0), or a negative
+ *   enum ib_status below, named by ib_strerror().  Where a person needs
+ *   more than the code, the caller passes char *err, size_t errlen and gets
+ *   one line naming what failed (hiredis' err + errstr).
+ * - A constructor returns a pointer: NULL on failure, with err filled.
+ * - The one extension: an order refused by the risk checks returns its
+ *   IB_RISK_* code (-100 and below, core/risk.h, named by ib_risk_name())
+ *   through the same int, so "rc < 0" still means "not placed".
+ * - Not errors, so not status codes: predicates return bool, lookups return
+ *   an index >= 0 or -1 / a pointer or NULL for "not there".
+ * Older code still returns 0 / -1 (config parsing, the command journal,
+ * some socket and sim helpers); new code follows the rules above.
  */
 #ifndef IBPIPE_IB_H
 #define IBPIPE_IB_H
