@@ -45,6 +45,13 @@ test_names_are_the_documented_ones(void)
 	/* a key that does not fit is cut, and its full length says so */
 	CU_ASSERT_EQUAL(ib_key_account(k, 8, "P", "DU1"), 15);
 	CU_ASSERT_STRING_EQUAL(k, "P:accou");
+	/* a SCAN pattern escapes the prefix's glob characters */
+	CU_ASSERT_EQUAL(ib_key_scan_pattern(k, sizeof(k), "ib", IB_KEY_QUOTE), 10);
+	CU_ASSERT_STRING_EQUAL(k, "ib:quote:*");
+	ib_key_scan_pattern(k, sizeof(k), "a*b?[c]\\d", IB_KEY_BOOK);
+	CU_ASSERT_STRING_EQUAL(k, "a\\*b\\?\\[c\\]\\\\d:book:*");
+	CU_ASSERT_EQUAL(ib_key_scan_pattern(k, 8, "ib", IB_KEY_QUOTE), 0);
+	CU_ASSERT_STRING_EQUAL(k, "");
 }
 
 /* The config and the publisher start from the same Redis defaults. */

@@ -345,20 +345,6 @@ cmp_quote(const void *a, const void *b)
 	return strcmp(((const struct quote_row *)a)->sym, ((const struct quote_row *)b)->sym);
 }
 
-/* A prefix may hold glob characters: escape them for SCAN MATCH. */
-static void
-glob_escape(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < cap; s++) {
-		if (strchr("*?[]\\", *s))
-			out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o] = '\0';
-}
-
 static bool
 read_sync(redisContext *c, const char *prefix, struct view *v)
 {
@@ -429,8 +415,7 @@ read_quotes(redisContext *c, const char *prefix, struct view *v)
 	v->quotes = calloc(MAX_QUOTES, sizeof(*v->quotes));
 	if (v->quotes == NULL)
 		return false;
-	glob_escape(pat, sizeof(pat) - 8, prefix);
-	ib_strlcpy(pat + strlen(pat), ":" IB_KEY_QUOTE "*", sizeof(pat) - strlen(pat));
+	ib_key_scan_pattern(pat, sizeof(pat), prefix, IB_KEY_QUOTE);
 	do {
 		if ((r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat)) == NULL)
 			return false;

@@ -2,6 +2,7 @@
  * keys.c - building the Redis key names of keys.h.  Any thread.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "publish/keys.h"
 
@@ -45,4 +46,22 @@ size_t
 ib_key_order(char *out, size_t cap, const char *prefix, int64_t order_id)
 {
 	return len_of(snprintf(out, cap, "%s:" IB_KEY_ORDER "%lld", prefix, (long long)order_id));
+}
+
+size_t
+ib_key_scan_pattern(char *out, size_t cap, const char *prefix, const char *family)
+{
+	size_t o = 0, tail = strlen(family) + 3; /* ':' family '*' NUL */
+
+	if (cap < tail + 1) {
+		if (cap)
+			out[0] = '\0';
+		return 0;
+	}
+	for (; *prefix && o + 2 + tail <= cap; prefix++) {
+		if (strchr("*?[]\\", *prefix))
+			out[o++] = '\\';
+		out[o++] = *prefix;
+	}
+	return o + len_of(snprintf(out + o, cap - o, ":%s*", family));
 }

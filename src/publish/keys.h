@@ -49,5 +49,10 @@ size_t ib_key_quote(char *out, size_t cap, const char *prefix, const char *symbo
 size_t ib_key_book(char *out, size_t cap, const char *prefix, const char *symbol);
 /* <prefix>:order:ID */
 size_t ib_key_order(char *out, size_t cap, const char *prefix, int64_t order_id);
+/*
+ * The SCAN MATCH pattern of a family, "<prefix>:quote:*": glob characters
+ * in the prefix are escaped.  The pattern's length; "" if cap cannot hold it.
+ */
+size_t ib_key_scan_pattern(char *out, size_t cap, const char *prefix, const char *family);
 
 #endif

@@ -68,20 +68,6 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A prefix may hold glob characters: escaped for SCAN MATCH. */
-static void
-glob_escape(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < cap; s++) {
-		if (strchr("*?[]\\", *s))
-			out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o] = '\0';
-}
-
 static void
 names_free(struct names *n)
 {
@@ -105,8 +91,7 @@ scan_names(redisContext *c, const char *prefix, const char *kind, size_t max, st
 	out->n = 0;
 	if (out->v == NULL)
 		return -1;
-	glob_escape(pat, sizeof(pat) - 64, prefix);
-	snprintf(pat + strlen(pat), sizeof(pat) - strlen(pat), ":%s*", kind);
+	ib_key_scan_pattern(pat, sizeof(pat), prefix, kind);
 	do {
 		redisReply *r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pat);
 		if (r == NULL) {
