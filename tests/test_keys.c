@@ -1,12 +1,12 @@
 /*
- * test_keys.c - the Redis key schema (publish/keys.h) spells the names the
+ * test_keys.c - the Redis key schema (config/redis_keys.h) spells the names the
  * README documents: readers in other languages depend on them.
  */
 #include <CUnit/CUnit.h>
 #include <string.h>
 
 #include "config/config.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 #include "publish/publish.h"
 
 static void

@@ -22,6 +22,7 @@
 #include "codec/encode.h"
 #include "simclient.h"
 #include "testutil.h"
+#include "util/str.h"
 
 #define REQUIRE(cond)                                                                                                \
 	do {                                                                                                         \

@@ -24,7 +24,7 @@
 #include "core/sync.h"
 #include "util/str.h"
 #include "util/clock.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 
 #define MAX_QUOTES_SHOWN 20
 #define MAX_QUOTES 20000

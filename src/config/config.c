@@ -26,7 +26,7 @@
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
 #include "config/redis_sentinel.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 #include "config/redis_url.h"
 #include "codec/wire.h"
 #include "util/str.h"

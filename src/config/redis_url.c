@@ -14,7 +14,7 @@
 #include "config/redis_sentinel.h"
 #include "config/redis_url.h"
 #include "util/str.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 
 static int
 fail(char *err, size_t errlen, const char *msg)

@@ -10,6 +10,7 @@
 
 #include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/str.h"
 
 void
 ib_pipeline_set_sink(ib_pipeline *p, const ib_pub_sink *sink)

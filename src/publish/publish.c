@@ -52,7 +52,7 @@
 #include "config/redis_url.h"
 #include "core/ring.h"
 #include "core/wake.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 #include "util/str.h"
 #include "publish/publish_mirror.h"
 #include "util/clock.h"

@@ -9,7 +9,7 @@
  * reads the shared quote table (quote.h) and writes only what changed, so
  * it coalesces by construction.
  *
- * The keys it writes are named in keys.h (the one schema, shared with the
+ * The keys it writes are named in config/redis_keys.h (the one schema, shared with the
  * readers) and tabled in README.md, "Redis keys".
  */
 #ifndef IBPIPE_PUBLISH_H

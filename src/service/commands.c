@@ -24,7 +24,7 @@
 #include "service/commands.h"
 #include "util/json.h"
 #include "util/clock.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 
 #define GROUP "ibpipe"
 #define CONSUMER "ibpipe"

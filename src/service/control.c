@@ -22,7 +22,7 @@
 #include "core/sync.h" /* IB_SYNC_JSON_MAX: the diagnostics' size */
 #include "strategies/registry.h"
 #include "util/clock.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 
 #define TICK_MS 250
 

@@ -102,10 +102,7 @@ on_grid(double v, double tick)
 static double
 wall_now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return ib_ns_to_s(ib_now_real_ns());
 }
 
 static void
@@ -299,7 +296,7 @@ add_sub(struct sim *s, struct sim_client *c, int32_t req_id, int32_t instr, bool
 	b->subs[b->nsubs++] = (struct bar_sub){ .slot = (int16_t)c->slot, .history = history, .trades = trades,
 						.req_id = req_id, .instr = instr, .format_date = 1 };
 	if (b->next_ns == 0)
-		b->next_ns = sim_now() + (int64_t)s->o.rtbar_ms * IB_NS_PER_MS;
+		b->next_ns = ib_now_mono_ns() + (int64_t)s->o.rtbar_ms * IB_NS_PER_MS;
 	return b->nsubs - 1;
 }
 
@@ -332,7 +329,7 @@ history_start(struct sim *s, struct sim_client *c, const ib_req *r)
 				q->duration, sizeof(q->duration)),
 			q->what_to_show, sizeof(q->what_to_show));
 	burst = mix_str((uint64_t)instr, q->what_to_show, sizeof(q->what_to_show));
-	if ((violation = pace_check(s, c, ident, burst, sim_now())) != NULL) {
+	if ((violation = pace_check(s, c, ident, burst, ib_now_mono_ns())) != NULL) {
 		snprintf(why, sizeof(why), "Historical Market Data Service error message:Historical data request pacing "
 			 "violation (%s)", violation);
 		ib_log(IB_LL_INFO, "ibsim", "client %d: historical request %d refused: %s", c->client_id, req, violation);

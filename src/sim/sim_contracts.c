@@ -20,6 +20,7 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/str.h"
 
 #define FUT_ORDER_TYPES                                                                                              \
 	"ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,AVGCOST,BASKET,BENCHPX,COND,CONDORDER,DAY,DEACT,DEACTDIS,DEACTEOD,GAT,"   \

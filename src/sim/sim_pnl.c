@@ -130,7 +130,7 @@ start(struct sim *s, struct sim_client *c, const ib_req *r, bool single)
 	p->subs[p->nsubs] = (struct pnl_sub){ (int16_t)c->slot, single, req, acct, single ? r->u.pnl.con_id : 0 };
 	send(s, c, &p->subs[p->nsubs++]);
 	if (p->next_ns == 0)
-		p->next_ns = sim_now() + (int64_t)s->o.pnl_ms * IB_NS_PER_MS;
+		p->next_ns = ib_now_mono_ns() + (int64_t)s->o.pnl_ms * IB_NS_PER_MS;
 }
 
 static void

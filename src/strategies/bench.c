@@ -9,7 +9,6 @@
 #include <stdlib.h>
 
 #include "util/latency.h"
-#include "core/wake.h" /* ib_now_mono_ns */
 #include "ibpipe/strategy.h"
 #include "strategies/builtin.h"
 #include "util/stamp.h"

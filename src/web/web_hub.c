@@ -30,7 +30,7 @@
 #include "web/web.h"
 #include "web/web_frame.h"
 #include "web/web_state.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 #include "util/clock.h"
 
 #define REDIS_TIMEOUT_MS 1000

@@ -29,7 +29,7 @@
 
 #include "util/json.h"
 #include "web/web_state.h"
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 
 #define KEY_CAP 512
 #define FIRST_CAP ((size_t)64 * 1024)

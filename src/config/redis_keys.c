@@ -1,10 +1,10 @@
 /*
- * keys.c - building the Redis key names of keys.h.  Any thread.
+ * redis_keys.c - building the Redis key names of redis_keys.h.  Any thread.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "publish/keys.h"
+#include "config/redis_keys.h"
 
 static size_t
 len_of(int n)

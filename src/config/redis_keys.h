@@ -1,13 +1,13 @@
 /*
- * keys.h - the Redis key schema and the Redis defaults, named once.  The
- * writer (publish.c), every reader (ibpipe status, the kill switch in
+ * redis_keys.h - the Redis key schema and the Redis defaults, named once.  The
+ * writer (publish.c), every reader (ibpipe status and ibpipe web, the kill switch in
  * control.c, the command stream in commands.c) and the config defaults
  * take names and values from here; README.md "Redis keys" is the table for people.
  * A key is "<prefix>:<name>"; the builders below return snprintf's length.
  * Pure functions, any thread.
  */
-#ifndef IBPIPE_KEYS_H
-#define IBPIPE_KEYS_H
+#ifndef IBPIPE_REDIS_KEYS_H
+#define IBPIPE_REDIS_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
