@@ -50,9 +50,12 @@ struct ib_orders;           /* orders.c */
 #define IB_OUT_RING_SIZE 16384
 #define IB_SQ_RING_SIZE 4096     /* per-strategy quote ring */
 #define IB_SE_RING_SIZE 1024     /* per-strategy event ring */
-_Static_assert(IB_IS_POW2(IB_MD_RING_SIZE) && IB_IS_POW2(IB_ACCT_RING_SIZE) && IB_IS_POW2(IB_OUT_RING_SIZE) &&
-		       IB_IS_POW2(IB_SQ_RING_SIZE) && IB_IS_POW2(IB_SE_RING_SIZE),
-	       "ck_ring masks its index: every ring size is a power of two");
+/* ck_ring masks its index: every ring size is a power of two */
+_Static_assert(IB_IS_POW2(IB_MD_RING_SIZE), "IB_MD_RING_SIZE is a power of two");
+_Static_assert(IB_IS_POW2(IB_ACCT_RING_SIZE), "IB_ACCT_RING_SIZE is a power of two");
+_Static_assert(IB_IS_POW2(IB_OUT_RING_SIZE), "IB_OUT_RING_SIZE is a power of two");
+_Static_assert(IB_IS_POW2(IB_SQ_RING_SIZE), "IB_SQ_RING_SIZE is a power of two");
+_Static_assert(IB_IS_POW2(IB_SE_RING_SIZE), "IB_SE_RING_SIZE is a power of two");
 
 /* Request ids: instrument i is subscribed as base + i. */
 #define IB_REQID_MKT 1000

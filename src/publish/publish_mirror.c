@@ -19,8 +19,10 @@
 #define VIDX_MASK (2 * PM_MAX_VALUES - 1)
 #define PIDX_MASK (2 * PM_MAX_POSITIONS - 1)
 #define OIDX_MASK (2 * PM_MAX_ORDERS - 1)
-_Static_assert(IB_IS_POW2(PM_MAX_VALUES) && IB_IS_POW2(PM_MAX_POSITIONS) && IB_IS_POW2(PM_MAX_ORDERS),
-	       "the index tables probe with & *IDX_MASK: twice each capacity is a power of two");
+/* the index tables probe with & *IDX_MASK: twice each capacity is a power of two */
+_Static_assert(IB_IS_POW2(PM_MAX_VALUES), "PM_MAX_VALUES is a power of two");
+_Static_assert(IB_IS_POW2(PM_MAX_POSITIONS), "PM_MAX_POSITIONS is a power of two");
+_Static_assert(IB_IS_POW2(PM_MAX_ORDERS), "PM_MAX_ORDERS is a power of two");
 
 /*
  * Copy a fixed char array from an event: bounded by the array, so a
