@@ -1,6 +1,7 @@
 /*
  * redis_keys.c - building the Redis key names of redis_keys.h.  Any thread.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,28 +19,35 @@ ib_key(char *out, size_t cap, const char *prefix, const char *name)
 	return len_of(snprintf(out, cap, "%s:%s", prefix, name));
 }
 
+/* <prefix>:<family><open><part><close>: the per-account, per-symbol keys */
+static size_t
+family_key(char *out, size_t cap, const char *prefix, const char *family, const char *part, bool braces)
+{
+	return len_of(snprintf(out, cap, "%s:%s%s%s%s", prefix, family, braces ? "{" : "", part, braces ? "}" : ""));
+}
+
 size_t
 ib_key_account(char *out, size_t cap, const char *prefix, const char *account)
 {
-	return len_of(snprintf(out, cap, "%s:" IB_KEY_ACCOUNT "{%s}", prefix, account));
+	return family_key(out, cap, prefix, IB_KEY_ACCOUNT, account, true);
 }
 
 size_t
 ib_key_positions(char *out, size_t cap, const char *prefix, const char *account)
 {
-	return len_of(snprintf(out, cap, "%s:" IB_KEY_POSITIONS "{%s}", prefix, account));
+	return family_key(out, cap, prefix, IB_KEY_POSITIONS, account, true);
 }
 
 size_t
 ib_key_quote(char *out, size_t cap, const char *prefix, const char *symbol)
 {
-	return len_of(snprintf(out, cap, "%s:" IB_KEY_QUOTE "%s", prefix, symbol));
+	return family_key(out, cap, prefix, IB_KEY_QUOTE, symbol, false);
 }
 
 size_t
 ib_key_book(char *out, size_t cap, const char *prefix, const char *symbol)
 {
-	return len_of(snprintf(out, cap, "%s:" IB_KEY_BOOK "%s", prefix, symbol));
+	return family_key(out, cap, prefix, IB_KEY_BOOK, symbol, false);
 }
 
 size_t
