@@ -627,7 +627,7 @@ static void
 transmit_chain(struct sim *s, const struct sim_order *o)
 {
 	int32_t root = o->parent_id ? o->parent_id : o->id;
-	int64_t now = sim_now();
+	int64_t now = ib_now_mono_ns();
 
 	for (int i = 0; i < s->norders; i++) {
 		struct sim_order *x = &s->orders[i];
