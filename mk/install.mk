@@ -51,6 +51,7 @@ install: $(BIN)/ibpipe $(BIN)/ibsim $(BUILD)/ibpipe.1
 	done
 	$(INSTALL) -m 0644 deploy/README.md $(DESTDIR)$(DOCDIR)/README.md
 	$(INSTALL) -m 0644 deploy/redis/redis.conf $(DESTDIR)$(DOCDIR)/redis.conf.example
+	$(INSTALL) -m 0644 deploy/redis/sentinel.conf $(DESTDIR)$(DOCDIR)/sentinel.conf.example
 	$(INSTALL) -m 0755 deploy/redis/acl.sh $(DESTDIR)$(DOCDIR)/redis-acl.sh
 	@echo
 	@echo "Installed.  Next (deploy/README.md has the whole procedure):"
@@ -60,7 +61,7 @@ install: $(BIN)/ibpipe $(BIN)/ibsim $(BUILD)/ibpipe.1
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ibpipe $(DESTDIR)$(BINDIR)/ibsim $(DESTDIR)$(MANDIR)/man1/ibpipe.1
 	@for u in $(UNITS); do echo "rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}"; rm -f "$(DESTDIR)$(UNITDIR)/$${u##*/}"; done
-	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/redis.conf.example $(DESTDIR)$(DOCDIR)/redis-acl.sh
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/redis.conf.example $(DESTDIR)$(DOCDIR)/sentinel.conf.example $(DESTDIR)$(DOCDIR)/redis-acl.sh
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(SYSCONFDIR)/ibpipe/ibpipe.conf.example
 	@left=$$(ls -A $(DESTDIR)$(SYSCONFDIR)/ibpipe 2>/dev/null); \

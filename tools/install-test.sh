@@ -27,7 +27,7 @@ make -s install DESTDIR="$stage/a" PREFIX=/usr >"$stage/log" 2>&1 || {
 	fail "make install failed"
 }
 for f in usr/bin/ibpipe usr/bin/ibsim usr/share/man/man1/ibpipe.1 usr/share/doc/ibpipe/README.md \
-	usr/share/doc/ibpipe/redis.conf.example usr/share/doc/ibpipe/redis-acl.sh \
+	usr/share/doc/ibpipe/redis.conf.example usr/share/doc/ibpipe/sentinel.conf.example usr/share/doc/ibpipe/redis-acl.sh \
 	etc/ibpipe/ibpipe.conf.example etc/ibpipe/redis.password \
 	etc/systemd/system/ibpipe@.service etc/systemd/system/ibpipe-consumer@.service; do
 	[ -e "$stage/a/$f" ] || fail "make install did not create /$f"
