@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codec/contract_spec.h"
+#include "codec/wire.h"
 
 static int
 parse(const char *s, ib_contract *k, char *err, size_t cap)
@@ -186,6 +187,15 @@ test_key_of_resolved_contract(void)
 	strcpy(r.trading_class, "ES");
 	CU_ASSERT_TRUE(ib_spec_key(&r, key, sizeof(key)) > 0);
 	CU_ASSERT_STRING_EQUAL(key, "FUT:ES@CME:20260320");
+	/* as contractData carries it at some server versions: date, last trade time, zone */
+	ib_strlcpy(r.last_trade_date, "20260320 08:30 US/Central", sizeof(r.last_trade_date)); /* cut, as ib_str_copy does */
+	CU_ASSERT_TRUE(ib_spec_key(&r, key, sizeof(key)) > 0);
+	CU_ASSERT_STRING_EQUAL(key, "FUT:ES@CME:20260320");
+	strcpy(r.last_trade_date, "20260320-08:30");
+	CU_ASSERT_TRUE(ib_spec_key(&r, key, sizeof(key)) > 0);
+	CU_ASSERT_STRING_EQUAL(key, "FUT:ES@CME:20260320");
+	strcpy(r.last_trade_date, "2026032 08:30");
+	CU_ASSERT_EQUAL(ib_spec_key(&r, key, sizeof(key)), IB_EINVAL);
 
 	/* unambiguous across secTypes: the same symbol as STK, IND, FUT keys three ways */
 	memset(&r, 0, sizeof(r));

@@ -520,6 +520,9 @@ format(const ib_contract *c, char *out, size_t cap, bool key)
 
 	if (cap > 0)
 		out[0] = '\0';
+	/* contractData may say "20250620 08:30 US/Central" (date, last trade time, zone): the date is the expiry */
+	if (exp.n > 8 && (exp.p[8] == ' ' || exp.p[8] == '-') && all_digits((span){ exp.p, 8 }))
+		exp.n = 8;
 	if (stn.n == 0 && sym.n == 0 && c->con_id > 0) {
 		put(&o, "conid:%d", (int)c->con_id);
 		if (ex.n && !key) {
