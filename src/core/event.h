@@ -1,10 +1,11 @@
 /*
- * event.h - what travels through the pipeline's rings.
+ * event.h - what the network thread routes to the market-data and account
+ * threads (the strategies' ring slots are in pipeline_state.h).
  *
  * Every event is a fixed-size value with its strings copied in: the frame
  * it came from is gone by the time a consumer looks.  The market-data event
- * is kept small (it is the hot path); account and order events are bigger
- * and rarer.
+ * is kept small (it is the hot path); account and order events are a tagged
+ * union of one small struct per kind, bigger and rarer.
  */
 #ifndef IBPIPE_EVENT_H
 #define IBPIPE_EVENT_H
@@ -220,16 +221,6 @@ struct ib_acct_event {
  */
 #define IB_ACCT_EVENT_MAX 320
 _Static_assert(sizeof(struct ib_acct_event) <= IB_ACCT_EVENT_MAX, "account event outgrew its ring slot budget");
-
-/* ---- market-data / account threads -> one strategy ---- */
-
-enum ib_strat_kind {
-	IB_SE_GATE_OPEN = 1, /* u.gate_open: on_start with the snapshot */
-	IB_SE_GATE_CLOSED,   /* u.gate_closed: on_pause */
-	IB_SE_ORDER,         /* u.order: an order of ours (or of no one's here) changed */
-	IB_SE_ACCOUNT,       /* u.account: an account value changed */
-	IB_SE_REJECT,        /* u.reject: a request of ours was refused */
-};
 
 IB_RING_DEFINE(md, ib_md_event)
 IB_RING_DEFINE(acct, ib_acct_event)

@@ -81,6 +81,15 @@ struct ib_sq_event {    /* market data for a strategy */
 	} u;
 };
 
+/* account thread (and a strategy's own refusals) -> one strategy */
+enum ib_strat_kind {
+	IB_SE_GATE_OPEN = 1, /* u.gate_open: on_start with the snapshot */
+	IB_SE_GATE_CLOSED,   /* u.gate_closed: on_pause */
+	IB_SE_ORDER,         /* u.order: an order of ours (or of no one's here) changed */
+	IB_SE_ACCOUNT,       /* u.account: an account value changed */
+	IB_SE_REJECT,        /* u.reject: a request of ours was refused */
+};
+
 #define IB_SE_TEXT_LEN 200  /* a pause or refusal reason as a strategy gets it */
 
 struct ib_snapshot;
@@ -100,7 +109,7 @@ typedef struct ib_se_reject {
 } ib_se_reject;
 
 struct ib_se_event {    /* anything else for a strategy */
-	int32_t kind;       /* enum ib_strat_kind (event.h): which member of u is set */
+	int32_t kind;       /* enum ib_strat_kind: which member of u is set */
 	union {
 		ib_se_gate_open gate_open;
 		ib_se_gate_closed gate_closed;
