@@ -293,7 +293,7 @@ static void
 test_kill_switch_and_risk(void)
 {
 	struct tu_stack e;
-	const char *args[] = { "--max-order-qty", "100", NULL };
+	const char *args[] = { "--max-order-qty", "100", "--progress", NULL };
 
 	CU_ASSERT_EQUAL_FATAL(start(&e, args, NULL, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
@@ -318,7 +318,23 @@ test_kill_switch_and_risk(void)
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "ks", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
 		 END);
 	expect(c, &e, "ks", "refused", "halted");
-	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	/*
+	 * A resume command while P:control still says halt holds: the key counts when it changes.
+	 * The main thread reads the key, then writes a progress line: two more of those and it has
+	 * read the key since the resume.
+	 */
+	send_cmd(c, &e, "cmd", "resume", "cmd_id", "r2", END);
+	expect(c, &e, "r2", "accepted", "");
+	int lines = tu_count_in_file(e.ib.log, "progress: ");
+	CU_ASSERT(TU_UNTIL(tu_count_in_file(e.ib.log, "progress: ") >= lines + 2, WAIT_MS));
+	char last[1024];
+	CU_ASSERT_EQUAL(tu_last_line(e.ib.log, "progress: ", last, sizeof(last)), 0);
+	CU_ASSERT_PTR_NULL(strstr(last, "HALTED"));
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "after-r2", "symbol", "AAPL", "action", "BUY", "qty", "5", "type",
+		 "MKT", END);
+	expect(c, &e, "after-r2", "accepted", "");
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, ":control = halt"), 1);
+	CU_ASSERT(TU_UNTIL(sim_orders(&e.sim) == 2, WAIT_MS));
 	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_refused") == 3, WAIT_MS));
 	redisFree(c);
 	finish(&e);
