@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "codec/contract_spec.h"
-#include "codec/wire.h"
+#include "util/str.h"
 
 static int
 parse(const char *s, ib_contract *k, char *err, size_t cap)
