@@ -676,6 +676,64 @@ out:
 	down(&p);
 }
 
+/* FX quotes: bid and ask, never a last or a volume; delayed ids when delayed data is asked for. */
+static void
+test_fx_market_data(void)
+{
+	static const char *const opts[] = { "--tick-rate", "2000", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	int bids = 0, asks = 0, lasts = 0, delayed = 0;
+	ib_req r;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_MKT_DATA;
+	r.u.mkt_data.req_id = 81;
+	REQUIRE(spec("CASH:EUR.USD@IDEALPRO", &r.u.mkt_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0);
+	while (bids + asks < 60) {
+		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		if (c.id == IB_IN_TICK_PRICE && c.msg.u.tick_price.req_id == 81) {
+			int t = c.msg.u.tick_price.tick_type;
+			bids += t == IB_TICK_BID;
+			asks += t == IB_TICK_ASK;
+			lasts += t == IB_TICK_LAST;
+			if (t == IB_TICK_BID || t == IB_TICK_ASK)
+				CU_ASSERT(c.msg.u.tick_price.price > 1.0 && c.msg.u.tick_price.price < 1.2);
+		}
+		if (c.id == IB_IN_TICK_SIZE && c.msg.u.tick_size.req_id == 81)
+			lasts += c.msg.u.tick_size.tick_type == IB_TICK_LAST_SIZE ||
+				 c.msg.u.tick_size.tick_type == IB_TICK_VOLUME;
+	}
+	CU_ASSERT_EQUAL(lasts, 0);
+	CU_ASSERT(bids > 0 && asks > 0);
+	/* delayed: the delayed bid/ask ids (66, 67), still no last (68) */
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 81) == 0);
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
+	r.u.market_data_type.type = 3;
+	REQUIRE(sc_send(&c, &r) == 0);
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_MKT_DATA;
+	r.u.mkt_data.req_id = 82;
+	REQUIRE(spec("CASH:GBP.USD", &r.u.mkt_data.contract) == IB_OK);
+	REQUIRE(sc_send(&c, &r) == 0);
+	while (delayed < 40) {
+		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		if (c.id == IB_IN_TICK_PRICE && c.msg.u.tick_price.req_id == 82) {
+			int t = c.msg.u.tick_price.tick_type;
+			delayed += t == IB_TICK_DELAYED_BID || t == IB_TICK_DELAYED_ASK;
+			CU_ASSERT(t != IB_TICK_BID && t != IB_TICK_ASK && t != IB_TICK_DELAYED_LAST);
+		}
+	}
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
 /* ---- order types ---- */
 
 static void
@@ -962,6 +1020,7 @@ test_sim_contracts_register(void)
 	CU_add_test(s, "historical pacing: identical 15 s, six in 2 s, 60 in 10 min -> 162", test_historical_pacing);
 	CU_add_test(s, "historical pacing windows scale (--hist-pacing-scale)", test_historical_pacing_scale);
 	CU_add_test(s, "P&L and pnlSingle equal ibsim's own numbers", test_pnl_matches_ibsim);
+	CU_add_test(s, "FX quotes: bid/ask without last or volume, delayed ids too", test_fx_market_data);
 	CU_add_test(s, "orders: STP LMT, TRAIL, MOC/LOC at the close, OPG, GTD, refusals",
 		    test_order_types_stops_and_auctions);
 	CU_add_test(s, "orders: IOC cancels the rest, FOK all or nothing", test_order_types_ioc_fok);

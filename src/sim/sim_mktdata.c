@@ -307,6 +307,13 @@ last_timestamp(struct sim_client *c, int32_t req)
 	sim_enc_tick_string(&c->out, req, tick_id(c, IB_TICK_LAST_TIMESTAMP), ts);
 }
 
+/* IDEALPRO FX has bid and ask but no last, no volume (IB sends none for CASH). */
+static bool
+quotes_only(const struct sim_instr *in)
+{
+	return in->k && strcmp(in->k->sec_type, "CASH") == 0;
+}
+
 /* What a gateway sends first on a new line: the whole current picture. */
 static void
 send_snapshot(struct sim_client *c, int32_t req, const struct sim_instr *in)
@@ -316,8 +323,10 @@ send_snapshot(struct sim_client *c, int32_t req, const struct sim_instr *in)
 		sim_enc_market_data_type(&c->out, req, c->md_type);
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_BID), in->bid, in->bid_size, 1);
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_ASK), in->ask, in->ask_size, 1);
-	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_LAST), in->last, in->last_size, 0);
-	sim_enc_tick_size(&c->out, req, tick_id(c, IB_TICK_VOLUME), in->volume);
+	if (!quotes_only(in)) {
+		sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_LAST), in->last, in->last_size, 0);
+		sim_enc_tick_size(&c->out, req, tick_id(c, IB_TICK_VOLUME), in->volume);
+	}
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_HIGH), in->high, 0, 0);
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_LOW), in->low, 0, 0);
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_CLOSE), in->close, 0, 0);
@@ -341,10 +350,16 @@ send_event(struct sim_client *c, int32_t req, const struct sim_instr *in, int ev
 	case EV_SIZE: {
 		static const int32_t sizes[] = { IB_TICK_BID_SIZE, IB_TICK_ASK_SIZE, IB_TICK_LAST_SIZE };
 		const double v[] = { in->bid_size, in->ask_size, in->last_size };
-		sim_enc_tick_size(&c->out, req, tick_id(c, sizes[which]), v[which]);
+		int w = quotes_only(in) ? which % 2 : which; /* no last size where nothing trades */
+		sim_enc_tick_size(&c->out, req, tick_id(c, sizes[w]), v[w]);
 		return 1;
 	}
 	default:
+		if (quotes_only(in)) { /* FX does not trade on IDEALPRO: a quote instead */
+			sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_BID), in->bid, in->bid_size, 1);
+			sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_ASK), in->ask, in->ask_size, 1);
+			return 2;
+		}
 		sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_LAST), in->last, in->last_size, 0);
 		sim_enc_tick_size(&c->out, req, tick_id(c, IB_TICK_VOLUME), in->volume);
 		last_timestamp(c, req);
