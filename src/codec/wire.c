@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "codec/wire.h"
+#include "util/str.h"
 
 const char *
 ib_strerror(int status)
@@ -49,7 +50,7 @@ ib_str_copy(char *dst, size_t dstlen, ib_str s)
 
 	if (dstlen == 0)
 		return;
-	n = s.len < dstlen - 1 ? s.len : dstlen - 1;
+	n = s.len <= dstlen - 1 ? s.len : ib_utf8_cut(s.p, dstlen - 1);
 	if (n)
 		memcpy(dst, s.p, n);
 	dst[n] = '\0';
