@@ -36,6 +36,14 @@ static const char SYM_JSON[] = "S\"Y\\M\n" FFFD;
 static const char ERR[] = "bad \"order\" at C:\\tmp\nline 2 \xc3\xa9t\xe9 \xff\xfe"
 			  " end";
 static const char ERR_JSON[] = "bad \"order\" at C:\\tmp\nline 2 \xc3\xa9t" FFFD " " FFFD FFFD " end";
+/* A second error text of 100 x U+00E9 (200 bytes): longer than an order's reason, so it is cut --
+   between characters, never inside one (E_CUT would be a split last character, read as U+FFFD). */
+#define E_ACUTE "\xc3\xa9"
+#define E_ACUTE10 E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE
+static const char LONG_ERR[] = E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10
+	E_ACUTE10 E_ACUTE10;
+static const char LONG_KEPT[] = E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10 E_ACUTE10; /* at least this much */
+static const char E_CUT[] = E_ACUTE E_ACUTE FFFD;
 
 /* ---- an independent JSON string decoder ---- */
 
@@ -275,20 +283,33 @@ reply_is(const redisReply *r, const char *want)
 	return r && r->type == REDIS_REPLY_STRING && r->len == strlen(want) && memcmp(r->str, want, r->len) == 0;
 }
 
-/* The order id of the first entry of the orders stream, 0 while there is none. */
+/* The order id of the first entry of the orders stream for symbol, 0 while there is none. */
 static long
-first_order_id(redisContext *c, const char *stream)
+order_id_of(redisContext *c, const char *stream, const char *symbol)
 {
-	redisReply *x = redisCommand(c, "XRANGE %s - + COUNT 1", stream);
+	redisReply *x = redisCommand(c, "XRANGE %s - +", stream);
 	long id = 0;
 
-	if (x && x->type == REDIS_REPLY_ARRAY && x->elements == 1) {
-		const redisReply *f = entry_field(x->element[0], "order_id");
-		id = f ? strtol(f->str, NULL, 10) : 0;
+	for (size_t i = 0; x && x->type == REDIS_REPLY_ARRAY && i < x->elements && id == 0; i++) {
+		const redisReply *f = entry_field(x->element[i], "order_id");
+		if (f && reply_is(entry_field(x->element[i], "symbol"), symbol))
+			id = strtol(f->str, NULL, 10);
 	}
 	if (x)
 		freeReplyObject(x);
 	return id;
+}
+
+/* s is k >= min whole copies of the 2-byte character c2 (a cut between characters). */
+static bool
+whole_chars(const redisReply *r, const char *c2, size_t min)
+{
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len % 2 || r->len < 2 * min)
+		return false;
+	for (size_t i = 0; i < r->len; i += 2)
+		if (memcmp(r->str + i, c2, 2) != 0)
+			return false;
+	return true;
 }
 
 /* What the orders stream holds for one order. */
@@ -354,7 +375,7 @@ test_hostile_text_through_every_json(void)
 {
 	char hexbuf[512], syms[64], cmd[600], out[256], rec[300], key[200];
 	const char *sim[] = { "--accounts-hex", hex(ACCT, hexbuf), "--symbols", syms, NULL };
-	struct tu_opts o = { .sim_args = sim, .strategy = "trader", .script = "BUY AAPL 100 LMT 1.00",
+	struct tu_opts o = { .sim_args = sim, .strategy = "trader", .script = "BUY AAPL 100 LMT 1.00; BUY MSFT 100 LMT 1.00",
 			     .redis = TU_REDIS_PRIVATE };
 	const char *args[] = { "--log-format", "json", "--record", rec, NULL };
 	struct tu_stack s;
@@ -391,7 +412,7 @@ test_hostile_text_through_every_json(void)
 
 	/* the order on the hostile account rests; then the gateway rejects it with the hostile text */
 	long id = 0;
-	CU_ASSERT(TU_UNTIL((id = first_order_id(c, tu_key(&s, "stream:orders"))) > 0, 20000));
+	CU_ASSERT(TU_UNTIL((id = order_id_of(c, tu_key(&s, "stream:orders"), "AAPL")) > 0, 20000));
 	snprintf(key, sizeof(key), "%s:order:%ld", s.prefix, id);
 	char st[64];
 	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, key, "status", st, sizeof(st)), "Submitted") == 0, 20000));
@@ -400,6 +421,22 @@ test_hostile_text_through_every_json(void)
 	CU_ASSERT_EQUAL(tu_control(s.sim.ctl, cmd, out, sizeof(out)), 0);
 	CU_ASSERT(strncmp(out, "ok error-hex sent to 1", 22) == 0);
 	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, key, "status", st, sizeof(st)), "Rejected") == 0, 20000));
+
+	/* the second order gets the long text: its reason is cut between two characters */
+	char key2[200];
+	long id2 = 0;
+	CU_ASSERT(TU_UNTIL((id2 = order_id_of(c, tu_key(&s, "stream:orders"), "MSFT")) > 0, 20000));
+	snprintf(key2, sizeof(key2), "%s:order:%ld", s.prefix, id2);
+	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, key2, "status", st, sizeof(st)), "Submitted") == 0, 20000));
+	snprintf(cmd, sizeof(cmd), "error-hex %ld 201 ", id2);
+	hex(LONG_ERR, cmd + strlen(cmd));
+	CU_ASSERT_EQUAL(tu_control(s.sim.ctl, cmd, out, sizeof(out)), 0);
+	CU_ASSERT(strncmp(out, "ok error-hex sent to 1", 22) == 0);
+	CU_ASSERT(TU_UNTIL(strcmp(tu_rhget(c, key2, "status", st, sizeof(st)), "Rejected") == 0, 20000));
+	r = redisCommand(c, "HGET %s reason", key2);
+	CU_ASSERT(whole_chars(r, E_ACUTE, 50));
+	if (r)
+		freeReplyObject(r);
 
 	/* P:sync:detail */
 	r = redisCommand(c, "GET %s", tu_key(&s, "sync:detail"));
@@ -471,6 +508,7 @@ test_hostile_text_through_every_json(void)
 		;
 	CU_ASSERT(json_holds("web /api/state", big, n, ACCT_JSON, false));
 	CU_ASSERT(has_string(big, n, ERR_JSON, false)); /* the order's reason in the orders tail */
+	CU_ASSERT(has_string(big, n, LONG_KEPT, true) && !has_string(big, n, E_CUT, true));
 	CU_ASSERT(web > 0 && tu_exited_ok(tu_stop(web, SIGTERM, 10000)));
 
 	/* a clean stop: the log, the strategy's lines and the recording are whole */
@@ -479,15 +517,16 @@ test_hostile_text_through_every_json(void)
 	/* the log, one JSON object per line */
 	char *text = tu_read_file(s.ib.log, NULL);
 	CU_ASSERT_FATAL(text != NULL);
-	const char *in_log[] = { ERR_JSON, NULL };
+	const char *in_log[] = { ERR_JSON, LONG_KEPT, NULL };
 	CU_ASSERT(lines_hold("log", text, in_log) > 5);
 	free(text);
 
 	/* the strategy's JSON lines (the recorder's format) */
 	text = tu_read_file(tu_slog(&s.ib, 0), NULL);
 	CU_ASSERT_FATAL(text != NULL);
-	const char *in_strategy[] = { ACCT_JSON, ERR_JSON, NULL };
+	const char *in_strategy[] = { ACCT_JSON, ERR_JSON, LONG_KEPT, NULL };
 	CU_ASSERT(lines_hold("strategy log", text, in_strategy) > 3);
+	CU_ASSERT(!has_string(text, strlen(text), E_CUT, true));
 	free(text);
 
 	/* ibpipe dump of the recording: every frame as one JSON line */
@@ -508,9 +547,9 @@ test_hostile_text_through_every_json(void)
 			     (char *)want_arg("P:positions", SYM_JSON, NULL, NULL),
 			     (char *)want_arg("status --json", ACCT_JSON, NULL, NULL),
 			     (char *)want_arg("probe", ACCT_JSON, NULL, NULL),
-			     (char *)want_arg("web /api/state", ACCT_JSON, ERR_JSON, NULL),
-			     (char *)want_arg("log", ERR_JSON, NULL, NULL),
-			     (char *)want_arg("strategy log", ACCT_JSON, ERR_JSON, NULL),
+			     (char *)want_arg("web /api/state", ACCT_JSON, ERR_JSON, LONG_KEPT),
+			     (char *)want_arg("log", ERR_JSON, LONG_KEPT, NULL),
+			     (char *)want_arg("strategy log", ACCT_JSON, ERR_JSON, LONG_KEPT),
 			     (char *)want_arg("dump", ACCT_JSON, SYM_JSON, ERR_JSON),
 			     NULL };
 	rc = tu_run(py, big, sizeof(big), 60000);
