@@ -62,7 +62,7 @@ test_exact_fit_reads_nothing_past_the_view(void)
 	char d[4], *p = malloc(3);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	memcpy(p, "a\xc3\xa9", 3); /* no NUL after it: ASan would see a read past it */
+	p[0] = 'a', p[1] = (char)0xc3, p[2] = (char)0xa9; /* no NUL after it: ASan would see a read past it */
 	ib_str_copy(d, sizeof(d), (ib_str){ p, 3 });
 	CU_ASSERT_STRING_EQUAL(d, "a\xc3\xa9");
 	free(p);
