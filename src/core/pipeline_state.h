@@ -195,8 +195,11 @@ struct ib_md_state {
 	struct ck_ring ring;       /* SPSC inbox: network -> market data */
 	struct ib_md_event *buf;
 	ib_wake wake;
-	/* ib_hist_add_shared: frame read -> applied, for /metrics */
-	ib_hist latency;
+	/* The histogram is written for every event by this thread: padded on both sides, off the line
+	   that holds the ring's size and buffer (read by the network thread on every push) and the wake
+	   counter it bumps. */
+	char latency_pad0[CK_MD_CACHELINE];
+	ib_hist latency;           /* ib_hist_add_shared: frame read -> applied, for /metrics */
 	char latency_pad[CK_MD_CACHELINE];
 	_Atomic uint64_t seq_done; /* lossless: that many md events are handled and fanned out */
 	atomic_bool done;          /* finished, nothing more goes to a strategy */
