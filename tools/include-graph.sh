@@ -81,5 +81,6 @@ if [ -n "$loops" ]; then
 	status=1
 fi
 
-[ $status -eq 0 ] && echo "include-graph: one way, no cycle; $(ls include/ibpipe/*.h | wc -l) public headers, each including only public headers"
+public=$(find include/ibpipe -maxdepth 1 -name '*.h' | wc -l)
+[ $status -eq 0 ] && echo "include-graph: one way, no cycle; $public public headers, each including only public headers"
 exit $status

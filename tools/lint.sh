@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make lint: cppcheck and clang-tidy over src/*/, tests/ (with
+# make lint: the include graph (tools/include-graph.sh: no cycle between
+# the folders of src/, public headers include only public headers, built-in
+# strategies only the public API and util/), then cppcheck and clang-tidy over src/*/, tests/ (with
 # tests/fuzz/) and bench/; the headers in include/ibpipe and next to the
 # sources are checked through the files that include them.  Any finding
 # makes the exit status 1 (2: a tool is missing).
@@ -26,6 +28,9 @@ for tool in cppcheck clang-tidy; do
 done
 mkdir -p "$out"
 start=$(date +%s)
+
+graph_status=0
+tools/include-graph.sh > "$out/include-graph.txt" 2>&1 || graph_status=1
 
 # largest first: the long analyses start early instead of ending the run alone
 # shellcheck disable=SC2012
@@ -80,12 +85,16 @@ if [ $tidy_status -ne 0 ] && [ ! -s "$out/clang-tidy.txt" ]; then
 	cat "$out"/tidy/*.err >&2
 fi
 
-status=0
+status=$graph_status
 wait $cppcheck_pid || status=1
 [ -s "$out/cppcheck.txt" ] && status=1
 [ -s "$out/clang-tidy.txt" ] && status=1
 [ $tidy_status -eq 0 ] || status=1
 
+if [ $graph_status -ne 0 ]; then
+	echo "== include graph"
+	cat "$out/include-graph.txt"
+fi
 if [ -s "$out/cppcheck.txt" ]; then
 	echo "== cppcheck"
 	cat "$out/cppcheck.txt"
