@@ -26,7 +26,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "core/wake.h"
 #include "bench.h"
 #include "util/str.h"
 #include "config/config.h"

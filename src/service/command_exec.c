@@ -15,7 +15,6 @@
 #include "util/str.h"
 #include "core/place.h"
 #include "core/risk.h"
-#include "core/wake.h"
 #include "service/command_exec.h"
 #include "util/clock.h"
 

@@ -18,7 +18,6 @@
 
 #include "ibpipe/log.h"
 #include "util/str.h"
-#include "core/wake.h"
 #include "config/redis_url.h"
 #include "service/command_exec.h"
 #include "service/commands.h"

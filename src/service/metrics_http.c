@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/wake.h"
 #include "ibpipe/log.h"
 #include "service/metrics.h"
 #include "util/clock.h"

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/wake.h"
 #include "service/metrics.h"
 #include "util/clock.h"
 
