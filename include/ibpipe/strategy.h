@@ -76,8 +76,10 @@ void ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote
 /*
  * Place an order: assigns an id (never reused, across reconnects and
  * restarts) into order->order_id, checks the risk limits and queues it.
- * Returns IB_OK (queued) or a refusal from risk.h (< 0), whose reason also
- * reaches on_error after the current callback returns.  Readonly is not
+ * Returns IB_OK (queued) or a refusal (< 0: a risk limit, the kill switch,
+ * the closed sync gate, or IB_ENOORDERID when no id could be reserved on
+ * disk), whose reason also reaches on_error after the current callback
+ * returns; IB_ECLOSED once the pipeline is stopping.  Readonly is not
  * checked here: the encoder refuses the order, the one place that cannot
  * be bypassed, and on_error reports it.
  */
