@@ -764,7 +764,7 @@ proxy_main(void *arg)
 				if (!drop && !write_all(cfd, buf, n))
 					break;
 				if (drop && drop_since == 0) {
-					struct sockaddr_in me;
+					struct sockaddr_in me = { 0 }; /* set by getsockname; zeroed for clang-analyzer, which cannot tell */
 					socklen_t mlen = sizeof(me);
 					drop_since = tu_now_ms();
 					if (getsockname(sfd, (struct sockaddr *)&me, &mlen) == 0)
