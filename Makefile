@@ -80,10 +80,12 @@ $(LIBA): $(LIB_OBJ)
 # the dashboard's page is embedded with .incbin, which -MMD does not see
 $(BUILD)/src/web/web_assets.o: $(wildcard src/web/assets/*)
 
-$(BIN)/ibpipe: $(BUILD)/src/cli/main.o $(LIBA)
+# Strategy plugins (include/ibpipe/sdk.h) link against the executable: it exports the SDK
+# functions listed in mk/sdk.syms and nothing else.
+$(BIN)/ibpipe: $(BUILD)/src/cli/main.o $(LIBA) mk/sdk.syms
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS) -Wl,--dynamic-list=mk/sdk.syms -o $@ $(BUILD)/src/cli/main.o $(LIBA) $(LDLIBS)
 
 $(BIN)/ibsim: $(SIM_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)

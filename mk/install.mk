@@ -18,11 +18,18 @@ DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 DOCDIR     ?= $(PREFIX)/share/doc/ibpipe
 MANDIR     ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+PCDIR      ?= $(PREFIX)/lib/pkgconfig
+EXAMPLEDIR ?= $(PREFIX)/share/ibpipe/examples
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /etc/systemd/system
 INSTALL    ?= install
 
 UNITS := $(wildcard deploy/systemd/*.service)
+# The SDK: every public header (sdk.h includes the rest), the example plugins and their README.
+SDK_HEADERS  := $(wildcard include/ibpipe/*.h)
+SDK_EXAMPLES := $(wildcard examples/*.c)
+SDK_VERSION  := $(shell sed -n 's/^\#define IB_SDK_ABI_MAJOR //p' include/ibpipe/sdk.h).$(shell sed -n 's/^\#define IB_SDK_ABI_MINOR //p' include/ibpipe/sdk.h)
 
 .PHONY: install uninstall man verify-units
 # The man page, from the binary's own --help output (tools/manpage.sh): the settings table is
@@ -50,6 +57,11 @@ install: $(BIN)/ibpipe $(BIN)/ibsim $(BUILD)/ibpipe.1
 		mv -f $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
 	done
 	$(INSTALL) -m 0644 deploy/README.md $(DESTDIR)$(DOCDIR)/README.md
+	@# The strategy SDK (include/ibpipe/sdk.h): headers, pkg-config file, example plugins.
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(INCLUDEDIR)/ibpipe $(DESTDIR)$(PCDIR) $(DESTDIR)$(EXAMPLEDIR)
+	$(INSTALL) -m 0644 $(SDK_HEADERS) $(DESTDIR)$(INCLUDEDIR)/ibpipe/
+	sed 's|@PREFIX@|$(PREFIX)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(SDK_VERSION)|' mk/ibpipe.pc.in > $(DESTDIR)$(PCDIR)/ibpipe.pc
+	$(INSTALL) -m 0644 $(SDK_EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
 	$(INSTALL) -m 0644 deploy/redis/redis.conf $(DESTDIR)$(DOCDIR)/redis.conf.example
 	$(INSTALL) -m 0644 deploy/redis/sentinel.conf $(DESTDIR)$(DOCDIR)/sentinel.conf.example
 	$(INSTALL) -m 0755 deploy/redis/acl.sh $(DESTDIR)$(DOCDIR)/redis-acl.sh
@@ -61,6 +73,9 @@ install: $(BIN)/ibpipe $(BIN)/ibsim $(BUILD)/ibpipe.1
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ibpipe $(DESTDIR)$(BINDIR)/ibsim $(DESTDIR)$(MANDIR)/man1/ibpipe.1
 	@for u in $(UNITS); do echo "rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}"; rm -f "$(DESTDIR)$(UNITDIR)/$${u##*/}"; done
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/ibpipe/,$(notdir $(SDK_HEADERS))) $(DESTDIR)$(PCDIR)/ibpipe.pc
+	rm -f $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(notdir $(SDK_EXAMPLES)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ibpipe $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(PREFIX)/share/ibpipe 2>/dev/null
 	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/redis.conf.example $(DESTDIR)$(DOCDIR)/sentinel.conf.example $(DESTDIR)$(DOCDIR)/redis-acl.sh
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(SYSCONFDIR)/ibpipe/ibpipe.conf.example

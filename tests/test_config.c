@@ -363,7 +363,7 @@ static const struct bad bads[] = {
 	{ "strategies", "x" },
 	{ "strategy", "" },
 	{ "strategy", "bad name" },
-	{ "strategy", "a/b" },
+	{ "strategy", "a.b" },   /* "a/b" is a plugin path since the SDK (issue 16) */
 	{ "max_order_qty", "-1" },
 	{ "max_order_qty", "x" },
 	{ "max_order_qty", "1e13" },
@@ -514,6 +514,11 @@ test_good_values(void)
 	CU_ASSERT_EQUAL(ib_config_set(&c, "strategies", "64", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ib_config_set(&c, "strategy", "recorder", err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.strategy, "recorder");
+	/* a plugin (the SDK): any value with '/' or ending in .so */
+	CU_ASSERT_EQUAL(ib_config_set(&c, "strategy", "/opt/strategies/momentum v2.so", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.strategy, "/opt/strategies/momentum v2.so");
+	CU_ASSERT_EQUAL(ib_config_set(&c, "strategy", "twap.so", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.strategy, "twap.so");
 }
 
 static void

@@ -3,7 +3,8 @@
 #
 #   - PREFIX=/usr: binaries in /usr/bin, the man page in /usr/share/man/man1, docs in
 #     /usr/share/doc/ibpipe, units in /etc/systemd/system naming /usr/bin/ibpipe, the example
-#     config and an empty 0600 redis.password in /etc/ibpipe;
+#     config and an empty 0600 redis.password in /etc/ibpipe; the SDK headers, ibpipe.pc and the
+#     example plugins (also under a non-default PREFIX);
 #   - UNITDIR overrides where the units go;
 #   - the man page lists every setting `ibpipe run --help` lists, and groff renders it
 #     without a warning;
@@ -29,13 +30,23 @@ make -s install DESTDIR="$stage/a" PREFIX=/usr >"$stage/log" 2>&1 || {
 for f in usr/bin/ibpipe usr/bin/ibsim usr/share/man/man1/ibpipe.1 usr/share/doc/ibpipe/README.md \
 	usr/share/doc/ibpipe/redis.conf.example usr/share/doc/ibpipe/sentinel.conf.example usr/share/doc/ibpipe/redis-acl.sh \
 	etc/ibpipe/ibpipe.conf.example etc/ibpipe/redis.password \
-	etc/systemd/system/ibpipe@.service etc/systemd/system/ibpipe-consumer@.service; do
+	etc/systemd/system/ibpipe@.service etc/systemd/system/ibpipe-consumer@.service \
+	usr/include/ibpipe/sdk.h usr/include/ibpipe/strategy.h usr/lib/pkgconfig/ibpipe.pc \
+	usr/share/ibpipe/examples/momentum.c usr/share/ibpipe/examples/twap.c usr/share/ibpipe/examples/imbalance.c; do
 	[ -e "$stage/a/$f" ] || fail "make install did not create /$f"
 done
 [ "$(stat -c %a "$stage/a/etc/ibpipe/redis.password")" = 600 ] || fail "redis.password is not 0600"
 grep -q '^ExecStart=/usr/bin/ibpipe run' "$stage/a/etc/systemd/system/ibpipe@.service" ||
 	fail "the unit does not name PREFIX's binary /usr/bin/ibpipe"
 grep -rq /usr/local "$stage/a/etc/systemd/system" && fail "a unit still names /usr/local"
+
+# The SDK's pkg-config file names PREFIX's headers, for a non-default PREFIX too (tools/sdk-test.sh
+# builds the examples from such a stage).
+grep -qx 'includedir=/usr/include' "$stage/a/usr/lib/pkgconfig/ibpipe.pc" || fail "ibpipe.pc does not name /usr/include"
+make -s install DESTDIR="$stage/o" PREFIX=/opt/ibpipe >"$stage/log" 2>&1 || fail "make install PREFIX=/opt/ibpipe failed"
+grep -qx 'includedir=/opt/ibpipe/include' "$stage/o/opt/ibpipe/lib/pkgconfig/ibpipe.pc" ||
+	fail "PREFIX=/opt/ibpipe: ibpipe.pc does not name /opt/ibpipe/include"
+[ -e "$stage/o/opt/ibpipe/include/ibpipe/sdk.h" ] || fail "PREFIX=/opt/ibpipe: no include/ibpipe/sdk.h"
 
 # The man page and --help: the same settings.
 man="$stage/a/usr/share/man/man1/ibpipe.1"

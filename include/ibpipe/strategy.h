@@ -63,6 +63,14 @@ typedef struct ib_strategy_vtable {
 	void (*on_trade)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_trade *t);
 	void (*on_bbo)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_quote_data *q);
 	void (*on_book)(void *self, ib_strategy_ctx *ctx, uint32_t instrument, const ib_book *book);
+	/*
+	 * SDK ABI 1.0 (sdk.h).  Callbacks added later go below this line, so a
+	 * plugin built before them sees them NULL.  on_timer: every interval set
+	 * with ib_strategy_set_timer, while the gate is open, on the strategy's
+	 * thread between other callbacks (a late tick is not repeated: one call
+	 * however late, then the next is one interval on).
+	 */
+	void (*on_timer)(void *self, ib_strategy_ctx *ctx, int64_t now_mono_ns);
 } ib_strategy_vtable;
 
 /* ---- what a strategy may call (from its own thread) ---- */
@@ -106,5 +114,14 @@ int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);
 bool ib_strategy_stopping(const ib_strategy_ctx *ctx);
 /* Orders this strategy has placed so far (ib_strategy_place returned IB_OK).  Its own thread only. */
 uint64_t ib_strategy_orders_placed(const ib_strategy_ctx *ctx);
+/* Call on_timer every interval_ms (> 0; 0 stops it).  From create() or the strategy's own thread. */
+int ib_strategy_set_timer(ib_strategy_ctx *ctx, int64_t interval_ms);
+/* True while the account-sync gate is open (orders may be sent).  Any thread; one atomic load. */
+bool ib_strategy_gate_open(const ib_strategy_ctx *ctx);
+/* True while the kill switch is on (ib_strategy_place refuses new orders).  Any thread; one atomic load. */
+bool ib_strategy_halted(const ib_strategy_ctx *ctx);
+/* Clocks, ns: CLOCK_MONOTONIC (for intervals; as recv_mono_ns) and CLOCK_REALTIME (epoch).  Any thread. */
+int64_t ib_strategy_mono_ns(void);
+int64_t ib_strategy_wall_ns(void);
 
 #endif

@@ -687,9 +687,11 @@ set_strategy(ib_config *c, const char *v, char *w, size_t cap)
 
 	/* Which names exist is the registry's (strategies/registry.c, checked before the pipeline is
 	   built): config/ sits below the boxes it configures.  Here only the shape. */
+	/* a value with '/' or ending in ".so" is a plugin's path (strategies/plugin.c) */
+	bool path = strchr(v, '/') != NULL || (n > 3 && strcmp(v + n - 3, ".so") == 0);
 	if (n == 0 || n >= sizeof(c->strategy) ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
-		return why(w, cap, "'%s': expected a strategy name [A-Za-z0-9_-]{1,31}", v);
+	    (!path && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n))
+		return why(w, cap, "'%s': expected a strategy name [A-Za-z0-9_-]{1,31} or a plugin path (with '/' or ending in .so)", v);
 	ib_strlcpy(c->strategy, v, sizeof(c->strategy));
 	return 0;
 }

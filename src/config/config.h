@@ -66,7 +66,7 @@ typedef struct ib_config {
 	                               thread, which hands every tick to every strategy (replay, tests) */
 	/* strategies */
 	int strategies;
-	char strategy[32];          /* name of the strategy to run: "example", "recorder", ... */
+	char strategy[256];         /* strategy to run: a built-in's name ("example", ...) or a plugin's path */
 	/* risk */
 	ib_risk_limits risk;
 	char state_dir[256];        /* where the order-id high-water mark is kept */

@@ -324,6 +324,10 @@ ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err
 			goto fail;
 		}
 		c->self = vt->create ? vt->create(c) : NULL;
+		if (vt->create && c->self == NULL) {   /* create() says it failed by returning NULL */
+			snprintf(err, errlen, "strategy %s #%d: create() failed", vt->name ? vt->name : "?", i);
+			goto fail;
+		}
 	}
 	/* after create(): strategies may add tbt/depth subscriptions there */
 	if (ib_pipeline_setup_feeds(p, err, errlen) != 0)

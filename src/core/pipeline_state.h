@@ -164,6 +164,7 @@ struct ib_strategy_ctx {
 	uint64_t books_sent;       /* market-data thread: book events pushed */
 	uint64_t books_read;       /* __atomic, strategy thread: book events read (lossless mode waits on it) */
 	atomic_bool gone;          /* strategy thread: it has left its loop and reads nothing more */
+	int64_t timer_ns, timer_next_ns; /* strategy thread: on_timer period (0: none) and next due, monotonic */
 };
 
 /* The network thread: socket, decoding, routing; its inbox is the out ring (requests to send). */
@@ -311,6 +312,8 @@ void *ib_net_thread(void *arg);
 void *ib_account_thread(void *arg);
 void *ib_mktdata_thread(void *arg);
 void *ib_strategy_thread(void *arg);
+/* core/sdk.c, strategy thread: calls on_timer when due (only while open); returns how long it may sleep, ms. */
+int ib_sdk_run_timer(ib_strategy_ctx *ctx, bool open);
 /* Orders (orders.c), account thread only. */
 int ib_orders_init(ib_pipeline *p);
 void ib_orders_free(ib_pipeline *p);

@@ -252,12 +252,13 @@ ib_strategy_thread(void *arg)
 			deliver_deferred(ctx, &open);
 			n++;
 		}
+		int wait_ms = ib_sdk_run_timer(ctx, open);   /* also under a flood: a timer is not starved */
 		if (n > 0)
 			continue;
 		/* lossless: leave only once nothing more can come (the market-data thread waits for us) */
 		if (ck_pr_load_int(&p->stop) && (!p->cfg.md_lossless || atomic_load_explicit(&p->acct.done, memory_order_acquire)))
 			break;
-		ib_wake_wait(&ctx->wake, snap, 100);
+		ib_wake_wait(&ctx->wake, snap, wait_ms);
 	}
 stop:
 	atomic_store_explicit(&ctx->gone, true, memory_order_release);

@@ -1,0 +1,162 @@
+#!/bin/sh
+# sdk-test.sh - the strategy SDK end to end, outside the source tree (CI; issue 16).
+#
+#   - bin/ibpipe exports exactly the SDK (mk/sdk.syms): nm -D --defined-only, glibc's
+#     copy-relocated data (name@GLIBC_...) aside;
+#   - `make install DESTDIR=stage PREFIX=/usr`, then each example of examples/ compiled with only
+#     PKG_CONFIG_PATH / PKG_CONFIG_SYSROOT_DIR pointing into the stage (no -I into the tree);
+#   - refusals, each exit 2 with its message: a plugin of another ABI major, a file that is not a
+#     shared object, a plugin without the entry symbol, a plugin whose create() fails, a missing
+#     file;
+#   - the TWAP and momentum plugins run against ibsim (not readonly) with a private redis-server:
+#     their orders fill and the fills are in P:stream:orders; the TWAP children sum to the parent.
+# Needs make (bin/ibpipe, bin/ibsim).  IBPIPE_BIN overrides bin/ibpipe (the ASan build: the same
+# file, built with make asan).  Exit 1 on the first broken expectation.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ibpipe-sdk.XXXXXX")
+sim_pid= ib_pid= rport=
+cleanup() {
+	[ -n "$ib_pid" ] && kill -TERM "$ib_pid" 2>/dev/null && wait "$ib_pid" 2>/dev/null
+	[ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+	[ -n "$rport" ] && redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+fail() {
+	echo "sdk-test: $*" >&2
+	exit 1
+}
+cd "$root"
+ibpipe=${IBPIPE_BIN:-$root/bin/ibpipe}
+
+# 1. The executable exports the SDK and nothing else.
+want=$(sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);$/\1/p' mk/sdk.syms | sort)
+have=$(nm -D --defined-only "$ibpipe" | awk '$3 !~ /@/ && $3 !~ /^__(asan|ubsan|tsan|sanitizer|lsan)/ { print $3 }' | sort)
+if [ -z "${IBPIPE_BIN:-}" ]; then
+	[ "$want" = "$have" ] || fail "nm -D bin/ibpipe is not exactly mk/sdk.syms: $(printf '%s\n' "$want" "$have" | sort | uniq -u | tr '\n' ' ')"
+fi
+
+# 2. Staged install; the examples built from it alone.
+make -s install DESTDIR="$work/stage" PREFIX=/usr >"$work/install.log" 2>&1 || {
+	cat "$work/install.log" >&2
+	fail "make install failed"
+}
+PKG_CONFIG_PATH=$work/stage/usr/lib/pkgconfig
+PKG_CONFIG_SYSROOT_DIR=$work/stage
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+unset PKG_CONFIG_LIBDIR 2>/dev/null || true
+cflags=$(pkg-config --cflags ibpipe) || fail "pkg-config finds no ibpipe in the stage"
+case "$cflags" in *"$work/stage/usr/include"*) ;; *) fail "pkg-config --cflags ibpipe: $cflags (not into the stage)" ;; esac
+ex=$work/stage/usr/share/ibpipe/examples
+n=0
+for src in "$ex"/*.c; do
+	# shellcheck disable=SC2086 # cflags is a list of flags
+	cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $cflags "$src" -o "$work/$(basename "$src" .c).so" ||
+		fail "$(basename "$src") does not build out of tree"
+	n=$((n + 1))
+done
+[ "$n" -ge 3 ] || fail "only $n examples installed"
+
+# 3. Refusals: exit 2 and a message naming the plugin and the reason.
+cat >"$work/bad.c" <<'C'
+#include <stdlib.h>
+#include <ibpipe/sdk.h>
+static void *mk(ib_strategy_ctx *ctx) { (void)ctx; return NULL; }
+static const ib_strategy_vtable vt = { .name = "bad", .create = mk };
+#if defined(WRONG_MAJOR)
+const ib_sdk_plugin *ibpipe_strategy_plugin(void)
+{
+	static const ib_sdk_plugin d = { IB_SDK_ABI_MAJOR + 1, 0, sizeof(ib_strategy_vtable), sizeof(ib_quote_data),
+					 sizeof(ib_book), sizeof(ib_order), sizeof(ib_contract), sizeof(ib_accounts), &vt };
+	return &d;
+}
+#elif defined(NO_ENTRY)
+const ib_strategy_vtable *the_strategy(void) { return &vt; }
+#else
+IB_SDK_PLUGIN(vt)
+#endif
+C
+# shellcheck disable=SC2086
+cc -shared -fPIC $cflags -DWRONG_MAJOR "$work/bad.c" -o "$work/major.so"
+# shellcheck disable=SC2086
+cc -shared -fPIC $cflags -DNO_ENTRY "$work/bad.c" -o "$work/noentry.so"
+# shellcheck disable=SC2086
+cc -shared -fPIC $cflags "$work/bad.c" -o "$work/nocreate.so"
+head -c 4096 /dev/zero | tr "\\0" x >"$work/text.so"   # long enough that dlopen reads a header
+major=$(sed -n 's/^#define IB_SDK_ABI_MAJOR //p' include/ibpipe/sdk.h)
+minor=$(sed -n 's/^#define IB_SDK_ABI_MINOR //p' include/ibpipe/sdk.h)
+refuse() { # plugin expected-message-substring [more args]
+	plugin=$1 msg=$2
+	shift 2
+	rc=0
+	"$ibpipe" run --strategy "$plugin" --no-redis --port 1 --state-dir "$work" --run-seconds 1 "$@" \
+		>"$work/out" 2>&1 || rc=$?
+	[ "$rc" = 2 ] || fail "--strategy $plugin: exit $rc, not 2: $(cat "$work/out")"
+	grep -qF -- "$msg" "$work/out" || fail "--strategy $plugin: no '$msg' in: $(cat "$work/out")"
+}
+refuse "$work/major.so" "plugin $work/major.so: built for SDK ABI $((major + 1)).0, this ibpipe has ABI $major.$minor"
+refuse "$work/text.so" "plugin $work/text.so: cannot load: $work/text.so: invalid ELF header"
+refuse "$work/noentry.so" "plugin $work/noentry.so: no entry symbol ibpipe_strategy_plugin"
+refuse "$work/nocreate.so" "strategy bad #0: create() failed"
+refuse "$work/missing.so" "plugin $work/missing.so: cannot load: $work/missing.so: cannot open shared object file"
+
+# 4. Against ibsim, not readonly: the orders fill and reach P:stream:orders.
+rport=$(tools/redis-start.sh "$work") || fail "no redis-server"
+bin/ibsim --port 0 --port-file "$work/ibsim.port" --control-port 0 --tick-rate 400 >"$work/ibsim.log" 2>&1 &
+sim_pid=$!
+i=0
+until [ -s "$work/ibsim.port" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 300 ] || fail "ibsim wrote no port"
+	sleep 0.1
+done
+run_plugin() { # plugin.so what-to-wait-for (a line of its log) prefix
+	"$ibpipe" run --strategy "$1" --port "$(cat "$work/ibsim.port")" --symbols AAPL --state-dir "$work" \
+		--redis-url "redis://127.0.0.1:$rport" --redis-prefix "$3" >"$work/$3.log" 2>&1 &
+	ib_pid=$!
+	i=0
+	until grep -q "$2" "$work/$3.log" 2>/dev/null; do
+		i=$((i + 1))
+		kill -0 "$ib_pid" 2>/dev/null || fail "ibpipe --strategy $1 exited early: $(cat "$work/$3.log")"
+		[ "$i" -lt 600 ] || fail "ibpipe --strategy $1: no '$2' within 60 s: $(tail -20 "$work/$3.log")"
+		sleep 0.1
+	done
+}
+filled_in_stream() { # prefix: order ids with status Filled in P:stream:orders
+	redis-cli -p "$rport" --raw xrange "$1:stream:orders" - + |
+		awk '/^order_id$/ { getline; id = $0 } /^status$/ { getline; if ($0 == "Filled") print id }' | sort -u
+}
+wait_fills() { # prefix count
+	i=0
+	until [ "$(filled_in_stream "$1" | wc -l)" -ge "$2" ]; do
+		i=$((i + 1))
+		[ "$i" -lt 300 ] || fail "$1: $(filled_in_stream "$1" | wc -l) fills of $2 in P:stream:orders"
+		sleep 0.1
+	done
+}
+stop_ibpipe() {
+	kill -TERM "$ib_pid"
+	rc=0
+	wait "$ib_pid" || rc=$?
+	ib_pid=
+	[ "$rc" = 0 ] || fail "ibpipe exited $rc on SIGTERM: $(tail -20 "$work/$1.log")"
+}
+
+run_plugin "$work/twap.so" "parent done" twap
+children=$(sed -n 's/.*child [0-9]*\/[0-9]*: order [0-9]* BUY \([0-9]*\) .*/\1/p' "$work/twap.log")
+sum=0
+for q in $children; do sum=$((sum + q)); done
+parent=$(sed -n 's/^#define PARENT \([0-9]*\).*/\1/p' "$ex/twap.c")
+[ "$sum" = "$parent" ] || fail "TWAP children $children sum to $sum, not the parent $parent"
+nchild=$(printf '%s\n' $children | wc -l)
+wait_fills twap "$nchild"
+stop_ibpipe twap
+
+run_plugin "$work/momentum.so" "momentum.*Filled: position" momentum
+wait_fills momentum 1
+stop_ibpipe momentum
+echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 5 refusals exit 2;" \
+	"TWAP $nchild children sum to $parent, all filled in P:stream:orders; momentum filled"
