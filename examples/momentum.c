@@ -7,18 +7,17 @@
  * between that target and what it holds plus what is in flight.
  *
  *   cc -shared -fPIC $(pkg-config --cflags ibpipe) momentum.c -o momentum.so
- *   ibpipe run --strategy ./momentum.so --symbols AAPL
+ *   ibpipe run --strategy ./momentum.so --symbols AAPL --param momentum.window=50
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <ibpipe/sdk.h>
 
-#define WINDOW 20        /* quotes in the moving average */
-#define THRESHOLD 0.0005 /* 5 bp away from the average before it trades */
-#define TARGET 10.0      /* shares long or short */
-
 struct momentum {
+	int window;          /* quotes in the moving average (param momentum.window) */
+	double threshold;    /* fraction away from the average before it trades (momentum.threshold_bp / 1e4) */
+	double target;       /* shares long or short (momentum.target) */
 	double avg;          /* exponential moving average of the mid, instrument 0 */
 	int seen;
 	double position;     /* filled, summed over accounts */
@@ -30,8 +29,20 @@ struct momentum {
 static void *
 mom_create(ib_strategy_ctx *ctx)
 {
-	(void)ctx;
-	return calloc(1, sizeof(struct momentum));
+	struct momentum *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	/* read in create(): a malformed or misspelt parameter stops ibpipe at start, naming it */
+	m->window = (int)ib_strategy_param_int(ctx, "window", 20);
+	m->threshold = ib_strategy_param_double(ctx, "threshold_bp", 5) / 1e4;
+	m->target = ib_strategy_param_double(ctx, "target", 10);
+	if (m->window < 1 || m->target < 1) {
+		ib_log(IB_LL_ERROR, "momentum", "window and target must be >= 1");
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
 static void
@@ -57,10 +68,11 @@ mom_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *
 	if (inst != 0 || q->bid <= 0 || q->ask <= 0)
 		return;
 	double mid = (q->bid + q->ask) / 2;
-	m->avg = m->seen ? m->avg + (mid - m->avg) * (2.0 / (WINDOW + 1)) : mid;
-	if (++m->seen < WINDOW || m->live_id != 0 || !ib_strategy_gate_open(ctx) || ib_strategy_halted(ctx))
+	m->avg = m->seen ? m->avg + (mid - m->avg) * (2.0 / (m->window + 1)) : mid;
+	if (++m->seen < m->window || m->live_id != 0 || !ib_strategy_gate_open(ctx) || ib_strategy_halted(ctx))
 		return;
-	double target = mid > m->avg * (1 + THRESHOLD) ? TARGET : mid < m->avg * (1 - THRESHOLD) ? -TARGET : m->position;
+	double target = mid > m->avg * (1 + m->threshold) ? m->target
+			: mid < m->avg * (1 - m->threshold) ? -m->target : m->position;
 	double want = target - m->position - m->in_flight;
 	if (want > -1 && want < 1)
 		return;

@@ -1,24 +1,22 @@
 /*
  * twap.c - an ibpipe strategy plugin, timer-driven.  Shows: on_timer with an
- * interval the strategy sets in create(), and working a parent quantity in
- * child orders: every tick of the timer it sends one child of
- * PARENT / SLICES shares (the last one takes the remainder), so the
- * children always sum to the parent.  It logs each child and, at the end,
- * the sum.
+ * interval the strategy sets in create(), parameters (twap.parent,
+ * twap.slices, twap.interval_ms), and working a parent quantity in child
+ * orders: every tick of the timer it sends one child of parent / slices
+ * shares (the last one takes the remainder), so the children always sum to
+ * the parent.  It logs each child and, at the end, the sum.
  *
  *   cc -shared -fPIC $(pkg-config --cflags ibpipe) twap.c -o twap.so
- *   ibpipe run --strategy ./twap.so --symbols AAPL
+ *   ibpipe run --strategy ./twap.so --symbols AAPL --param twap.parent=500 --param twap.slices=10
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <ibpipe/sdk.h>
 
-#define PARENT 100.0     /* shares to buy in all */
-#define SLICES 7         /* children (100 / 7: six of 14, the last 16) */
-#define INTERVAL_MS 200  /* between children */
-
 struct twap {
+	long parent;         /* shares to buy in all (param twap.parent) */
+	int slices;          /* children (twap.slices; 100 / 7: six of 14, the last 16) */
 	double sent;         /* summed child quantities */
 	int children;
 };
@@ -26,9 +24,19 @@ struct twap {
 static void *
 twap_create(ib_strategy_ctx *ctx)
 {
-	if (ib_strategy_set_timer(ctx, INTERVAL_MS) != IB_OK)
+	struct twap *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
 		return NULL;
-	return calloc(1, sizeof(struct twap));
+	t->parent = (long)ib_strategy_param_int(ctx, "parent", 100);
+	t->slices = (int)ib_strategy_param_int(ctx, "slices", 7);
+	int64_t interval_ms = ib_strategy_param_int(ctx, "interval_ms", 200);
+	if (t->parent < 1 || t->slices < 1 || t->slices > t->parent || ib_strategy_set_timer(ctx, interval_ms) != IB_OK) {
+		ib_log(IB_LL_ERROR, "twap", "need 1 <= slices <= parent and interval_ms 1-86400000");
+		free(t);
+		return NULL;   /* create() fails: ibpipe exits 2 naming this plugin */
+	}
+	return t;
 }
 
 static void
@@ -38,12 +46,12 @@ twap_timer(void *self, ib_strategy_ctx *ctx, int64_t now)
 	ib_quote_data q;
 	(void)now;
 
-	if (t->children >= SLICES || ib_strategy_halted(ctx))
+	if (t->children >= t->slices || ib_strategy_halted(ctx))
 		return;
 	ib_strategy_quote(ctx, 0, &q);
 	if (q.ask <= 0)
 		return;   /* no price yet: try at the next tick */
-	double qty = t->children == SLICES - 1 ? PARENT - t->sent : (double)(long)(PARENT / SLICES);
+	double qty = t->children == t->slices - 1 ? (double)t->parent - t->sent : (double)(t->parent / t->slices);
 	ib_contract c;
 	ib_order o;
 	ib_contract_stock(&c, ib_strategy_symbol(ctx, 0));
@@ -56,10 +64,10 @@ twap_timer(void *self, ib_strategy_ctx *ctx, int64_t now)
 		return;   /* refused (risk, gate): on_error says why; the slice is retried */
 	t->sent += qty;
 	t->children++;
-	ib_log(IB_LL_INFO, "twap", "child %d/%d: order %d BUY %.0f at %.2f", t->children, SLICES, o.order_id, qty,
+	ib_log(IB_LL_INFO, "twap", "child %d/%d: order %d BUY %.0f at %.2f", t->children, t->slices, o.order_id, qty,
 	       o.lmt_price);
-	if (t->children == SLICES)
-		ib_log(IB_LL_INFO, "twap", "parent done: %d children summing to %.0f of %.0f", t->children, t->sent, PARENT);
+	if (t->children == t->slices)
+		ib_log(IB_LL_INFO, "twap", "parent done: %d children summing to %.0f of %ld", t->children, t->sent, t->parent);
 }
 
 static void

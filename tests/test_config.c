@@ -360,7 +360,16 @@ static const struct bad bads[] = {
 	{ "write_stall_ms", "99" },
 	{ "write_stall_ms", "x" },
 	{ "strategies", "65" },
-	{ "strategies", "x" },
+	{ "strategies", "x y" },   /* "x" is a list since the SDK (issue 16): one thread of x */
+	{ "strategies", "momentum.so x0" },
+	{ "strategies", "momentum.so x65" },
+	{ "strategies", "a.so x40, b.so x25" },
+	{ "strategies", "a.so,,b.so" },
+	{ "param", "window=20" },
+	{ "param", "momentum.window" },
+	{ "param", ".window=1" },
+	{ "param", "momentum.=1" },
+	{ "param", "mo mentum.window=1" },
 	{ "strategy", "" },
 	{ "strategy", "bad name" },
 	{ "strategy", "a.b" },   /* "a/b" is a plugin path since the SDK (issue 16) */
@@ -519,6 +528,22 @@ test_good_values(void)
 	CU_ASSERT_STRING_EQUAL(c.strategy, "/opt/strategies/momentum v2.so");
 	CU_ASSERT_EQUAL(ib_config_set(&c, "strategy", "twap.so", err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.strategy, "twap.so");
+	/* the strategies list: what runs, and how many threads of each */
+	CU_ASSERT_EQUAL(ib_config_set(&c, "strategies", " momentum.so x2 , example,./twap.so x3", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.strategies, 6);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "strategies", "2", err, sizeof(err)), 0);   /* a count, as before */
+	CU_ASSERT_EQUAL(c.strategies, 2);
+	CU_ASSERT_STRING_EQUAL(c.strategy_list, "");
+	/* parameters: a later value of the same key replaces it (flags after the file win) */
+	CU_ASSERT_EQUAL(ib_config_set(&c, "param", "momentum.window=20,twap.parent=100", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "param", "momentum.window=50", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.nparams, 2);
+	CU_ASSERT_STRING_EQUAL(c.params[0].strategy, "momentum");
+	CU_ASSERT_STRING_EQUAL(c.params[0].key, "window");
+	CU_ASSERT_STRING_EQUAL(c.params[0].value, "50");
+	CU_ASSERT_STRING_EQUAL(c.params[1].value, "100");
+	CU_ASSERT_EQUAL(ib_config_set(&c, "param", "", err, sizeof(err)), 0);   /* empty clears */
+	CU_ASSERT_EQUAL(c.nparams, 0);
 }
 
 static void

@@ -7,9 +7,10 @@
 #     PKG_CONFIG_PATH / PKG_CONFIG_SYSROOT_DIR pointing into the stage (no -I into the tree);
 #   - refusals, each exit 2 with its message: a plugin of another ABI major, a file that is not a
 #     shared object, a plugin without the entry symbol, a plugin whose create() fails, a missing
-#     file;
-#   - the TWAP and momentum plugins run against ibsim (not readonly) with a private redis-server:
-#     their orders fill and the fills are in P:stream:orders; the TWAP children sum to the parent.
+#     file, an unknown parameter (key and strategy), a malformed one, an unknown built-in;
+#   - against ibsim (not readonly) with a private redis-server: TWAP alone, its children summing
+#     to the parent and filled in P:stream:orders; then momentum, two TWAP threads and a built-in
+#     in one process, each on its own thread, both plugins' orders filled.
 # Needs make (bin/ibpipe, bin/ibsim).  IBPIPE_BIN overrides bin/ibpipe (the ASan build: the same
 # file, built with make asan).  Exit 1 on the first broken expectation.
 set -eu
@@ -92,7 +93,7 @@ refuse() { # plugin expected-message-substring [more args]
 	plugin=$1 msg=$2
 	shift 2
 	rc=0
-	"$ibpipe" run --strategy "$plugin" --no-redis --port 1 --state-dir "$work" --run-seconds 1 "$@" \
+	"$ibpipe" run --strategies "$plugin" --no-redis --port 1 --state-dir "$work" --run-seconds 1 "$@" \
 		>"$work/out" 2>&1 || rc=$?
 	[ "$rc" = 2 ] || fail "--strategy $plugin: exit $rc, not 2: $(cat "$work/out")"
 	grep -qF -- "$msg" "$work/out" || fail "--strategy $plugin: no '$msg' in: $(cat "$work/out")"
@@ -102,6 +103,10 @@ refuse "$work/text.so" "plugin $work/text.so: cannot load: $work/text.so: invali
 refuse "$work/noentry.so" "plugin $work/noentry.so: no entry symbol ibpipe_strategy_plugin"
 refuse "$work/nocreate.so" "strategy bad #0: create() failed"
 refuse "$work/missing.so" "plugin $work/missing.so: cannot load: $work/missing.so: cannot open shared object file"
+refuse "$work/twap.so" "unknown parameter twap.slicez=3: that strategy reads no such key in create()" --param twap.slicez=3
+refuse "$work/twap.so" "unknown parameter momentum.window=5: no strategy of that name runs" --param momentum.window=5
+refuse "$work/twap.so" "strategy twap: parameter twap.slices = 'seven': expected an integer" --param twap.slices=seven
+refuse "$work/twap.so, nosuch x2" "no built-in strategy named 'nosuch'"
 
 # 4. Against ibsim, not readonly: the orders fill and reach P:stream:orders.
 rport=$(tools/redis-start.sh "$work") || fail "no redis-server"
@@ -113,9 +118,12 @@ until [ -s "$work/ibsim.port" ]; do
 	[ "$i" -lt 300 ] || fail "ibsim wrote no port"
 	sleep 0.1
 done
-run_plugin() { # plugin.so what-to-wait-for (a line of its log) prefix
-	"$ibpipe" run --strategy "$1" --port "$(cat "$work/ibsim.port")" --symbols AAPL --state-dir "$work" \
-		--redis-url "redis://127.0.0.1:$rport" --redis-prefix "$3" >"$work/$3.log" 2>&1 &
+run_plugin() { # strategies what-to-wait-for (a line of its log) prefix [more flags]
+	what=$1 line=$2 prefix=$3
+	shift 3
+	"$ibpipe" run --strategies "$what" --port "$(cat "$work/ibsim.port")" --symbols AAPL --state-dir "$work" \
+		--redis-url "redis://127.0.0.1:$rport" --redis-prefix "$prefix" "$@" >"$work/$prefix.log" 2>&1 &
+	set -- "$what" "$line" "$prefix"
 	ib_pid=$!
 	i=0
 	until grep -q "$2" "$work/$3.log" 2>/dev/null; do
@@ -145,18 +153,28 @@ stop_ibpipe() {
 	[ "$rc" = 0 ] || fail "ibpipe exited $rc on SIGTERM: $(tail -20 "$work/$1.log")"
 }
 
-run_plugin "$work/twap.so" "parent done" twap
+# TWAP alone, its size from a parameter: the children sum to the parent, each is filled.
+run_plugin "$work/twap.so" "parent done" twap --param twap.parent=120 --param twap.interval_ms=100
 children=$(sed -n 's/.*child [0-9]*\/[0-9]*: order [0-9]* BUY \([0-9]*\) .*/\1/p' "$work/twap.log")
 sum=0
 for q in $children; do sum=$((sum + q)); done
-parent=$(sed -n 's/^#define PARENT \([0-9]*\).*/\1/p' "$ex/twap.c")
-[ "$sum" = "$parent" ] || fail "TWAP children $children sum to $sum, not the parent $parent"
+grep -q "parent done: 7 children summing to 120 of 120" "$work/twap.log" || fail "twap: $(grep 'parent done' "$work/twap.log")"
+[ "$sum" = 120 ] || fail "TWAP children $children sum to $sum, not the parent 120"
 nchild=$(printf '%s\n' $children | wc -l)
-wait_fills twap "$nchild"
+[ "$nchild" = 7 ] || fail "TWAP sent $nchild children, not 7"
+wait_fills twap 7
 stop_ibpipe twap
 
-run_plugin "$work/momentum.so" "momentum.*Filled: position" momentum
-wait_fills momentum 1
-stop_ibpipe momentum
-echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 5 refusals exit 2;" \
-	"TWAP $nchild children sum to $parent, all filled in P:stream:orders; momentum filled"
+# Two different plugins and a built-in in one process, each its own thread: both plugins' orders fill.
+run_plugin "$work/momentum.so, $work/twap.so x2, example" "momentum.*Filled: position" both \
+	--param momentum.window=5 --param twap.parent=30 --param twap.slices=3 --param twap.interval_ms=50
+i=0
+until [ "$(grep -c "parent done: 3 children summing to 30 of 30" "$work/both.log")" -ge 2 ]; do
+	i=$((i + 1))
+	[ "$i" -lt 300 ] || fail "two twap threads beside momentum did not both finish: $(tail "$work/both.log")"
+	sleep 0.1
+done
+wait_fills both 7   # 2 x 3 TWAP children and at least one momentum order
+stop_ibpipe both
+echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 9 refusals exit 2;" \
+	"TWAP 7 children sum to 120, all filled in P:stream:orders; momentum + 2 x twap + example in one process, filled"

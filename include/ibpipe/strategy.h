@@ -123,5 +123,17 @@ bool ib_strategy_halted(const ib_strategy_ctx *ctx);
 /* Clocks, ns: CLOCK_MONOTONIC (for intervals; as recv_mono_ns) and CLOCK_REALTIME (epoch).  Any thread. */
 int64_t ib_strategy_mono_ns(void);
 int64_t ib_strategy_wall_ns(void);
+/*
+ * Parameters: `param STRATEGY.KEY=VALUE` in the config file, IBPIPE_PARAM or
+ * --param momentum.window=20 (a flag beats the environment beats the file),
+ * STRATEGY being the vtable's name.  The value, or def when none is given.
+ * Read them in create(): a malformed value there (not an integer / a
+ * finite number) fails the start with exit 2 naming it, and so does a
+ * given parameter no create() read (a typo).  Later, from the strategy's
+ * own thread, a malformed value is logged and def returned.
+ */
+int64_t ib_strategy_param_int(ib_strategy_ctx *ctx, const char *key, int64_t def);
+double ib_strategy_param_double(ib_strategy_ctx *ctx, const char *key, double def);
+const char *ib_strategy_param_str(ib_strategy_ctx *ctx, const char *key, const char *def);
 
 #endif

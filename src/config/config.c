@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/strategy_list.h"
 #include "ibpipe/ib.h"
 #include "ibpipe/log.h"
 #include "config/redis_sentinel.h"
@@ -59,6 +60,8 @@ static int set_symbols(ib_config *, const char *, char *, size_t);
 static int set_tbt(ib_config *, const char *, char *, size_t);
 static int set_depth(ib_config *, const char *, char *, size_t);
 static int set_strategy(ib_config *, const char *, char *, size_t);
+static int set_strategies(ib_config *, const char *, char *, size_t);
+static int set_param(ib_config *, const char *, char *, size_t);
 static int set_redis_url(ib_config *, const char *, char *, size_t);
 static int set_redis_prefix(ib_config *, const char *, char *, size_t);
 static int set_redis_sentinels(ib_config *, const char *, char *, size_t);
@@ -76,6 +79,8 @@ static void show_symbols(const ib_config *, char *, size_t);
 static void show_tbt(const ib_config *, char *, size_t);
 static void show_depth(const ib_config *, char *, size_t);
 static void show_strategy(const ib_config *, char *, size_t);
+static void show_strategies(const ib_config *, char *, size_t);
+static void show_param(const ib_config *, char *, size_t);
 static void show_redis_url(const ib_config *, char *, size_t);
 static void show_redis_prefix(const ib_config *, char *, size_t);
 static void show_redis_sentinels(const ib_config *, char *, size_t);
@@ -126,8 +131,9 @@ static const struct key keys[] = {
 	INT("max_depth", max_depth, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous depth subscriptions"),
 	INT("redis_book_levels", redis_book_levels, 1, 50, "rows per side written to P:book:SYM (the top of each depth book)"),
 	BOOL("md_lossless", md_lossless, "never coalesce market data: the network thread waits instead (replay)"),
-	INT("strategies", strategies, 0, 64, "strategy threads, 1-64 (0: none, a pure data bridge)"),
-	SPECIAL(strategy, "built-in strategy to run (`ibpipe run --help` lists them)"),
+	SPECIAL(strategies, "strategy threads, 0-64 (0: a pure data bridge), or what runs: NAME [xN], ... with built-ins and plugins (momentum.so x2, example)"),
+	SPECIAL(strategy, "strategy the `strategies` threads run: a built-in (`ibpipe run --help` lists them) or a plugin (./x.so)"),
+	SPECIAL(param, "a strategy parameter STRATEGY.KEY=VALUE (momentum.window=20); repeat it, or a comma list"),
 	DBL("max_order_qty", risk.max_order_qty, 0, 1e12, "risk: largest order quantity, shares (0 = off)"),
 	DBL("max_position", risk.max_position, 0, 1e12, "risk: largest absolute position per symbol (0 = off)"),
 	DBL("max_notional", risk.max_notional, 0, 1e15, "risk: largest order notional, qty * price (0 = off)"),
@@ -683,17 +689,113 @@ show_depth(const ib_config *c, char *out, size_t cap)
 static int
 set_strategy(ib_config *c, const char *v, char *w, size_t cap)
 {
-	size_t n = strlen(v);
-
 	/* Which names exist is the registry's (strategies/registry.c, checked before the pipeline is
 	   built): config/ sits below the boxes it configures.  Here only the shape. */
-	/* a value with '/' or ending in ".so" is a plugin's path (strategies/plugin.c) */
-	bool path = strchr(v, '/') != NULL || (n > 3 && strcmp(v + n - 3, ".so") == 0);
-	if (n == 0 || n >= sizeof(c->strategy) ||
-	    (!path && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n))
-		return why(w, cap, "'%s': expected a strategy name [A-Za-z0-9_-]{1,31} or a plugin path (with '/' or ending in .so)", v);
+	if (ib_strategy_value_check(v, w, cap) != 0)
+		return -1;
 	ib_strlcpy(c->strategy, v, sizeof(c->strategy));
 	return 0;
+}
+
+/* A count (N threads of `strategy`, as before the SDK) or a list of what runs. */
+static int
+set_strategies(ib_config *c, const char *v, char *w, size_t cap)
+{
+	ib_strategy_item items[64];
+	char *end;
+
+	if ((*v >= '0' && *v <= '9') || *v == '-' || *v == '+') {
+		long n = strtol(v, &end, 10);
+		if (*end != '\0' || n < 0 || n > 64)
+			return why(w, cap, "'%s': expected 0-64 or NAME [xN], ... (momentum.so x2, example)", v);
+		c->strategies = (int)n;
+		c->strategy_list[0] = '\0';
+		return 0;
+	}
+	if (strlen(v) >= sizeof(c->strategy_list))
+		return why(w, cap, "'%.40s...': longer than %zu bytes", v, sizeof(c->strategy_list) - 1);
+	int n = ib_strategy_list_parse(v, items, 64, w, cap);
+	if (n < 0)
+		return -1;
+	int total = 0;
+	for (int i = 0; i < n; i++)
+		total += items[i].count;
+	c->strategies = total;
+	ib_strlcpy(c->strategy_list, v, sizeof(c->strategy_list));
+	return 0;
+}
+
+static void
+show_strategies(const ib_config *c, char *out, size_t cap)
+{
+	if (c->strategy_list[0])
+		snprintf(out, cap, "%s", c->strategy_list);
+	else
+		snprintf(out, cap, "%d", c->strategies);
+}
+
+/* Each value (or comma-list of them) adds a parameter; the same STRATEGY.KEY again replaces it, so a
+   flag given after the config file wins, as every other setting does. */
+static int
+set_param(ib_config *c, const char *v, char *w, size_t cap)
+{
+	ib_cfg_param got[IB_CFG_MAX_PARAMS];
+	int n = 0;
+	char buf[1024];
+
+	if (strlen(v) >= sizeof(buf))
+		return why(w, cap, "'%.40s...': longer than %zu bytes", v, sizeof(buf) - 1);
+	if (*v == '\0') {   /* empty clears, as for symbols */
+		c->nparams = 0;
+		return 0;
+	}
+	ib_strlcpy(buf, v, sizeof(buf));
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (n == IB_CFG_MAX_PARAMS)
+			return why(w, cap, "more than %d parameters", IB_CFG_MAX_PARAMS);
+		if (ib_param_parse(t, &got[n], w, cap) != 0)
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return why(w, cap, "'%s': expected STRATEGY.KEY=VALUE (momentum.window=20)", v);
+	/* all or nothing: a refused value changes nothing */
+	int room = c->nparams;
+	for (int i = 0; i < n; i++) {
+		int j = 0;
+		while (j < c->nparams && (strcmp(c->params[j].strategy, got[i].strategy) || strcmp(c->params[j].key, got[i].key)))
+			j++;
+		if (j == c->nparams)
+			room++;
+	}
+	if (room > IB_CFG_MAX_PARAMS)
+		return why(w, cap, "more than %d parameters", IB_CFG_MAX_PARAMS);
+	for (int i = 0; i < n; i++) {
+		int j = 0;
+		while (j < c->nparams && (strcmp(c->params[j].strategy, got[i].strategy) || strcmp(c->params[j].key, got[i].key)))
+			j++;
+		c->params[j] = got[i];
+		if (j == c->nparams)
+			c->nparams++;
+	}
+	return 0;
+}
+
+static void
+show_param(const ib_config *c, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < c->nparams && len < cap; i++) {
+		int k = snprintf(out + len, cap - len, "%s%s.%s=%s", i ? "," : "", c->params[i].strategy, c->params[i].key,
+				 c->params[i].value);
+		if (k < 0)
+			break;
+		len += (size_t)k;
+	}
 }
 
 static void

@@ -36,6 +36,13 @@ typedef struct ib_risk_limits {
 	double price_collar_pct;    /* LMT price vs quote mid, percent; 0 = off */
 } ib_risk_limits;
 
+#define IB_CFG_STRATEGY_LEN 256
+#define IB_CFG_MAX_PARAMS 32
+/* One `param` value, STRATEGY.KEY=VALUE (read by ib_strategy_param_*). */
+typedef struct ib_cfg_param {
+	char strategy[32], key[32], value[128];
+} ib_cfg_param;
+
 typedef struct ib_config {
 	/* gateway */
 	char host[128];
@@ -65,8 +72,11 @@ typedef struct ib_config {
 	bool md_lossless;           /* never coalesce: the network thread waits for the market-data
 	                               thread, which hands every tick to every strategy (replay, tests) */
 	/* strategies */
-	int strategies;
-	char strategy[256];         /* strategy to run: a built-in's name ("example", ...) or a plugin's path */
+	int strategies;             /* threads in all */
+	char strategy[IB_CFG_STRATEGY_LEN]; /* what they run: a built-in's name ("example", ...) or a plugin's path */
+	char strategy_list[1024];   /* or, when set, "momentum.so x2, example" (strategy_list.h); strategies is its sum */
+	ib_cfg_param params[IB_CFG_MAX_PARAMS]; /* param: per-strategy parameters, a later one replaces */
+	int nparams;
 	/* risk */
 	ib_risk_limits risk;
 	char state_dir[256];        /* where the order-id high-water mark is kept */

@@ -254,6 +254,16 @@ ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev)
 ib_pipeline *
 ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err, size_t errlen)
 {
+	const ib_strategy_vtable *vts[IB_MAX_STRATEGIES];
+
+	for (int i = 0; i < IB_MAX_STRATEGIES; i++)
+		vts[i] = vt;
+	return ib_pipeline_create_mixed(cfg, vts, err, errlen);
+}
+
+ib_pipeline *
+ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *vts, char *err, size_t errlen)
+{
 	ib_pipeline *p = calloc(1, sizeof(*p));
 
 	if (p == NULL) {
@@ -294,17 +304,18 @@ ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err
 		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
 	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_CFG_MAX_SYMBOLS ? cfg->nsymbols : IB_CFG_MAX_SYMBOLS);
 
-	if (cfg->strategies > 0 && vt == NULL) {
-		snprintf(err, errlen, "strategy: none given for %d strategy threads", cfg->strategies);
-		goto fail;
-	}
 	p->nstrat = cfg->strategies < IB_MAX_STRATEGIES ? cfg->strategies : IB_MAX_STRATEGIES;
+	for (int i = 0; i < p->nstrat; i++)
+		if (vts[i] == NULL) {
+			snprintf(err, errlen, "strategy: none given for %d strategy threads", cfg->strategies);
+			goto fail;
+		}
 	uint32_t rate_cap = cfg->risk.max_orders_per_s > 0 ? (uint32_t)cfg->risk.max_orders_per_s : 1;
 	for (int i = 0; i < p->nstrat; i++) {
 		ib_strategy_ctx *c = &p->strat[i];
 		c->p = p;
 		c->index = i;
-		c->vt = vt;
+		c->vt = vts[i];
 		ib_wake_init(&c->wake);
 		c->sq_buf = ib_ring_alloc(&c->sq_ring, IB_SQ_RING_SIZE, sizeof(*c->sq_buf));
 		c->se_buf = ib_ring_alloc(&c->se_ring, IB_SE_RING_SIZE, sizeof(*c->se_buf));
@@ -323,12 +334,20 @@ ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		c->self = vt->create ? vt->create(c) : NULL;
-		if (vt->create && c->self == NULL) {   /* create() says it failed by returning NULL */
-			snprintf(err, errlen, "strategy %s #%d: create() failed", vt->name ? vt->name : "?", i);
+		p->creating = true;
+		c->self = c->vt->create ? c->vt->create(c) : NULL;
+		p->creating = false;
+		if (p->param_err[0]) {
+			snprintf(err, errlen, "%s", p->param_err);
+			goto fail;
+		}
+		if (c->vt->create && c->self == NULL) {   /* create() says it failed by returning NULL */
+			snprintf(err, errlen, "strategy %s #%d: create() failed", c->vt->name ? c->vt->name : "?", i);
 			goto fail;
 		}
 	}
+	if (p->nstrat > 0 && ib_sdk_check_params(p, err, errlen) != 0)
+		goto fail;
 	/* after create(): strategies may add tbt/depth subscriptions there */
 	if (ib_pipeline_setup_feeds(p, err, errlen) != 0)
 		goto fail;

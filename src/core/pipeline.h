@@ -35,6 +35,9 @@ typedef struct ib_pipeline ib_pipeline;
 /* vt: what each of the cfg->strategies threads runs (the caller resolves cfg->strategy by name);
    NULL only with no strategies.  NULL with err set on failure. */
 ib_pipeline *ib_pipeline_create(const ib_config *cfg, const ib_strategy_vtable *vt, char *err, size_t errlen);
+/* The same with a vtable per strategy thread (vts[0..cfg->strategies-1]): strategies of different kinds. */
+ib_pipeline *ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *vts, char *err,
+				       size_t errlen);
 /* Where account, order and sync state is posted (NULL, the default: nowhere); copied.  Before
    ib_pipeline_start.  The Redis publisher is one: ib_pub_as_sink (publish.h). */
 void ib_pipeline_set_sink(ib_pipeline *p, const ib_pub_sink *sink);

@@ -276,6 +276,9 @@ struct ib_pipeline {
 	int16_t *inst_book;        /* instrument -> book index, -1 none */
 	ib_pub_sink sink;          /* the publisher link (post NULL: none) */
 	int nstrat;
+	/* ib_strategy_param_* during create() (main thread): which params were read, the first malformed one */
+	bool param_read[IB_CFG_MAX_PARAMS], creating;
+	char param_err[256];
 	struct ib_strategy_ctx strat[IB_MAX_STRATEGIES];
 
 	/* every thread */
@@ -314,6 +317,8 @@ void *ib_mktdata_thread(void *arg);
 void *ib_strategy_thread(void *arg);
 /* core/sdk.c, strategy thread: calls on_timer when due (only while open); returns how long it may sleep, ms. */
 int ib_sdk_run_timer(ib_strategy_ctx *ctx, bool open);
+/* core/sdk.c, main thread after every create(): -1 with err naming a `param` no strategy read. */
+int ib_sdk_check_params(const ib_pipeline *p, char *err, size_t errlen);
 /* Orders (orders.c), account thread only. */
 int ib_orders_init(ib_pipeline *p);
 void ib_orders_free(ib_pipeline *p);

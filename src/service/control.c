@@ -20,8 +20,7 @@
 #include "service/supervisor.h"
 #include "record/record.h"
 #include "core/sync.h" /* IB_SYNC_JSON_MAX: the diagnostics' size */
-#include "strategies/plugin.h"
-#include "strategies/registry.h"
+#include "service/strategies.h"
 #include "util/clock.h"
 #include "config/redis_keys.h"
 
@@ -195,22 +194,12 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		cfg.pacing_per_s = 1000000;
 	}
 	block_signals(&set);
-	const ib_strategy_vtable *vt = ib_strategy_find(cfg.strategy);
-	static ib_strategy_vtable plugin_vt;   /* the strategy threads hold it until exit */
-	if (cfg.strategies > 0 && ib_plugin_is_path(cfg.strategy)) {
-		if (ib_plugin_load(cfg.strategy, &plugin_vt, err, sizeof(err)) != IB_OK) {
-			fprintf(stderr, "ibpipe: strategy: %s\n", err);
-			return 2;
-		}
-		vt = &plugin_vt;
-	}
-	if (cfg.strategies > 0 && vt == NULL) {
-		char names[256];
-		fprintf(stderr, "ibpipe: strategy: no built-in strategy named '%s' (%s)\n", cfg.strategy,
-			ib_strategy_names(names, sizeof(names)));
+	const ib_strategy_vtable *vts[64];
+	if (ib_strategies_resolve(&cfg, vts, err, sizeof(err)) != IB_OK) {
+		fprintf(stderr, "ibpipe: strategy: %s\n", err);
 		return 2;
 	}
-	p = ib_pipeline_create(&cfg, vt, err, sizeof(err));
+	p = ib_pipeline_create_mixed(&cfg, vts, err, sizeof(err));
 	if (p == NULL) {
 		fprintf(stderr, "ibpipe: %s\n", err);
 		return 2;
