@@ -217,7 +217,8 @@ write_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res
 static bool
 ack(struct ib_commands *k, const char *entry_id, const char *cmd_id, const ib_cmd_result *res)
 {
-	char json[512];
+	/* every byte of the three texts may become a six-byte \u00XX escape */
+	char json[64 + 6 * (sizeof(res->cmd) + sizeof(res->result) + sizeof(res->reason))];
 	ib_json j;
 	bool ok = true;
 
@@ -231,7 +232,11 @@ ack(struct ib_commands *k, const char *entry_id, const char *cmd_id, const ib_cm
 		ib_json_printf(&j, ",\"order_id\":%d,\"reason\":", res->order_id);
 		ib_json_str(&j, res->reason);
 		ib_json_raw(&j, "}");
-		redisAppendCommand(k->c, "HSET %s %s %s", k->results, cmd_id, json);
+		if (j.overflow) /* cannot happen with the size above; never store a cut object */
+			ib_log(IB_LL_ERROR, "commands", "result of %s does not fit %zu bytes: not stored", entry_id,
+			       sizeof(json));
+		else
+			redisAppendCommand(k->c, "HSET %s %s %s", k->results, cmd_id, json);
 	}
 	redisAppendCommand(k->c, "XACK %s %s %s", k->stream, GROUP, entry_id);
 	redisAppendCommand(k->c, "EXEC");
