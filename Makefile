@@ -130,14 +130,16 @@ bench: all
 	tools/bench.sh
 
 # deps: install Debian packages when missing (root), or say what to run.
-DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev redis-server redis-sentinel redis-tools python3-redis
-# only for the tests (test_web loads the dashboard in a real headless browser): not a build dependency
-TEST_DEB_PKGS := chromium
+DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev libmicrohttpd-dev redis-server redis-tools
+# only for the tests, not build dependencies (the image's build stage does without them):
+# test_web loads the dashboard in a real headless browser, test_sentinel runs redis-sentinel,
+# test_python the Python client
+TEST_DEB_PKGS := chromium redis-sentinel python3-redis
 deps:
-	@tools/deps.sh $(DEB_PKGS)
+	@tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
 
 deps-check:
-	@pkg-config --exists $(PKGS) && command -v redis-server >/dev/null && command -v redis-sentinel >/dev/null && /usr/bin/python3 -c 'import redis' 2>/dev/null || tools/deps.sh $(DEB_PKGS)
+	@pkg-config --exists $(PKGS) && command -v redis-server >/dev/null || tools/deps.sh $(DEB_PKGS)
 
 # lint: cppcheck + clang-tidy (rules: .clang-tidy, tools/cppcheck-suppressions.txt).
 # Same defines and include paths as the build, minus gcc-only flags and -Werror.
