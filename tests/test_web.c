@@ -655,7 +655,7 @@ test_sentinel_failover(void)
 	memset(&w, 0, sizeof(w));
 	snprintf(w.log, sizeof(w.log), "%s/web.log", dir);
 	w.pid = tu_spawn(argv, w.log);
-	CU_ASSERT_FATAL(tu_wait_for_text(w.log, "dashboard on http://127.0.0.1:", WEB_UP_MS) == 0);
+	CU_ASSERT_FATAL(tu_wait_for_text(w.log, "ibpipe web: dashboard on http://127.0.0.1:", WEB_UP_MS) == 0);
 	CU_ASSERT_FATAL(tu_last_line(w.log, "ibpipe web: dashboard on", want, sizeof(want)) == 0);
 	w.port = atoi(strstr(want, "127.0.0.1:") + 10);
 
