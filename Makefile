@@ -62,7 +62,7 @@ TEST_OBJ  := $(sort $(TEST_SRC:%.c=$(BUILD)/%.o))
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 LIBA      := $(BUILD)/libibpipe.a
 
-.PHONY: all asan tsan test test-stress run bench deps clean format lint fuzz fuzz-config fuzz-sync soak install
+.PHONY: all asan tsan test sdk-test test-stress run bench deps clean format lint fuzz fuzz-config fuzz-sync soak install
 all: $(BIN)/ibpipe $(BIN)/ibsim $(BIN)/ibbench
 
 asan tsan: all
@@ -118,6 +118,12 @@ $(BIN)/test_ibpipe: $(TEST_OBJ) $(LIBA)
 test: all $(BIN)/test_ibpipe
 	@tools/deps.sh $(TEST_DEB_PKGS)
 	IB_BIN=$(BIN) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
+
+# The strategy SDK end to end (tools/sdk-test.sh): the examples built from a staged install, the
+# refusals, plugins trading against ibsim.  `make asan sdk-test` / `make tsan sdk-test` run the
+# plugins (built with the same sanitizer) in that variant of ibpipe.
+sdk-test: all
+	IBPIPE_BIN=$(abspath $(BIN)/ibpipe) SDK_CFLAGS="$(LDSAN)" tools/sdk-test.sh
 
 # make test 20 times (STRESS_RUNS) while make bench loads the machine: 0 failures, 0 files left
 test-stress: all $(BIN)/test_ibpipe

@@ -4,15 +4,16 @@
 #   - bin/ibpipe exports exactly the SDK (mk/sdk.syms): nm -D --defined-only, glibc's
 #     copy-relocated data (name@GLIBC_...) aside;
 #   - `make install DESTDIR=stage PREFIX=/usr`, then each example of examples/ compiled with only
-#     PKG_CONFIG_PATH / PKG_CONFIG_SYSROOT_DIR pointing into the stage (no -I into the tree);
+#     PKG_CONFIG_PATH / PKG_CONFIG_SYSROOT_DIR pointing into the stage (no -I into the tree), and so
+#     is the README's example;
 #   - refusals, each exit 2 with its message: a plugin of another ABI major, a file that is not a
 #     shared object, a plugin without the entry symbol, a plugin whose create() fails, a missing
 #     file, an unknown parameter (key and strategy), a malformed one, an unknown built-in;
 #   - against ibsim (not readonly) with a private redis-server: TWAP alone, its children summing
 #     to the parent and filled in P:stream:orders; then momentum, two TWAP threads and a built-in
 #     in one process, each on its own thread, both plugins' orders filled.
-# Needs make (bin/ibpipe, bin/ibsim).  IBPIPE_BIN overrides bin/ibpipe (the ASan build: the same
-# file, built with make asan).  Exit 1 on the first broken expectation.
+# Needs make (bin/ibpipe, bin/ibsim).  IBPIPE_BIN overrides bin/ibpipe and SDK_CFLAGS adds flags to the
+# plugins' builds: `make asan sdk-test` / `make tsan sdk-test` (the Makefile sets both).  Exit 1 on the first broken expectation.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,11 +33,12 @@ fail() {
 }
 cd "$root"
 ibpipe=${IBPIPE_BIN:-$root/bin/ibpipe}
+sancflags=${SDK_CFLAGS:-}   # the sanitizer of IBPIPE_BIN's build, for the plugins too
 
-# 1. The executable exports the SDK and nothing else.
+# 1. The executable exports the SDK and nothing else (a sanitizer build exports its runtime too).
 want=$(sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);$/\1/p' mk/sdk.syms | sort)
 have=$(nm -D --defined-only "$ibpipe" | awk '$3 !~ /@/ && $3 !~ /^__(asan|ubsan|tsan|sanitizer|lsan)/ { print $3 }' | sort)
-if [ -z "${IBPIPE_BIN:-}" ]; then
+if [ -z "$sancflags" ]; then
 	[ "$want" = "$have" ] || fail "nm -D bin/ibpipe is not exactly mk/sdk.syms: $(printf '%s\n' "$want" "$have" | sort | uniq -u | tr '\n' ' ')"
 fi
 
@@ -55,11 +57,16 @@ ex=$work/stage/usr/share/ibpipe/examples
 n=0
 for src in "$ex"/*.c; do
 	# shellcheck disable=SC2086 # cflags is a list of flags
-	cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $cflags "$src" -o "$work/$(basename "$src" .c).so" ||
+	cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $sancflags $cflags "$src" -o "$work/$(basename "$src" .c).so" ||
 		fail "$(basename "$src") does not build out of tree"
 	n=$((n + 1))
 done
 [ "$n" -ge 3 ] || fail "only $n examples installed"
+# The README's "Write your own strategy" example, as a reader would copy it.
+sed -n '/^## Write your own strategy/,/^## /p' README.md | sed -n '/^```c$/,/^```$/p' | sed '1d;$d' >"$work/mine.c"
+[ -s "$work/mine.c" ] || fail "README has no C example under 'Write your own strategy'"
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $cflags "$work/mine.c" -o "$work/mine.so" || fail "the README's example does not build"
 
 # 3. Refusals: exit 2 and a message naming the plugin and the reason.
 cat >"$work/bad.c" <<'C'
