@@ -92,10 +92,18 @@ $(BIN)/ibsim: $(SIM_OBJ) $(LIBA)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/ibbench: $(BENCH_OBJ) $(LIBA)
+# ibbench exports the SDK too: `ibbench e2e --plugin $(BUILD)/bench-plugin.so` runs the bench
+# strategy as a plugin (make bench compares it with the built-in).  The plugin carries its own
+# copies of the util/ helpers it uses, which are not part of the SDK.
+$(BIN)/ibbench: $(BENCH_OBJ) $(LIBA) mk/sdk.syms $(BUILD)/bench-plugin.so
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS) -Wl,--dynamic-list=mk/sdk.syms -o $@ $(BENCH_OBJ) $(LIBA) $(LDLIBS)
+
+$(BUILD)/bench-plugin.so: src/strategies/bench.c src/util/latency.c src/util/clock.c $(wildcard include/ibpipe/*.h src/util/*.h src/strategies/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(filter-out -fPIE,$(CFLAGS)) -fPIC -shared -fvisibility=hidden -DIB_BENCH_PLUGIN $(LDSAN) -o $@ $(filter %.c,$^)
 
 # Each tests/test_<name>.c defines `void test_<name>_register(void)`; the
 # runner's suite list is generated from the file names (through a temp file of
@@ -123,7 +131,7 @@ test: all $(BIN)/test_ibpipe
 # refusals, plugins trading against ibsim.  `make asan sdk-test` / `make tsan sdk-test` run the
 # plugins (built with the same sanitizer) in that variant of ibpipe.
 sdk-test: all
-	IBPIPE_BIN=$(abspath $(BIN)/ibpipe) SDK_CFLAGS="$(LDSAN)" tools/sdk-test.sh
+	SDK_IBPIPE=$(abspath $(BIN)/ibpipe) SDK_CFLAGS="$(LDSAN)" tools/sdk-test.sh
 
 # make test 20 times (STRESS_RUNS) while make bench loads the machine: 0 failures, 0 files left
 test-stress: all $(BIN)/test_ibpipe

@@ -32,6 +32,7 @@
 #include "ibpipe/log.h"
 #include "core/pipeline.h"
 #include "strategies/bench.h"
+#include "strategies/plugin.h"
 #include "util/clock.h"
 
 static const char *
@@ -126,6 +127,7 @@ bench_e2e(int argc, char **argv)
 	int ninst = atoi(arg(argc, argv, "--instruments", "10"));
 	int rate = atoi(arg(argc, argv, "--rate", "0"));
 	int depth = atoi(arg(argc, argv, "--depth", "0"));
+	const char *plugin = arg(argc, argv, "--plugin", NULL);
 	int port = 0;
 	static char syms[16384 * 8];
 	const char *tmp = getenv("TMPDIR");
@@ -180,7 +182,20 @@ bench_e2e(int argc, char **argv)
 		ib_config_add_sub(&cfg, false, item, err, sizeof(err));
 	}
 
-	ib_pipeline *p = ib_pipeline_create(&cfg, &ib_strategy_bench_vt, err, sizeof(err));
+	/* --plugin PATH: the bench strategy loaded through the SDK (make bench compares it with the built-in) */
+	static ib_strategy_vtable plugin_vt;
+	const ib_strategy_vtable *vt = &ib_strategy_bench_vt;
+	if (plugin) {
+		if (ib_plugin_load(plugin, &plugin_vt, err, sizeof(err)) != IB_OK) {
+			fprintf(stderr, "e2e: %s\n", err);
+			kill(sim, SIGTERM);
+			waitpid(sim, NULL, 0);
+			remove_dir(dir);
+			return 1;
+		}
+		vt = &plugin_vt;
+	}
+	ib_pipeline *p = ib_pipeline_create(&cfg, vt, err, sizeof(err));
 	if (!p || ib_pipeline_start(p) != IB_OK) {
 		fprintf(stderr, "e2e: %s\n", p ? "start failed" : err);
 		kill(sim, SIGTERM);
@@ -248,7 +263,7 @@ bench_e2e(int argc, char **argv)
 	if (depth)
 		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d_r%d", nstrat, ninst, rate);
 	else
-		snprintf(name, sizeof(name), "e2e_s%d_i%d_r%d", nstrat, ninst, rate);
+		snprintf(name, sizeof(name), "e2e%s_s%d_i%d_r%d", plugin ? "_plugin" : "", nstrat, ninst, rate);
 	printf("%-24s %12.0f msgs/s  %s  to strategies: quotes %llu books %llu bbo %llu trades %llu  coalesced %llu  "
 	       "cpu-ms/M: net %.0f md %.0f strat %.0f total %.0f\n",
 	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes, (unsigned long long)books,

@@ -22,6 +22,26 @@ for r in 10000 100000 1000000; do run e2e --strategies 1 --instruments 10 --rate
 run e2e --depth 10 --instruments 4
 run e2e --depth 10 --instruments 4 --rate 100000 --msgs 300000
 run publish
+# The bench strategy as a plugin (the SDK: dlopen, calls into the executable) against the same
+# strategy built in, alternated in this one run: plugin / built-in throughput, the median of 5 pairs.
+plugin_vs_builtin() {
+	local pairs k
+	pairs=$(mktemp)
+	for k in 1 2 3 4 5; do
+		bin/ibbench e2e --strategies 1 --instruments 10 $q 2>/dev/null | awk '/msgs\/s/ { print "builtin", $2; exit }'
+		bin/ibbench e2e --strategies 1 --instruments 10 --plugin build/release/bench-plugin.so $q 2>/dev/null |
+			awk '/msgs\/s/ { print "plugin", $2; exit }'
+	done >"$pairs"
+	local b p
+	b=$(awk '$1 == "builtin" { print $2 }' "$pairs" | sort -n | sed -n 3p)
+	p=$(awk '$1 == "plugin" { print $2 }' "$pairs" | sort -n | sed -n 3p)
+	echo "e2e built-in msgs/s:" $(awk '$1 == "builtin" { print $2 }' "$pairs") "(median $b)"
+	echo "e2e plugin   msgs/s:" $(awk '$1 == "plugin" { print $2 }' "$pairs") "(median $p)"
+	[ -n "$b" ] && [ -n "$p" ] && awk -v b="$b" -v p="$p" 'BEGIN { printf "e2e plugin/built-in throughput: %.3f (issue 16: >= 0.95)\n", p / b }'
+	rm -f "$pairs"
+}
+echo "== plugin vs built-in bench strategy"
+plugin_vs_builtin
 [ -x bench/peers/run.sh ] && bench/peers/run.sh "$lines"
 
 python3 tools/bench_json.py assemble "$lines" "$out"

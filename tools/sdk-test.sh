@@ -12,7 +12,7 @@
 #   - against ibsim (not readonly) with a private redis-server: TWAP alone, its children summing
 #     to the parent and filled in P:stream:orders; then momentum, two TWAP threads and a built-in
 #     in one process, each on its own thread, both plugins' orders filled.
-# Needs make (bin/ibpipe, bin/ibsim).  IBPIPE_BIN overrides bin/ibpipe and SDK_CFLAGS adds flags to the
+# Needs make (bin/ibpipe, bin/ibsim).  SDK_IBPIPE overrides bin/ibpipe and SDK_CFLAGS adds flags to the
 # plugins' builds: `make asan sdk-test` / `make tsan sdk-test` (the Makefile sets both).  Exit 1 on the first broken expectation.
 set -eu
 
@@ -32,8 +32,8 @@ fail() {
 	exit 1
 }
 cd "$root"
-ibpipe=${IBPIPE_BIN:-$root/bin/ibpipe}
-sancflags=${SDK_CFLAGS:-}   # the sanitizer of IBPIPE_BIN's build, for the plugins too
+ibpipe=${SDK_IBPIPE:-$root/bin/ibpipe}
+sancflags=${SDK_CFLAGS:-}   # the sanitizer of SDK_IBPIPE's build, for the plugins too
 
 # 1. The executable exports the SDK and nothing else (a sanitizer build exports its runtime too).
 want=$(sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);$/\1/p' mk/sdk.syms | sort)

@@ -46,8 +46,9 @@ typedef struct ib_sdk_plugin {
 /* What a plugin exports (IB_SDK_PLUGIN defines it); called once, from the main thread. */
 const ib_sdk_plugin *ibpipe_strategy_plugin(void);
 
+/* Exported even from a plugin built with -fvisibility=hidden. */
 #define IB_SDK_PLUGIN(vtable)                                                      \
-	const ib_sdk_plugin *ibpipe_strategy_plugin(void)                              \
+	__attribute__((visibility("default"))) const ib_sdk_plugin *ibpipe_strategy_plugin(void) \
 	{                                                                              \
 		static const ib_sdk_plugin d = {                                           \
 			IB_SDK_ABI_MAJOR, IB_SDK_ABI_MINOR, (uint32_t)sizeof(ib_strategy_vtable), \

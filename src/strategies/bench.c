@@ -103,3 +103,9 @@ const ib_strategy_vtable ib_strategy_bench_vt = {
 	.on_bbo = bench_on_bbo,
 	.on_book = bench_on_book,
 };
+
+#ifdef IB_BENCH_PLUGIN
+/* The same strategy as a plugin (build/<variant>/bench-plugin.so): make bench compares the two. */
+#include "ibpipe/sdk.h"
+IB_SDK_PLUGIN(ib_strategy_bench_vt)
+#endif
