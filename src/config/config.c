@@ -765,7 +765,7 @@ set_param(ib_config *c, const char *v, char *w, size_t cap)
 	int room = c->nparams;
 	for (int i = 0; i < n; i++) {
 		int j = 0;
-		while (j < c->nparams && (strcmp(c->params[j].strategy, got[i].strategy) || strcmp(c->params[j].key, got[i].key)))
+		while (j < c->nparams && (strcmp(c->params[j].strategy, got[i].strategy) != 0 || strcmp(c->params[j].key, got[i].key) != 0))
 			j++;
 		if (j == c->nparams)
 			room++;
@@ -774,7 +774,7 @@ set_param(ib_config *c, const char *v, char *w, size_t cap)
 		return why(w, cap, "more than %d parameters", IB_CFG_MAX_PARAMS);
 	for (int i = 0; i < n; i++) {
 		int j = 0;
-		while (j < c->nparams && (strcmp(c->params[j].strategy, got[i].strategy) || strcmp(c->params[j].key, got[i].key)))
+		while (j < c->nparams && (strcmp(c->params[j].strategy, got[i].strategy) != 0 || strcmp(c->params[j].key, got[i].key) != 0))
 			j++;
 		c->params[j] = got[i];
 		if (j == c->nparams)

@@ -59,7 +59,7 @@ ib_strategy_list_parse(const char *v, ib_strategy_item *items, int max, char *w,
 		/* a trailing " xN": N threads of it */
 		char *sp = strrchr(item, ' ');
 		if (sp && sp[1] == 'x' && sp[2] && strspn(sp + 2, "0123456789") == strlen(sp + 2)) {
-			count = atoi(sp + 2);
+			count = (int)strtol(sp + 2, NULL, 10);   /* digits only, checked above */
 			if (count < 1 || count > 64)
 				return snprintf(w, cap, "'%s': %s: the count is 1-64", v, sp + 1), -1;
 			*sp = '\0';

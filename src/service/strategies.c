@@ -46,6 +46,8 @@ ib_strategies_resolve(const ib_config *cfg, const ib_strategy_vtable **vts, char
 	ib_strategy_item items[64];
 	int n = 0;
 
+	memset(items, 0, sizeof(items));
+
 	if (cfg->strategy_list[0]) {
 		n = ib_strategy_list_parse(cfg->strategy_list, items, 64, err, cap);
 		if (n < 0)

@@ -9,6 +9,10 @@
 #include "ibpipe/sdk.h"
 #include "strategies/plugin.h"
 
+/* The loaded plugins, open until exit (the main thread alone writes this, before other threads run). */
+static void *handles[64];
+static int nhandles;
+
 bool
 ib_plugin_is_path(const char *name)
 {
@@ -62,5 +66,8 @@ ib_plugin_load(const char *path, ib_strategy_vtable *vt, char *err, size_t cap)
 	memcpy(vt, d->vt, d->vtable_size);
 	if (vt->name == NULL)
 		vt->name = path;
-	return IB_OK;   /* h stays open: the strategy threads run its code until exit */
+	/* h stays open: the strategy threads run its code until exit */
+	if (nhandles < (int)(sizeof(handles) / sizeof(handles[0])))
+		handles[nhandles++] = h;
+	return IB_OK;
 }
