@@ -73,13 +73,24 @@ typedef struct ib_strategy_vtable {
 	void (*on_timer)(void *self, ib_strategy_ctx *ctx, int64_t now_mono_ns);
 } ib_strategy_vtable;
 
-/* ---- what a strategy may call (from its own thread) ---- */
+/*
+ * ---- what a strategy may call ----
+ * Threads: "own thread" means from inside one of this strategy's callbacks
+ * (never from a thread the strategy starts itself); create() runs on the
+ * main thread before any thread starts and may call everything marked
+ * "own thread" except placing orders (the gate is closed then).  Of the
+ * other functions declared in the SDK headers, the ones a plugin can link
+ * are listed in mk/sdk.syms (ib_log, ib_strerror, ib_account_value /
+ * _position, ib_accounts_find, ib_contract_stock, ib_order_init,
+ * ib_req_is_order, ib_book_read: any thread, on data the caller holds);
+ * the writer side (ib_book_apply, ib_accounts_add, ...) is ibpipe's own.
+ */
 
-/* Index of the strategy (0..N-1). */
+/* Index of the strategy (0..N-1).  Any thread. */
 int ib_strategy_index(const ib_strategy_ctx *ctx);
-/* Instrument name of an index. */
+/* Instrument name of an index (NULL past the table).  Any thread, create() included. */
 const char *ib_strategy_symbol(const ib_strategy_ctx *ctx, uint32_t instrument);
-/* Latest quote of any instrument. */
+/* Latest quote of any instrument, a consistent copy (seqlock).  Any thread. */
 void ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote_data *out);
 /*
  * Place an order: assigns an id (never reused, across reconnects and
@@ -89,11 +100,13 @@ void ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote
  * disk), whose reason also reaches on_error after the current callback
  * returns; IB_ECLOSED once the pipeline is stopping.  Readonly is not
  * checked here: the encoder refuses the order, the one place that cannot
- * be bypassed, and on_error reports it.
+ * be bypassed, and on_error reports it.  Own thread (its rate limit and
+ * refusals are the strategy's).
  */
 int ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *order);
-/* Re-send a live order with changed quantity/price (same id), risk-checked like a new one. */
+/* Re-send a live order with changed quantity/price (same id), risk-checked like a new one.  Own thread. */
 int ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *order);
+/* Cancel an order by id.  Own thread. */
 int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
 /*
  * From create() only, before any thread runs: ask for a tick-by-tick feed
@@ -104,7 +117,7 @@ int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
  */
 int ib_strategy_want_tbt(ib_strategy_ctx *ctx, const char *symbol, const char *kind);
 int ib_strategy_want_depth(ib_strategy_ctx *ctx, const char *symbol, int rows);
-/* Any other request (subscriptions ...). */
+/* Any other request (subscriptions ...).  Own thread. */
 int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);
 /*
  * True once the pipeline is stopping (signal, run_seconds, stop): a callback
