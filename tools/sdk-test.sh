@@ -8,7 +8,8 @@
 #     is the README's example;
 #   - refusals, each exit 2 with its message: a plugin of another ABI major, a file that is not a
 #     shared object, a plugin without the entry symbol, a plugin whose create() fails, a missing
-#     file, an unknown parameter (key and strategy), a malformed one, an unknown built-in;
+#     file, an unknown parameter (key and strategy), a malformed one, an unknown built-in, a newer
+#     minor version's longer vtable; a plugin of an older minor version (shorter vtable) loads;
 #   - against ibsim (not readonly) with a private redis-server: TWAP alone, its children summing
 #     to the parent and filled in P:stream:orders; then momentum, two TWAP threads and a built-in
 #     in one process, each on its own thread, both plugins' orders filled.
@@ -81,6 +82,21 @@ const ib_sdk_plugin *ibpipe_strategy_plugin(void)
 					 sizeof(ib_book), sizeof(ib_order), sizeof(ib_contract), sizeof(ib_accounts), &vt };
 	return &d;
 }
+#elif defined(OLD_MINOR) || defined(NEW_MINOR)
+#include <stddef.h>
+static void *ok(ib_strategy_ctx *ctx) { (void)ctx; ib_log(IB_LL_INFO, "old", "created"); return malloc(1); }
+static const ib_strategy_vtable vt_ok = { .name = "old", .create = ok, .destroy = free };
+const ib_sdk_plugin *ibpipe_strategy_plugin(void)
+{
+#ifdef OLD_MINOR /* as built before on_timer was added: a shorter vtable, which must still load */
+	static const ib_sdk_plugin d = { IB_SDK_ABI_MAJOR, 0, offsetof(ib_strategy_vtable, on_timer), sizeof(ib_quote_data),
+#else /* from a newer minor version than this ibpipe: a longer vtable, refused */
+	static const ib_sdk_plugin d = { IB_SDK_ABI_MAJOR, 99, sizeof(ib_strategy_vtable) + 8, sizeof(ib_quote_data),
+#endif
+					 sizeof(ib_book), sizeof(ib_order), sizeof(ib_contract), sizeof(ib_accounts), &vt_ok };
+	(void)vt;
+	return &d;
+}
 #elif defined(NO_ENTRY)
 const ib_strategy_vtable *the_strategy(void) { return &vt; }
 #else
@@ -93,6 +109,10 @@ cc -shared -fPIC $cflags -DWRONG_MAJOR "$work/bad.c" -o "$work/major.so"
 cc -shared -fPIC $cflags -DNO_ENTRY "$work/bad.c" -o "$work/noentry.so"
 # shellcheck disable=SC2086
 cc -shared -fPIC $cflags "$work/bad.c" -o "$work/nocreate.so"
+# shellcheck disable=SC2086
+cc -shared -fPIC $cflags -DOLD_MINOR "$work/bad.c" -o "$work/oldminor.so"
+# shellcheck disable=SC2086
+cc -shared -fPIC $cflags -DNEW_MINOR "$work/bad.c" -o "$work/newminor.so"
 head -c 4096 /dev/zero | tr "\\0" x >"$work/text.so"   # long enough that dlopen reads a header
 major=$(sed -n 's/^#define IB_SDK_ABI_MAJOR //p' include/ibpipe/sdk.h)
 minor=$(sed -n 's/^#define IB_SDK_ABI_MINOR //p' include/ibpipe/sdk.h)
@@ -110,10 +130,16 @@ refuse "$work/text.so" "plugin $work/text.so: cannot load: $work/text.so: invali
 refuse "$work/noentry.so" "plugin $work/noentry.so: no entry symbol ibpipe_strategy_plugin"
 refuse "$work/nocreate.so" "strategy bad #0: create() failed"
 refuse "$work/missing.so" "plugin $work/missing.so: cannot load: $work/missing.so: cannot open shared object file"
+refuse "$work/newminor.so" "plugin $work/newminor.so: struct sizes do not match this ibpipe (ABI $major.99"
 refuse "$work/twap.so" "unknown parameter twap.slicez=3: that strategy reads no such key in create()" --param twap.slicez=3
 refuse "$work/twap.so" "unknown parameter momentum.window=5: no strategy of that name runs" --param momentum.window=5
 refuse "$work/twap.so" "strategy twap: parameter twap.slices = 'seven': expected an integer" --param twap.slices=seven
 refuse "$work/twap.so, nosuch x2" "no built-in strategy named 'nosuch'"
+
+# An older minor version's plugin (a shorter vtable) loads and runs: the callbacks it lacks are NULL.
+rc=0
+"$ibpipe" run --strategies "$work/oldminor.so x2" --no-redis --port 1 --state-dir "$work" --run-seconds 1 >"$work/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] && [ "$(grep -c 'old.*created' "$work/out")" = 2 ] || fail "a plugin of ABI $major.0 with a shorter vtable: exit $rc: $(tail -5 "$work/out")"
 
 # 4. Against ibsim, not readonly: the orders fill and reach P:stream:orders.
 rport=$(tools/redis-start.sh "$work") || fail "no redis-server"
@@ -183,5 +209,5 @@ until [ "$(grep -c "parent done: 3 children summing to 30 of 30" "$work/both.log
 done
 wait_fills both 7   # 2 x 3 TWAP children and at least one momentum order
 stop_ibpipe both
-echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 9 refusals exit 2;" \
+echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 10 refusals exit 2; an older minor loads;" \
 	"TWAP 7 children sum to 120, all filled in P:stream:orders; momentum + 2 x twap + example in one process, filled"
