@@ -66,8 +66,11 @@ ib_plugin_load(const char *path, ib_strategy_vtable *vt, char *err, size_t cap)
 	memcpy(vt, d->vt, d->vtable_size);
 	if (vt->name == NULL)
 		vt->name = path;
-	/* h stays open: the strategy threads run its code until exit */
-	if (nhandles < (int)(sizeof(handles) / sizeof(handles[0])))
-		handles[nhandles++] = h;
+	if (nhandles == (int)(sizeof(handles) / sizeof(handles[0]))) {
+		snprintf(err, cap, "plugin %s: more than %d plugins", path, nhandles);
+		dlclose(h);
+		return IB_EINVAL;
+	}
+	handles[nhandles++] = h;   /* open until exit: the strategy threads run its code */
 	return IB_OK;
 }
