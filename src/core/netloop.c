@@ -747,7 +747,10 @@ connect_once(struct net *n)
 		return IB_EIO;
 	}
 	ib_framer_reset(&n->framer);
-	{
+	/* A retry keeps the last attempt's failure as the reason until it ends itself: "pending"
+	   over it would hide why the gateway is not there, and a probe whose time runs out during
+	   a retry would name no cause.  (Only this thread writes conn_error.) */
+	if (p->net.conn_error[0] == '\0') {
 		char where[96];
 		snprintf(where, sizeof(where), "no reply yet from %s:%d", p->cfg.host, p->cfg.port);
 		conn_error(p, "handshake pending", where);
