@@ -205,6 +205,54 @@ test_journal(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "No such file or directory"));
 }
 
+/* What became of accepted orders: settled ('+'), replaced by "lost" ('='), across a reopen. */
+static void
+test_journal_settle(void)
+{
+	char path[256], why[200];
+	ib_cmd_result r = { .cmd = "place", .result = "accepted", .order_id = 7 }, got;
+	ib_cmd_open open_[4];
+	int32_t ids[8];
+
+	snprintf(path, sizeof(path), "%s/settle.journal", tu_tmpdir());
+	ib_cmd_journal *j = ib_cmd_journal_open(path, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "a", &r), 0);
+	r.order_id = 8;
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "b", &r), 0);
+	ib_cmd_result cxl = { .cmd = "cancel", .result = "accepted", .order_id = 7 };
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "c", &cxl), 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_unsettled(j, open_, 4), 2); /* places only */
+	CU_ASSERT_EQUAL(ib_cmd_journal_settle(j, "a"), 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_settle(j, "a"), 0); /* again: nothing more on file */
+	CU_ASSERT_EQUAL(ib_cmd_journal_settle(j, "zz"), -1);
+	ib_cmd_result lost = { .cmd = "place", .result = "lost", .order_id = 8, .reason = "not at\tthe gateway" };
+	CU_ASSERT_EQUAL(ib_cmd_journal_replace(j, "b", &lost), 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_unsettled(j, open_, 4), 0);
+	ib_cmd_journal_close(j);
+	CU_ASSERT_EQUAL(tu_count_in_file(path, "+a"), 1);
+
+	j = ib_cmd_journal_open(path, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(ib_cmd_journal_count(j), 3);
+	CU_ASSERT_EQUAL(ib_cmd_journal_unsettled(j, open_, 4), 0);
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "a", &got));
+	CU_ASSERT_STRING_EQUAL(got.result, "accepted");
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "b", &got)); /* the answer is "lost" from now on */
+	CU_ASSERT_STRING_EQUAL(got.result, "lost");
+	CU_ASSERT_STRING_EQUAL(got.reason, "not at the gateway");
+	CU_ASSERT_EQUAL(got.order_id, 8);
+	/* cancel_all's list: the lost one is not an order */
+	CU_ASSERT_EQUAL(ib_cmd_journal_orders(j, ids, 8), 1);
+	CU_ASSERT_EQUAL(ids[0], 7);
+	r.order_id = 9;
+	CU_ASSERT_EQUAL(ib_cmd_journal_add(j, "d", &r), 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_unsettled(j, open_, 4), 1);
+	CU_ASSERT_STRING_EQUAL(open_[0].cmd_id, "d");
+	CU_ASSERT_EQUAL(open_[0].order_id, 9);
+	ib_cmd_journal_close(j);
+}
+
 void
 test_command_parse_register(void)
 {
@@ -214,4 +262,5 @@ test_command_parse_register(void)
 	CU_add_test(s, "each malformed entry is refused with a reason naming the field", test_refused);
 	CU_add_test(s, "binary bytes and long values: refused, reasons printable", test_hostile_bytes);
 	CU_add_test(s, "journal: first results across reopen, a torn last line, hostile reasons", test_journal);
+	CU_add_test(s, "journal: orders settled or lost, across reopen", test_journal_settle);
 }

@@ -51,6 +51,8 @@ struct cmd_res {
 	long order_id;
 	char reason[256];
 	int repeat;         /* of the last */
+	char last[16];      /* the last one's result */
+	char last_reason[256];
 };
 
 static const char *
@@ -79,6 +81,8 @@ results(redisContext *c, const struct tu_stack *e, const char *cmd_id, struct cm
 			snprintf(out->reason, sizeof(out->reason), "%s", field(f, "reason"));
 		}
 		out->repeat = atoi(field(f, "repeat"));
+		snprintf(out->last, sizeof(out->last), "%s", field(f, "result"));
+		snprintf(out->last_reason, sizeof(out->last_reason), "%s", field(f, "reason"));
 	}
 	if (r)
 		freeReplyObject(r);
@@ -497,6 +501,141 @@ test_restart_with_pending_command(void)
 	finish(&e);
 }
 
+/* A number from ibsim's stats ("orders_known", "orders_ignored"), -1 if it does not answer. */
+static long
+sim_stat(const struct tu_sim *s, const char *name)
+{
+	char out[8192], key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	if (tu_control(s->ctl, "stats", out, sizeof(out)) != 0 || (p = strstr(out, key)) == NULL)
+		return -1;
+	return atol(p + strlen(key));
+}
+
+/*
+ * The order is journaled and answered "accepted", but never reaches the gateway (ibsim reads it
+ * and drops it: the same, for the gateway, as an order still in ibpipe's out ring when it died),
+ * and ibpipe is killed.  The next ibpipe checks the journal's open orders against what the gateway
+ * reports once synced: not there -> "lost" on the orders stream and in the results hash, filed,
+ * so a repeat of the cmd_id is answered "lost" and nothing is ever sent for it.
+ */
+static void
+test_restart_lost_order(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	char dir[sizeof(e.ib.dir)], out[256], v[512], journal[sizeof(e.ib.dir) + 64];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* one settled order first: filled, it is never checked again */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "kept-1", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT",
+		 END);
+	UNTIL_RESULTS(c, &e, "kept-1", &r, 1);
+	long kept = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, kept, "Filled"), WAIT_MS));
+	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "ignore-orders 1", out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "lost-1", "symbol", "AAPL", "action", "BUY", "qty",
+				 "10", "type", "LMT", "lmt", "1.00", END),
+			0);
+	UNTIL_RESULTS(c, &e, "lost-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	long id = r.order_id;
+	CU_ASSERT_FATAL(TU_UNTIL(sim_stat(&e.sim, "orders_ignored") == 1, WAIT_MS));
+	/* kept-1 is settled on file before the kill (its Filled status was read back) */
+	snprintf(dir, sizeof(dir), "%s", e.ib.dir);
+	snprintf(journal, sizeof(journal), "%s/commands-%s.journal", dir, e.prefix);
+	CU_ASSERT(TU_UNTIL(tu_count_in_file(journal, "+kept-1") == 1 && pending(c, &e) == 0, WAIT_MS));
+	tu_stop(e.ib.pid, SIGKILL, 5000);
+
+	CU_ASSERT_EQUAL_FATAL(restart_ibpipe(&e, dir), 0);
+	CU_ASSERT_FATAL(TU_UNTIL(results(c, &e, "lost-1", &r) >= 2, WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(r.last, "lost");
+	CU_ASSERT_STRING_EQUAL(r.last_reason, "not at the gateway after restart");
+	CU_ASSERT_EQUAL(r.repeat, 0);
+	/* the results hash next (the stream entry comes first) */
+	CU_ASSERT(TU_UNTIL(strstr(tu_rhget(c, tu_key(&e, "commands:results"), "lost-1", v, sizeof(v)),
+				  "\"result\":\"lost\"") != NULL,
+			   WAIT_MS));
+	snprintf(out, sizeof(out), "\"order_id\":%ld", id);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v, out));
+	CU_ASSERT(TU_UNTIL(tu_count_in_file(e.ib.log, "checked with the gateway: 0 there, 1 lost") == 1, WAIT_MS));
+	/* the filled one was settled in the first run: only lost-1 was checked */
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "1 accepted order(s) of an earlier run"), 1);
+	/* a repeat is answered "lost", and nothing was ever sent for it */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "lost-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "LMT",
+		 "lmt", "1.00", END);
+	CU_ASSERT_FATAL(TU_UNTIL(results(c, &e, "lost-1", &r) >= 3, WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(r.last, "lost");
+	CU_ASSERT_EQUAL(r.repeat, 1);
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_known"), 1); /* kept-1 only */
+
+	/* and a third run does not check it again: the journal holds its fate */
+	tu_stop(e.ib.pid, SIGTERM, 5000);
+	CU_ASSERT_EQUAL_FATAL(restart_ibpipe(&e, dir), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(e.ib.log, "gate open", WAIT_MS), 0);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "after-2", "symbol", "AAPL", "action", "BUY", "qty", "1", "type",
+		 "MKT", END);
+	UNTIL_RESULTS(c, &e, "after-2", &r, 1);
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, r.order_id, "Filled"), WAIT_MS));
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_known"), 2); /* kept-1 and after-2 */
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "of an earlier run with no known fate"), 0);
+	CU_ASSERT_EQUAL(results(c, &e, "lost-1", &r), 3);
+	redisFree(c);
+	finish(&e);
+}
+
+/*
+ * The converse: the order reached the gateway, and ibpipe died before anything about it reached
+ * Redis (its user may not XADD or HSET).  The next ibpipe finds it at the gateway: its real
+ * status is published, it is not "lost", and it is not sent again.
+ */
+static void
+test_restart_order_at_gateway(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	char dir[sizeof(e.ib.dir)], journal[sizeof(e.ib.dir) + 64];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER sender on >pw ~* &* +@all"), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "AUTH sender pw"), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER default -xadd -hset"), 0);
+	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "there-1", "symbol", "MSFT", "action", "BUY", "qty",
+				 "5", "type", "LMT", "lmt", "1.00", END),
+			0);
+	CU_ASSERT_FATAL(TU_UNTIL(sim_stat(&e.sim, "orders_known") == 1 && pending(c, &e) == 1, WAIT_MS));
+	CU_ASSERT_EQUAL(results(c, &e, "there-1", &r), 0);
+	CU_ASSERT_EQUAL(tu_rint(c, "EXISTS %s", tu_key(&e, "order:1")), 0);
+	snprintf(dir, sizeof(dir), "%s", e.ib.dir);
+	tu_stop(e.ib.pid, SIGKILL, 5000);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "ACL SETUSER default +xadd +hset"), 0);
+
+	CU_ASSERT_EQUAL_FATAL(restart_ibpipe(&e, dir), 0);
+	UNTIL_RESULTS(c, &e, "there-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_EQUAL(r.repeat, 1);
+	/* its real status, from the gateway's open orders */
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, r.order_id, "Submitted"), WAIT_MS));
+	/* settled on file (by this run's status for it, or by the gateway check, whichever comes first) */
+	snprintf(journal, sizeof(journal), "%s/commands-%s.journal", dir, e.prefix);
+	CU_ASSERT_FATAL(TU_UNTIL(tu_count_in_file(journal, "+there-1") == 1, WAIT_MS));
+	CU_ASSERT_EQUAL(tu_count_in_file(journal, "=there-1"), 0);
+	CU_ASSERT_EQUAL(results(c, &e, "there-1", &r), 1);
+	CU_ASSERT_STRING_EQUAL(r.last, "accepted");
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_known"), 1);
+	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "the gateway does not have it"), 0);
+	redisFree(c);
+	finish(&e);
+}
+
 /* redis-server restarted with its data file, then emptied: a repeated cmd_id is still not executed. */
 static void
 test_redis_restart_keeps_cmd_ids(void)
@@ -558,6 +697,10 @@ test_commands_register(void)
 	CU_add_test(s, "malformed commands (missing, bad numbers, unknown, 1 MB) refused, counted", test_malformed);
 	CU_add_test(s, "ibpipe killed with a command unacknowledged: answered from the journal, sent once",
 		    test_restart_with_pending_command);
+	CU_add_test(s, "an accepted order the gateway never got is answered 'lost' after a restart, filed, never sent",
+		    test_restart_lost_order);
+	CU_add_test(s, "an accepted order the gateway has is found after a restart: its status, not lost, sent once",
+		    test_restart_order_at_gateway);
 	CU_add_test(s, "redis-server restarted, then emptied: a repeated cmd_id is still not executed",
 		    test_redis_restart_keeps_cmd_ids);
 }

@@ -605,6 +605,7 @@ ib_account_thread(void *arg)
 		}
 		drain_overflow(p);
 		check_sync(p);
+		ib_orders_answer_check(p);
 		int64_t now = ib_now_mono_ns();
 		/* the diagnostics five times a second, P:sync:detail once a second while syncing: each on its
 		   own clock (one clock reset every half second never let the second one fire) */

@@ -15,6 +15,11 @@
  * still unconfirmed never reached the gateway (sent into a connection it
  * had stopped reading, say): it becomes Inactive with the reason, instead
  * of staying PendingSubmit forever.
+ *
+ * Orders of an earlier run (the command journal's, after a restart) are not
+ * in the table until the gateway mentions them: once this run's first
+ * reconcile is complete, ib_orders_answer_check tells the command reader
+ * which of the ids it asked about the gateway has.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +53,9 @@ struct ib_orders {
 	uint32_t exec_head;
 	int nlive;
 	bool await_open_end, await_exec_end; /* the reconcile after a disconnect is not complete yet */
+	/* this run's first reconcile: both answers on one connection; from then on the table holds
+	   every order the gateway had (ib_orders_answer_check) */
+	bool first_open_end, first_exec_end, first_done;
 };
 
 static uint64_t
@@ -362,6 +370,8 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 		s->unconfirmed = false;
 	switch (e->kind) {
 	case IB_AE_CONN_DOWN:
+		if (!o->first_done) /* the answers of a connection that is gone do not count as a whole */
+			o->first_open_end = o->first_exec_end = false;
 		for (uint32_t i = 0; i < ORDER_CAP; i++)
 			if (o->t[i].id != 0 && !o->t[i].terminal)
 				o->t[i].unconfirmed = true;
@@ -370,9 +380,10 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_AE_OPEN_ORDER_END:
 	case IB_AE_EXEC_END:
 		if (e->kind == IB_AE_OPEN_ORDER_END)
-			o->await_open_end = false;
+			o->await_open_end = false, o->first_open_end = true;
 		else if (e->u.exec_end.req_id == IB_REQID_EXEC)
-			o->await_exec_end = false;
+			o->await_exec_end = false, o->first_exec_end = true;
+		o->first_done = o->first_done || (o->first_open_end && o->first_exec_end);
 		if (!o->await_open_end && !o->await_exec_end)
 			sweep_unconfirmed(p, o);
 		break;
@@ -397,4 +408,46 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 	default:
 		break;
 	}
+}
+
+void
+ib_orders_answer_check(ib_pipeline *p)
+{
+	struct ib_orders *o = p->acct.orders;
+	struct ib_order_check *k = &p->acct.check;
+
+	if (!o->first_done || atomic_load_explicit(&k->state, memory_order_acquire) != IB_CHECK_ARMED)
+		return;
+	/* an id of an earlier run is in the table only if the gateway mentioned it (this run placed
+	   none of them: its ids are above the earlier run's mark) */
+	for (int i = 0; i < k->n; i++)
+		k->known[i] = find(o, k->ids[i], false) != NULL;
+	atomic_store_explicit(&k->state, IB_CHECK_DONE, memory_order_release);
+}
+
+bool
+ib_pipeline_check_orders(ib_pipeline *p, const int32_t *ids, int n)
+{
+	struct ib_order_check *k = &p->acct.check;
+
+	if (n < 0 || n > IB_ORDER_CHECK_MAX || atomic_load_explicit(&k->state, memory_order_acquire) != IB_CHECK_IDLE)
+		return false;
+	memcpy(k->ids, ids, (size_t)n * sizeof(ids[0]));
+	k->n = n;
+	atomic_store_explicit(&k->state, IB_CHECK_ARMED, memory_order_release);
+	ib_wake_signal(&p->acct.wake);
+	return true;
+}
+
+int
+ib_pipeline_checked_orders(ib_pipeline *p, bool *known)
+{
+	struct ib_order_check *k = &p->acct.check;
+
+	if (atomic_load_explicit(&k->state, memory_order_acquire) != IB_CHECK_DONE)
+		return -1;
+	int n = k->n;
+	memcpy(known, k->known, (size_t)n * sizeof(known[0]));
+	atomic_store_explicit(&k->state, IB_CHECK_IDLE, memory_order_release);
+	return n;
 }

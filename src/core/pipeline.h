@@ -113,6 +113,18 @@ void *ib_pipeline_strategy_self(const ib_pipeline *p, int i);
 bool ib_pipeline_send(ib_pipeline *p, const ib_req *r, int owner);
 /* The command reader's counters (it is their only writer: IB_STAT_INC on them). */
 struct ib_stats_cmd *ib_pipeline_cmd_stats(ib_pipeline *p);
+/*
+ * The gateway's word on orders an earlier run of ibpipe sent (the command journal's check after a
+ * restart; command reader thread).  ib_pipeline_check_orders hands over up to IB_ORDER_CHECK_MAX
+ * ids (false while a check is under way); once this run's first reconcile is complete (openOrderEnd
+ * and execDetailsEnd on one connection) the account thread answers: ib_pipeline_checked_orders
+ * then returns how many and known[i] (the gateway mentioned ids[i]: an open order, a status, an
+ * execution), -1 before that.  An id this run never placed and the gateway never mentioned is not
+ * at the gateway.
+ */
+#define IB_ORDER_CHECK_MAX 256
+bool ib_pipeline_check_orders(ib_pipeline *p, const int32_t *ids, int n);
+int ib_pipeline_checked_orders(ib_pipeline *p, bool *known);
 /* Order-id mark failures and the new orders refused for want of an id since (for /metrics). */
 void ib_pipeline_order_id_failures(const ib_pipeline *p, uint64_t *mark_failures, uint64_t *refused_no_id);
 

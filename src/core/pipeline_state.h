@@ -206,6 +206,15 @@ struct ib_md_state {
 	atomic_bool done;          /* finished, nothing more goes to a strategy */
 };
 
+/* ib_pipeline_check_orders' hand-over: the command reader arms it, the account thread answers. */
+enum { IB_CHECK_IDLE, IB_CHECK_ARMED, IB_CHECK_DONE };
+struct ib_order_check {
+	atomic_int state;          /* IB_CHECK_*: release by the writer of the fields below, acquire by the reader */
+	int n;
+	int32_t ids[IB_ORDER_CHECK_MAX];
+	bool known[IB_ORDER_CHECK_MAX];
+};
+
 /* The account thread: accounts, the sync gate, orders; the only writer of ib_accounts. */
 struct ib_acct_state {
 	pthread_t th;
@@ -227,6 +236,7 @@ struct ib_acct_state {
 	bool ever_connected;
 	bool ib_lost;              /* 1100 seen, no 1101/1102 yet: the gate stays closed */
 	struct ib_orders *orders;  /* order book-keeping (orders.c) */
+	struct ib_order_check check; /* orders of an earlier run, asked about by the command reader */
 	uint64_t seq_done;         /* __atomic: every account event up to here is handled, gate included */
 	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate
 	   closes only after the last market data was delivered behind it. */
@@ -323,6 +333,8 @@ int ib_sdk_check_params(const ib_pipeline *p, char *err, size_t errlen);
 int ib_orders_init(ib_pipeline *p);
 void ib_orders_free(ib_pipeline *p);
 void ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e);
+/* Answer an armed ib_pipeline_check_orders once the first reconcile is complete (every loop). */
+void ib_orders_answer_check(ib_pipeline *p);
 /* Push a never-drop event to strategy s (account thread only). */
 void ib_account_to_strategy(ib_pipeline *p, int s, const struct ib_se_event *ev);
 void ib_account_to_strategies(ib_pipeline *p, const struct ib_se_event *ev);

@@ -114,6 +114,10 @@ place(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 	char why[160], reason[160];
 
 	memset(res, 0, sizeof(*res));
+	/* the cmd_id as orderRef (when it fits), so the order names its command in TWS and in the
+	   gateway's reports (a modify, under its own cmd_id, sends none) */
+	if (c->op == IB_CMD_PLACE && strlen(c->cmd_id) < sizeof(o.order_ref))
+		ib_strlcpy(o.order_ref, c->cmd_id, sizeof(o.order_ref));
 	int rc = ib_place_order(x->p, &how, &c->contract, &o, why, sizeof(why));
 	if (rc == IB_OK) {
 		x->order_times[x->times_head++ % x->times_cap] = now;

@@ -5,7 +5,12 @@
  *
  * Line: cmd_id TAB cmd TAB result TAB order_id TAB reason LF.  cmd_id and
  * cmd are tokens (command_parse.c); tabs and line ends in a reason become
- * spaces.
+ * spaces.  Two more kinds of line say what became of an accepted order
+ * later (a cmd_id never starts with '+' or '='):
+ *   +cmd_id LF            its order is settled: the gateway had it, or its
+ *                         final state was published; no restart checks it
+ *   =cmd_id TAB ... LF    the answer replaced (lost: not at the gateway
+ *                         after a restart), and settled
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +24,8 @@
 
 struct slot {
 	char cmd_id[IB_CMD_ID_MAX + 1];
+	bool settled;        /* an accepted order's fate is known (a '+' or '=' line) */
+	uint64_t seq;        /* its first line's place in the file: the older, the lower */
 	ib_cmd_result r;
 };
 
@@ -26,6 +33,7 @@ struct ib_cmd_journal {
 	int fd;
 	struct slot *t;
 	size_t cap, n;       /* cap: a power of two */
+	uint64_t seq;        /* lines of the first kind so far */
 };
 
 static uint64_t
@@ -72,9 +80,19 @@ put(ib_cmd_journal *j, const char *id, const ib_cmd_result *r)
 	if (s->cmd_id[0] == '\0') {
 		ib_strlcpy(s->cmd_id, id, sizeof(s->cmd_id));
 		s->r = *r;
+		s->seq = ++j->seq;
 		j->n++;
 	}
 	return 0;
+}
+
+/* The slot of a cmd_id on file, NULL if none. */
+static struct slot *
+slot_of(const ib_cmd_journal *j, const char *id)
+{
+	struct slot *s = lookup(j->t, j->cap, id);
+
+	return s->cmd_id[0] ? s : NULL;
 }
 
 /* One whole line (without its LF) into the index; a line that does not parse is skipped. */
@@ -83,8 +101,17 @@ load_line(ib_cmd_journal *j, char *line)
 {
 	char *f[5], *save = NULL;
 	ib_cmd_result r;
+	struct slot *s;
 	int n = 0;
+	char kind = line[0];
 
+	if (kind == '+') {
+		if ((s = slot_of(j, line + 1)) != NULL)
+			s->settled = true;
+		return;
+	}
+	if (kind == '=')
+		line++;
 	for (char *tok = strtok_r(line, "\t", &save); tok && n < 5; tok = strtok_r(NULL, "\t", &save))
 		f[n++] = tok;
 	if (n < 4 || strlen(f[0]) > IB_CMD_ID_MAX)
@@ -95,7 +122,12 @@ load_line(ib_cmd_journal *j, char *line)
 	r.order_id = (int32_t)strtol(f[3], NULL, 10);
 	if (n == 5)
 		ib_strlcpy(r.reason, f[4], sizeof(r.reason));
-	put(j, f[0], &r);
+	if (kind != '=') {
+		put(j, f[0], &r);
+	} else if ((s = slot_of(j, f[0])) != NULL) {
+		s->r = r;
+		s->settled = true;
+	}
 }
 
 /* Read the file; cut a torn last line (a crash mid-append: that command sent nothing). */
@@ -178,17 +210,23 @@ clean(char *dst, size_t cap, const char *src)
 	dst[i] = '\0';
 }
 
-int
-ib_cmd_journal_add(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r)
+/* line as a result line (kind "" or "="), r's texts cleaned into *copy; its length, -1 when too long. */
+static int
+format(char *line, size_t cap, const char *kind, const char *cmd_id, const ib_cmd_result *r, ib_cmd_result *copy)
 {
-	char line[IB_CMD_ID_MAX + 256], reason[sizeof(r->reason)], cmd[sizeof(r->cmd)];
-	ib_cmd_result copy = *r;
+	*copy = *r;
+	clean(copy->reason, sizeof(copy->reason), r->reason);
+	clean(copy->cmd, sizeof(copy->cmd), r->cmd);
+	clean(copy->result, sizeof(copy->result), r->result);
+	int n = snprintf(line, cap, "%s%s\t%s\t%s\t%d\t%s\n", kind, cmd_id, copy->cmd, copy->result, copy->order_id,
+			 copy->reason);
+	return n < 0 || (size_t)n >= cap ? (errno = EOVERFLOW, -1) : n;
+}
 
-	clean(reason, sizeof(reason), r->reason);
-	clean(cmd, sizeof(cmd), r->cmd);
-	int n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%d\t%s\n", cmd_id, cmd, r->result, r->order_id, reason);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return errno = EOVERFLOW, -1;
+/* Append one line durably: 0, or -1 with errno (and the file as it was). */
+static int
+append(ib_cmd_journal *j, const char *line, int n)
+{
 	/* one write of one line with O_APPEND: a crash leaves it whole or cut, and load() cuts a cut one */
 	off_t end = lseek(j->fd, 0, SEEK_END);
 	if (write(j->fd, line, (size_t)n) != n || fdatasync(j->fd) != 0) {
@@ -200,8 +238,77 @@ ib_cmd_journal_add(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r
 		errno = e;
 		return -1;
 	}
-	ib_strlcpy(copy.reason, reason, sizeof(copy.reason));
+	return 0;
+}
+
+int
+ib_cmd_journal_add(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r)
+{
+	char line[IB_CMD_ID_MAX + 256];
+	ib_cmd_result copy;
+	int n = format(line, sizeof(line), "", cmd_id, r, &copy);
+
+	if (n < 0 || append(j, line, n) != 0)
+		return -1;
 	return put(j, cmd_id, &copy) == 0 ? 0 : (errno = ENOMEM, -1);
+}
+
+int
+ib_cmd_journal_settle(ib_cmd_journal *j, const char *cmd_id)
+{
+	char line[IB_CMD_ID_MAX + 4];
+	struct slot *s = slot_of(j, cmd_id);
+	int n = snprintf(line, sizeof(line), "+%s\n", cmd_id);
+
+	if (s == NULL)
+		return errno = ENOENT, -1;
+	if (s->settled)
+		return 0;
+	if (n < 0 || (size_t)n >= sizeof(line) || append(j, line, n) != 0)
+		return -1;
+	s->settled = true;
+	return 0;
+}
+
+int
+ib_cmd_journal_replace(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r)
+{
+	char line[IB_CMD_ID_MAX + 256];
+	ib_cmd_result copy;
+	struct slot *s = slot_of(j, cmd_id);
+	int n = format(line, sizeof(line), "=", cmd_id, r, &copy);
+
+	if (s == NULL)
+		return errno = ENOENT, -1;
+	if (n < 0 || append(j, line, n) != 0)
+		return -1;
+	s->r = copy;
+	s->settled = true;
+	return 0;
+}
+
+/* An accepted new order whose fate is not on file yet. */
+static bool
+unsettled(const struct slot *s)
+{
+	return s->cmd_id[0] && !s->settled && strcmp(s->r.cmd, "place") == 0 && strcmp(s->r.result, "accepted") == 0 &&
+	       s->r.order_id > 0;
+}
+
+size_t
+ib_cmd_journal_unsettled(const ib_cmd_journal *j, ib_cmd_open *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->cap; i++)
+		if (unsettled(&j->t[i])) {
+			if (n < cap) {
+				ib_strlcpy(out[n].cmd_id, j->t[i].cmd_id, sizeof(out[n].cmd_id));
+				out[n].order_id = j->t[i].r.order_id;
+			}
+			n++;
+		}
+	return n;
 }
 
 size_t

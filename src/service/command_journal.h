@@ -20,7 +20,7 @@
 
 typedef struct ib_cmd_result {
 	char cmd[12];       /* place, modify, ... */
-	char result[12];    /* accepted | refused */
+	char result[12];    /* accepted | refused | lost (an accepted order not at the gateway after a restart) */
 	int32_t order_id;   /* 0: none */
 	char reason[160];
 } ib_cmd_result;
@@ -34,6 +34,17 @@ void ib_cmd_journal_close(ib_cmd_journal *j);
 bool ib_cmd_journal_find(const ib_cmd_journal *j, const char *cmd_id, ib_cmd_result *out);
 /* File r under cmd_id, durably (written and fdatasync'd): 0, or -1 with errno. */
 int ib_cmd_journal_add(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r);
+/* Its accepted order's fate is known (the gateway had it, or its final state was published): on
+   file, so no restart checks it again.  0 (also when settled before), or -1 with errno. */
+int ib_cmd_journal_settle(ib_cmd_journal *j, const char *cmd_id);
+/* A new answer for cmd_id, from now on its only one (a lost order), settled.  0, or -1 with errno. */
+int ib_cmd_journal_replace(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r);
+typedef struct ib_cmd_open {
+	char cmd_id[IB_CMD_ID_MAX + 1];
+	int32_t order_id;
+} ib_cmd_open;
+/* The accepted places not settled (in no order), up to cap; how many there are in all. */
+size_t ib_cmd_journal_unsettled(const ib_cmd_journal *j, ib_cmd_open *out, size_t cap);
 /* Commands on file. */
 size_t ib_cmd_journal_count(const ib_cmd_journal *j);
 /* The order ids of accepted places (in no order), up to cap; how many there are in all. */

@@ -6,7 +6,9 @@
  *   publisher -> wait until Redis holds it -> HSET result + XACK
  *
  * so a command is acknowledged only after its result is written, and a
- * crash anywhere leaves it pending, to be answered from the journal.
+ * crash anywhere leaves it pending, to be answered from the journal.  Between
+ * reads, command_settle.c follows the accepted orders until their fate is on
+ * file (after a restart: at the gateway, or lost).
  */
 #include <hiredis/hiredis.h>
 #include <pthread.h>
@@ -20,6 +22,7 @@
 #include "util/str.h"
 #include "config/redis_url.h"
 #include "service/command_exec.h"
+#include "service/command_settle.h"
 #include "service/commands.h"
 #include "util/json.h"
 #include "util/clock.h"
@@ -39,6 +42,7 @@ struct ib_commands {
 	char stream[96], results[96], prefix[32];
 	redisContext *c;
 	ib_cmd_journal *journal;
+	ib_cmd_settle *settle;   /* accepted orders until their fate is on file */
 	ib_cmd_exec x;
 	pthread_t th;
 	bool started;
@@ -213,46 +217,64 @@ write_result(struct ib_commands *k, const char *cmd_id, const ib_cmd_result *res
 	return true;
 }
 
+/* The result as P:commands:results holds it; false (logged) in the case that cannot happen: it does not fit. */
+#define RESULT_JSON_CAP (64 + 6 * (sizeof(((ib_cmd_result *)0)->cmd) + sizeof(((ib_cmd_result *)0)->result) + \
+				   sizeof(((ib_cmd_result *)0)->reason)))
+static bool
+result_json(char *json, size_t cap, const char *cmd_id, const ib_cmd_result *res)
+{
+	ib_json j;
+
+	/* every byte of the three texts may become a six-byte \u00XX escape */
+	ib_json_init(&j, json, cap);
+	ib_json_raw(&j, "{\"cmd\":");
+	ib_json_str(&j, res->cmd);
+	ib_json_raw(&j, ",\"result\":");
+	ib_json_str(&j, res->result);
+	ib_json_printf(&j, ",\"order_id\":%d,\"reason\":", res->order_id);
+	ib_json_str(&j, res->reason);
+	ib_json_raw(&j, "}");
+	if (j.overflow) /* never store a cut object */
+		ib_log(IB_LL_ERROR, "commands", "result of %s does not fit %zu bytes: not stored", cmd_id, cap);
+	return !j.overflow;
+}
+
 /* The quick answer for readers (P:commands:results) and the acknowledgement, together. */
 static bool
 ack(struct ib_commands *k, const char *entry_id, const char *cmd_id, const ib_cmd_result *res)
 {
-	/* every byte of the three texts may become a six-byte \u00XX escape */
-	char json[64 + 6 * (sizeof(res->cmd) + sizeof(res->result) + sizeof(res->reason))];
-	ib_json j;
+	char json[RESULT_JSON_CAP];
 	bool ok = true;
+	bool hset = cmd_id[0] && result_json(json, sizeof(json), cmd_id, res);
 
 	redisAppendCommand(k->c, "MULTI");
-	if (cmd_id[0]) {
-		ib_json_init(&j, json, sizeof(json));
-		ib_json_raw(&j, "{\"cmd\":");
-		ib_json_str(&j, res->cmd);
-		ib_json_raw(&j, ",\"result\":");
-		ib_json_str(&j, res->result);
-		ib_json_printf(&j, ",\"order_id\":%d,\"reason\":", res->order_id);
-		ib_json_str(&j, res->reason);
-		ib_json_raw(&j, "}");
-		if (j.overflow) /* cannot happen with the size above; never store a cut object */
-			ib_log(IB_LL_ERROR, "commands", "result of %s does not fit %zu bytes: not stored", entry_id,
-			       sizeof(json));
-		else
-			redisAppendCommand(k->c, "HSET %s %s %s", k->results, cmd_id, json);
-	}
-	redisAppendCommand(k->c, "XACK %s %s %s", k->stream, GROUP, entry_id);
+	if (hset)
+		redisAppendCommand(k->c, "HSET %s %s %s", k->results, cmd_id, json);
+	if (entry_id)
+		redisAppendCommand(k->c, "XACK %s %s %s", k->stream, GROUP, entry_id);
 	redisAppendCommand(k->c, "EXEC");
-	for (int i = 0; i < (cmd_id[0] ? 4 : 3); i++) {
+	for (int i = 0; i < 2 + hset + (entry_id != NULL); i++) {
 		redisReply *r = NULL;
 		if (redisGetReply(k->c, (void **)&r) != REDIS_OK || r == NULL) {
 			drop(k, k->c->errstr);
 			return false;
 		}
 		if (r->type == REDIS_REPLY_ERROR) {
-			ib_log(IB_LL_ERROR, "commands", "acknowledging %s: %s", entry_id, r->str);
+			ib_log(IB_LL_ERROR, "commands", "acknowledging %s: %s", entry_id ? entry_id : cmd_id, r->str);
 			ok = false;
 		}
 		freeReplyObject(r);
 	}
 	return ok;
+}
+
+/* A lost order's new answer (command_settle.h): on the orders stream, then in the results hash. */
+static bool
+answer_lost(void *arg, const char *cmd_id, const ib_cmd_result *res)
+{
+	struct ib_commands *k = arg;
+
+	return k->c && write_result(k, cmd_id, res, false) && k->c && ack(k, NULL, cmd_id, res);
 }
 
 static void
@@ -306,6 +328,8 @@ handle(struct ib_commands *k, const redisReply *e)
 		ib_log(strcmp(res.result, "accepted") == 0 ? IB_LL_INFO : IB_LL_WARN, "commands",
 		       "%s: %s %s: %s, order %d%s%s", entry_id, cmd.op_name, cmd.cmd_id, res.result, res.order_id,
 		       res.reason[0] ? ": " : "", res.reason);
+		if (cmd.op == IB_CMD_PLACE && strcmp(res.result, "accepted") == 0 && res.order_id > 0)
+			ib_cmd_settle_track(k->settle, cmd.cmd_id, res.order_id);
 	}
 	count(k, &res, malformed, repeat);
 	if (repeat && was_written(k, entry_id)) /* this very entry, delivered again: answered already */
@@ -364,6 +388,8 @@ thread_main(void *arg)
 			continue;
 		}
 		read_once(k);
+		if (k->c && !stopping(k) && !ib_cmd_settle_step(k->settle, k->c))
+			drop(k, k->c->errstr);
 	}
 	return NULL;
 }
@@ -399,7 +425,9 @@ ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, 
 	k->x.live_arg = k;
 	k->x.announce = announce;
 	k->x.announce_arg = k;
-	if (k->journal == NULL || k->x.order_times == NULL) {
+	if (k->journal)
+		k->settle = ib_cmd_settle_new(p, k->journal, k->prefix, answer_lost, k);
+	if (k->journal == NULL || k->x.order_times == NULL || k->settle == NULL) {
 		if (k->journal)
 			snprintf(err, cap, "out of memory");
 		ib_commands_stop(k);
@@ -426,6 +454,7 @@ ib_commands_stop(ib_commands *k)
 		pthread_join(k->th, NULL);
 	if (k->c)
 		redisFree(k->c);
+	ib_cmd_settle_free(k->settle);
 	ib_cmd_journal_close(k->journal);
 	free(k->x.order_times);
 	free(k);

@@ -325,6 +325,8 @@ struct sim {
 	/* faults */
 	int64_t stall_until_ns;
 	int64_t restart_until_ns;
+	int ignore_orders;             /* ignore-orders N: new orders still to read and drop unanswered */
+	uint64_t orders_ignored;
 	bool reset_next_handshake;     /* reset-handshake armed: the next connection gets an RST */
 	uint64_t rng;
 	bool stop;

@@ -25,6 +25,8 @@
  *   book SYMBOL          ibsim's book for SYMBOL, every row, best first, as JSON
  *   drop-mid             half of one more frame to every client, then close
  *   reset-handshake      the next new connection gets an RST after its version range
+ *   ignore-orders N      the next N new orders are read and dropped: no answer, never known
+ *                        (an order lost on its way, for ibpipe's restart check)
  *   stats                per-client and total counters, as JSON
  *
  * Invariant: a command runs inside the event loop, between two turns, so
@@ -143,12 +145,13 @@ stats(struct sim *s, char *out, size_t cap)
 		 "],\"total_msgs_in\":%llu,\"total_msgs_out\":%llu,\"total_orders\":%llu,\"total_order_frames\":%llu,"
 		 "\"total_errors\":%llu,\"total_bad_frames\":%llu,\"clients_closed\":%llu,\"next_order_id\":%d,"
 		 "\"orders_known\":%d,\"executions\":%lld,\"stalled\":%s,\"restarting\":%s,\"loop_wakeups\":%llu,"
-		 "\"timer_wakeups\":%llu}\n",
+		 "\"timer_wakeups\":%llu,\"orders_ignored\":%llu}\n",
 		 (unsigned long long)t.msgs_in, (unsigned long long)t.msgs_out, (unsigned long long)t.orders,
 		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
 		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
 		 ib_now_mono_ns() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false",
-		 (unsigned long long)s->wakeups, (unsigned long long)s->timer_wakeups);
+		 (unsigned long long)s->wakeups, (unsigned long long)s->timer_wakeups,
+		 (unsigned long long)s->orders_ignored);
 }
 
 /* "ok book SYM {...}": every row of ibsim's book for SYM, best first. */
@@ -396,6 +399,9 @@ command(struct sim *s, char *line, char *out, size_t cap)
 	} else if (strcmp(line, "reset-handshake") == 0) {
 		s->reset_next_handshake = true;
 		snprintf(out, cap, "ok reset-handshake armed\n");
+	} else if (arg(line, "ignore-orders", 0, 1000000, &v)) {
+		s->ignore_orders = (int)v;
+		snprintf(out, cap, "ok ignore-orders %ld\n", v);
 	} else if (strcmp(line, "stats") == 0) {
 		stats(s, out, cap);
 	} else if (account_command(s, line, out, cap)) {
@@ -403,13 +409,13 @@ command(struct sim *s, char *line, char *out, size_t cap)
 	} else if (strcmp(line, "help") == 0) {
 		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
-				   "drop-mid, reset-handshake, stats, accounts LIST, accounts-hex HEX, account-count N, "
+				   "drop-mid, reset-handshake, ignore-orders N, stats, accounts LIST, accounts-hex HEX, account-count N, "
 				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX, "
 				   "pnl ACCT, close, open\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||
-		   named(line, "depth-blast") || named(line, "book")) {
+		   named(line, "depth-blast") || named(line, "book") || named(line, "ignore-orders")) {
 		snprintf(out, cap, "error bad argument: '%s'\n", line);
 	} else {
 		snprintf(out, cap, "error unknown command: '%s' (try help)\n", line);

@@ -457,6 +457,12 @@ place(struct sim *s, struct sim_client *c, const ib_req *r)
 	struct sim_order *o = find(s, c->client_id, id);
 	bool buy = strcmp(in->action, "BUY") == 0;
 
+	if (!o && s->ignore_orders > 0) { /* lost on its way: the gateway never heard of it */
+		s->ignore_orders--;
+		s->orders_ignored++;
+		ib_log(IB_LL_INFO, "ibsim", "order %d (client %d) ignored (ignore-orders)", id, c->client_id);
+		return;
+	}
 	if (o && !live(o)) {
 		sim_send_error(s, c, id, IB_ERR_DUP_ORDER_ID, "Duplicate order id");
 		return;
