@@ -5,6 +5,7 @@
  */
 #include <CUnit/CUnit.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,85 @@ test_journal_settle(void)
 	ib_cmd_journal_close(j);
 }
 
+/* The whole file, NUL-terminated, in buf; its length, -1 on error. */
+static long
+slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+
+	if (f == NULL)
+		return -1;
+	fclose(f);
+	buf[n] = '\0';
+	return (long)n;
+}
+
+/* Trimmed to the newest N and the open orders, atomically; a failed compaction leaves it whole. */
+static void
+test_journal_compact(void)
+{
+	char path[256], tmp[264], why[200], before[8192], after[8192], id[16];
+	ib_cmd_result r = { .cmd = "place", .result = "accepted" }, got;
+	size_t dropped;
+
+	snprintf(path, sizeof(path), "%s/compact.journal", tu_tmpdir());
+	ib_cmd_journal *j = ib_cmd_journal_open(path, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		r.order_id = 100 + i;
+		CU_ASSERT_EQUAL(ib_cmd_journal_add(j, id, &r), 0);
+		if (i != 1 && i != 8) /* c1 (old) and c8 (new) stay open */
+			CU_ASSERT_EQUAL(ib_cmd_journal_settle(j, id), 0);
+	}
+	ib_cmd_result lost = { .cmd = "place", .result = "lost", .order_id = 109, .reason = "gone" };
+	CU_ASSERT_EQUAL(ib_cmd_journal_replace(j, "c9", &lost), 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_compact(j, 0, &dropped), 0); /* 0: keep all */
+	CU_ASSERT_EQUAL(dropped, 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_compact(j, 20, &dropped), 0);
+	CU_ASSERT_EQUAL(dropped, 0);
+
+	/* a failure before the rename (the temporary file cannot be made): the journal is untouched */
+	CU_ASSERT(slurp(path, before, sizeof(before)) > 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CU_ASSERT_EQUAL_FATAL(mkdir(tmp, 0700), 0);
+	CU_ASSERT_EQUAL(ib_cmd_journal_compact(j, 3, &dropped), -1);
+	CU_ASSERT(slurp(path, after, sizeof(after)) > 0);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	CU_ASSERT_EQUAL(ib_cmd_journal_count(j), 10);
+	CU_ASSERT_TRUE(ib_cmd_journal_find(j, "c0", &got));
+	CU_ASSERT_EQUAL(rmdir(tmp), 0);
+
+	/* the newest 3 (c7, c8, c9) and the open c1 */
+	CU_ASSERT_EQUAL(ib_cmd_journal_compact(j, 3, &dropped), 0);
+	CU_ASSERT_EQUAL(dropped, 6);
+	CU_ASSERT_EQUAL(access(tmp, F_OK), -1);
+	for (int pass = 0; pass < 2; pass++) { /* as compacted, then as the next start loads it */
+		CU_ASSERT_EQUAL(ib_cmd_journal_count(j), 4);
+		CU_ASSERT_FALSE(ib_cmd_journal_find(j, "c0", &got));
+		CU_ASSERT_FALSE(ib_cmd_journal_find(j, "c6", &got));
+		CU_ASSERT_TRUE(ib_cmd_journal_find(j, "c1", &got));
+		CU_ASSERT_EQUAL(got.order_id, 101);
+		CU_ASSERT_TRUE(ib_cmd_journal_find(j, "c9", &got));
+		CU_ASSERT_STRING_EQUAL(got.result, "lost");
+		ib_cmd_open open_[4];
+		CU_ASSERT_EQUAL(ib_cmd_journal_unsettled(j, open_, 4), 2); /* c1 and c8, still open */
+		/* appends go to the new file */
+		snprintf(id, sizeof(id), "n%d", pass);
+		CU_ASSERT_EQUAL(ib_cmd_journal_add(j, id, &r), 0);
+		CU_ASSERT_EQUAL(ib_cmd_journal_settle(j, id), 0);
+		ib_cmd_journal_close(j);
+		j = ib_cmd_journal_open(path, why, sizeof(why));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		CU_ASSERT_TRUE(ib_cmd_journal_find(j, id, &got));
+		CU_ASSERT_EQUAL(ib_cmd_journal_compact(j, 3, &dropped), 0); /* n0 pushes c7 out; c8 stays: open */
+	}
+	CU_ASSERT(slurp(path, after, sizeof(after)) > 0);
+	CU_ASSERT_PTR_NULL(strstr(after, "c0\t"));
+	ib_cmd_journal_close(j);
+}
+
 void
 test_command_parse_register(void)
 {
@@ -263,4 +343,6 @@ test_command_parse_register(void)
 	CU_add_test(s, "binary bytes and long values: refused, reasons printable", test_hostile_bytes);
 	CU_add_test(s, "journal: first results across reopen, a torn last line, hostile reasons", test_journal);
 	CU_add_test(s, "journal: orders settled or lost, across reopen", test_journal_settle);
+	CU_add_test(s, "journal: compacted to the newest N and open orders; a failed compaction leaves it whole",
+		    test_journal_compact);
 }

@@ -441,14 +441,20 @@ pending(redisContext *c, const struct tu_stack *e)
 	return n;
 }
 
-/* ibpipe again, on the same state_dir (the order-id mark and the command journal). */
+/* ibpipe again, on the same state_dir (the order-id mark and the command journal), with an extra flag and value. */
 static int
-restart_ibpipe(struct tu_stack *e, const char *state_dir)
+restart_ibpipe_with(struct tu_stack *e, const char *state_dir, const char *flag, const char *value)
 {
-	const char *args[] = { "--commands", "--strategies", "0", "--state-dir", state_dir, NULL };
+	const char *args[] = { "--commands", "--strategies", "0", "--state-dir", state_dir, flag, value, NULL };
 	const struct tu_opts o = { .args = args, .fast_reconnect = true };
 
 	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
+}
+
+static int
+restart_ibpipe(struct tu_stack *e, const char *state_dir)
+{
+	return restart_ibpipe_with(e, state_dir, NULL, NULL);
 }
 
 /*
@@ -636,6 +642,38 @@ test_restart_order_at_gateway(void)
 	finish(&e);
 }
 
+/* command_journal_keep: the journal keeps the newest N commands at start; an older cmd_id is forgotten. */
+static void
+test_journal_keep(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	char dir[sizeof(e.ib.dir)];
+	const char *ids[] = { "k1", "k2", "k3" };
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (int i = 0; i < 3; i++) {
+		send_cmd(c, &e, "cmd", "resume", "cmd_id", ids[i], END);
+		UNTIL_RESULTS(c, &e, ids[i], &r, 1);
+	}
+	snprintf(dir, sizeof(dir), "%s", e.ib.dir);
+	tu_stop(e.ib.pid, SIGTERM, 5000);
+	CU_ASSERT_EQUAL_FATAL(restart_ibpipe_with(&e, dir, "--command-journal-keep", "2"), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "compacted: 2 of 3 command(s) kept", WAIT_MS), 0);
+	/* k3 is remembered (a repeat), k1 is not (run again, as new) */
+	send_cmd(c, &e, "cmd", "resume", "cmd_id", "k3", END);
+	send_cmd(c, &e, "cmd", "resume", "cmd_id", "k1", END);
+	UNTIL_RESULTS(c, &e, "k1", &r, 2);
+	CU_ASSERT_EQUAL(r.repeat, 0);
+	UNTIL_RESULTS(c, &e, "k3", &r, 2);
+	CU_ASSERT_EQUAL(r.repeat, 1);
+	redisFree(c);
+	finish(&e);
+}
+
 /* redis-server restarted with its data file, then emptied: a repeated cmd_id is still not executed. */
 static void
 test_redis_restart_keeps_cmd_ids(void)
@@ -701,6 +739,7 @@ test_commands_register(void)
 		    test_restart_lost_order);
 	CU_add_test(s, "an accepted order the gateway has is found after a restart: its status, not lost, sent once",
 		    test_restart_order_at_gateway);
+	CU_add_test(s, "command_journal_keep: the journal keeps the newest commands at start", test_journal_keep);
 	CU_add_test(s, "redis-server restarted, then emptied: a repeated cmd_id is still not executed",
 		    test_redis_restart_keeps_cmd_ids);
 }

@@ -410,6 +410,7 @@ static const struct bad bads[] = {
 	{ "log_format", "xml" },
 	{ "progress", "sure" },
 	{ "commands", "maybe" },
+	{ "command_journal_keep", "-1" },
 	{ "run_seconds", "-1" },
 	{ "run_seconds", "x" },
 	{ "run_seconds", "1e10" },

@@ -150,6 +150,9 @@ static const struct key keys[] = {
 		"they have one: env IBPIPE_REDIS_SENTINEL_PASSWORD)"),
 	SPECIAL(redis_password_file, "file whose first line is the Redis password; empty: none (or env IBPIPE_REDIS_PASSWORD)"),
 	BOOL("commands", commands, "take orders from P:stream:commands (README \"Sending orders from other services\")"),
+	INT("command_journal_keep", command_journal_keep, 0, 100000000,
+	    "commands kept in the command journal at start, the newest (and every order not yet settled); "
+	    "an older cmd_id is forgotten (0: keep all)"),
 	STR("record", record, "record every inbound frame to this file (empty: off)"),
 	SPECIAL(metrics_listen, "[HOST:]PORT: serve /metrics, /healthz, /readyz over HTTP (HOST default 127.0.0.1; "
 		"empty: off)"),
@@ -197,6 +200,7 @@ ib_config_defaults(ib_config *c)
 	c->risk.max_order_qty = 1000;
 	ib_strlcpy(c->state_dir, "/var/lib/ibpipe", sizeof(c->state_dir));
 	c->metrics_port = -1; /* off */
+	c->command_journal_keep = 100000;
 	c->redis = true;
 	ib_strlcpy(c->redis_url, IB_REDIS_DEFAULT_URL, sizeof(c->redis_url));
 	ib_strlcpy(c->redis_prefix, IB_REDIS_DEFAULT_PREFIX, sizeof(c->redis_prefix));

@@ -90,6 +90,7 @@ typedef struct ib_config {
 	char redis_password[128];   /* from IBPIPE_REDIS_PASSWORD or redis_password_file; never logged */
 	char redis_password_file[256];
 	bool commands;              /* read orders from P:stream:commands (service/commands.h) */
+	int command_journal_keep;   /* commands the journal keeps at start (and open orders); 0: all */
 	/* record */
 	char record[256];
 	/* the metrics / health listener (metrics_http.c); port -1: off */

@@ -31,6 +31,7 @@ struct slot {
 
 struct ib_cmd_journal {
 	int fd;
+	char path[400];
 	struct slot *t;
 	size_t cap, n;       /* cap: a power of two */
 	uint64_t seq;        /* lines of the first kind so far */
@@ -169,6 +170,7 @@ ib_cmd_journal_open(const char *path, char *why, size_t cap)
 		free(j);
 		return NULL;
 	}
+	ib_strlcpy(j->path, path, sizeof(j->path));
 	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (j->fd < 0 || load(j) != 0) {
 		snprintf(why, cap, "command journal %s: %s", path, strerror(errno));
@@ -330,4 +332,111 @@ ib_cmd_journal_orders(const ib_cmd_journal *j, int32_t *ids, size_t cap)
 			n++;
 		}
 	return n;
+}
+
+/* ---- compaction ---- */
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct slot *x = *(const struct slot *const *)a, *y = *(const struct slot *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Every kept slot as one result line (and '+' when settled) into fd; 0 or -1 with errno. */
+static int
+write_kept(int fd, struct slot **keep, size_t n)
+{
+	char line[2 * (IB_CMD_ID_MAX + 256)];
+	ib_cmd_result copy;
+
+	for (size_t i = 0; i < n; i++) {
+		int len = format(line, sizeof(line), "", keep[i]->cmd_id, &keep[i]->r, &copy);
+		if (len < 0)
+			return -1;
+		if (keep[i]->settled)
+			len += snprintf(line + len, sizeof(line) - (size_t)len, "+%s\n", keep[i]->cmd_id);
+		if (write(fd, line, (size_t)len) != len)
+			return errno = errno ? errno : EIO, -1;
+	}
+	return fdatasync(fd);
+}
+
+/* The directory of path, synced: the rename is on disk. */
+static int
+sync_dir(const char *path)
+{
+	char dir[sizeof(((ib_cmd_journal *)0)->path)];
+	char *slash;
+
+	ib_strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL)
+		ib_strlcpy(dir, ".", sizeof(dir));
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+ib_cmd_journal_compact(ib_cmd_journal *j, size_t keep, size_t *dropped)
+{
+	char tmp[sizeof(j->path) + 8];
+	struct slot **v;
+	size_t n = 0, from;
+
+	*dropped = 0;
+	if (keep == 0 || j->n <= keep)
+		return 0;
+	if ((v = malloc(j->n * sizeof(*v))) == NULL)
+		return errno = ENOMEM, -1;
+	for (size_t i = 0; i < j->cap; i++)
+		if (j->t[i].cmd_id[0])
+			v[n++] = &j->t[i];
+	qsort(v, n, sizeof(*v), by_seq);
+	/* the newest `keep`, and older ones whose order's fate is not known yet (a restart checks those) */
+	from = n - keep;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i >= from || unsettled(v[i]))
+			v[k++] = v[i];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		free(v);
+		return -1;
+	}
+	/* written whole and on disk before it replaces the journal: until the rename the old file stands */
+	if (write_kept(fd, v, k) != 0 || rename(tmp, j->path) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		free(v);
+		return errno = e, -1;
+	}
+	free(v);
+	/* the new file is the journal from here: appends go to it (the old descriptor's file is gone) */
+	close(j->fd);
+	j->fd = fd;
+	int e = sync_dir(j->path) == 0 ? 0 : errno;
+	close(j->fd);
+	j->fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0)
+		return -1;
+	/* the table again, from the file: exactly what the next start will load */
+	size_t before = j->n;
+	memset(j->t, 0, j->cap * sizeof(*j->t));
+	j->n = 0;
+	j->seq = 0;
+	if (load(j) != 0)
+		return -1;
+	*dropped = before - j->n;
+	return e ? (errno = e, -1) : 0;
 }

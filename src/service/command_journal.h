@@ -45,6 +45,14 @@ typedef struct ib_cmd_open {
 } ib_cmd_open;
 /* The accepted places not settled (in no order), up to cap; how many there are in all. */
 size_t ib_cmd_journal_unsettled(const ib_cmd_journal *j, ib_cmd_open *out, size_t cap);
+/*
+ * Keep the newest `keep` commands and every older accepted order whose fate is not known yet;
+ * drop the rest (their cmd_ids are forgotten: a repeat runs as a new command).  Written to
+ * PATH.tmp, fdatasync'd, renamed over the journal, the directory fsync'd: a failure or a crash
+ * at any point leaves the old journal whole.  keep 0: keep everything.  0 with *dropped, or -1
+ * with errno (the journal in use is unchanged unless the directory sync failed after the rename).
+ */
+int ib_cmd_journal_compact(ib_cmd_journal *j, size_t keep, size_t *dropped);
 /* Commands on file. */
 size_t ib_cmd_journal_count(const ib_cmd_journal *j);
 /* The order ids of accepted places (in no order), up to cap; how many there are in all. */

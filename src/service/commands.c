@@ -10,6 +10,7 @@
  * reads, command_settle.c follows the accepted orders until their fate is on
  * file (after a restart: at the gateway, or lost).
  */
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -394,6 +395,24 @@ thread_main(void *arg)
 	return NULL;
 }
 
+/* The journal trimmed to its newest `keep` commands; after a failure, whatever is on disk (old or new, each whole). */
+static ib_cmd_journal *
+compact(ib_cmd_journal *j, const char *path, size_t keep, char *err, size_t cap)
+{
+	size_t before = ib_cmd_journal_count(j), dropped;
+
+	if (ib_cmd_journal_compact(j, keep, &dropped) == 0) {
+		if (dropped)
+			ib_log(IB_LL_INFO, "commands", "journal %s compacted: %zu of %zu command(s) kept (command_journal_keep %zu)",
+			       path, before - dropped, before, keep);
+		return j;
+	}
+	ib_log(IB_LL_WARN, "commands", "journal %s not compacted: %s -- going on with it as it is", path,
+	       strerror(errno));
+	ib_cmd_journal_close(j);
+	return ib_cmd_journal_open(path, err, cap);
+}
+
 ib_commands *
 ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, size_t cap)
 {
@@ -417,6 +436,8 @@ ib_commands_start(const ib_config *cfg, ib_pipeline *p, ib_pub *pub, char *err, 
 	/* one journal per command stream: the cmd_ids are the stream's senders' */
 	snprintf(path, sizeof(path), "%s/commands-%s.journal", cfg->state_dir[0] ? cfg->state_dir : ".", cfg->redis_prefix);
 	k->journal = ib_cmd_journal_open(path, err, cap);
+	if (k->journal)
+		k->journal = compact(k->journal, path, (size_t)cfg->command_journal_keep, err, cap);
 	k->x.p = p;
 	k->x.journal = k->journal;
 	k->x.times_cap = cfg->risk.max_orders_per_s > 0 ? (uint32_t)cfg->risk.max_orders_per_s : 1;
