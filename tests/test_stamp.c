@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "util/stamp.h"
+#include "util/clock.h"
+#include "strategies/bench.h"
 
 static void
 test_stamp_round_trip(void)
@@ -44,10 +46,46 @@ test_real_sizes_are_not_stamps(void)
 	}
 }
 
+/*
+ * The bench strategy's send->strategy samples: a quote counts only if it brought a new stamp.
+ * ibsim's own (unstamped) ticks make quotes that still carry the last blast stamps; measured,
+ * they read as the time since that stamp (the 190 ms maximum of every paced bench run).
+ */
+static void
+test_bench_measures_only_new_stamps(void)
+{
+	const ib_strategy_vtable *vt = &ib_strategy_bench_vt;
+	struct ib_bench_strategy *b = vt->create(NULL);
+	int64_t now = ib_now_mono_ns(), old = now - 190 * IB_NS_PER_MS;
+	ib_quote_data q = { .bid_size = (double)ib_stamp_encode(old), .ask_size = 100, .recv_mono_ns = old };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	vt->on_quote(b, NULL, 3, &q); /* a blast frame, 190 ms ago: one sample */
+	CU_ASSERT_EQUAL(b->end_to_end.count, 1);
+	q.ask_size = 1200; /* ibsim's own tickSize on the same instrument, read now: the bid stamp is stale */
+	q.recv_mono_ns = now;
+	vt->on_quote(b, NULL, 3, &q);
+	CU_ASSERT_EQUAL(b->end_to_end.count, 1);
+	CU_ASSERT_EQUAL(b->unstamped, 1);
+	q.last_size = (double)ib_stamp_encode(now); /* the next blast frame: a new stamp, measured */
+	vt->on_quote(b, NULL, 3, &q);
+	CU_ASSERT_EQUAL(b->end_to_end.count, 2);
+	vt->on_quote(b, NULL, 3, &q); /* the same stamp from the same read (one ibsim batch): measured */
+	CU_ASSERT_EQUAL(b->end_to_end.count, 3);
+	q.bid_size = 100;
+	q.recv_mono_ns = now + 1; /* a later read, no new stamp */
+	vt->on_quote(b, NULL, 3, &q);
+	CU_ASSERT_EQUAL(b->end_to_end.count, 3);
+	CU_ASSERT_EQUAL(b->quotes, 5);
+	vt->destroy(b);
+}
+
 void
 test_stamp_register(void)
 {
 	CU_pSuite s = CU_add_suite("stamp", NULL, NULL);
 	CU_add_test(s, "a send stamp decodes to its send time, whatever the uptime", test_stamp_round_trip);
 	CU_add_test(s, "real sizes are never taken for stamps", test_real_sizes_are_not_stamps);
+	CU_add_test(s, "the bench strategy measures only quotes that bring a new stamp",
+		    test_bench_measures_only_new_stamps);
 }

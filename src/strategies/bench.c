@@ -5,6 +5,15 @@
  * send->strategy latency in whichever size field the tick set; recv->strategy latency (inside the
  * pipeline) comes from the quote's arrival time, or the trade's, or the
  * arrival of the book's latest operation.
+ *
+ * A quote is a sample of send->strategy only if it brings a stamp newer than
+ * the last one measured for its instrument (or the same stamp, read in the
+ * same socket read: ibsim stamps a whole batch with one time).  ibsim's own ticks (--tick-rate,
+ * 200/s by default, unstamped) also reach on_quote, and the quote they make
+ * still carries the other fields' older stamps: measured, each of those
+ * looked like the time since that instrument's last blast frame -- up to
+ * 190 ms for the first tick after a blast ended, which was the bench's
+ * unexplained maximum (docs/performance.md).
  */
 #include <stdlib.h>
 
@@ -45,11 +54,16 @@ bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 	int64_t now = ib_now_mono_ns(), sent = 0;
 
 	(void)ctx;
-	(void)inst;
 	b->quotes++;
 	ib_hist_add(&b->internal, (uint64_t)(now - q->recv_mono_ns));
-	if (latest_stamp(q, now, &sent))
-		ib_hist_add(&b->end_to_end, (uint64_t)(now - sent));
+	if (!latest_stamp(q, now, &sent) || inst >= IB_MAX_INSTRUMENTS || sent < b->last_stamp[inst] ||
+	    (sent == b->last_stamp[inst] && q->recv_mono_ns != b->last_recv[inst])) {
+		b->unstamped++;
+		return;
+	}
+	b->last_stamp[inst] = sent;
+	b->last_recv[inst] = q->recv_mono_ns;
+	ib_hist_add(&b->end_to_end, (uint64_t)(now - sent));
 }
 
 /* One more update of a high-rate kind, and its time inside the pipeline. */

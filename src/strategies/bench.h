@@ -8,13 +8,17 @@
 #include <stdint.h>
 
 #include "util/latency.h"
+#include "ibpipe/quote.h"
 #include "ibpipe/strategy.h"
 
 struct ib_bench_strategy {
 	uint64_t quotes, trades, bbos, books;
 	uint64_t book_rows;  /* rows seen in the books handed over (keeps the copy honest) */
 	ib_hist internal;    /* network-thread arrival -> on_quote / on_bbo / on_trade / on_book */
-	ib_hist end_to_end;  /* ibsim send stamp -> on_quote */
+	ib_hist end_to_end;  /* ibsim send stamp -> on_quote, for quotes that brought a new stamp */
+	uint64_t unstamped;  /* quotes that brought no new stamp (ibsim's own ticks): not in end_to_end */
+	int64_t last_stamp[IB_MAX_INSTRUMENTS]; /* newest send stamp measured, per instrument */
+	int64_t last_recv[IB_MAX_INSTRUMENTS];  /* ...and the read time of the quote that brought it */
 };
 
 extern const ib_strategy_vtable ib_strategy_bench_vt;
