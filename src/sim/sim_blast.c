@@ -22,6 +22,7 @@
  * time per client; a depth blast pending behind a tickPrice blast waits.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,9 @@ build(struct sim *s, struct sim_client *c, int64_t total)
 		const struct sim_instr *in = &s->instr[instr[sub]];
 		/* each round moves the prices a cent, so consumers see changes, not repeats */
 		double off = 0.01 * (round % 5), px = type == 0 ? in->bid + off : type == 1 ? in->ask + off : in->last + off;
+		/* whole cents, as a gateway sends them: 440.96 + 0.01 is 440.9699999999999 in binary,
+		   and 16 digits would send every fourth frame down the decoder's strtod path */
+		px = nearbyint(px * 100) / 100;
 		int32_t tt = type == 0 ? IB_TICK_BID : type == 1 ? IB_TICK_ASK : IB_TICK_LAST;
 		size_t so = 0;
 		int rc = s->o.stamp ? sim_enc_tick_price_fixed(&o, req[sub], tt, px, 0, IB_STAMP_DIGITS, &so)
