@@ -535,6 +535,10 @@ read_and_route(struct net *n)
 		if (rc != IB_EAGAIN)
 			return rc;
 		ck_pr_store_64(&p->stats.net.last_msg_ns, (uint64_t)ib_now_real_ns());
+		/* A short read took all the socket held: what comes next, poll reports.  Reading on
+		   until EAGAIN cost one more system call per batch -- at paced rates, per message. */
+		if ((size_t)r < avail)
+			break;
 		/* Bound one burst so outbound requests and flushing get their turn. */
 		if (total >= READ_BUF)
 			break;
