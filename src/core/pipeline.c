@@ -387,9 +387,13 @@ ib_pipeline_start(ib_pipeline *p)
 	}
 	p->md.started = true;
 	pthread_setname_np(p->md.th, "ibpipe-mktdata");
-	for (int i = 0; i < p->nstrat; i++)
+	for (int i = 0; i < p->nstrat; i++) {
+		char name[16];
 		if (pthread_create(&p->strat[i].thread, NULL, ib_strategy_thread, &p->strat[i]) != 0)
 			return IB_EIO;
+		snprintf(name, sizeof(name), "ibpipe-strat%d", i);
+		pthread_setname_np(p->strat[i].thread, name);
+	}
 	ck_pr_store_8((uint8_t *)&p->net.started, 1);
 	if (pthread_create(&p->net.th, NULL, ib_net_thread, p) != 0) {
 		ck_pr_store_8((uint8_t *)&p->net.started, 0);
