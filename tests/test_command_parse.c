@@ -78,6 +78,11 @@ test_valid(void)
 	CU_ASSERT_EQUAL(c.op, IB_CMD_HALT);
 	CU_ASSERT_EQUAL(parse("cmd resume cmd_id r", &c, why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(parse("cmd cancel_all cmd_id all", &c, why, sizeof(why)), 0);
+	CU_ASSERT_FALSE(c.scope_all);
+	CU_ASSERT_EQUAL(parse("cmd cancel_all cmd_id all scope commands", &c, why, sizeof(why)), 0);
+	CU_ASSERT_FALSE(c.scope_all);
+	CU_ASSERT_EQUAL(parse("cmd cancel_all cmd_id all scope all", &c, why, sizeof(why)), 0);
+	CU_ASSERT_TRUE(c.scope_all);
 }
 
 static void
@@ -125,6 +130,8 @@ test_refused(void)
 		"contract: a future needs its contract month here (FUT:ES@CME:202612)");
 	refused("cmd place cmd_id a contract FUT:ES action BUY qty 1 type MKT", "a",
 		"contract spec \"FUT:ES\": FUT needs an exchange, as in FUT:ES@CME");
+	refused("cmd cancel_all cmd_id a scope everything", "a", "scope must be commands or all: 'everything'");
+	refused("cmd cancel cmd_id a order_id 7 scope all", "a", "cmd cancel takes no field 'scope'");
 	refused("cmd halt cmd_id has/slash", "", "cmd_id must be 1 to 64 of A-Z a-z 0-9 . _ : -: 'has/slash'");
 }
 

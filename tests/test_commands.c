@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "simclient.h"
 #include "testutil.h"
 
 #define WAIT_MS 15000
@@ -642,6 +643,55 @@ test_restart_order_at_gateway(void)
 	finish(&e);
 }
 
+/*
+ * cancel_all: by default the command stream's own orders; scope=all is IB's reqGlobalCancel,
+ * every open order at the gateway, another client's among them.
+ */
+static void
+test_cancel_all_scope(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	simclient other;
+	ib_req o;
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* an order of another API client (TWS, another program) */
+	CU_ASSERT_EQUAL_FATAL(sc_connect(&other, e.sim.port, 77), 0);
+	sc_req_order(&o, 1, "BUY", 3, "LMT", 1.00);
+	CU_ASSERT_EQUAL_FATAL(sc_send(&other, &o), 0);
+	CU_ASSERT_FATAL(TU_UNTIL(sim_stat(&e.sim, "orders_live") == 1, WAIT_MS));
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "sc-1", "symbol", "MSFT", "action", "BUY", "qty", "5", "type", "LMT",
+		 "lmt", "1.00", END);
+	UNTIL_RESULTS(c, &e, "sc-1", &r, 1);
+	long mine = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, mine, "Submitted"), WAIT_MS));
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 2);
+
+	send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "sc-all-1", END);
+	UNTIL_RESULTS(c, &e, "sc-all-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.reason, "1 cancel(s) sent");
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, mine, "Cancelled"), WAIT_MS));
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 1); /* the other client's is not ours to cancel */
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "global_cancels"), 0);
+
+	send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "sc-all-2", "scope", "all", END);
+	UNTIL_RESULTS(c, &e, "sc-all-2", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	CU_ASSERT_STRING_EQUAL(r.reason, "global cancel sent: every open order at the gateway, whoever placed it");
+	CU_ASSERT(TU_UNTIL(sim_stat(&e.sim, "orders_live") == 0, WAIT_MS));
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "global_cancels"), 1);
+	CU_ASSERT_EQUAL(sc_wait_error(&other, 202, WAIT_MS), 0); /* the other client hears its order cancelled */
+	send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "sc-all-3", "scope", "some", END);
+	expect(c, &e, "sc-all-3", "refused", "scope must be commands or all: 'some'");
+	sc_close(&other);
+	redisFree(c);
+	finish(&e);
+}
+
 /* command_journal_keep: the journal keeps the newest N commands at start; an older cmd_id is forgotten. */
 static void
 test_journal_keep(void)
@@ -740,6 +790,8 @@ test_commands_register(void)
 	CU_add_test(s, "an accepted order the gateway has is found after a restart: its status, not lost, sent once",
 		    test_restart_order_at_gateway);
 	CU_add_test(s, "command_journal_keep: the journal keeps the newest commands at start", test_journal_keep);
+	CU_add_test(s, "cancel_all: the stream's own orders; scope=all every open order (reqGlobalCancel)",
+		    test_cancel_all_scope);
 	CU_add_test(s, "redis-server restarted, then emptied: a repeated cmd_id is still not executed",
 		    test_redis_restart_keeps_cmd_ids);
 }

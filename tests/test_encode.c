@@ -496,6 +496,9 @@ samples(ib_req *s, const char **name)
 	memset(r, 0, sizeof(*r));
 	r->id = IB_OUT_CANCEL_PNL_SINGLE;
 	r->u.cancel.req_id = 9104;
+	r = ADD("reqGlobalCancel");
+	memset(r, 0, sizeof(*r));
+	r->id = IB_OUT_REQ_GLOBAL_CANCEL;
 #undef ADD
 	return n;
 }
@@ -971,6 +974,11 @@ test_bars_pnl_and_order_fields(void)
 	r = simple(IB_OUT_CANCEL_REAL_TIME_BARS);
 	r.u.cancel.req_id = 7;
 	check_frame(176, &r, "51|1|7|");
+	/* reqGlobalCancel (EClient.reqGlobalCancel): its version until 192, then extOperator and
+	   manualOrderIndicator, empty */
+	r = simple(IB_OUT_REQ_GLOBAL_CANCEL);
+	check_frame(176, &r, "58|1|");
+	check_frame(IB_SV_CME_TAGGING_FIELDS, &r, "58|||");
 
 	for (int i = 0; i < n; i++) {
 		const ib_req *q = &s[i];
@@ -1116,7 +1124,7 @@ test_round_trip_every_kind(void)
 			}
 		}
 	}
-	CU_ASSERT_EQUAL(kinds, 29); /* every request ibpipe sends */
+	CU_ASSERT_EQUAL(kinds, 30); /* every request ibpipe sends */
 	CU_ASSERT_EQUAL(trips, n * NVERSIONS);
 }
 
@@ -1227,8 +1235,9 @@ test_readonly(void)
 
 	/* Which ids are orders. */
 	for (int32_t id = -1; id < 300; id++)
-		CHECKF(ib_req_is_order(id) == (id == IB_OUT_PLACE_ORDER || id == IB_OUT_CANCEL_ORDER), "ib_req_is_order(%d)",
-		       id);
+		CHECKF(ib_req_is_order(id) == (id == IB_OUT_PLACE_ORDER || id == IB_OUT_CANCEL_ORDER ||
+						id == IB_OUT_REQ_GLOBAL_CANCEL),
+		       "ib_req_is_order(%d)", id);
 }
 
 /* Too small a buffer: IB_ENOSPC at every size short of the frame, nothing partial left, exact fit works. */

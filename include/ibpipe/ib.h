@@ -142,6 +142,7 @@ enum ib_out_id {
 	IB_OUT_REQ_CURRENT_TIME = 49,
 	IB_OUT_REQ_REAL_TIME_BARS = 50,
 	IB_OUT_CANCEL_REAL_TIME_BARS = 51,
+	IB_OUT_REQ_GLOBAL_CANCEL = 58,  /* every open order at the gateway, whoever placed it */
 	IB_OUT_REQ_MARKET_DATA_TYPE = 59,
 	IB_OUT_REQ_POSITIONS = 61,
 	IB_OUT_REQ_ACCOUNT_SUMMARY = 62,

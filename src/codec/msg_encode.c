@@ -61,7 +61,7 @@ ib_order_init(ib_order *o)
 bool
 ib_req_is_order(int32_t id)
 {
-	return id == IB_OUT_PLACE_ORDER || id == IB_OUT_CANCEL_ORDER;
+	return id == IB_OUT_PLACE_ORDER || id == IB_OUT_CANCEL_ORDER || id == IB_OUT_REQ_GLOBAL_CANCEL;
 }
 
 static const char *
@@ -72,6 +72,7 @@ req_name(int32_t id)
 	case IB_OUT_CANCEL_MKT_DATA: return "cancelMktData";
 	case IB_OUT_PLACE_ORDER: return "placeOrder";
 	case IB_OUT_CANCEL_ORDER: return "cancelOrder";
+	case IB_OUT_REQ_GLOBAL_CANCEL: return "reqGlobalCancel";
 	case IB_OUT_REQ_OPEN_ORDERS: return "reqOpenOrders";
 	case IB_OUT_REQ_ACCT_DATA: return "reqAccountUpdates";
 	case IB_OUT_REQ_EXECUTIONS: return "reqExecutions";
@@ -495,6 +496,15 @@ put_body(ib_enc *e, const ib_req *r)
 		break;
 	case IB_OUT_CANCEL_ORDER:
 		put_cancel_order(e, r);
+		break;
+	case IB_OUT_REQ_GLOBAL_CANCEL:
+		/* as cancelOrder: a version until 192, then the two CME tagging fields instead */
+		if (sv < IB_SV_CME_TAGGING_FIELDS) {
+			put_int(e, 1);
+		} else {
+			put_empty(e); /* extOperator */
+			put_empty(e); /* manualOrderIndicator */
+		}
 		break;
 	case IB_OUT_REQ_OPEN_ORDERS:
 	case IB_OUT_REQ_MANAGED_ACCTS:

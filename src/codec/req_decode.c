@@ -396,6 +396,8 @@ get_body(ib_fields *c, int sv, ib_req *r)
 		return get_place_order(c, sv, r);
 	case IB_OUT_CANCEL_ORDER:
 		return get_cancel_order(c, sv, r);
+	case IB_OUT_REQ_GLOBAL_CANCEL:
+		return sv < IB_SV_CME_TAGGING_FIELDS ? ib_fields_i32(c, &ver) : ib_fields_skip(c, 2);
 	case IB_OUT_REQ_TICK_BY_TICK: /* no version field */
 		TRY(ib_fields_i32(c, &r->u.tick_by_tick.req_id));
 		TRY(get_contract(c, &r->u.tick_by_tick.contract));

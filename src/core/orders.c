@@ -303,7 +303,8 @@ reject_to_strategy(ib_pipeline *p, int strategy, int32_t order_id, int32_t code,
 static void
 on_refused(ib_pipeline *p, struct ib_orders *o, const ib_ae_refused *r)
 {
-	struct order *s = find(o, r->order_id, true);
+	/* a reqGlobalCancel refused (readonly, disconnected) is about no order of ours */
+	struct order *s = r->order_id > 0 ? find(o, r->order_id, true) : NULL;
 
 	if (s != NULL && !s->terminal) {
 		if (s->owner < 0)

@@ -150,6 +150,19 @@ send_cancel(ib_cmd_exec *x, int32_t order_id)
 	return ib_pipeline_send(x->p, &r, IB_OWNER_COMMANDS);
 }
 
+/* scope=all: IB's own "cancel everything" (TWS's panic button), for this ibpipe's strategies' orders,
+   other clients' and TWS's too. */
+static enum ib_cmd_outcome
+global_cancel(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
+{
+	ib_req r = { .id = IB_OUT_REQ_GLOBAL_CANCEL };
+
+	result(res, c, "accepted", 0, "global cancel sent: every open order at the gateway, whoever placed it");
+	if (file(x, c->cmd_id, res))
+		ib_pipeline_send(x->p, &r, IB_OWNER_COMMANDS);
+	return IB_CMD_DONE;
+}
+
 static enum ib_cmd_outcome
 cancel_all(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 {
@@ -206,7 +219,7 @@ ib_cmd_execute(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 			send_cancel(x, c->order_id);
 		return IB_CMD_DONE;
 	case IB_CMD_CANCEL_ALL:
-		return cancel_all(x, c, res);
+		return c->scope_all ? global_cancel(x, c, res) : cancel_all(x, c, res);
 	default:
 		result(res, c, "refused", 0, "unknown cmd");
 		return IB_CMD_DONE;

@@ -14,11 +14,12 @@
 #include "util/str.h"
 
 enum field { F_CMD_ID, F_CMD, F_ORDER_ID, F_SYMBOL, F_ACTION, F_QTY, F_TYPE, F_LMT, F_AUX, F_TIF, F_ACCOUNT,
-	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_N };
+	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_SCOPE, F_N };
 
 static const char *const field_names[F_N] = { "cmd_id",  "cmd",      "order_id", "symbol",   "action",
 					      "qty",     "type",     "lmt",      "aux",      "tif",
-					      "account", "sec_type", "exchange", "currency", "contract" };
+					      "account", "sec_type", "exchange", "currency", "contract",
+					      "scope" };
 
 /* Fields an op takes, as bits; cmd and cmd_id always. */
 #define B(f) (1u << (f))
@@ -34,7 +35,7 @@ static const struct {
 	[IB_CMD_PLACE] = { "place", ORDER_FIELDS, B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
 	[IB_CMD_MODIFY] = { "modify", ORDER_FIELDS | B(F_ORDER_ID), B(F_ORDER_ID) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
 	[IB_CMD_CANCEL] = { "cancel", B(F_ORDER_ID), B(F_ORDER_ID) },
-	[IB_CMD_CANCEL_ALL] = { "cancel_all", 0, 0 },
+	[IB_CMD_CANCEL_ALL] = { "cancel_all", B(F_SCOPE), 0 },
 	[IB_CMD_HALT] = { "halt", 0, 0 },
 	[IB_CMD_RESUME] = { "resume", 0, 0 },
 };
@@ -263,6 +264,12 @@ ib_command_parse(const ib_cmd_str *kv, size_t n, ib_command *c, char *why, size_
 		    id > INT32_MAX)
 			return snprintf(why, cap, "bad order_id: '%s'", show(val[F_ORDER_ID], b, sizeof(b))), -1;
 		c->order_id = (int32_t)id;
+	}
+	if (have[F_SCOPE]) {
+		static const char *const scopes[] = { "commands", "all", NULL };
+		if (!one_of(val[F_SCOPE], scopes))
+			return snprintf(why, cap, "scope must be commands or all: '%s'", show(val[F_SCOPE], b, sizeof(b))), -1;
+		c->scope_all = eq(val[F_SCOPE], "all");
 	}
 	if ((ops[c->op].takes & B(F_ACTION)) && order_fields(val, have, c, why, cap) != 0)
 		return -1;

@@ -11,12 +11,15 @@
  *            of symbol and the three after it
  *   modify:  order_id and every field of place (IB replaces the whole order)
  *   cancel:  order_id
+ *   cancel_all: [scope(commands|all)]: the command stream's orders (default), or every
+ *            open order at the gateway, whoever placed it (reqGlobalCancel)
  * Anything else is refused with a reason: a missing, repeated or unknown
  * field, a value over IB_CMD_VALUE_MAX bytes, a number that is not one.
  */
 #ifndef IBPIPE_COMMAND_PARSE_H
 #define IBPIPE_COMMAND_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +37,7 @@ typedef struct ib_command {
 	int32_t order_id;                /* modify, cancel */
 	ib_contract contract;            /* place, modify */
 	ib_order order;
+	bool scope_all;                  /* cancel_all scope=all: every open order at the gateway */
 } ib_command;
 
 /* One field or value: bytes and their length (stream values are binary). */

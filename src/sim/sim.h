@@ -327,6 +327,7 @@ struct sim {
 	int64_t restart_until_ns;
 	int ignore_orders;             /* ignore-orders N: new orders still to read and drop unanswered */
 	uint64_t orders_ignored;
+	uint64_t global_cancels;       /* reqGlobalCancel requests */
 	bool reset_next_handshake;     /* reset-handshake armed: the next connection gets an RST */
 	uint64_t rng;
 	bool stop;
@@ -452,6 +453,8 @@ const char *sim_blast_loop_summary(const struct sim *s, const struct sim_blast *
 /* sim_orders.c */
 int sim_orders_init(struct sim *s);
 void sim_orders_request(struct sim *s, struct sim_client *c, const ib_req *r);
+/* Orders still working (any client). */
+int sim_orders_live(const struct sim *s);
 void sim_orders_step(struct sim *s, int64_t now);
 int64_t sim_orders_next_deadline(const struct sim *s);
 void sim_orders_rollback(struct sim *s);

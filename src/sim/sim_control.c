@@ -145,13 +145,13 @@ stats(struct sim *s, char *out, size_t cap)
 		 "],\"total_msgs_in\":%llu,\"total_msgs_out\":%llu,\"total_orders\":%llu,\"total_order_frames\":%llu,"
 		 "\"total_errors\":%llu,\"total_bad_frames\":%llu,\"clients_closed\":%llu,\"next_order_id\":%d,"
 		 "\"orders_known\":%d,\"executions\":%lld,\"stalled\":%s,\"restarting\":%s,\"loop_wakeups\":%llu,"
-		 "\"timer_wakeups\":%llu,\"orders_ignored\":%llu}\n",
+		 "\"timer_wakeups\":%llu,\"orders_ignored\":%llu,\"global_cancels\":%llu,\"orders_live\":%d}\n",
 		 (unsigned long long)t.msgs_in, (unsigned long long)t.msgs_out, (unsigned long long)t.orders,
 		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
 		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
 		 ib_now_mono_ns() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false",
 		 (unsigned long long)s->wakeups, (unsigned long long)s->timer_wakeups,
-		 (unsigned long long)s->orders_ignored);
+		 (unsigned long long)s->orders_ignored, (unsigned long long)s->global_cancels, sim_orders_live(s));
 }
 
 /* "ok book SYM {...}": every row of ibsim's book for SYM, best first. */

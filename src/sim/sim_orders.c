@@ -662,6 +662,16 @@ exec_matches(const struct sim *s, const struct sim_client *c, const struct sim_e
 	return true;
 }
 
+int
+sim_orders_live(const struct sim *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->norders; i++)
+		n += live(&s->orders[i]);
+	return n;
+}
+
 void
 sim_orders_request(struct sim *s, struct sim_client *c, const ib_req *r)
 {
@@ -672,6 +682,18 @@ sim_orders_request(struct sim *s, struct sim_client *c, const ib_req *r)
 	case IB_OUT_CANCEL_ORDER:
 		cancel(s, c, r->u.cancel_order.order_id);
 		break;
+	case IB_OUT_REQ_GLOBAL_CANCEL: {
+		/* as IB: every open order, of every client (and TWS), whoever asks */
+		int n = 0;
+		for (int i = 0; i < s->norders; i++)
+			if (live(&s->orders[i])) {
+				send_cancelled(s, &s->orders[i], "");
+				n++;
+			}
+		s->global_cancels++;
+		ib_log(IB_LL_INFO, "ibsim", "reqGlobalCancel from client %d: %d order(s) cancelled", c->client_id, n);
+		break;
+	}
 	case IB_OUT_REQ_OPEN_ORDERS:
 		for (int i = 0; i < s->norders; i++) {
 			const struct sim_order *o = &s->orders[i];

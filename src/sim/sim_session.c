@@ -151,6 +151,7 @@ request(struct sim *s, struct sim_client *c, const ib_req *r)
 		break;
 	case IB_OUT_PLACE_ORDER:
 	case IB_OUT_CANCEL_ORDER:
+	case IB_OUT_REQ_GLOBAL_CANCEL:
 	case IB_OUT_REQ_OPEN_ORDERS:
 	case IB_OUT_REQ_EXECUTIONS:
 	case IB_OUT_REQ_IDS:
