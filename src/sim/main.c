@@ -58,6 +58,7 @@ usage(FILE *f)
 		"  --account-delay-ms N    account download and positions N ms after the handshake\n"
 		"  --account-jitter-ms J   plus a uniform random 0..J ms\n"
 		"  --no-download-end       never send acctDownloadEnd\n"
+		"  --contract-delay-ms N   answer reqContractDetails N ms late (a slow contract lookup)\n"
 		"  --symbols A,B,...       known symbols (default: 30 US stocks and ETFs)\n"
 		"  --tick-rate N           market-data messages/s over all subscriptions (default 200)\n"
 		"  --partial-fill-above N  orders above N shares fill in slices (default 500)\n"
@@ -167,6 +168,10 @@ parse_args(struct sim *s, int argc, char **argv)
 			if (!NUM(a, 0, INT_MAX))
 				return -1;
 			o->account_delay_ms = (int)d;
+		} else if (OPT("--contract-delay-ms")) {
+			if (!NUM(a, 0, INT_MAX))
+				return -1;
+			o->contract_delay_ms = (int)d;
 		} else if (OPT("--account-jitter-ms")) {
 			if (!NUM(a, 0, INT_MAX))
 				return -1;

@@ -75,6 +75,7 @@ struct sim_opts {
 	const char *symbols;    /* NULL: the built-in list */
 	int account_delay_ms;   /* "account-delay MS" changes it for new connections */
 	int account_jitter_ms;
+	int contract_delay_ms;  /* reqContractDetails answered this much later ("contract-delay MS" changes it) */
 	bool no_download_end;
 	double tick_rate;       /* market-data messages per second over all subscriptions */
 	double partial_fill_above;
@@ -301,6 +302,8 @@ struct sim {
 	int nstocks;                   /* instr[0..nstocks) are the stocks; the contracts follow */
 	struct sim_contract *contracts;
 	int ncontracts;
+	struct sim_held_details *held; /* --contract-delay-ms: reqContractDetails answered later (sim_contracts.c) */
+	int nheld;
 	struct sim_bars *bars;         /* sim_bars.c */
 	struct sim_pnl *pnl;           /* sim_pnl.c */
 	int32_t *instr_hash;
@@ -406,6 +409,11 @@ int32_t sim_md_lookup(const struct sim *s, const ib_contract *k);
 int sim_contracts_init(struct sim *s);
 /* reqContractDetails: every contract the request matches, or error 200. */
 void sim_contracts_details(struct sim *s, struct sim_client *c, const ib_req *r);
+/* --contract-delay-ms: answer the held requests that are due; when the next one is (INT64_MAX none) */
+void sim_contracts_step(struct sim *s, int64_t now);
+int64_t sim_contracts_next_deadline(const struct sim *s);
+/* The delay from now on, and for the requests held (due ms from now); returns how many are held. */
+int sim_contracts_set_delay(struct sim *s, int ms);
 /* The one instrument a request's contract names (any secType), or -1 (none, or several). */
 int32_t sim_contracts_lookup(const struct sim *s, const ib_contract *k);
 /* The mark an instrument is valued at: the mid. */

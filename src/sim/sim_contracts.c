@@ -20,6 +20,7 @@
 
 #include "ibpipe/log.h"
 #include "sim/sim.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 #define FUT_ORDER_TYPES                                                                                              \
@@ -372,8 +373,85 @@ send_one(struct sim *s, struct sim_client *c, int32_t req, int32_t instr)
 	sim_enc_contract_data(&c->out, req, &k, &e);
 }
 
+/* Requests held by --contract-delay-ms: the client is named by slot and connection time, so an
+   answer never goes to a later connection in the same slot. */
+#define SIM_MAX_HELD 256
+struct sim_held_details {
+	int slot;
+	int64_t connected_ns, due_ns;
+	ib_req req;
+};
+
+static void answer(struct sim *s, struct sim_client *c, const ib_req *r);
+
 void
 sim_contracts_details(struct sim *s, struct sim_client *c, const ib_req *r)
+{
+	struct sim_held_details *h;
+
+	if (s->o.contract_delay_ms <= 0) {
+		answer(s, c, r);
+		return;
+	}
+	if (s->held == NULL && (s->held = calloc(SIM_MAX_HELD, sizeof(*s->held))) == NULL) {
+		answer(s, c, r);
+		return;
+	}
+	if (s->nheld == SIM_MAX_HELD) {
+		ib_log(IB_LL_WARN, "ibsim", "client %d: more than %d contract details requests held: answered now",
+		       c->client_id, SIM_MAX_HELD);
+		answer(s, c, r);
+		return;
+	}
+	h = &s->held[s->nheld++];
+	h->slot = c->slot;
+	h->connected_ns = c->connected_ns;
+	h->due_ns = ib_now_mono_ns() + (int64_t)s->o.contract_delay_ms * IB_NS_PER_MS;
+	h->req = *r;
+}
+
+void
+sim_contracts_step(struct sim *s, int64_t now)
+{
+	int kept = 0;
+
+	for (int i = 0; i < s->nheld; i++) {
+		struct sim_held_details *h = &s->held[i];
+		struct sim_client *c = s->clients[h->slot];
+		if (now < h->due_ns) {
+			s->held[kept++] = *h;
+			continue;
+		}
+		if (c && !c->dead && c->connected_ns == h->connected_ns)
+			answer(s, c, &h->req); /* else the client left: nobody to answer */
+	}
+	s->nheld = kept;
+}
+
+int
+sim_contracts_set_delay(struct sim *s, int ms)
+{
+	int64_t due = ib_now_mono_ns() + (int64_t)ms * IB_NS_PER_MS;
+
+	s->o.contract_delay_ms = ms;
+	for (int i = 0; i < s->nheld; i++)
+		s->held[i].due_ns = due;
+	return s->nheld;
+}
+
+int64_t
+sim_contracts_next_deadline(const struct sim *s)
+{
+	int64_t t = INT64_MAX;
+
+	for (int i = 0; i < s->nheld; i++)
+		if (s->held[i].due_ns < t)
+			t = s->held[i].due_ns;
+	return t;
+}
+
+static void
+answer(struct sim *s, struct sim_client *c, const ib_req *r)
 {
 	const ib_contract *q = &r->u.contract_data.contract;
 	int32_t req = r->u.contract_data.req_id, stock = -1;

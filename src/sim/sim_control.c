@@ -353,6 +353,10 @@ command(struct sim *s, char *line, char *out, size_t cap)
 	} else if (arg(line, "account-delay", 0, 3600000, &v)) {
 		s->o.account_delay_ms = (int)v;
 		snprintf(out, cap, "ok account-delay %ld\n", v);
+	} else if (arg(line, "contract-delay", 0, 3600000, &v)) {
+		/* requests already held are due on the new delay, from now: "0" answers them */
+		n = sim_contracts_set_delay(s, (int)v);
+		snprintf(out, cap, "ok contract-delay %ld (%d held)\n", v, n);
 	} else if (arg(line, "server-version", SIM_SV_MIN, SIM_SV_MAX, &v)) {
 		s->o.server_version = (int)v;
 		snprintf(out, cap, "ok server-version %ld\n", v);
@@ -407,13 +411,13 @@ command(struct sim *s, char *line, char *out, size_t cap)
 	} else if (account_command(s, line, out, cap)) {
 		/* done */
 	} else if (strcmp(line, "help") == 0) {
-		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, "
+		snprintf(out, cap, "ok commands: drop, notice CODE, stall MS, malformed, account-delay MS, contract-delay MS, "
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
 				   "drop-mid, reset-handshake, ignore-orders N, stats, accounts LIST, accounts-hex HEX, account-count N, "
 				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX, "
 				   "pnl ACCT, close, open\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
-	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") ||
+	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") || named(line, "contract-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||
 		   named(line, "depth-blast") || named(line, "book") || named(line, "ignore-orders")) {
 		snprintf(out, cap, "error bad argument: '%s'\n", line);

@@ -537,6 +537,7 @@ next_deadline(const struct sim *s, int64_t now)
 	t = min64(t, sim_orders_next_deadline(s));
 	t = min64(t, sim_bars_next_deadline(s));
 	t = min64(t, sim_pnl_next_deadline(s));
+	t = min64(t, sim_contracts_next_deadline(s));
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)
 			continue;
@@ -588,6 +589,7 @@ run_due(struct sim *s, int64_t now)
 	sim_orders_step(s, now);
 	sim_bars_step(s, now);
 	sim_pnl_step(s, now);
+	sim_contracts_step(s, now);
 	SIM_FOREACH_CLIENT(s, c) {
 		if (c->dead)
 			continue;
