@@ -12,7 +12,12 @@
  * version it last saw knows whether there is something new: this is how the
  * publisher coalesces (it only ever writes the latest value).
  *
- * The instrument list (symbols, n) is fixed before any thread starts.
+ * The instrument list (n) is fixed before any thread starts.  An
+ * instrument's name is its instrument key (docs/contracts.md): a US stock's
+ * symbol, set before the threads start, or, for a contract that must be
+ * resolved first (a future, an FX pair, ...), the key of the resolved
+ * contract, written once by the network thread when IB first describes it
+ * and published by `named` (release).  Read it with ib_quote_name.
  */
 #ifndef IBPIPE_QUOTE_H
 #define IBPIPE_QUOTE_H
@@ -25,6 +30,8 @@
 #include "ib.h"
 
 #define IB_MAX_INSTRUMENTS 16384 /* power of two */
+/* An instrument key with its NUL: the longest key of any contract the spec grammar accepts is 82 bytes. */
+#define IB_INSTR_NAME_LEN 96
 
 typedef struct ib_quote_data {
 	double bid, ask, last;
@@ -45,9 +52,28 @@ typedef struct ib_quote {
 
 typedef struct ib_quote_table {
 	uint32_t n;             /* instruments in use, fixed before threads start */
-	char symbol[IB_MAX_INSTRUMENTS][IB_SYMBOL_LEN];
+	char symbol[IB_MAX_INSTRUMENTS][IB_INSTR_NAME_LEN]; /* the key; valid once named[i] */
+	uint8_t named[IB_MAX_INSTRUMENTS];  /* __atomic: symbol[i] is written (and never changes again) */
 	ib_quote q[IB_MAX_INSTRUMENTS];
 } ib_quote_table;
+
+/* Instrument i's key, or "" while its contract is not resolved yet; any thread. */
+static inline const char *
+ib_quote_name(const ib_quote_table *t, uint32_t i)
+{
+	return __atomic_load_n(&t->named[i], __ATOMIC_ACQUIRE) ? t->symbol[i] : "";
+}
+
+/* Name instrument i, once: before the threads start, or by the one thread that resolves it. */
+static inline void
+ib_quote_set_name(ib_quote_table *t, uint32_t i, const char *key)
+{
+	size_t n = strnlen(key, IB_INSTR_NAME_LEN - 1);
+
+	memcpy(t->symbol[i], key, n);
+	t->symbol[i][n] = '\0';
+	__atomic_store_n(&t->named[i], 1, __ATOMIC_RELEASE);
+}
 
 /* Copy quote i consistently; safe from any thread. */
 static inline void

@@ -29,6 +29,7 @@
 #include "config/redis_sentinel.h"
 #include "config/redis_keys.h"
 #include "config/redis_url.h"
+#include "codec/contract_spec.h"
 #include "codec/wire.h"
 #include "util/str.h"
 
@@ -123,7 +124,9 @@ static const struct key keys[] = {
 	     "false: accept a quiet period as an account's download end (multi-account logins)"),
 	INT("download_quiet_ms", download_quiet_ms, 100, 600000,
 	    "the quiet period, ms, used when require_download_end is false"),
-	SPECIAL(symbols, "comma-separated stock symbols [A-Z0-9. ]{1,23} (BRK B) to quote (SMART/USD); duplicates dropped"),
+	SPECIAL(symbols, "what to quote, comma-separated: stock symbols [A-Z0-9. ]{1,23} (BRK B, SMART/USD) or contract specs "
+		"(FUT:ES@CME:202603, CASH:EUR.USD@IDEALPRO, OPT:SPY@SMART:20261218:500:C, conid:265598; docs/contracts.md); "
+		"duplicates dropped"),
 	INT("market_data_type", market_data_type, 1, 4, "1 live, 2 frozen, 3 delayed, 4 delayed-frozen"),
 	SPECIAL(tbt, "tick-by-tick subscriptions SYM:Last|AllLast|BidAsk|MidPoint,... (at most max_tbt)"),
 	SPECIAL(depth, "market-depth subscriptions SYM:ROWS,... with ROWS 1-50 (at most max_depth)"),
@@ -189,7 +192,7 @@ ib_config_defaults(ib_config *c)
 	c->require_download_end = true;
 	c->download_quiet_ms = 3000;
 	for (int i = 0; i < 3; i++)
-		ib_strlcpy(c->symbols[i], syms[i], IB_SYMBOL_LEN);
+		ib_strlcpy(c->symbols[i], syms[i], IB_CFG_SYMBOL_LEN);
 	c->nsymbols = 3;
 	c->market_data_type = 1;
 	c->max_tbt = 3;
@@ -514,9 +517,32 @@ static int
 sym_item(void *ctx, const char *s, size_t n, char *w, size_t cap)
 {
 	struct sym_ctx *x = ctx;
+	char spec[IB_SPEC_BUF];
 
-	if (!valid_symbol(s, n))
-		return why(w, cap, "'%.*s' is not a symbol ([A-Z0-9.]{1,23}, upper case, single inner spaces as in BRK B)", (int)(n > 40 ? 40 : n), s);
+	if (memchr(s, ':', n) || memchr(s, '@', n)) {
+		/* a contract spec, kept in canonical form: two spellings of one contract are one item */
+		ib_contract k;
+		int len;
+		if (ib_spec_parse(s, n, &k, w, cap) != IB_OK)
+			return -1;
+		if ((len = ib_spec_format(&k, spec, sizeof(spec))) < 0)
+			return why(w, cap, "contract spec \"%.*s\": cannot be written back", (int)(n > 48 ? 48 : n), s);
+		/* a stock written as a spec (STK:AMBIG, AMBIG@SMART) is resolved like any contract, so it keeps
+		   a spec's form; only a bare symbol is quoted by symbol alone, unresolved, as always */
+		if (!strchr(spec, ':') && !strchr(spec, '@') && len + 4 < (int)sizeof(spec)) {
+			memmove(spec + 4, spec, (size_t)len + 1);
+			memcpy(spec, "STK:", 4);
+			len += 4;
+		}
+		if ((size_t)len >= IB_CFG_SYMBOL_LEN)
+			return why(w, cap, "contract spec \"%.48s\": longer than %d characters in canonical form", spec,
+				   IB_CFG_SYMBOL_LEN - 1);
+		s = spec;
+		n = (size_t)len;
+	} else if (!valid_symbol(s, n)) {
+		return why(w, cap, "'%.*s' is not a symbol ([A-Z0-9.]{1,23}, upper case, single inner spaces as in BRK B) "
+			   "or a contract spec (FUT:ES@CME)", (int)(n > 40 ? 40 : n), s);
+	}
 	if (!x->store) {
 		x->n++;
 		return 0;
@@ -1387,7 +1413,7 @@ void
 ib_config_print(const ib_config *c, void *file)
 {
 	FILE *f = file;
-	char v[IB_CFG_MAX_SYMBOLS * IB_SYMBOL_LEN];
+	char v[IB_CFG_MAX_SYMBOLS * IB_CFG_SYMBOL_LEN];
 
 	for (size_t i = 0; i < NKEYS; i++) {
 		show_key(c, &keys[i], v, sizeof(v));

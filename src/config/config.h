@@ -18,6 +18,8 @@
 
 #define IB_CFG_MAX_SYMBOLS 1024
 #define IB_CFG_MAX_SUBS 64
+/* One `symbols` item: a stock symbol or a contract spec in canonical form (docs/contracts.md), with its NUL. */
+#define IB_CFG_SYMBOL_LEN 96
 
 enum ib_on_timeout { IB_TIMEOUT_WAIT, IB_TIMEOUT_EXIT };
 
@@ -60,7 +62,7 @@ typedef struct ib_config {
 	bool require_download_end;  /* false: accept a quiet period as download end (multi-account gateways) */
 	int download_quiet_ms;      /* the fallback's quiet period */
 	/* market data */
-	char symbols[IB_CFG_MAX_SYMBOLS][IB_SYMBOL_LEN];
+	char symbols[IB_CFG_MAX_SYMBOLS][IB_CFG_SYMBOL_LEN]; /* AAPL, or a spec: FUT:ES@CME, conid:265598 */
 	int nsymbols;
 	int market_data_type;       /* 1 live, 2 frozen, 3 delayed, 4 delayed-frozen */
 	ib_sub tbt[IB_CFG_MAX_SUBS];

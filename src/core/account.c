@@ -9,12 +9,14 @@
  * some stop sending acctDownloadEnd when asked in parallel), opens the gate
  * when the sync rule says complete, and closes it on disconnect or 1100.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ibpipe/log.h"
+#include "core/contracts.h"
 #include "core/pipeline_state.h"
 #include "util/str.h"
 #include "util/clock.h"
@@ -446,6 +448,27 @@ on_accounts_list(ib_pipeline *p)
 		publish_sync(p, IB_SYNC_SYNCING);
 }
 
+/*
+ * A configured contract resolved, or was refused (resolve.c logged why).  The
+ * gate waits for all of them; a refusal is in the detail at once, and once
+ * all are resolved their conIds go to the cache (contracts.h says what for).
+ */
+static void
+on_contract(ib_pipeline *p, const ib_ae_contract_res *c)
+{
+	bool ok = c->outcome == IB_CT_RESOLVED;
+
+	ib_sync_contract(&p->acct.sync, c->slot, ok, c->why);
+	if (!ok) {
+		update_diag(p);
+		publish_sync(p, IB_SYNC_SYNCING);
+		return;
+	}
+	if (ib_sync_pending_contract(&p->acct.sync) < 0 && ib_contracts_store_cache(p->contracts) != 0)
+		ib_log(IB_LL_WARN, "contracts", "cannot write the conId cache %s: %s (resolution does not need it)",
+		       p->contracts->cache_path, strerror(errno));
+}
+
 /* managedAccounts comes in parts when long (netloop.c). */
 static void
 on_accounts_part(ib_pipeline *p, const ib_ae_managed_accts *m)
@@ -557,6 +580,9 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		break;
 	case IB_AE_POSITION_END:
 		ib_sync_position_end(&p->acct.sync);
+		break;
+	case IB_AE_CONTRACT:
+		on_contract(p, &e->u.contract);
 		break;
 	case IB_AE_OPEN_ORDER_END:
 		ib_sync_open_orders_end(&p->acct.sync);

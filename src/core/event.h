@@ -68,6 +68,7 @@ enum ib_acct_kind {
 	IB_AE_PLACED,        /* u.placed: our placeOrder went out */
 	IB_AE_CANCEL_SENT,   /* u.cancel_sent: our cancelOrder went out */
 	IB_AE_REFUSED,       /* u.refused: a request of ours was refused locally */
+	IB_AE_CONTRACT,      /* u.contract: a configured contract resolved, or could not be (resolve.c) */
 };
 
 /* Widths of the strings only these events carry (bytes, with the NUL). */
@@ -188,6 +189,13 @@ typedef struct ib_ae_refused {
 	char reason[IB_AE_TEXT_LEN];
 } ib_ae_refused;
 
+typedef struct ib_ae_contract_res {
+	int32_t slot;      /* in the contract table (core/contracts.h) */
+	int32_t outcome;   /* enum ib_contract_outcome */
+	int32_t con_id;    /* resolved: its conId */
+	char why[IB_AE_TEXT_LEN]; /* not resolved: why, naming the candidates of an ambiguous spec */
+} ib_ae_contract_res;
+
 struct ib_acct_event {
 	int32_t kind;       /* enum ib_acct_kind: which member of u is set */
 	int64_t recv_ns;    /* CLOCK_MONOTONIC when the frame was read (or the request written) */
@@ -212,6 +220,7 @@ struct ib_acct_event {
 		ib_ae_placed placed;
 		ib_ae_cancel_sent cancel_sent;
 		ib_ae_refused refused;
+		ib_ae_contract_res contract;
 	} u;
 };
 

@@ -61,11 +61,11 @@ instrument(ib_pipeline *p, const char *symbol)
 	ib_quote_table *t = p->quotes;
 
 	for (uint32_t i = 0; i < t->n; i++)
-		if (strcmp(t->symbol[i], symbol) == 0)
+		if (strcmp(ib_quote_name(t, i), symbol) == 0)
 			return (int32_t)i;
 	if (t->n == IB_MAX_INSTRUMENTS)
 		return -1;
-	ib_strlcpy(t->symbol[t->n], symbol, IB_SYMBOL_LEN);
+	ib_quote_set_name(t, t->n, symbol);
 	return (int32_t)t->n++;
 }
 

@@ -29,6 +29,7 @@
 
 #include "ibpipe/log.h"
 #include "ibpipe/book.h"
+#include "core/contracts.h"
 #include "core/pipeline_state.h"
 #include "util/clock.h"
 
@@ -311,7 +312,7 @@ depth(struct md *m, uint32_t inst, const struct ib_md_event *e)
 	} else {
 		IB_STAT_INC(p->stats.md.book_errors);
 		ib_log(IB_LL_WARN, "mktdata", "%s: depth operation %d on %s row %d refused (the book has %d)",
-		       p->quotes->symbol[inst], e->operation, e->side ? "bid" : "ask", e->field,
+		       ib_quote_name(p->quotes, inst), e->operation, e->side ? "bid" : "ask", e->field,
 		       e->side ? b->nbid : b->nask);
 		return;
 	}
@@ -334,6 +335,9 @@ handle(struct md *m, const struct ib_md_event *e, int64_t now_real)
 	}
 	ib_quote_peek(p->quotes, (uint32_t)inst, &q);
 	apply_tick(&q, e);
+	/* FX: IB sends bid and ask, never a last; the mid is what a trader reads (set before threads start) */
+	if (inst < IB_CFG_MAX_SYMBOLS && p->contracts->mid_from_bbo[inst] && q.bid > 0 && q.ask > 0)
+		q.mid = (q.bid + q.ask) / 2;
 	q.recv_mono_ns = e->recv_ns;
 	q.updated_ns = now_real;
 	q.version++;

@@ -25,6 +25,7 @@
 #include "ibpipe/log.h"
 #include "codec/encode.h"
 #include "codec/msg.h"
+#include "core/contracts.h"
 #include "core/net.h"
 #include "core/pipeline_state.h"
 #include "util/str.h"
@@ -277,11 +278,18 @@ route(struct net *n, const ib_msg *m, int64_t now)
 		md_push(n, &md);
 		return;
 	}
+	case IB_IN_CONTRACT_DATA:
+	case IB_IN_CONTRACT_DATA_END:
+		/* a configured contract being resolved (resolve.c); any other request's are not ours */
+		if (ib_resolve_on_msg(n->p, m, &e) == IB_RESOLVE_EVENT) {
+			e.recv_ns = now;
+			IB_STAT_INC(n->p->stats.net.acct_in);
+			acct_push(n, &e);
+		}
+		return;
 	case IB_IN_TICK_STRING:
 	case IB_IN_TICK_REQ_PARAMS:
 	case IB_IN_MARKET_DATA_TYPE:
-	case IB_IN_CONTRACT_DATA:
-	case IB_IN_CONTRACT_DATA_END:
 	case IB_IN_ACCOUNT_SUMMARY:
 	case IB_IN_ACCOUNT_SUMMARY_END:
 	case IB_IN_ACCOUNT_UPDATE_MULTI:
@@ -435,6 +443,17 @@ on_error_msg(struct net *n, const ib_error *er, int64_t now)
 	e.u.notice.req_id = er->req_id;
 	e.u.notice.code = er->code;
 	ib_str_copy(e.u.notice.text, sizeof(e.u.notice.text), er->message);
+	switch (ib_resolve_on_error(n->p, er->req_id, er->code, text, &e)) {
+	case IB_RESOLVE_EVENT: /* the refusal of a configured contract (logged there, naming the spec) */
+		e.recv_ns = now;
+		IB_STAT_INC(n->p->stats.net.acct_in);
+		acct_push(n, &e);
+		return;
+	case IB_RESOLVE_HANDLED:
+		return;
+	default:
+		break;
+	}
 	if (er->code == IB_ERR_CLIENT_ID_IN_USE) {
 		n->conflict = true;
 		ib_log(IB_LL_ERROR, "net", "gateway says client id %d is already in use (error 326)", n->client_id);
@@ -698,6 +717,7 @@ subscribe_all(struct net *n)
 	r.u.market_data_type.type = p->cfg.market_data_type;
 	ib_pipeline_send(p, &r, -1);
 	ib_pipeline_request_reconcile(p);
+	ib_resolve_request_all(p); /* contract specs: quoted once resolved (resolve.c) */
 	subscribe_market_data(n);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
+#include "core/contracts.h"
 #include "core/pipeline_state.h"
 #include "util/str.h"
 #include "util/clock.h"
@@ -237,7 +238,8 @@ ib_pipeline_subscribe_quotes(ib_pipeline *p)
 	for (uint32_t i = 0; i < p->nquote_subs; i++) {
 		ib_req r = { .id = IB_OUT_REQ_MKT_DATA };
 		r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)i;
-		ib_contract_stock(&r.u.mkt_data.contract, p->quotes->symbol[i]);
+		if (!ib_resolve_mkt_contract(p, i, &r.u.mkt_data.contract))
+			continue; /* a contract spec not resolved on this connection yet: subscribed when it is */
 		ib_pipeline_send(p, &r, -1);
 	}
 }
@@ -289,19 +291,22 @@ ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *
 		p->cfg.pacing_per_s = 1;
 
 	p->quotes = calloc(1, sizeof(*p->quotes));
+	p->contracts = calloc(1, sizeof(*p->contracts));
 	p->risk.inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
 	p->md.buf = ib_ring_alloc(&p->md.ring, IB_MD_RING_SIZE, sizeof(*p->md.buf));
 	p->acct.buf = ib_ring_alloc(&p->acct.ring, IB_ACCT_RING_SIZE, sizeof(*p->acct.buf));
 	p->net.out_buf = ib_ring_alloc(&p->net.out_ring, IB_OUT_RING_SIZE, sizeof(*p->net.out_buf));
 	p->net.out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!p->diag.json || !p->acct.sync_json || !p->quotes || !p->risk.inst_pos || !p->md.buf || !p->acct.buf || !p->net.out_buf || p->net.out_efd < 0 ||
+	if (!p->diag.json || !p->acct.sync_json || !p->quotes || !p->contracts || !p->risk.inst_pos || !p->md.buf || !p->acct.buf || !p->net.out_buf || p->net.out_efd < 0 ||
 	    ib_orders_init(p) != IB_OK) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* IB_CFG_MAX_SYMBOLS < IB_MAX_INSTRUMENTS: the rest of the table is for tbt/depth-only symbols */
-	for (int i = 0; i < cfg->nsymbols && i < IB_CFG_MAX_SYMBOLS; i++)
-		ib_strlcpy(p->quotes->symbol[i], cfg->symbols[i], IB_SYMBOL_LEN);
+	/* IB_CFG_MAX_SYMBOLS < IB_MAX_INSTRUMENTS: the rest of the table is for tbt/depth-only symbols.
+	   Bare stocks are named now; a contract spec once it resolved (core/contracts.h). */
+	if (ib_contracts_setup(p->contracts, cfg, p->quotes, err, errlen) != 0)
+		goto fail;
+	ib_sync_set_contracts(&p->acct.sync, p->contracts->n, p->contracts->slot[0].spec, sizeof(p->contracts->slot[0]));
 	p->quotes->n = (uint32_t)(cfg->nsymbols < IB_CFG_MAX_SYMBOLS ? cfg->nsymbols : IB_CFG_MAX_SYMBOLS);
 
 	p->nstrat = cfg->strategies < IB_MAX_STRATEGIES ? cfg->strategies : IB_MAX_STRATEGIES;
@@ -478,6 +483,7 @@ ib_pipeline_free(ib_pipeline *p)
 	free(p->acct.sync_json);
 	free(p->inst_book);
 	free(p->quotes);
+	free(p->contracts);
 	free(p->risk.inst_pos);
 	free(p->md.buf);
 	free(p->acct.buf);

@@ -43,6 +43,7 @@
 #include "util/bits.h"
 
 struct ib_orders;           /* orders.c */
+struct ib_contract_table;   /* contracts.h: configured contract specs, resolved */
 
 #define IB_MAX_STRATEGIES 64
 #define IB_MD_RING_SIZE 65536
@@ -280,6 +281,7 @@ struct ib_pipeline {
 	/* set up before the threads start, read-only after */
 	ib_config cfg;
 	ib_quote_table *quotes;
+	struct ib_contract_table *contracts; /* rules of who writes what: core/contracts.h */
 	uint32_t nquote_subs;      /* the first n instruments get reqMktData; the rest are tbt/depth only */
 	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
 	ib_book_table *books;      /* one per depth subscription; writer: market-data thread */

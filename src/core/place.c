@@ -17,7 +17,7 @@ static int
 instrument_index(const ib_pipeline *p, const char *symbol)
 {
 	for (uint32_t i = 0; i < p->quotes->n; i++)
-		if (strcmp(p->quotes->symbol[i], symbol) == 0)
+		if (strcmp(ib_quote_name(p->quotes, i), symbol) == 0)
 			return (int)i;
 	return -1;
 }

@@ -25,7 +25,7 @@ ib_strategy_index(const ib_strategy_ctx *ctx)
 const char *
 ib_strategy_symbol(const ib_strategy_ctx *ctx, uint32_t instrument)
 {
-	return instrument < ctx->p->quotes->n ? ctx->p->quotes->symbol[instrument] : "";
+	return instrument < ctx->p->quotes->n ? ib_quote_name(ctx->p->quotes, instrument) : "";
 }
 
 void

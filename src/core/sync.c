@@ -7,6 +7,7 @@
  * new ones from nothing: complete always means the list as it is now.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,12 +27,46 @@ ib_sync_init(ib_sync *s, bool require_download_end, int quiet_ms)
 }
 
 void
+ib_sync_set_contracts(ib_sync *s, int n, const char *specs, size_t stride)
+{
+	s->ncontracts = n < IB_MAX_CONTRACTS ? n : IB_MAX_CONTRACTS;
+	for (int k = 0; k < s->ncontracts; k++) {
+		snprintf(s->contract_spec[k], sizeof(s->contract_spec[k]), "%s", specs + (size_t)k * stride);
+		s->contract_ok[k] = false;
+		s->contract_why[k][0] = '\0';
+	}
+}
+
+void
+ib_sync_contract(ib_sync *s, int k, bool ok, const char *why)
+{
+	if (k < 0 || k >= s->ncontracts)
+		return;
+	s->contract_ok[k] = ok;
+	snprintf(s->contract_why[k], sizeof(s->contract_why[k]), "%s", ok || !why ? "" : why);
+}
+
+int
+ib_sync_pending_contract(const ib_sync *s)
+{
+	for (int k = 0; k < s->ncontracts; k++)
+		if (!s->contract_ok[k])
+			return k;
+	return -1;
+}
+
+void
 ib_sync_reset(ib_sync *s, int64_t now_ns, bool need_reconcile)
 {
 	bool req = s->require_download_end;
 	int64_t quiet = s->quiet_ns;
+	int ncontracts = s->ncontracts;
 
-	memset(s, 0, sizeof(*s));
+	/* everything but the policy and the contracts' specs (a new connection resolves them again) */
+	memset(s, 0, offsetof(ib_sync, ncontracts));
+	s->ncontracts = ncontracts;
+	memset(s->contract_ok, 0, sizeof(s->contract_ok));
+	memset(s->contract_why, 0, sizeof(s->contract_why));
 	s->require_download_end = req;
 	s->quiet_ns = quiet;
 	s->since_ns = now_ns;
@@ -227,7 +262,7 @@ ib_sync_complete(ib_sync *s, int64_t now_ns)
 		return false;
 	if (s->need_reconcile && (!s->open_orders_end || !s->executions_end))
 		return false;
-	return true;
+	return ib_sync_pending_contract(s) < 0;
 }
 
 /* Why the list itself is not usable, or NULL. */
@@ -275,6 +310,10 @@ missing_pieces(const ib_sync *s, missing_fn *f, void *ctx)
 		f(ctx, n++, "openOrderEnd", NULL, NULL);
 	if (s->need_reconcile && !s->executions_end)
 		f(ctx, n++, "execDetailsEnd", NULL, NULL);
+	/* "contract:FUT:ES@CME": the spec as configured, so the reader can find it in the config */
+	for (int k = 0; k < s->ncontracts; k++)
+		if (!s->contract_ok[k])
+			f(ctx, n++, "contract", s->contract_spec[k], s->contract_why[k][0] ? s->contract_why[k] : NULL);
 	return n;
 }
 
@@ -300,6 +339,13 @@ describe_missing(void *ctx, int k, const char *what, const char *acct, const cha
 
 	if (acct && d->ids >= DESCRIBE_IDS) {
 		d->cut++;
+		return;
+	}
+	if (strcmp(what, "contract") == 0) { /* "contract FUT:ES@CME (unknown to IB ...)" */
+		ib_json_printf(&d->b, "%scontract %s", k ? " and " : "", acct);
+		if (why)
+			ib_json_printf(&d->b, " (%s)", why);
+		d->ids++;
 		return;
 	}
 	ib_json_printf(&d->b, "%s%s", k ? " and " : "", what);
@@ -347,7 +393,7 @@ ib_sync_describe(const ib_sync *s, int64_t now_ns, char *buf, size_t cap)
 	ib_json_printf(b, "%swaiting for ", b->len ? ", " : "");
 	missing_pieces(s, describe_missing, &d);
 	if (d.cut)
-		ib_json_printf(b, " and %d more accounts", d.cut);
+		ib_json_printf(b, " and %d more accounts or contracts", d.cut);
 	ib_json_printf(b, " since %.1f s", ib_ns_to_s(now_ns - s->since_ns));
 }
 
@@ -387,7 +433,17 @@ ib_sync_json(const ib_sync *s, int64_t now_ns, char *buf, size_t cap)
 		ib_json_raw(&j, "null");
 	ib_json_raw(&j, ",\"missing\":[");
 	missing_pieces(s, json_missing, &j);
-	ib_json_printf(&j, "],\"waiting_s\":%.3f}", ib_ns_to_s(now_ns - s->since_ns));
+	ib_json_raw(&j, "]");
+	int shown = 0;
+	for (int k = 0; k < s->ncontracts; k++) {
+		if (s->contract_ok[k] || !s->contract_why[k][0])
+			continue;
+		ib_json_raw(&j, shown++ ? "," : ",\"contract_errors\":{");
+		ib_json_str(&j, s->contract_spec[k]);
+		ib_json_raw(&j, ":");
+		ib_json_str(&j, s->contract_why[k]);
+	}
+	ib_json_printf(&j, "%s,\"waiting_s\":%.3f}", shown ? "}" : "", ib_ns_to_s(now_ns - s->since_ns));
 	if (j.overflow) {
 		/* a caller's buffer too small for this list: say so in valid JSON rather than cut it */
 		ib_json_init(&j, buf, cap);

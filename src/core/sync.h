@@ -5,8 +5,10 @@
  * and no more than IB_MAX_ACCOUNTS, nextValidId arrived, every listed
  * account's initial download ended (acctDownloadEnd, or -- when configured
  * for gateways that stop sending it -- a quiet period after its first value),
- * positionEnd arrived, and after a reconnect the open orders and executions
- * were reconciled (openOrderEnd, execDetailsEnd).
+ * positionEnd arrived, after a reconnect the open orders and executions
+ * were reconciled (openOrderEnd, execDetailsEnd), and every configured
+ * contract that needs reqContractDetails was resolved on this connection
+ * (core/contracts.h; named "contract:<spec>" in the detail while it is not).
  *
  * The list may change at any time (a new managedAccounts): accounts that stay
  * keep what they have, new ones start incomplete, gone ones are forgotten.
@@ -24,8 +26,15 @@
 #include "ibpipe/account.h"
 #include "util/json.h"
 
-/* The JSON detail at its largest: every account listed and missing, each id escaped at its worst. */
-#define IB_SYNC_JSON_MAX (IB_MAX_ACCOUNTS * (2 * (IB_ACCOUNT_ID_LEN - 1) * IB_JSON_ESC_MAX + 32) + 1024)
+/* Configured contracts that must be resolved before the gate opens (core/contracts.h). */
+#define IB_MAX_CONTRACTS 128
+#define IB_SYNC_SPEC_LEN 96      /* a spec as configured (IB_CFG_SYMBOL_LEN), with its NUL */
+#define IB_SYNC_WHY_LEN 256      /* why a contract did not resolve */
+
+/* The JSON detail at its largest: every account listed and missing, each id escaped at its worst,
+   and every contract missing with why. */
+#define IB_SYNC_JSON_MAX (IB_MAX_ACCOUNTS * (2 * (IB_ACCOUNT_ID_LEN - 1) * IB_JSON_ESC_MAX + 32) + \
+			  IB_MAX_CONTRACTS * ((2 * IB_SYNC_SPEC_LEN + IB_SYNC_WHY_LEN) * IB_JSON_ESC_MAX + 32) + 1024)
 
 enum ib_sync_list_error {
 	IB_SYNC_LIST_OK = 0,
@@ -68,15 +77,27 @@ typedef struct ib_sync {
 	bool position_end;
 	bool need_reconcile;        /* after a reconnect: open orders + executions */
 	bool open_orders_end, executions_end;
+	/* configured contracts: specs fixed at start (kept by reset); resolved again on every connection */
+	int ncontracts;
+	char contract_spec[IB_MAX_CONTRACTS][IB_SYNC_SPEC_LEN];
+	bool contract_ok[IB_MAX_CONTRACTS];
+	char contract_why[IB_MAX_CONTRACTS][IB_SYNC_WHY_LEN]; /* "" while pending, else why it failed */
 	/* policy */
 	bool require_download_end;
 	int64_t quiet_ns;
 } ib_sync;
 
 void ib_sync_init(ib_sync *s, bool require_download_end, int quiet_ms);
-/* A new connection: nothing known. */
+/* The contracts that must resolve (after init; kept across resets): n specs, IB_SYNC_SPEC_LEN apart. */
+void ib_sync_set_contracts(ib_sync *s, int n, const char *specs, size_t stride);
+/* Contract k resolved (ok), or failed with why (not resolved; named with why in the detail). */
+void ib_sync_contract(ib_sync *s, int k, bool ok, const char *why);
+/* Index of the first contract not resolved, or -1. */
+int ib_sync_pending_contract(const ib_sync *s);
+/* A new connection: nothing known (every contract is resolved again). */
 void ib_sync_reset(ib_sync *s, int64_t now_ns, bool need_reconcile);
-/* Sync again on the same connection (IB came back): the list and nextValidId stay, the rest is redone. */
+/* Sync again on the same connection (IB came back): the list, nextValidId and the resolved contracts stay,
+   the rest is redone. */
 void ib_sync_restart(ib_sync *s, int64_t now_ns);
 /* A managedAccounts list (comma separated, empties skipped, duplicates dropped). */
 ib_sync_change ib_sync_accounts(ib_sync *s, const char *comma_list);
@@ -97,7 +118,8 @@ int ib_sync_pending_account(const ib_sync *s);
 /* "have managedAccounts [DU1], nextValidId 1, waiting for acctDownloadEnd for DU1 since 3.0 s"
    (for logs: long lists are cut to their first accounts and a count) */
 void ib_sync_describe(const ib_sync *s, int64_t now_ns, char *buf, size_t cap);
-/* The same as a JSON object: {"managedAccounts":[..],"nextValidId":N,"missing":[..],"waiting_s":x},
+/* The same as a JSON object: {"managedAccounts":[..],"nextValidId":N,"missing":[..],"waiting_s":x}
+   and, when a contract failed, "contract_errors":{"<spec>":"<why>",..},
    complete and valid for any ids when cap >= IB_SYNC_JSON_MAX.  Returns its length. */
 size_t ib_sync_json(const ib_sync *s, int64_t now_ns, char *buf, size_t cap);
 

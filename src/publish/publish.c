@@ -786,7 +786,7 @@ write_quotes(ib_pub *p)
 	const ib_quote_table *t = p->quotes;
 	struct batch *b = p->b;
 	uint32_t n = t->n, i = p->qcursor < t->n ? p->qcursor : 0;
-	char k[96], upd[24];
+	char k[64 + IB_INSTR_NAME_LEN], upd[24];
 	size_t kp = ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_QUOTE);
 
 	/* round robin from where the last full batch stopped, so no instrument starves */
@@ -797,10 +797,13 @@ write_quotes(ib_pub *p)
 			continue;
 		ib_quote_read(t, i, &q);
 		p->wver[i] = q.version;
-		size_t sl = strnlen(t->symbol[i], IB_SYMBOL_LEN);
+		const char *name = ib_quote_name(t, i); /* named before its first tick: "" never ticks */
+		size_t sl = strnlen(name, IB_INSTR_NAME_LEN);
+		if (sl == 0)
+			continue;
 		if (kp + sl >= sizeof(k))
 			sl = sizeof(k) - kp - 1;
-		memcpy(k + kp, t->symbol[i], sl);
+		memcpy(k + kp, name, sl);
 		cmd(p, 22, T_PLAIN);
 		arg_s(p, "HSET");
 		arg(p, k, kp + sl);
