@@ -275,8 +275,11 @@ run_one(const char *url, uint32_t n, double rate, double seconds)
 
 	memset(&quotes, 0, sizeof(quotes));
 	quotes.n = n;
-	for (uint32_t i = 0; i < n; i++)
-		snprintf(quotes.symbol[i], IB_SYMBOL_LEN, "B%05u", i);
+	for (uint32_t i = 0; i < n; i++) {
+		char sym[IB_SYMBOL_LEN];
+		snprintf(sym, sizeof(sym), "B%05u", i);
+		ib_quote_set_name(&quotes, i, sym);
+	}
 	snprintf(prefix, sizeof(prefix), "bench%d", (int)getpid());
 	ib_pub_config_defaults(&cfg);
 	ib_strlcpy(cfg.url, url, sizeof(cfg.url));

@@ -265,7 +265,7 @@ mkquotes(int n, const char *const *syms)
 	ib_quote_table *t = calloc(1, sizeof(*t));
 
 	for (int i = 0; t && i < n; i++)
-		ib_strlcpy(t->symbol[i], syms[i], IB_SYMBOL_LEN);
+		ib_quote_set_name(t, (uint32_t)i, syms[i]);
 	if (t)
 		t->n = (uint32_t)n;
 	return t;

@@ -145,8 +145,8 @@ test_status_views(void)
 
 	CU_ASSERT_FATAL(s != NULL);
 	q.n = 2;
-	ib_strlcpy(q.symbol[0], "AAPL", IB_SYMBOL_LEN);
-	ib_strlcpy(q.symbol[1], "MSFT", IB_SYMBOL_LEN);
+	ib_quote_set_name(&q, 0, "AAPL");
+	ib_quote_set_name(&q, 1, "MSFT");
 	ib_quote_data d = { .bid = 189.5, .ask = 189.6, .last = 189.55, .recv_mono_ns = ib_now_mono_ns(),
 			    .updated_ns = ib_now_real_ns(), .version = 1 };
 	ib_quote_write(&q, 0, &d);

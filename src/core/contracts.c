@@ -73,6 +73,7 @@ ib_contracts_setup(ib_contract_table *t, const ib_config *cfg, ib_quote_table *q
 			return -1;
 		}
 		s = &t->slot[t->n];
+		memset(s, 0, sizeof(*s)); /* before the threads: no reader yet */
 		if (ib_spec_parse(cfg->symbols[i], strlen(cfg->symbols[i]), &s->want, err, cap) != IB_OK)
 			return -1;
 		ib_strlcpy(s->spec, cfg->symbols[i], sizeof(s->spec));
