@@ -326,6 +326,15 @@ static const struct bad bads[] = {
 	{ "sync_timeout", " 30" },
 	{ "sync_timeout", "1e" },
 	{ "sync_timeout", "." },
+	{ "wait", "busy" },
+	{ "wait", "" },
+	{ "wait_net", "yield" },
+	{ "wait_md", "spinning" },
+	{ "wait_account", "0" },
+	{ "wait_strategy", "block,spin" },
+	{ "wait_spin_us", "-1" },
+	{ "wait_spin_us", "1000001" },
+	{ "wait_spin_us", "50us" },
 	{ "on_sync_timeout", "quit" },
 	{ "on_sync_timeout", "" },
 	{ "require_download_end", "y" },
@@ -876,6 +885,48 @@ test_flag_forms(void)
 	CU_ASSERT_EQUAL(from_args(&c, err, sizeof(err), e, NULL, NULL), -1);
 }
 
+/* wait sets every thread's strategy, a wait_* key one thread's; file < env < flag as for every key. */
+static void
+test_wait_strategies(void)
+{
+	const char *file = write_file("wait.conf", "wait = hybrid\nwait_strategy = block\n");
+	const char *args[] = { "--config", file, "--wait-md", "SPIN", NULL };
+	ib_config c;
+	char err[256], *out;
+
+	ib_config_defaults(&c);
+	CU_ASSERT_EQUAL(c.wait_net, IB_WAIT_BLOCK); /* the default: park at once, least CPU */
+	CU_ASSERT_EQUAL(c.wait_md, IB_WAIT_BLOCK);
+	CU_ASSERT_EQUAL(c.wait_account, IB_WAIT_BLOCK);
+	CU_ASSERT_EQUAL(c.wait_strategy, IB_WAIT_BLOCK);
+	CU_ASSERT_EQUAL(c.wait_spin_us, 50);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "wait", "spin", err, sizeof(err)), 0);
+	CU_ASSERT(c.wait_net == IB_WAIT_SPIN && c.wait_md == IB_WAIT_SPIN && c.wait_account == IB_WAIT_SPIN &&
+		  c.wait_strategy == IB_WAIT_SPIN);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "wait-net", "hybrid", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.wait_net, IB_WAIT_HYBRID);
+	CU_ASSERT_EQUAL(c.wait_md, IB_WAIT_SPIN);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "wait_md", "busy", err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "wait_md"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected block, spin or hybrid"));
+
+	/* file: hybrid for all but the strategies; env: the account thread spins; flag: md spins */
+	env_set("IBPIPE_WAIT_ACCOUNT", "spin");
+	env_set("IBPIPE_WAIT_SPIN_US", "7");
+	CU_ASSERT_EQUAL_FATAL(from_args(&c, err, sizeof(err), args, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(c.wait_net, IB_WAIT_HYBRID);
+	CU_ASSERT_EQUAL(c.wait_md, IB_WAIT_SPIN);
+	CU_ASSERT_EQUAL(c.wait_account, IB_WAIT_SPIN);
+	CU_ASSERT_EQUAL(c.wait_strategy, IB_WAIT_BLOCK);
+	CU_ASSERT_EQUAL(c.wait_spin_us, 7);
+	/* printed, it loads back as it was: `wait` first, then each thread's own line */
+	out = printed(&c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "wait_net = hybrid\nwait_md = spin\nwait_account = spin\n"
+					    "wait_strategy = block\nwait_spin_us = 7\n"));
+	free(out);
+	env_restore();
+}
+
 /* What ib_config_print writes loads back to the same configuration. */
 static void
 test_print_round_trip(void)
@@ -1001,6 +1052,7 @@ test_config_register(void)
 	CU_add_test(s, "symbols", test_symbols);
 	CU_add_test(s, "file syntax", test_file_syntax);
 	CU_add_test(s, "flag forms", test_flag_forms);
+	CU_add_test(s, "wait strategies: all threads, one thread, file < env < flag", test_wait_strategies);
 	CU_add_test(s, "print round trip", test_print_round_trip);
 	CU_add_test(s, "usage lists every key", test_usage_lists_every_key);
 	CU_add_test(s, "deploy/ibpipe.conf loads and lists every key", test_example_config);

@@ -72,6 +72,16 @@ static int set_log_level(ib_config *, const char *, char *, size_t);
 static int set_metrics_listen(ib_config *, const char *, char *, size_t);
 static void show_metrics_listen(const ib_config *, char *, size_t);
 static int set_log_format(ib_config *, const char *, char *, size_t);
+static int set_wait(ib_config *, const char *, char *, size_t);
+static int set_wait_net(ib_config *, const char *, char *, size_t);
+static int set_wait_md(ib_config *, const char *, char *, size_t);
+static int set_wait_account(ib_config *, const char *, char *, size_t);
+static int set_wait_strategy(ib_config *, const char *, char *, size_t);
+static void show_wait(const ib_config *, char *, size_t);
+static void show_wait_net(const ib_config *, char *, size_t);
+static void show_wait_md(const ib_config *, char *, size_t);
+static void show_wait_account(const ib_config *, char *, size_t);
+static void show_wait_strategy(const ib_config *, char *, size_t);
 static void show_host(const ib_config *, char *, size_t);
 static void show_gateway(const ib_config *, char *, size_t);
 static void show_client_id_range(const ib_config *, char *, size_t);
@@ -134,6 +144,13 @@ static const struct key keys[] = {
 	INT("max_depth", max_depth, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous depth subscriptions"),
 	INT("redis_book_levels", redis_book_levels, 1, 50, "rows per side written to P:book:SYM (the top of each depth book)"),
 	BOOL("md_lossless", md_lossless, "never coalesce market data: the network thread waits instead (replay)"),
+	/* wait before the per-thread keys: the environment applies in this order, so the narrower key wins */
+	SPECIAL(wait, "block | spin | hybrid: how every pipeline thread waits for work (the wait_* keys set one)"),
+	SPECIAL(wait_net, "block | spin | hybrid: the network thread (block: poll; spin: non-blocking reads in a loop)"),
+	SPECIAL(wait_md, "block | spin | hybrid: the market-data thread (block: futex at once; spin: poll its ring)"),
+	SPECIAL(wait_account, "block | spin | hybrid: the account thread"),
+	SPECIAL(wait_strategy, "block | spin | hybrid: every strategy thread"),
+	INT("wait_spin_us", wait_spin_us, 0, 1000000, "hybrid: microseconds a thread spins for work before it parks"),
 	SPECIAL(strategies, "strategy threads, 0-64 (0: a pure data bridge), or what runs: NAME [xN], ... with built-ins and plugins (momentum.so x2, example)"),
 	SPECIAL(strategy, "strategy the `strategies` threads run: a built-in (`ibpipe run --help` lists them) or a plugin (./x.so)"),
 	SPECIAL(param, "a strategy parameter STRATEGY.KEY=VALUE (momentum.window=20); repeat it, or a comma list"),
@@ -202,6 +219,8 @@ ib_config_defaults(ib_config *c)
 	ib_strlcpy(c->strategy, "example", sizeof(c->strategy));
 	c->risk.max_order_qty = 1000;
 	ib_strlcpy(c->state_dir, "/var/lib/ibpipe", sizeof(c->state_dir));
+	c->wait_net = c->wait_md = c->wait_account = c->wait_strategy = IB_WAIT_BLOCK;
+	c->wait_spin_us = 50;
 	c->metrics_port = -1; /* off */
 	c->command_journal_keep = 100000;
 	c->redis = true;
@@ -498,6 +517,85 @@ set_on_sync_timeout(ib_config *c, const char *v, char *w, size_t cap)
 	else
 		return why(w, cap, "'%s': expected wait or exit", v);
 	return 0;
+}
+
+static const char *const wait_names[] = { [IB_WAIT_BLOCK] = "block", [IB_WAIT_SPIN] = "spin", [IB_WAIT_HYBRID] = "hybrid" };
+
+static int
+parse_wait(const char *v, enum ib_wait_mode *out, char *w, size_t cap)
+{
+	for (size_t i = 0; i < sizeof(wait_names) / sizeof(wait_names[0]); i++)
+		if (strcasecmp(v, wait_names[i]) == 0) {
+			*out = (enum ib_wait_mode)i;
+			return 0;
+		}
+	return why(w, cap, "'%s': expected block, spin or hybrid", v);
+}
+
+static int
+set_wait(ib_config *c, const char *v, char *w, size_t cap)
+{
+	enum ib_wait_mode m = IB_WAIT_BLOCK;
+
+	if (parse_wait(v, &m, w, cap) != 0)
+		return -1;
+	c->wait_net = c->wait_md = c->wait_account = c->wait_strategy = m;
+	return 0;
+}
+
+static int
+set_wait_net(ib_config *c, const char *v, char *w, size_t cap)
+{
+	return parse_wait(v, &c->wait_net, w, cap);
+}
+
+static int
+set_wait_md(ib_config *c, const char *v, char *w, size_t cap)
+{
+	return parse_wait(v, &c->wait_md, w, cap);
+}
+
+static int
+set_wait_account(ib_config *c, const char *v, char *w, size_t cap)
+{
+	return parse_wait(v, &c->wait_account, w, cap);
+}
+
+static int
+set_wait_strategy(ib_config *c, const char *v, char *w, size_t cap)
+{
+	return parse_wait(v, &c->wait_strategy, w, cap);
+}
+
+/* The market-data thread's: printed before the per-thread lines, which then say the rest. */
+static void
+show_wait(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", wait_names[c->wait_md]);
+}
+
+static void
+show_wait_net(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", wait_names[c->wait_net]);
+}
+
+static void
+show_wait_md(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", wait_names[c->wait_md]);
+}
+
+static void
+show_wait_account(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", wait_names[c->wait_account]);
+}
+
+static void
+show_wait_strategy(const ib_config *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", wait_names[c->wait_strategy]);
 }
 
 static void

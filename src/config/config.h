@@ -22,6 +22,8 @@
 #define IB_CFG_SYMBOL_LEN 96
 
 enum ib_on_timeout { IB_TIMEOUT_WAIT, IB_TIMEOUT_EXIT };
+/* How a thread waits for work (core/wake.h): park at once, busy-poll, or busy-poll a while then park. */
+enum ib_wait_mode { IB_WAIT_BLOCK, IB_WAIT_SPIN, IB_WAIT_HYBRID };
 
 typedef struct ib_sub {
 	char symbol[IB_SYMBOL_LEN];
@@ -73,6 +75,9 @@ typedef struct ib_config {
 	int redis_book_levels;      /* rows per side in P:book:SYM */
 	bool md_lossless;           /* never coalesce: the network thread waits for the market-data
 	                               thread, which hands every tick to every strategy (replay, tests) */
+	/* waiting for work, per thread (wait_* keys): the network thread on its socket, the others on rings */
+	enum ib_wait_mode wait_net, wait_md, wait_account, wait_strategy;
+	int wait_spin_us;           /* hybrid: spin this long before parking */
 	/* strategies */
 	int strategies;             /* threads in all */
 	char strategy[IB_CFG_STRATEGY_LEN]; /* what they run: a built-in's name ("example", ...) or a plugin's path */

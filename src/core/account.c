@@ -604,6 +604,7 @@ ib_account_thread(void *arg)
 	ib_pipeline *p = arg;
 	struct ib_acct_event e;
 	int64_t last_diag = 0, last_pub = 0;
+	const ib_wait_policy wait = { p->cfg.wait_account, (int64_t)p->cfg.wait_spin_us * IB_NS_PER_US, &p->stop };
 
 	/* before any connection: waiting since now, for the connection; and the sync deadline runs
 	   from the start, so --on-sync-timeout exit fires while the gateway is down too */
@@ -650,7 +651,7 @@ ib_account_thread(void *arg)
 		/* The network thread is the producer: once it is gone and the ring is empty, we are done. */
 		if (ck_pr_load_int(&p->stop) && !ck_pr_load_8((uint8_t *)&p->net.started))
 			break;
-		ib_wake_wait(&p->acct.wake, snap, 100);
+		ib_wake_wait_as(&p->acct.wake, snap, 100, &wait);
 	}
 	atomic_store_explicit(&p->acct.left, true, memory_order_release);
 	/* lossless: the market data read before the stop still goes out behind an open gate */

@@ -364,6 +364,7 @@ ib_mktdata_thread(void *arg)
 	struct md m = { .p = p };
 	struct ib_md_event e;
 	uint64_t handled = 0;
+	const ib_wait_policy wait = { p->cfg.wait_md, (int64_t)p->cfg.wait_spin_us * IB_NS_PER_US, &p->stop };
 
 	m.touched = calloc(IB_MAX_INSTRUMENTS, sizeof(uint32_t));
 	m.touched_mask = calloc(IB_MAX_INSTRUMENTS, 1);
@@ -401,7 +402,7 @@ ib_mktdata_thread(void *arg)
 			continue;
 		if (ck_pr_load_int(&p->stop) && !ck_pr_load_8((uint8_t *)&p->net.started))
 			break;
-		ib_wake_wait(&p->md.wake, snap, pending ? 1 : 100);
+		ib_wake_wait_as(&p->md.wake, snap, pending ? 1 : 100, &wait);
 	}
 out:
 	atomic_store_explicit(&p->md.done, true, memory_order_release);

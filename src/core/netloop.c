@@ -884,12 +884,42 @@ signal_consumers(struct net *n)
 	}
 }
 
+/*
+ * wait_net = spin or hybrid: read the socket without waiting (recv returns
+ * EAGAIN at once when it is empty) instead of sleeping in poll -- spin for
+ * ever, hybrid until wait_spin_us have passed without data (*last_data: when
+ * bytes last came).  Returns IB_OK (look again), IB_EAGAIN when the spin is
+ * over (poll now), or an error that ends the session.
+ */
+static int
+spin_read(struct net *n, int64_t spin_ns, int64_t *last_data)
+{
+	ib_pipeline *p = n->p;
+	uint64_t before = IB_STAT_GET(p->stats.net.bytes_in);
+	int64_t now = ib_now_mono_ns();
+
+	if (spin_ns != INT64_MAX && now - *last_data >= spin_ns)
+		return IB_EAGAIN;
+	int rc = read_and_route(n);
+	signal_consumers(n);
+	if (rc != IB_OK)
+		return rc;
+	if (IB_STAT_GET(p->stats.net.bytes_in) != before)
+		*last_data = now;
+	else
+		ck_pr_stall();
+	return write_stall(n, now) ? IB_ETIMEDOUT : IB_OK;
+}
+
 /* One connected session: poll, read, route, write.  Returns why it ended. */
 static int
 session(struct net *n)
 {
 	ib_pipeline *p = n->p;
 	int rc;
+	const enum ib_wait_mode mode = p->cfg.wait_net;
+	const int64_t spin_ns = mode == IB_WAIT_SPIN ? INT64_MAX : (int64_t)p->cfg.wait_spin_us * IB_NS_PER_US;
+	int64_t last_data = ib_now_mono_ns();
 
 	/* The handshake's reads may have taken frames that came right behind the
 	   version reply; the socket will not poll readable for them again. */
@@ -904,6 +934,13 @@ session(struct net *n)
 		int wrc = flush_out(n, &wait_ms);
 		if (wrc == IB_EIO)
 			return IB_EIO;
+		if (mode != IB_WAIT_BLOCK && wrc != IB_EAGAIN) { /* a write waiting for room is poll's job */
+			rc = spin_read(n, spin_ns, &last_data);
+			if (rc == IB_OK)
+				continue;
+			if (rc != IB_EAGAIN)
+				return rc;
+		}
 		if (p->net.nmd_dirty)
 			wait_ms = 0;
 		struct pollfd pfd[2] = {
@@ -927,6 +964,7 @@ session(struct net *n)
 			signal_consumers(n);
 			if (rc != IB_OK)
 				return rc;
+			last_data = ib_now_mono_ns(); /* hybrid: spin again after data */
 		}
 	}
 	return IB_OK;

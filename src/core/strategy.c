@@ -234,6 +234,7 @@ ib_strategy_thread(void *arg)
 	struct ib_se_event se;
 	struct ib_sq_event sq;
 	bool open = false;
+	const ib_wait_policy wait = { p->cfg.wait_strategy, (int64_t)p->cfg.wait_spin_us * IB_NS_PER_US, &p->stop };
 
 	/* Held here until the account data is complete (or we are told to stop). */
 	if (ib_gate_wait(&p->gate, -1, &p->stop) != IB_OK)
@@ -258,7 +259,7 @@ ib_strategy_thread(void *arg)
 		/* lossless: leave only once nothing more can come (the market-data thread waits for us) */
 		if (ck_pr_load_int(&p->stop) && (!p->cfg.md_lossless || atomic_load_explicit(&p->acct.done, memory_order_acquire)))
 			break;
-		ib_wake_wait(&ctx->wake, snap, wait_ms);
+		ib_wake_wait_as(&ctx->wake, snap, wait_ms, &wait);
 	}
 stop:
 	atomic_store_explicit(&ctx->gone, true, memory_order_release);

@@ -1,10 +1,13 @@
 /*
- * wake.c - the futex operations ck_ec needs.
+ * wake.c - the futex operations ck_ec needs, and the wait strategies
+ * (block, spin, hybrid) on top of them.  Runs on whichever thread waits.
  */
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <ck_pr.h>
 
 #include "core/wake.h"
 #include "util/clock.h"
@@ -68,4 +71,41 @@ ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms)
 		deadline.tv_nsec -= IB_NS_PER_S;
 	}
 	ck_ec32_wait(&w->ec, &ib_wake_mode, snap, &deadline);
+}
+
+/* Polls between two looks at the clock and the stop flag: a vDSO clock read is ~20 ns, a poll ~1. */
+#define SPIN_CHECK_EVERY 64
+
+/* Spin until the count moves past snap (true), or *stop is set or until_ns passes (false). */
+static bool
+spin_until(const ib_wake *w, uint32_t snap, const int *stop, int64_t until_ns)
+{
+	for (unsigned i = 1;; i++) {
+		if (ib_wake_snapshot(w) != snap)
+			return true;
+		if (i % SPIN_CHECK_EVERY == 0 &&
+		    ((stop != NULL && ck_pr_load_int(stop)) || ib_now_mono_ns() >= until_ns))
+			return false;
+		ck_pr_stall(); /* x86 pause: yields the core's pipeline to its sibling hyperthread */
+	}
+}
+
+void
+ib_wake_wait_as(ib_wake *w, uint32_t snap, int timeout_ms, const ib_wait_policy *pol)
+{
+	if (pol == NULL || pol->mode == IB_WAIT_BLOCK) {
+		ib_wake_wait(w, snap, timeout_ms);
+		return;
+	}
+	int64_t now = ib_now_mono_ns(), deadline = now + (int64_t)timeout_ms * IB_NS_PER_MS;
+	if (pol->mode == IB_WAIT_SPIN) {
+		spin_until(w, snap, pol->stop, deadline);
+		return;
+	}
+	int64_t spin_end = pol->spin_ns < deadline - now ? now + pol->spin_ns : deadline;
+	if (spin_until(w, snap, pol->stop, spin_end) || (pol->stop != NULL && ck_pr_load_int(pol->stop)))
+		return;
+	int64_t left = deadline - ib_now_mono_ns();
+	if (left > 0)
+		ib_wake_wait(w, snap, (int)((left + IB_NS_PER_MS - 1) / IB_NS_PER_MS));
 }
