@@ -6,6 +6,7 @@
  *   ibbench e2e [--quick] [--msgs N] [--strategies S] [--instruments K]
  *               [--rate R (offered msgs/s, 0 = as fast as possible)]
  *               [--depth ROWS (a depth + tick-by-tick blast instead of ticks)]
+ *               [--wait block|spin|hybrid [--wait-spin-us US]] (every thread's wait strategy)
  *
  * Reports msgs/s through the network thread, quotes delivered to
  * strategies, coalesced updates, CPU-ms per million messages per thread,
@@ -128,6 +129,7 @@ bench_e2e(int argc, char **argv)
 	int rate = atoi(arg(argc, argv, "--rate", "0"));
 	int depth = atoi(arg(argc, argv, "--depth", "0"));
 	const char *plugin = arg(argc, argv, "--plugin", NULL);
+	const char *wait = arg(argc, argv, "--wait", NULL), *spin_us = arg(argc, argv, "--wait-spin-us", NULL);
 	int port = 0;
 	static char syms[16384 * 8];
 	const char *tmp = getenv("TMPDIR");
@@ -141,6 +143,11 @@ bench_e2e(int argc, char **argv)
 	if (ib_config_from_args(&cfg, 0, noargs, rest, 4, &nrest, err, sizeof(err)) != 0) {
 		fprintf(stderr, "e2e: %s\n", err);
 		return 1;
+	}
+	if ((wait && ib_config_set(&cfg, "wait", wait, err, sizeof(err)) != 0) ||
+	    (spin_us && ib_config_set(&cfg, "wait_spin_us", spin_us, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "e2e: %s\n", err);
+		return 2;
 	}
 	if (depth && ninst > IB_CFG_MAX_SUBS / 2)
 		ninst = IB_CFG_MAX_SUBS / 2;
@@ -260,11 +267,13 @@ bench_e2e(int argc, char **argv)
 		trades += b->trades;
 	}
 	double million = (double)md / 1e6;
-	char name[96];
+	char name[96], wtag[16] = "";
+	if (wait && cfg.wait_md != IB_WAIT_BLOCK) /* block keeps the names earlier results have */
+		snprintf(wtag, sizeof(wtag), "_%s", cfg.wait_md == IB_WAIT_SPIN ? "spin" : "hybrid");
 	if (depth)
-		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d_r%d", nstrat, ninst, rate);
+		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d_r%d%s", nstrat, ninst, rate, wtag);
 	else
-		snprintf(name, sizeof(name), "e2e%s_s%d_i%d_r%d", plugin ? "_plugin" : "", nstrat, ninst, rate);
+		snprintf(name, sizeof(name), "e2e%s_s%d_i%d_r%d%s", plugin ? "_plugin" : "", nstrat, ninst, rate, wtag);
 	printf("%-24s %12.0f msgs/s  %s  to strategies: quotes %llu books %llu bbo %llu trades %llu  coalesced %llu  "
 	       "cpu-ms/M: net %.0f md %.0f strat %.0f total %.0f\n",
 	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes, (unsigned long long)books,
@@ -300,6 +309,8 @@ bench_e2e(int argc, char **argv)
 	if (internal.count) {
 		bench_result(name, "internal_p50_us", ib_hist_quantile(&internal, 0.5) / 1e3);
 		bench_result(name, "internal_p99_us", ib_hist_quantile(&internal, 0.99) / 1e3);
+		bench_result(name, "internal_p999_us", ib_hist_quantile(&internal, 0.999) / 1e3);
+		bench_result(name, "internal_samples", (double)internal.count);
 	}
 	if (e2e.count) {
 		bench_result(name, "latency_p50_us", ib_hist_quantile(&e2e, 0.5) / 1e3);

@@ -43,6 +43,38 @@ def table(path):
     print(f"{'figure':44} {'unit':30} {'value':>14}")
     for (name, unit), v in figs.items():
         print(f"{name:44} {unit:30} {v:14.6g}")
+    wait_table(figs)
+
+# Issue 20's targets, and the figures before it (bench/results/20261129-f153156.json), per paced rate:
+# read->strategy p50 / p99 (us), CPU per message (us).
+WAIT_TARGETS = {10000: ("<= 10", "<= 50", "<= 5"), 100000: ("<= 10", "<= 50", "<= 2"),
+                1000000: ("<= 10", "< 1000", "-")}
+WAIT_BEFORE = {10000: (22.5, 491, 46), 100000: (29.7, 221, 9.1), 1000000: (29.7, 39846, 0.97)}
+
+def wait_table(figs):
+    """Paced e2e runs per wait strategy (ibbench e2e --wait MODE): latency and CPU per message."""
+    rows = []
+    for mode, tag in (("block", ""), ("spin", "_spin"), ("hybrid", "_hybrid")):
+        for rate in sorted(WAIT_TARGETS):
+            name = f"e2e_s1_i10_r{rate}{tag}"
+            get = lambda unit: figs.get((name, unit))
+            if get("msgs_per_s") is None:
+                continue
+            cpu = get("cpu_ms_per_million")
+            rows.append((mode, rate, get("internal_p50_us"), get("internal_p99_us"), get("internal_p999_us"),
+                         get("latency_p99_us"), cpu / 1000 if cpu is not None else None,
+                         get("internal_samples")))
+    if not rows:
+        return
+    f = lambda v: f"{v:9.1f}" if v is not None else f"{'-':>9}"
+    print("\nwait strategies, paced (read->strategy latency in us; CPU in us per message, all ibpipe threads)")
+    print(f"{'wait':7} {'rate':>8} {'p50':>9} {'p99':>9} {'p99.9':>9} {'send p99':>9} {'cpu/msg':>9} "
+          f"{'measured':>9}   {'target p50/p99/cpu':22} {'before p50/p99/cpu':22}")
+    for mode, rate, p50, p99, p999, sp99, cpu, n in rows:
+        t, b = WAIT_TARGETS[rate], WAIT_BEFORE[rate]
+        measured = f"{100 * n / (rate * 3):8.0f}%" if n else f"{'-':>9}"  # make bench sends 3 s of the rate
+        print(f"{mode:7} {rate:8d} {f(p50)} {f(p99)} {f(p999)} {f(sp99)} {f(cpu)} {measured}   "
+              f"{' / '.join(t):22} {' / '.join(str(x) for x in b):22}")
 
 def compare(a, b):
     fa, _ = load(a)
