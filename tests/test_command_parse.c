@@ -24,8 +24,11 @@ parse(const char *text, ib_command *c, char *why, size_t cap)
 	size_t n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", text);
-	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
+	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save)) {
+		for (char *q = t; *q; q++) /* '~' stands for a space inside a value: "STP~LMT" */
+			*q = *q == '~' ? ' ' : *q;
 		kv[n++] = (ib_cmd_str){ t, strlen(t) };
+	}
 	return ib_command_parse(kv, n, c, why, cap);
 }
 
@@ -83,6 +86,48 @@ test_valid(void)
 	CU_ASSERT_FALSE(c.scope_all);
 	CU_ASSERT_EQUAL(parse("cmd cancel_all cmd_id all scope all", &c, why, sizeof(why)), 0);
 	CU_ASSERT_TRUE(c.scope_all);
+
+	/* the order types and terms the codec encodes (req.h) */
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id t symbol AAPL action SELL qty 10 type STP~LMT aux 99 lmt 98.5 "
+				    "tif GTD good_till 20261218~16:00:00~US/Eastern outside_rth 1",
+				    &c, why, sizeof(why)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(c.order.order_type, "STP LMT");
+	CU_ASSERT_DOUBLE_EQUAL(c.order.aux_price, 99, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(c.order.lmt_price, 98.5, 1e-9);
+	CU_ASSERT_STRING_EQUAL(c.order.tif, "GTD");
+	CU_ASSERT_STRING_EQUAL(c.order.good_till_date, "20261218 16:00:00 US/Eastern");
+	CU_ASSERT_TRUE(c.order.outside_rth);
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id t symbol AAPL action SELL qty 10 type TRAIL trail_pct 1.5 "
+				    "trail_stop 180",
+				    &c, why, sizeof(why)),
+			      0);
+	CU_ASSERT_DOUBLE_EQUAL(c.order.trailing_percent, 1.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(c.order.trail_stop_price, 180, 1e-9);
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id t symbol AAPL action SELL qty 10 type TRAIL aux 0.5", &c, why, sizeof(why)),
+			0);
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id t symbol AAPL action BUY qty 10 type MOC", &c, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id t symbol AAPL action BUY qty 10 type LOC lmt 5 tif FOK", &c, why,
+			      sizeof(why)),
+			0);
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id t symbol AAPL action BUY qty 10 type LMT lmt 5 priority Urgent "
+				    "tif OPG",
+				    &c, why, sizeof(why)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(c.order.algo_strategy, "Adaptive");
+	CU_ASSERT_EQUAL(c.order.algo_param_count, 1);
+	CU_ASSERT_STRING_EQUAL(c.order.algo_params[0].tag, "adaptivePriority");
+	CU_ASSERT_STRING_EQUAL(c.order.algo_params[0].value, "Urgent");
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id t symbol AAPL action BUY qty 10 type LMT lmt 100 take_profit 110 "
+				    "stop_loss 95",
+				    &c, why, sizeof(why)),
+			      0);
+	CU_ASSERT_DOUBLE_EQUAL(c.take_profit, 110, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(c.stop_loss, 95, 1e-9);
+	CU_ASSERT_EQUAL(parse("cmd place cmd_id t symbol AAPL action SELL qty 10 type MKT stop_loss 110", &c, why,
+			      sizeof(why)),
+			0);
+	CU_ASSERT_DOUBLE_EQUAL(c.take_profit, 0, 1e-9);
 }
 
 static void
@@ -114,7 +159,8 @@ test_refused(void)
 	refused("cmd place cmd_id a symbol AAPL action BUY qty 1e10 type MKT", "a",
 		"'qty' must be above 0 and at most 1e9: '1e10'");
 	refused("cmd place cmd_id a symbol AAPL action BUY qty inf type MKT", "a", "bad number in 'qty': 'inf'");
-	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT tif FOK", "a", "tif must be DAY, GTC or IOC: 'FOK'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT tif FOO", "a",
+		"tif must be DAY, GTC, IOC, FOK, GTD or OPG: 'FOO'");
 	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT sec_type OPT", "a",
 		"sec_type: only STK is supported: 'OPT'");
 	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT qty 2", "a", "field 'qty' given twice");
@@ -132,6 +178,41 @@ test_refused(void)
 		"contract spec \"FUT:ES\": FUT needs an exchange, as in FUT:ES@CME");
 	refused("cmd cancel_all cmd_id a scope everything", "a", "scope must be commands or all: 'everything'");
 	refused("cmd cancel cmd_id a order_id 7 scope all", "a", "cmd cancel takes no field 'scope'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type PEG", "a",
+		"type must be LMT, MKT, STP, STP LMT, TRAIL, MOC or LOC: 'PEG'");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type TRAIL", "a",
+		"type TRAIL needs 'aux' (the trailing amount) or 'trail_pct', one of them");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type TRAIL aux 1 trail_pct 2", "a",
+		"type TRAIL needs 'aux' (the trailing amount) or 'trail_pct', one of them");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type TRAIL trail_pct 100", "a",
+		"'trail_pct' must be below 100: '100'");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type LMT lmt 5 trail_pct 2", "a",
+		"'trail_pct' is for type TRAIL");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type LOC", "a", "missing field 'lmt' (type LOC)");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type STP_LMT lmt 5 aux 5", "a",
+		"type must be LMT, MKT, STP, STP LMT, TRAIL, MOC or LOC: 'STP_LMT'");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type STP\001LMT lmt 5", "a",
+		"type must be LMT, MKT, STP, STP LMT, TRAIL, MOC or LOC: 'STP?LMT'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT tif GTD", "a",
+		"missing field 'good_till' (tif GTD: yyyymmdd hh:mm:ss [zone])");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT good_till 20260105", "a",
+		"'good_till' is for tif GTD");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type STP aux 5 tif OPG", "a",
+		"tif OPG is for types MKT and LMT");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT outside_rth yes", "a",
+		"outside_rth must be 0, 1, false or true: 'yes'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT priority Fast", "a",
+		"priority must be Patient, Normal or Urgent: 'Fast'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type STP aux 5 priority Urgent", "a",
+		"priority (IB's Adaptive algo) is for types MKT and LMT");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type LMT lmt 10 take_profit 9", "a",
+		"take_profit 9 must be above the limit 10 for a BUY");
+	refused("cmd place cmd_id a symbol AAPL action SELL qty 1 type LMT lmt 10 stop_loss 9", "a",
+		"stop_loss 9 must be above the limit 10 for a SELL");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT take_profit 9 stop_loss 11", "a",
+		"take_profit 9 must be above stop_loss 11 for a BUY");
+	refused("cmd modify cmd_id a order_id 7 symbol AAPL action BUY qty 1 type MKT stop_loss 9", "a",
+		"cmd modify takes no field 'stop_loss'");
 	refused("cmd halt cmd_id has/slash", "", "cmd_id must be 1 to 64 of A-Z a-z 0-9 . _ : -: 'has/slash'");
 }
 

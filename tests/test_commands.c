@@ -412,7 +412,7 @@ test_malformed(void)
 		 END);
 	expect(c, &e, "m1", "refused", "missing field 'qty'");
 	expect(c, &e, "m2", "refused", "bad number in 'qty': '12x'");
-	expect(c, &e, "m3", "refused", "type must be LMT, MKT or STP: 'PEG'");
+	expect(c, &e, "m3", "refused", "type must be LMT, MKT, STP, STP LMT, TRAIL, MOC or LOC: 'PEG'");
 	expect(c, &e, "m4", "refused", "field 'symbol' is 1048576 bytes (at most 256)");
 	expect(c, &e, "m5", "refused", "unknown cmd 'launch'");
 	expect(c, &e, "m6", "refused", "'qty' must be above 0");
@@ -692,6 +692,71 @@ test_cancel_all_scope(void)
 	finish(&e);
 }
 
+/* A field of order_id's status entry with this status on P:stream:orders ("" if there is none yet). */
+static const char *
+status_field(redisContext *c, const struct tu_stack *e, long order_id, const char *status, const char *name)
+{
+	static char v[128];
+	redisReply *r = redisCommand(c, "XRANGE %s - +", tu_key(e, "stream:orders"));
+
+	v[0] = '\0';
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && !v[0]; i++) {
+		const redisReply *f = r->element[i]->element[1];
+		if (atol(field(f, "order_id")) == order_id && strcmp(field(f, "kind"), "status") == 0 &&
+		    strcmp(field(f, "status"), status) == 0)
+			snprintf(v, sizeof(v), "%s", field(f, name));
+	}
+	if (r)
+		freeReplyObject(r);
+	return v;
+}
+
+/*
+ * The order types the codec encodes, through the command stream to ibsim: a trailing stop rests
+ * there as TRAIL; a bracket's entry fills, releases its exits, and the take-profit filling cancels
+ * the stop-loss (their OCA group).
+ */
+static void
+test_order_types_and_bracket(void)
+{
+	struct tu_stack e;
+	struct cmd_res r;
+	char want[96];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&e, WAIT_MS), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "trail-1", "symbol", "AAPL", "action", "SELL", "qty", "10", "type",
+		 "TRAIL", "trail_pct", "50", "tif", "GTC", "outside_rth", "1", END);
+	UNTIL_RESULTS(c, &e, "trail-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	long trail = r.order_id;
+	/* Submitted comes from ibsim's openOrder: the type it got */
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, trail, "Submitted"), WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, trail, "Submitted", "type"), "TRAIL");
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, trail, "Submitted", "tif"), "GTC");
+
+	/* a bracket: BUY now, a take-profit that is marketable at once, a stop-loss far below */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "br-1", "symbol", "AAPL", "action", "BUY", "qty", "10", "type", "MKT",
+		 "take_profit", "1.00", "stop_loss", "0.50", END);
+	UNTIL_RESULTS(c, &e, "br-1", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	long entry = r.order_id;
+	snprintf(want, sizeof(want), "bracket: take_profit order %ld, stop_loss order %ld", entry + 1, entry + 2);
+	CU_ASSERT_STRING_EQUAL(r.reason, want);
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, entry, "Filled"), WAIT_MS));
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, entry + 1, "Filled"), WAIT_MS));
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, entry + 2, "Cancelled"), WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 1, "Filled", "action"), "SELL");
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 1, "Filled", "type"), "LMT");
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 2, "Cancelled", "type"), "STP");
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_known"), 4);
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 1); /* the trailing stop */
+	redisFree(c);
+	finish(&e);
+}
+
 /* command_journal_keep: the journal keeps the newest N commands at start; an older cmd_id is forgotten. */
 static void
 test_journal_keep(void)
@@ -790,6 +855,8 @@ test_commands_register(void)
 	CU_add_test(s, "an accepted order the gateway has is found after a restart: its status, not lost, sent once",
 		    test_restart_order_at_gateway);
 	CU_add_test(s, "command_journal_keep: the journal keeps the newest commands at start", test_journal_keep);
+	CU_add_test(s, "order types through the stream: a trailing stop; a bracket whose take-profit cancels its stop",
+		    test_order_types_and_bracket);
 	CU_add_test(s, "cancel_all: the stream's own orders; scope=all every open order (reqGlobalCancel)",
 		    test_cancel_all_scope);
 	CU_add_test(s, "redis-server restarted, then emptied: a repeated cmd_id is still not executed",

@@ -84,6 +84,39 @@ test_malformed_and_unpriced(void)
 	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK); /* all limits off */
 	o = order("SELL", 5, "STP", 9.5);
 	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+
+	/* the other types the encoder sends, each with the prices it needs */
+	o = order("BUY", 1, "MOC", 0);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o = order("BUY", 1, "LOC", 0);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER);
+	o.lmt_price = 10;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o = order("SELL", 1, "STP LMT", 0);
+	o.aux_price = 9.5;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER); /* no limit */
+	o.lmt_price = 9.4;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o = order("SELL", 1, "TRAIL", 0);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER); /* neither */
+	o.aux_price = 0.5;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o.trailing_percent = 1;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER); /* both */
+	o.aux_price = IB_UNSET_DOUBLE;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	o = order("BUY", 1, "PEG MID", 0);
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_BAD_ORDER);
+	/* max_notional prices a stop-limit at its limit, a trailing stop at the market */
+	lim.max_notional = 100;
+	o = order("SELL", 10, "STP LMT", 0);
+	o.aux_price = 9.5, o.lmt_price = 11;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_NOTIONAL);
+	o = order("SELL", 10, "TRAIL", 0);
+	o.aux_price = 0.5;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_NOTIONAL); /* no quote */
+	in.bid = 9.8, in.ask = 10.0;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
 }
 
 /* The refusal codes, their count and their names agree: a counter and a name for every code. */

@@ -18,6 +18,7 @@
 #include "ibpipe/log.h"
 #include "core/contracts.h"
 #include "core/pipeline_state.h"
+#include "core/place.h"
 #include "util/str.h"
 #include "util/clock.h"
 
@@ -215,6 +216,33 @@ ib_pipeline_send_new_order_hook(ib_pipeline *p, ib_req *r, int strategy, bool (*
 		ck_pr_faa_64(&p->ids.refused_no_id, 1);
 	ok = r->u.place_order.order_id >= 0 && (!hook || hook(arg, r->u.place_order.order_id)) &&
 	     ib_pipeline_send(p, r, strategy);
+	pthread_mutex_unlock(&p->ids.place_mu);
+	return ok;
+}
+
+bool
+ib_pipeline_send_new_orders_hook(ib_pipeline *p, ib_req *r, int n, int strategy, bool (*hook)(void *, int32_t),
+				 void *arg)
+{
+	bool ok = true;
+
+	/* under the one lock: the ids are consecutive (every new id is taken under it), and no other
+	   placer's order comes between the parent and its children in the out ring */
+	pthread_mutex_lock(&p->ids.place_mu);
+	for (int i = 0; i < n && ok; i++) {
+		r[i].u.place_order.order_id = ib_pipeline_next_order_id(p);
+		r[i].u.place_order.order.order_id = r[i].u.place_order.order_id;
+		ok = r[i].u.place_order.order_id >= 0 &&
+		     (i == 0 || r[i].u.place_order.order_id == r[i - 1].u.place_order.order_id + 1);
+	}
+	if (!ok)
+		ck_pr_faa_64(&p->ids.refused_no_id, 1);
+	for (int i = 1; i < n && ok; i++)
+		if (r[i].u.place_order.order.parent_id == IB_PARENT_FIRST)
+			r[i].u.place_order.order.parent_id = r[0].u.place_order.order_id;
+	ok = ok && (!hook || hook(arg, r[0].u.place_order.order_id));
+	for (int i = 0; i < n && ok; i++)
+		ok = ib_pipeline_send(p, &r[i], strategy);
 	pthread_mutex_unlock(&p->ids.place_mu);
 	return ok;
 }

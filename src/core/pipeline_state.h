@@ -314,6 +314,10 @@ struct ib_pipeline {
 bool ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy);
 /* The same with hook(arg, id) between taking the id and queueing (place.h: the command journal). */
 bool ib_pipeline_send_new_order_hook(ib_pipeline *p, ib_req *r, int strategy, bool (*hook)(void *, int32_t), void *arg);
+/* n new orders with consecutive ids from the first (the hook is told that one), queued together;
+   an order whose parent_id is IB_PARENT_FIRST gets the first one's id (a bracket's children). */
+bool ib_pipeline_send_new_orders_hook(ib_pipeline *p, ib_req *r, int n, int strategy, bool (*hook)(void *, int32_t),
+				      void *arg);
 /* positions, open orders and executions: what a (re)sync must see before the gate opens */
 void ib_pipeline_request_reconcile(ib_pipeline *p);
 /* reqMktData for the configured symbols (the first nquote_subs instruments) */

@@ -53,6 +53,45 @@ owner_name(const ib_place *how, char *buf, size_t cap)
 }
 
 int
+ib_place_orders(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_order *o, int n, char *why, size_t cap)
+{
+	ib_req r[IB_PLACE_MAX];
+	ib_risk_inputs in;
+	char who[32];
+
+	if (n < 1 || n > IB_PLACE_MAX || how->modify)
+		return snprintf(why, cap, "1 to %d new orders at once", IB_PLACE_MAX), IB_EINVAL;
+	risk_inputs(p, how, c, &in);
+	for (int i = 0; i < n; i++) {
+		/* each order as if those before it were open already */
+		ib_risk_inputs each = in;
+		each.open_orders += i;
+		each.orders_last_s += i;
+		int rc = ib_risk_check(&p->cfg.risk, &o[i], &each, why, cap);
+		if (rc != IB_RISK_OK) {
+			ck_pr_faa_64(&p->risk.rejects[IB_RISK_INDEX(rc)], 1);
+			ib_log(IB_LL_WARN, "risk", "%s: order %d of %d refused (%s): %s", owner_name(how, who, sizeof(who)),
+			       i + 1, n, ib_risk_name(rc), why);
+			return rc;
+		}
+		r[i] = (ib_req){ .id = IB_OUT_PLACE_ORDER };
+		r[i].u.place_order.contract = *c;
+		r[i].u.place_order.order = o[i];
+	}
+	if (!ib_pipeline_send_new_orders_hook(p, r, n, how->owner, how->hook, how->hook_arg)) {
+		if (ib_pipeline_orders_stopped(p)) {
+			snprintf(why, cap, "%s", ib_strerror(IB_ENOORDERID));
+			return IB_ENOORDERID;
+		}
+		return snprintf(why, cap, "not queued (stopping, or refused before it was sent)"), IB_ECLOSED;
+	}
+	for (int i = 0; i < n; i++)
+		o[i] = r[i].u.place_order.order;
+	ck_pr_faa_64(&p->risk.orders_placed, (uint64_t)n);
+	return IB_OK;
+}
+
+int
 ib_place_order(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_order *o, char *why, size_t cap)
 {
 	ib_risk_inputs in;

@@ -44,4 +44,16 @@ typedef struct ib_place {
 int ib_place_order(struct ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_order *o, char *why,
 		   size_t cap);
 
+/* A child's parent_id before the ids are taken: the first order of the same ib_place_orders. */
+#define IB_PARENT_FIRST (-1)
+#define IB_PLACE_MAX 3
+
+/*
+ * Up to IB_PLACE_MAX new orders for one contract that go together (a bracket: the entry, then its
+ * exits with parent_id IB_PARENT_FIRST), each through every gate; all are queued or none.  They
+ * take consecutive ids from o[0]'s, which the hook is told.  Returns as ib_place_order.
+ */
+int ib_place_orders(struct ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_order *o, int n, char *why,
+		    size_t cap);
+
 #endif

@@ -32,21 +32,41 @@ has_price(double v)
 	return v > 0 && v != IB_UNSET_DOUBLE && isfinite(v);
 }
 
+/* The order types the encoder sends (req.h), each with the prices it needs. */
+static bool
+well_formed(const ib_order *o)
+{
+	const char *t = o->order_type;
+
+	if (strcmp(t, "MKT") == 0 || strcmp(t, "MOC") == 0)
+		return true;
+	if (strcmp(t, "LMT") == 0 || strcmp(t, "LOC") == 0)
+		return has_price(o->lmt_price);
+	if (strcmp(t, "STP") == 0)
+		return has_price(o->aux_price);
+	if (strcmp(t, "STP LMT") == 0)
+		return has_price(o->lmt_price) && has_price(o->aux_price);
+	if (strcmp(t, "TRAIL") == 0) /* a trailing amount or a trailing percent, not both */
+		return has_price(o->aux_price) != has_price(o->trailing_percent);
+	return false;
+}
+
 int
 ib_risk_check(const ib_risk_limits *lim, const ib_order *o, const ib_risk_inputs *in, char *why, size_t cap)
 {
-	bool buy = strcmp(o->action, "BUY") == 0, lmt = strcmp(o->order_type, "LMT") == 0;
+	bool buy = strcmp(o->action, "BUY") == 0;
+	/* the price the order may trade at: its limit, else its stop, else the market (TRAIL's amount is no price) */
+	bool lmt = strcmp(o->order_type, "LMT") == 0 || strcmp(o->order_type, "LOC") == 0;
+	bool has_lmt = lmt || strcmp(o->order_type, "STP LMT") == 0;
+	bool stop = strcmp(o->order_type, "STP") == 0;
 	double mid = in->bid > 0 && in->ask > 0 ? (in->bid + in->ask) / 2 : 0;
-	double px = lmt && has_price(o->lmt_price) ? o->lmt_price : has_price(o->aux_price) ? o->aux_price : mid;
+	double px = has_lmt && has_price(o->lmt_price) ? o->lmt_price : stop && has_price(o->aux_price) ? o->aux_price : mid;
 
 	if (!in->gate_open)
 		return snprintf(why, cap, "account sync gate is closed"), IB_RISK_GATE_CLOSED;
 	if (in->halted)
 		return snprintf(why, cap, "trading halted (kill switch)"), IB_RISK_HALTED;
-	if ((!buy && strcmp(o->action, "SELL") != 0) || !(o->total_qty > 0) ||
-	    (lmt && !has_price(o->lmt_price)) ||
-	    (strcmp(o->order_type, "STP") == 0 && !has_price(o->aux_price)) ||
-	    (!lmt && strcmp(o->order_type, "MKT") != 0 && strcmp(o->order_type, "STP") != 0))
+	if ((!buy && strcmp(o->action, "SELL") != 0) || !(o->total_qty > 0) || !well_formed(o))
 		return snprintf(why, cap, "malformed order: %s %g %s", o->action, o->total_qty, o->order_type),
 		       IB_RISK_BAD_ORDER;
 	if (lim->max_order_qty > 0 && o->total_qty > lim->max_order_qty)

@@ -76,13 +76,28 @@ struct hook_arg {
 	bool filed;
 };
 
+/* A bracket's answer names its exits' ids: they follow the entry's (ib_place_orders). */
+static void
+bracket_reason(const ib_command *c, int32_t id, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "bracket:");
+
+	if (c->take_profit > 0)
+		n += snprintf(buf + n, cap - (size_t)n, " take_profit order %d", ++id);
+	if (c->stop_loss > 0)
+		snprintf(buf + n, cap - (size_t)n, "%s stop_loss order %d", c->take_profit > 0 ? "," : "", ++id);
+}
+
 /* Between taking the order id and queueing the order: on disk first, or not sent at all. */
 static bool
 file_order(void *arg, int32_t order_id)
 {
 	struct hook_arg *h = arg;
+	char reason[96] = "";
 
-	result(h->res, h->c, "accepted", order_id, "");
+	if (h->c->op == IB_CMD_PLACE && (h->c->take_profit > 0 || h->c->stop_loss > 0))
+		bracket_reason(h->c, order_id, reason, sizeof(reason));
+	result(h->res, h->c, "accepted", order_id, reason);
 	h->filed = file(h->x, h->c->cmd_id, h->res);
 	if (h->filed && h->x->announce)
 		h->x->announce(h->x->announce_arg, h->c->cmd_id, h->res);
@@ -97,6 +112,49 @@ orders_last_second(const ib_cmd_exec *x, int64_t now)
 	for (uint32_t i = 0; i < x->times_cap; i++)
 		if (x->order_times[i] && now - x->order_times[i] < IB_NS_PER_S)
 			n++;
+	return n;
+}
+
+/*
+ * The entry and its exits (IB's bracket): the exits take the other side of the entry's quantity,
+ * wait for the entry to fill (parent_id), and share an OCA group, so one filling cancels the
+ * other.  All but the last go with transmit = false: the gateway holds the chain until it is whole.
+ */
+static int
+bracket_orders(const ib_command *c, const ib_order *entry, ib_order *o)
+{
+	const char *side = strcmp(entry->action, "BUY") == 0 ? "SELL" : "BUY";
+	char group[sizeof(o->oca_group)];
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the cmd_id: a group no other command has */
+	int n = 1;
+
+	for (const char *s = c->cmd_id; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	snprintf(group, sizeof(group), "ibpipe-%016llx", (unsigned long long)h);
+	o[0] = *entry;
+	for (int leg = 0; leg < 2; leg++) {
+		double px = leg == 0 ? c->take_profit : c->stop_loss;
+		if (!(px > 0))
+			continue;
+		ib_order *e = &o[n++];
+		ib_order_init(e);
+		ib_strlcpy(e->action, side, sizeof(e->action));
+		ib_strlcpy(e->order_type, leg == 0 ? "LMT" : "STP", sizeof(e->order_type));
+		if (leg == 0)
+			e->lmt_price = px;
+		else
+			e->aux_price = px;
+		e->total_qty = entry->total_qty;
+		ib_strlcpy(e->tif, entry->tif[0] && strcmp(entry->tif, "OPG") != 0 ? entry->tif : "DAY", sizeof(e->tif));
+		ib_strlcpy(e->account, entry->account, sizeof(e->account));
+		ib_strlcpy(e->order_ref, entry->order_ref, sizeof(e->order_ref));
+		ib_strlcpy(e->oca_group, group, sizeof(e->oca_group));
+		e->oca_type = 1;
+		e->outside_rth = entry->outside_rth;
+		e->parent_id = IB_PARENT_FIRST;
+	}
+	for (int i = 0; i < n; i++)
+		o[i].transmit = i == n - 1;
 	return n;
 }
 
@@ -118,7 +176,13 @@ place(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 	   gateway's reports (a modify, under its own cmd_id, sends none) */
 	if (c->op == IB_CMD_PLACE && strlen(c->cmd_id) < sizeof(o.order_ref))
 		ib_strlcpy(o.order_ref, c->cmd_id, sizeof(o.order_ref));
-	int rc = ib_place_order(x->p, &how, &c->contract, &o, why, sizeof(why));
+	int rc;
+	if (c->op == IB_CMD_PLACE && (c->take_profit > 0 || c->stop_loss > 0)) {
+		ib_order legs[IB_PLACE_MAX];
+		rc = ib_place_orders(x->p, &how, &c->contract, legs, bracket_orders(c, &o, legs), why, sizeof(why));
+	} else {
+		rc = ib_place_order(x->p, &how, &c->contract, &o, why, sizeof(why));
+	}
 	if (rc == IB_OK) {
 		x->order_times[x->times_head++ % x->times_cap] = now;
 		return IB_CMD_DONE;

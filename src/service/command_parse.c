@@ -14,25 +14,29 @@
 #include "util/str.h"
 
 enum field { F_CMD_ID, F_CMD, F_ORDER_ID, F_SYMBOL, F_ACTION, F_QTY, F_TYPE, F_LMT, F_AUX, F_TIF, F_ACCOUNT,
-	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_SCOPE, F_N };
+	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_SCOPE, F_TRAIL_PCT, F_TRAIL_STOP, F_GOOD_TILL,
+	     F_OUTSIDE_RTH, F_PRIORITY, F_TAKE_PROFIT, F_STOP_LOSS, F_N };
 
 static const char *const field_names[F_N] = { "cmd_id",  "cmd",      "order_id", "symbol",   "action",
 					      "qty",     "type",     "lmt",      "aux",      "tif",
 					      "account", "sec_type", "exchange", "currency", "contract",
-					      "scope" };
+					      "scope", "trail_pct", "trail_stop", "good_till", "outside_rth",
+					      "priority", "take_profit", "stop_loss" };
 
 /* Fields an op takes, as bits; cmd and cmd_id always. */
 #define B(f) (1u << (f))
 #define ORDER_FIELDS                                                                                          \
 	(B(F_SYMBOL) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) | B(F_LMT) | B(F_AUX) | B(F_TIF) | B(F_ACCOUNT) |   \
-	 B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY) | B(F_CONTRACT))
+	 B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY) | B(F_CONTRACT) | B(F_TRAIL_PCT) | B(F_TRAIL_STOP) |    \
+	 B(F_GOOD_TILL) | B(F_OUTSIDE_RTH) | B(F_PRIORITY))
+#define BRACKET_FIELDS (B(F_TAKE_PROFIT) | B(F_STOP_LOSS))
 #define STOCK_FIELDS (B(F_SYMBOL) | B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY))
 
 static const struct {
 	const char *name;
 	unsigned takes, needs;
 } ops[] = {
-	[IB_CMD_PLACE] = { "place", ORDER_FIELDS, B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
+	[IB_CMD_PLACE] = { "place", ORDER_FIELDS | BRACKET_FIELDS, B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
 	[IB_CMD_MODIFY] = { "modify", ORDER_FIELDS | B(F_ORDER_ID), B(F_ORDER_ID) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) },
 	[IB_CMD_CANCEL] = { "cancel", B(F_ORDER_ID), B(F_ORDER_ID) },
 	[IB_CMD_CANCEL_ALL] = { "cancel_all", B(F_SCOPE), 0 },
@@ -146,11 +150,121 @@ stock(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t 
 	return 0;
 }
 
+/* The prices each type needs (risk.c checks the same before anything is sent). */
+static int
+type_prices(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+{
+	ib_cmd_str t = val[F_TYPE];
+	bool lmt = eq(t, "LMT") || eq(t, "LOC") || eq(t, "STP LMT"), stop = eq(t, "STP") || eq(t, "STP LMT");
+	bool trail = eq(t, "TRAIL");
+	char b[40];
+
+	if (lmt && !have[F_LMT])
+		return snprintf(why, cap, "missing field 'lmt' (type %s)", show(t, b, sizeof(b))), -1;
+	if (stop && !have[F_AUX])
+		return snprintf(why, cap, "missing field 'aux' (the stop price of type %s)", show(t, b, sizeof(b))), -1;
+	if (trail && have[F_AUX] == have[F_TRAIL_PCT])
+		return snprintf(why, cap, "type TRAIL needs 'aux' (the trailing amount) or 'trail_pct', one of them"), -1;
+	if (!trail && (have[F_TRAIL_PCT] || have[F_TRAIL_STOP]))
+		return snprintf(why, cap, "'%s' is for type TRAIL", have[F_TRAIL_PCT] ? "trail_pct" : "trail_stop"), -1;
+	if (have[F_LMT] && number(val[F_LMT], "lmt", &c->order.lmt_price, why, cap) != 0)
+		return -1;
+	if (have[F_AUX] && number(val[F_AUX], "aux", &c->order.aux_price, why, cap) != 0)
+		return -1;
+	if (have[F_TRAIL_PCT]) {
+		if (number(val[F_TRAIL_PCT], "trail_pct", &c->order.trailing_percent, why, cap) != 0)
+			return -1;
+		if (c->order.trailing_percent >= 100)
+			return snprintf(why, cap, "'trail_pct' must be below 100: '%s'", show(val[F_TRAIL_PCT], b, sizeof(b))),
+			       -1;
+	}
+	if (have[F_TRAIL_STOP] && number(val[F_TRAIL_STOP], "trail_stop", &c->order.trail_stop_price, why, cap) != 0)
+		return -1;
+	return 0;
+}
+
+/* tif, good_till, outside_rth, priority (IB's Adaptive algo). */
+static int
+order_extras(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+{
+	static const char *const tifs[] = { "DAY", "GTC", "IOC", "FOK", "GTD", "OPG", NULL },
+			     *const flags[] = { "0", "1", "false", "true", NULL },
+			     *const priorities[] = { "Patient", "Normal", "Urgent", NULL };
+	bool market_or_limit = eq(val[F_TYPE], "MKT") || eq(val[F_TYPE], "LMT");
+	char b[40];
+
+	if (have[F_TIF]) {
+		if (!one_of(val[F_TIF], tifs))
+			return snprintf(why, cap, "tif must be DAY, GTC, IOC, FOK, GTD or OPG: '%s'",
+					show(val[F_TIF], b, sizeof(b))),
+			       -1;
+		copy(c->order.tif, sizeof(c->order.tif), val[F_TIF]);
+	}
+	if (eq(val[F_TIF], "GTD") != have[F_GOOD_TILL])
+		return snprintf(why, cap, have[F_GOOD_TILL] ? "'good_till' is for tif GTD"
+							 : "missing field 'good_till' (tif GTD: yyyymmdd hh:mm:ss [zone])"),
+		       -1;
+	if (have[F_GOOD_TILL]) {
+		/* "20260105 16:00:00 US/Eastern": IB reads it, ibpipe only keeps it printable and short */
+		if (!token(val[F_GOOD_TILL], sizeof(c->order.good_till_date) - 1, " :/_-"))
+			return snprintf(why, cap, "bad good_till: '%s'", show(val[F_GOOD_TILL], b, sizeof(b))), -1;
+		copy(c->order.good_till_date, sizeof(c->order.good_till_date), val[F_GOOD_TILL]);
+	}
+	if (eq(val[F_TIF], "OPG") && !market_or_limit)
+		return snprintf(why, cap, "tif OPG is for types MKT and LMT"), -1;
+	if (have[F_OUTSIDE_RTH]) {
+		if (!one_of(val[F_OUTSIDE_RTH], flags))
+			return snprintf(why, cap, "outside_rth must be 0, 1, false or true: '%s'",
+					show(val[F_OUTSIDE_RTH], b, sizeof(b))),
+			       -1;
+		c->order.outside_rth = eq(val[F_OUTSIDE_RTH], "1") || eq(val[F_OUTSIDE_RTH], "true");
+	}
+	if (have[F_PRIORITY]) {
+		if (!one_of(val[F_PRIORITY], priorities))
+			return snprintf(why, cap, "priority must be Patient, Normal or Urgent: '%s'",
+					show(val[F_PRIORITY], b, sizeof(b))),
+			       -1;
+		if (!market_or_limit)
+			return snprintf(why, cap, "priority (IB's Adaptive algo) is for types MKT and LMT"), -1;
+		ib_strlcpy(c->order.algo_strategy, "Adaptive", sizeof(c->order.algo_strategy));
+		ib_strlcpy(c->order.algo_params[0].tag, "adaptivePriority", sizeof(c->order.algo_params[0].tag));
+		copy(c->order.algo_params[0].value, sizeof(c->order.algo_params[0].value), val[F_PRIORITY]);
+		c->order.algo_param_count = 1;
+	}
+	return 0;
+}
+
+/* take_profit / stop_loss: the exits of a bracket, on the far side of the entry's price. */
+static int
+bracket(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+{
+	bool buy = strcmp(c->order.action, "BUY") == 0;
+	double entry = c->order.lmt_price != IB_UNSET_DOUBLE ? c->order.lmt_price : 0;
+
+	if (have[F_TAKE_PROFIT] && number(val[F_TAKE_PROFIT], "take_profit", &c->take_profit, why, cap) != 0)
+		return -1;
+	if (have[F_STOP_LOSS] && number(val[F_STOP_LOSS], "stop_loss", &c->stop_loss, why, cap) != 0)
+		return -1;
+	if (c->take_profit > 0 && c->stop_loss > 0 && (buy ? c->take_profit <= c->stop_loss : c->take_profit >= c->stop_loss))
+		return snprintf(why, cap, "take_profit %g must be %s stop_loss %g for a %s", c->take_profit,
+				buy ? "above" : "below", c->stop_loss, c->order.action),
+		       -1;
+	if (entry > 0 && c->take_profit > 0 && (buy ? c->take_profit <= entry : c->take_profit >= entry))
+		return snprintf(why, cap, "take_profit %g must be %s the limit %g for a %s", c->take_profit,
+				buy ? "above" : "below", entry, c->order.action),
+		       -1;
+	if (entry > 0 && c->stop_loss > 0 && (buy ? c->stop_loss >= entry : c->stop_loss <= entry))
+		return snprintf(why, cap, "stop_loss %g must be %s the limit %g for a %s", c->stop_loss,
+				buy ? "below" : "above", entry, c->order.action),
+		       -1;
+	return 0;
+}
+
 static int
 order_fields(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
 {
-	static const char *const actions[] = { "BUY", "SELL", NULL }, *const types[] = { "LMT", "MKT", "STP", NULL },
-				 *const tifs[] = { "DAY", "GTC", "IOC", NULL };
+	static const char *const actions[] = { "BUY", "SELL", NULL },
+			     *const types[] = { "LMT", "MKT", "STP", "STP LMT", "TRAIL", "MOC", "LOC", NULL };
 	char b[40];
 
 	if (have[F_CONTRACT]) {
@@ -171,23 +285,15 @@ order_fields(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, 
 		return snprintf(why, cap, "action must be BUY or SELL: '%s'", show(val[F_ACTION], b, sizeof(b))), -1;
 	copy(c->order.action, sizeof(c->order.action), val[F_ACTION]);
 	if (!one_of(val[F_TYPE], types))
-		return snprintf(why, cap, "type must be LMT, MKT or STP: '%s'", show(val[F_TYPE], b, sizeof(b))), -1;
+		return snprintf(why, cap, "type must be LMT, MKT, STP, STP LMT, TRAIL, MOC or LOC: '%s'",
+				show(val[F_TYPE], b, sizeof(b))),
+		       -1;
 	copy(c->order.order_type, sizeof(c->order.order_type), val[F_TYPE]);
 	if (number(val[F_QTY], "qty", &c->order.total_qty, why, cap) != 0)
 		return -1;
-	if (eq(val[F_TYPE], "LMT") && !have[F_LMT])
-		return snprintf(why, cap, "missing field 'lmt' (type LMT)"), -1;
-	if (eq(val[F_TYPE], "STP") && !have[F_AUX])
-		return snprintf(why, cap, "missing field 'aux' (the stop price of type STP)"), -1;
-	if (have[F_LMT] && number(val[F_LMT], "lmt", &c->order.lmt_price, why, cap) != 0)
+	if (type_prices(val, have, c, why, cap) != 0 || order_extras(val, have, c, why, cap) != 0 ||
+	    bracket(val, have, c, why, cap) != 0)
 		return -1;
-	if (have[F_AUX] && number(val[F_AUX], "aux", &c->order.aux_price, why, cap) != 0)
-		return -1;
-	if (have[F_TIF]) {
-		if (!one_of(val[F_TIF], tifs))
-			return snprintf(why, cap, "tif must be DAY, GTC or IOC: '%s'", show(val[F_TIF], b, sizeof(b))), -1;
-		copy(c->order.tif, sizeof(c->order.tif), val[F_TIF]);
-	}
 	if (have[F_ACCOUNT]) {
 		if (!token(val[F_ACCOUNT], sizeof(c->order.account) - 1, "._-"))
 			return snprintf(why, cap, "bad account: '%s'", show(val[F_ACCOUNT], b, sizeof(b))), -1;

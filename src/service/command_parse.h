@@ -5,8 +5,11 @@
  * An entry is field/value pairs (README "Sending orders from other services"):
  *   cmd_id   1..64 of [A-Za-z0-9._:-], chosen by the sender, answered once
  *   cmd      place | modify | cancel | cancel_all | halt | resume
- *   place:   symbol action(BUY|SELL) qty type(LMT|MKT|STP) [lmt] [aux] [tif] [account]
+ *   place:   symbol action(BUY|SELL) qty type(LMT|MKT|STP|STP LMT|TRAIL|MOC|LOC) [lmt] [aux]
+ *            [trail_pct] [trail_stop] [tif(DAY|GTC|IOC|FOK|GTD|OPG)] [good_till] [outside_rth]
+ *            [priority(Patient|Normal|Urgent): IB's Adaptive algo] [account]
  *            [sec_type(STK) exchange(SMART) currency(USD)]
+ *            [take_profit] [stop_loss]: a bracket (the entry and its exits, one OCA group)
  *            or, for any instrument, contract (a contract spec, docs/contracts.md) instead
  *            of symbol and the three after it
  *   modify:  order_id and every field of place (IB replaces the whole order)
@@ -38,6 +41,7 @@ typedef struct ib_command {
 	ib_contract contract;            /* place, modify */
 	ib_order order;
 	bool scope_all;                  /* cancel_all scope=all: every open order at the gateway */
+	double take_profit, stop_loss;   /* place: a bracket's exits (0: none) */
 } ib_command;
 
 /* One field or value: bytes and their length (stream values are binary). */
