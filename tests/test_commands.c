@@ -753,6 +753,22 @@ test_order_types_and_bracket(void)
 	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 2, "Cancelled", "type"), "STP");
 	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_known"), 4);
 	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 1); /* the trailing stop */
+
+	/* a bracket whose exits both rest: cancel_all cancels them (and the trailing stop), not the filled entry */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "br-2", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
+		 "take_profit", "100000", "stop_loss", "0.50", END);
+	UNTIL_RESULTS(c, &e, "br-2", &r, 1);
+	entry = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, entry + 1, "Submitted") && order_status(c, &e, entry + 2, "Submitted"),
+			   WAIT_MS));
+	send_cmd(c, &e, "cmd", "cancel_all", "cmd_id", "br-all", END);
+	UNTIL_RESULTS(c, &e, "br-all", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.reason, "3 cancel(s) sent");
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, entry + 1, "Cancelled") && order_status(c, &e, entry + 2, "Cancelled") &&
+				   order_status(c, &e, trail, "Cancelled"),
+			   WAIT_MS));
+	CU_ASSERT_TRUE(order_status(c, &e, entry, "Filled"));
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 0);
 	redisFree(c);
 	finish(&e);
 }

@@ -227,15 +227,40 @@ global_cancel(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 	return IB_CMD_DONE;
 }
 
+struct id_list {
+	int32_t *ids;
+	size_t n;
+};
+
+/* An accepted place's orders: its own, and a bracket's exits (bracket_reason names them). */
+static void
+collect(void *arg, const ib_cmd_result *r)
+{
+	struct id_list *l = arg;
+	int32_t tp = 0, sl = 0;
+
+	if (l->n < CANCEL_ALL_MAX)
+		l->ids[l->n++] = r->order_id;
+	if (strncmp(r->reason, "bracket:", 8) != 0)
+		return;
+	if (sscanf(r->reason, "bracket: take_profit order %d, stop_loss order %d", &tp, &sl) < 1)
+		sscanf(r->reason, "bracket: stop_loss order %d", &sl);
+	if (tp > 0 && l->n < CANCEL_ALL_MAX)
+		l->ids[l->n++] = tp;
+	if (sl > 0 && l->n < CANCEL_ALL_MAX)
+		l->ids[l->n++] = sl;
+}
+
 static enum ib_cmd_outcome
 cancel_all(ib_cmd_exec *x, const ib_command *c, ib_cmd_result *res)
 {
 	static int32_t ids[CANCEL_ALL_MAX]; /* this thread only */
-	size_t n = ib_cmd_journal_orders(x->journal, ids, CANCEL_ALL_MAX), live = 0;
+	struct id_list l = { ids, 0 };
+	size_t n, live = 0;
 	char reason[160];
 
-	if (n > CANCEL_ALL_MAX)
-		n = CANCEL_ALL_MAX;
+	ib_cmd_journal_each_order(x->journal, collect, &l);
+	n = l.n;
 	for (size_t i = 0; i < n; i++)
 		if (!x->order_live || x->order_live(x->live_arg, ids[i]))
 			ids[live++] = ids[i];

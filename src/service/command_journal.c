@@ -334,6 +334,15 @@ ib_cmd_journal_orders(const ib_cmd_journal *j, int32_t *ids, size_t cap)
 	return n;
 }
 
+void
+ib_cmd_journal_each_order(const ib_cmd_journal *j, void (*fn)(void *, const ib_cmd_result *), void *arg)
+{
+	for (size_t i = 0; i < j->cap; i++)
+		if (j->t[i].cmd_id[0] && strcmp(j->t[i].r.cmd, "place") == 0 && strcmp(j->t[i].r.result, "accepted") == 0 &&
+		    j->t[i].r.order_id > 0)
+			fn(arg, &j->t[i].r);
+}
+
 /* ---- compaction ---- */
 
 static int

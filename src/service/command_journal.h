@@ -53,6 +53,8 @@ size_t ib_cmd_journal_unsettled(const ib_cmd_journal *j, ib_cmd_open *out, size_
  * with errno (the journal in use is unchanged unless the directory sync failed after the rename).
  */
 int ib_cmd_journal_compact(ib_cmd_journal *j, size_t keep, size_t *dropped);
+/* fn(arg, result) for every accepted place (in no order). */
+void ib_cmd_journal_each_order(const ib_cmd_journal *j, void (*fn)(void *, const ib_cmd_result *), void *arg);
 /* Commands on file. */
 size_t ib_cmd_journal_count(const ib_cmd_journal *j);
 /* The order ids of accepted places (in no order), up to cap; how many there are in all. */
