@@ -30,12 +30,14 @@ make -s install DESTDIR="$stage/a" PREFIX=/usr >"$stage/log" 2>&1 || {
 for f in usr/bin/ibpipe usr/bin/ibsim usr/share/man/man1/ibpipe.1 usr/share/doc/ibpipe/README.md \
 	usr/share/doc/ibpipe/redis.conf.example usr/share/doc/ibpipe/sentinel.conf.example usr/share/doc/ibpipe/redis-acl.sh \
 	etc/ibpipe/ibpipe.conf.example etc/ibpipe/redis.password \
-	etc/systemd/system/ibpipe@.service etc/systemd/system/ibpipe-consumer@.service \
+	etc/systemd/system/ibpipe@.service etc/systemd/system/ibpipe-consumer@.service etc/systemd/system/ibpipe-web@.service \
 	usr/include/ibpipe/sdk.h usr/include/ibpipe/strategy.h usr/lib/pkgconfig/ibpipe.pc \
 	usr/share/ibpipe/examples/momentum.c usr/share/ibpipe/examples/twap.c usr/share/ibpipe/examples/imbalance.c; do
 	[ -e "$stage/a/$f" ] || fail "make install did not create /$f"
 done
 [ "$(stat -c %a "$stage/a/etc/ibpipe/redis.password")" = 600 ] || fail "redis.password is not 0600"
+grep -q '^ExecStart=/usr/bin/ibpipe web ' "$stage/a/etc/systemd/system/ibpipe-web@.service" ||
+	fail "the dashboard unit does not name PREFIX's binary /usr/bin/ibpipe"
 grep -q '^ExecStart=/usr/bin/ibpipe run' "$stage/a/etc/systemd/system/ibpipe@.service" ||
 	fail "the unit does not name PREFIX's binary /usr/bin/ibpipe"
 grep -rq /usr/local "$stage/a/etc/systemd/system" && fail "a unit still names /usr/local"
