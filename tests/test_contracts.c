@@ -228,6 +228,18 @@ test_setup_and_cache(void)
 	CU_ASSERT_NOT_EQUAL(ib_config_set(&cfg, "symbols", "AAPL,FUT:ES", err, sizeof(err)), 0);
 	CU_ASSERT(strstr(err, "FUT needs an exchange") != NULL);
 	CU_ASSERT_NOT_EQUAL(ib_config_set(&cfg, "symbols", "aapl", err, sizeof(err)), 0); /* a bare symbol as before */
+	/* tick-by-tick and depth take specs too: the kind or rows after the last colon */
+	CU_ASSERT_EQUAL_FATAL(ib_config_set(&cfg, "tbt", "fut:es@cme:BidAsk,AAPL:Last", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg.ntbt, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.tbt[0].symbol, "FUT:ES@CME");
+	CU_ASSERT_STRING_EQUAL(cfg.tbt[0].kind, "BidAsk");
+	CU_ASSERT_STRING_EQUAL(cfg.tbt[1].symbol, "AAPL");
+	CU_ASSERT_EQUAL_FATAL(ib_config_set(&cfg, "depth", "FUT:ES@CME:202603:10", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.depth[0].symbol, "FUT:ES@CME:202603");
+	CU_ASSERT_EQUAL(cfg.depth[0].rows, 10);
+	CU_ASSERT_NOT_EQUAL(ib_config_set(&cfg, "depth", "FUT:ES:10", err, sizeof(err)), 0);
+	CU_ASSERT(strstr(err, "FUT needs an exchange") != NULL);
+	CU_ASSERT_NOT_EQUAL(ib_config_set(&cfg, "tbt", "FUT:ES@CME", err, sizeof(err)), 0); /* no kind: ES@CME is none */
 	CU_ASSERT_EQUAL_FATAL(ib_config_set(&cfg, "symbols", "AAPL,FUT:ES@CME,CASH:EUR.USD", err, sizeof(err)), 0);
 	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", tu_tmpdir());
 	memset(&q, 0, sizeof(q));

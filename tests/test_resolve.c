@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json_valid.h"
@@ -311,6 +312,35 @@ out:
 	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
 }
 
+/* Tick-by-tick and depth on a contract spec: they open once it resolved, under its key. */
+static void
+test_tbt_and_depth_on_a_spec(void)
+{
+	static const char *const args[] = { "--tbt", "FUT:ES@CME:BidAsk", "--depth", "FUT:ES@CME:5", NULL };
+	struct rig r;
+	char ymd[12], ym[8], k[160];
+	int rc;
+
+	sim_expiry(0, 3, ymd, ym);
+	REQUIRE(sim_up(&r, NULL) == 0);
+	REQUIRE(ib_up(&r, "AAPL,FUT:ES@CME", args) == 0);
+	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
+	snprintf(k, sizeof(k), "book:FUT:ES@CME:%s", ymd);
+	CU_ASSERT_EQUAL(rwait_has(r.c, key(&r, k), "\"bids\":[[", WAIT_MS), 0);
+	CU_ASSERT_EQUAL(rwait_has(r.c, key(&r, k), "\"asks\":[[", WAIT_MS), 0);
+	snprintf(k, sizeof(k), "FUT:ES@CME:%s", ymd);
+	CU_ASSERT_EQUAL(quote_wait(&r, k, WAIT_MS), 0);
+	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&r.ib)));
+	/* a feed on a spec that is not among symbols: refused at start, exit 2, naming it */
+	REQUIRE(ib_up(&r, "AAPL", args) == 0);
+	rc = tu_wait(r.ib.pid, WAIT_MS);
+	r.ib.pid = 0;
+	CU_ASSERT(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+	CU_ASSERT(tu_count_in_file(r.ib.log, "contract spec FUT:ES@CME is not among `symbols`") == 1);
+out:
+	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+}
+
 /* ---- the front month ---- */
 
 static void
@@ -450,6 +480,7 @@ test_resolve_register(void)
 		    test_futures_fx_option_sync_and_quote);
 	CU_add_test(s, "delayed data (market_data_type 3) for FUT, CASH, OPT", test_delayed_data);
 	CU_add_test(s, "front month: nearest unexpired chosen and logged", test_front_month_chosen_and_logged);
+	CU_add_test(s, "tick-by-tick and depth on a spec: P:book:<key>; not among symbols: exit 2", test_tbt_and_depth_on_a_spec);
 	CU_add_test(s, "ambiguous spec refused with its candidates, gate closed",
 		    test_ambiguous_spec_refused_with_candidates);
 	CU_add_test(s, "unknown spec (error 200) named, gate closed", test_unknown_spec_named);

@@ -112,8 +112,10 @@ int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
  * From create() only, before any thread runs: ask for a tick-by-tick feed
  * (kind Last, AllLast, BidAsk or MidPoint) or a depth feed of `rows` rows
  * for a symbol, on top of the configured ones (the same subscription
- * asked twice is one).  IB_EINVAL with a reason in the log when the kind or
- * rows are bad or the per-account limit (max_tbt / max_depth) is reached.
+ * asked twice is one).  The symbol may be a contract spec ("FUT:ES@CME")
+ * that is also among the configured symbols: its feed opens once it is
+ * resolved.  IB_EINVAL with a reason in the log when the kind or rows are
+ * bad or the per-account limit (max_tbt / max_depth) is reached.
  */
 int ib_strategy_want_tbt(ib_strategy_ctx *ctx, const char *symbol, const char *kind);
 int ib_strategy_want_depth(ib_strategy_ctx *ctx, const char *symbol, int rows);

@@ -604,6 +604,43 @@ show_on_sync_timeout(const ib_config *c, char *out, size_t cap)
 	snprintf(out, cap, "%s", c->on_sync_timeout == IB_TIMEOUT_EXIT ? "exit" : "wait");
 }
 
+/*
+ * A symbols / tbt / depth item's instrument: a bare stock symbol as it is,
+ * or a contract spec in canonical form (two spellings of one contract are
+ * one item) into spec.  A stock written as a spec (STK:AMBIG, AMBIG@SMART)
+ * keeps a spec's form, as it is resolved like any contract; only a bare
+ * symbol is quoted by symbol alone, unresolved.  0 with *s, *n pointing at
+ * the result, or -1 with w set.
+ */
+static int
+instrument_item(const char **s, size_t *n, char spec[IB_SPEC_BUF], char *w, size_t cap)
+{
+	ib_contract k;
+	int len;
+
+	if (!memchr(*s, ':', *n) && !memchr(*s, '@', *n)) {
+		if (!valid_symbol(*s, *n))
+			return why(w, cap, "'%.*s' is not a symbol ([A-Z0-9.]{1,23}, upper case, single inner spaces as in "
+				   "BRK B) or a contract spec (FUT:ES@CME)", (int)(*n > 40 ? 40 : *n), *s);
+		return 0;
+	}
+	if (ib_spec_parse(*s, *n, &k, w, cap) != IB_OK)
+		return -1;
+	if ((len = ib_spec_format(&k, spec, IB_SPEC_BUF)) < 0)
+		return why(w, cap, "contract spec \"%.*s\": cannot be written back", (int)(*n > 48 ? 48 : *n), *s);
+	if (!strchr(spec, ':') && !strchr(spec, '@') && len + 4 < IB_SPEC_BUF) {
+		memmove(spec + 4, spec, (size_t)len + 1);
+		memcpy(spec, "STK:", 4);
+		len += 4;
+	}
+	if ((size_t)len >= IB_CFG_SYMBOL_LEN)
+		return why(w, cap, "contract spec \"%.48s\": longer than %d characters in canonical form", spec,
+			   IB_CFG_SYMBOL_LEN - 1);
+	*s = spec;
+	*n = (size_t)len;
+	return 0;
+}
+
 /* Symbols are validated in one pass and stored in a second, so a bad list changes nothing. */
 struct sym_ctx {
 	ib_config *c;
@@ -617,30 +654,8 @@ sym_item(void *ctx, const char *s, size_t n, char *w, size_t cap)
 	struct sym_ctx *x = ctx;
 	char spec[IB_SPEC_BUF];
 
-	if (memchr(s, ':', n) || memchr(s, '@', n)) {
-		/* a contract spec, kept in canonical form: two spellings of one contract are one item */
-		ib_contract k;
-		int len;
-		if (ib_spec_parse(s, n, &k, w, cap) != IB_OK)
-			return -1;
-		if ((len = ib_spec_format(&k, spec, sizeof(spec))) < 0)
-			return why(w, cap, "contract spec \"%.*s\": cannot be written back", (int)(n > 48 ? 48 : n), s);
-		/* a stock written as a spec (STK:AMBIG, AMBIG@SMART) is resolved like any contract, so it keeps
-		   a spec's form; only a bare symbol is quoted by symbol alone, unresolved, as always */
-		if (!strchr(spec, ':') && !strchr(spec, '@') && len + 4 < (int)sizeof(spec)) {
-			memmove(spec + 4, spec, (size_t)len + 1);
-			memcpy(spec, "STK:", 4);
-			len += 4;
-		}
-		if ((size_t)len >= IB_CFG_SYMBOL_LEN)
-			return why(w, cap, "contract spec \"%.48s\": longer than %d characters in canonical form", spec,
-				   IB_CFG_SYMBOL_LEN - 1);
-		s = spec;
-		n = (size_t)len;
-	} else if (!valid_symbol(s, n)) {
-		return why(w, cap, "'%.*s' is not a symbol ([A-Z0-9.]{1,23}, upper case, single inner spaces as in BRK B) "
-			   "or a contract spec (FUT:ES@CME)", (int)(n > 40 ? 40 : n), s);
-	}
+	if (instrument_item(&s, &n, spec, w, cap) != 0)
+		return -1;
 	if (!x->store) {
 		x->n++;
 		return 0;
@@ -691,22 +706,26 @@ static int
 sub_item(void *ctx, const char *s, size_t n, char *w, size_t cap)
 {
 	struct sub_ctx *x = ctx;
-	const char *colon = memchr(s, ':', n);
-	char val[16];
+	const char *colon = memrchr(s, ':', n), *sym = s; /* the last colon: a spec holds colons too */
+	char val[16], spec[IB_SPEC_BUF];
 	ib_sub sub;
 	int shown = (int)(n > 40 ? 40 : n);
+	size_t symn;
 
 	memset(&sub, 0, sizeof(sub));
 	if (colon == NULL)
 		return why(w, cap, "'%.*s': expected SYMBOL:%s", shown, s, x->depth ? "ROWS" : "TYPE");
-	if (!valid_symbol(s, (size_t)(colon - s)))
-		return why(w, cap, "'%.*s': the symbol is not [A-Z0-9. ]{1,23}", shown, s);
+	symn = (size_t)(colon - s);
+	if (symn == 0 || (!memchr(s, ':', symn) && !memchr(s, '@', symn) && !valid_symbol(s, symn)))
+		return why(w, cap, "'%.*s': the symbol is not [A-Z0-9. ]{1,23} or a contract spec", shown, s);
+	if (instrument_item(&sym, &symn, spec, w, cap) != 0)
+		return -1;
 	size_t vn = n - (size_t)(colon - s) - 1;
 	if (vn >= sizeof(val))
 		return why(w, cap, "'%.*s': value too long", shown, s);
 	memcpy(val, colon + 1, vn);
 	val[vn] = '\0';
-	memcpy(sub.symbol, s, (size_t)(colon - s));
+	memcpy(sub.symbol, sym, symn);
 	if (x->depth) {
 		long long rows;
 		if (parse_int(val, 1, 50, &rows, w, cap) != 0)

@@ -18,15 +18,16 @@
 
 #define IB_CFG_MAX_SYMBOLS 1024
 #define IB_CFG_MAX_SUBS 64
-/* One `symbols` item: a stock symbol or a contract spec in canonical form (docs/contracts.md), with its NUL. */
-#define IB_CFG_SYMBOL_LEN 96
 
 enum ib_on_timeout { IB_TIMEOUT_WAIT, IB_TIMEOUT_EXIT };
 /* How a thread waits for work (core/wake.h): park at once, busy-poll, or busy-poll a while then park. */
 enum ib_wait_mode { IB_WAIT_BLOCK, IB_WAIT_SPIN, IB_WAIT_HYBRID };
 
+/* One `symbols` item: a stock symbol or a contract spec in canonical form (docs/contracts.md), with its NUL. */
+#define IB_CFG_SYMBOL_LEN 96
+
 typedef struct ib_sub {
-	char symbol[IB_SYMBOL_LEN];
+	char symbol[IB_CFG_SYMBOL_LEN]; /* a stock symbol, or a contract spec that is also among `symbols` */
 	char kind[12];   /* tick-by-tick type (Last, AllLast, BidAsk, MidPoint) */
 	int rows;        /* depth rows */
 } ib_sub;

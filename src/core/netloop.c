@@ -431,7 +431,7 @@ subscribe_market_data(struct net *n)
 	ib_pipeline_subscribe_quotes(n->p);
 	for (int d = 0; d < n->p->cfg.ndepth; d++)
 		book_reset(n, IB_REQID_DEPTH + d);
-	ib_pipeline_subscribe_feeds(n->p);
+	ib_pipeline_subscribe_feeds(n->p, -1);
 }
 
 static void

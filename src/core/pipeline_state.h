@@ -324,8 +324,9 @@ void ib_pipeline_request_reconcile(ib_pipeline *p);
 void ib_pipeline_subscribe_quotes(ib_pipeline *p);
 /* feeds.c: map tbt/depth subscriptions to instruments and books (before threads start) */
 int ib_pipeline_setup_feeds(ib_pipeline *p, char *err, size_t errlen);
-/* reqTickByTickData / reqMktDepth for every subscription */
-void ib_pipeline_subscribe_feeds(ib_pipeline *p);
+/* reqTickByTickData / reqMktDepth for every subscription (only >= 0: of that instrument) whose
+   contract is known on this connection (a bare stock, or a spec once resolved) */
+void ib_pipeline_subscribe_feeds(ib_pipeline *p, int64_t only);
 /* Threads. */
 void *ib_net_thread(void *arg);
 void *ib_account_thread(void *arg);

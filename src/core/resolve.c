@@ -75,11 +75,12 @@ subscribe(ib_pipeline *p, const struct ib_contract_slot *s)
 {
 	ib_req r = { .id = IB_OUT_REQ_MKT_DATA };
 
-	if (s->instrument >= p->nquote_subs)
-		return;
-	r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)s->instrument;
-	r.u.mkt_data.contract = s->r.contract;
-	ib_pipeline_send(p, &r, -1);
+	if (s->instrument < p->nquote_subs) {
+		r.u.mkt_data.req_id = IB_REQID_MKT + (int32_t)s->instrument;
+		r.u.mkt_data.contract = s->r.contract;
+		ib_pipeline_send(p, &r, -1);
+	}
+	ib_pipeline_subscribe_feeds(p, s->instrument); /* its tick-by-tick and depth lines, if any */
 }
 
 /* The first resolution in this run: the contract becomes the instrument's, for good. */

@@ -851,10 +851,14 @@ static void
 write_books(ib_pub *p)
 {
 	const ib_book_table *t = p->books;
-	char k[96], num[24];
+	char k[64 + IB_INSTR_NAME_LEN], num[24];
 
 	for (int d = 0; d < t->n; d++) {
-		if (ck_pr_load_64(&t->book[d].version) == p->bver[d])
+		/* the instrument key (a contract's once resolved), else the depth symbol as configured */
+		const char *name = p->quotes ? ib_quote_name(p->quotes, t->instrument[d]) : "";
+		if (!name[0])
+			name = t->symbol[d];
+		if (!name[0] || ck_pr_load_64(&t->book[d].version) == p->bver[d])
 			continue;
 		ib_book_read(&t->book[d], &p->bcopy);
 		p->bver[d] = p->bcopy.version;
@@ -869,7 +873,7 @@ write_books(ib_pub *p)
 		sb_raw(&sb, "}", 1);
 		cmd(p, 3, T_PLAIN);
 		arg_s(p, "SET");
-		arg(p, k, ib_key_book(k, sizeof(k), p->cfg.prefix, t->symbol[d]));
+		arg(p, k, ib_key_book(k, sizeof(k), p->cfg.prefix, name));
 		arg(p, sb.p, sb.len);
 		p->cnt.book_writes++;
 	}
