@@ -335,6 +335,10 @@ static const struct bad bads[] = {
 	{ "wait_spin_us", "-1" },
 	{ "wait_spin_us", "1000001" },
 	{ "wait_spin_us", "50us" },
+	{ "cpu_net", "-2" },
+	{ "cpu_md", "1024" },
+	{ "cpu_account", "first" },
+	{ "cpu_strategy", "0,1" },
 	{ "on_sync_timeout", "quit" },
 	{ "on_sync_timeout", "" },
 	{ "require_download_end", "y" },
@@ -906,6 +910,13 @@ test_wait_strategies(void)
 	CU_ASSERT_EQUAL(ib_config_set(&c, "wait-net", "hybrid", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.wait_net, IB_WAIT_HYBRID);
 	CU_ASSERT_EQUAL(c.wait_md, IB_WAIT_SPIN);
+	CU_ASSERT_EQUAL(c.cpu_md, -1); /* not pinned */
+	CU_ASSERT_EQUAL(ib_config_set(&c, "cpu_md", "3", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.cpu_md, 3);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "cpu_md", "-1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.cpu_md, -1);
+	CU_ASSERT_EQUAL(ib_config_set(&c, "port", "-1", err, sizeof(err)), -1); /* '-' only where -1 is allowed */
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a whole number"));
 	CU_ASSERT_EQUAL(ib_config_set(&c, "wait_md", "busy", err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "wait_md"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected block, spin or hybrid"));
@@ -1052,7 +1063,7 @@ test_config_register(void)
 	CU_add_test(s, "symbols", test_symbols);
 	CU_add_test(s, "file syntax", test_file_syntax);
 	CU_add_test(s, "flag forms", test_flag_forms);
-	CU_add_test(s, "wait strategies: all threads, one thread, file < env < flag", test_wait_strategies);
+	CU_add_test(s, "wait strategies and cpu pinning: all threads, one thread, file < env < flag", test_wait_strategies);
 	CU_add_test(s, "print round trip", test_print_round_trip);
 	CU_add_test(s, "usage lists every key", test_usage_lists_every_key);
 	CU_add_test(s, "deploy/ibpipe.conf loads and lists every key", test_example_config);

@@ -151,6 +151,10 @@ static const struct key keys[] = {
 	SPECIAL(wait_account, "block | spin | hybrid: the account thread"),
 	SPECIAL(wait_strategy, "block | spin | hybrid: every strategy thread"),
 	INT("wait_spin_us", wait_spin_us, 0, 1000000, "hybrid: microseconds a thread spins for work before it parks"),
+	INT("cpu_net", cpu_net, -1, 1023, "pin the network thread to this CPU (-1: not pinned; with wait_net = spin)"),
+	INT("cpu_md", cpu_md, -1, 1023, "pin the market-data thread to this CPU (-1: not pinned)"),
+	INT("cpu_account", cpu_account, -1, 1023, "pin the account thread to this CPU (-1: not pinned)"),
+	INT("cpu_strategy", cpu_strategy, -1, 1023, "pin strategy thread i to CPU cpu_strategy + i (-1: not pinned)"),
 	SPECIAL(strategies, "strategy threads, 0-64 (0: a pure data bridge), or what runs: NAME [xN], ... with built-ins and plugins (momentum.so x2, example)"),
 	SPECIAL(strategy, "strategy the `strategies` threads run: a built-in (`ibpipe run --help` lists them) or a plugin (./x.so)"),
 	SPECIAL(param, "a strategy parameter STRATEGY.KEY=VALUE (momentum.window=20); repeat it, or a comma list"),
@@ -221,6 +225,7 @@ ib_config_defaults(ib_config *c)
 	ib_strlcpy(c->state_dir, "/var/lib/ibpipe", sizeof(c->state_dir));
 	c->wait_net = c->wait_md = c->wait_account = c->wait_strategy = IB_WAIT_BLOCK;
 	c->wait_spin_us = 50;
+	c->cpu_net = c->cpu_md = c->cpu_account = c->cpu_strategy = -1;
 	c->metrics_port = -1; /* off */
 	c->command_journal_keep = 100000;
 	c->redis = true;
@@ -281,20 +286,23 @@ parse_bool(const char *v, bool *out)
 	return -1;
 }
 
-/* Digits only (an optional leading '+'), no spaces, no trailing garbage. */
+/* Digits only (an optional leading '+', or '-' for a key that takes -1), no spaces, no trailing garbage. */
 static int
 parse_int(const char *v, long long lo, long long hi, long long *out, char *w, size_t cap)
 {
-	const char *p = v + (*v == '+');
+	const bool neg = *v == '-' && lo < 0;
+	const char *p = v + (*v == '+' || neg);
 	long long n = 0;
 
 	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
 		return why(w, cap, "'%s' is not a whole number", v);
 	for (; *p; p++) {
-		if (n > (hi - (*p - '0')) / 10)
+		if (n > (hi - (*p - '0')) / 10) /* (a negative key's -lo is never above its hi) */
 			return why(w, cap, "'%s' is out of range %lld..%lld", v, lo, hi);
 		n = n * 10 + (*p - '0');
 	}
+	if (neg)
+		n = -n;
 	if (n < lo || n > hi)
 		return why(w, cap, "'%s' is out of range %lld..%lld", v, lo, hi);
 	*out = n;

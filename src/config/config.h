@@ -79,6 +79,8 @@ typedef struct ib_config {
 	/* waiting for work, per thread (wait_* keys): the network thread on its socket, the others on rings */
 	enum ib_wait_mode wait_net, wait_md, wait_account, wait_strategy;
 	int wait_spin_us;           /* hybrid: spin this long before parking */
+	int cpu_net, cpu_md, cpu_account; /* pin the thread to this CPU; -1: not pinned */
+	int cpu_strategy;           /* strategy i on CPU cpu_strategy + i; -1: not pinned */
 	/* strategies */
 	int strategies;             /* threads in all */
 	char strategy[IB_CFG_STRATEGY_LEN]; /* what they run: a built-in's name ("example", ...) or a plugin's path */

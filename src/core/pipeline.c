@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ibpipe/log.h"
+#include "core/affinity.h"
 #include "core/contracts.h"
 #include "core/pipeline_state.h"
 #include "core/place.h"
@@ -413,26 +414,26 @@ ib_pipeline_start(ib_pipeline *p)
 	if (pthread_create(&p->acct.th, NULL, ib_account_thread, p) != 0)
 		return IB_EIO;
 	p->acct.started = true;
-	pthread_setname_np(p->acct.th, "ibpipe-account"); /* top -H, /proc/PID/task/TID/comm */
+	ib_thread_place(p->acct.th, "ibpipe-account", p->cfg.cpu_account); /* top -H, /proc/PID/task/TID/comm */
 	if (pthread_create(&p->md.th, NULL, ib_mktdata_thread, p) != 0) {
 		atomic_store(&p->md.done, true); /* the account thread waits for it at shutdown */
 		return IB_EIO;
 	}
 	p->md.started = true;
-	pthread_setname_np(p->md.th, "ibpipe-mktdata");
+	ib_thread_place(p->md.th, "ibpipe-mktdata", p->cfg.cpu_md);
 	for (int i = 0; i < p->nstrat; i++) {
 		char name[16];
 		if (pthread_create(&p->strat[i].thread, NULL, ib_strategy_thread, &p->strat[i]) != 0)
 			return IB_EIO;
 		snprintf(name, sizeof(name), "ibpipe-strat%d", i);
-		pthread_setname_np(p->strat[i].thread, name);
+		ib_thread_place(p->strat[i].thread, name, p->cfg.cpu_strategy < 0 ? -1 : p->cfg.cpu_strategy + i);
 	}
 	ck_pr_store_8((uint8_t *)&p->net.started, 1);
 	if (pthread_create(&p->net.th, NULL, ib_net_thread, p) != 0) {
 		ck_pr_store_8((uint8_t *)&p->net.started, 0);
 		return IB_EIO;
 	}
-	pthread_setname_np(p->net.th, "ibpipe-network");
+	ib_thread_place(p->net.th, "ibpipe-network", p->cfg.cpu_net);
 	return IB_OK;
 }
 
