@@ -9,6 +9,7 @@
  * limiter's state is process-wide, so every test logs text of its own.
  */
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -414,6 +415,47 @@ test_threads(void)
 	free(out);
 }
 
+/*
+ * Each line reaches stderr in one write: a reader of the log file (a test
+ * waiting for a line, a log shipper) never sees half a line.  A packet-mode
+ * pipe (O_DIRECT) keeps every write(2) a packet of its own, and read(2)
+ * returns one packet, so a line written piece by piece reads back as its
+ * first piece.  Non-blocking: written a byte at a time, a line is more
+ * packets than the pipe holds, and the pieces that do not fit are dropped
+ * rather than blocking the test.
+ */
+static void
+test_one_write_per_line(void)
+{
+	int pfd[2], saved;
+	char buf[8192];
+	ssize_t n;
+	enum ib_log_format formats[] = { IB_LOG_TEXT, IB_LOG_JSON };
+
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL_FATAL(pipe2(pfd, O_DIRECT | O_NONBLOCK), 0);
+		fflush(stderr);
+		saved = dup(STDERR_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		ib_log_setup(IB_LL_INFO, formats[i]);
+		ib_log(IB_LL_WARN, "onewrite", "a line in one piece %d (with \n a newline) at %lld", i, 12345678LL);
+		ib_log_setup(IB_LL_INFO, IB_LOG_TEXT);
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+		close(pfd[1]);
+		n = read(pfd[0], buf, sizeof(buf) - 1);
+		close(pfd[0]);
+		CU_ASSERT_FATAL(n > 0);
+		buf[n] = '\0';
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "onewrite"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "at 12345678"));
+		CU_ASSERT_EQUAL(buf[n - 1], '\n');
+		CU_ASSERT_PTR_EQUAL(strchr(buf, '\n'), buf + n - 1);
+		if (buf[n - 1] != '\n')
+			fprintf(stderr, "\n  first write: '%s'\n", buf);
+	}
+}
+
 void
 test_log_register(void)
 {
@@ -425,4 +467,5 @@ test_log_register(void)
 	CU_add_test(s, "rate limit eviction reports", test_rate_limit_eviction_reports);
 	CU_add_test(s, "rate limit reported at exit", test_rate_limit_reported_at_exit);
 	CU_add_test(s, "threads", test_threads);
+	CU_add_test(s, "one write per line", test_one_write_per_line);
 }

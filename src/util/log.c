@@ -50,6 +50,9 @@ static struct {
 	struct log_slot slots[LOG_SLOTS];
 	unsigned long suppressed;
 	bool atexit_done;
+	/* the line being written: a message escaped (6 bytes a byte at most: \\u0001), the component, the rest */
+	char line[6 * LOG_MSG_MAX + 6 * LOG_COMP_MAX + 256];
+	FILE *linef;            /* fmemopen over line, made at the first line */
 } L = { .mu = PTHREAD_MUTEX_INITIALIZER, .level = IB_LL_INFO, .format = IB_LOG_TEXT };
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
@@ -112,7 +115,12 @@ put_escaped(FILE *f, const char *s, bool json)
 	}
 }
 
-/* One output line; repeats > 0 marks the summary of a folded run.  Called with L.mu held. */
+/*
+ * One output line; repeats > 0 marks the summary of a folded run.  Called
+ * with L.mu held.  The line is put together in L.line first and goes to
+ * stderr (unbuffered) in one write: written piece by piece, a reader of the
+ * log file (a test waiting for a line, a log shipper) could see half of it.
+ */
 static void
 emit(enum ib_log_level level, const char *component, const char *msg, unsigned long repeats)
 {
@@ -120,27 +128,43 @@ emit(enum ib_log_level level, const char *component, const char *msg, unsigned l
 	struct tm tm;
 	long long real = ib_now_real_ns();
 	time_t sec = (time_t)(real / IB_NS_PER_S);
+	FILE *f;
+	long n;
 
+	if (L.linef == NULL)
+		L.linef = fmemopen(L.line, sizeof(L.line), "w");
+	f = L.linef != NULL ? L.linef : stderr; /* no stream for the line: write it piece by piece */
+	if (f != stderr)
+		rewind(f);
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (L.format == IB_LOG_JSON) {
-		fprintf(stderr, "{\"ts\":\"%s.%03lldZ\",\"level\":\"%s\",\"component\":\"", ts,
+		fprintf(f, "{\"ts\":\"%s.%03lldZ\",\"level\":\"%s\",\"component\":\"", ts,
 			(real % IB_NS_PER_S) / IB_NS_PER_MS, level_names[level]);
-		put_escaped(stderr, component, true);
-		fputs("\",\"msg\":\"", stderr);
-		put_escaped(stderr, msg, true);
+		put_escaped(f, component, true);
+		fputs("\",\"msg\":\"", f);
+		put_escaped(f, msg, true);
 		if (repeats > 0)
-			fprintf(stderr, "\",\"repeated\":%lu}\n", repeats);
+			fprintf(f, "\",\"repeated\":%lu}\n", repeats);
 		else
-			fputs("\"}\n", stderr);
+			fputs("\"}\n", f);
 	} else {
-		fprintf(stderr, "%s.%03lldZ %-5s %-8s ", ts, (real % IB_NS_PER_S) / IB_NS_PER_MS, level_names[level],
+		fprintf(f, "%s.%03lldZ %-5s %-8s ", ts, (real % IB_NS_PER_S) / IB_NS_PER_MS, level_names[level],
 			component);
-		put_escaped(stderr, msg, false);
+		put_escaped(f, msg, false);
 		if (repeats > 0)
-			fprintf(stderr, " (repeated %lu more time%s)", repeats, repeats == 1 ? "" : "s");
-		fputc('\n', stderr);
+			fprintf(f, " (repeated %lu more time%s)", repeats, repeats == 1 ? "" : "s");
+		fputc('\n', f);
 	}
+	if (f == stderr)
+		return;
+	fflush(f);
+	n = ftell(f);
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(L.line)) /* cannot happen (sized for the longest escaped line), but a line ends */
+		n = (long)sizeof(L.line) - 1, L.line[n - 1] = '\n';
+	fwrite(L.line, 1, (size_t)n, stderr);
 }
 
 static void
