@@ -252,6 +252,42 @@ test_list_change_long_after_ready_is_no_timeout(void)
 	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
 }
 
+/*
+ * The deadline of the sync that opened the gate ends with it.  Left armed, the
+ * first close after it (a disconnect, a shutdown) was a sync timeout at once:
+ * with --on-sync-timeout exit, a gateway blip hours after ready ended the
+ * trader with exit 3, and so did SIGTERM.
+ */
+static void
+test_disconnect_long_after_ready_is_no_timeout(void)
+{
+	const char *sim[] = { "--accounts", "DUA", NULL };
+	const char *args[] = { "--sync-timeout", "3", "--on-sync-timeout", "exit", "--reconnect-min-ms", "100",
+			       "--reconnect-max-ms", "300", NULL };
+	struct rig r;
+	char v[32];
+	long long deadline;
+
+	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, args), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	/* until the first sync's deadline is long past: P:health says 4 s of uptime */
+	deadline = tu_now_ms() + 15000;
+	while (atoi(hget(r.c, key(&r, "health"), "uptime_s", v, sizeof(v))) < 4 && tu_now_ms() < deadline)
+		tu_sleep_ms(50);
+	CU_ASSERT(atoi(v) >= 4);
+	control(&r, "drop");
+	/* reconnected and synced again: the second gate open */
+	deadline = tu_now_ms() + 15000;
+	while (tu_count_in_file(r.ib.log, "gate open") < 2 && tu_count_in_file(r.ib.log, "sync timeout") == 0 &&
+	       tu_now_ms() < deadline)
+		tu_sleep_ms(20);
+	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 2);
+	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	/* and a shutdown is no timeout either: exit 0 */
+	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "sync timeout"), 0);
+}
+
 /* ---- 2: many accounts ---- */
 
 static void
@@ -626,6 +662,8 @@ test_readiness_register(void)
 		    test_list_changes_after_ready);
 	CU_add_test(s, "a list change long after ready waits anew, it is no sync timeout",
 		    test_list_change_long_after_ready_is_no_timeout);
+	CU_add_test(s, "a disconnect and a shutdown long after ready are no sync timeout",
+		    test_disconnect_long_after_ready_is_no_timeout);
 	CU_add_test(s, "20 accounts: every one requested, published and in the snapshot", test_twenty_accounts);
 	CU_add_test(s, "1,000 accounts: every one requested, published and in the snapshot", test_thousand_accounts);
 	CU_add_test(s, "1,025 accounts: a loud error and never ready", test_past_the_limit_never_ready);

@@ -180,6 +180,7 @@ open_gate(ib_pipeline *p)
 	/* The strategies own snap now (refs; the last one frees it).  The analyzer loses it in the
 	   by-value ring copy and reports a leak here. */
 	ib_gate_open(&p->gate); /* NOLINT(clang-analyzer-unix.Malloc) */
+	p->acct.sync_deadline_ns = 0; /* no wait, no deadline: close_gate arms the next one */
 }
 
 static void
@@ -190,6 +191,10 @@ close_gate(ib_pipeline *p, const char *reason)
 	ib_gate_close(&p->gate);
 	if (was_open) {
 		struct ib_se_event ev = { .kind = IB_SE_GATE_CLOSED };
+		/* a new wait starts: its deadline runs from now (the one of the sync that opened the gate
+		   was disarmed then; left armed, a disconnect or a shutdown hours later timed out at once) */
+		p->acct.sync_deadline_ns = ib_now_mono_ns() + ib_s_to_ns(p->cfg.sync_timeout_s);
+		p->acct.sync_timeout_reported = false;
 		ib_strlcpy(ev.u.gate_closed.reason, reason, sizeof(ev.u.gate_closed.reason));
 		ib_account_to_strategies(p, &ev);
 		ib_log(IB_LL_WARN, "gate", "closed: %s", reason);
@@ -207,7 +212,9 @@ check_sync(ib_pipeline *p)
 		open_gate(p);
 		return;
 	}
-	if (!p->acct.sync_timeout_reported && p->acct.sync_deadline_ns && now >= p->acct.sync_deadline_ns) {
+	/* shutting down is no sync timeout (its exit code would be 3, not 0) */
+	if (!p->acct.sync_timeout_reported && p->acct.sync_deadline_ns && now >= p->acct.sync_deadline_ns &&
+	    !ck_pr_load_int(&p->stop)) {
 		char text[512];
 		ib_sync_describe(&p->acct.sync, now, text, sizeof(text));
 		p->acct.sync_timeout_reported = true;
@@ -433,10 +440,8 @@ on_accounts_list(ib_pipeline *p)
 		/* a new wait starts now: the detail counts from here, and so does the sync deadline (else
 		   a change hours after ready would be a sync timeout at once) */
 		int64_t now = ib_now_mono_ns();
-		close_gate(p, "managed accounts changed");
+		close_gate(p, "managed accounts changed"); /* arms the deadline */
 		p->acct.sync.since_ns = now;
-		p->acct.sync_deadline_ns = now + ib_s_to_ns(p->cfg.sync_timeout_s);
-		p->acct.sync_timeout_reported = false;
 		/* "syncing" reaches Redis before the new list does: no reader sees the new list beside
 		   the old "ready" */
 		publish_sync(p, IB_SYNC_SYNCING);
