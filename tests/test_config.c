@@ -398,6 +398,8 @@ static const struct bad bads[] = {
 	{ "price_collar_pct", "-0.1" },
 	{ "price_collar_pct", "101" },
 	{ "price_collar_pct", "5%" },
+	{ "price_collar_ticks", "-1" },
+	{ "price_collar_ticks", "ten" },
 	{ "state_dir", NULL }, /* NULL: a value longer than any buffer */
 	{ "redis", "perhaps" },
 	{ "redis_url", "http://x" },

@@ -31,7 +31,8 @@
 #include "strategy.h"
 
 #define IB_SDK_ABI_MAJOR 1
-#define IB_SDK_ABI_MINOR 0
+/* 1.1: brackets (ib_strategy_place_bracket) */
+#define IB_SDK_ABI_MINOR 1
 
 /* The entry symbol's name, as dlsym looks it up. */
 #define IB_SDK_ENTRY "ibpipe_strategy_plugin"

@@ -104,6 +104,24 @@ void ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote
  * refusals are the strategy's).
  */
 int ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *order);
+/*
+ * SDK ABI 1.1.  A bracket in one call: parent (the entry), take_profit (a
+ * LMT on the other side) and stop_loss (a STP, STP LMT or TRAIL on the
+ * other side), all for contract c.  The three are risk-checked as a whole
+ * first (any refusal: none is sent, the refusal names the leg); then sent
+ * in that order with the transmit chain (transmit = false on all but the
+ * stop-loss, so nothing goes live before the last is at the gateway).  The
+ * children get parent_id = the parent's id and share an OCA group
+ * ("ibpipe-bracket-<parent id>" unless take_profit->oca_group names one;
+ * ocaType 1), so the gateway holds them until the parent fills and a fill
+ * of one cancels the other.  Each order_id is set.  Returns like
+ * ib_strategy_place.  Own thread.
+ *
+ * OCA groups of any orders need no call of their own: give each order the
+ * same oca_group (and oca_type) and place them one by one.
+ */
+int ib_strategy_place_bracket(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *parent, ib_order *take_profit,
+			      ib_order *stop_loss);
 /* Re-send a live order with changed quantity/price (same id), risk-checked like a new one.  Own thread. */
 int ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *order);
 /* Cancel an order by id.  Own thread. */

@@ -39,6 +39,7 @@ typedef struct ib_risk_limits {
 	int max_open_orders;        /* 0 = no limit */
 	int max_orders_per_s;       /* 0 = no limit */
 	double price_collar_pct;    /* LMT price vs quote mid, percent; 0 = off */
+	double price_collar_ticks;  /* LMT price vs quote mid, in the contract's min ticks; 0 = off */
 } ib_risk_limits;
 
 #define IB_CFG_STRATEGY_LEN 256

@@ -271,6 +271,39 @@ post_position(ib_pipeline *p, const char *acct, const ib_pos *pos)
 	ib_pipeline_publish(p, &ev);
 }
 
+/* The contract's position over every account moved by delta (the risk check's max_position reads it). */
+static void
+conpos_add(ib_pipeline *p, const ib_ae_contract *c, double delta)
+{
+	struct ib_risk_state *r = &p->risk;
+	uint32_t n = r->nconpos, i;
+	double v;
+
+	for (i = 0; i < n; i++)
+		if (c->con_id > 0 ? r->conpos[i].con_id == c->con_id
+				  : strcmp(r->conpos[i].symbol, c->symbol) == 0 && strcmp(r->conpos[i].sec_type, c->sec_type) == 0)
+			break;
+	if (i == n) {
+		if (delta == 0)
+			return;
+		if (n == IB_MAX_CONTRACT_POS) {
+			IB_STAT_INC(p->stats.acct.dropped);
+			ib_log(IB_LL_ERROR, "account", "contract position table full: %s not kept for max_position", c->symbol);
+			return;
+		}
+		r->conpos[n].con_id = c->con_id;
+		ib_strlcpy(r->conpos[n].symbol, c->symbol, sizeof(r->conpos[n].symbol));
+		ib_strlcpy(r->conpos[n].sec_type, c->sec_type[0] ? c->sec_type : "STK", sizeof(r->conpos[n].sec_type));
+		ck_pr_fence_store();
+		ck_pr_store_32(&r->nconpos, n + 1);
+	}
+	memcpy(&v, &r->conpos[i].pos_bits, sizeof(v));
+	v += delta;
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	ck_pr_store_64(&r->conpos[i].pos_bits, bits);
+}
+
 static ib_pos *
 position_for(ib_pipeline *p, const char *account, const ib_ae_contract *c, ib_account **acct_out)
 {
@@ -301,6 +334,9 @@ on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 	p->acct.sync.down = false;
 	p->acct.ib_lost = false;
 	ib_accounts_clear(&p->acct.accounts);
+	/* the positions come again from zero with the new download */
+	for (uint32_t i = 0; i < p->risk.nconpos; i++)
+		ck_pr_store_64(&p->risk.conpos[i].pos_bits, 0);
 	p->acct.sub[0] = '\0';
 	p->acct.list_len = 0;
 	p->acct.unmanaged_logged = p->acct.unknown_end_logged = false;
@@ -546,6 +582,7 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 			break;
 		ib_sync_value(&p->acct.sync, pf->account, now);
 		if ((pos = position_for(p, pf->account, &pf->contract, &a)) != NULL) {
+			conpos_add(p, &pf->contract, pf->position - pos->position);
 			pos->position = pf->position, pos->avg_cost = pf->average_cost, pos->market_price = pf->market_price;
 			pos->market_value = pf->market_value, pos->unrealized_pnl = pf->unrealized_pnl;
 			pos->realized_pnl = pf->realized_pnl;
@@ -559,6 +596,7 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		if (unmanaged(p, ps->account))
 			break;
 		if ((pos = position_for(p, ps->account, &ps->contract, &a)) != NULL) {
+			conpos_add(p, &ps->contract, ps->position - pos->position);
 			pos->position = ps->position, pos->avg_cost = ps->avg_cost;
 			post_position(p, a->id, pos);
 		}

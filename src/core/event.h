@@ -94,6 +94,8 @@ typedef struct ib_ae_order {
 	char order_type[IB_ORDER_TYPE_LEN];
 	char tif[IB_ORDER_TIF_LEN];
 	double total_qty, lmt_price, aux_price;
+	int32_t parent_id;           /* 0: none (openOrder does not carry it: orderStatus does) */
+	char oca_group[24];          /* "": none, or not known (an order of another session) */
 } ib_ae_order;
 
 typedef struct ib_ae_conn_up {
@@ -141,7 +143,7 @@ typedef struct ib_ae_position {
 } ib_ae_position;
 
 typedef struct ib_ae_order_status {
-	int32_t order_id;
+	int32_t order_id, parent_id;
 	int64_t perm_id;
 	char status[IB_ORDER_STATUS_LEN];
 	double filled, remaining, avg_fill_price, last_fill_price;

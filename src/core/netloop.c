@@ -359,6 +359,7 @@ route(struct net *n, const ib_msg *m, int64_t now)
 		e.kind = IB_AE_ORDER_STATUS;
 		u->order_id = os->order_id;
 		u->perm_id = os->perm_id;
+		u->parent_id = os->parent_id;
 		ib_str_copy(u->status, sizeof(u->status), os->status);
 		u->filled = os->filled, u->remaining = os->remaining;
 		u->avg_fill_price = os->avg_fill_price, u->last_fill_price = os->last_fill_price;
@@ -629,6 +630,8 @@ note_sent(struct net *n, const struct ib_out_slot *s)
 		ib_strlcpy(u->order.order_type, o->order_type, sizeof(u->order.order_type));
 		ib_strlcpy(u->order.tif, o->tif, sizeof(u->order.tif));
 		u->order.total_qty = o->total_qty, u->order.lmt_price = o->lmt_price, u->order.aux_price = o->aux_price;
+		u->order.parent_id = o->parent_id;
+		ib_strlcpy(u->order.oca_group, o->oca_group, sizeof(u->order.oca_group));
 	} else if (s->req.id == IB_OUT_CANCEL_ORDER) {
 		e.kind = IB_AE_CANCEL_SENT;
 		e.u.cancel_sent.order_id = s->req.u.cancel_order.order_id;

@@ -42,8 +42,11 @@ struct order {
 	char account[IB_ACCOUNT_ID_LEN];
 	char order_type[IB_ORDER_TYPE_LEN], tif[IB_ORDER_TIF_LEN];
 	double lmt_price, aux_price;
+	int32_t parent_id;   /* a bracket child's parent order */
+	char oca_group[24];
 	int64_t perm_id;
 	bool terminal;
+	bool counted;        /* in p->risk.open_orders */
 	bool unconfirmed;    /* live across a disconnect, not yet mentioned by the gateway since */
 };
 
@@ -52,6 +55,7 @@ struct ib_orders {
 	uint64_t exec_seen[EXEC_SEEN_CAP]; /* hashes of recent execIds, FIFO */
 	uint32_t exec_head;
 	int nlive;
+	int nopen;           /* orders not in a final state: max_open_orders reads it */
 	bool await_open_end, await_exec_end; /* the reconcile after a disconnect is not complete yet */
 	/* this run's first reconcile: both answers on one connection; from then on the table holds
 	   every order the gateway had (ib_orders_answer_check) */
@@ -112,14 +116,37 @@ is_terminal(const char *st)
 	       strcmp(st, "Inactive") == 0 || strcmp(st, "Rejected") == 0;
 }
 
+static void publish(ib_pipeline *p, struct order *s);
+
 static void
 emit(ib_pipeline *p, struct order *s)
 {
-	ib_pub_event ev = { .kind = IB_PUB_ORDER };
 	struct ib_se_event se = { .kind = IB_SE_ORDER };
 
+	publish(p, s);
+	se.u.order = s->u;
+	if (s->owner >= 0 && s->owner < p->nstrat)
+		ib_account_to_strategy(p, s->owner, &se);
+	else
+		ib_account_to_strategies(p, &se);
+}
+
+/* The order's state to Redis (hash and stream), and the open-order count risk reads. */
+static void
+publish(ib_pipeline *p, struct order *s)
+{
+	ib_pub_event ev = { .kind = IB_PUB_ORDER };
+
+	if (s->terminal == s->counted) {
+		struct ib_orders *o = p->acct.orders;
+		o->nopen += s->terminal ? -1 : 1;
+		s->counted = !s->terminal;
+		ck_pr_store_int(&p->risk.open_orders, o->nopen);
+	}
 	ev.u.order.order_id = s->id;
 	ev.u.order.perm_id = s->perm_id;
+	ev.u.order.parent_id = s->parent_id;
+	ib_strlcpy(ev.u.order.oca_group, s->oca_group, sizeof(ev.u.order.oca_group));
 	ib_strlcpy(ev.u.order.account, s->account, sizeof(ev.u.order.account));
 	ib_strlcpy(ev.u.order.symbol, s->u.symbol, sizeof(ev.u.order.symbol));
 	ib_strlcpy(ev.u.order.action, s->u.action, sizeof(ev.u.order.action));
@@ -137,12 +164,6 @@ emit(ib_pipeline *p, struct order *s)
 	ev.u.order.ts_ns = ib_now_real_ns();
 	ib_pipeline_publish(p, &ev);
 	IB_STAT_INC(p->stats.acct.orders);
-
-	se.u.order = s->u;
-	if (s->owner >= 0 && s->owner < p->nstrat)
-		ib_account_to_strategy(p, s->owner, &se);
-	else
-		ib_account_to_strategies(p, &se);
 }
 
 /* Apply a status; true if anything a reader cares about changed. */
@@ -239,6 +260,11 @@ set_order(struct order *s, const ib_ae_order *d)
 	s->u.total_qty = d->total_qty;
 	s->lmt_price = d->lmt_price;
 	s->aux_price = d->aux_price;
+	/* openOrder does not carry them: what we placed (or orderStatus's parent) stays */
+	if (d->parent_id)
+		s->parent_id = d->parent_id;
+	if (d->oca_group[0])
+		ib_strlcpy(s->oca_group, d->oca_group, sizeof(s->oca_group));
 }
 
 static void
@@ -285,6 +311,8 @@ on_order_status(ib_pipeline *p, struct ib_orders *o, const ib_ae_order_status *o
 	if (s == NULL)
 		return;
 	s->perm_id = os->perm_id ? os->perm_id : s->perm_id;
+	if (os->parent_id > 0)
+		s->parent_id = os->parent_id;
 	if (apply_status(s, os->status, os->filled, os->remaining, os->avg_fill_price, os->last_fill_price))
 		emit(p, s);
 }
@@ -324,8 +352,18 @@ on_notice(ib_pipeline *p, struct ib_orders *o, const ib_ae_notice *nt)
 {
 	struct order *s;
 
-	if (nt->req_id <= 0 || (s = find(o, nt->req_id, false)) == NULL || s->terminal)
+	if (nt->req_id <= 0 || (s = find(o, nt->req_id, false)) == NULL)
 		return;
+	if (s->terminal) {
+		/* 202 after orderStatus Cancelled (ibsim's order, and IB's at times): the why ("OCA group member
+		   filled") still reaches Redis; the strategy already heard Cancelled */
+		if (nt->code == IB_ERR_ORDER_CANCELLED && strcmp(s->u.status, "Cancelled") == 0 && !s->u.reason[0] &&
+		    strchr(nt->text, ':') && strchr(nt->text, ':')[1]) {
+			ib_strlcpy(s->u.reason, nt->text, sizeof(s->u.reason));
+			publish(p, s);
+		}
+		return;
+	}
 	if (nt->code == IB_ERR_ORDER_CANCELLED) {
 		ib_strlcpy(s->u.reason, nt->text, sizeof(s->u.reason));
 		if (apply_status(s, "Cancelled", s->u.filled, s->u.remaining, 0, 0))

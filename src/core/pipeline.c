@@ -238,9 +238,14 @@ ib_pipeline_send_new_orders_hook(ib_pipeline *p, ib_req *r, int n, int strategy,
 	}
 	if (!ok)
 		ck_pr_faa_64(&p->ids.refused_no_id, 1);
-	for (int i = 1; i < n && ok; i++)
-		if (r[i].u.place_order.order.parent_id == IB_PARENT_FIRST)
-			r[i].u.place_order.order.parent_id = r[0].u.place_order.order_id;
+	for (int i = 1; i < n && ok; i++) {
+		ib_order *o = &r[i].u.place_order.order;
+		if (o->parent_id != IB_PARENT_FIRST)
+			continue;
+		o->parent_id = r[0].u.place_order.order_id;
+		if (!o->oca_group[0]) /* the exits cancel each other: a group named after the entry */
+			snprintf(o->oca_group, sizeof(o->oca_group), "ibpipe-bracket-%d", (int)o->parent_id);
+	}
 	ok = ok && (!hook || hook(arg, r[0].u.place_order.order_id));
 	for (int i = 0; i < n && ok; i++)
 		ok = ib_pipeline_send(p, &r[i], strategy);
@@ -321,12 +326,12 @@ ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *
 
 	p->quotes = calloc(1, sizeof(*p->quotes));
 	p->contracts = calloc(1, sizeof(*p->contracts));
-	p->risk.inst_pos = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
+	p->risk.conpos = calloc(IB_MAX_CONTRACT_POS, sizeof(*p->risk.conpos));
 	p->md.buf = ib_ring_alloc(&p->md.ring, IB_MD_RING_SIZE, sizeof(*p->md.buf));
 	p->acct.buf = ib_ring_alloc(&p->acct.ring, IB_ACCT_RING_SIZE, sizeof(*p->acct.buf));
 	p->net.out_buf = ib_ring_alloc(&p->net.out_ring, IB_OUT_RING_SIZE, sizeof(*p->net.out_buf));
 	p->net.out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!p->diag.json || !p->acct.sync_json || !p->quotes || !p->contracts || !p->risk.inst_pos || !p->md.buf || !p->acct.buf || !p->net.out_buf || p->net.out_efd < 0 ||
+	if (!p->diag.json || !p->acct.sync_json || !p->quotes || !p->contracts || !p->risk.conpos || !p->md.buf || !p->acct.buf || !p->net.out_buf || p->net.out_efd < 0 ||
 	    ib_orders_init(p) != IB_OK) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -513,7 +518,7 @@ ib_pipeline_free(ib_pipeline *p)
 	free(p->inst_book);
 	free(p->quotes);
 	free(p->contracts);
-	free(p->risk.inst_pos);
+	free(p->risk.conpos);
 	free(p->md.buf);
 	free(p->acct.buf);
 	free(p->net.out_buf);

@@ -258,9 +258,18 @@ struct ib_order_ids {
 	uint64_t refused_no_id;    /* ck_pr: new orders refused since, for want of an id on disk */
 };
 
+/* A contract's position summed over accounts (account thread writes, placers read). */
+#define IB_MAX_CONTRACT_POS 4096
+struct ib_conpos {
+	int32_t con_id;
+	char symbol[IB_SYMBOL_LEN], sec_type[IB_SEC_TYPE_LEN];
+	uint64_t pos_bits;         /* ck_pr: the position as double bits */
+};
+
 /* What the placing threads' risk checks read (writer: account thread, ck_pr) and count. */
 struct ib_risk_state {
-	uint64_t *inst_pos;        /* per instrument: position summed over accounts, as double bits */
+	struct ib_conpos *conpos;  /* [IB_MAX_CONTRACT_POS]; entries only appended */
+	uint32_t nconpos;          /* ck_pr: entries filled (stored after the entry) */
 	int open_orders;           /* orders not in a final state */
 	int halted;                /* kill switch: no new orders */
 	uint64_t rejects[IB_RISK_NCODES];

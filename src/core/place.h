@@ -50,10 +50,17 @@ int ib_place_order(struct ib_pipeline *p, const ib_place *how, const ib_contract
 
 /*
  * Up to IB_PLACE_MAX new orders for one contract that go together (a bracket: the entry, then its
- * exits with parent_id IB_PARENT_FIRST), each through every gate; all are queued or none.  They
- * take consecutive ids from o[0]'s, which the hook is told.  Returns as ib_place_order.
+ * exits with parent_id IB_PARENT_FIRST), through every gate as a whole (ib_risk_check_group: any
+ * leg refused, none is sent; a bracket's exits are checked from the position after the entry);
+ * all are queued or none.  They take consecutive ids from o[0]'s, which the hook is told; a child
+ * with parent_id IB_PARENT_FIRST gets o[0]'s id, and (oca_group empty) the OCA group
+ * "ibpipe-bracket-<o[0]'s id>".  The caller sets the transmit chain.  Returns as ib_place_order.
  */
 int ib_place_orders(struct ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_order *o, int n, char *why,
 		    size_t cap);
+
+/* The contract's terms risk checks against (conId, multiplier, min tick, FX): the one accessor. */
+struct ib_contract_terms;
+void ib_contract_terms_of(const struct ib_pipeline *p, const ib_contract *c, struct ib_contract_terms *t);
 
 #endif

@@ -70,6 +70,8 @@ typedef struct ib_pub_event {
 			int32_t order_id;
 			int64_t perm_id;
 			char account[IB_ACCOUNT_ID_LEN], symbol[IB_SYMBOL_LEN], action[8], order_type[8], tif[8];
+			int32_t parent_id;       /* a bracket child's parent, 0 none */
+			char oca_group[24];      /* "" none */
 			char status[24];         /* PendingSubmit, Submitted, PartiallyFilled, Filled, Cancelled, Inactive, Rejected */
 			double total_qty, lmt_price, aux_price, filled, remaining, avg_fill_price, last_fill_price;
 			char reason[160];        /* rejection / error text */

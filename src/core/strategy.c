@@ -95,6 +95,38 @@ place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *o, bool modify)
 }
 
 int
+ib_strategy_place_bracket(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *parent, ib_order *take_profit,
+			  ib_order *stop_loss)
+{
+	int64_t now = ib_now_mono_ns();
+	const ib_place how = { .owner = ctx->index, .orders_last_s = orders_last_second(ctx, now) };
+	ib_order legs[3] = { *parent, *take_profit, *stop_loss };
+	char why[200];
+
+	/* the transmit chain: the gateway holds the three until the last arrives */
+	for (int i = 0; i < 3; i++) {
+		legs[i].transmit = i == 2;
+		if (i > 0) {
+			legs[i].parent_id = IB_PARENT_FIRST;
+			if (legs[i].oca_type == 0)
+				legs[i].oca_type = 1;
+		}
+	}
+	if (take_profit->oca_group[0])
+		ib_strlcpy(legs[2].oca_group, take_profit->oca_group, sizeof(legs[2].oca_group));
+	int rc = ib_place_orders(ctx->p, &how, c, legs, 3, why, sizeof(why));
+	if (rc < 0 && rc != IB_ECLOSED)
+		defer_error(ctx, 0, rc, why);
+	if (rc != IB_OK)
+		return rc;
+	*parent = legs[0], *take_profit = legs[1], *stop_loss = legs[2];
+	for (int i = 0; i < 3; i++)
+		ctx->order_times[ctx->order_times_head++ % ctx->order_times_cap] = now;
+	ctx->orders_sent += 3;
+	return IB_OK;
+}
+
+int
 ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id)
 {
 	ib_req r = { .id = IB_OUT_CANCEL_ORDER };

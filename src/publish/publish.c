@@ -554,7 +554,7 @@ write_order(ib_pub *p, const pm_order_data *d)
 	char k[96];
 
 	ib_key_order(k, sizeof(k), p->cfg.prefix, d->order_id);
-	cmd(p, 2 + 2 * 16, T_PLAIN);
+	cmd(p, 2 + 2 * 18, T_PLAIN);
 	arg_s(p, "HSET");
 	arg_s(p, k);
 	arg_s(p, "status");
@@ -585,6 +585,10 @@ write_order(ib_pub *p, const pm_order_data *d)
 	arg_f(p, d->account);
 	arg_s(p, "perm_id");
 	arg_i64(p, d->perm_id);
+	arg_s(p, "parent_id");
+	arg_i64(p, d->parent_id);
+	arg_s(p, "oca_group");
+	arg_f(p, d->oca_group);
 	arg_s(p, "reason");
 	arg_f(p, d->reason);
 	arg_s(p, "updated_at");
@@ -660,7 +664,7 @@ write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxle
 		arg_i64(p, x->ts_ns);
 	} else {
 		const pm_order_data *o = &e->u.o;
-		xadd_head(p, k, maxlen, id, n, 18, "status");
+		xadd_head(p, k, maxlen, id, n, 20, "status");
 		arg_s(p, "order_id");
 		arg_i64(p, o->order_id);
 		arg_s(p, "perm_id");
@@ -675,6 +679,10 @@ write_xadd(ib_pub *p, const struct pm_entry *e, const char *k, const char *maxle
 		arg_f(p, o->order_type);
 		arg_s(p, "tif");
 		arg_f(p, o->tif);
+		arg_s(p, "parent_id");
+		arg_i64(p, o->parent_id);
+		arg_s(p, "oca_group");
+		arg_f(p, o->oca_group);
 		arg_s(p, "qty");
 		arg_num(p, o->total_qty);
 		arg_s(p, "lmt");

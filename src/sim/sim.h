@@ -108,6 +108,7 @@ struct sim_instr {
 	int nsubs;              /* reqMktData subscriptions on it, over all clients */
 	const struct sim_contract *k; /* NULL: a US stock; else its contract (sim_contracts.c) */
 	double tick;            /* price grid: the contract's min tick (0.01 for stocks) */
+	bool pinned;            /* control `price`: the walk leaves bid/ask where they were set */
 };
 
 /* ---- contracts beyond US stocks (sim_contracts.c) ---- */
@@ -465,6 +466,8 @@ void sim_orders_request(struct sim *s, struct sim_client *c, const ib_req *r);
 int sim_orders_live(const struct sim *s);
 void sim_orders_step(struct sim *s, int64_t now);
 int64_t sim_orders_next_deadline(const struct sim *s);
+/* Every resting order looks at the market on the next turn (control `price` moved it). */
+void sim_orders_poke(struct sim *s);
 void sim_orders_rollback(struct sim *s);
 /* `close`: MOC and LOC orders settle at the mid; `open`: OPG orders do.  Returns the orders settled. */
 int sim_orders_auction(struct sim *s, bool close);

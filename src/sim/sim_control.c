@@ -28,6 +28,11 @@
  *   ignore-orders N      the next N new orders are read and dropped: no answer, never known
  *                        (an order lost on its way, for ibpipe's restart check)
  *   stats                per-client and total counters, as JSON
+ *   price SYMBOL BID ASK pin SYMBOL's quote at BID/ASK: the walk leaves it there (trades print
+ *                        at them, stops and trailing stops see them); resting orders are looked at now
+ *   price SYMBOL walk    let it walk again
+ *   pnl ACCOUNT          the account's P&L as ibsim computes it (reqPnL's numbers), as JSON
+ *   close / open         the simulated closing / opening auction: MOC, LOC / OPG orders settle
  *
  * Invariant: a command runs inside the event loop, between two turns, so
  * it sees and changes the simulator's state like any request does.
@@ -332,6 +337,38 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 	return true;
 }
 
+/* "price SYMBOL BID ASK" | "price SYMBOL walk" */
+static void
+price(struct sim *s, const char *args, char *out, size_t cap)
+{
+	char sym[IB_SYMBOL_LEN], a[24], b[24] = "";
+	char *e1 = NULL, *e2 = NULL;
+	int32_t i;
+
+	if (sscanf(args, "%23s %23s %23s", sym, a, b) < 2 || (i = sim_md_find(s, sym)) < 0) {
+		snprintf(out, cap, "error price: '%.40s' (price SYMBOL BID ASK | price SYMBOL walk)\n", args);
+		return;
+	}
+	struct sim_instr *in = &s->instr[i];
+	if (strcmp(a, "walk") == 0) {
+		in->pinned = false;
+		snprintf(out, cap, "ok price %s walks\n", sym);
+		return;
+	}
+	double bid = strtod(a, &e1), ask = strtod(b, &e2);
+	if (*e1 || *e2 || !(bid > 0) || !(ask >= bid) || ask > 1e9) {
+		snprintf(out, cap, "error price: bid and ask must be numbers, 0 < bid <= ask\n");
+		return;
+	}
+	in->pinned = true;
+	in->bid = bid;
+	in->ask = ask;
+	in->last = bid;
+	/* every live order is looked at on the next turn: a stop set off by this fires now */
+	sim_orders_poke(s);
+	snprintf(out, cap, "ok price %s %.10g %.10g\n", sym, bid, ask);
+}
+
 static void
 command(struct sim *s, char *line, char *out, size_t cap)
 {
@@ -408,6 +445,8 @@ command(struct sim *s, char *line, char *out, size_t cap)
 		snprintf(out, cap, "ok ignore-orders %ld\n", v);
 	} else if (strcmp(line, "stats") == 0) {
 		stats(s, out, cap);
+	} else if (named(line, "price") && line[5] == ' ') {
+		price(s, line + 6, out, cap);
 	} else if (account_command(s, line, out, cap)) {
 		/* done */
 	} else if (strcmp(line, "help") == 0) {
@@ -415,7 +454,7 @@ command(struct sim *s, char *line, char *out, size_t cap)
 				   "server-version N (%d..%d), restart MS, blast N, depth-blast N, book SYMBOL, "
 				   "drop-mid, reset-handshake, ignore-orders N, stats, accounts LIST, accounts-hex HEX, account-count N, "
 				   "account-delay-one ACCT MS, send-value ACCT, send-download-end ACCT, error-hex ID CODE HEX, "
-				   "pnl ACCT, close, open\n",
+				   "pnl ACCT, close, open, price SYMBOL BID ASK | walk\n",
 			 SIM_SV_MIN, SIM_SV_MAX);
 	} else if (named(line, "notice") || named(line, "stall") || named(line, "account-delay") || named(line, "contract-delay") ||
 		   named(line, "server-version") || named(line, "restart") || named(line, "blast") ||

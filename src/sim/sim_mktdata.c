@@ -250,6 +250,8 @@ sim_md_walk(struct sim *s, int32_t instr)
 	double step = (sim_rand(s) - 0.5) * 2 * fmax(tick, mid * 0.0003);
 	double half = tick * (1 + (int)(sim_rand(s) * 2));
 
+	if (in->pinned)
+		return; /* a test drives this price (control `price`) */
 	mid = fmax(100 * tick, mid + step);
 	in->bid = grid(mid - half, tick);
 	in->ask = grid(in->bid + 2 * half, tick);

@@ -370,6 +370,16 @@ sim_orders_step(struct sim *s, int64_t now)
 	}
 }
 
+void
+sim_orders_poke(struct sim *s)
+{
+	int64_t now = ib_now_mono_ns();
+
+	for (int i = 0; i < s->norders; i++)
+		if (s->orders[i].state == SIM_OS_SUBMITTED && s->orders[i].next_ns > now)
+			s->orders[i].next_ns = now;
+}
+
 int64_t
 sim_orders_next_deadline(const struct sim *s)
 {

@@ -8,6 +8,15 @@
  *   MODIFY n QTY PRICE                          re-send order n with new qty/price
  *   CANCEL n                                    cancel order n
  *   WAIT MS                                     pause the script
+ *   QUOTE SYM                                   pause until SYM has a bid and an ask
+ *   ORDER BUY|SELL SYM QTY [key=value ...]      any order (every key optional):
+ *       type=MKT|LMT|STP|STP_LMT|TRAIL|MOC|LOC lmt=P aux=P (stop / trailing amount)
+ *       pct=P (trailing percent) stop=P (TRAIL's first stop) tif=DAY|GTC|IOC|FOK|GTD|OPG
+ *       gtd=YYYYMMDD-HH:MM:SS rth=1 (outsideRth) adaptive=Patient|Normal|Urgent
+ *       oca=GROUP ocatype=N sectype=FUT exch=CME ccy=USD expiry=YYYYMM mult=N conid=N
+ *   BRACKET BUY|SELL SYM QTY tp=P sl=P [the entry's keys as ORDER's]
+ *                                               parent + take-profit LMT + stop-loss STP,
+ *                                               one call (orders n, n+1, n+2)
  * Steps run on the strategy thread, driven by quotes and order updates.
  */
 #include <stdio.h>
@@ -55,6 +64,153 @@ trader_create(ib_strategy_ctx *ctx)
 	return t;
 }
 
+/* One key=value of an ORDER / BRACKET step into the contract or the order; false if unknown. */
+static bool
+order_key(const char *k, const char *v, ib_contract *c, ib_order *o, double *tp, double *sl)
+{
+	char *end = NULL;
+	double d = strtod(v, &end);
+	bool num = end != v && *end == '\0';
+
+	if (strcmp(k, "type") == 0) {
+		ib_strlcpy(o->order_type, strcmp(v, "STP_LMT") == 0 ? "STP LMT" : v, sizeof(o->order_type));
+	} else if (strcmp(k, "tif") == 0) {
+		ib_strlcpy(o->tif, v, sizeof(o->tif));
+	} else if (strcmp(k, "gtd") == 0) {
+		ib_strlcpy(o->good_till_date, v, sizeof(o->good_till_date));
+		for (char *p = o->good_till_date; *p; p++)
+			if (*p == '-')
+				*p = ' ';
+	} else if (strcmp(k, "adaptive") == 0) {
+		ib_strlcpy(o->algo_strategy, "Adaptive", sizeof(o->algo_strategy));
+		o->algo_param_count = 1;
+		ib_strlcpy(o->algo_params[0].tag, "adaptivePriority", sizeof(o->algo_params[0].tag));
+		ib_strlcpy(o->algo_params[0].value, v, sizeof(o->algo_params[0].value));
+	} else if (strcmp(k, "oca") == 0) {
+		ib_strlcpy(o->oca_group, v, sizeof(o->oca_group));
+	} else if (strcmp(k, "sectype") == 0) {
+		ib_strlcpy(c->sec_type, v, sizeof(c->sec_type));
+	} else if (strcmp(k, "exch") == 0) {
+		ib_strlcpy(c->exchange, v, sizeof(c->exchange));
+	} else if (strcmp(k, "ccy") == 0) {
+		ib_strlcpy(c->currency, v, sizeof(c->currency));
+	} else if (strcmp(k, "expiry") == 0) {
+		ib_strlcpy(c->last_trade_date, v, sizeof(c->last_trade_date));
+	} else if (strcmp(k, "mult") == 0) {
+		ib_strlcpy(c->multiplier, v, sizeof(c->multiplier));
+	} else if (!num) {
+		return false;
+	} else if (strcmp(k, "lmt") == 0) {
+		o->lmt_price = d;
+	} else if (strcmp(k, "aux") == 0) {
+		o->aux_price = d;
+	} else if (strcmp(k, "pct") == 0) {
+		o->trailing_percent = d;
+	} else if (strcmp(k, "stop") == 0) {
+		o->trail_stop_price = d;
+	} else if (strcmp(k, "rth") == 0) {
+		o->outside_rth = d != 0;
+	} else if (strcmp(k, "ocatype") == 0) {
+		o->oca_type = (int32_t)d;
+	} else if (strcmp(k, "conid") == 0) {
+		c->con_id = (int32_t)d;
+	} else if (strcmp(k, "tp") == 0) {
+		*tp = d;
+	} else if (strcmp(k, "sl") == 0) {
+		*sl = d;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void
+remember(struct trader *t, const ib_contract *c, const ib_order *o)
+{
+	if (t->nplaced >= MAX_STEPS)
+		return;
+	t->ids[t->nplaced] = o->order_id;
+	t->contracts[t->nplaced] = *c;
+	t->orders[t->nplaced] = *o;
+	t->nplaced++;
+}
+
+/* ORDER / BRACKET: "VERB SIDE SYM QTY key=value ..."; false when it does not parse. */
+static bool
+order_step(struct trader *t, ib_strategy_ctx *ctx, const char *step)
+{
+	char buf[512], *save = NULL, *tok;
+	ib_contract c;
+	ib_order o;
+	double tp = 0, sl = 0;
+	int n = 0;
+	bool bracket = strncmp(step, "BRACKET ", 8) == 0;
+
+	ib_strlcpy(buf, step, sizeof(buf));
+	ib_order_init(&o);
+	ib_strlcpy(o.order_type, "MKT", sizeof(o.order_type));
+	memset(&c, 0, sizeof(c));
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save), n++) {
+		char *eq = strchr(tok, '='), *end = NULL;
+		if (n == 1) {
+			ib_strlcpy(o.action, tok, sizeof(o.action));
+		} else if (n == 2) {
+			ib_contract_stock(&c, tok);
+		} else if (n == 3) {
+			o.total_qty = strtod(tok, &end);
+			if (end == tok || *end)
+				return false;
+		} else if (n > 3) {
+			if (eq == NULL)
+				return false;
+			*eq = '\0';
+			if (!order_key(tok, eq + 1, &c, &o, &tp, &sl))
+				return false;
+		}
+	}
+	if (n < 4)
+		return false;
+	if (!bracket) {
+		if (ib_strategy_place(ctx, &c, &o) == IB_OK)
+			remember(t, &c, &o);
+		return true;
+	}
+	/* the children: the other side, a take-profit limit and a stop-loss stop */
+	ib_order tpo = o, slo = o;
+	const char *exit = strcmp(o.action, "BUY") == 0 ? "SELL" : "BUY";
+	ib_order_init(&tpo);
+	ib_order_init(&slo);
+	ib_strlcpy(tpo.action, exit, sizeof(tpo.action));
+	ib_strlcpy(slo.action, exit, sizeof(slo.action));
+	tpo.total_qty = slo.total_qty = o.total_qty;
+	ib_strlcpy(tpo.order_type, "LMT", sizeof(tpo.order_type));
+	tpo.lmt_price = tp;
+	ib_strlcpy(slo.order_type, "STP", sizeof(slo.order_type));
+	slo.aux_price = sl;
+	ib_strlcpy(tpo.tif, "GTC", sizeof(tpo.tif));
+	ib_strlcpy(slo.tif, "GTC", sizeof(slo.tif));
+	if (ib_strategy_place_bracket(ctx, &c, &o, &tpo, &slo) == IB_OK) {
+		remember(t, &c, &o);
+		remember(t, &c, &tpo);
+		remember(t, &c, &slo);
+	}
+	return true;
+}
+
+static bool
+have_quote(ib_strategy_ctx *ctx, const char *sym)
+{
+	const char *name;
+	ib_quote_data q;
+
+	for (uint32_t i = 0; (name = ib_strategy_symbol(ctx, i)) != NULL; i++)
+		if (strcmp(name, sym) == 0) {
+			ib_strategy_quote(ctx, i, &q);
+			return q.bid > 0 && q.ask > 0;
+		}
+	return false;
+}
+
 /* sscanf's patterns are the script's grammar (a step that matches none is logged and skipped).  The
    script is a test fixture the tests write themselves (IB_TRADER_SCRIPT), not outside input, so
    cert-err34-c (no range errors from sscanf) is waived here. */
@@ -68,7 +224,12 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 		int n = 0;
 		const char *s = t->steps[t->next++];
 
-		if (sscanf(s, "WAIT %d", &n) == 1) {
+		if (sscanf(s, "QUOTE %23s", sym) == 1) {
+			if (!have_quote(ctx, sym)) {
+				t->next--; /* again at the next callback (a quote wakes us) */
+				return;
+			}
+		} else if (sscanf(s, "WAIT %d", &n) == 1) {
 			t->not_before = ib_now_mono_ns() + (int64_t)n * IB_NS_PER_MS;
 		} else if (sscanf(s, "CANCEL %d", &n) == 1 && n >= 1 && n <= t->nplaced) {
 			ib_strategy_cancel(ctx, t->ids[n - 1]);
@@ -77,6 +238,8 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 			o.total_qty = qty;
 			o.lmt_price = px;
 			ib_strategy_modify(ctx, &t->contracts[n - 1], &o);
+		} else if ((strncmp(s, "ORDER ", 6) == 0 || strncmp(s, "BRACKET ", 8) == 0) && order_step(t, ctx, s)) {
+			/* placed (or refused: on_error says why) */
 		} else if (sscanf(s, "%15s %23s %lf %7s %lf %7s", verb, sym, &qty, type, &px, tif) >= 4) {
 			ib_contract c;
 			ib_order o;
@@ -91,12 +254,8 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 				o.aux_price = px;
 			if (tif[0] || (strcmp(type, "MKT") == 0 && px == 0 && sscanf(s, "%*s %*s %*f %*s %7s", tif) == 1))
 				ib_strlcpy(o.tif, tif, sizeof(o.tif));
-			if (ib_strategy_place(ctx, &c, &o) == IB_OK && t->nplaced < MAX_STEPS) {
-				t->ids[t->nplaced] = o.order_id;
-				t->contracts[t->nplaced] = c;
-				t->orders[t->nplaced] = o;
-				t->nplaced++;
-			}
+			if (ib_strategy_place(ctx, &c, &o) == IB_OK)
+				remember(t, &c, &o);
 		} else {
 			ib_log(IB_LL_WARN, "strategy", "trader: cannot parse step '%s'", s);
 		}
