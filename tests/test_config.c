@@ -400,6 +400,7 @@ static const struct bad bads[] = {
 	{ "price_collar_pct", "5%" },
 	{ "price_collar_ticks", "-1" },
 	{ "price_collar_ticks", "ten" },
+	{ "pnl", "daily" },
 	{ "state_dir", NULL }, /* NULL: a value longer than any buffer */
 	{ "redis", "perhaps" },
 	{ "redis_url", "http://x" },

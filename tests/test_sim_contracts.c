@@ -654,6 +654,7 @@ test_pnl_matches_ibsim(void)
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.unrealized, json_num(aapl, "unrealized"), 0.005);
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.value, json_num(aapl, "value"), 0.005);
 	CU_ASSERT_TRUE(c.msg.u.pnl_single.unrealized > 0); /* bought at 95% of the price */
+	CU_ASSERT_EQUAL(c.msg.u.pnl_single.realized, IB_UNSET_DOUBLE); /* not tracked per position: unset, as IB says it */
 	snprintf(cmd, sizeof(cmd), "\"conId\":%d", es.con_id);
 	aapl = strstr(out, cmd);
 	REQUIRE(aapl != NULL);

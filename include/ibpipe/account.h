@@ -71,6 +71,17 @@ typedef struct ib_accounts {
 	ib_account a[IB_MAX_ACCOUNTS];
 } ib_accounts;
 
+/*
+ * P&L as the gateway reports it (reqPnL per account, reqPnLSingle per
+ * position; SDK ABI 1.1).  A value the gateway has not given (it sends
+ * DBL_MAX for "unset") is NAN: test with isnan().
+ */
+typedef struct ib_pnl_values {
+	double daily, unrealized, realized;
+	double position, value;  /* per position only; NAN for an account */
+	int64_t updated_ns;      /* CLOCK_REALTIME of the gateway's last report */
+} ib_pnl_values;
+
 /* Lookups on a snapshot; NULL when absent.  currency NULL or "" matches an empty currency. */
 const char *ib_account_value(const ib_account *a, const char *key, const char *currency);
 const ib_pos *ib_account_position(const ib_account *a, const char *symbol);

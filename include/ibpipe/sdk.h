@@ -31,7 +31,7 @@
 #include "strategy.h"
 
 #define IB_SDK_ABI_MAJOR 1
-/* 1.1: brackets (ib_strategy_place_bracket) */
+/* 1.1: brackets (ib_strategy_place_bracket), P&L (ib_strategy_pnl, ib_strategy_position_pnl) */
 #define IB_SDK_ABI_MINOR 1
 
 /* The entry symbol's name, as dlsym looks it up. */

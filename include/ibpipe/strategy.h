@@ -122,6 +122,15 @@ int ib_strategy_place(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *orde
  */
 int ib_strategy_place_bracket(ib_strategy_ctx *ctx, const ib_contract *c, ib_order *parent, ib_order *take_profit,
 			      ib_order *stop_loss);
+/*
+ * SDK ABI 1.1.  The latest P&L of an account (reqPnL) or of its position in
+ * con_id (reqPnLSingle; ibpipe subscribes every managed account and every
+ * open position, with `pnl` on, its default).  IB_OK with *out filled, or
+ * IB_EINVAL when the gateway has not reported it (yet).  A consistent copy
+ * (seqlock).  Any thread.
+ */
+int ib_strategy_pnl(const ib_strategy_ctx *ctx, const char *account, ib_pnl_values *out);
+int ib_strategy_position_pnl(const ib_strategy_ctx *ctx, const char *account, int32_t con_id, ib_pnl_values *out);
 /* Re-send a live order with changed quantity/price (same id), risk-checked like a new one.  Own thread. */
 int ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *order);
 /* Cancel an order by id.  Own thread. */

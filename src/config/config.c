@@ -143,6 +143,7 @@ static const struct key keys[] = {
 	INT("max_tbt", max_tbt, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous tick-by-tick subscriptions"),
 	INT("max_depth", max_depth, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous depth subscriptions"),
 	INT("redis_book_levels", redis_book_levels, 1, 50, "rows per side written to P:book:SYM (the top of each depth book)"),
+	BOOL("pnl", pnl, "P&L: reqPnL per managed account and reqPnLSingle per position, into P:pnl:{A}, P:positions:{A} and the SDK"),
 	BOOL("md_lossless", md_lossless, "never coalesce market data: the network thread waits instead (replay)"),
 	/* wait before the per-thread keys: the environment applies in this order, so the narrower key wins */
 	SPECIAL(wait, "block | spin | hybrid: how every pipeline thread waits for work (the wait_* keys set one)"),
@@ -230,6 +231,7 @@ ib_config_defaults(ib_config *c)
 	c->metrics_port = -1; /* off */
 	c->command_journal_keep = 100000;
 	c->redis = true;
+	c->pnl = true;
 	ib_strlcpy(c->redis_url, IB_REDIS_DEFAULT_URL, sizeof(c->redis_url));
 	ib_strlcpy(c->redis_prefix, IB_REDIS_DEFAULT_PREFIX, sizeof(c->redis_prefix));
 	ib_strlcpy(c->log_level, "info", sizeof(c->log_level));

@@ -75,6 +75,7 @@ typedef struct ib_config {
 	int ndepth;
 	int max_tbt, max_depth;     /* per-account subscription limits */
 	int redis_book_levels;      /* rows per side in P:book:SYM */
+	bool pnl;                   /* reqPnL per account, reqPnLSingle per position (core/pnl.c) */
 	bool md_lossless;           /* never coalesce: the network thread waits for the market-data
 	                               thread, which hands every tick to every strategy (replay, tests) */
 	/* waiting for work, per thread (wait_* keys): the network thread on its socket, the others on rings */

@@ -39,6 +39,12 @@ ib_key_positions(char *out, size_t cap, const char *prefix, const char *account)
 }
 
 size_t
+ib_key_pnl(char *out, size_t cap, const char *prefix, const char *account)
+{
+	return family_key(out, cap, prefix, IB_KEY_PNL, account, true);
+}
+
+size_t
 ib_key_quote(char *out, size_t cap, const char *prefix, const char *symbol)
 {
 	return family_key(out, cap, prefix, IB_KEY_QUOTE, symbol, false);

@@ -35,6 +35,7 @@
 /* Families: the name is this plus a part. */
 #define IB_KEY_ACCOUNT "account:"     /* + {A}: hash key[:currency] -> value */
 #define IB_KEY_POSITIONS "positions:" /* + {A}: hash conId -> JSON */
+#define IB_KEY_PNL "pnl:"             /* + {A}: hash daily, unrealized, realized, updated_at */
 #define IB_KEY_QUOTE "quote:"         /* + SYM: hash of the latest quote */
 #define IB_KEY_BOOK "book:"           /* + SYM: JSON of the top of the depth book */
 #define IB_KEY_ORDER "order:"         /* + ID: hash of the latest order state */
@@ -44,6 +45,7 @@ size_t ib_key(char *out, size_t cap, const char *prefix, const char *name);
 /* <prefix>:account:{A} and <prefix>:positions:{A} (braces: one Redis Cluster slot per account) */
 size_t ib_key_account(char *out, size_t cap, const char *prefix, const char *account);
 size_t ib_key_positions(char *out, size_t cap, const char *prefix, const char *account);
+size_t ib_key_pnl(char *out, size_t cap, const char *prefix, const char *account);
 /* <prefix>:quote:SYM, <prefix>:book:SYM */
 size_t ib_key_quote(char *out, size_t cap, const char *prefix, const char *symbol);
 size_t ib_key_book(char *out, size_t cap, const char *prefix, const char *symbol);

@@ -18,6 +18,7 @@
 #include "ibpipe/log.h"
 #include "core/contracts.h"
 #include "core/pipeline_state.h"
+#include "core/pnl.h"
 #include "util/str.h"
 #include "util/clock.h"
 
@@ -181,6 +182,7 @@ open_gate(ib_pipeline *p)
 	   by-value ring copy and reports a leak here. */
 	ib_gate_open(&p->gate); /* NOLINT(clang-analyzer-unix.Malloc) */
 	p->acct.sync_deadline_ns = 0; /* no wait, no deadline: close_gate arms the next one */
+	ib_pnl_gate_open(p);
 }
 
 static void
@@ -251,10 +253,11 @@ post_value(ib_pipeline *p, const ib_account_update *v)
 	}
 }
 
-static void
-post_position(ib_pipeline *p, const char *acct, const ib_pos *pos)
+void
+ib_account_post_position(ib_pipeline *p, const char *acct, const ib_pos *pos)
 {
 	ib_pub_event ev = { .kind = IB_PUB_POSITION };
+	ib_pnl_values pnl;
 
 	ib_strlcpy(ev.u.position.account, acct, sizeof(ev.u.position.account));
 	ev.u.position.con_id = pos->con_id;
@@ -268,6 +271,10 @@ post_position(ib_pipeline *p, const char *acct, const ib_pos *pos)
 	ev.u.position.market_value = pos->market_value;
 	ev.u.position.unrealized_pnl = pos->unrealized_pnl;
 	ev.u.position.realized_pnl = pos->realized_pnl;
+	if ((ev.u.position.has_pnl = ib_pnl_of_position(p, acct, pos->con_id, &pnl))) {
+		ev.u.position.pnl_daily = pnl.daily, ev.u.position.pnl_unrealized = pnl.unrealized;
+		ev.u.position.pnl_realized = pnl.realized, ev.u.position.pnl_value = pnl.value;
+	}
 	ib_pipeline_publish(p, &ev);
 }
 
@@ -334,6 +341,7 @@ on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 	p->acct.sync.down = false;
 	p->acct.ib_lost = false;
 	ib_accounts_clear(&p->acct.accounts);
+	ib_pnl_conn_up(p);
 	/* the positions come again from zero with the new download */
 	for (uint32_t i = 0; i < p->risk.nconpos; i++)
 		ck_pr_store_64(&p->risk.conpos[i].pos_bits, 0);
@@ -384,7 +392,8 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 		return;
 	}
 	default:
-		ib_orders_on_event(p, e);
+		if (!ib_pnl_on_notice(p, &e->u.notice))
+			ib_orders_on_event(p, e);
 	}
 }
 
@@ -586,7 +595,8 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 			pos->position = pf->position, pos->avg_cost = pf->average_cost, pos->market_price = pf->market_price;
 			pos->market_value = pf->market_value, pos->unrealized_pnl = pf->unrealized_pnl;
 			pos->realized_pnl = pf->realized_pnl;
-			post_position(p, a->id, pos);
+			ib_account_post_position(p, a->id, pos);
+			ib_pnl_position(p, a->id, pos);
 		}
 		IB_STAT_INC(p->stats.acct.positions);
 		break;
@@ -598,7 +608,8 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		if ((pos = position_for(p, ps->account, &ps->contract, &a)) != NULL) {
 			conpos_add(p, &ps->contract, ps->position - pos->position);
 			pos->position = ps->position, pos->avg_cost = ps->avg_cost;
-			post_position(p, a->id, pos);
+			ib_account_post_position(p, a->id, pos);
+			ib_pnl_position(p, a->id, pos);
 		}
 		IB_STAT_INC(p->stats.acct.positions);
 		break;
@@ -634,6 +645,9 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 	case IB_AE_EXEC_END:
 		ib_sync_executions_end(&p->acct.sync);
 		ib_orders_on_event(p, e);
+		break;
+	case IB_AE_PNL:
+		ib_pnl_on_event(p, &e->u.pnl);
 		break;
 	default:
 		ib_orders_on_event(p, e);

@@ -69,6 +69,7 @@ enum ib_acct_kind {
 	IB_AE_CANCEL_SENT,   /* u.cancel_sent: our cancelOrder went out */
 	IB_AE_REFUSED,       /* u.refused: a request of ours was refused locally */
 	IB_AE_CONTRACT,      /* u.contract: a configured contract resolved, or could not be (resolve.c) */
+	IB_AE_PNL,           /* u.pnl: pnl or pnlSingle */
 };
 
 /* Widths of the strings only these events carry (bytes, with the NUL). */
@@ -197,6 +198,12 @@ typedef struct ib_ae_contract_res {
 	int32_t con_id;    /* resolved: its conId */
 	char why[IB_AE_TEXT_LEN]; /* not resolved: why, naming the candidates of an ambiguous spec */
 } ib_ae_contract_res;
+/* pnl (single false) or pnlSingle: the numbers as the gateway sent them (DBL_MAX: unset). */
+typedef struct ib_ae_pnl {
+	int32_t req_id;
+	bool single;
+	double position, daily, unrealized, realized, value;
+} ib_ae_pnl;
 
 struct ib_acct_event {
 	int32_t kind;       /* enum ib_acct_kind: which member of u is set */
@@ -223,6 +230,7 @@ struct ib_acct_event {
 		ib_ae_cancel_sent cancel_sent;
 		ib_ae_refused refused;
 		ib_ae_contract_res contract;
+		ib_ae_pnl pnl;
 	} u;
 };
 

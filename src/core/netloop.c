@@ -405,6 +405,19 @@ route(struct net *n, const ib_msg *m, int64_t now)
 		e.kind = IB_AE_CURRENT_TIME;
 		e.u.current_time.time = m->u.current_time.time;
 		break;
+	case IB_IN_PNL:
+		e.kind = IB_AE_PNL;
+		e.u.pnl = (ib_ae_pnl){ .req_id = m->u.pnl.req_id, .daily = m->u.pnl.daily,
+				       .unrealized = m->u.pnl.unrealized, .realized = m->u.pnl.realized,
+				       .position = IB_UNSET_DOUBLE, .value = IB_UNSET_DOUBLE };
+		break;
+	case IB_IN_PNL_SINGLE: {
+		const ib_pnl_single *ps = &m->u.pnl_single;
+		e.kind = IB_AE_PNL;
+		e.u.pnl = (ib_ae_pnl){ .req_id = ps->req_id, .single = true, .position = ps->position, .daily = ps->daily,
+				       .unrealized = ps->unrealized, .realized = ps->realized, .value = ps->value };
+		break;
+	}
 	default:
 		IB_STAT_INC(n->p->stats.net.unknown_ids);
 		return;

@@ -20,6 +20,7 @@
 #include "core/contracts.h"
 #include "core/pipeline_state.h"
 #include "core/place.h"
+#include "core/pnl.h"
 #include "util/str.h"
 #include "util/clock.h"
 
@@ -332,7 +333,7 @@ ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *
 	p->net.out_buf = ib_ring_alloc(&p->net.out_ring, IB_OUT_RING_SIZE, sizeof(*p->net.out_buf));
 	p->net.out_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!p->diag.json || !p->acct.sync_json || !p->quotes || !p->contracts || !p->risk.conpos || !p->md.buf || !p->acct.buf || !p->net.out_buf || p->net.out_efd < 0 ||
-	    ib_orders_init(p) != IB_OK) {
+	    ib_orders_init(p) != IB_OK || ib_pnl_init(p) != IB_OK) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -519,6 +520,7 @@ ib_pipeline_free(ib_pipeline *p)
 	free(p->quotes);
 	free(p->contracts);
 	free(p->risk.conpos);
+	ib_pnl_free(p);
 	free(p->md.buf);
 	free(p->acct.buf);
 	free(p->net.out_buf);

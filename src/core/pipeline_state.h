@@ -44,6 +44,7 @@
 
 struct ib_orders;           /* orders.c */
 struct ib_contract_table;   /* contracts.h: configured contract specs, resolved */
+struct ib_pnl_table;        /* pnl.c */
 
 #define IB_MAX_STRATEGIES 64
 #define IB_MD_RING_SIZE 65536
@@ -315,6 +316,7 @@ struct ib_pipeline {
 	struct ib_order_ids ids;
 	struct ib_risk_state risk;
 	struct ib_diag_state diag;
+	struct ib_pnl_table *pnl;  /* writer: account thread; readers: the SDK (pnl.c) */
 };
 
 #define IB_MD_SLOTS 12
@@ -356,6 +358,8 @@ void ib_account_to_strategy(ib_pipeline *p, int s, const struct ib_se_event *ev)
 void ib_account_to_strategies(ib_pipeline *p, const struct ib_se_event *ev);
 /* Post to the publisher if there is one. */
 void ib_pipeline_publish(ib_pipeline *p, const ib_pub_event *ev);
+/* Account thread: post a position's record (with its P&L, when reported). */
+void ib_account_post_position(ib_pipeline *p, const char *acct, const ib_pos *pos);
 /* Allocate an order id (persisting the high-water mark in blocks); -1 once the mark cannot be stored. */
 int32_t ib_pipeline_next_order_id(ib_pipeline *p);
 /* true once the mark could not be stored: every new order is refused (IB_ENOORDERID) until a restart */

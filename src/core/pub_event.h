@@ -33,6 +33,7 @@ enum ib_pub_kind {
 	IB_PUB_EXEC,           /* an execution (fill) */
 	IB_PUB_CONN,           /* connection facts for health: server version, client id */
 	IB_PUB_CMD,            /* the result of a command from P:stream:commands (service/commands.c) */
+	IB_PUB_PNL,            /* an account's P&L (reqPnL) */
 };
 
 /*
@@ -65,7 +66,15 @@ typedef struct ib_pub_event {
 			int32_t con_id;
 			char symbol[IB_SYMBOL_LEN], sec_type[8], exchange[16], currency[8];
 			double position, avg_cost, market_price, market_value, unrealized_pnl, realized_pnl;
+			/* from reqPnLSingle (has_pnl): NAN where the gateway did not say */
+			bool has_pnl;
+			double pnl_daily, pnl_unrealized, pnl_realized, pnl_value;
 		} position;
+		struct {
+			char account[IB_ACCOUNT_ID_LEN];
+			double daily, unrealized, realized;  /* NAN: not said */
+			int64_t ts_ns;
+		} pnl;
 		struct {
 			int32_t order_id;
 			int64_t perm_id;

@@ -448,6 +448,14 @@ position_json(char *out, size_t cap, const pm_pos_data *d)
 	sb_kv_num(&s, ",\"marketValue\":", d->market_value);
 	sb_kv_num(&s, ",\"unrealizedPNL\":", d->unrealized_pnl);
 	sb_kv_num(&s, ",\"realizedPNL\":", d->realized_pnl);
+	if (d->has_pnl) {
+		/* reqPnLSingle's numbers; null where the gateway sent none */
+		sb_kv_num(&s, ",\"pnl\":{\"daily\":", d->pnl_daily);
+		sb_kv_num(&s, ",\"unrealized\":", d->pnl_unrealized);
+		sb_kv_num(&s, ",\"realized\":", d->pnl_realized);
+		sb_kv_num(&s, ",\"value\":", d->pnl_value);
+		sb_raw(&s, "}", 1);
+	}
 	sb_raw(&s, "}", 1);
 	return s.len;
 }
@@ -506,10 +514,11 @@ static void
 write_account(ib_pub *p, int i)
 {
 	struct pm_account *a = &p->m.acct[i];
-	char k[128], pk[128], json[768];
+	char k[128], pk[128], nk[128], json[1024];
 
 	ib_key_account(k, sizeof(k), p->cfg.prefix, a->id);
 	ib_key_positions(pk, sizeof(pk), p->cfg.prefix, a->id);
+	ib_key_pnl(nk, sizeof(nk), p->cfg.prefix, a->id);
 	cmd(p, 1, T_PLAIN);
 	arg_s(p, "MULTI");
 	if (a->full) {
@@ -542,6 +551,20 @@ write_account(ib_pub *p, int i)
 			arg_i64(p, d->con_id);
 			arg(p, json, position_json(json, sizeof(json), d));
 		}
+	}
+	if (a->pnl_dirty) {
+		/* the whole hash each time: three numbers, "" where the gateway sent none */
+		cmd(p, 10, T_PLAIN);
+		arg_s(p, "HSET");
+		arg_s(p, nk);
+		arg_s(p, "daily");
+		arg_num(p, a->pnl_daily);
+		arg_s(p, "unrealized");
+		arg_num(p, a->pnl_unrealized);
+		arg_s(p, "realized");
+		arg_num(p, a->pnl_realized);
+		arg_s(p, "updated_at");
+		arg_i64(p, a->pnl_ns);
 	}
 	cmd(p, 1, T_EXEC);
 	arg_s(p, "EXEC");

@@ -306,6 +306,24 @@ absorb_position(struct pm_mirror *m, const ib_pub_event *ev, int64_t now)
 	mark_dirty(m, ai);
 }
 
+static void
+absorb_pnl(struct pm_mirror *m, const ib_pub_event *ev)
+{
+	char acct[IB_ACCOUNT_ID_LEN];
+	struct pm_account *a;
+	int ai;
+
+	FIELD_COPY(acct, ev->u.pnl.account);
+	if ((a = acct_for_data(m, acct, &ai)) == NULL)
+		return;
+	a->has_pnl = a->pnl_dirty = true;
+	a->pnl_daily = ev->u.pnl.daily;
+	a->pnl_unrealized = ev->u.pnl.unrealized;
+	a->pnl_realized = ev->u.pnl.realized;
+	a->pnl_ns = ev->u.pnl.ts_ns;
+	mark_dirty(m, ai);
+}
+
 /* ---- orders ---- */
 
 static bool
@@ -536,6 +554,9 @@ pm_absorb(struct pm_mirror *m, const ib_pub_event *ev, int64_t now_real_ns)
 	case IB_PUB_CMD:
 		stream_push(m, PM_ENTRY_CMD, ev, now_real_ns);
 		break;
+	case IB_PUB_PNL:
+		absorb_pnl(m, ev);
+		break;
 	case IB_PUB_CONN:
 		m->have_conn = true;
 		m->conn_connected = ev->u.conn.connected;
@@ -562,6 +583,7 @@ pm_mark_all_dirty(struct pm_mirror *m)
 			a->vdirty[k] = 1;
 			a->dv[k] = k;
 		}
+		a->pnl_dirty = a->has_pnl;
 		a->ndp = a->npos;
 		for (uint16_t k = 0; k < a->npos; k++) {
 			a->pdirty[k] = 1;
@@ -593,6 +615,7 @@ pm_account_clean(struct pm_mirror *m, int i)
 		a->pdirty[a->dp[k]] = 0;
 	a->ndv = a->ndp = 0;
 	a->full = false;
+	a->pnl_dirty = false;
 	if (a->dirty) {
 		a->dirty = false;
 		m->acct_dirty--;

@@ -44,6 +44,9 @@ struct pm_account {
 	bool dirty;              /* has something to write */
 	bool full;               /* next write replaces the hashes (DEL + HSET all) */
 	int64_t updated_ns;      /* CLOCK_REALTIME of the latest change */
+	bool has_pnl, pnl_dirty; /* P:pnl:{A}: reported at least once; to be written */
+	double pnl_daily, pnl_unrealized, pnl_realized; /* NAN: not reported */
+	int64_t pnl_ns;          /* CLOCK_REALTIME of the report */
 	uint16_t nval, npos;     /* slots used */
 	uint16_t ndv, ndp;       /* dirty-list lengths */
 	uint8_t vdirty[PM_MAX_VALUES], pdirty[PM_MAX_POSITIONS];

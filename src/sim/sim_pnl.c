@@ -8,10 +8,12 @@
  * and realized the account's realized P&L net of commissions (what
  * sim_account_fill books).  daily = unrealized + realized: the simulated
  * day starts when ibsim does.  A position's realized P&L is not tracked
- * apart from its account's, so pnlSingle reports 0 there.  The control
+ * apart from its account's, so pnlSingle reports it unset (DBL_MAX, as IB
+ * does for a value it does not have): clients must cope with that.  The control
  * command `pnl ACCOUNT` prints the same numbers, so a test can compare what
  * a client stored with what ibsim holds.  Runs on ibsim's one thread.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +57,7 @@ position_pnl(const struct sim *s, const struct sim_position *p, struct pnl_numbe
 
 	n->pos = p->qty;
 	n->unrealized = round((mark - p->avg_cost) * p->qty * mult * 100) / 100;
-	n->realized = 0;
+	n->realized = DBL_MAX;
 	n->daily = n->unrealized;
 	n->value = round(p->qty * mark * mult * 100) / 100;
 }

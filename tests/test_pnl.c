@@ -1,0 +1,177 @@
+/*
+ * test_pnl.c - P&L end to end: ibsim computes it from its positions and
+ * marks (control `pnl ACCOUNT` prints its numbers), ibpipe subscribes
+ * reqPnL per account and reqPnLSingle per position, and Redis must hold
+ * the same numbers: P:pnl:{A}, and each position's "pnl" in
+ * P:positions:{A} (valid JSON, null where ibsim sends DBL_MAX).  A
+ * position that opens gets its subscription; one that closes loses it and
+ * its round trip shows in the realized P&L.  Orders come through the
+ * command stream; prices are pinned, so ibsim's numbers stand still.
+ */
+#include <CUnit/CUnit.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json_valid.h"
+#include "testutil.h"
+
+#define WAIT_MS 15000
+#define ACCT "DU111111"
+#define NVDA_CONID 4815747 /* ibsim's */
+
+static int
+start(struct tu_stack *e)
+{
+	static int seq;
+	const char *sim_args[] = { "--pnl-ms", "100", NULL };
+	const char *args[] = { "--commands", "--strategies", "0", NULL };
+	const struct tu_opts o = { .args = args };
+	static const char *const pins[] = { "price AAPL 210.00 210.02", "price MSFT 400.00 400.04",
+					    "price NVDA 120.00 120.02" };
+	char out[256];
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->prefix, sizeof(e->prefix), "pnl%d_%d", (int)getpid(), ++seq);
+	if (tu_redis_start(&e->redis, 0, NULL, NULL) != 0)
+		return -1;
+	e->redis_port = e->redis.port;
+	snprintf(e->url, sizeof(e->url), "redis://127.0.0.1:%d", e->redis_port);
+	if (tu_sim_start(&e->sim, sim_args) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		if (tu_control(e->sim.ctl, pins[i], out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0)
+			return -1;
+	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
+}
+
+/* The number after "key": in json (from `from`), NAN when absent or null. */
+static double
+num(const char *json, const char *key)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	if (json == NULL || (p = strstr(json, pat)) == NULL || strncmp(p + strlen(pat), "null", 4) == 0)
+		return NAN;
+	return atof(p + strlen(pat));
+}
+
+static bool
+near(double a, double b)
+{
+	return fabs(a - b) < 0.005;
+}
+
+/* ibsim's P&L of the account: "{daily, unrealized, realized, positions: [...]}" */
+static bool
+sim_pnl(const struct tu_stack *e, char *out, size_t cap)
+{
+	return tu_control(e->sim.ctl, "pnl " ACCT, out, cap) == 0 && strncmp(out, "ok pnl {", 8) == 0;
+}
+
+/* P:pnl:{A} holds ibsim's account numbers. */
+static bool
+account_matches(redisContext *c, const struct tu_stack *e)
+{
+	char sim[4096], d[64], u[64], r[64];
+	const char *k = tu_key(e, "pnl:{" ACCT "}");
+
+	if (!sim_pnl(e, sim, sizeof(sim)))
+		return false;
+	tu_rhget(c, k, "daily", d, sizeof(d));
+	tu_rhget(c, k, "unrealized", u, sizeof(u));
+	tu_rhget(c, k, "realized", r, sizeof(r));
+	return d[0] && near(atof(d), num(sim, "daily")) && near(atof(u), num(sim, "unrealized")) &&
+	       near(atof(r), num(sim, "realized"));
+}
+
+/* P:positions:{A}'s record of con_id carries ibsim's pnlSingle numbers (realized: unset, so null). */
+static bool
+position_matches(redisContext *c, const struct tu_stack *e, int con_id, char *json, size_t cap)
+{
+	char sim[4096], field[24], pat[32];
+	const char *mine, *pnl;
+
+	if (!sim_pnl(e, sim, sizeof(sim)))
+		return false;
+	snprintf(pat, sizeof(pat), "\"conId\":%d,", con_id);
+	snprintf(field, sizeof(field), "%d", con_id);
+	if ((mine = strstr(sim, pat)) == NULL || (pnl = strstr(tu_rhget(c, tu_key(e, "positions:{" ACCT "}"), field, json, cap), "\"pnl\":{")) == NULL)
+		return false;
+	return near(num(pnl, "unrealized"), num(mine, "unrealized")) && near(num(pnl, "value"), num(mine, "value")) &&
+	       near(num(pnl, "daily"), num(mine, "unrealized")) && strstr(pnl, "\"realized\":null") != NULL;
+}
+
+static int
+place(redisContext *c, const struct tu_stack *e, const char *id, const char *action)
+{
+	redisReply *r = redisCommand(c, "XADD %s * cmd place cmd_id %s symbol NVDA action %s qty 10 type MKT",
+				     tu_key(e, "stream:commands"), id, action);
+	int ok = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
+static int
+filled_orders(redisContext *c, const struct tu_stack *e)
+{
+	redisReply *r = redisCommand(c, "XRANGE %s - +", tu_key(e, "stream:orders"));
+	int n = 0;
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply *f = r->element[i]->element[1];
+		for (size_t k = 0; k + 1 < f->elements; k += 2)
+			n += strcmp(f->element[k]->str, "status") == 0 && strcmp(f->element[k + 1]->str, "Filled") == 0;
+	}
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
+static void
+test_pnl_matches_ibsim(void)
+{
+	struct tu_stack e;
+	char json[1024], sim[4096];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(c, tu_key(&e, "sync"), "ready", WAIT_MS), 0);
+	/* the account, and the positions it starts with (AAPL 265598, MSFT 272093) */
+	CU_ASSERT(TU_UNTIL(account_matches(c, &e), WAIT_MS));
+	CU_ASSERT(TU_UNTIL(position_matches(c, &e, 265598, json, sizeof(json)), WAIT_MS));
+	CU_ASSERT(json_valid(json, strlen(json)));
+	CU_ASSERT(strstr(json, "inf") == NULL && strstr(json, "1.79") == NULL);
+	CU_ASSERT(TU_UNTIL(position_matches(c, &e, 272093, json, sizeof(json)), WAIT_MS));
+	CU_ASSERT(json_valid(json, strlen(json)));
+	/* a position opens: it is subscribed, and its numbers arrive */
+	CU_ASSERT_EQUAL(place(c, &e, "nvda-buy", "BUY"), 0);
+	CU_ASSERT(TU_UNTIL(filled_orders(c, &e) == 1, WAIT_MS));
+	CU_ASSERT(TU_UNTIL(position_matches(c, &e, NVDA_CONID, json, sizeof(json)), WAIT_MS));
+	CU_ASSERT(json_valid(json, strlen(json)));
+	CU_ASSERT(TU_UNTIL(account_matches(c, &e), WAIT_MS));
+	/* it closes: the subscription goes, and the round trip (spread, commissions) is realized */
+	CU_ASSERT_EQUAL(place(c, &e, "nvda-sell", "SELL"), 0);
+	CU_ASSERT(TU_UNTIL(filled_orders(c, &e) == 2, WAIT_MS));
+	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "position " ACCT " 4815747 closed: its P&L subscription cancelled", WAIT_MS), 0);
+	CU_ASSERT(TU_UNTIL(account_matches(c, &e), WAIT_MS));
+	CU_ASSERT(sim_pnl(&e, sim, sizeof(sim)));
+	CU_ASSERT(num(sim, "realized") < -0.2); /* 10 x (120.00 - 120.02), and commissions */
+	redisFree(c);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
+}
+
+void
+test_pnl_register(void)
+{
+	CU_pSuite s = CU_add_suite("pnl", NULL, NULL);
+	CU_add_test(s, "P&L in Redis matches ibsim's, as positions open and close", test_pnl_matches_ibsim);
+}
