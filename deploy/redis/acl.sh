@@ -67,7 +67,7 @@ operator=$(hash "$dir/redis-operator.password")
 read_cmds="-@all +@read -@dangerous +ping +select +subscribe +unsubscribe +psubscribe +punsubscribe +role"
 printf '%s\n' "user default off resetkeys resetchannels -@all"
 printf '%s' "user ibpipe on #$writer resetkeys resetchannels"
-for k in sync sync:detail accounts 'account:*' 'positions:*' 'quote:*' 'book:*' 'order:*' 'stream:*' health \
+for k in sync sync:detail accounts 'account:*' 'positions:*' 'pnl:*' 'quote:*' 'book:*' 'order:*' 'stream:*' health \
 	'commands:results'; do
 	printf ' %%RW~%s*:%s' "$p" "$k"
 done
