@@ -22,10 +22,12 @@
 
 /*
  * Redis, then ibsim with the symbols' prices pinned (100.00 / 100.02), then
- * ibpipe running script, subscribed to quotes of ib_syms (NULL: AAPL,MSFT).
+ * ibpipe running script, subscribed to quotes of ib_syms (NULL: AAPL,MSFT); pin: one more price
+ * command (NULL: none).
  */
 static int
-start(struct tu_stack *e, const char *syms, const char *ib_syms, const char *script, const char *const *args)
+start(struct tu_stack *e, const char *syms, const char *ib_syms, const char *script, const char *const *args,
+      const char *pin)
 {
 	static int seq;
 	const char *sim_args[] = { "--symbols", syms, NULL };
@@ -49,6 +51,8 @@ start(struct tu_stack *e, const char *syms, const char *ib_syms, const char *scr
 			return -1;
 		p += n + (p[n] == ',');
 	}
+	if (pin && (tu_control(e->sim.ctl, pin, out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0))
+		return -1;
 	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
 }
 
@@ -145,7 +149,7 @@ test_each_type_lives(void)
 		snprintf(script + strlen(script), sizeof(script) - strlen(script), "%s; ", lives[i].step ? lives[i].step : gtd);
 		snprintf(syms + strlen(syms), sizeof(syms) - strlen(syms), ",%s", lives[i].sym);
 	}
-	CU_ASSERT_EQUAL_FATAL(start(&e, syms, NULL, script, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(start(&e, syms, NULL, script, NULL, NULL), 0);
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	/* order n is the n-th step (trader places them in order, ids from 1 at a fresh ibsim) */
@@ -181,7 +185,7 @@ test_bracket_stop_fires_oca_cancels(void)
 	struct tu_stack e;
 	char v[64];
 
-	CU_ASSERT_EQUAL_FATAL(start(&e, "AAPL,MSFT,BRK", NULL, "BRACKET BUY BRK 10 tp=101.00 sl=99.50", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(start(&e, "AAPL,MSFT,BRK", NULL, "BRACKET BUY BRK 10 tp=101.00 sl=99.50", NULL, NULL), 0);
 	redisContext *c = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	/* the parent (MKT) fills at the ask; then the children are live at ibsim */
@@ -236,7 +240,7 @@ test_risk_in_contract_terms(void)
 			     "BRACKET BUY RSK 1 type=LMT lmt=100.02 tp=100.05 sl=99.98; "
 			     "ORDER BUY RSK 1 type=LMT lmt=100.05";
 
-	CU_ASSERT_EQUAL_FATAL(start(&e, "AAPL,MSFT,RSK", "AAPL,MSFT,RSK", script, args), 0);
+	CU_ASSERT_EQUAL_FATAL(start(&e, "AAPL,MSFT,RSK", "AAPL,MSFT,RSK", script, args, NULL), 0);
 	const char *sl = tu_slog(&e.ib, 0);
 	CU_ASSERT(tu_wait_for_text(sl, "\"id\":1,\"symbol\":\"RSK\",\"status\":\"Filled\"", WAIT_MS) == 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(sl, "\"code\":-103,\"text\":\"notional 500000.00 (2 x 5000 x multiplier 50)"), 1);
@@ -248,6 +252,37 @@ test_risk_in_contract_terms(void)
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
 }
 
+/*
+ * A configured future: its terms are IB's, from the resolved contract (the
+ * order names only its conId): multiplier 50, min tick 0.25, its own quote.
+ */
+static void
+test_resolved_future_terms(void)
+{
+	struct tu_stack e;
+	char v[64];
+	const char *args[] = { "--max-notional", "300000", "--price-collar-ticks", "4", NULL };
+	/* mid 5450.125: 5451.50 is 5.5 ticks; 2 x 5450.25 x 50 = 545025; 1 x 5450.25 x 50 = 272512.5 fills */
+	const char *script = "QUOTE FUT:ES@CME; "
+			     "ORDER BUY ES 1 type=LMT lmt=5451.50 sectype=FUT exch=CME conid=495512551; "
+			     "ORDER BUY ES 2 type=LMT lmt=5450.25 sectype=FUT exch=CME conid=495512551; "
+			     "ORDER BUY ES 1 type=LMT lmt=5450.25 sectype=FUT exch=CME conid=495512551";
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, "AAPL,MSFT", "AAPL,MSFT,FUT:ES@CME", script, args,
+				    "price conid:495512551 5450.00 5450.25"),
+			      0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(TU_UNTIL(status_is(c, &e, 1, "Filled"), WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(tu_rhget(c, okey(&e, 1), "symbol", v, sizeof(v)), "ES");
+	CU_ASSERT_DOUBLE_EQUAL(order_num(c, &e, 1, "avg_fill_price"), 5450.25, 1e-9);
+	const char *sl = tu_slog(&e.ib, 0);
+	CU_ASSERT_EQUAL(tu_count_in_file(sl, "\"code\":-106,\"text\":\"limit 5451.5000 is 5.5 ticks of 0.25"), 1);
+	CU_ASSERT_EQUAL(tu_count_in_file(sl, "\"code\":-103,\"text\":\"notional 545025.00 (2 x 5450.25 x multiplier 50)"), 1);
+	redisFree(c);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
+}
+
 void
 test_order_types_register(void)
 {
@@ -255,4 +290,5 @@ test_order_types_register(void)
 	CU_add_test(s, "each order type's life at ibsim, to its end", test_each_type_lives);
 	CU_add_test(s, "a bracket: the stop fires, OCA cancels the take-profit", test_bracket_stop_fires_oca_cancels);
 	CU_add_test(s, "risk in contract terms: multiplier, ticks, a bracket whole", test_risk_in_contract_terms);
+	CU_add_test(s, "a configured future's terms come from its resolved contract", test_resolved_future_terms);
 }

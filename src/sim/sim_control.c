@@ -28,7 +28,7 @@
  *   ignore-orders N      the next N new orders are read and dropped: no answer, never known
  *                        (an order lost on its way, for ibpipe's restart check)
  *   stats                per-client and total counters, as JSON
- *   price SYMBOL BID ASK pin SYMBOL's quote at BID/ASK: the walk leaves it there (trades print
+ *   price SYMBOL BID ASK pin SYMBOL's (or conid:N's) quote at BID/ASK: the walk leaves it there (trades print
  *                        at them, stops and trailing stops see them); resting orders are looked at now
  *   price SYMBOL walk    let it walk again
  *   pnl ACCOUNT          the account's P&L as ibsim computes it (reqPnL's numbers), as JSON
@@ -337,7 +337,23 @@ account_command(struct sim *s, const char *line, char *out, size_t cap)
 	return true;
 }
 
-/* "price SYMBOL BID ASK" | "price SYMBOL walk" */
+/* The instrument of a symbol (its local symbol for a future or option), or of "conid:N"; -1 none. */
+static int32_t
+instrument_named(const struct sim *s, const char *name)
+{
+	char *end = NULL;
+	long id;
+
+	if (strncmp(name, "conid:", 6) != 0)
+		return sim_md_find(s, name);
+	id = strtol(name + 6, &end, 10);
+	for (int32_t i = 0; *end == '\0' && id > 0 && i < s->ninstr; i++)
+		if (s->instr[i].con_id == id)
+			return i;
+	return -1;
+}
+
+/* "price SYMBOL BID ASK" | "price SYMBOL walk" (SYMBOL may be conid:N) */
 static void
 price(struct sim *s, const char *args, char *out, size_t cap)
 {
@@ -345,7 +361,7 @@ price(struct sim *s, const char *args, char *out, size_t cap)
 	char *e1 = NULL, *e2 = NULL;
 	int32_t i;
 
-	if (sscanf(args, "%23s %23s %23s", sym, a, b) < 2 || (i = sim_md_find(s, sym)) < 0) {
+	if (sscanf(args, "%23s %23s %23s", sym, a, b) < 2 || (i = instrument_named(s, sym)) < 0) {
 		snprintf(out, cap, "error price: '%.40s' (price SYMBOL BID ASK | price SYMBOL walk)\n", args);
 		return;
 	}

@@ -8,7 +8,8 @@
  *   MODIFY n QTY PRICE                          re-send order n with new qty/price
  *   CANCEL n                                    cancel order n
  *   WAIT MS                                     pause the script
- *   QUOTE SYM                                   pause until SYM has a bid and an ask
+ *   QUOTE NAME                                  pause until the instrument named NAME (or whose
+ *                                               key starts with it: FUT:ES@CME) has a bid and an ask
  *   ORDER BUY|SELL SYM QTY [key=value ...]      any order (every key optional):
  *       type=MKT|LMT|STP|STP_LMT|TRAIL|MOC|LOC lmt=P aux=P (stop / trailing amount)
  *       pct=P (trailing percent) stop=P (TRAIL's first stop) tif=DAY|GTC|IOC|FOK|GTD|OPG
@@ -204,7 +205,7 @@ have_quote(ib_strategy_ctx *ctx, const char *sym)
 	ib_quote_data q;
 
 	for (uint32_t i = 0; (name = ib_strategy_symbol(ctx, i)) != NULL; i++)
-		if (strcmp(name, sym) == 0) {
+		if (strncmp(name, sym, strlen(sym)) == 0) {
 			ib_strategy_quote(ctx, i, &q);
 			return q.bid > 0 && q.ask > 0;
 		}
