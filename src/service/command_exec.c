@@ -8,7 +8,9 @@
  * (place.c).  Cancels pass a halted kill switch: they only take risk off.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ibpipe/log.h"
@@ -232,23 +234,31 @@ struct id_list {
 	size_t n;
 };
 
-/* An accepted place's orders: its own, and a bracket's exits (bracket_reason names them). */
+/* The id after `label` in a bracket's reason (bracket_reason wrote it), 0 if none. */
+static int32_t
+leg_id(const char *reason, const char *label)
+{
+	const char *at = strstr(reason, label);
+	char *end;
+	long id = at ? strtol(at + strlen(label), &end, 10) : 0;
+
+	return at && end != at + strlen(label) && id > 0 && id <= INT32_MAX ? (int32_t)id : 0;
+}
+
+/* An accepted place's orders: its own, and a bracket's exits. */
 static void
 collect(void *arg, const ib_cmd_result *r)
 {
 	struct id_list *l = arg;
-	int32_t tp = 0, sl = 0;
+	int32_t ids[3] = { r->order_id, 0, 0 };
 
-	if (l->n < CANCEL_ALL_MAX)
-		l->ids[l->n++] = r->order_id;
-	if (strncmp(r->reason, "bracket:", 8) != 0)
-		return;
-	if (sscanf(r->reason, "bracket: take_profit order %d, stop_loss order %d", &tp, &sl) < 1)
-		sscanf(r->reason, "bracket: stop_loss order %d", &sl);
-	if (tp > 0 && l->n < CANCEL_ALL_MAX)
-		l->ids[l->n++] = tp;
-	if (sl > 0 && l->n < CANCEL_ALL_MAX)
-		l->ids[l->n++] = sl;
+	if (strncmp(r->reason, "bracket:", 8) == 0) {
+		ids[1] = leg_id(r->reason, "take_profit order ");
+		ids[2] = leg_id(r->reason, "stop_loss order ");
+	}
+	for (int i = 0; i < 3; i++)
+		if (ids[i] > 0 && l->n < CANCEL_ALL_MAX)
+			l->ids[l->n++] = ids[i];
 }
 
 static enum ib_cmd_outcome

@@ -404,12 +404,12 @@ ib_cmd_journal_compact(ib_cmd_journal *j, size_t keep, size_t *dropped)
 	*dropped = 0;
 	if (keep == 0 || j->n <= keep)
 		return 0;
-	if ((v = malloc(j->n * sizeof(*v))) == NULL)
+	if ((v = malloc(j->n * sizeof(struct slot *))) == NULL)
 		return errno = ENOMEM, -1;
 	for (size_t i = 0; i < j->cap; i++)
 		if (j->t[i].cmd_id[0])
 			v[n++] = &j->t[i];
-	qsort(v, n, sizeof(*v), by_seq);
+	qsort(v, n, sizeof(struct slot *), by_seq);
 	/* the newest `keep`, and older ones whose order's fate is not known yet (a restart checks those) */
 	from = n - keep;
 	size_t k = 0;
