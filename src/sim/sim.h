@@ -235,6 +235,7 @@ struct sim_counters {
 	uint64_t msgs_in;
 	uint64_t msgs_out;      /* blasted frames; the buffered ones are counted in out.frames */
 	uint64_t orders, order_frames, errors, bad_frames;
+	uint64_t hist, hist_paced;  /* historical requests served, and refused for pacing (error 162) */
 };
 
 struct sim_client {

@@ -8,7 +8,8 @@
  *   - more than 60 requests in any 10 minutes;
  *   - an identical request within 15 s;
  *   - six or more requests for the same contract and tick type within 2 s
- * (windows times --hist-pacing-scale).  Only requests that were served count.
+ * (windows times --hist-pacing-scale).  Only requests that were served count
+ * (stats: total_hist served, total_hist_paced refused with 162).
  *
  * Subscriptions live in one fixed table; a client's go with it (the feed's
  * client_gone).  Runs on ibsim's one thread; no allocation after init.
@@ -333,9 +334,11 @@ history_start(struct sim *s, struct sim_client *c, const ib_req *r)
 		snprintf(why, sizeof(why), "Historical Market Data Service error message:Historical data request pacing "
 			 "violation (%s)", violation);
 		ib_log(IB_LL_INFO, "ibsim", "client %d: historical request %d refused: %s", c->client_id, req, violation);
+		c->n.hist_paced++;
 		sim_send_error(s, c, req, IB_ERR_HIST_PACING, why);
 		return;
 	}
+	c->n.hist++;
 	n = (dur + secs - 1) / secs;
 	if (n > MAX_BARS) {
 		snprintf(why, sizeof(why), "Historical Market Data Service error message:requested %lld bars, at most %d",

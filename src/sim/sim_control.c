@@ -132,6 +132,7 @@ stats(struct sim *s, char *out, size_t cap)
 		const struct sim_counters *k = &c->n;
 		t.msgs_in += k->msgs_in, t.msgs_out += sim_msgs_out(c), t.orders += k->orders;
 		t.order_frames += k->order_frames, t.errors += k->errors, t.bad_frames += k->bad_frames;
+		t.hist += k->hist, t.hist_paced += k->hist_paced;
 		if (n + STATS_PER_CLIENT > cap)
 			continue;
 		n += (size_t)snprintf(out + n, cap - n,
@@ -150,13 +151,15 @@ stats(struct sim *s, char *out, size_t cap)
 		 "],\"total_msgs_in\":%llu,\"total_msgs_out\":%llu,\"total_orders\":%llu,\"total_order_frames\":%llu,"
 		 "\"total_errors\":%llu,\"total_bad_frames\":%llu,\"clients_closed\":%llu,\"next_order_id\":%d,"
 		 "\"orders_known\":%d,\"executions\":%lld,\"stalled\":%s,\"restarting\":%s,\"loop_wakeups\":%llu,"
-		 "\"timer_wakeups\":%llu,\"orders_ignored\":%llu,\"global_cancels\":%llu,\"orders_live\":%d}\n",
+		 "\"timer_wakeups\":%llu,\"orders_ignored\":%llu,\"global_cancels\":%llu,\"orders_live\":%d,"
+		 "\"total_hist\":%llu,\"total_hist_paced\":%llu}\n",
 		 (unsigned long long)t.msgs_in, (unsigned long long)t.msgs_out, (unsigned long long)t.orders,
 		 (unsigned long long)t.order_frames, (unsigned long long)t.errors, (unsigned long long)t.bad_frames,
 		 (unsigned long long)s->nclosed, s->next_order_id, s->norders, (long long)s->nexecs,
 		 ib_now_mono_ns() < s->stall_until_ns ? "true" : "false", s->restart_until_ns ? "true" : "false",
 		 (unsigned long long)s->wakeups, (unsigned long long)s->timer_wakeups,
-		 (unsigned long long)s->orders_ignored, (unsigned long long)s->global_cancels, sim_orders_live(s));
+		 (unsigned long long)s->orders_ignored, (unsigned long long)s->global_cancels, sim_orders_live(s),
+		 (unsigned long long)t.hist, (unsigned long long)t.hist_paced);
 }
 
 /* "ok book SYM {...}": every row of ibsim's book for SYM, best first. */

@@ -124,6 +124,8 @@ sim_client_close(struct sim *s, struct sim_client *c, const char *why)
 	s->closed.order_frames += c->n.order_frames;
 	s->closed.errors += c->n.errors;
 	s->closed.bad_frames += c->n.bad_frames;
+	s->closed.hist += c->n.hist;
+	s->closed.hist_paced += c->n.hist_paced;
 	s->nclosed++;
 	print_summary(c, why);
 }
