@@ -60,6 +60,7 @@ static int set_on_sync_timeout(ib_config *, const char *, char *, size_t);
 static int set_symbols(ib_config *, const char *, char *, size_t);
 static int set_tbt(ib_config *, const char *, char *, size_t);
 static int set_depth(ib_config *, const char *, char *, size_t);
+static int set_bars(ib_config *, const char *, char *, size_t);
 static int set_strategy(ib_config *, const char *, char *, size_t);
 static int set_strategies(ib_config *, const char *, char *, size_t);
 static int set_param(ib_config *, const char *, char *, size_t);
@@ -89,6 +90,7 @@ static void show_on_sync_timeout(const ib_config *, char *, size_t);
 static void show_symbols(const ib_config *, char *, size_t);
 static void show_tbt(const ib_config *, char *, size_t);
 static void show_depth(const ib_config *, char *, size_t);
+static void show_bars(const ib_config *, char *, size_t);
 static void show_strategy(const ib_config *, char *, size_t);
 static void show_strategies(const ib_config *, char *, size_t);
 static void show_param(const ib_config *, char *, size_t);
@@ -144,6 +146,12 @@ static const struct key keys[] = {
 	INT("max_depth", max_depth, 0, IB_CFG_MAX_SUBS, "per-account limit of simultaneous depth subscriptions"),
 	INT("redis_book_levels", redis_book_levels, 1, 50, "rows per side written to P:book:SYM (the top of each depth book)"),
 	BOOL("pnl", pnl, "P&L: reqPnL per managed account and reqPnLSingle per position, into P:pnl:{A}, P:positions:{A} and the SDK"),
+	SPECIAL(bars, "bar series CONTRACT:SIZE[:DURATION][:WHAT],... (AAPL:5s real-time, ES:1min:2D history "
+		"first, held before the gate; README \"Bars\")"),
+	DBL("hist_pacing_scale", hist_pacing_scale, 0.0001, 1,
+	    "IB's historical pacing windows (10 min, 15 s, 2 s) times this: 1 at IB; less only against a simulator "
+	    "scaled the same (ibsim --hist-pacing-scale)"),
+	INT("redis_bars_maxlen", redis_bars_maxlen, 1, 100000000, "P:bars:<key>:<size> streams keep about this many bars"),
 	BOOL("md_lossless", md_lossless, "never coalesce market data: the network thread waits instead (replay)"),
 	/* wait before the per-thread keys: the environment applies in this order, so the narrower key wins */
 	SPECIAL(wait, "block | spin | hybrid: how every pipeline thread waits for work (the wait_* keys set one)"),
@@ -221,6 +229,8 @@ ib_config_defaults(ib_config *c)
 	c->max_tbt = 3;
 	c->max_depth = 3;
 	c->redis_book_levels = IB_REDIS_BOOK_LEVELS;
+	c->hist_pacing_scale = 1;
+	c->redis_bars_maxlen = IB_REDIS_BARS_MAXLEN;
 	c->strategies = 1;
 	ib_strlcpy(c->strategy, "example", sizeof(c->strategy));
 	c->risk.max_order_qty = 1000;
@@ -842,6 +852,18 @@ static void
 show_depth(const ib_config *c, char *out, size_t cap)
 {
 	show_subs(c->depth, c->ndepth, true, out, cap);
+}
+
+static int
+set_bars(ib_config *c, const char *v, char *w, size_t cap)
+{
+	return ib_bar_list_parse(v, c->bars, IB_CFG_MAX_BARS, &c->nbars, w, cap) == IB_OK ? 0 : -1;
+}
+
+static void
+show_bars(const ib_config *c, char *out, size_t cap)
+{
+	ib_bar_list_show(c->bars, c->nbars, out, cap);
 }
 
 static int

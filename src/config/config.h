@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config/bar_spec.h"
 #include "ibpipe/quote.h"
 
 #define IB_CFG_MAX_SYMBOLS 1024
@@ -25,6 +26,7 @@ enum ib_wait_mode { IB_WAIT_BLOCK, IB_WAIT_SPIN, IB_WAIT_HYBRID };
 
 /* One `symbols` item: a stock symbol or a contract spec in canonical form (docs/contracts.md), with its NUL. */
 #define IB_CFG_SYMBOL_LEN 96
+#define IB_CFG_MAX_BARS 128      /* bar series (`bars`) */
 
 typedef struct ib_sub {
 	char symbol[IB_CFG_SYMBOL_LEN]; /* a stock symbol, or a contract spec that is also among `symbols` */
@@ -76,6 +78,10 @@ typedef struct ib_config {
 	int max_tbt, max_depth;     /* per-account subscription limits */
 	int redis_book_levels;      /* rows per side in P:book:SYM */
 	bool pnl;                   /* reqPnL per account, reqPnLSingle per position (core/pnl.c) */
+	ib_bar_cfg bars[IB_CFG_MAX_BARS]; /* `bars` (config/bar_spec.h) */
+	int nbars;
+	double hist_pacing_scale;   /* IB's historical pacing windows times this (1; tests against ibsim less) */
+	int redis_bars_maxlen;      /* P:bars:<key>:<size> MAXLEN ~ this */
 	bool md_lossless;           /* never coalesce: the network thread waits for the market-data
 	                               thread, which hands every tick to every strategy (replay, tests) */
 	/* waiting for work, per thread (wait_* keys): the network thread on its socket, the others on rings */

@@ -21,6 +21,7 @@
 #define IB_REDIS_STREAM_MAXLEN 10000     /* XADD MAXLEN ~ of P:stream:orders */
 #define IB_REDIS_QUOTE_INTERVAL_US 1000  /* changed quotes are written at most this often */
 #define IB_REDIS_BOOK_LEVELS 10          /* rows per side in P:book:SYM */
+#define IB_REDIS_BARS_MAXLEN 10000       /* XADD MAXLEN ~ of each P:bars:<key>:<size> (redis_bars_maxlen) */
 
 /* Whole names, after "<prefix>:". */
 #define IB_KEY_SYNC "sync"                       /* string disconnected|syncing|ready */
@@ -39,6 +40,7 @@
 #define IB_KEY_QUOTE "quote:"         /* + SYM: hash of the latest quote */
 #define IB_KEY_BOOK "book:"           /* + SYM: JSON of the top of the depth book */
 #define IB_KEY_ORDER "order:"         /* + ID: hash of the latest order state */
+#define IB_KEY_BARS "bars:"           /* + <key>:<size>: stream of bars (ids <bar start ms>-<update>) */
 
 /* <prefix>:<name> */
 size_t ib_key(char *out, size_t cap, const char *prefix, const char *name);
