@@ -82,7 +82,7 @@ const ib_sdk_plugin *ibpipe_strategy_plugin(void)
 					 sizeof(ib_book), sizeof(ib_order), sizeof(ib_contract), sizeof(ib_accounts), &vt };
 	return &d;
 }
-#elif defined(OLD_MINOR) || defined(NEW_MINOR)
+#elif defined(OLD_MINOR) || defined(NEW_MINOR) || defined(ABI10)
 #include <stddef.h>
 static void *ok(ib_strategy_ctx *ctx) { (void)ctx; ib_log(IB_LL_INFO, "old", "created"); return malloc(1); }
 static const ib_strategy_vtable vt_ok = { .name = "old", .create = ok, .destroy = free };
@@ -90,6 +90,8 @@ const ib_sdk_plugin *ibpipe_strategy_plugin(void)
 {
 #ifdef OLD_MINOR /* as built before on_timer was added: a shorter vtable, which must still load */
 	static const ib_sdk_plugin d = { IB_SDK_ABI_MAJOR, 0, offsetof(ib_strategy_vtable, on_timer), sizeof(ib_quote_data),
+#elif defined(ABI10) /* ABI 1.0 / 1.1, before on_bar (1.2): runs with bars configured, on_bar NULL */
+	static const ib_sdk_plugin d = { IB_SDK_ABI_MAJOR, 0, offsetof(ib_strategy_vtable, on_bar), sizeof(ib_quote_data),
 #else /* from a newer minor version than this ibpipe: a longer vtable, refused */
 	static const ib_sdk_plugin d = { IB_SDK_ABI_MAJOR, 99, sizeof(ib_strategy_vtable) + 8, sizeof(ib_quote_data),
 #endif
@@ -113,6 +115,8 @@ cc -shared -fPIC $cflags "$work/bad.c" -o "$work/nocreate.so"
 cc -shared -fPIC $cflags -DOLD_MINOR "$work/bad.c" -o "$work/oldminor.so"
 # shellcheck disable=SC2086
 cc -shared -fPIC $cflags -DNEW_MINOR "$work/bad.c" -o "$work/newminor.so"
+# shellcheck disable=SC2086
+cc -shared -fPIC $cflags -DABI10 "$work/bad.c" -o "$work/abi10.so"
 head -c 4096 /dev/zero | tr "\\0" x >"$work/text.so"   # long enough that dlopen reads a header
 major=$(sed -n 's/^#define IB_SDK_ABI_MAJOR //p' include/ibpipe/sdk.h)
 minor=$(sed -n 's/^#define IB_SDK_ABI_MINOR //p' include/ibpipe/sdk.h)
@@ -186,6 +190,12 @@ stop_ibpipe() {
 	[ "$rc" = 0 ] || fail "ibpipe exited $rc on SIGTERM: $(tail -20 "$work/$1.log")"
 }
 
+# An ABI 1.0/1.1 plugin (no on_bar) with bar series configured: the warm-up holds the gate, then it opens
+# and the bars flow past a callback the plugin does not have.
+run_plugin "$work/abi10.so" "gate open" abi10 --bars "AAPL:1min:1800S,AAPL:5s"
+grep -q "AAPL:1min: history in" "$work/abi10.log" || fail "abi10: no warm-up before the gate: $(tail "$work/abi10.log")"
+stop_ibpipe abi10
+
 # TWAP alone, its size from a parameter: the children sum to the parent, each is filled.
 run_plugin "$work/twap.so" "parent done" twap --param twap.parent=120 --param twap.interval_ms=100
 children=$(sed -n 's/.*child [0-9]*\/[0-9]*: order [0-9]* BUY \([0-9]*\) .*/\1/p' "$work/twap.log")
@@ -209,5 +219,5 @@ until [ "$(grep -c "parent done: 3 children summing to 30 of 30" "$work/both.log
 done
 wait_fills both 7   # 2 x 3 TWAP children and at least one momentum order
 stop_ibpipe both
-echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 10 refusals exit 2; an older minor loads;" \
+echo "sdk-test: nm -D = the SDK; $n examples built from the staged install; 10 refusals exit 2; an older minor loads; an ABI 1.1 plugin (no on_bar) runs with bars;" \
 	"TWAP 7 children sum to 120, all filled in P:stream:orders; momentum + 2 x twap + example in one process, filled"

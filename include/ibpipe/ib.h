@@ -74,6 +74,7 @@ enum ib_server_version {
 	IB_SV_LAST_TRADE_DATE = 182,
 	IB_SV_CME_TAGGING_FIELDS = 192,
 	IB_SV_ERROR_TIME = 194,
+	IB_SV_HISTORICAL_DATA_END = 196, /* historicalDataEnd (108); before, historicalData carries the end */
 	IB_SV_SUBMITTER = 198,
 	IB_SV_PROTOBUF = 201,
 };

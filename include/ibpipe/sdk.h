@@ -32,7 +32,8 @@
 
 #define IB_SDK_ABI_MAJOR 1
 /* 1.1: brackets (ib_strategy_place_bracket), P&L (ib_strategy_pnl, ib_strategy_position_pnl) */
-#define IB_SDK_ABI_MINOR 1
+/* 1.2: on_bar, ib_strategy_want_bars, ib_strategy_bar_name (bar.h) */
+#define IB_SDK_ABI_MINOR 2
 
 /* The entry symbol's name, as dlsym looks it up. */
 #define IB_SDK_ENTRY "ibpipe_strategy_plugin"

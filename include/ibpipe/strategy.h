@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "account.h"
+#include "bar.h"
 #include "book.h"
 #include "quote.h"
 #include "req.h"
@@ -71,6 +72,18 @@ typedef struct ib_strategy_vtable {
 	 * however late, then the next is one interval on).
 	 */
 	void (*on_timer)(void *self, ib_strategy_ctx *ctx, int64_t now_mono_ns);
+	/*
+	 * SDK ABI 1.2.  on_bar: every bar of every series (`bars` in the
+	 * config, ib_strategy_want_bars), on the strategy's own thread, in the
+	 * order IB sent them, never coalesced or skipped.  A series with a
+	 * history (AAPL:1min:2D) delivers it first, kind IB_BAR_HISTORICAL,
+	 * all of it before on_start (the gate waits for its historicalDataEnd);
+	 * then the bar being built, kind IB_BAR_UPDATE, again with update 1, 2
+	 * ... as it changes.  5s series deliver IB_BAR_REALTIME bars.  Bars
+	 * also come while paused (after on_pause): a reconnect's history is
+	 * not delivered again, only what is newer.
+	 */
+	void (*on_bar)(void *self, ib_strategy_ctx *ctx, const ib_bar_data *bar);
 } ib_strategy_vtable;
 
 /*
@@ -146,6 +159,16 @@ int ib_strategy_cancel(ib_strategy_ctx *ctx, int32_t order_id);
  */
 int ib_strategy_want_tbt(ib_strategy_ctx *ctx, const char *symbol, const char *kind);
 int ib_strategy_want_depth(ib_strategy_ctx *ctx, const char *symbol, int rows);
+/*
+ * SDK ABI 1.2.  From create() only: ask for a bar series, written as in the
+ * `bars` setting ("AAPL:5s", "FUT:ES@CME:202603:1min:2D", README "Bars").
+ * Returns its series index (>= 0; the same series asked again, here or in
+ * the config, gives the same index), or IB_EINVAL with the reason in the log.
+ * A series with a duration holds the gate until its history is in.
+ */
+int ib_strategy_want_bars(ib_strategy_ctx *ctx, const char *item);
+/* SDK ABI 1.2.  A series' name, "<instrument key>:<size>" ("AAPL:1min"), or NULL.  Any thread. */
+const char *ib_strategy_bar_name(const ib_strategy_ctx *ctx, int32_t series);
 /* Any other request (subscriptions ...).  Own thread. */
 int ib_strategy_request(ib_strategy_ctx *ctx, const ib_req *req);
 /*

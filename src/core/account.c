@@ -392,7 +392,8 @@ on_notice(ib_pipeline *p, const struct ib_acct_event *e)
 		return;
 	}
 	default:
-		if (!ib_pnl_on_notice(p, &e->u.notice))
+		if (!ib_pnl_on_notice(p, &e->u.notice) &&
+		    !ib_bars_on_error(p, e->u.notice.req_id, e->u.notice.code, e->u.notice.text))
 			ib_orders_on_event(p, e);
 	}
 }
@@ -648,6 +649,9 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		break;
 	case IB_AE_PNL:
 		ib_pnl_on_event(p, &e->u.pnl);
+	case IB_AE_BAR:
+	case IB_AE_BAR_END:
+		ib_bars_on_event(p, e);
 		break;
 	default:
 		ib_orders_on_event(p, e);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ibpipe/account.h"
+#include "ibpipe/bar.h"
 #include "ibpipe/quote.h"
 #include "ibpipe/req.h"
 #include "ibpipe/strategy.h"
@@ -70,6 +71,8 @@ enum ib_acct_kind {
 	IB_AE_REFUSED,       /* u.refused: a request of ours was refused locally */
 	IB_AE_CONTRACT,      /* u.contract: a configured contract resolved, or could not be (resolve.c) */
 	IB_AE_PNL,           /* u.pnl: pnl or pnlSingle */
+	IB_AE_BAR,           /* u.bar: one bar (historical, keepUpToDate update, real-time) */
+	IB_AE_BAR_END,       /* u.bar.req_id: historicalDataEnd, the history of a request is all in */
 };
 
 /* Widths of the strings only these events carry (bytes, with the NUL). */
@@ -231,6 +234,7 @@ struct ib_acct_event {
 		ib_ae_refused refused;
 		ib_ae_contract_res contract;
 		ib_ae_pnl pnl;
+		ib_bar_data bar;     /* series not yet known: the account thread maps req_id */
 	} u;
 };
 

@@ -26,6 +26,7 @@
 #include "codec/encode.h"
 #include "codec/msg.h"
 #include "core/contracts.h"
+#include "core/hist_pacer.h"
 #include "core/net.h"
 #include "core/pipeline_state.h"
 #include "util/str.h"
@@ -48,6 +49,7 @@ struct net {
 	size_t out_off;          /* bytes of enc already written */
 	int64_t *sent_ns;        /* pacing: send times of the last pacing_per_s requests */
 	uint32_t sent_n, sent_head;
+	ib_hist_pacer *hp;       /* historical requests wait here for IB's pacing rules */
 	bool md_signal, acct_signal;
 	int backoff_ms;
 	/* write-stall watch, per session */
@@ -229,6 +231,47 @@ route_managed_accts(struct net *n, ib_str list, int64_t now)
 
 static void on_error_msg(struct net *n, const ib_error *er, int64_t now);
 
+/* ---- bars: account events, never coalesced (bars.c) ---- */
+
+static void
+route_bar(struct net *n, int32_t req_id, int32_t kind, const ib_bar *b, int64_t time, int64_t now)
+{
+	struct ib_acct_event e = { .kind = IB_AE_BAR, .recv_ns = now };
+	ib_bar_data *d = &e.u.bar;
+
+	d->req_id = req_id;
+	d->kind = kind;
+	d->time = time;
+	d->open = b->open, d->high = b->high, d->low = b->low, d->close = b->close;
+	d->volume = b->volume, d->wap = b->wap, d->count = b->count;
+	d->recv_mono_ns = now;
+	IB_STAT_INC(n->p->stats.net.acct_in);
+	acct_push(n, &e);
+}
+
+static void
+route_bar_end(struct net *n, int32_t req_id, int64_t now)
+{
+	struct ib_acct_event e = { .kind = IB_AE_BAR_END, .recv_ns = now };
+
+	e.u.bar.req_id = req_id;
+	acct_push(n, &e);
+}
+
+/* historicalData: every bar; before server version 196 it also is the history's end. */
+static void
+route_history(struct net *n, const ib_historical_data *h, int64_t now)
+{
+	ib_bar_iter it;
+	ib_bar b;
+
+	ib_bars_begin(h, &it);
+	while (ib_bars_next(&it, &b))
+		route_bar(n, h->req_id, IB_BAR_HISTORICAL, &b, ib_bar_time(b.time.p, b.time.len), now);
+	if (n->server_version < IB_SV_HISTORICAL_DATA_END)
+		route_bar_end(n, h->req_id, now);
+}
+
 static void
 route(struct net *n, const ib_msg *m, int64_t now)
 {
@@ -286,6 +329,19 @@ route(struct net *n, const ib_msg *m, int64_t now)
 			IB_STAT_INC(n->p->stats.net.acct_in);
 			acct_push(n, &e);
 		}
+		return;
+	case IB_IN_HISTORICAL_DATA:
+		route_history(n, &m->u.historical_data, now);
+		return;
+	case IB_IN_HISTORICAL_DATA_UPDATE:
+		route_bar(n, m->u.historical_update.req_id, IB_BAR_UPDATE, &m->u.historical_update.bar,
+			  ib_bar_time(m->u.historical_update.bar.time.p, m->u.historical_update.bar.time.len), now);
+		return;
+	case IB_IN_REAL_TIME_BAR:
+		route_bar(n, m->u.realtime_bar.req_id, IB_BAR_REALTIME, &m->u.realtime_bar.bar, m->u.realtime_bar.time, now);
+		return;
+	case IB_IN_HISTORICAL_DATA_END:
+		route_bar_end(n, m->u.historical_end.req_id, now);
 		return;
 	case IB_IN_TICK_STRING:
 	case IB_IN_TICK_REQ_PARAMS:
@@ -446,6 +502,7 @@ subscribe_market_data(struct net *n)
 	for (int d = 0; d < n->p->cfg.ndepth; d++)
 		book_reset(n, IB_REQID_DEPTH + d);
 	ib_pipeline_subscribe_feeds(n->p, -1);
+	ib_pipeline_subscribe_bars(n->p);
 }
 
 static void
@@ -655,6 +712,37 @@ note_sent(struct net *n, const struct ib_out_slot *s)
 	acct_push(n, &e);
 }
 
+/*
+ * The next request to write: a historical one the pacer releases first, then
+ * the out ring's.  A reqHistoricalData from the ring joins the pacer's queue
+ * (it never blocks what follows it: orders go on); a cancel of one still
+ * queued just takes it out.  false when nothing may go; *wait_ms is then
+ * shortened to when the pacer will release one.
+ */
+static bool
+next_request(struct net *n, int64_t now, struct ib_out_slot *s, int *wait_ms)
+{
+	ib_pipeline *p = n->p;
+	int64_t hw = INT64_MAX;
+
+	for (;;) {
+		if (ib_hist_pacer_next(n->hp, now, &s->req, &s->strategy, &hw))
+			return true;
+		if (!ib_ring_pop_out(&p->net.out_ring, p->net.out_buf, s))
+			break;
+		if (s->req.id == IB_OUT_REQ_HISTORICAL_DATA) {
+			ib_hist_pacer_offer(n->hp, &s->req, s->strategy, now);
+			continue;
+		}
+		if (s->req.id == IB_OUT_CANCEL_HISTORICAL_DATA && ib_hist_pacer_cancel(n->hp, s->req.u.cancel.req_id))
+			continue;
+		return true;
+	}
+	if (hw != INT64_MAX && hw / IB_NS_PER_MS + 1 < *wait_ms)
+		*wait_ms = (int)(hw / IB_NS_PER_MS) + 1;
+	return false;
+}
+
 /* Encode paced requests from the out ring and write what the socket takes. */
 static int
 flush_out(struct net *n, int *wait_ms)
@@ -667,7 +755,7 @@ flush_out(struct net *n, int *wait_ms)
 	while (n->out_off == n->enc.len) {
 		if (!pacing_allows(n, now, wait_ms))
 			break;
-		if (!ib_ring_pop_out(&p->net.out_ring, p->net.out_buf, &s))
+		if (!next_request(n, now, &s, wait_ms))
 			break;
 		ib_enc_reset(&n->enc);
 		n->out_off = 0;
@@ -716,6 +804,7 @@ discard_out(struct net *n)
 	while (ib_ring_pop_out(&n->p->net.out_ring, n->p->net.out_buf, &s))
 		if (ib_req_is_order(s.req.id))
 			refuse(n, &s, IB_ECLOSED, "disconnected before the order could be sent");
+	ib_hist_pacer_clear_queue(n->hp); /* the next session requests again */
 	ib_enc_reset(&n->enc);
 	n->out_off = 0;
 }
@@ -1001,7 +1090,10 @@ ib_net_thread(void *arg)
 	srandom((unsigned)ib_now_mono_ns());
 	n.outbuf = malloc(OUT_BUF);
 	n.sent_ns = calloc((size_t)p->cfg.pacing_per_s, sizeof(int64_t));
-	if (!n.outbuf || !n.sent_ns || ib_framer_init(&n.framer, (size_t)IB_MAX_FRAME + 4 + READ_BUF, 0) != IB_OK) {
+	n.hp = malloc(sizeof(*n.hp));
+	if (n.hp)
+		ib_hist_pacer_init(n.hp, p->cfg.hist_pacing_scale);
+	if (!n.outbuf || !n.sent_ns || !n.hp || ib_framer_init(&n.framer, (size_t)IB_MAX_FRAME + 4 + READ_BUF, 0) != IB_OK) {
 		ib_log(IB_LL_ERROR, "net", "out of memory");
 		p->exit_code = 1;
 		ib_pipeline_request_stop(p);
@@ -1064,5 +1156,6 @@ out:
 	ib_framer_free(&n.framer);
 	free(n.outbuf);
 	free(n.sent_ns);
+	free(n.hp);
 	return NULL;
 }

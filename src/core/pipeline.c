@@ -388,8 +388,8 @@ ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *
 	}
 	if (p->nstrat > 0 && ib_sdk_check_params(p, err, errlen) != 0)
 		goto fail;
-	/* after create(): strategies may add tbt/depth subscriptions there */
-	if (ib_pipeline_setup_feeds(p, err, errlen) != 0)
+	/* after create(): strategies may add tbt/depth subscriptions and bar series there */
+	if (ib_pipeline_setup_feeds(p, err, errlen) != 0 || ib_bars_setup(p, err, errlen) != 0)
 		goto fail;
 	size_t ninst = p->quotes->n ? p->quotes->n : 1;
 	p->net.md_pending = calloc(ninst * IB_MD_SLOTS, sizeof(*p->net.md_pending));
@@ -513,6 +513,7 @@ ib_pipeline_free(ib_pipeline *p)
 		free(c->book_copy);
 	}
 	ib_orders_free(p);
+	ib_bars_free(p);
 	free(p->books);
 	free(p->diag.json);
 	free(p->acct.sync_json);

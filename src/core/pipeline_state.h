@@ -64,6 +64,7 @@ _Static_assert(IB_IS_POW2(IB_SE_RING_SIZE), "IB_SE_RING_SIZE is a power of two")
 #define IB_REQID_TBT 100000
 #define IB_REQID_DEPTH 200000
 #define IB_REQID_EXEC 9000
+#define IB_REQID_BARS 300000   /* + series (core/bars.c) */
 
 struct ib_out_slot {
 	ib_req req;
@@ -90,6 +91,7 @@ enum ib_strat_kind {
 	IB_SE_ORDER,         /* u.order: an order of ours (or of no one's here) changed */
 	IB_SE_ACCOUNT,       /* u.account: an account value changed */
 	IB_SE_REJECT,        /* u.reject: a request of ours was refused */
+	IB_SE_BAR,           /* u.bar: on_bar */
 };
 
 #define IB_SE_TEXT_LEN 200  /* a pause or refusal reason as a strategy gets it */
@@ -118,6 +120,7 @@ struct ib_se_event {    /* anything else for a strategy */
 		ib_order_update order;
 		ib_account_update account;
 		ib_se_reject reject;
+		ib_bar_data bar;
 	} u;
 };
 #define IB_SE_EVENT_MAX 280
@@ -239,6 +242,7 @@ struct ib_acct_state {
 	bool ib_lost;              /* 1100 seen, no 1101/1102 yet: the gate stays closed */
 	struct ib_orders *orders;  /* order book-keeping (orders.c) */
 	struct ib_order_check check; /* orders of an earlier run, asked about by the command reader */
+	struct ib_bar_track *bars; /* per bar series: the last bar delivered (bars.c), [cfg.nbars] */
 	uint64_t seq_done;         /* __atomic: every account event up to here is handled, gate included */
 	/* Shutdown in lossless mode: every stage drains what the one before it handed on, and the gate
 	   closes only after the last market data was delivered behind it. */
@@ -338,6 +342,18 @@ int ib_pipeline_setup_feeds(ib_pipeline *p, char *err, size_t errlen);
 /* reqTickByTickData / reqMktDepth for every subscription (only >= 0: of that instrument) whose
    contract is known on this connection (a bare stock, or a spec once resolved) */
 void ib_pipeline_subscribe_feeds(ib_pipeline *p, int64_t only);
+/* bars.c: the bar series' state and the gate's warm-up names (main thread, after every create()) */
+int ib_bars_setup(ib_pipeline *p, char *err, size_t errlen);
+void ib_bars_free(ib_pipeline *p);
+/* bars.c, network thread: a bar's time as IB sends it (epoch seconds, yyyymmdd, "yyyymmdd hh:mm:ss[ zone]",
+   the zone taken as UTC) -> epoch seconds; 0 when it is none of these */
+int64_t ib_bar_time(const char *p, uint32_t len);
+/* bars.c, network thread: reqHistoricalData / reqRealTimeBars for every series */
+void ib_pipeline_subscribe_bars(ib_pipeline *p);
+/* bars.c, account thread: a bar or a history's end (IB_AE_BAR, IB_AE_BAR_END) */
+void ib_bars_on_event(ib_pipeline *p, const struct ib_acct_event *e);
+/* bars.c, account thread: a gateway error for a bar series' request is named (true: it was one) */
+bool ib_bars_on_error(ib_pipeline *p, int32_t req_id, int32_t code, const char *text);
 /* Threads. */
 void *ib_net_thread(void *arg);
 void *ib_account_thread(void *arg);

@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/bar_spec.h"
 #include "ibpipe/account.h"
+#include "ibpipe/bar.h"
 #include "ibpipe/strategy.h"
 
 enum ib_sync_state { IB_SYNC_DISCONNECTED, IB_SYNC_SYNCING, IB_SYNC_READY };
@@ -34,6 +36,7 @@ enum ib_pub_kind {
 	IB_PUB_CONN,           /* connection facts for health: server version, client id */
 	IB_PUB_CMD,            /* the result of a command from P:stream:commands (service/commands.c) */
 	IB_PUB_PNL,            /* an account's P&L (reqPnL) */
+	IB_PUB_BAR,            /* a bar of a configured series: P:bars:<name> */
 };
 
 /*
@@ -103,6 +106,10 @@ typedef struct ib_pub_event {
 			char reason[160];
 			int64_t ts_ns;
 		} cmd;
+		struct {
+			char name[IB_BAR_NAME_LEN]; /* "<key>:<size>" */
+			ib_bar_data b;       /* b.time and b.update make the stream id: <time ms>-<update> */
+		} bar;
 	} u;
 } ib_pub_event;
 

@@ -55,6 +55,8 @@ struct ib_stats_acct {
 	uint64_t orders;
 	uint64_t dropped;        /* must stay 0: account and order data are never dropped */
 	uint64_t unmanaged;      /* values/positions for accounts not in managedAccounts: not published */
+	uint64_t bars;           /* bars handed to the strategies (bars.c) */
+	uint64_t bars_bad;       /* bars whose time could not be read: skipped, logged */
 	uint64_t download_end_unknown; /* acctDownloadEnd for an account not in managedAccounts */
 	char pad[CK_MD_CACHELINE];
 };

@@ -182,6 +182,11 @@ deliver(ib_strategy_ctx *ctx, struct ib_se_event *e, bool *open)
 		if (*open && vt->on_account)
 			vt->on_account(ctx->self, ctx, &e->u.account);
 		break;
+	case IB_SE_BAR:
+		/* open or not: the warm-up comes before on_start, and a bar is never held back */
+		if (vt->on_bar)
+			vt->on_bar(ctx->self, ctx, &e->u.bar);
+		break;
 	case IB_SE_REJECT:
 		if (vt->on_error)
 			vt->on_error(ctx->self, ctx, e->u.reject.order_id, e->u.reject.code, e->u.reject.text);

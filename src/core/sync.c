@@ -67,6 +67,7 @@ ib_sync_reset(ib_sync *s, int64_t now_ns, bool need_reconcile)
 	s->ncontracts = ncontracts;
 	memset(s->contract_ok, 0, sizeof(s->contract_ok));
 	memset(s->contract_why, 0, sizeof(s->contract_why));
+	memset(s->bar_end, 0, sizeof(s->bar_end)); /* bars: names kept, each history requested and waited for again */
 	s->require_download_end = req;
 	s->quiet_ns = quiet;
 	s->since_ns = now_ns;
@@ -232,6 +233,23 @@ ib_sync_executions_end(ib_sync *s)
 	s->executions_end = true;
 }
 
+void
+ib_sync_set_bars(ib_sync *s, const char *const *names, int n)
+{
+	s->nbars = n < IB_SYNC_MAX_BARS ? n : IB_SYNC_MAX_BARS;
+	for (int i = 0; i < s->nbars; i++) {
+		s->bar_name[i] = names[i];
+		s->bar_end[i] = names[i] == NULL; /* NULL: no warm-up to wait for */
+	}
+}
+
+void
+ib_sync_bars_end(ib_sync *s, int i)
+{
+	if (i >= 0 && i < s->nbars)
+		s->bar_end[i] = true;
+}
+
 int
 ib_sync_pending_account(const ib_sync *s)
 {
@@ -262,7 +280,12 @@ ib_sync_complete(ib_sync *s, int64_t now_ns)
 		return false;
 	if (s->need_reconcile && (!s->open_orders_end || !s->executions_end))
 		return false;
-	return ib_sync_pending_contract(s) < 0;
+	if (ib_sync_pending_contract(s) >= 0)
+		return false;
+	for (int i = 0; i < s->nbars; i++)
+		if (!s->bar_end[i] && s->bar_name[i])
+			return false;
+	return true;
 }
 
 /* Why the list itself is not usable, or NULL. */
@@ -314,6 +337,9 @@ missing_pieces(const ib_sync *s, missing_fn *f, void *ctx)
 	for (int k = 0; k < s->ncontracts; k++)
 		if (!s->contract_ok[k])
 			f(ctx, n++, "contract", s->contract_spec[k], s->contract_why[k][0] ? s->contract_why[k] : NULL);
+	for (int i = 0; i < s->nbars; i++)
+		if (!s->bar_end[i] && s->bar_name[i])
+			f(ctx, n++, "bars", NULL, s->bar_name[i]);
 	return n;
 }
 

@@ -30,11 +30,14 @@
 #define IB_MAX_CONTRACTS 128
 #define IB_SYNC_SPEC_LEN 96      /* a spec as configured (IB_CFG_SYMBOL_LEN), with its NUL */
 #define IB_SYNC_WHY_LEN 256      /* why a contract did not resolve */
+#define IB_SYNC_MAX_BARS 128     /* bar warm-ups the gate can wait for (IB_CFG_MAX_BARS) */
 
 /* The JSON detail at its largest: every account listed and missing, each id escaped at its worst,
-   and every contract missing with why. */
+   every contract missing with why, and every warm-up (a bar series' name: printable ASCII, at most
+   256 escaped). */
 #define IB_SYNC_JSON_MAX (IB_MAX_ACCOUNTS * (2 * (IB_ACCOUNT_ID_LEN - 1) * IB_JSON_ESC_MAX + 32) + \
-			  IB_MAX_CONTRACTS * ((2 * IB_SYNC_SPEC_LEN + IB_SYNC_WHY_LEN) * IB_JSON_ESC_MAX + 32) + 1024)
+			  IB_MAX_CONTRACTS * ((2 * IB_SYNC_SPEC_LEN + IB_SYNC_WHY_LEN) * IB_JSON_ESC_MAX + 32) + 1024 + \
+			  IB_SYNC_MAX_BARS * 256)
 
 enum ib_sync_list_error {
 	IB_SYNC_LIST_OK = 0,
@@ -82,6 +85,11 @@ typedef struct ib_sync {
 	char contract_spec[IB_MAX_CONTRACTS][IB_SYNC_SPEC_LEN];
 	bool contract_ok[IB_MAX_CONTRACTS];
 	char contract_why[IB_MAX_CONTRACTS][IB_SYNC_WHY_LEN]; /* "" while pending, else why it failed */
+	/* bar warm-ups (core/bars.c): history whose historicalDataEnd the gate waits for; names kept by
+	   reset, ends cleared (a new connection requests them again) */
+	int nbars;
+	const char *bar_name[IB_SYNC_MAX_BARS]; /* "AAPL:1min", owned by the caller */
+	bool bar_end[IB_SYNC_MAX_BARS];
 	/* policy */
 	bool require_download_end;
 	int64_t quiet_ns;
@@ -111,6 +119,9 @@ int ib_sync_download_end(ib_sync *s, const char *account);
 void ib_sync_position_end(ib_sync *s);
 void ib_sync_open_orders_end(ib_sync *s);
 void ib_sync_executions_end(ib_sync *s);
+/* The warm-ups to wait for (names outlive s), and one's history being all in. */
+void ib_sync_set_bars(ib_sync *s, const char *const *names, int n);
+void ib_sync_bars_end(ib_sync *s, int i);
 /* Applies the quiet-period fallback; true when everything is in. */
 bool ib_sync_complete(ib_sync *s, int64_t now_ns);
 /* Index of the first account whose download is not finished, or -1. */

@@ -54,6 +54,7 @@
 #include "core/wake.h"
 #include "config/redis_keys.h"
 #include "util/str.h"
+#include "publish/publish_bars.h"
 #include "publish/publish_mirror.h"
 #include "util/clock.h"
 #include "util/bits.h"
@@ -74,7 +75,7 @@ _Static_assert(IB_IS_POW2(EV_RING), "ck_ring masks its index: EV_RING is a power
 IB_RING_DEFINE(pubev, ib_pub_event)
 
 enum conn_state { C_DOWN, C_CONNECTING, C_PROBING, C_UP };
-enum cmd_tag { T_PLAIN, T_XADD, T_EXEC, T_AUTH, T_SELECT, T_XINFO, T_XRANGE, T_ROLE, T_SAUTH, T_SMASTER };
+enum cmd_tag { T_PLAIN, T_XADD, T_EXEC, T_AUTH, T_SELECT, T_XINFO, T_XRANGE, T_ROLE, T_SAUTH, T_SMASTER, T_XBAR };
 
 struct resp {
 	char *buf;
@@ -97,6 +98,8 @@ struct batch {
 	bool inflight;
 	int64_t deadline;
 	uint32_t nx, xnext;      /* XADDs in this batch; the next one to be answered */
+	uint64_t bfirst;         /* the bars FIFO position of this batch's first bar */
+	uint32_t bnext;          /* bar XADDs answered so far */
 	uint32_t nq;
 	uint8_t tag[MAX_CMDS];
 	uint64_t xpos[SOFT_CMDS + 64];
@@ -154,6 +157,7 @@ struct ib_pub {
 	char rbuf[65536];
 
 	struct pm_mirror m;
+	pb_fifo bars;            /* bars on their way to P:bars:<name> */
 	uint64_t *wver;          /* version written to the current connection, per instrument */
 	uint64_t *aver;          /* version acknowledged by any connection */
 	uint32_t qcursor;
@@ -198,6 +202,7 @@ ib_pub_config_defaults(ib_pub_config *c)
 	c->health_interval_ms = IB_REDIS_HEALTH_INTERVAL_MS;
 	c->health_ttl_s = IB_REDIS_HEALTH_TTL_S;
 	c->stream_maxlen = IB_REDIS_STREAM_MAXLEN;
+	c->bars_maxlen = IB_REDIS_BARS_MAXLEN;
 	c->quote_interval_us = IB_REDIS_QUOTE_INTERVAL_US;
 	c->book_levels = IB_REDIS_BOOK_LEVELS;
 }
@@ -811,6 +816,52 @@ write_state(ib_pub *p)
 	}
 }
 
+/* Waiting bars, oldest first, each with its own id (publish_bars.h: why that makes it exactly once). */
+static void
+write_bars(ib_pub *p)
+{
+	static const char *kinds[] = { "?", "hist", "update", "rt" };
+	pb_fifo *f = &p->bars;
+	struct batch *b = p->b;
+	char name[IB_BAR_NAME_LEN + 8], k[IB_BAR_NAME_LEN + 48], maxlen[24], id[48];
+
+	fmt_i64(maxlen, p->cfg.bars_maxlen);
+	b->bfirst = f->sent;
+	for (; f->sent < f->tail && b->ncmd < SOFT_CMDS; f->sent++) {
+		const pb_bar *e = &f->e[f->sent % PB_CAP];
+		const ib_bar_data *d = &e->b;
+		snprintf(name, sizeof(name), "%s%s", IB_KEY_BARS, e->name);
+		ib_key(k, sizeof(k), p->cfg.prefix, name);
+		cmd(p, 26, T_XBAR);
+		arg_s(p, "XADD");
+		arg_s(p, k);
+		arg_s(p, "MAXLEN");
+		arg_s(p, "~");
+		arg_s(p, maxlen);
+		arg(p, id, pb_id(e, id));
+		arg_s(p, "kind");
+		arg_s(p, kinds[d->kind >= 1 && d->kind <= 3 ? d->kind : 0]);
+		arg_s(p, "time");
+		arg_i64(p, d->time);
+		arg_s(p, "update");
+		arg_i64(p, d->update);
+		arg_s(p, "open");
+		arg_num(p, d->open);
+		arg_s(p, "high");
+		arg_num(p, d->high);
+		arg_s(p, "low");
+		arg_num(p, d->low);
+		arg_s(p, "close");
+		arg_num(p, d->close);
+		arg_s(p, "volume");
+		arg_num(p, d->volume);
+		arg_s(p, "wap");
+		arg_num(p, d->wap);
+		arg_s(p, "count");
+		arg_i64(p, d->count);
+	}
+}
+
 static void
 write_quotes(ib_pub *p)
 {
@@ -1020,7 +1071,7 @@ batch_reset(struct batch *b)
 	b->r.len = 0;
 	b->r.oom = b->r.bad = false;
 	b->r.args_left = 0;
-	b->ncmd = b->nreplied = b->nx = b->xnext = b->nq = 0;
+	b->ncmd = b->nreplied = b->nx = b->xnext = b->nq = b->bnext = 0;
 	b->woff = 0;
 	b->inflight = false;
 }
@@ -1039,6 +1090,8 @@ stats_publish(ib_pub *p)
 	p->cnt.events = p->m.events;
 	p->cnt.mirror_full = p->m.full;
 	p->cnt.stream_waiting = st->tail - st->ack;
+	p->cnt.bars_written = p->bars.written + p->bars.again;
+	p->cnt.bars_dropped = p->bars.dropped;
 	pthread_mutex_lock(&p->mu);
 	p->st_pub = p->st;
 	p->cnt_pub = p->cnt;
@@ -1089,6 +1142,7 @@ conn_fail(ib_pub *p, const char *why_in, int64_t now)
 	batch_reset(p->b);
 	memset(&p->rs, 0, sizeof(p->rs));
 	pm_stream_unsend(&p->m.st);
+	pb_unsend(&p->bars);
 	if (was_up) {
 		/*
 		 * Lost again soon after the last loss: Redis takes connections but
@@ -1493,7 +1547,17 @@ on_reply(ib_pub *p, enum cmd_tag tag, int64_t now)
 	struct batch *b = p->b;
 	bool ok = rs->nerr == 0;
 
-	if (tag == T_XADD) {
+	if (tag == T_XBAR) {
+		if (!ok && is_fatal(rs->msg)) {
+			char why[200];
+			snprintf(why, sizeof(why), "Redis refuses writes: %s", rs->msg);
+			p->cnt.redis_errors++;
+			conn_fail(p, why, now); /* re-sent, from this one, on the next connection */
+			return false;
+		}
+		pb_reply(&p->bars, b->bfirst + b->bnext++, ok, rs->msg);
+		p->cnt.redis_errors += !ok && !strstr(rs->msg, "equal or smaller");
+	} else if (tag == T_XADD) {
 		uint64_t pos = b->xpos[b->xnext++];
 		if (ok && rs->type == REDIS_REPLY_STRING) {
 			cmd_acked(p, &p->m.st.e[pos % PM_STREAM_CAP]);
@@ -1634,6 +1698,7 @@ build_batch(ib_pub *p, int64_t now, bool stopping)
 {
 	batch_reset(p->b);
 	write_state(p);
+	write_bars(p);
 	if (p->quotes && (now >= p->next_quote_ns || stopping)) {
 		write_quotes(p);
 		if (p->books)
@@ -1659,7 +1724,10 @@ drain(ib_pub *p)
 	unsigned n = 0;
 
 	while (ib_ring_pop_pubev(&p->ring, p->ring_buf, &ev)) {
-		pm_absorb(&p->m, &ev, now);
+		if (ev.kind == IB_PUB_BAR)
+			pb_push(&p->bars, &ev.u.bar);
+		else
+			pm_absorb(&p->m, &ev, now);
 		if ((++n & 255) == 0)
 			now = ib_now_real_ns();
 	}
@@ -1781,6 +1849,8 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 		p->cfg.health_ttl_s = IB_REDIS_HEALTH_TTL_S;
 	if (p->cfg.stream_maxlen <= 0)
 		p->cfg.stream_maxlen = IB_REDIS_STREAM_MAXLEN;
+	if (p->cfg.bars_maxlen <= 0)
+		p->cfg.bars_maxlen = IB_REDIS_BARS_MAXLEN;
 	if (p->cfg.quote_interval_us <= 0)
 		p->cfg.quote_interval_us = IB_REDIS_QUOTE_INTERVAL_US;
 	if (p->cfg.book_levels <= 0 || p->cfg.book_levels > IB_BOOK_ROWS)
@@ -1815,7 +1885,8 @@ ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *
 	p->b = calloc(1, sizeof(*p->b));
 	p->wver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
 	p->aver = calloc(IB_MAX_INSTRUMENTS, sizeof(uint64_t));
-	if (!p->ring_buf || !p->b || !p->wver || !p->aver || pm_init(&p->m, (uint64_t)p->cfg.stream_maxlen) != IB_OK) {
+	if (!p->ring_buf || !p->b || !p->wver || !p->aver || pm_init(&p->m, (uint64_t)p->cfg.stream_maxlen) != IB_OK ||
+	    pb_init(&p->bars) != 0) {
 		ib_pub_free(p);
 		return NULL;
 	}
@@ -1887,6 +1958,7 @@ ib_pub_free(ib_pub *p)
 	free(p->wver);
 	free(p->aver);
 	pm_free(&p->m);
+	pb_free(&p->bars);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }

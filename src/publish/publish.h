@@ -39,6 +39,7 @@ typedef struct ib_pub_config {
 	int health_interval_ms;  /* default 1000 */
 	int health_ttl_s;        /* default 5 */
 	int stream_maxlen;       /* default 10000 (XADD MAXLEN ~) */
+	int bars_maxlen;         /* P:bars:<key>:<size>, default 10000 (XADD MAXLEN ~) */
 	int quote_interval_us;   /* how often changed quotes and books are flushed; default 1000 */
 	int book_levels;         /* rows per side in P:book:SYM; default 10 */
 } ib_pub_config;
@@ -105,6 +106,8 @@ typedef struct ib_pub_counts {
 	uint64_t stream_written;  /* stream entries acknowledged by Redis */
 	uint64_t stream_waiting;  /* stream entries not yet acknowledged */
 	uint64_t stream_found;    /* entries found in Redis after a reconnect: written, reply lost */
+	uint64_t bars_written;    /* bars Redis holds (written, or found there when sent again) */
+	uint64_t bars_dropped;    /* bars that did not fit while Redis was away (publish_bars.h) */
 	uint64_t redis_errors;    /* commands Redis refused */
 	uint64_t book_writes;     /* P:book:SYM values written */
 } ib_pub_counts;

@@ -214,6 +214,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		ib_strlcpy(pc.master, cfg.redis_master, sizeof(pc.master));
 		ib_strlcpy(pc.sentinel_password, cfg.redis_sentinel_password, sizeof(pc.sentinel_password));
 		pc.book_levels = cfg.redis_book_levels;
+		pc.bars_maxlen = cfg.redis_bars_maxlen;
 		pub = ib_pub_create(&pc, ib_pipeline_quotes(p), ib_pipeline_stats(p));
 		if (pub)
 			ib_pub_set_books(pub, ib_pipeline_books(p));

@@ -6,7 +6,8 @@
  * book.  The last book of each instrument is written at stop ("book_final"),
  * so a test can compare it with the gateway's.  $IB_RECORDER_TBT
  * (SYM:KIND,...) and $IB_RECORDER_DEPTH (SYM:ROWS,...) are subscriptions
- * the strategy asks for itself, in create().
+ * the strategy asks for itself, in create(); so is $IB_RECORDER_BARS
+ * (ITEM,...: bar series as in `bars`).  Every bar is written ("bar").
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,6 +73,19 @@ want_each(ib_strategy_ctx *ctx, const char *list, bool depth)
 	}
 }
 
+/* "AAPL:5s,MSFT:1min:1D": bar series of the strategy's own. */
+static void
+want_bars(ib_strategy_ctx *ctx, const char *list)
+{
+	char buf[1024], *save = NULL;
+
+	if (list == NULL)
+		return;
+	ib_strlcpy(buf, list, sizeof(buf));
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
+		ib_strategy_want_bars(ctx, item);
+}
+
 static void *
 rec_create(ib_strategy_ctx *ctx)
 {
@@ -85,6 +99,7 @@ rec_create(ib_strategy_ctx *ctx)
 	r->last = calloc(IB_MAX_BOOKS, sizeof(*r->last));
 	want_each(ctx, getenv("IB_RECORDER_TBT"), false);
 	want_each(ctx, getenv("IB_RECORDER_DEPTH"), true);
+	want_bars(ctx, getenv("IB_RECORDER_BARS"));
 	if (base && *base) {
 		snprintf(path, sizeof(path), "%s.%d", base, ib_strategy_index(ctx));
 		r->f = fopen(path, "w");
@@ -253,6 +268,18 @@ rec_destroy(void *self)
 	free(r);
 }
 
+static void
+rec_on_bar(void *self, ib_strategy_ctx *ctx, const ib_bar_data *b)
+{
+	struct recorder *r = self;
+	const char *name = ib_strategy_bar_name(ctx, b->series);
+
+	rec_line(r, "\"cb\":\"bar\",\"series\":%d,\"name\":\"%s\",\"req_id\":%d,\"kind\":%d,\"time\":%lld,"
+		 "\"update\":%u,\"open\":%.17g,\"close\":%.17g,\"gate\":%s", b->series, esc(r, name ? name : ""),
+		 b->req_id, b->kind, (long long)b->time, b->update, b->open, b->close,
+		 ib_strategy_gate_open(ctx) ? "true" : "false");
+}
+
 const ib_strategy_vtable ib_strategy_recorder_vt = {
 	.name = "recorder",
 	.create = rec_create,
@@ -267,4 +294,5 @@ const ib_strategy_vtable ib_strategy_recorder_vt = {
 	.on_trade = rec_on_trade,
 	.on_bbo = rec_on_bbo,
 	.on_book = rec_on_book,
+	.on_bar = rec_on_bar,
 };
