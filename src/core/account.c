@@ -649,6 +649,7 @@ handle(ib_pipeline *p, const struct ib_acct_event *e)
 		break;
 	case IB_AE_PNL:
 		ib_pnl_on_event(p, &e->u.pnl);
+		break;
 	case IB_AE_BAR:
 	case IB_AE_BAR_END:
 		ib_bars_on_event(p, e);
