@@ -417,6 +417,27 @@ out:
 	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
 }
 
+/* Two configured symbols that are one instrument: the second is refused, naming the first and both conIds. */
+static void
+test_two_specs_one_instrument(void)
+{
+	struct rig r;
+	char ymd[12], ym[8], syms[96], spec[48], why[200], start[96];
+
+	sim_expiry(0, 3, ymd, ym);
+	snprintf(spec, sizeof(spec), "FUT:ES@CME:%s", ym);
+	snprintf(syms, sizeof(syms), "FUT:ES@CME,%s", spec);
+	snprintf(why, sizeof(why), "its instrument key FUT:ES@CME:%s is already configured as \"FUT:ES@CME\", conId "
+		 "495512551 (conId 495512551 here)", ymd);
+	REQUIRE(sim_up(&r, NULL) == 0);
+	REQUIRE(ib_up(&r, syms, NULL) == 0);
+	snprintf(start, sizeof(start), "its instrument key FUT:ES@CME:%s is already configured as ", ymd);
+	check_refused(&r, spec, start); /* up to the quotes, which the detail escapes */
+	CU_ASSERT(tu_count_in_file(r.ib.log, why) == 1);
+out:
+	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+}
+
 /* ---- the gate waits for resolution, on every connection ---- */
 
 /* With contract details held by ibsim: the account sync completes, the gate does not open, and the
@@ -484,6 +505,7 @@ test_resolve_register(void)
 	CU_add_test(s, "ambiguous spec refused with its candidates, gate closed",
 		    test_ambiguous_spec_refused_with_candidates);
 	CU_add_test(s, "unknown spec (error 200) named, gate closed", test_unknown_spec_named);
+	CU_add_test(s, "two specs for one instrument: the second refused naming both conIds", test_two_specs_one_instrument);
 	CU_add_test(s, "gate closed while a contract is unresolved, re-armed by a reconnect",
 		    test_gate_waits_for_resolution);
 }

@@ -91,8 +91,14 @@ adopt(ib_pipeline *p, struct ib_contract_slot *s, char *why, size_t cap)
 	int other = key_taken(p, s, c->key);
 
 	if (other >= 0) {
-		snprintf(why, cap, "its instrument key %s is already configured as \"%s\" (conId %d here)", c->key,
-			 p->cfg.symbols[other], (int)c->contract.con_id);
+		/* two configured symbols for one instrument (docs/contracts.md): name both, with their conIds */
+		const ib_contract_table *t = p->contracts;
+		int k = other < IB_CFG_MAX_SYMBOLS ? t->of_instrument[other] : -1;
+		char theirs[32] = "";
+		if (k >= 0)
+			snprintf(theirs, sizeof(theirs), ", conId %d", (int)t->slot[k].r.contract.con_id);
+		snprintf(why, cap, "its instrument key %s is already configured as \"%s\"%s (conId %d here)", c->key,
+			 p->cfg.symbols[other], theirs, (int)c->contract.con_id);
 		return IB_CT_DUPLICATE;
 	}
 	s->r = *c;
