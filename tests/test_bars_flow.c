@@ -130,6 +130,67 @@ test_warmup_before_gate(void)
 	redisFree(c);
 }
 
+/*
+ * A future's front month (FUT:ES@CME) among the symbols: its bar series waits for the
+ * contract's resolution and goes out with the resolved contract, so ibsim serves it (the
+ * spec as written, without an expiry, it refuses with 200, as IB does: see the next test).
+ * An FX pair's 5 s bars show MIDPOINT.
+ */
+static void
+test_future_bars_after_resolution(void)
+{
+	const char *sim[] = { "--rtbar-ms", "1000", "--contract-delay-ms", "500", NULL };
+	const char *args[] = { "--bars", "FUT:ES@CME:1min:1800S, CASH:EUR.USD@IDEALPRO:5s", NULL };
+	struct tu_opts o = { .sim_args = sim, .args = args, .strategy = "recorder", .symbols = "AAPL,FUT:ES@CME",
+			     .redis = TU_REDIS_SHARED };
+	struct tu_stack s;
+	struct seen w;
+
+	CU_ASSERT_EQUAL_FATAL(tu_stack_start(&s, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&s, 20000), 0);
+	struct redisContext *c = tu_rconn(s.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(TU_UNTIL(tu_rint(c, "XLEN %s", tu_key(&s, "bars:CASH:EUR.USD@IDEALPRO:5s")) >= 2, 15000));
+	CU_ASSERT(tu_rint(c, "XLEN %s", tu_key(&s, "bars:FUT:ES@CME:1min")) >= 30);
+	redisReply *r = redisCommand(c, "XRANGE %s - + COUNT 1", tu_key(&s, "bars:CASH:EUR.USD@IDEALPRO:5s"));
+	/* MIDPOINT bars: IB sends no volume (-1) */
+	CU_ASSERT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+		  strcmp(r->element[0]->element[1]->element[15]->str, "-1") == 0);
+	freeReplyObject(r);
+	redisFree(c);
+	int st = tu_stack_stop(&s);
+	CU_ASSERT(tu_exited_ok(st));
+	scan(tu_slog(&s.ib, 0), "FUT:ES@CME:1min", &w);
+	CU_ASSERT_EQUAL(w.hist_before_start, 30);
+	CU_ASSERT_EQUAL(w.hist_after_start, 0);
+	CU_ASSERT(w.ordered);
+	CU_ASSERT_EQUAL(tu_count_in_file(s.ib.log, "error 200"), 0);
+}
+
+/* The same front month not among the symbols: asked as written, refused (200), named, the gate held. */
+static void
+test_unresolvable_bars_named(void)
+{
+	const char *args[] = { "--bars", "FUT:ES@CME:1min:1800S", NULL };
+	struct tu_opts o = { .args = args, .strategy = "recorder", .symbols = "AAPL", .redis = TU_REDIS_SHARED };
+	struct tu_stack s;
+	char detail[4096];
+
+	CU_ASSERT_EQUAL_FATAL(tu_stack_start(&s, &o), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(s.ib.log, "FUT:ES@CME:1min: the gateway refused its historical data request: "
+					 "error 200", 15000), 0);
+	struct redisContext *c = tu_rconn(s.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(TU_UNTIL(strstr(tu_rget(c, tu_key(&s, "sync:detail"), detail, sizeof(detail)), "\"bars:FUT:ES@CME:1min\"") &&
+				   strstr(detail, "positionEnd") == NULL,
+			   10000));
+	CU_ASSERT(strcmp(tu_rget(c, tu_key(&s, "sync"), detail, sizeof(detail)), "syncing") == 0);
+	redisFree(c);
+	int st = tu_stack_stop(&s);
+	CU_ASSERT(tu_exited_ok(st));
+	CU_ASSERT_EQUAL(tu_count_in_file(tu_slog(&s.ib, 0), "\"cb\":\"start\""), 0);
+}
+
 /* Real-time bars into P:bars:AAPL:5s: several, ids growing, each with its fields. */
 static void
 test_realtime_bars_in_redis(void)
@@ -242,6 +303,10 @@ test_bars_flow_register(void)
 	CU_add_test(s, "a warm-up holds the gate (named in P:sync:detail); its bars reach on_bar before on_start",
 		    test_warmup_before_gate);
 	CU_add_test(s, "real-time 5 s bars flow into P:bars:AAPL:5s", test_realtime_bars_in_redis);
+	CU_add_test(s, "a front month's bars wait for its resolution and use the resolved contract; FX bars",
+		    test_future_bars_after_resolution);
+	CU_add_test(s, "a series IB cannot serve is named in the log and P:sync:detail; the gate stays closed",
+		    test_unresolvable_bars_named);
 	CU_add_test(s, "70 historical requests against ibsim's pacing rules: not one 162", test_pacer_seventy_no_162);
 	CU_add_test(s, "the same 70 through a 100x laxer pacer draw 162 (ibsim does check)", test_pacer_laxer_draws_162);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/contracts.h"
 #include "core/pipeline_state.h"
 #include "ibpipe/log.h"
 #include "util/str.h"
@@ -26,6 +27,7 @@
 _Static_assert(IB_CFG_MAX_BARS <= IB_SYNC_MAX_BARS, "the gate can wait for every configured series");
 
 struct ib_bar_track {
+	int slot;               /* the configured contract (contracts.h) it shares its key with, -1 none */
 	bool have;
 	int64_t last_time;
 	uint32_t update;
@@ -77,8 +79,16 @@ ib_bars_setup(ib_pipeline *p, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (int i = 0; i < p->cfg.nbars; i++)
+	for (int i = 0; i < p->cfg.nbars; i++) {
 		names[i] = p->cfg.bars[i].warmup ? p->cfg.bars[i].name : NULL;
+		p->acct.bars[i].slot = -1;
+		for (int k = 0; p->contracts && k < p->contracts->n; k++) {
+			char key[IB_SPEC_BUF];
+			if (ib_spec_key(&p->contracts->slot[k].want, key, sizeof(key)) >= 0 &&
+			    strcmp(key, p->cfg.bars[i].key) == 0)
+				p->acct.bars[i].slot = k;
+		}
+	}
 	ib_sync_set_bars(&p->acct.sync, names, p->cfg.nbars);
 	return 0;
 }
@@ -92,25 +102,38 @@ ib_bars_free(ib_pipeline *p)
 
 /* ---- network thread: open every series ---- */
 
+/*
+ * A series of a contract configured in `symbols` (a spec IB must resolve) goes
+ * out once that contract resolved on this connection, with the resolved
+ * contract (a front month means what the quotes mean): resolve.c calls this
+ * with the instrument.  Any other series goes out as written, at connect.
+ */
 void
-ib_pipeline_subscribe_bars(ib_pipeline *p)
+ib_pipeline_subscribe_bars(ib_pipeline *p, int64_t only)
 {
 	ib_req r;
 
 	for (int i = 0; i < p->cfg.nbars; i++) {
 		const ib_bar_cfg *b = &p->cfg.bars[i];
+		int k = p->acct.bars[i].slot;
+		const struct ib_contract_slot *s = k >= 0 ? &p->contracts->slot[k] : NULL;
+		ib_contract c = b->contract;
+		if (s ? !s->ok || (only >= 0 && s->instrument != (uint32_t)only) : only >= 0)
+			continue;
+		if (s)
+			c = s->r.contract;
 		memset(&r, 0, sizeof(r));
 		if (b->realtime) {
 			r.id = IB_OUT_REQ_REAL_TIME_BARS;
 			r.u.realtime_bars.req_id = IB_REQID_BARS + i;
-			r.u.realtime_bars.contract = b->contract;
+			r.u.realtime_bars.contract = c;
 			r.u.realtime_bars.bar_size = 5;
 			ib_strlcpy(r.u.realtime_bars.what_to_show, b->what, sizeof(r.u.realtime_bars.what_to_show));
 		} else {
 			/* through the historical pacer (netloop.c): queued, never refused with 162 */
 			r.id = IB_OUT_REQ_HISTORICAL_DATA;
 			r.u.historical_data.req_id = IB_REQID_BARS + i;
-			r.u.historical_data.contract = b->contract;
+			r.u.historical_data.contract = c;
 			ib_strlcpy(r.u.historical_data.bar_size, b->bar_size, sizeof(r.u.historical_data.bar_size));
 			ib_strlcpy(r.u.historical_data.duration, b->duration, sizeof(r.u.historical_data.duration));
 			ib_strlcpy(r.u.historical_data.what_to_show, b->what, sizeof(r.u.historical_data.what_to_show));

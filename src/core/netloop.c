@@ -502,7 +502,7 @@ subscribe_market_data(struct net *n)
 	for (int d = 0; d < n->p->cfg.ndepth; d++)
 		book_reset(n, IB_REQID_DEPTH + d);
 	ib_pipeline_subscribe_feeds(n->p, -1);
-	ib_pipeline_subscribe_bars(n->p);
+	ib_pipeline_subscribe_bars(n->p, -1);
 }
 
 static void

@@ -348,8 +348,9 @@ void ib_bars_free(ib_pipeline *p);
 /* bars.c, network thread: a bar's time as IB sends it (epoch seconds, yyyymmdd, "yyyymmdd hh:mm:ss[ zone]",
    the zone taken as UTC) -> epoch seconds; 0 when it is none of these */
 int64_t ib_bar_time(const char *p, uint32_t len);
-/* bars.c, network thread: reqHistoricalData / reqRealTimeBars for every series */
-void ib_pipeline_subscribe_bars(ib_pipeline *p);
+/* bars.c, network thread: reqHistoricalData / reqRealTimeBars for every series whose contract is known on
+   this connection (only >= 0: the series of that configured instrument, just resolved) */
+void ib_pipeline_subscribe_bars(ib_pipeline *p, int64_t only);
 /* bars.c, account thread: a bar or a history's end (IB_AE_BAR, IB_AE_BAR_END) */
 void ib_bars_on_event(ib_pipeline *p, const struct ib_acct_event *e);
 /* bars.c, account thread: a gateway error for a bar series' request is named (true: it was one) */

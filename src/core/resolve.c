@@ -81,6 +81,7 @@ subscribe(ib_pipeline *p, const struct ib_contract_slot *s)
 		ib_pipeline_send(p, &r, -1);
 	}
 	ib_pipeline_subscribe_feeds(p, s->instrument); /* its tick-by-tick and depth lines, if any */
+	ib_pipeline_subscribe_bars(p, s->instrument);  /* and its bar series (bars.c) */
 }
 
 /* The first resolution in this run: the contract becomes the instrument's, for good. */
