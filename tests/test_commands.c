@@ -751,6 +751,14 @@ test_order_types_and_bracket(void)
 	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 1, "Filled", "action"), "SELL");
 	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 1, "Filled", "type"), "LMT");
 	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 2, "Cancelled", "type"), "STP");
+	/* the exits' parent and their OCA group, on the orders stream */
+	snprintf(want, sizeof(want), "%ld", entry);
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 1, "Filled", "parent_id"), want);
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 2, "Cancelled", "parent_id"), want);
+	snprintf(want, sizeof(want), "ibpipe-bracket-%ld", entry);
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 1, "Filled", "oca_group"), want);
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry + 2, "Cancelled", "oca_group"), want);
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, entry, "Filled", "oca_group"), "");
 	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_known"), 4);
 	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 1); /* the trailing stop */
 

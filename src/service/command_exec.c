@@ -126,13 +126,8 @@ static int
 bracket_orders(const ib_command *c, const ib_order *entry, ib_order *o)
 {
 	const char *side = strcmp(entry->action, "BUY") == 0 ? "SELL" : "BUY";
-	char group[sizeof(o->oca_group)];
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the cmd_id: a group no other command has */
 	int n = 1;
 
-	for (const char *s = c->cmd_id; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	snprintf(group, sizeof(group), "ibpipe-%016llx", (unsigned long long)h);
 	o[0] = *entry;
 	for (int leg = 0; leg < 2; leg++) {
 		double px = leg == 0 ? c->take_profit : c->stop_loss;
@@ -150,8 +145,7 @@ bracket_orders(const ib_command *c, const ib_order *entry, ib_order *o)
 		ib_strlcpy(e->tif, entry->tif[0] && strcmp(entry->tif, "OPG") != 0 ? entry->tif : "DAY", sizeof(e->tif));
 		ib_strlcpy(e->account, entry->account, sizeof(e->account));
 		ib_strlcpy(e->order_ref, entry->order_ref, sizeof(e->order_ref));
-		ib_strlcpy(e->oca_group, group, sizeof(e->oca_group));
-		e->oca_type = 1;
+		e->oca_type = 1; /* the group: ib_place_orders names it after the entry */
 		e->outside_rth = entry->outside_rth;
 		e->parent_id = IB_PARENT_FIRST;
 	}
