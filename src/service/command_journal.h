@@ -35,7 +35,8 @@ bool ib_cmd_journal_find(const ib_cmd_journal *j, const char *cmd_id, ib_cmd_res
 /* File r under cmd_id, durably (written and fdatasync'd): 0, or -1 with errno. */
 int ib_cmd_journal_add(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r);
 /* Its accepted order's fate is known (the gateway had it, or its final state was published): on
-   file, so no restart checks it again.  0 (also when settled before), or -1 with errno. */
+   file (written, not fdatasync'd: after a machine crash the order is only checked again), so no
+   restart checks it again.  0 (also when settled before), or -1 with errno. */
 int ib_cmd_journal_settle(ib_cmd_journal *j, const char *cmd_id);
 /* A new answer for cmd_id, from now on its only one (a lost order), settled.  0, or -1 with errno. */
 int ib_cmd_journal_replace(ib_cmd_journal *j, const char *cmd_id, const ib_cmd_result *r);
