@@ -497,7 +497,8 @@ test_restart_with_pending_command(void)
 	/* the new ibpipe learns the fill from the gateway's executions; the order was sent once */
 	CU_ASSERT(TU_UNTIL(order_status(c, &e, 1, NULL), WAIT_MS));
 	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
-	/* and a new command gets a new id */
+	/* and a new command gets a new id (once synced: the execution above may come before the gate opens) */
+	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(e.ib.log, "gate open", WAIT_MS), 0);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-2", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT",
 		 END);
 	UNTIL_RESULTS(c, &e, "pend-2", &r, 1);
