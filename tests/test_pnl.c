@@ -169,9 +169,43 @@ test_pnl_matches_ibsim(void)
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
 }
 
+/*
+ * A hundred accounts' P&L (300 requests) trickles out at IB_PNL_REQ_PER_S:
+ * an order placed just after the gate opened reaches ibsim and fills long
+ * before the last account is subscribed (queued behind them all, at IB's
+ * 50 messages a second, it would wait 6 s and come after them).
+ */
+static void
+test_pnl_requests_leave_room_for_orders(void)
+{
+	struct tu_stack e;
+	const char *sim_args[] = { "--account-count", "100", "--pnl-ms", "100", NULL };
+	const struct tu_opts o = { .sim_args = sim_args, .strategy = "trader", .script = "WAIT 300; BUY AAPL 1 MKT",
+				   .redis = TU_REDIS_PRIVATE };
+
+	CU_ASSERT_EQUAL_FATAL(tu_stack_start(&e, &o), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&e.ib, 0), "\"status\":\"Filled\"", WAIT_MS), 0);
+	/* what ibsim had received by then: the session's requests (100 reqAccountUpdates among them)
+	   and a few P&L requests, not the 300 */
+	char out[4096];
+	CU_ASSERT_EQUAL(tu_control(e.sim.ctl, "stats", out, sizeof(out)), 0);
+	const char *m = strstr(out, "\"msgs_in\":");
+	long msgs_in = m ? atol(m + 10) : -1;
+	printf(" [msgs_in %ld]", msgs_in);
+	CU_ASSERT(msgs_in > 100 && msgs_in < 250);
+	CU_ASSERT_EQUAL(tu_rint(c, "EXISTS %s", tu_key(&e, "pnl:{DU0000100}")), 0);
+	/* and they do flow: the first account's numbers arrive */
+	CU_ASSERT(TU_UNTIL(tu_rint(c, "EXISTS %s", tu_key(&e, "pnl:{DU0000001}")) == 1, WAIT_MS));
+	redisFree(c);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
+}
+
 void
 test_pnl_register(void)
 {
 	CU_pSuite s = CU_add_suite("pnl", NULL, NULL);
 	CU_add_test(s, "P&L in Redis matches ibsim's, as positions open and close", test_pnl_matches_ibsim);
+	CU_add_test(s, "P&L requests trickle: an order at the gate is not queued behind them", test_pnl_requests_leave_room_for_orders);
 }

@@ -693,6 +693,7 @@ ib_account_thread(void *arg)
 			}
 		}
 		drain_overflow(p);
+		ib_pnl_tick(p, ib_now_mono_ns());
 		check_sync(p);
 		ib_orders_answer_check(p);
 		int64_t now = ib_now_mono_ns();

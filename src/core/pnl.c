@@ -5,7 +5,10 @@
  * the gate opens, reqPnLSingle for each open position then and whenever
  * one opens later; cancelPnLSingle when a position closes (its last numbers
  * stay where they were published).  Request id IB_REQID_PNL + slot names
- * the subscription, so an answer or an error finds it in O(1).
+ * the subscription, so an answer or an error finds it in O(1).  Requests
+ * trickle out at IB_PNL_REQ_PER_S (ib_pnl_tick): a thousand accounts' P&L
+ * must not queue a minute of requests ahead of the strategies' orders in
+ * the paced out ring.
  *
  * The numbers: IB sends DBL_MAX (and sometimes other non-finite values)
  * for "unset"; they become NAN here, null in JSON and "" in a Redis hash,
@@ -39,6 +42,7 @@ struct entry {
 
 struct sub {
 	bool used;
+	bool pending;            /* reserved, its request not sent yet (ib_pnl_tick sends it) */
 	char account[IB_ACCOUNT_ID_LEN];
 	int32_t con_id;          /* 0: the account's reqPnL */
 };
@@ -51,6 +55,9 @@ struct ib_pnl_table {
 	/* account thread only */
 	struct sub subs[IB_PNL_MAX_SUBS];
 	uint16_t sidx[SUB_INDEX_CAP]; /* sub slot + 1 by (account, conId), 0 empty; rebuilt when slots free */
+	uint16_t fifo[IB_PNL_MAX_SUBS]; /* slots waiting to send, in order (a stale one is skipped) */
+	uint32_t fifo_head, fifo_tail;
+	int64_t next_send_ns;
 	bool started;            /* the gate opened on this connection: positions subscribe as they open */
 	bool full_logged, error_logged;
 };
@@ -266,16 +273,36 @@ subscribe(ib_pipeline *p, const char *account, int32_t con_id)
 		t->full_logged = true;
 		return;
 	}
-	t->subs[slot].used = true;
+	t->subs[slot].used = t->subs[slot].pending = true;
 	ib_strlcpy(t->subs[slot].account, account, sizeof(t->subs[slot].account));
 	t->subs[slot].con_id = con_id;
 	sub_index(t, slot);
+	/* a slot is in the FIFO at most once while pending, and at most IB_PNL_MAX_SUBS are used: it never overflows */
+	t->fifo[t->fifo_tail++ % IB_PNL_MAX_SUBS] = (uint16_t)slot;
+}
 
-	ib_req r = { .id = con_id ? IB_OUT_REQ_PNL_SINGLE : IB_OUT_REQ_PNL };
-	r.u.pnl.req_id = IB_REQID_PNL + slot;
-	ib_strlcpy(r.u.pnl.account, account, sizeof(r.u.pnl.account));
-	r.u.pnl.con_id = con_id;
-	ib_pipeline_send(p, &r, -1);
+void
+ib_pnl_tick(ib_pipeline *p, int64_t now)
+{
+	struct ib_pnl_table *t = p->pnl;
+	int budget = 1;
+
+	if (t->fifo_head == t->fifo_tail || now < t->next_send_ns)
+		return;
+	while (budget > 0 && t->fifo_head != t->fifo_tail) {
+		int slot = t->fifo[t->fifo_head++ % IB_PNL_MAX_SUBS];
+		struct sub *x = &t->subs[slot];
+		if (!x->used || !x->pending)
+			continue; /* cancelled before it was sent */
+		x->pending = false;
+		ib_req r = { .id = x->con_id ? IB_OUT_REQ_PNL_SINGLE : IB_OUT_REQ_PNL };
+		r.u.pnl.req_id = IB_REQID_PNL + slot;
+		ib_strlcpy(r.u.pnl.account, x->account, sizeof(r.u.pnl.account));
+		r.u.pnl.con_id = x->con_id;
+		ib_pipeline_send(p, &r, -1);
+		budget--;
+	}
+	t->next_send_ns = now + IB_NS_PER_S / IB_PNL_REQ_PER_S;
 }
 
 static void
@@ -283,6 +310,10 @@ unsubscribe(ib_pipeline *p, int slot)
 {
 	ib_req r = { .id = p->pnl->subs[slot].con_id ? IB_OUT_CANCEL_PNL_SINGLE : IB_OUT_CANCEL_PNL };
 
+	if (p->pnl->subs[slot].pending) {
+		sub_free(p->pnl, slot); /* never asked: nothing to cancel */
+		return;
+	}
 	r.u.cancel.req_id = IB_REQID_PNL + slot;
 	ib_pipeline_send(p, &r, -1);
 	ib_log(IB_LL_INFO, "pnl", "position %s %d closed: its P&L subscription cancelled", p->pnl->subs[slot].account,
@@ -297,6 +328,7 @@ ib_pnl_conn_up(ib_pipeline *p)
 
 	memset(t->subs, 0, sizeof(t->subs));
 	memset(t->sidx, 0, sizeof(t->sidx));
+	t->fifo_head = t->fifo_tail = 0;
 	t->started = false;
 	t->full_logged = t->error_logged = false;
 }
@@ -318,7 +350,8 @@ ib_pnl_gate_open(ib_pipeline *p)
 				npos++;
 			}
 	}
-	ib_log(IB_LL_INFO, "pnl", "P&L subscribed for %d account(s) and %d position(s)", s->n, npos);
+	ib_log(IB_LL_INFO, "pnl", "P&L: subscribing %d account(s) and %d position(s), %d requests a second", s->n, npos,
+	       IB_PNL_REQ_PER_S);
 }
 
 void

@@ -21,6 +21,7 @@ struct ib_pnl_table;
 #define IB_REQID_PNL 500000000
 #define IB_PNL_MAX_SUBS 4096      /* account + position subscriptions at once */
 #define IB_PNL_MAX_ENTRIES 8192   /* (account, conId) pairs ever reported in a run */
+#define IB_PNL_REQ_PER_S 10       /* P&L requests sent a second: a fifth of IB's 50 messages, the rest for orders */
 
 int ib_pnl_init(struct ib_pipeline *p);
 void ib_pnl_free(struct ib_pipeline *p);
@@ -31,6 +32,8 @@ void ib_pnl_conn_up(struct ib_pipeline *p);
 void ib_pnl_gate_open(struct ib_pipeline *p);
 /* A position changed: subscribe it when it opens, cancel when it closes (once the gate has opened). */
 void ib_pnl_position(struct ib_pipeline *p, const char *account, const ib_pos *pos);
+/* Send the next waiting P&L request when its turn has come (every loop of the account thread). */
+void ib_pnl_tick(struct ib_pipeline *p, int64_t now);
 /* pnl / pnlSingle arrived. */
 void ib_pnl_on_event(struct ib_pipeline *p, const ib_ae_pnl *e);
 /* An error about one of our P&L requests: handled (logged once, the slot freed), true; else false. */
