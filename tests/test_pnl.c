@@ -28,8 +28,9 @@ start(struct tu_stack *e)
 {
 	static int seq;
 	const char *sim_args[] = { "--pnl-ms", "100", NULL };
-	const char *args[] = { "--commands", "--strategies", "0", NULL };
-	const struct tu_opts o = { .args = args };
+	const char *args[] = { "--commands", NULL };
+	/* the SDK's view: the trader logs what ib_strategy_position_pnl / ib_strategy_pnl say */
+	const struct tu_opts o = { .args = args, .strategy = "trader", .script = "PNL " ACCT " 265598; PNL " ACCT };
 	static const char *const pins[] = { "price AAPL 210.00 210.02", "price MSFT 400.00 400.04",
 					    "price NVDA 120.00 120.02" };
 	char out[256];
@@ -139,7 +140,7 @@ static void
 test_pnl_matches_ibsim(void)
 {
 	struct tu_stack e;
-	char json[1024], sim[4096];
+	char json[1024];
 
 	CU_ASSERT_EQUAL_FATAL(start(&e), 0);
 	redisContext *c = tu_rconn(e.redis_port);
@@ -150,6 +151,14 @@ test_pnl_matches_ibsim(void)
 	CU_ASSERT(TU_UNTIL(position_matches(c, &e, 265598, json, sizeof(json)), WAIT_MS));
 	CU_ASSERT(json_valid(json, strlen(json)));
 	CU_ASSERT(strstr(json, "inf") == NULL && strstr(json, "1.79") == NULL);
+	/* the SDK has the same numbers, realized unset (NAN) */
+	char line[512], want[160], sim[4096];
+	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "trader: pnl " ACCT " 0:", WAIT_MS), 0);
+	CU_ASSERT(sim_pnl(&e, sim, sizeof(sim)));
+	const char *aapl = strstr(sim, "\"conId\":265598,");
+	CU_ASSERT_EQUAL_FATAL(tu_last_line(e.ib.log, "trader: pnl " ACCT " 265598:", line, sizeof(line)), 0);
+	snprintf(want, sizeof(want), "unrealized %.2f realized nan value %.2f", num(aapl, "unrealized"), num(aapl, "value"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, want));
 	CU_ASSERT(TU_UNTIL(position_matches(c, &e, 272093, json, sizeof(json)), WAIT_MS));
 	CU_ASSERT(json_valid(json, strlen(json)));
 	/* a position opens: it is subscribed, and its numbers arrive */

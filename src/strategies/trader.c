@@ -8,6 +8,8 @@
  *   MODIFY n QTY PRICE                          re-send order n with new qty/price
  *   CANCEL n                                    cancel order n
  *   WAIT MS                                     pause the script
+ *   PNL ACCOUNT [CONID]                         pause until the SDK has the account's (the
+ *                                               position's) P&L, then log it
  *   QUOTE NAME                                  pause until the instrument named NAME (or whose
  *                                               key starts with it: FUT:ES@CME) has a bid and an ask
  *   ORDER BUY|SELL SYM QTY [key=value ...]      any order (every key optional):
@@ -222,10 +224,19 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 	while (t->started && t->next < t->nsteps && ib_now_mono_ns() >= t->not_before) {
 		char verb[16] = "", sym[IB_SYMBOL_LEN] = "", type[8] = "", tif[8] = "";
 		double qty = 0, px = 0;
-		int n = 0;
+		int n = 0, k;
 		const char *s = t->steps[t->next++];
 
-		if (sscanf(s, "QUOTE %23s", sym) == 1) {
+		if ((k = sscanf(s, "PNL %23s %d", sym, &n)) >= 1) {
+			ib_pnl_values v;
+			int rc = k == 2 ? ib_strategy_position_pnl(ctx, sym, n, &v) : ib_strategy_pnl(ctx, sym, &v);
+			if (rc != IB_OK) {
+				t->next--; /* again at the next callback */
+				return;
+			}
+			ib_log(IB_LL_INFO, "strategy", "trader: pnl %s %d: daily %.2f unrealized %.2f realized %.2f value %.2f",
+			       sym, k == 2 ? n : 0, v.daily, v.unrealized, v.realized, v.value);
+		} else if (sscanf(s, "QUOTE %23s", sym) == 1) {
 			if (!have_quote(ctx, sym)) {
 				t->next--; /* again at the next callback (a quote wakes us) */
 				return;
