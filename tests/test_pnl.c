@@ -140,7 +140,7 @@ static void
 test_pnl_matches_ibsim(void)
 {
 	struct tu_stack e;
-	char json[1024];
+	char json[1024] = "";
 
 	CU_ASSERT_EQUAL_FATAL(start(&e), 0);
 	redisContext *c = tu_rconn(e.redis_port);
