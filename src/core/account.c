@@ -301,14 +301,14 @@ conpos_add(ib_pipeline *p, const ib_ae_contract *c, double delta)
 		r->conpos[n].con_id = c->con_id;
 		ib_strlcpy(r->conpos[n].symbol, c->symbol, sizeof(r->conpos[n].symbol));
 		ib_strlcpy(r->conpos[n].sec_type, c->sec_type[0] ? c->sec_type : "STK", sizeof(r->conpos[n].sec_type));
-		ck_pr_fence_store();
-		ck_pr_store_32(&r->nconpos, n + 1);
+		/* __atomic, not ck_pr: ThreadSanitizer sees these (quote.h says why) */
+		__atomic_store_n(&r->nconpos, n + 1, __ATOMIC_RELEASE);
 	}
-	memcpy(&v, &r->conpos[i].pos_bits, sizeof(v));
+	uint64_t bits = __atomic_load_n(&r->conpos[i].pos_bits, __ATOMIC_RELAXED);
+	memcpy(&v, &bits, sizeof(v));
 	v += delta;
-	uint64_t bits;
 	memcpy(&bits, &v, sizeof(bits));
-	ck_pr_store_64(&r->conpos[i].pos_bits, bits);
+	__atomic_store_n(&r->conpos[i].pos_bits, bits, __ATOMIC_RELAXED);
 }
 
 static ib_pos *
@@ -344,7 +344,7 @@ on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 	ib_pnl_conn_up(p);
 	/* the positions come again from zero with the new download */
 	for (uint32_t i = 0; i < p->risk.nconpos; i++)
-		ck_pr_store_64(&p->risk.conpos[i].pos_bits, 0);
+		__atomic_store_n(&p->risk.conpos[i].pos_bits, 0, __ATOMIC_RELAXED);
 	p->acct.sub[0] = '\0';
 	p->acct.list_len = 0;
 	p->acct.unmanaged_logged = p->acct.unknown_end_logged = false;

@@ -268,13 +268,13 @@ struct ib_order_ids {
 struct ib_conpos {
 	int32_t con_id;
 	char symbol[IB_SYMBOL_LEN], sec_type[IB_SEC_TYPE_LEN];
-	uint64_t pos_bits;         /* ck_pr: the position as double bits */
+	uint64_t pos_bits;         /* __atomic: the position as double bits */
 };
 
 /* What the placing threads' risk checks read (writer: account thread, ck_pr) and count. */
 struct ib_risk_state {
 	struct ib_conpos *conpos;  /* [IB_MAX_CONTRACT_POS]; entries only appended */
-	uint32_t nconpos;          /* ck_pr: entries filled (stored after the entry) */
+	uint32_t nconpos;          /* __atomic release/acquire: entries filled (stored after the entry) */
 	int open_orders;           /* orders not in a final state */
 	int halted;                /* kill switch: no new orders */
 	uint64_t rejects[IB_RISK_NCODES];

@@ -77,14 +77,13 @@ ib_contract_terms_of(const ib_pipeline *p, const ib_contract *c, ib_contract_ter
 static double
 contract_position(const ib_pipeline *p, const ib_contract *c, int32_t con_id)
 {
-	uint32_t n = ck_pr_load_32(&p->risk.nconpos);
+	uint32_t n = __atomic_load_n(&p->risk.nconpos, __ATOMIC_ACQUIRE); /* the entries below it are whole */
 	const char *st = c->sec_type[0] ? c->sec_type : "STK";
 
-	ck_pr_fence_load();
 	for (uint32_t i = 0; i < n; i++) {
 		const struct ib_conpos *e = &p->risk.conpos[i];
 		if (con_id > 0 ? e->con_id == con_id : strcmp(e->symbol, c->symbol) == 0 && strcmp(e->sec_type, st) == 0) {
-			uint64_t bits = ck_pr_load_64((uint64_t *)&e->pos_bits);
+			uint64_t bits = __atomic_load_n(&e->pos_bits, __ATOMIC_RELAXED);
 			double v;
 			memcpy(&v, &bits, sizeof(v));
 			return v;
