@@ -1,11 +1,13 @@
 /*
  * test_wait.c - the wait strategies (wait_* settings, core/wake.h): with
  * every thread blocking, spinning or hybrid, a real ibsim's paced blast
- * reaches the strategy whole and the pipeline then stops cleanly.  The
+ * reaches the strategy whole and the pipeline then stops cleanly; and a
+ * spinning bin/ibpipe exits cleanly on SIGTERM and SIGINT.  The
  * pipeline runs in this process, so `make tsan test` and `make asan test`
  * see every one of its threads; ibsim is a real process on loopback.
  */
 #include <CUnit/CUnit.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +121,32 @@ run_mode(const char *mode)
 	tu_sim_stop(&s);
 }
 
+/* bin/ibpipe with every thread spinning or hybrid, mid-blast: the signal is a clean exit (status 0). */
+static void
+signal_stops(const char *mode, int sig)
+{
+	const char *sim_args[] = { "--blast", "50000000", "--blast-rate", "100000", NULL };
+	const char *args[] = { "--wait", mode, NULL };
+	const struct tu_opts o = { .args = args, .strategy = "recorder", .symbols = "AAPL,MSFT", .fast_reconnect = true };
+	struct tu_sim s;
+	struct tu_ibpipe t;
+
+	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_ibpipe_start(&t, s.port, &o, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&t, 0), "\"cb\":\"quote\"", 20000), 0); /* quotes flowing */
+	/* tu_stop SIGKILLs after the bound: a thread that missed the stop fails tu_exited_ok */
+	CU_ASSERT(tu_exited_ok(tu_stop(t.pid, sig, 10000)));
+	tu_sim_stop(&s);
+}
+
+static void
+test_signals(void)
+{
+	signal_stops("spin", SIGTERM);
+	signal_stops("spin", SIGINT);
+	signal_stops("hybrid", SIGTERM);
+}
+
 static void
 test_block(void)
 {
@@ -144,4 +172,5 @@ test_wait_register(void)
 	CU_add_test(s, "wait = block: a paced blast arrives whole, then a clean stop", test_block);
 	CU_add_test(s, "wait = spin: a paced blast arrives whole, then a clean stop", test_spin);
 	CU_add_test(s, "wait = hybrid: a paced blast arrives whole, then a clean stop", test_hybrid);
+	CU_add_test(s, "bin/ibpipe spinning or hybrid: SIGTERM and SIGINT mid-blast exit cleanly", test_signals);
 }
