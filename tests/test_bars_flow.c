@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -296,6 +297,23 @@ test_pacer_laxer_draws_162(void)
 	run_seventy("0.0001", false);
 }
 
+/* A warm-up that could not wait in a strategy's queue before the gate opens is refused at start (exit 2). */
+static void
+test_oversized_warmup_refused(void)
+{
+	char out[1024], err_path[256];
+	const char *dir = tu_tmpdir();
+	char *const argv[] = { (char *)tu_bin("ibpipe"), "run", "--port", "1", "--no-redis", "--readonly", "--state-dir",
+			       (char *)dir, "--bars", "AAPL:5s:1W,MSFT:1min:1D", "--run-seconds", "1", NULL };
+
+	snprintf(err_path, sizeof(err_path), "%s/out", dir);
+	pid_t pid = tu_spawn(argv, err_path);
+	int st = tu_wait(pid, 20000);
+	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	CU_ASSERT_EQUAL(tu_last_line(err_path, "warm-ups come to up to 122400 bars", out, sizeof(out)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "AAPL:5s of 1 W alone up to 120960"));
+}
+
 void
 test_bars_flow_register(void)
 {
@@ -307,6 +325,7 @@ test_bars_flow_register(void)
 		    test_future_bars_after_resolution);
 	CU_add_test(s, "a series IB cannot serve is named in the log and P:sync:detail; the gate stays closed",
 		    test_unresolvable_bars_named);
+	CU_add_test(s, "a warm-up too big to queue before the gate is refused at start", test_oversized_warmup_refused);
 	CU_add_test(s, "70 historical requests against ibsim's pacing rules: not one 162", test_pacer_seventy_no_162);
 	CU_add_test(s, "the same 70 through a 100x laxer pacer draw 162 (ibsim does check)", test_pacer_laxer_draws_162);
 }

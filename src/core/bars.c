@@ -26,6 +26,8 @@
 
 _Static_assert(IB_CFG_MAX_BARS <= IB_SYNC_MAX_BARS, "the gate can wait for every configured series");
 
+#define IB_BARS_WARMUP_MAX 50000 /* history bars a configuration may bring before the gate opens */
+
 struct ib_bar_track {
 	int slot;               /* the configured contract (contracts.h) it shares its key with, -1 none */
 	bool have;
@@ -69,10 +71,51 @@ ib_strategy_bar_name(const ib_strategy_ctx *ctx, int32_t series)
 	return series >= 0 && series < ctx->p->cfg.nbars ? ctx->p->cfg.bars[series].name : NULL;
 }
 
+/* At most how many bars a warm-up brings: its duration over its bar size, on the wall clock (IB serves
+   fewer outside trading hours, never more). */
+static int64_t
+warmup_bars(const ib_bar_cfg *b)
+{
+	char *unit = NULL;
+	long n = strtol(b->duration, &unit, 10);
+	int64_t secs;
+
+	switch (unit && unit[0] == ' ' ? unit[1] : '?') {
+	case 'S': secs = n; break;
+	case 'D': secs = (int64_t)n * 86400; break;
+	case 'W': secs = (int64_t)n * 604800; break;
+	case 'M': secs = (int64_t)n * 2678400; break; /* 31 days */
+	case 'Y': secs = (int64_t)n * 31622400; break; /* 366 days */
+	default: return 0;
+	}
+	return b->bar_secs > 0 ? (secs + b->bar_secs - 1) / b->bar_secs : 0;
+}
+
 int
 ib_bars_setup(ib_pipeline *p, char *err, size_t errlen)
 {
 	const char *names[IB_SYNC_MAX_BARS];
+	int64_t total = 0, most = 0;
+	int big = -1;
+
+	/*
+	 * The warm-up waits in each strategy's event ring and its overflow until the gate opens
+	 * (1024 + 65536 events, shared with account and order events that must never be lost):
+	 * refuse a configuration whose history could not fit, rather than lose events at sync.
+	 */
+	for (int i = 0; i < p->cfg.nbars; i++) {
+		int64_t n = p->cfg.bars[i].warmup ? warmup_bars(&p->cfg.bars[i]) : 0;
+		total += n;
+		if (n > most)
+			most = n, big = i;
+	}
+	if (total > IB_BARS_WARMUP_MAX) {
+		snprintf(err, errlen, "bars: the warm-ups come to up to %lld bars (%s of %s alone up to %lld), more than the "
+			 "%d a strategy holds before the gate opens: shorten a duration or use larger bars",
+			 (long long)total, p->cfg.bars[big].name, p->cfg.bars[big].duration, (long long)most,
+			 IB_BARS_WARMUP_MAX);
+		return -1;
+	}
 
 	p->acct.bars = calloc((size_t)(p->cfg.nbars > 0 ? p->cfg.nbars : 1), sizeof(*p->acct.bars));
 	if (p->acct.bars == NULL) {
