@@ -234,7 +234,7 @@ test_random_run_never_violates(void)
 		}
 	}
 	/* and it is not needlessly slow: 400 requests need 6 full windows (60 each), not much more */
-	CU_ASSERT(last < 7 * 600 * S);
+	CU_ASSERT(last < 7LL * 600 * S);
 	free(log);
 	free(hp);
 }

@@ -119,12 +119,12 @@ ib_bar_spec_parse(const char *text, size_t len, ib_bar_cfg *out, char *err, size
 	const char *def = strcmp(out->contract.sec_type, "CASH") == 0 ? "MIDPOINT" : "TRADES";
 	if (out->what[0] == '\0')
 		ib_strlcpy(out->what, def, sizeof(out->what));
-	if (out->realtime && strcmp(out->what, "TRADES") && strcmp(out->what, "MIDPOINT") && strcmp(out->what, "BID") &&
-	    strcmp(out->what, "ASK"))
+	if (out->realtime && strcmp(out->what, "TRADES") != 0 && strcmp(out->what, "MIDPOINT") != 0 &&
+	    strcmp(out->what, "BID") != 0 && strcmp(out->what, "ASK") != 0)
 		return fail(err, errcap, text, len, "real-time bars show TRADES, MIDPOINT, BID or ASK");
 	/* the name says what it shows when that is not the default: AAPL:1min and AAPL:1min:MIDPOINT are two */
-	snprintf(out->name, sizeof(out->name), "%s:%s%s%s", out->key, out->size_tok, strcmp(out->what, def) ? ":" : "",
-		 strcmp(out->what, def) ? out->what : "");
+	bool other = strcmp(out->what, def) != 0;
+	snprintf(out->name, sizeof(out->name), "%s:%s%s%s", out->key, out->size_tok, other ? ":" : "", other ? out->what : "");
 	return IB_OK;
 }
 

@@ -67,6 +67,6 @@ pb_reply(pb_fifo *f, uint64_t pos, bool ok, const char *err)
 size_t
 pb_id(const pb_bar *b, char *out)
 {
-	int n = snprintf(out, 48, "%lld-%u", (long long)(b->b.time * 1000), b->b.update);
+	int n = snprintf(out, 48, "%lld-%u", (long long)b->b.time * 1000, b->b.update);
 	return n > 0 ? (size_t)n : 0;
 }
