@@ -93,17 +93,22 @@ $(BIN)/ibsim: $(SIM_OBJ) $(LIBA)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ibbench exports the SDK too: `ibbench e2e --plugin $(BUILD)/bench-plugin.so` runs the bench
-# strategy as a plugin (make bench compares it with the built-in).  The plugin carries its own
-# copies of the util/ helpers it uses, which are not part of the SDK.
+# strategy as a plugin (make bench compares it with the built-in): the same file as the built-in,
+# which uses nothing but the SDK.
 $(BIN)/ibbench: $(BENCH_OBJ) $(LIBA) mk/sdk.syms $(BUILD)/bench-plugin.so
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -Wl,--dynamic-list=mk/sdk.syms -o $@ $(BENCH_OBJ) $(LIBA) $(LDLIBS)
 
-$(BUILD)/bench-plugin.so: src/strategies/bench.c src/util/latency.c src/util/clock.c $(wildcard include/ibpipe/*.h src/util/*.h src/strategies/*.h)
+$(BUILD)/bench-plugin.so: src/strategies/bench.c src/strategies/bench.h $(wildcard include/ibpipe/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(filter-out -fPIE,$(CFLAGS)) -fPIC -shared -fvisibility=hidden -DIB_BENCH_PLUGIN $(LDSAN) -o $@ $(filter %.c,$^)
+	@$(CC) $(filter-out -fPIE,$(CFLAGS)) -fPIC -shared -fvisibility=hidden $(LDSAN) -o $@ $<
+
+# A built-in strategy is a plugin linked in: src/strategies/NAME.c includes only the SDK and ends
+# with IB_SDK_PLUGIN(vtable).  Its entry function is renamed ibpipe_builtin_NAME so that several
+# live in one executable; src/loader/registry.c lists them (src/loader/builtin.h).
+$(BUILD)/src/strategies/%.o: CFLAGS += -Dibpipe_strategy_plugin=ibpipe_builtin_$(basename $(notdir $@))
 
 # Each tests/test_<name>.c defines `void test_<name>_register(void)`; the
 # runner's suite list is generated from the file names (through a temp file of

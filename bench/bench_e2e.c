@@ -33,7 +33,8 @@
 #include "ibpipe/log.h"
 #include "core/pipeline.h"
 #include "strategies/bench.h"
-#include "strategies/plugin.h"
+#include "loader/plugin.h"
+#include "loader/registry.h"
 #include "util/clock.h"
 
 static const char *
@@ -191,7 +192,7 @@ bench_e2e(int argc, char **argv)
 
 	/* --plugin PATH: the bench strategy loaded through the SDK (make bench compares it with the built-in) */
 	static ib_strategy_vtable plugin_vt;
-	const ib_strategy_vtable *vt = &ib_strategy_bench_vt;
+	const ib_strategy_vtable *vt = ib_strategy_find("bench");
 	if (plugin) {
 		if (ib_plugin_load(plugin, &plugin_vt, err, sizeof(err)) != IB_OK) {
 			fprintf(stderr, "e2e: %s\n", err);

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/stamp.h"
+#include "ibpipe/stamp.h"
 #include "codec/encode.h"
 #include "simclient.h"
 #include "testutil.h"

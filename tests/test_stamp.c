@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/stamp.h"
-#include "util/clock.h"
+#include "ibpipe/stamp.h"
+#include "loader/registry.h"
 #include "strategies/bench.h"
+#include "util/clock.h"
 
 static void
 test_stamp_round_trip(void)
@@ -54,7 +55,7 @@ test_real_sizes_are_not_stamps(void)
 static void
 test_bench_measures_only_new_stamps(void)
 {
-	const ib_strategy_vtable *vt = &ib_strategy_bench_vt;
+	const ib_strategy_vtable *vt = ib_strategy_find("bench");
 	struct ib_bench_strategy *b = vt->create(NULL);
 	int64_t now = ib_now_mono_ns(), old = now - 190 * IB_NS_PER_MS;
 	ib_quote_data q = { .bid_size = (double)ib_stamp_encode(old), .ask_size = 100, .recv_mono_ns = old };

@@ -15,7 +15,7 @@
 
 #include "core/pipeline.h"
 #include "testutil.h"
-#include "util/stamp.h"
+#include "ibpipe/stamp.h"
 #include "util/str.h"
 
 #define BLAST 20000

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make lint: the include graph (tools/include-graph.sh: no cycle between
 # the folders of src/, public headers include only public headers, built-in
-# strategies only the public API and util/), then cppcheck and clang-tidy over src/*/, tests/ (with
+# strategies only the SDK and libc, like a plugin), then cppcheck and clang-tidy over src/*/, tests/ (with
 # tests/fuzz/) and bench/; the headers in include/ibpipe and next to the
 # sources are checked through the files that include them.  Any finding
 # makes the exit status 1 (2: a tool is missing).

@@ -26,14 +26,22 @@
 
 #include <stdint.h>
 
+#include "hist.h"
 #include "ib.h"
 #include "log.h"
+#include "stamp.h"
 #include "strategy.h"
 
+/*
+ * 1.0: the vtable (on_timer last), strategy.h's functions, accounts, books, orders, logging.
+ * 1.1: brackets (ib_strategy_place_bracket), P&L (ib_strategy_pnl, ib_strategy_position_pnl).
+ * 1.2: on_bar, ib_strategy_want_bars, ib_strategy_bar_name (bar.h).
+ * 1.3: hist.h, a latency histogram (ib_hist_add inline; ib_hist_merge, ib_hist_quantile
+ *      exported), and stamp.h, ibsim's send stamps (inline), so a strategy can measure
+ *      itself as the built-in "bench" does.
+ */
 #define IB_SDK_ABI_MAJOR 1
-/* 1.1: brackets (ib_strategy_place_bracket), P&L (ib_strategy_pnl, ib_strategy_position_pnl) */
-/* 1.2: on_bar, ib_strategy_want_bars, ib_strategy_bar_name (bar.h) */
-#define IB_SDK_ABI_MINOR 2
+#define IB_SDK_ABI_MINOR 3
 
 /* The entry symbol's name, as dlsym looks it up. */
 #define IB_SDK_ENTRY "ibpipe_strategy_plugin"

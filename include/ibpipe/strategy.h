@@ -95,7 +95,8 @@ typedef struct ib_strategy_vtable {
  * other functions declared in the SDK headers, the ones a plugin can link
  * are listed in mk/sdk.syms (ib_log, ib_strerror, ib_account_value /
  * _position, ib_accounts_find, ib_contract_stock, ib_order_init,
- * ib_req_is_order, ib_book_read: any thread, on data the caller holds);
+ * ib_req_is_order, ib_book_read, ib_hist_merge, ib_hist_quantile: any thread,
+ * on data the caller holds);
  * the writer side (ib_book_apply, ib_accounts_add, ...) is ibpipe's own.
  */
 

@@ -19,7 +19,7 @@
 #include "ibpipe/log.h"
 #include "core/pipeline.h"
 #include "publish/publish.h"
-#include "strategies/registry.h"
+#include "loader/registry.h"
 
 static void
 run_usage(void)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/gate.h"
 #include "core/pipeline_state.h"
@@ -56,16 +57,24 @@ ib_strategy_halted(const ib_strategy_ctx *ctx)
 	return ck_pr_load_int(&ctx->p->risk.halted) != 0;
 }
 
+/* clock_gettime directly, not through util/clock.c: a strategy may read the clock on every
+   callback, and a plugin already pays a PLT jump to get here. */
 int64_t
 ib_strategy_mono_ns(void)
 {
-	return ib_now_mono_ns();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * IB_NS_PER_S + ts.tv_nsec;
 }
 
 int64_t
 ib_strategy_wall_ns(void)
 {
-	return ib_now_real_ns();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * IB_NS_PER_S + ts.tv_nsec;
 }
 
 /* ---- parameters (`param` STRATEGY.KEY=VALUE, config file < env < flags) ---- */

@@ -7,8 +7,8 @@
 
 #include "config/strategy_list.h"
 #include "service/strategies.h"
-#include "strategies/plugin.h"
-#include "strategies/registry.h"
+#include "loader/plugin.h"
+#include "loader/registry.h"
 
 /* Plugins' vtables: the strategy threads read them until exit. */
 static ib_strategy_vtable plugin_vts[64];

@@ -29,7 +29,7 @@
 #include <sys/socket.h>
 
 #include "ibpipe/log.h"
-#include "util/stamp.h"
+#include "ibpipe/stamp.h"
 #include "sim/sim.h"
 #include "util/clock.h"
 

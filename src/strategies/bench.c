@@ -14,15 +14,16 @@
  * looked like the time since that instrument's last blast frame -- up to
  * 190 ms for the first tick after a blast ended, which was the bench's
  * unexplained maximum (docs/performance.md).
+ *
+ * Written against the SDK alone, like a plugin: the same file is the
+ * built-in and build/<variant>/bench-plugin.so, which make bench compares.
+ * Strategy thread (create: main thread).
  */
 #include <stdlib.h>
 
-#include "util/latency.h"
-#include "ibpipe/strategy.h"
-#include "strategies/builtin.h"
-#include "util/stamp.h"
-#include "strategies/bench.h"
-#include "util/clock.h"
+#include <ibpipe/sdk.h>
+
+#include "bench.h"
 
 static void *
 bench_create(ib_strategy_ctx *ctx)
@@ -51,7 +52,7 @@ static void
 bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
 {
 	struct ib_bench_strategy *b = self;
-	int64_t now = ib_now_mono_ns(), sent = 0;
+	int64_t now = ib_strategy_mono_ns(), sent = 0;
 
 	(void)ctx;
 	b->quotes++;
@@ -71,7 +72,7 @@ static void
 count(struct ib_bench_strategy *b, uint64_t *n, int64_t recv_mono_ns)
 {
 	(*n)++;
-	ib_hist_add(&b->internal, (uint64_t)(ib_now_mono_ns() - recv_mono_ns));
+	ib_hist_add(&b->internal, (uint64_t)(ib_strategy_mono_ns() - recv_mono_ns));
 }
 
 static void
@@ -108,7 +109,7 @@ bench_destroy(void *self)
 	free(self);
 }
 
-const ib_strategy_vtable ib_strategy_bench_vt = {
+static const ib_strategy_vtable bench_vt = {
 	.name = "bench",
 	.create = bench_create,
 	.on_quote = bench_on_quote,
@@ -118,8 +119,4 @@ const ib_strategy_vtable ib_strategy_bench_vt = {
 	.on_book = bench_on_book,
 };
 
-#ifdef IB_BENCH_PLUGIN
-/* The same strategy as a plugin (build/<variant>/bench-plugin.so): make bench compares the two. */
-#include "ibpipe/sdk.h"
-IB_SDK_PLUGIN(ib_strategy_bench_vt)
-#endif
+IB_SDK_PLUGIN(bench_vt)

@@ -1,15 +1,15 @@
 /*
- * bench.h - what the "bench" strategy measured; read it after the
- * pipeline is joined (ctx->self of each strategy).
+ * bench.h - what the "bench" strategy measured, for the harness that runs it
+ * (ibbench e2e reads ctx->self of each strategy after the pipeline is
+ * joined).  The strategy's own header, like a plugin's: the SDK and nothing
+ * else.
  */
 #ifndef IBPIPE_STRATEGY_BENCH_H
 #define IBPIPE_STRATEGY_BENCH_H
 
 #include <stdint.h>
 
-#include "util/latency.h"
-#include "ibpipe/quote.h"
-#include "ibpipe/strategy.h"
+#include <ibpipe/sdk.h>
 
 struct ib_bench_strategy {
 	uint64_t quotes, trades, bbos, books;
@@ -20,7 +20,5 @@ struct ib_bench_strategy {
 	int64_t last_stamp[IB_MAX_INSTRUMENTS]; /* newest send stamp measured, per instrument */
 	int64_t last_recv[IB_MAX_INSTRUMENTS];  /* ...and the read time of the quote that brought it */
 };
-
-extern const ib_strategy_vtable ib_strategy_bench_vt;
 
 #endif

@@ -12,11 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/log.h"
-#include "ibpipe/strategy.h"
-#include "strategies/builtin.h"
-#include "util/str.h"
-#include "util/clock.h"
+#include <ibpipe/sdk.h>
 
 struct example {
 	double *avg;            /* per instrument */
@@ -76,7 +72,7 @@ example_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote
 	x->avg[inst] += (mid - x->avg[inst]) * 0.01;
 	if (fabs(mid - x->avg[inst]) / x->avg[inst] < 0.002)
 		return;
-	now = ib_now_mono_ns();
+	now = ib_strategy_mono_ns();
 	if (x->last_order_ns && now - x->last_order_ns < 60000000000LL)
 		return;
 	x->last_order_ns = now;
@@ -86,8 +82,8 @@ example_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote
 	ib_contract_stock(&c, ib_strategy_symbol(ctx, inst));
 	ib_order_init(&o);
 	bool buy = mid < x->avg[inst];
-	ib_strlcpy(o.action, buy ? "BUY" : "SELL", sizeof(o.action));
-	ib_strlcpy(o.order_type, "LMT", sizeof(o.order_type));
+	snprintf(o.action, sizeof(o.action), "%s", buy ? "BUY" : "SELL");
+	snprintf(o.order_type, sizeof(o.order_type), "LMT");
 	o.total_qty = 1;
 	o.lmt_price = buy ? q->bid : q->ask;
 	if (ib_strategy_place(ctx, &c, &o) == IB_OK) {
@@ -133,7 +129,7 @@ example_destroy(void *self)
 	free(x);
 }
 
-const ib_strategy_vtable ib_strategy_example_vt = {
+static const ib_strategy_vtable example_vt = {
 	.name = "example",
 	.create = example_create,
 	.on_start = example_on_start,
@@ -144,3 +140,5 @@ const ib_strategy_vtable ib_strategy_example_vt = {
 	.on_stop = example_on_stop,
 	.destroy = example_destroy,
 };
+
+IB_SDK_PLUGIN(example_vt)

@@ -14,12 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/json.h"
-#include "util/str.h"
-#include "ibpipe/log.h"
-#include "ibpipe/strategy.h"
-#include "strategies/builtin.h"
-#include "util/clock.h"
+#include <ibpipe/sdk.h>
+
+#define ESC_IN 255      /* bytes of a string esc() writes */
+#define ESC_OUT_MAX 6   /* bytes one input byte can become (\u00XX) */
 
 struct last_book {
 	uint32_t instrument;
@@ -33,23 +31,75 @@ struct recorder {
 	int nlast;
 	int starts;
 	bool all;      /* $IB_RECORDER_ALL: write every quote, with its per-instrument version */
-	char esc[4][IB_JSON_ESC_MAX * 256 + 1]; /* esc()'s buffers: four strings per line at most */
+	char esc[4][ESC_OUT_MAX * ESC_IN + 1]; /* esc()'s buffers: four strings per line at most */
 	unsigned nesc;
 };
 
-/* s as a JSON string body (json.c), in one of r's rotating buffers: account ids and texts come
-   from the gateway and may hold any bytes.  Symbols are checked by the configuration ([A-Z0-9. ]),
-   but every string a JSON line carries goes through here all the same (one rule, no exceptions). */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if s[0] does not start one
+   (overlong forms, UTF-16 surrogates and code points past U+10FFFF are not valid). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xC2 || s[0] > 0xF4)
+		return 0;
+	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	cp = s[0] & (0x3Fu >> (len - 1));
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3Fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+/*
+ * s (its first 255 bytes) as a JSON string body, in one of r's rotating buffers: account ids
+ * and texts come from the gateway and may hold any bytes.  Valid UTF-8 passes, '"' and '\\'
+ * are escaped, control bytes become \u00XX and a byte that starts no valid UTF-8 sequence
+ * \ufffd, so every line is valid JSON whatever the gateway sent.  Symbols are checked by the
+ * configuration ([A-Z0-9. ]), but every string a JSON line carries goes through here all the
+ * same (one rule, no exceptions).
+ */
 static const char *
 esc(struct recorder *r, const char *s)
 {
-	char *b = r->esc[r->nesc++ % 4];
-	ib_json j;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char *b = r->esc[r->nesc++ % 4], *o = b;
+	size_t n = strnlen(s, ESC_IN), u;
 
-	ib_json_init(&j, b, sizeof(r->esc[0]));
-	ib_json_strn(&j, s, strnlen(s, 255));
-	b[j.len ? j.len - 1 : 0] = '\0'; /* without the quotes */
-	return j.len ? b + 1 : b;
+	for (size_t i = 0; i < n; i += u) {
+		u = utf8_len(p + i, n - i);
+		if (u > 1 || (u == 1 && p[i] >= 0x20 && p[i] != 0x7F && p[i] != '"' && p[i] != '\\')) {
+			memcpy(o, p + i, u);
+			o += u;
+			continue;
+		}
+		u = 1;
+		if (p[i] == '"' || p[i] == '\\') {
+			*o++ = '\\';
+			*o++ = (char)p[i];
+		} else if (p[i] >= 0x80) {
+			memcpy(o, "\\ufffd", 6);   /* U+FFFD, the replacement character */
+			o += 6;
+		} else {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[p[i] >> 4];
+			o[5] = hex[p[i] & 15];
+			o += 6;
+		}
+	}
+	*o = '\0';
+	return b;
 }
 
 /* "AAPL:BidAsk,MSFT:AllLast" or "AAPL:10": subscriptions of the strategy's own. */
@@ -60,7 +110,7 @@ want_each(ib_strategy_ctx *ctx, const char *list, bool depth)
 
 	if (list == NULL)
 		return;
-	ib_strlcpy(buf, list, sizeof(buf));
+	snprintf(buf, sizeof(buf), "%s", list);
 	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(item, ':');
 		if (colon == NULL)
@@ -81,7 +131,7 @@ want_bars(ib_strategy_ctx *ctx, const char *list)
 
 	if (list == NULL)
 		return;
-	ib_strlcpy(buf, list, sizeof(buf));
+	snprintf(buf, sizeof(buf), "%s", list);
 	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
 		ib_strategy_want_bars(ctx, item);
 }
@@ -119,7 +169,7 @@ rec_line(struct recorder *r, const char *fmt, ...)
 
 	if (!r->f)
 		return;
-	fprintf(r->f, "{\"t_ns\":%lld,", (long long)ib_now_mono_ns());
+	fprintf(r->f, "{\"t_ns\":%lld,", (long long)ib_strategy_mono_ns());
 	va_start(ap, fmt);
 	vfprintf(r->f, fmt, ap);
 	va_end(ap);
@@ -137,7 +187,7 @@ rec_on_start(void *self, ib_strategy_ctx *ctx, const ib_accounts *s)
 	if (!r->f)
 		return;
 	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"start\",\"n\":%d,\"next_order_id\":%d,\"accounts\":[",
-		(long long)ib_now_mono_ns(), r->starts, s->next_order_id);
+		(long long)ib_strategy_mono_ns(), r->starts, s->next_order_id);
 	for (int i = 0; i < s->n; i++) {
 		const ib_account *a = &s->a[i];
 		const char *nl = ib_account_value(a, "NetLiquidation", "USD");
@@ -193,7 +243,7 @@ book_line(struct recorder *r, ib_strategy_ctx *ctx, const char *cb, uint32_t ins
 {
 	if (!r->f)
 		return;
-	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"%s\",\"symbol\":\"%s\",\"bids\":[", (long long)ib_now_mono_ns(), cb,
+	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"%s\",\"symbol\":\"%s\",\"bids\":[", (long long)ib_strategy_mono_ns(), cb,
 		esc(r, ib_strategy_symbol(ctx, inst)));
 	for (int k = 0; k < b->nbid; k++)
 		fprintf(r->f, "%s[%.4f,%g]", k ? "," : "", b->bid[k].price, b->bid[k].size);
@@ -296,3 +346,5 @@ const ib_strategy_vtable ib_strategy_recorder_vt = {
 	.on_book = rec_on_book,
 	.on_bar = rec_on_bar,
 };
+
+IB_SDK_PLUGIN(ib_strategy_recorder_vt)

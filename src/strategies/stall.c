@@ -31,10 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ibpipe/log.h"
-#include "ibpipe/strategy.h"
-#include "strategies/builtin.h"
-#include "util/clock.h"
+#include <ibpipe/sdk.h>
+
+#define NS_PER_MS 1000000LL
+
+/* The strategies we delegate to (trader.c, recorder.c): linked together with this file, as a
+   plugin built from several files would be; these declarations are all it knows of them. */
+extern const ib_strategy_vtable ib_strategy_trader_vt;
+extern const ib_strategy_vtable ib_strategy_recorder_vt;
 
 #define SLICE_MS 10
 
@@ -102,10 +106,10 @@ stall_on_pause(void *self, ib_strategy_ctx *ctx, const char *reason)
 static void
 block(ib_strategy_ctx *ctx, int ms, const char *file)
 {
-	int64_t until = ib_now_mono_ns() + (int64_t)ms * IB_NS_PER_MS;
+	int64_t until = ib_strategy_mono_ns() + (int64_t)ms * NS_PER_MS;
 
-	while (!ib_strategy_stopping(ctx) && ib_now_mono_ns() < until && (file == NULL || access(file, F_OK) != 0)) {
-		struct timespec ts = { 0, SLICE_MS * IB_NS_PER_MS };
+	while (!ib_strategy_stopping(ctx) && ib_strategy_mono_ns() < until && (file == NULL || access(file, F_OK) != 0)) {
+		struct timespec ts = { 0, SLICE_MS * NS_PER_MS };
 		nanosleep(&ts, NULL);
 	}
 }
@@ -124,16 +128,16 @@ stall_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 	if (s->on_order && ib_strategy_orders_placed(ctx) == placed)
 		return; /* not the callback that placed the order */
 	s->stalled = true;
-	int64_t t0 = ib_now_mono_ns();
+	int64_t t0 = ib_strategy_mono_ns();
 	ib_log(IB_LL_WARN, "strategy",
 	       "stall: strategy %d sleeping %d ms in on_quote after %llu quotes (%llu order updates, %llu account "
 	       "updates so far) at %lld",
 	       ib_strategy_index(ctx), s->stall_ms, (unsigned long long)s->quotes, (unsigned long long)s->orders,
 	       (unsigned long long)s->accounts, (long long)t0);
 	block(ctx, s->stall_ms, s->until);
-	int64_t t1 = ib_now_mono_ns();
+	int64_t t1 = ib_strategy_mono_ns();
 	ib_log(IB_LL_WARN, "strategy", "stall: strategy %d awake after %.0f ms at %lld", ib_strategy_index(ctx),
-	       (double)(t1 - t0) / IB_NS_PER_MS, (long long)t1);
+	       (double)(t1 - t0) / NS_PER_MS, (long long)t1);
 }
 
 static void
@@ -183,7 +187,7 @@ stall_destroy(void *self)
 	free(s);
 }
 
-const ib_strategy_vtable ib_strategy_stall_vt = {
+static const ib_strategy_vtable stall_vt = {
 	.name = "stall",
 	.create = stall_create,
 	.on_start = stall_on_start,
@@ -195,3 +199,5 @@ const ib_strategy_vtable ib_strategy_stall_vt = {
 	.on_stop = stall_on_stop,
 	.destroy = stall_destroy,
 };
+
+IB_SDK_PLUGIN(stall_vt)

@@ -26,11 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibpipe/log.h"
-#include "ibpipe/strategy.h"
-#include "strategies/builtin.h"
-#include "util/str.h"
-#include "util/clock.h"
+#include <ibpipe/sdk.h>
+
+#define NS_PER_MS 1000000LL
+
+/* The recorder (recorder.c) logs every callback of ours: the two files are linked together, as a
+   plugin built from two files would be, and this declaration is all the one knows of the other. */
+extern const ib_strategy_vtable ib_strategy_recorder_vt;
 
 #define MAX_STEPS 64
 
@@ -57,7 +59,7 @@ trader_create(ib_strategy_ctx *ctx)
 	if (t == NULL)
 		return NULL;
 	t->rec = ib_strategy_recorder_vt.create(ctx);
-	ib_strlcpy(t->script, s ? s : "", sizeof(t->script));
+	snprintf(t->script, sizeof(t->script), "%s", s ? s : "");
 	for (char *tok = strtok_r(t->script, ";", &save); tok && t->nsteps < MAX_STEPS; tok = strtok_r(NULL, ";", &save)) {
 		while (*tok == ' ')
 			tok++;
@@ -76,31 +78,31 @@ order_key(const char *k, const char *v, ib_contract *c, ib_order *o, double *tp,
 	bool num = end != v && *end == '\0';
 
 	if (strcmp(k, "type") == 0) {
-		ib_strlcpy(o->order_type, strcmp(v, "STP_LMT") == 0 ? "STP LMT" : v, sizeof(o->order_type));
+		snprintf(o->order_type, sizeof(o->order_type), "%s", strcmp(v, "STP_LMT") == 0 ? "STP LMT" : v);
 	} else if (strcmp(k, "tif") == 0) {
-		ib_strlcpy(o->tif, v, sizeof(o->tif));
+		snprintf(o->tif, sizeof(o->tif), "%s", v);
 	} else if (strcmp(k, "gtd") == 0) {
-		ib_strlcpy(o->good_till_date, v, sizeof(o->good_till_date));
+		snprintf(o->good_till_date, sizeof(o->good_till_date), "%s", v);
 		for (char *p = o->good_till_date; *p; p++)
 			if (*p == '-')
 				*p = ' ';
 	} else if (strcmp(k, "adaptive") == 0) {
-		ib_strlcpy(o->algo_strategy, "Adaptive", sizeof(o->algo_strategy));
+		snprintf(o->algo_strategy, sizeof(o->algo_strategy), "%s", "Adaptive");
 		o->algo_param_count = 1;
-		ib_strlcpy(o->algo_params[0].tag, "adaptivePriority", sizeof(o->algo_params[0].tag));
-		ib_strlcpy(o->algo_params[0].value, v, sizeof(o->algo_params[0].value));
+		snprintf(o->algo_params[0].tag, sizeof(o->algo_params[0].tag), "%s", "adaptivePriority");
+		snprintf(o->algo_params[0].value, sizeof(o->algo_params[0].value), "%s", v);
 	} else if (strcmp(k, "oca") == 0) {
-		ib_strlcpy(o->oca_group, v, sizeof(o->oca_group));
+		snprintf(o->oca_group, sizeof(o->oca_group), "%s", v);
 	} else if (strcmp(k, "sectype") == 0) {
-		ib_strlcpy(c->sec_type, v, sizeof(c->sec_type));
+		snprintf(c->sec_type, sizeof(c->sec_type), "%s", v);
 	} else if (strcmp(k, "exch") == 0) {
-		ib_strlcpy(c->exchange, v, sizeof(c->exchange));
+		snprintf(c->exchange, sizeof(c->exchange), "%s", v);
 	} else if (strcmp(k, "ccy") == 0) {
-		ib_strlcpy(c->currency, v, sizeof(c->currency));
+		snprintf(c->currency, sizeof(c->currency), "%s", v);
 	} else if (strcmp(k, "expiry") == 0) {
-		ib_strlcpy(c->last_trade_date, v, sizeof(c->last_trade_date));
+		snprintf(c->last_trade_date, sizeof(c->last_trade_date), "%s", v);
 	} else if (strcmp(k, "mult") == 0) {
-		ib_strlcpy(c->multiplier, v, sizeof(c->multiplier));
+		snprintf(c->multiplier, sizeof(c->multiplier), "%s", v);
 	} else if (!num) {
 		return false;
 	} else if (strcmp(k, "lmt") == 0) {
@@ -149,14 +151,14 @@ order_step(struct trader *t, ib_strategy_ctx *ctx, const char *step)
 	int n = 0;
 	bool bracket = strncmp(step, "BRACKET ", 8) == 0;
 
-	ib_strlcpy(buf, step, sizeof(buf));
+	snprintf(buf, sizeof(buf), "%s", step);
 	ib_order_init(&o);
-	ib_strlcpy(o.order_type, "MKT", sizeof(o.order_type));
+	snprintf(o.order_type, sizeof(o.order_type), "%s", "MKT");
 	memset(&c, 0, sizeof(c));
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save), n++) {
 		char *eq = strchr(tok, '='), *end = NULL;
 		if (n == 1) {
-			ib_strlcpy(o.action, tok, sizeof(o.action));
+			snprintf(o.action, sizeof(o.action), "%s", tok);
 		} else if (n == 2) {
 			ib_contract_stock(&c, tok);
 		} else if (n == 3) {
@@ -183,15 +185,15 @@ order_step(struct trader *t, ib_strategy_ctx *ctx, const char *step)
 	const char *exit = strcmp(o.action, "BUY") == 0 ? "SELL" : "BUY";
 	ib_order_init(&tpo);
 	ib_order_init(&slo);
-	ib_strlcpy(tpo.action, exit, sizeof(tpo.action));
-	ib_strlcpy(slo.action, exit, sizeof(slo.action));
+	snprintf(tpo.action, sizeof(tpo.action), "%s", exit);
+	snprintf(slo.action, sizeof(slo.action), "%s", exit);
 	tpo.total_qty = slo.total_qty = o.total_qty;
-	ib_strlcpy(tpo.order_type, "LMT", sizeof(tpo.order_type));
+	snprintf(tpo.order_type, sizeof(tpo.order_type), "%s", "LMT");
 	tpo.lmt_price = tp;
-	ib_strlcpy(slo.order_type, "STP", sizeof(slo.order_type));
+	snprintf(slo.order_type, sizeof(slo.order_type), "%s", "STP");
 	slo.aux_price = sl;
-	ib_strlcpy(tpo.tif, "GTC", sizeof(tpo.tif));
-	ib_strlcpy(slo.tif, "GTC", sizeof(slo.tif));
+	snprintf(tpo.tif, sizeof(tpo.tif), "%s", "GTC");
+	snprintf(slo.tif, sizeof(slo.tif), "%s", "GTC");
 	if (ib_strategy_place_bracket(ctx, &c, &o, &tpo, &slo) == IB_OK) {
 		remember(t, &c, &o);
 		remember(t, &c, &tpo);
@@ -221,7 +223,7 @@ have_quote(ib_strategy_ctx *ctx, const char *sym)
 static void
 step(struct trader *t, ib_strategy_ctx *ctx)
 {
-	while (t->started && t->next < t->nsteps && ib_now_mono_ns() >= t->not_before) {
+	while (t->started && t->next < t->nsteps && ib_strategy_mono_ns() >= t->not_before) {
 		char verb[16] = "", sym[IB_SYMBOL_LEN] = "", type[8] = "", tif[8] = "";
 		double qty = 0, px = 0;
 		int n = 0, k;
@@ -242,7 +244,7 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 				return;
 			}
 		} else if (sscanf(s, "WAIT %d", &n) == 1) {
-			t->not_before = ib_now_mono_ns() + (int64_t)n * IB_NS_PER_MS;
+			t->not_before = ib_strategy_mono_ns() + (int64_t)n * NS_PER_MS;
 		} else if (sscanf(s, "CANCEL %d", &n) == 1 && n >= 1 && n <= t->nplaced) {
 			ib_strategy_cancel(ctx, t->ids[n - 1]);
 		} else if (sscanf(s, "MODIFY %d %lf %lf", &n, &qty, &px) == 3 && n >= 1 && n <= t->nplaced) {
@@ -257,15 +259,15 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 			ib_order o;
 			ib_contract_stock(&c, sym);
 			ib_order_init(&o);
-			ib_strlcpy(o.action, verb, sizeof(o.action));
-			ib_strlcpy(o.order_type, type, sizeof(o.order_type));
+			snprintf(o.action, sizeof(o.action), "%s", verb);
+			snprintf(o.order_type, sizeof(o.order_type), "%s", type);
 			o.total_qty = qty;
 			if (strcmp(type, "LMT") == 0)
 				o.lmt_price = px;
 			else if (strcmp(type, "STP") == 0)
 				o.aux_price = px;
 			if (tif[0] || (strcmp(type, "MKT") == 0 && px == 0 && sscanf(s, "%*s %*s %*f %*s %7s", tif) == 1))
-				ib_strlcpy(o.tif, tif, sizeof(o.tif));
+				snprintf(o.tif, sizeof(o.tif), "%s", tif);
 			if (ib_strategy_place(ctx, &c, &o) == IB_OK)
 				remember(t, &c, &o);
 		} else {
@@ -349,3 +351,5 @@ const ib_strategy_vtable ib_strategy_trader_vt = {
 	.on_stop = trader_on_stop,
 	.destroy = trader_destroy,
 };
+
+IB_SDK_PLUGIN(ib_strategy_trader_vt)

@@ -1,21 +1,11 @@
 /*
- * latency.c - log-linear histogram: bucket = (exponent, top 4 bits of the
- * mantissa), so every bucket is within 1/16 (6.25 %) of its values.
+ * latency.c - the latency histogram's functions that are not inline
+ * (include/ibpipe/hist.h: merge, quantile) and the shared writer/reader
+ * pair of util/latency.h.  bucket_top is the inverse of ib_hist_bucket.
  */
 #include <ck_pr.h>
 
 #include "util/latency.h"
-
-static unsigned
-bucket_of(uint64_t v)
-{
-	if (v < 16)
-		return (unsigned)v;
-	unsigned e = 63u - (unsigned)__builtin_clzll(v); /* >= 4 */
-	unsigned sub = (unsigned)(v >> (e - 4)) & 15u;
-	unsigned b = (e - 3) * 16 + sub;
-	return b < IB_HIST_BUCKETS ? b : IB_HIST_BUCKETS - 1;
-}
 
 static uint64_t
 bucket_top(unsigned b)
@@ -24,16 +14,6 @@ bucket_top(unsigned b)
 		return b;
 	unsigned e = b / 16 + 3, sub = b % 16;
 	return ((uint64_t)(16 + sub + 1) << (e - 4)) - 1;
-}
-
-void
-ib_hist_add(ib_hist *h, uint64_t v)
-{
-	h->b[bucket_of(v)]++;
-	h->count++;
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
 }
 
 void
@@ -80,7 +60,7 @@ ib_hist_count_le(const ib_hist *h, uint64_t le)
 void
 ib_hist_add_shared(ib_hist *h, uint64_t v)
 {
-	uint64_t *b = &h->b[bucket_of(v)];
+	uint64_t *b = &h->b[ib_hist_bucket(v)];
 
 	ck_pr_store_64(b, ck_pr_load_64(b) + 1);
 	ck_pr_store_64(&h->count, ck_pr_load_64(&h->count) + 1);

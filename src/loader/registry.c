@@ -1,22 +1,22 @@
 /*
  * registry.c - the one table of built-in strategies (registry.h).  A new
- * built-in is one line here plus its file; --help, the configuration check
- * and the error messages pick it up from this table.  Constant data, read by
- * any thread.
+ * built-in is one line here plus its file in src/strategies/ (a plugin
+ * linked in: builtin.h); --help, the configuration check and the error
+ * messages pick it up from this table.  Constant data, read by any thread.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "strategies/builtin.h"
-#include "strategies/registry.h"
+#include "loader/builtin.h"
+#include "loader/registry.h"
 
 static const ib_strategy_entry registry[] = {
-	{ "example", &ib_strategy_example_vt,
+	{ "example", ibpipe_builtin_example,
 	  "logs accounts, offers 1 share when a mid strays 20 bp from its average (a demo of the API)" },
-	{ "recorder", &ib_strategy_recorder_vt, "writes every callback as a JSON line to $IB_STRATEGY_LOG.<index>" },
-	{ "trader", &ib_strategy_trader_vt, "runs the order script in $IB_TRADER_SCRIPT, logging like recorder" },
-	{ "bench", &ib_strategy_bench_vt, "counts market data and measures its latency (make bench)" },
-	{ "stall", &ib_strategy_stall_vt, "fault test: one trader blocks inside on_quote, the others record" },
+	{ "recorder", ibpipe_builtin_recorder, "writes every callback as a JSON line to $IB_STRATEGY_LOG.<index>" },
+	{ "trader", ibpipe_builtin_trader, "runs the order script in $IB_TRADER_SCRIPT, logging like recorder" },
+	{ "bench", ibpipe_builtin_bench, "counts market data and measures its latency (make bench)" },
+	{ "stall", ibpipe_builtin_stall, "fault test: one trader blocks inside on_quote, the others record" },
 };
 
 const ib_strategy_entry *
@@ -31,7 +31,7 @@ ib_strategy_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
 		if (strcmp(registry[i].name, name) == 0)
-			return registry[i].vt;
+			return registry[i].entry()->vt;
 	return NULL;
 }
 
