@@ -7,6 +7,8 @@
  *               [--rate R (offered msgs/s, 0 = as fast as possible)]
  *               [--depth ROWS (a depth + tick-by-tick blast instead of ticks)]
  *               [--wait block|spin|hybrid [--wait-spin-us US]] (every thread's wait strategy)
+ *               [--plugin PATH (the bench strategy as a plugin)]
+ *               [--compare-plugin PATH [--reps N] (built-in vs plugin, N pairs)]
  *
  * Reports msgs/s through the network thread, quotes delivered to
  * strategies, coalesced updates, CPU-ms per million messages per thread,
@@ -120,17 +122,25 @@ remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-int
-bench_e2e(int argc, char **argv)
+/* What one run blasts (the command line's options). */
+struct e2e_opts {
+	long long msgs;
+	int nstrat, ninst, rate, depth;
+	const char *wait, *spin_us;   /* --wait, --wait-spin-us: NULL for the default */
+};
+
+/*
+ * One blast through a fresh pipeline running vt.  report: print the full
+ * figures under its name (tag: "_plugin" or "") and record them (bench_result); otherwise only
+ * *mps_out is set (the plugin/built-in comparison's repetitions).  0 when
+ * the blast completed.
+ */
+static int
+e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag, bool report, double *mps_out)
 {
-	bool quick = bench_quick(argc, argv);
-	long long msgs = atoll(arg(argc, argv, "--msgs", quick ? "2000000" : "20000000"));
-	int nstrat = atoi(arg(argc, argv, "--strategies", "1"));
-	int ninst = atoi(arg(argc, argv, "--instruments", "10"));
-	int rate = atoi(arg(argc, argv, "--rate", "0"));
-	int depth = atoi(arg(argc, argv, "--depth", "0"));
-	const char *plugin = arg(argc, argv, "--plugin", NULL);
-	const char *wait = arg(argc, argv, "--wait", NULL), *spin_us = arg(argc, argv, "--wait-spin-us", NULL);
+	long long msgs = o->msgs;
+	int nstrat = o->nstrat, ninst = o->ninst, rate = o->rate, depth = o->depth;
+	const char *wait = o->wait, *spin_us = o->spin_us;
 	int port = 0;
 	static char syms[16384 * 8];
 	const char *tmp = getenv("TMPDIR");
@@ -140,7 +150,7 @@ bench_e2e(int argc, char **argv)
 	int nrest;
 	char *noargs[] = { NULL };
 
-	ib_log_setup(IB_LL_WARN, IB_LOG_TEXT);
+	*mps_out = 0;
 	if (ib_config_from_args(&cfg, 0, noargs, rest, 4, &nrest, err, sizeof(err)) != 0) {
 		fprintf(stderr, "e2e: %s\n", err);
 		return 1;
@@ -190,19 +200,6 @@ bench_e2e(int argc, char **argv)
 		ib_config_add_sub(&cfg, false, item, err, sizeof(err));
 	}
 
-	/* --plugin PATH: the bench strategy loaded through the SDK (make bench compares it with the built-in) */
-	static ib_strategy_vtable plugin_vt;
-	const ib_strategy_vtable *vt = ib_strategy_find("bench");
-	if (plugin) {
-		if (ib_plugin_load(plugin, &plugin_vt, err, sizeof(err)) != IB_OK) {
-			fprintf(stderr, "e2e: %s\n", err);
-			kill(sim, SIGTERM);
-			waitpid(sim, NULL, 0);
-			remove_dir(dir);
-			return 1;
-		}
-		vt = &plugin_vt;
-	}
 	ib_pipeline *p = ib_pipeline_create(&cfg, vt, err, sizeof(err));
 	if (!p || ib_pipeline_start(p) != IB_OK) {
 		fprintf(stderr, "e2e: %s\n", p ? "start failed" : err);
@@ -268,13 +265,18 @@ bench_e2e(int argc, char **argv)
 		trades += b->trades;
 	}
 	double million = (double)md / 1e6;
+	*mps_out = mps;
+	if (!report) {
+		ib_pipeline_free(p);
+		return t1 ? 0 : 1;
+	}
 	char name[96], wtag[16] = "";
 	if (wait && cfg.wait_md != IB_WAIT_BLOCK) /* block keeps the names earlier results have */
 		snprintf(wtag, sizeof(wtag), "_%s", cfg.wait_md == IB_WAIT_SPIN ? "spin" : "hybrid");
 	if (depth)
 		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d_r%d%s", nstrat, ninst, rate, wtag);
 	else
-		snprintf(name, sizeof(name), "e2e%s_s%d_i%d_r%d%s", plugin ? "_plugin" : "", nstrat, ninst, rate, wtag);
+		snprintf(name, sizeof(name), "e2e%s_s%d_i%d_r%d%s", tag, nstrat, ninst, rate, wtag);
 	printf("%-24s %12.0f msgs/s  %s  to strategies: quotes %llu books %llu bbo %llu trades %llu  coalesced %llu  "
 	       "cpu-ms/M: net %.0f md %.0f strat %.0f total %.0f\n",
 	       name, mps, t1 ? "complete" : "TIMEOUT", (unsigned long long)quotes, (unsigned long long)books,
@@ -321,4 +323,103 @@ bench_e2e(int argc, char **argv)
 	}
 	ib_pipeline_free(p);
 	return t1 ? 0 : 1;
+}
+
+/* The median of n values (sorted in place). */
+static double
+median(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define MAX_REPS 32
+
+/*
+ * --compare-plugin PATH: the bench strategy built in and the same file as a
+ * plugin, in reps pairs in this one process, alternating and in ABBA order
+ * (built-in first in even pairs, plugin first in odd ones) so that a load
+ * that drifts during the run weighs on both alike.  Reports each run, the
+ * median of each side, their ratio and the median of the per-pair ratios.
+ */
+static int
+compare_plugin(const struct e2e_opts *o, const ib_strategy_vtable *builtin, const ib_strategy_vtable *plugin, int reps)
+{
+	double b[MAX_REPS], p[MAX_REPS], r[MAX_REPS];
+	char name[96];
+	int n = 0;
+
+	snprintf(name, sizeof(name), "e2e_plugin_vs_builtin_s%d_i%d", o->nstrat, o->ninst);
+	for (int k = 0; k < reps; k++) {
+		bool plugin_first = k % 2;
+		double first, second;
+		int rc = e2e_once(o, plugin_first ? plugin : builtin, "", false, &first);
+		rc |= e2e_once(o, plugin_first ? builtin : plugin, "", false, &second);
+		if (rc != 0 || first <= 0 || second <= 0) {
+			fprintf(stderr, "e2e: pair %d did not complete\n", k + 1);
+			return 1;
+		}
+		b[n] = plugin_first ? second : first;
+		p[n] = plugin_first ? first : second;
+		r[n] = p[n] / b[n];
+		printf("%-32s pair %2d (%s first): built-in %10.0f  plugin %10.0f msgs/s  plugin/built-in %.3f\n", name, k + 1,
+		       plugin_first ? "plugin" : "built-in", b[n], p[n], r[n]);
+		n++;
+	}
+	double mb = median(b, n), mp = median(p, n), mr = median(r, n);
+	printf("%-32s median of %d: built-in %.0f msgs/s, plugin %.0f msgs/s: plugin/built-in throughput %.3f "
+	       "(median of the pairs' ratios %.3f; issue 16: >= 0.95)\n",
+	       name, n, mb, mp, mp / mb, mr);
+	bench_result(name, "builtin_msgs_per_s_median", mb);
+	bench_result(name, "plugin_msgs_per_s_median", mp);
+	bench_result(name, "throughput_ratio", mp / mb);
+	bench_result(name, "pair_ratio_median", mr);
+	bench_result(name, "pairs", n);
+	return 0;
+}
+
+int
+bench_e2e(int argc, char **argv)
+{
+	bool quick = bench_quick(argc, argv);
+	struct e2e_opts o = {
+		.msgs = atoll(arg(argc, argv, "--msgs", quick ? "2000000" : "20000000")),
+		.nstrat = atoi(arg(argc, argv, "--strategies", "1")),
+		.ninst = atoi(arg(argc, argv, "--instruments", "10")),
+		.rate = atoi(arg(argc, argv, "--rate", "0")),
+		.depth = atoi(arg(argc, argv, "--depth", "0")),
+		.wait = arg(argc, argv, "--wait", NULL),
+		.spin_us = arg(argc, argv, "--wait-spin-us", NULL),
+	};
+	const char *plugin = arg(argc, argv, "--plugin", NULL);
+	const char *compare = arg(argc, argv, "--compare-plugin", NULL);
+	int reps = atoi(arg(argc, argv, "--reps", quick ? "3" : "5"));
+	static ib_strategy_vtable plugin_vt;
+	const ib_strategy_vtable *vt = ib_strategy_find("bench");
+	char err[256];
+	double mps;
+
+	ib_log_setup(IB_LL_WARN, IB_LOG_TEXT);
+	/* --plugin / --compare-plugin PATH: the bench strategy loaded through the SDK */
+	if (plugin || compare) {
+		if (ib_plugin_load(compare ? compare : plugin, &plugin_vt, err, sizeof(err)) != IB_OK) {
+			fprintf(stderr, "e2e: %s\n", err);
+			return 1;
+		}
+	}
+	if (compare) {
+		if (reps < 1 || reps > MAX_REPS || o.depth) {
+			fprintf(stderr, "e2e: --compare-plugin takes --reps 1..%d and no --depth\n", MAX_REPS);
+			return 2;
+		}
+		return compare_plugin(&o, vt, &plugin_vt, reps);
+	}
+	if (plugin)
+		vt = &plugin_vt;
+	return e2e_once(&o, vt, plugin ? "_plugin" : "", true, &mps);
 }
