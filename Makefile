@@ -127,16 +127,18 @@ $(BIN)/test_ibpipe: $(TEST_OBJ) $(LIBA)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The tests start bin/ibsim and bin/ibpipe as real processes; they need both.
-test: all $(BIN)/test_ibpipe
+# The tests start bin/ibsim and bin/ibpipe as real processes; they need both.  The suite "sdk"
+# (tools/sdk-test.sh) stages make install, whose man page is built here first: several make test
+# at once (make test-stress) must not all write it.
+test: all $(BIN)/test_ibpipe $(BUILD)/ibpipe.1
 	@tools/deps.sh $(TEST_DEB_PKGS)
-	IB_BIN=$(BIN) tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
+	IB_BIN=$(BIN) SDK_VARIANT=$(VARIANT) SDK_CFLAGS="$(LDSAN)" tools/with-redis.sh $(BIN)/test_ibpipe $(TESTS)
 
 # The strategy SDK end to end (tools/sdk-test.sh): the examples built from a staged install, the
 # refusals, plugins trading against ibsim.  `make asan sdk-test` / `make tsan sdk-test` run the
 # plugins (built with the same sanitizer) in that variant of ibpipe.
 sdk-test: all
-	SDK_IBPIPE=$(abspath $(BIN)/ibpipe) SDK_CFLAGS="$(LDSAN)" tools/sdk-test.sh
+	SDK_IBPIPE=$(abspath $(BIN)/ibpipe) SDK_VARIANT=$(VARIANT) SDK_CFLAGS="$(LDSAN)" tools/sdk-test.sh
 
 # make test 20 times (STRESS_RUNS) while make bench loads the machine: 0 failures, 0 files left
 test-stress: all $(BIN)/test_ibpipe

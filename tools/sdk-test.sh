@@ -13,8 +13,10 @@
 #   - against ibsim (not readonly) with a private redis-server: TWAP alone, its children summing
 #     to the parent and filled in P:stream:orders; then momentum, two TWAP threads and a built-in
 #     in one process, each on its own thread, both plugins' orders filled.
-# Needs make (bin/ibpipe, bin/ibsim).  SDK_IBPIPE overrides bin/ibpipe and SDK_CFLAGS adds flags to the
-# plugins' builds: `make asan sdk-test` / `make tsan sdk-test` (the Makefile sets both).  Exit 1 on the first broken expectation.
+# Needs make (bin/ibpipe, bin/ibsim).  SDK_IBPIPE overrides bin/ibpipe (ibsim is taken from beside it),
+# SDK_VARIANT the build variant make install stages (release) and SDK_CFLAGS adds flags to the
+# plugins' builds: `make asan sdk-test` / `make tsan sdk-test` and make test's suite "sdk"
+# (tests/test_sdk.c) set them.  Exit 1 on the first broken expectation.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,7 +46,7 @@ if [ -z "$sancflags" ]; then
 fi
 
 # 2. Staged install; the examples built from it alone.
-make -s install DESTDIR="$work/stage" PREFIX=/usr >"$work/install.log" 2>&1 || {
+make -s install VARIANT="${SDK_VARIANT:-release}" DESTDIR="$work/stage" PREFIX=/usr >"$work/install.log" 2>&1 || {
 	cat "$work/install.log" >&2
 	fail "make install failed"
 }
@@ -147,7 +149,7 @@ rc=0
 
 # 4. Against ibsim, not readonly: the orders fill and reach P:stream:orders.
 rport=$(tools/redis-start.sh "$work") || fail "no redis-server"
-bin/ibsim --port 0 --port-file "$work/ibsim.port" --control-port 0 --tick-rate 400 >"$work/ibsim.log" 2>&1 &
+"$(dirname "$ibpipe")/ibsim" --port 0 --port-file "$work/ibsim.port" --control-port 0 --tick-rate 400 >"$work/ibsim.log" 2>&1 &
 sim_pid=$!
 i=0
 until [ -s "$work/ibsim.port" ]; do
