@@ -68,7 +68,11 @@ ib_quote_name(const ib_quote_table *t, uint32_t i)
 static inline void
 ib_quote_set_name(ib_quote_table *t, uint32_t i, const char *key)
 {
-	size_t n = strnlen(key, IB_INSTR_NAME_LEN - 1);
+	size_t n = 0;
+
+	/* not strnlen: this header is built into plugins with plain -std=c11, which has no strnlen (POSIX) */
+	while (n < IB_INSTR_NAME_LEN - 1 && key[n] != '\0')
+		n++;
 
 	memcpy(t->symbol[i], key, n);
 	t->symbol[i][n] = '\0';
