@@ -4,6 +4,7 @@
 #include <CUnit/CUnit.h>
 #include <ck_pr.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "ibpipe/ib.h"
 #include "ibpipe/book.h"
@@ -92,6 +93,7 @@ struct race {
 	ib_book book;
 	int stop;
 	long torn, reads;
+	atomic_long reads_seen; /* the writer goes on until the reader has read this often */
 };
 
 static void *
@@ -100,13 +102,15 @@ race_writer(void *arg)
 	struct race *r = arg;
 	double top = 100.00;
 
-	for (int i = 0; i < 200000; i++) {
+	/* 200,000 operations, and more until the reader has read 1,000 times: on a loaded machine the
+	   writer could be done before the reader first ran, and the test would check nothing */
+	for (long i = 0; i < 200000 || atomic_load(&r->reads_seen) < 1000; i++) {
 		if (i % 7 == 6 && r->book.nbid > 1) {
 			ib_book_apply(&r->book, 0, DEL, BID, 0, 0);
 			top -= 0.01;
 		} else {
 			top += 0.01;
-			ib_book_apply(&r->book, 0, INS, BID, top, i);
+			ib_book_apply(&r->book, 0, INS, BID, top, (double)i);
 		}
 	}
 	ck_pr_store_int(&r->stop, 1);
@@ -128,6 +132,7 @@ test_concurrent_reads_are_consistent(void)
 			if (copy.bid[k - 1].price - copy.bid[k].price < 0.005 || copy.bid[k - 1].price - copy.bid[k].price > 0.015)
 				r.torn++;
 		r.reads++;
+		atomic_store(&r.reads_seen, r.reads);
 	}
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(r.torn, 0);
