@@ -303,11 +303,14 @@ test_delayed_data(void)
 	snprintf(fut_key, sizeof(fut_key), "FUT:ES@CME:%s", ymd);
 	sim_expiry(1, 1, ymd, ym);
 	snprintf(opt_key, sizeof(opt_key), "OPT:SPY@SMART:%s:540:C", ymd);
-	snprintf(syms, sizeof(syms), "FUT:ES@CME,CASH:EUR.USD@IDEALPRO,%s", opt_key);
+	snprintf(syms, sizeof(syms), "FUT:ES@CME,CASH:EUR.USD@IDEALPRO,%s,conid:12087797", opt_key);
 	REQUIRE(sim_up(&r, sim_args) == 0);
 	REQUIRE(ib_up(&r, syms, args) == 0);
 	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
 	check_quotes(&r, fut_key, 4000, 8000, opt_key); /* ES near 5450 */
+	/* FX named by conId: keyed as the pair, with its mid too */
+	CU_ASSERT_EQUAL(quote_wait(&r, "CASH:GBP.USD@IDEALPRO", WAIT_MS), 0);
+	CU_ASSERT(TU_UNTIL(hnum(r.c, key(&r, "quote:CASH:GBP.USD@IDEALPRO"), "mid") > 1, WAIT_MS));
 out:
 	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
 }

@@ -91,7 +91,8 @@ typedef struct ib_contract_table {
 	int n;
 	struct ib_contract_slot slot[IB_MAX_CONTRACTS];
 	int16_t of_instrument[IB_CFG_MAX_SYMBOLS]; /* configured instrument -> slot, -1 a bare stock */
-	bool mid_from_bbo[IB_CFG_MAX_SYMBOLS];     /* FX: IB sends no last; the mid is (bid + ask) / 2 */
+	bool mid_from_bbo[IB_CFG_MAX_SYMBOLS];     /* FX: IB sends no last; the mid is (bid + ask) / 2 (set at
+	                                               start, or for a conid: spec when it resolves, before its ticks) */
 	char today[12];             /* network thread: YYYYMMDD (UTC) of the latest requests, for front months */
 	char cache_path[320];       /* "" no cache */
 	char cache_dir[256];

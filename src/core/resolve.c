@@ -103,6 +103,10 @@ adopt(ib_pipeline *p, struct ib_contract_slot *s, char *why, size_t cap)
 		return IB_CT_DUPLICATE;
 	}
 	s->r = *c;
+	/* FX named by conId (conid:12087797) learns it is FX only now: before its first tick, which comes
+	   behind the reqMktData sent below, through the md ring */
+	if (strcmp(s->r.contract.sec_type, "CASH") == 0)
+		p->contracts->mid_from_bbo[s->instrument] = true;
 	ib_quote_set_name(p->quotes, s->instrument, s->r.key);
 	atomic_store_explicit(&s->ready, true, memory_order_release);
 	if (s->front_month)
