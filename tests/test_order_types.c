@@ -226,6 +226,32 @@ test_bracket_stop_fires_oca_cancels(void)
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
 }
 
+/* A bracket placed by an earlier run: a new ibpipe learns its family from the gateway's openOrder. */
+static void
+test_bracket_family_from_open_orders(void)
+{
+	struct tu_stack e;
+	const char *none[] = { "--strategies", "0", NULL };
+	const struct tu_opts later = { .args = none };
+	char v[64];
+
+	CU_ASSERT_EQUAL_FATAL(start(&e, "AAPL,MSFT,BRX", NULL, "BRACKET BUY BRX 10 tp=101.00 sl=99.50", NULL, NULL), 0);
+	redisContext *c = tu_rconn(e.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(TU_UNTIL(status_is(c, &e, 2, "Submitted") && status_is(c, &e, 3, "Submitted"), WAIT_MS));
+	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&e.ib)));
+	/* the same client id, a fresh Redis prefix: all it knows of orders 2 and 3 is what the gateway says */
+	snprintf(e.prefix + strlen(e.prefix), sizeof(e.prefix) - strlen(e.prefix), "b");
+	CU_ASSERT_EQUAL_FATAL(tu_ibpipe_start(&e.ib, e.sim.port, &later, e.url, e.prefix), 0);
+	CU_ASSERT(TU_UNTIL(status_is(c, &e, 2, "Submitted") && status_is(c, &e, 3, "Submitted"), WAIT_MS));
+	for (int id = 2; id <= 3; id++) {
+		CU_ASSERT_STRING_EQUAL(tu_rhget(c, okey(&e, id), "parent_id", v, sizeof(v)), "1");
+		CU_ASSERT_STRING_EQUAL(tu_rhget(c, okey(&e, id), "oca_group", v, sizeof(v)), "ibpipe-bracket-1");
+	}
+	redisFree(c);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
+}
+
 /* Refused before anything is encoded: nothing of it reaches ibsim. */
 static void
 test_risk_in_contract_terms(void)
@@ -289,6 +315,8 @@ test_order_types_register(void)
 	CU_pSuite s = CU_add_suite("order_types", NULL, NULL);
 	CU_add_test(s, "each order type's life at ibsim, to its end", test_each_type_lives);
 	CU_add_test(s, "a bracket: the stop fires, OCA cancels the take-profit", test_bracket_stop_fires_oca_cancels);
+	CU_add_test(s, "a new ibpipe learns a live bracket's parent and OCA group from openOrder",
+		    test_bracket_family_from_open_orders);
 	CU_add_test(s, "risk in contract terms: multiplier, ticks, a bracket whole", test_risk_in_contract_terms);
 	CU_add_test(s, "a configured future's terms come from its resolved contract", test_resolved_future_terms);
 }

@@ -68,6 +68,8 @@ typedef struct ib_open_order {
 	ib_str tif, account, order_ref;
 	int32_t client_id;
 	int64_t perm_id;
+	ib_str oca_group;   /* "" none */
+	int32_t parent_id;  /* a bracket child's parent, 0 none */
 	ib_str status; /* order state block; empty if the frame ended early */
 } ib_open_order;
 

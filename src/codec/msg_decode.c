@@ -554,7 +554,7 @@ dec_open_order(struct dec *d, ib_open_order *m)
 	GET(get_f64(c, &m->lmt_price), "lmtPrice");
 	GET(get_f64(c, &m->aux_price), "auxPrice");
 	GET(get_str(c, &m->tif), "tif");
-	GET(skip(c, 1), "ocaGroup");
+	GET(get_str(c, &m->oca_group), "ocaGroup");
 	GET(get_str(c, &m->account), "account");
 	GET(skip(c, 2), "openClose/origin");
 	GET(get_str(c, &m->order_ref), "orderRef");
@@ -572,7 +572,9 @@ dec_open_order(struct dec *d, ib_open_order *m)
 	   auctionStrategy startingPrice stockRefPrice delta stockRangeLower stockRangeUpper displaySize
 	   blockOrder sweepToFill allOrNone minQty ocaType eTradeOnly firmQuoteOnly nbboPriceCap parentId
 	   triggerMethod volatility volatilityType */
-	GET(skip(c, 26), "goodTillDate..volatilityType");
+	GET(skip(c, 22), "goodTillDate..nbboPriceCap");
+	GET(get_i32(c, &m->parent_id), "parentId");
+	GET(skip(c, 3), "triggerMethod..volatilityType");
 	GET(get_str(c, &s), "deltaNeutralOrderType");
 	GET(skip(c, 1), "deltaNeutralAuxPrice");
 	if (s.len > 0) /* conId settlingFirm clearingAccount clearingIntent openClose shortSale shortSaleSlot designatedLocation */

@@ -98,8 +98,8 @@ typedef struct ib_ae_order {
 	char order_type[IB_ORDER_TYPE_LEN];
 	char tif[IB_ORDER_TIF_LEN];
 	double total_qty, lmt_price, aux_price;
-	int32_t parent_id;           /* 0: none (openOrder does not carry it: orderStatus does) */
-	char oca_group[24];          /* "": none, or not known (an order of another session) */
+	int32_t parent_id;           /* 0: none */
+	char oca_group[24];          /* "": none */
 } ib_ae_order;
 
 typedef struct ib_ae_conn_up {

@@ -435,6 +435,8 @@ route(struct net *n, const ib_msg *m, int64_t now)
 		ib_str_copy(u->order.tif, sizeof(u->order.tif), oo->tif);
 		u->order.total_qty = oo->total_qty, u->order.lmt_price = oo->lmt_price;
 		u->order.aux_price = oo->aux_price;
+		u->order.parent_id = oo->parent_id;
+		ib_str_copy(u->order.oca_group, sizeof(u->order.oca_group), oo->oca_group);
 		break;
 	}
 	case IB_IN_OPEN_ORDER_END:

@@ -260,7 +260,7 @@ set_order(struct order *s, const ib_ae_order *d)
 	s->u.total_qty = d->total_qty;
 	s->lmt_price = d->lmt_price;
 	s->aux_price = d->aux_price;
-	/* openOrder does not carry them: what we placed (or orderStatus's parent) stays */
+	/* a report without them (orderStatus-only knowledge, an older gateway) leaves what we know */
 	if (d->parent_id)
 		s->parent_id = d->parent_id;
 	if (d->oca_group[0])
