@@ -192,6 +192,69 @@ test_unresolvable_bars_named(void)
 	CU_ASSERT_EQUAL(tu_count_in_file(tu_slog(&s.ib, 0), "\"cb\":\"start\""), 0);
 }
 
+/* Lines of slog holding every needle (NULL-terminated), from the n-th start line on (0: from the top). */
+static int
+count_lines(const char *slog, int after_start, const char *const *needles)
+{
+	size_t len;
+	char *text = tu_read_file(slog, &len), *save = NULL;
+	int n = 0, starts = 0;
+
+	if (text == NULL)
+		return -1;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		bool all = true;
+		starts += strstr(l, "\"cb\":\"start\"") != NULL;
+		for (int i = 0; needles[i] && all; i++)
+			all = strstr(l, needles[i]) != NULL;
+		n += all && starts >= after_start;
+	}
+	free(text);
+	return n;
+}
+
+/*
+ * A reconnect requests the history again; the strategy does not get it again as new bars: after
+ * the second on_start no historical bar comes with update 0, and P:bars holds each bar once.
+ */
+static void
+test_reconnect_no_history_twice(void)
+{
+	const char *sim[] = { "--rtbar-ms", "500", "--hist-pacing-scale", "0.01", NULL };
+	const char *args[] = { "--bars", "AAPL:1min:1800S", "--hist-pacing-scale", "0.01", NULL };
+	struct tu_opts o = { .sim_args = sim, .args = args, .strategy = "recorder", .symbols = "AAPL",
+			     .redis = TU_REDIS_SHARED, .fast_reconnect = true };
+	static const char *const hist_new[] = { "\"name\":\"AAPL:1min\"", "\"kind\":1,", "\"update\":0,", NULL };
+	static const char *const start[] = { "\"cb\":\"start\"", NULL };
+	static const char *const upd[] = { "\"name\":\"AAPL:1min\"", "\"kind\":2,", NULL };
+	struct tu_stack s;
+	char out[256];
+
+	CU_ASSERT_EQUAL_FATAL(tu_stack_start(&s, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_stack_ready(&s, 20000), 0);
+	CU_ASSERT(TU_UNTIL(count_lines(tu_slog(&s.ib, 0), 1, upd) >= 1, 15000));
+	CU_ASSERT_EQUAL(count_lines(tu_slog(&s.ib, 0), 0, hist_new), 30);
+	CU_ASSERT_EQUAL(tu_control(s.sim.ctl, "restart 300", out, sizeof(out)), 0);
+	CU_ASSERT(TU_UNTIL(count_lines(tu_slog(&s.ib, 0), 0, start) == 2, 20000));
+	/* the history came again (logged with what was skipped) ... */
+	CU_ASSERT(TU_UNTIL(tu_count_in_file(s.ib.log, "AAPL:1min: history in") == 2, 10000));
+	CU_ASSERT(tu_count_in_file(s.ib.log, "bars, 0 served again skipped") == 1); /* the first time; the second skipped 29-30 */
+	/* ... but the strategy got no bar twice as new, and Redis holds each once */
+	CU_ASSERT_EQUAL(count_lines(tu_slog(&s.ib, 0), 0, hist_new), 30);
+	struct redisContext *c = tu_rconn(s.redis_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	redisReply *r = redisCommand(c, "XRANGE %s - +", tu_key(&s, "bars:AAPL:1min"));
+	int hist = 0;
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		hist += strcmp(r->element[i]->element[1]->element[1]->str, "hist") == 0 &&
+			strcmp(r->element[i]->element[1]->element[5]->str, "0") == 0;
+	CU_ASSERT_EQUAL(hist, 30);
+	freeReplyObject(r);
+	redisFree(c);
+	int st = tu_stack_stop(&s);
+	CU_ASSERT(tu_exited_ok(st));
+}
+
 /* Real-time bars into P:bars:AAPL:5s: several, ids growing, each with its fields. */
 static void
 test_realtime_bars_in_redis(void)
@@ -325,6 +388,8 @@ test_bars_flow_register(void)
 		    test_future_bars_after_resolution);
 	CU_add_test(s, "a series IB cannot serve is named in the log and P:sync:detail; the gate stays closed",
 		    test_unresolvable_bars_named);
+	CU_add_test(s, "after a reconnect the history is not delivered twice (strategy, Redis)",
+		    test_reconnect_no_history_twice);
 	CU_add_test(s, "a warm-up too big to queue before the gate is refused at start", test_oversized_warmup_refused);
 	CU_add_test(s, "70 historical requests against ibsim's pacing rules: not one 162", test_pacer_seventy_no_162);
 	CU_add_test(s, "the same 70 through a 100x laxer pacer draw 162 (ibsim does check)", test_pacer_laxer_draws_162);
