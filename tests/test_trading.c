@@ -102,13 +102,13 @@ test_kill_switch_and_risk(void)
 	struct tu_stack e;
 	const char *lim[] = { "--max-order-qty", "50", NULL };
 
-	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 60 MKT; WAIT 4000; BUY AAPL 1 MKT", NULL, lim), 0);
+	CU_ASSERT_EQUAL_FATAL(start(&e, "BUY AAPL 60 MKT; HALTED; BUY AAPL 1 MKT", NULL, lim), 0);
 	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(slog(&e), "\"cb\":\"start\"", 10000), 0);
 	/* the first order is over max_order_qty: refused before anything is encoded */
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"code\":-101", 10000), 0);
 	kill(e.ib.pid, SIGUSR1);
 	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "kill switch on", 10000), 0);
-	/* the second order (4 s after start, room for a loaded machine to deliver the signal) meets the kill switch */
+	/* the second order, placed once the strategy sees the kill switch on (HALTED), is refused by it */
 	CU_ASSERT_EQUAL(tu_wait_for_text(slog(&e), "\"code\":-100", 10000), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(slog(&e), "\"status\":\"Filled\""), 0);
 	char out[4096];

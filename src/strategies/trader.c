@@ -8,6 +8,7 @@
  *   MODIFY n QTY PRICE                          re-send order n with new qty/price
  *   CANCEL n                                    cancel order n
  *   WAIT MS                                     pause the script
+ *   HALTED                                      pause until the kill switch is on
  *   PNL ACCOUNT [CONID]                         pause until the SDK has the account's (the
  *                                               position's) P&L, then log it
  *   QUOTE NAME                                  pause until the instrument named NAME (or whose
@@ -241,6 +242,11 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 		} else if (sscanf(s, "QUOTE %23s", sym) == 1) {
 			if (!have_quote(ctx, sym)) {
 				t->next--; /* again at the next callback (a quote wakes us) */
+				return;
+			}
+		} else if (strcmp(s, "HALTED") == 0) {
+			if (!ib_strategy_halted(ctx)) {
+				t->next--; /* again at the next callback: the kill switch is waited for, not timed */
 				return;
 			}
 		} else if (sscanf(s, "WAIT %d", &n) == 1) {
