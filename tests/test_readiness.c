@@ -227,32 +227,50 @@ test_list_changes_after_ready(void)
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 2);
 }
 
+/* Until P:health's uptime_s is at least secs (past a sync deadline); the uptime seen. */
+static int
+wait_uptime(const struct rig *r, int secs)
+{
+	char v[32];
+	long long deadline = tu_now_ms() + 15000;
+	int up;
+
+	while ((up = atoi(hget(r->c, key(r, "health"), "uptime_s", v, sizeof(v)))) < secs && tu_now_ms() < deadline)
+		tu_sleep_ms(50);
+	return up;
+}
+
+/* Until ibpipe's log says "gate open" n times (or "sync timeout" once); the count seen. */
+static int
+wait_gate_opens(const struct rig *r, int n)
+{
+	long long deadline = tu_now_ms() + 15000;
+
+	while (tu_count_in_file(r->ib.log, "gate open") < n && tu_count_in_file(r->ib.log, "sync timeout") == 0 &&
+	       tu_now_ms() < deadline)
+		tu_sleep_ms(20);
+	return tu_count_in_file(r->ib.log, "gate open");
+}
+
 static void
 test_list_change_long_after_ready_is_no_timeout(void)
 {
 	const char *sim[] = { "--accounts", "DUA", NULL };
 	const char *args[] = { "--sync-timeout", "2", "--on-sync-timeout", "exit", NULL };
 	struct rig r;
-	char v[32];
 	long long deadline;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, args), 0);
 	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
-	/* until the first sync deadline is long past: P:health says 3 s of uptime */
-	deadline = tu_now_ms() + 15000;
-	while (atoi(hget(r.c, key(&r, "health"), "uptime_s", v, sizeof(v))) < 3 && tu_now_ms() < deadline)
-		tu_sleep_ms(50);
+	/* until the first sync deadline is long past */
+	CU_ASSERT(wait_uptime(&r, 3) >= 3);
 	control(&r, "account-delay-one DUB 300");
 	control(&r, "accounts DUA,DUB");
 	/* a new wait with its own deadline: the gate closed, then open again, not a sync timeout.
 	   Read from the log, not from P:sync: its 300 ms of "syncing" can pass between two polls of
 	   a loaded machine. */
 	CU_ASSERT_EQUAL(tu_wait_for_text(r.ib.log, "gate     closed: managed accounts changed", 10000), 0);
-	deadline = tu_now_ms() + 15000;
-	while (tu_count_in_file(r.ib.log, "gate open") < 2 && tu_count_in_file(r.ib.log, "sync timeout") == 0 &&
-	       tu_now_ms() < deadline)
-		tu_sleep_ms(20);
-	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 2);
+	CU_ASSERT_EQUAL(wait_gate_opens(&r, 2), 2);
 	/* DUB's data reaches Redis before the new "ready" (an old "ready" may still be there) */
 	deadline = tu_now_ms() + 15000;
 	while (netliq(&r, "DUB")[0] == '\0' && tu_now_ms() < deadline)
@@ -276,23 +294,14 @@ test_disconnect_long_after_ready_is_no_timeout(void)
 	const char *args[] = { "--sync-timeout", "3", "--on-sync-timeout", "exit", "--reconnect-min-ms", "100",
 			       "--reconnect-max-ms", "300", NULL };
 	struct rig r;
-	char v[32];
-	long long deadline;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, args), 0);
 	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
-	/* until the first sync's deadline is long past: P:health says 4 s of uptime */
-	deadline = tu_now_ms() + 15000;
-	while (atoi(hget(r.c, key(&r, "health"), "uptime_s", v, sizeof(v))) < 4 && tu_now_ms() < deadline)
-		tu_sleep_ms(50);
-	CU_ASSERT(atoi(v) >= 4);
+	/* until the first sync's deadline is long past */
+	CU_ASSERT(wait_uptime(&r, 4) >= 4);
 	control(&r, "drop");
 	/* reconnected and synced again: the second gate open */
-	deadline = tu_now_ms() + 15000;
-	while (tu_count_in_file(r.ib.log, "gate open") < 2 && tu_count_in_file(r.ib.log, "sync timeout") == 0 &&
-	       tu_now_ms() < deadline)
-		tu_sleep_ms(20);
-	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 2);
+	CU_ASSERT_EQUAL(wait_gate_opens(&r, 2), 2);
 	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
 	/* and a shutdown is no timeout either: exit 0 */
 	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
