@@ -68,12 +68,12 @@ ib_quote_name(const ib_quote_table *t, uint32_t i)
 static inline void
 ib_quote_set_name(ib_quote_table *t, uint32_t i, const char *key)
 {
-	size_t n = 0;
+	/* strlen, not strnlen: this header is built into plugins with plain -std=c11, which has no strnlen
+	   (POSIX); key is a C string, cut to the column */
+	size_t n = strlen(key);
 
-	/* not strnlen: this header is built into plugins with plain -std=c11, which has no strnlen (POSIX) */
-	while (n < IB_INSTR_NAME_LEN - 1 && key[n] != '\0')
-		n++;
-
+	if (n > IB_INSTR_NAME_LEN - 1)
+		n = IB_INSTR_NAME_LEN - 1;
 	memcpy(t->symbol[i], key, n);
 	t->symbol[i][n] = '\0';
 	__atomic_store_n(&t->named[i], 1, __ATOMIC_RELEASE);
