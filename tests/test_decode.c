@@ -333,7 +333,7 @@ test_every_prefix_fails(void)
 	} vectors[] = {
 		{ "openOrder.txt", 0 }, { "openOrder.txt", 3 },     { "orderStatus.txt", 1 }, { "execDetails.txt", 1 },
 		{ "contractData.txt", 0 }, { "contractData.txt", 3 }, { "position.txt", 0 },  { "currentTime.txt", 0 },
-		{ "managedAccounts.txt", 2 }, { "nextValidId.txt", 0 },
+		{ "managedAccounts.txt", 2 }, { "nextValidId.txt", 0 }, { "tickOptionComputation.txt", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++)
@@ -409,7 +409,7 @@ test_non_numeric_names_field(void)
 static void
 test_unknown_and_empty(void)
 {
-	static const char *const skipped[] = { "57|1|9001|", "59|1|0001f4e5.58bbad52.01.01|1.0|USD|||", "21|9001|10|",
+	static const char *const skipped[] = { "57|1|9001|", "59|1|0001f4e5.58bbad52.01.01|1.0|USD|||",
 					       "71|1|", "84|9001|1|", "93|26|1|", "100|5|1|2|" };
 	ib_msg m;
 	ib_decode_err de;
@@ -435,6 +435,50 @@ test_unknown_and_empty(void)
 	CU_ASSERT_EQUAL(de.field, 0);
 	CU_ASSERT_EQUAL(ib_msg_decode(&one, 1, SV, &m, &de), IB_EFIELD);
 	CU_ASSERT_EQUAL(de.field, 0);
+}
+
+/* IB's "not computed" markers and values no JSON can hold read as unset; hostile frames fail by name. */
+static void
+test_option_computation(void)
+{
+	ib_msg m;
+	ib_decode_err de;
+	char json[1024];
+
+	CU_ASSERT_EQUAL_FATAL(dec_bars("21|7|10|0|-1|-2|-1|-1|-2|-2|-2|-1|", SV, &m, &de), IB_OK);
+	const ib_tick_option *o = &m.u.tick_option;
+	CU_ASSERT_EQUAL(o->req_id, 7);
+	CU_ASSERT_EQUAL(o->tick_type, 10);
+	CU_ASSERT_EQUAL(o->implied_vol, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->delta, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->opt_price, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->pv_dividend, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->gamma, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->vega, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->theta, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->und_price, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(ib_msg_to_json(&m, json, sizeof(json)) > 0, true);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"impliedVol\":null,\"delta\":null"));
+
+	/* a put's delta is negative and valid; any other negative iv is "not computed"; inf and nan never pass */
+	CU_ASSERT_EQUAL_FATAL(dec_bars("21|7|83|1|-0.5|-0.4|inf|nan|1e999|-1e999|-2.0|101.5|", SV, &m, &de), IB_OK);
+	CU_ASSERT_EQUAL(o->tick_type, 83);
+	CU_ASSERT_EQUAL(o->implied_vol, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->delta, -0.4);
+	CU_ASSERT_EQUAL(o->opt_price, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->pv_dividend, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->gamma, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->vega, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->theta, IB_UNSET_DOUBLE);
+	CU_ASSERT_EQUAL(o->und_price, 101.5);
+
+	/* short and junk frames: an error naming the field, never a read past the frame */
+	CU_ASSERT_EQUAL(dec_bars("21|7|13|0|0.2|0.5|", SV, &m, &de), IB_EFIELD);
+	CU_ASSERT_PTR_NOT_NULL(strstr(de.errstr, "optPrice"));
+	CU_ASSERT_EQUAL(dec_bars("21|7|13|x|", SV, &m, &de), IB_ENUM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(de.errstr, "tickAttrib"));
+	CU_ASSERT_EQUAL(dec_bars("21|", SV, &m, &de), IB_EFIELD);
+	CU_ASSERT_PTR_NOT_NULL(strstr(de.errstr, "tickerId"));
 }
 
 static void
@@ -872,6 +916,7 @@ test_decode_register(void)
 	CU_add_test(s, "a non-numeric field is IB_ENUM naming message and field", test_non_numeric_names_field);
 	CU_add_test(s, "unknown and skipped ids are IB_EUNKNOWN; empty payloads fail", test_unknown_and_empty);
 	CU_add_test(s, "numbers past int32/int64 are IB_ENUM; the limits decode", test_overflow_is_enum);
+	CU_add_test(s, "tickOptionComputation: unset markers, inf/nan, short and junk frames", test_option_computation);
 	CU_add_test(s, "errMsg layouts at 157, 173 and 194", test_error_layouts);
 	CU_add_test(s, "execDetails extras at 178 and 198", test_exec_details_gates);
 	CU_add_test(s, "contractData layouts at 163 and 186", test_contract_data_gates);

@@ -67,6 +67,25 @@ chk_tick_string(const ib_msg *m, int line)
 }
 
 static void
+chk_tick_option(const ib_msg *m, int line)
+{
+	const ib_tick_option *o = &m->u.tick_option;
+
+	CU_ASSERT_EQUAL(m->id, IB_IN_TICK_OPTION_COMPUTATION);
+	CU_ASSERT_EQUAL(o->req_id, 9000);
+	CU_ASSERT_EQUAL(o->tick_type, 13);
+	CU_ASSERT_EQUAL(o->tick_attrib, line == 0 ? 1 : 0);
+	CU_ASSERT_EQUAL(o->implied_vol, line == 0 ? 0.3 : 0.25);
+	CU_ASSERT_EQUAL(o->delta, line == 0 ? 0.65 : 0.5);
+	CU_ASSERT_EQUAL(o->opt_price, line == 0 ? 5.75 : 12.75);
+	CU_ASSERT_EQUAL(o->pv_dividend, line == 0 ? 0.5 : 0.0);
+	CU_ASSERT_EQUAL(o->gamma, 0.05);
+	CU_ASSERT_EQUAL(o->vega, line == 0 ? 0.15 : 0.02);
+	CU_ASSERT_EQUAL(o->theta, line == 0 ? 0.01 : -0.01);
+	CU_ASSERT_EQUAL(o->und_price, line == 0 ? 145.0 : 100.0);
+}
+
+static void
 chk_tick_generic(const ib_msg *m, int line)
 {
 	(void)line;
@@ -634,6 +653,7 @@ static const struct {
 	{ "realtimeBar.txt", chk_realtime_bar, 2 },
 	{ "tickByTick.txt", chk_tick_by_tick, 6 },
 	{ "tickGeneric.txt", chk_tick_generic, 1 },
+	{ "tickOptionComputation.txt", chk_tick_option, 2 },
 	{ "tickPrice.txt", chk_tick_price, 1 },
 	{ "tickSize.txt", chk_tick_size, 1 },
 	{ "tickString.txt", chk_tick_string, 1 },

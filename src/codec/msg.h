@@ -40,6 +40,18 @@ typedef struct ib_tick_generic {
 	double value;
 } ib_tick_generic;
 
+/*
+ * tickOptionComputation (21): IB's option model for one tick type (10 bid, 11 ask, 12 last,
+ * 13 model, 80-83 the delayed ones).  Server versions 156+ (all we speak) send tickAttrib
+ * (0 return-based, 1 price-based) and no message version.  IB marks "not computed" with -1
+ * (impliedVol, optPrice, pvDividend, undPrice) or -2 (delta, gamma, vega, theta); those, and
+ * anything not finite, decode as IB_UNSET_DOUBLE.
+ */
+typedef struct ib_tick_option {
+	int32_t req_id, tick_type, tick_attrib;
+	double implied_vol, delta, opt_price, pv_dividend, gamma, vega, theta, und_price;
+} ib_tick_option;
+
 typedef struct ib_order_status {
 	int32_t order_id;
 	ib_str status;
@@ -242,6 +254,7 @@ typedef struct ib_msg {
 		ib_tick_size tick_size;
 		ib_tick_string tick_string;
 		ib_tick_generic tick_generic;
+		ib_tick_option tick_option;
 		ib_order_status order_status;
 		ib_error error;
 		ib_open_order open_order;

@@ -15,6 +15,7 @@
  * (missing field, exponent, 16+ digits, junk) is handed to wire.c's getter
  * at the same position, which defines the result and records the error.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,7 +65,6 @@ enum {
 
 /* Inbound ids this decoder only names and skips (ib.h names the others). */
 enum {
-	IN_TICK_OPTION_COMPUTATION = 21,
 	IN_POSITION_MULTI = 71,
 	IN_POSITION_MULTI_END = 72,
 	IN_TICK_NEWS = 84,
@@ -391,6 +391,42 @@ dec_tick_generic(struct dec *d, ib_tick_generic *m)
 	GET(get_i32(c, &m->req_id), "tickerId");
 	GET(get_i32(c, &m->tick_type), "tickType");
 	GET(get_f64(c, &m->value), "value");
+	return IB_OK;
+}
+
+/* IB's "not computed" marker (-1 or -2, see msg.h), or a value no JSON can hold: unset. */
+static double
+opt_value(double v, double not_computed)
+{
+	return v == not_computed || !isfinite(v) ? IB_UNSET_DOUBLE : v;
+}
+
+/* Layout from server version 156 (tickAttrib, no version): below IB_CLIENT_MIN, never negotiated. */
+static int
+dec_tick_option(struct dec *d, ib_tick_option *m)
+{
+	ib_fields *c = &d->c;
+
+	GET(get_i32(c, &m->req_id), "tickerId");
+	GET(get_i32(c, &m->tick_type), "tickType");
+	GET(get_i32(c, &m->tick_attrib), "tickAttrib");
+	GET(get_f64(c, &m->implied_vol), "impliedVol");
+	GET(get_f64(c, &m->delta), "delta");
+	GET(get_f64(c, &m->opt_price), "optPrice");
+	GET(get_f64(c, &m->pv_dividend), "pvDividend");
+	GET(get_f64(c, &m->gamma), "gamma");
+	GET(get_f64(c, &m->vega), "vega");
+	GET(get_f64(c, &m->theta), "theta");
+	GET(get_f64(c, &m->und_price), "undPrice");
+	/* the official client: impliedVol < 0 is "not computed", whatever the negative */
+	m->implied_vol = m->implied_vol < 0 ? IB_UNSET_DOUBLE : opt_value(m->implied_vol, -1);
+	m->delta = opt_value(m->delta, -2);
+	m->opt_price = opt_value(m->opt_price, -1);
+	m->pv_dividend = opt_value(m->pv_dividend, -1);
+	m->gamma = opt_value(m->gamma, -2);
+	m->vega = opt_value(m->vega, -2);
+	m->theta = opt_value(m->theta, -2);
+	m->und_price = opt_value(m->und_price, -1);
 	return IB_OK;
 }
 
@@ -1077,6 +1113,8 @@ dec_body(struct dec *d, ib_msg *m)
 		return dec_tick_generic(d, &m->u.tick_generic);
 	case IB_IN_TICK_STRING:
 		return dec_tick_string(d, &m->u.tick_string);
+	case IB_IN_TICK_OPTION_COMPUTATION:
+		return dec_tick_option(d, &m->u.tick_option);
 	case IB_IN_TICK_BY_TICK:
 		return dec_tick_by_tick(d, &m->u.tick_by_tick);
 	case IB_IN_MKT_DEPTH:
@@ -1272,7 +1310,7 @@ ib_msg_name(int32_t id)
 	case IB_IN_MKT_DEPTH_L2: return "updateMktDepthL2";
 	case IB_IN_MANAGED_ACCTS: return "managedAccounts";
 	case IB_IN_HISTORICAL_DATA: return "historicalData";
-	case IN_TICK_OPTION_COMPUTATION: return "tickOptionComputation";
+	case IB_IN_TICK_OPTION_COMPUTATION: return "tickOptionComputation";
 	case IB_IN_TICK_GENERIC: return "tickGeneric";
 	case IB_IN_TICK_STRING: return "tickString";
 	case IB_IN_CURRENT_TIME: return "currentTime";

@@ -218,6 +218,21 @@ jw_body(struct jw *w, const ib_msg *m)
 		jw_int(w, "field", m->u.tick_generic.tick_type);
 		jw_dbl(w, "value", m->u.tick_generic.value);
 		break;
+	case IB_IN_TICK_OPTION_COMPUTATION: {
+		const ib_tick_option *o = &m->u.tick_option;
+		jw_int(w, "tickerId", o->req_id);
+		jw_int(w, "field", o->tick_type);
+		jw_int(w, "tickAttrib", o->tick_attrib);
+		jw_dbl(w, "impliedVol", o->implied_vol);
+		jw_dbl(w, "delta", o->delta);
+		jw_dbl(w, "optPrice", o->opt_price);
+		jw_dbl(w, "pvDividend", o->pv_dividend);
+		jw_dbl(w, "gamma", o->gamma);
+		jw_dbl(w, "vega", o->vega);
+		jw_dbl(w, "theta", o->theta);
+		jw_dbl(w, "undPrice", o->und_price);
+		break;
+	}
 	case IB_IN_TICK_BY_TICK: {
 		const ib_tick_by_tick *t = &m->u.tick_by_tick;
 		jw_int(w, "reqId", t->req_id);
