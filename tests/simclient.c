@@ -125,6 +125,7 @@ sc_expected_fields(int32_t id, int sv)
 	case IB_IN_EXEC_DETAILS: return sv >= IB_SV_PENDING_PRICE_REVISION ? 32 : 31;
 	case IB_IN_MANAGED_ACCTS: return 3;
 	case IB_IN_TICK_GENERIC: return 5;
+	case IB_IN_TICK_OPTION_COMPUTATION: return 12; /* 156+: tickAttrib, no version */
 	case IB_IN_TICK_STRING: return 5;
 	case IB_IN_CURRENT_TIME: return 3;
 	case IB_IN_CONTRACT_DATA_END: return 3;

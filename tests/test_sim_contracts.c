@@ -735,6 +735,85 @@ out:
 	down(&p);
 }
 
+/* An option line: IB's computations (bid 10, ask 11, model 13) from SPY's walk; 80, 81, 83 delayed. */
+static void
+opt_line(simclient *c, int32_t req, const char *text)
+{
+	ib_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_MKT_DATA;
+	r.u.mkt_data.req_id = req;
+	REQUIRE(spec(text, &r.u.mkt_data.contract) == IB_OK);
+	r.u.mkt_data.contract.last_trade_date[0] = '\0'; /* the chain's one expiry */
+	REQUIRE(sc_send(c, &r) == 0);
+out:
+	return;
+}
+
+static void
+test_option_market_data(void)
+{
+	static const char *const opts[] = { "--tick-rate", "2000", NULL };
+	struct ksim p = { 0 };
+	simclient c = { .fd = -1 };
+	int model = 0, bid = 0, ask = 0, puts = 0, delayed = 0;
+	double model_iv = 0, bid_iv = 0, ask_iv = 0;
+	ib_req r;
+
+	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	opt_line(&c, 91, "OPT:SPY@SMART:20990101:540:C");
+	opt_line(&c, 92, "OPT:SPY@SMART:20990101:540:P");
+	while (model < 5 || bid == 0 || ask == 0 || puts == 0) {
+		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		if (c.id != IB_IN_TICK_OPTION_COMPUTATION)
+			continue;
+		const ib_tick_option *o = &c.msg.u.tick_option;
+		CU_ASSERT_EQUAL_FATAL(c.decode_rc, IB_OK);
+		CU_ASSERT(o->und_price > 400 && o->und_price < 700); /* SPY's walk, near 542 */
+		CU_ASSERT(o->gamma > 0 && o->vega > 0 && o->theta < 0 && o->opt_price > 0);
+		CU_ASSERT_EQUAL(o->pv_dividend, 0);
+		if (o->req_id == 92) {
+			CU_ASSERT(o->delta > -1 && o->delta < 0);
+			puts++;
+			continue;
+		}
+		CU_ASSERT(o->delta > 0 && o->delta < 1);
+		CU_ASSERT(o->opt_price >= o->und_price - 540 - 1e-9); /* a call is worth its intrinsic value */
+		if (o->tick_type == 13)
+			model++, model_iv = o->implied_vol;
+		else if (o->tick_type == 10)
+			bid++, bid_iv = o->implied_vol;
+		else if (o->tick_type == 11)
+			ask++, ask_iv = o->implied_vol;
+		else
+			CU_FAIL("a live line sent a tick type other than 10, 11, 13");
+	}
+	CU_ASSERT(model_iv > 0.15 && model_iv < 0.5);
+	CU_ASSERT(bid_iv < ask_iv);
+	/* delayed data: the delayed ids */
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 91) == 0);
+	REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 92) == 0);
+	memset(&r, 0, sizeof(r));
+	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
+	r.u.market_data_type.type = 3;
+	REQUIRE(sc_send(&c, &r) == 0);
+	opt_line(&c, 93, "OPT:SPY@SMART:20990101:550:C");
+	while (delayed < 3) {
+		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		if (c.id == IB_IN_TICK_OPTION_COMPUTATION && c.msg.u.tick_option.req_id == 93) {
+			int t = c.msg.u.tick_option.tick_type;
+			CU_ASSERT(t == 80 || t == 81 || t == 83);
+			delayed++;
+		}
+	}
+	strict_ok(&c);
+out:
+	sc_close(&c);
+	down(&p);
+}
+
 /* ---- order types ---- */
 
 static void
@@ -1022,6 +1101,8 @@ test_sim_contracts_register(void)
 	CU_add_test(s, "historical pacing windows scale (--hist-pacing-scale)", test_historical_pacing_scale);
 	CU_add_test(s, "P&L and pnlSingle equal ibsim's own numbers", test_pnl_matches_ibsim);
 	CU_add_test(s, "FX quotes: bid/ask without last or volume, delayed ids too", test_fx_market_data);
+	CU_add_test(s, "options: tickOptionComputation bid/ask/model from SPY's walk, delayed ids too",
+		    test_option_market_data);
 	CU_add_test(s, "orders: STP LMT, TRAIL, MOC/LOC at the close, OPG, GTD, refusals",
 		    test_order_types_stops_and_auctions);
 	CU_add_test(s, "orders: IOC cancels the rest, FOK all or nothing", test_order_types_ioc_fok);

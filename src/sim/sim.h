@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ibpipe/req.h"
 #include "codec/wire.h"
@@ -406,6 +407,11 @@ void sim_md_walk(struct sim *s, int32_t instr);
 /* The instrument a request's contract names (STK in USD, by symbol or conId), or -1. */
 int32_t sim_md_lookup(const struct sim *s, const ib_contract *k);
 #define SIM_BLAST_SETTLE_NS 50000000LL /* a blast starts 50 ms after the last subscription */
+
+/* sim_options.c: tickOptionComputation for OPT subscriptions (bid, ask, model); messages sent */
+bool sim_opt_is_option(const struct sim_instr *in);
+void sim_opt_greeks(const struct sim *s, const struct sim_instr *in, double vol_shift, time_t now, struct sim_greeks *g);
+int sim_opt_send(const struct sim *s, struct sim_client *c, int32_t req, const struct sim_instr *in);
 
 /* sim_contracts.c */
 int sim_contracts_init(struct sim *s);

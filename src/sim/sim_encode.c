@@ -330,6 +330,35 @@ sim_enc_tick_price_fixed(sim_out *o, int32_t req_id, int32_t tick_type, double p
 	return end(o);
 }
 
+/* IB's "not computed": -1 for prices and the volatility, -2 for the greeks. */
+static void
+put_greek(sim_out *o, double v, int unset)
+{
+	if (v == DBL_MAX)
+		put_i(o, unset);
+	else
+		put_d(o, v);
+}
+
+int
+sim_enc_tick_option(sim_out *o, int32_t req_id, int32_t tick_type, const struct sim_greeks *g)
+{
+	begin(o);
+	put_i(o, IB_IN_TICK_OPTION_COMPUTATION);
+	put_i(o, req_id);
+	put_i(o, tick_type);
+	put_i(o, 0); /* tickAttrib: return-based */
+	put_greek(o, g->iv, -1);
+	put_greek(o, g->delta, -2);
+	put_greek(o, g->opt_price, -1);
+	put_greek(o, g->pv_dividend, -1);
+	put_greek(o, g->gamma, -2);
+	put_greek(o, g->vega, -2);
+	put_greek(o, g->theta, -2);
+	put_greek(o, g->und_price, -1);
+	return end(o);
+}
+
 int
 sim_enc_tick_size(sim_out *o, int32_t req_id, int32_t tick_type, double size)
 {

@@ -138,6 +138,11 @@ int sim_enc_tick_string(sim_out *o, int32_t req_id, int32_t tick_type, const cha
 int sim_enc_tick_req_params(sim_out *o, int32_t req_id, double min_tick, const char *bbo_exchange, int32_t perms);
 int sim_enc_tick_snapshot_end(sim_out *o, int32_t req_id);
 int sim_enc_market_data_type(sim_out *o, int32_t req_id, int32_t type);
+/* tickOptionComputation (21) at the 156+ layout (tickAttrib, no version); DBL_MAX is sent as IB's "not computed" */
+struct sim_greeks {
+	double iv, delta, opt_price, pv_dividend, gamma, vega, theta, und_price;
+};
+int sim_enc_tick_option(sim_out *o, int32_t req_id, int32_t tick_type, const struct sim_greeks *g);
 /* tickPrice whose size field is a fixed-width integer of `width` digits (for in-place stamps) */
 int sim_enc_tick_price_fixed(sim_out *o, int32_t req_id, int32_t tick_type, double price, int64_t size, int width,
 			     size_t *size_off);

@@ -318,7 +318,7 @@ quotes_only(const struct sim_instr *in)
 
 /* What a gateway sends first on a new line: the whole current picture. */
 static void
-send_snapshot(struct sim_client *c, int32_t req, const struct sim_instr *in)
+send_snapshot(const struct sim *s, struct sim_client *c, int32_t req, const struct sim_instr *in)
 {
 	sim_enc_tick_req_params(&c->out, req, 0.01, "9c0001", 3);
 	if (c->md_type_set)
@@ -334,6 +334,8 @@ send_snapshot(struct sim_client *c, int32_t req, const struct sim_instr *in)
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_CLOSE), in->close, 0, 0);
 	sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_OPEN), in->open, 0, 0);
 	last_timestamp(c, req);
+	if (sim_opt_is_option(in))
+		sim_opt_send(s, c, req, in);
 }
 
 static void feeds_on_move(struct sim *s, int32_t instr, int64_t now, bool traded);
@@ -342,13 +344,14 @@ enum { EV_QUOTE, EV_SIZE, EV_TRADE };
 
 /* One event on one subscription; returns the messages it took. */
 static int
-send_event(struct sim_client *c, int32_t req, const struct sim_instr *in, int ev, int which)
+send_event(const struct sim *s, struct sim_client *c, int32_t req, const struct sim_instr *in, int ev, int which)
 {
 	switch (ev) {
 	case EV_QUOTE:
 		sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_BID), in->bid, in->bid_size, 1);
 		sim_enc_tick_price(&c->out, req, tick_id(c, IB_TICK_ASK), in->ask, in->ask_size, 1);
-		return 2;
+		/* an option's quote comes with IB's computations from its underlying */
+		return 2 + (sim_opt_is_option(in) ? sim_opt_send(s, c, req, in) : 0);
 	case EV_SIZE: {
 		static const int32_t sizes[] = { IB_TICK_BID_SIZE, IB_TICK_ASK_SIZE, IB_TICK_LAST_SIZE };
 		const double v[] = { in->bid_size, in->ask_size, in->last_size };
@@ -443,7 +446,7 @@ sim_md_step(struct sim *s, int64_t now)
 			struct sim_client *c = s->clients[s->subs[i].slot];
 			if (s->subs[i].instr != pick->instr || !gets_ticks(c))
 				continue;
-			sent += send_event(c, s->subs[i].req_id, in, ev, which);
+			sent += send_event(s, c, s->subs[i].req_id, in, ev, which);
 			if (in->nsubs == 1)
 				break;
 		}
@@ -532,7 +535,7 @@ mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 		return;
 	}
 	if (r->u.mkt_data.snapshot || r->u.mkt_data.regulatory_snapshot) {
-		send_snapshot(c, req, &s->instr[instr]);
+		send_snapshot(s, c, req, &s->instr[instr]);
 		sim_enc_tick_snapshot_end(&c->out, req);
 		return;
 	}
@@ -547,7 +550,7 @@ mkt_data(struct sim *s, struct sim_client *c, const ib_req *r)
 	s->subs[s->nsubs++] = (struct sim_sub){ (int16_t)c->slot, req, instr };
 	s->instr[instr].nsubs++;
 	c->nsubs++;
-	send_snapshot(c, req, &s->instr[instr]);
+	send_snapshot(s, c, req, &s->instr[instr]);
 	if (s->o.blast > 0 && !c->blast_done) {
 		/* blast once the subscriptions have settled: each new one pushes the start back */
 		c->blast_pending = s->o.blast;
