@@ -118,4 +118,59 @@ ib_quote_peek(const ib_quote_table *t, uint32_t i, ib_quote_data *out)
 	memcpy(out, w, sizeof(*out));
 }
 
+/*
+ * SDK ABI 1.4: an option's computations, from IB's tickOptionComputation.
+ * The model ones (tick type 13, delayed 83) fill iv .. und_price; the bid,
+ * ask and last ones (10, 11, 12; delayed 80-82) only their implied
+ * volatility.  A value IB has not computed (it sends -1 or -2), or has not
+ * sent yet, is IB_UNSET_DOUBLE, never NaN.  version is 0 until the first
+ * computation arrives and grows by one per one applied.  vega is per
+ * volatility point and theta per day, as IB sends them.
+ */
+typedef struct ib_option_greeks {
+	double iv, delta, gamma, vega, theta;
+	double opt_price;       /* the model's option price */
+	double pv_dividend;     /* present value of dividends to expiry */
+	double und_price;       /* the underlying price the model used */
+	double bid_iv, ask_iv, last_iv;
+	int64_t recv_mono_ns;   /* CLOCK_MONOTONIC when the latest computation arrived */
+	int64_t updated_ns;     /* CLOCK_REALTIME of the latest computation */
+	uint64_t version;
+} ib_option_greeks;
+
+#define IB_GREEKS_WORDS (sizeof(ib_option_greeks) / sizeof(uint64_t))
+
+/* One instrument's computations, seqlocked as ib_quote is: one writer (market data), any reader. */
+typedef struct ib_greeks {
+	ck_sequence_t seq;
+	uint64_t w[IB_GREEKS_WORDS];
+} __attribute__((aligned(64))) ib_greeks;
+
+static inline void
+ib_greeks_read(const ib_greeks *g, ib_option_greeks *out)
+{
+	uint64_t w[IB_GREEKS_WORDS];
+	unsigned int v;
+
+	do {
+		v = ck_sequence_read_begin(&g->seq);
+		for (size_t k = 0; k < IB_GREEKS_WORDS; k++)
+			w[k] = __atomic_load_n(&g->w[k], __ATOMIC_RELAXED);
+	} while (ck_sequence_read_retry(&g->seq, v));
+	memcpy(out, w, sizeof(*out));
+}
+
+/* Only the single writer may call this. */
+static inline void
+ib_greeks_write(ib_greeks *g, const ib_option_greeks *in)
+{
+	uint64_t w[IB_GREEKS_WORDS];
+
+	memcpy(w, in, sizeof(w));
+	ck_sequence_write_begin(&g->seq);
+	for (size_t k = 0; k < IB_GREEKS_WORDS; k++)
+		__atomic_store_n(&g->w[k], w[k], __ATOMIC_RELAXED);
+	ck_sequence_write_end(&g->seq);
+}
+
 #endif

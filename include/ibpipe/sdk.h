@@ -39,9 +39,11 @@
  * 1.3: hist.h, a latency histogram (ib_hist_add inline; ib_hist_merge, ib_hist_quantile
  *      exported), and stamp.h, ibsim's send stamps (inline), so a strategy can measure
  *      itself as the built-in "bench" does.
+ * 1.4: option computations: ib_strategy_option_greeks and ib_option_greeks (quote.h);
+ *      ib_quote_data is unchanged.
  */
 #define IB_SDK_ABI_MAJOR 1
-#define IB_SDK_ABI_MINOR 3
+#define IB_SDK_ABI_MINOR 4
 
 /* The entry symbol's name, as dlsym looks it up. */
 #define IB_SDK_ENTRY "ibpipe_strategy_plugin"

@@ -145,6 +145,14 @@ int ib_strategy_place_bracket(ib_strategy_ctx *ctx, const ib_contract *c, ib_ord
  */
 int ib_strategy_pnl(const ib_strategy_ctx *ctx, const char *account, ib_pnl_values *out);
 int ib_strategy_position_pnl(const ib_strategy_ctx *ctx, const char *account, int32_t con_id, ib_pnl_values *out);
+/*
+ * SDK ABI 1.4.  The latest computations of an option instrument (quote.h:
+ * ib_option_greeks; IB's tickOptionComputation, model and bid/ask/last
+ * volatilities).  IB_OK with *out filled; IB_EINVAL for an instrument past
+ * the table or one no computation has arrived for (yet: any non-option).
+ * A consistent copy (seqlock), like ib_strategy_quote.  Any thread.
+ */
+int ib_strategy_option_greeks(const ib_strategy_ctx *ctx, uint32_t instrument, ib_option_greeks *out);
 /* Re-send a live order with changed quantity/price (same id), risk-checked like a new one.  Own thread. */
 int ib_strategy_modify(ib_strategy_ctx *ctx, const ib_contract *c, const ib_order *order);
 /* Cancel an order by id.  Own thread. */

@@ -31,6 +31,8 @@ enum ib_md_kind {
 	IB_MD_TBT_MID,    /* a = mid */
 	IB_MD_DEPTH,      /* a = price, b = size, position/operation/side */
 	IB_MD_BOOK_RESET, /* empty the book of req_id: it is (re)subscribed, or IB said 317 */
+	IB_MD_OPTION,     /* tickOptionComputation, field = tick type: a = iv, b = delta, c = optPrice, d = undPrice */
+	IB_MD_OPTION_GREEKS, /* the model one's rest: a = gamma, b = vega, c = theta, d = pvDividend */
 };
 
 struct ib_md_event {

@@ -319,6 +319,52 @@ depth(struct md *m, uint32_t inst, const struct ib_md_event *e)
 	touch(m, inst, IB_SQ_BOOK);
 }
 
+/* A model value, or one IB said it has not computed (the codec made that IB_UNSET_DOUBLE). */
+static void
+apply_option(ib_option_greeks *g, const struct ib_md_event *e)
+{
+	if (g->version == 0) /* first computation: nothing known yet, not zero */
+		g->iv = g->delta = g->gamma = g->vega = g->theta = g->opt_price = g->pv_dividend = g->und_price =
+			g->bid_iv = g->ask_iv = g->last_iv = IB_UNSET_DOUBLE;
+	if (e->kind == IB_MD_OPTION_GREEKS) {
+		g->gamma = e->a, g->vega = e->b, g->theta = e->c, g->pv_dividend = e->d;
+		return;
+	}
+	switch (e->field) {
+	case IB_TICK_BID_OPTION: case IB_TICK_DELAYED_BID_OPTION: g->bid_iv = e->a; break;
+	case IB_TICK_ASK_OPTION: case IB_TICK_DELAYED_ASK_OPTION: g->ask_iv = e->a; break;
+	case IB_TICK_LAST_OPTION: case IB_TICK_DELAYED_LAST_OPTION: g->last_iv = e->a; break;
+	default: /* the model */
+		g->iv = e->a, g->delta = e->b, g->opt_price = e->c, g->und_price = e->d;
+		break;
+	}
+}
+
+/*
+ * An option computation: into the instrument's greeks, and the quote's
+ * version moves so that the publisher rewrites P:quote and strategies get
+ * on_quote (they read the greeks with ib_strategy_option_greeks).
+ */
+static void
+option(struct md *m, uint32_t inst, const struct ib_md_event *e, int64_t now_real)
+{
+	ib_pipeline *p = m->p;
+	ib_option_greeks g;
+	ib_quote_data q;
+
+	IB_STAT_INC(p->stats.md.greeks);
+	ib_greeks_read(&p->greeks[inst], &g); /* the only writer: the copy is never torn */
+	apply_option(&g, e);
+	g.recv_mono_ns = e->recv_ns;
+	g.updated_ns = now_real;
+	g.version++;
+	ib_greeks_write(&p->greeks[inst], &g);
+	ib_quote_peek(p->quotes, inst, &q);
+	q.version++;
+	ib_quote_write(p->quotes, inst, &q);
+	touch(m, inst, IB_SQ_QUOTE);
+}
+
 static void
 handle(struct md *m, const struct ib_md_event *e, int64_t now_real)
 {
@@ -331,6 +377,10 @@ handle(struct md *m, const struct ib_md_event *e, int64_t now_real)
 		return;
 	if (e->kind == IB_MD_DEPTH || e->kind == IB_MD_BOOK_RESET) {
 		depth(m, (uint32_t)inst, e);
+		return;
+	}
+	if (e->kind == IB_MD_OPTION || e->kind == IB_MD_OPTION_GREEKS) {
+		option(m, (uint32_t)inst, e, now_real);
 		return;
 	}
 	ib_quote_peek(p->quotes, (uint32_t)inst, &q);

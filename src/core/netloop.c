@@ -95,6 +95,8 @@ acct_push(struct net *n, struct ib_acct_event *e)
 enum md_slot {
 	MD_SLOT_BID, MD_SLOT_ASK, MD_SLOT_LAST, MD_SLOT_HIGH, MD_SLOT_LOW, MD_SLOT_CLOSE, MD_SLOT_OTHER_PRICE,
 	MD_SLOT_BID_SIZE, MD_SLOT_ASK_SIZE, MD_SLOT_LAST_SIZE, MD_SLOT_VOLUME, MD_SLOT_OTHER,
+	/* option computations: one per tick type kept, the model's in two parts (an event holds four values) */
+	MD_SLOT_OPT_BID, MD_SLOT_OPT_ASK, MD_SLOT_OPT_LAST, MD_SLOT_OPT_MODEL, MD_SLOT_OPT_GREEKS,
 	MD_NSLOTS
 };
 _Static_assert(MD_NSLOTS == IB_MD_SLOTS, "md_pending holds IB_MD_SLOTS per instrument: one per enum md_slot");
@@ -120,6 +122,16 @@ md_slot(const struct ib_md_event *e)
 		case IB_TICK_LAST_SIZE: case IB_TICK_DELAYED_LAST_SIZE: return MD_SLOT_LAST_SIZE;
 		case IB_TICK_VOLUME: case IB_TICK_DELAYED_VOLUME: return MD_SLOT_VOLUME;
 		default: return MD_SLOT_OTHER;
+		}
+	}
+	if (e->kind == IB_MD_OPTION_GREEKS)
+		return MD_SLOT_OPT_GREEKS;
+	if (e->kind == IB_MD_OPTION) {
+		switch (e->field) {
+		case IB_TICK_BID_OPTION: case IB_TICK_DELAYED_BID_OPTION: return MD_SLOT_OPT_BID;
+		case IB_TICK_ASK_OPTION: case IB_TICK_DELAYED_ASK_OPTION: return MD_SLOT_OPT_ASK;
+		case IB_TICK_LAST_OPTION: case IB_TICK_DELAYED_LAST_OPTION: return MD_SLOT_OPT_LAST;
+		default: return MD_SLOT_OPT_MODEL;
 		}
 	}
 	return MD_SLOT_OTHER;
@@ -296,6 +308,26 @@ route(struct net *n, const ib_msg *m, int64_t now)
 					   .recv_ns = now };
 		md_push(n, &md);
 		return;
+	case IB_IN_TICK_OPTION_COMPUTATION: {
+		const ib_tick_option *o = &m->u.tick_option;
+		bool model = o->tick_type == IB_TICK_MODEL_OPTION || o->tick_type == IB_TICK_DELAYED_MODEL_OPTION;
+		if (!model && (o->tick_type < IB_TICK_BID_OPTION || o->tick_type > IB_TICK_LAST_OPTION) &&
+		    (o->tick_type < IB_TICK_DELAYED_BID_OPTION || o->tick_type > IB_TICK_DELAYED_LAST_OPTION)) {
+			IB_STAT_INC(n->p->stats.net.unknown_ids); /* e.g. 53, a custom computation: not kept */
+			return;
+		}
+		md = (struct ib_md_event){ .kind = IB_MD_OPTION, .req_id = o->req_id, .field = o->tick_type,
+					   .a = o->implied_vol, .b = o->delta, .c = o->opt_price, .d = o->und_price,
+					   .recv_ns = now };
+		md_push(n, &md);
+		if (model) {
+			md = (struct ib_md_event){ .kind = IB_MD_OPTION_GREEKS, .req_id = o->req_id, .field = o->tick_type,
+						   .a = o->gamma, .b = o->vega, .c = o->theta, .d = o->pv_dividend,
+						   .recv_ns = now };
+			md_push(n, &md);
+		}
+		return;
+	}
 	case IB_IN_TICK_BY_TICK: {
 		const ib_tick_by_tick *t = &m->u.tick_by_tick;
 		md = (struct ib_md_event){ .req_id = t->req_id, .field = t->type, .recv_ns = now };

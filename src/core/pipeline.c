@@ -396,7 +396,10 @@ ib_pipeline_create_mixed(const ib_config *cfg, const ib_strategy_vtable *const *
 	p->net.md_pending_used = calloc(ninst * IB_MD_SLOTS, 1);
 	p->net.md_dirty = calloc(ninst, sizeof(uint32_t));
 	p->net.md_dirty_flag = calloc(ninst, 1);
-	if (!p->net.md_pending || !p->net.md_pending_used || !p->net.md_dirty || !p->net.md_dirty_flag) {
+	p->greeks = aligned_alloc(_Alignof(ib_greeks), ninst * sizeof(*p->greeks)); /* a cache line each */
+	if (p->greeks)
+		memset(p->greeks, 0, ninst * sizeof(*p->greeks));
+	if (!p->net.md_pending || !p->net.md_pending_used || !p->net.md_dirty || !p->net.md_dirty_flag || !p->greeks) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -526,6 +529,7 @@ ib_pipeline_free(ib_pipeline *p)
 	free(p->acct.buf);
 	free(p->net.out_buf);
 	free(p->net.md_pending);
+	free(p->greeks);
 	free(p->net.md_pending_used);
 	free(p->net.md_dirty);
 	free(p->net.md_dirty_flag);

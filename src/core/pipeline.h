@@ -62,6 +62,8 @@ const ib_stats *ib_pipeline_stats(const ib_pipeline *p);
    the pipeline, written by its market-data thread, freed by ib_pipeline_free. */
 ib_quote_table *ib_pipeline_quotes(ib_pipeline *p);
 const ib_book_table *ib_pipeline_books(const ib_pipeline *p);
+/* Option computations, one per instrument of ib_pipeline_quotes (valid after ib_pipeline_create). */
+const ib_greeks *ib_pipeline_greeks(const ib_pipeline *p);
 /* Set by ib_pipeline_request_stop (or a fatal condition inside): every thread is on its way out. */
 bool ib_pipeline_stopping(const ib_pipeline *p);
 /* The process exit status the pipeline asks for (0 clean; 3 sync timeout ...); the owner may set it. */

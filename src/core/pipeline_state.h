@@ -295,6 +295,7 @@ struct ib_pipeline {
 	/* set up before the threads start, read-only after */
 	ib_config cfg;
 	ib_quote_table *quotes;
+	ib_greeks *greeks;         /* [quotes->n]: option computations, written by the md thread */
 	struct ib_contract_table *contracts; /* rules of who writes what: core/contracts.h */
 	uint32_t nquote_subs;      /* the first n instruments get reqMktData; the rest are tbt/depth only */
 	int32_t tbt_inst[IB_CFG_MAX_SUBS];  /* tick-by-tick subscription -> instrument */
@@ -323,7 +324,7 @@ struct ib_pipeline {
 	struct ib_pnl_table *pnl;  /* writer: account thread; readers: the SDK (pnl.c) */
 };
 
-#define IB_MD_SLOTS 12
+#define IB_MD_SLOTS 17
 
 /* A placeOrder with a new id (set in r), queued in id order whatever thread places it. */
 bool ib_pipeline_send_new_order(ib_pipeline *p, ib_req *r, int strategy);

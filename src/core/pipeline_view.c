@@ -46,6 +46,12 @@ ib_pipeline_quotes(ib_pipeline *p)
 	return p->quotes;
 }
 
+const ib_greeks *
+ib_pipeline_greeks(const ib_pipeline *p)
+{
+	return p->greeks;
+}
+
 const ib_book_table *
 ib_pipeline_books(const ib_pipeline *p)
 {

@@ -45,6 +45,7 @@ struct ib_stats_md {
 	uint64_t bbos;           /* tick-by-tick bid/ask updates applied */
 	uint64_t book_coalesced; /* book notifications folded: the strategy reads the latest book */
 	uint64_t trades_coalesced; /* trades a lagging strategy saw only as the latest one */
+	uint64_t greeks;         /* option computations applied (each part of one counts) */
 	char pad[CK_MD_CACHELINE];
 };
 

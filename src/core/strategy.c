@@ -37,6 +37,15 @@ ib_strategy_quote(const ib_strategy_ctx *ctx, uint32_t instrument, ib_quote_data
 		memset(out, 0, sizeof(*out));
 }
 
+int
+ib_strategy_option_greeks(const ib_strategy_ctx *ctx, uint32_t instrument, ib_option_greeks *out)
+{
+	if (instrument >= ctx->p->quotes->n || !ctx->p->greeks)
+		return IB_EINVAL;
+	ib_greeks_read(&ctx->p->greeks[instrument], out);
+	return out->version ? IB_OK : IB_EINVAL;
+}
+
 static void
 defer_error(ib_strategy_ctx *ctx, int32_t order_id, int code, const char *why)
 {

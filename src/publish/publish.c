@@ -133,6 +133,7 @@ struct ib_pub {
 	char src[32];            /* this process, in each stream entry */
 	ib_quote_table *quotes;
 	const ib_book_table *books;
+	const ib_greeks *greeks;        /* [quotes->n] option computations, or NULL */
 	const ib_stats *stats;
 
 	struct ck_ring ring;
@@ -862,6 +863,26 @@ write_bars(ib_pub *p)
 	}
 }
 
+/* The 14 HSET arguments of an option's model values (unset: "", which also clears an older value). */
+static void
+greek_args(ib_pub *p, const ib_option_greeks *g)
+{
+	arg_s(p, "iv");
+	arg_num(p, g->iv);
+	arg_s(p, "delta");
+	arg_num(p, g->delta);
+	arg_s(p, "gamma");
+	arg_num(p, g->gamma);
+	arg_s(p, "vega");
+	arg_num(p, g->vega);
+	arg_s(p, "theta");
+	arg_num(p, g->theta);
+	arg_s(p, "und_price");
+	arg_num(p, g->und_price);
+	arg_s(p, "opt_price");
+	arg_num(p, g->opt_price);
+}
+
 static void
 write_quotes(ib_pub *p)
 {
@@ -886,7 +907,10 @@ write_quotes(ib_pub *p)
 		if (kp + sl >= sizeof(k))
 			sl = sizeof(k) - kp - 1;
 		memcpy(k + kp, name, sl);
-		cmd(p, 22, T_PLAIN);
+		ib_option_greeks g = { .version = 0 };
+		if (p->greeks)
+			ib_greeks_read(&p->greeks[i], &g);
+		cmd(p, g.version ? 22 + 14 : 22, T_PLAIN);
 		arg_s(p, "HSET");
 		arg(p, k, kp + sl);
 		arg_s(p, "bid");
@@ -909,6 +933,8 @@ write_quotes(ib_pub *p)
 		arg(p, upd, fmt_i64(upd, q.last_time));
 		arg_s(p, "updated_at");
 		arg(p, upd, fmt_i64(upd, q.updated_ns));
+		if (g.version) /* an option IB has computed: its model; "" for what it has not */
+			greek_args(p, &g);
 		b->q[b->nq++] = (struct qsent){ i, q.version, q.recv_mono_ns };
 	}
 	p->qcursor = i;
@@ -982,7 +1008,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 9 + (s ? 20 : 0);
+	int fields = 9 + (s ? 21 : 0);
 
 	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_HEALTH);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -1022,6 +1048,7 @@ write_health(ib_pub *p, int64_t now)
 			{ "coalesced", ib_stats_coalesced(s) },
 			{ "md_in", IB_STAT_GET(s->net.md_in) },
 			{ "md_processed", IB_STAT_GET(s->md.quotes) },
+			{ "md_greeks", IB_STAT_GET(s->md.greeks) }, /* of md_processed: option computations (a model one is two) */
 			{ "md_coalesced_net", IB_STAT_GET(s->net.md_coalesced) },
 			{ "acct_in", IB_STAT_GET(s->net.acct_in) },
 			{ "order_in", IB_STAT_GET(s->net.order_in) },
@@ -1898,6 +1925,12 @@ void
 ib_pub_set_books(ib_pub *p, const ib_book_table *books)
 {
 	p->books = books;
+}
+
+void
+ib_pub_set_greeks(ib_pub *p, const ib_greeks *greeks)
+{
+	p->greeks = greeks;
 }
 
 int

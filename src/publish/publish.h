@@ -63,6 +63,8 @@ typedef struct ib_pub ib_pub;
 ib_pub *ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib_stats *stats);
 /* Publish these books as P:book:SYM too (call before ib_pub_start; the table outlives the publisher). */
 void ib_pub_set_books(ib_pub *p, const ib_book_table *books);
+/* Add an option's computations to its P:quote (one per quote table entry; before ib_pub_start, outlives it). */
+void ib_pub_set_greeks(ib_pub *p, const ib_greeks *greeks);
 int ib_pub_start(ib_pub *p);
 /* Any thread.  Waits while the ring is full; false only after ib_pub_stop. */
 bool ib_pub_post(ib_pub *p, const ib_pub_event *ev);

@@ -217,7 +217,7 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		pc.bars_maxlen = cfg.redis_bars_maxlen;
 		pub = ib_pub_create(&pc, ib_pipeline_quotes(p), ib_pipeline_stats(p));
 		if (pub)
-			ib_pub_set_books(pub, ib_pipeline_books(p));
+			ib_pub_set_books(pub, ib_pipeline_books(p)), ib_pub_set_greeks(pub, ib_pipeline_greeks(p));
 		if (pub == NULL || ib_pub_start(pub) != IB_OK) {
 			fprintf(stderr, "ibpipe: cannot start the Redis publisher\n");
 			ib_pub_free(pub);

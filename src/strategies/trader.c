@@ -13,6 +13,8 @@
  *                                               position's) P&L, then log it
  *   QUOTE NAME                                  pause until the instrument named NAME (or whose
  *                                               key starts with it: FUT:ES@CME) has a bid and an ask
+ *   GREEKS NAME                                 pause until that instrument (an option: OPT:SPY) has
+ *                                               a model computation (ib_strategy_option_greeks), log it
  *   ORDER BUY|SELL SYM QTY [key=value ...]      any order (every key optional):
  *       type=MKT|LMT|STP|STP_LMT|TRAIL|MOC|LOC lmt=P aux=P (stop / trailing amount)
  *       pct=P (trailing percent) stop=P (TRAIL's first stop) tif=DAY|GTC|IOC|FOK|GTD|OPG
@@ -217,6 +219,33 @@ have_quote(ib_strategy_ctx *ctx, const char *sym)
 	return false;
 }
 
+/* The first instrument whose key starts with sym, or -1. */
+static int64_t
+find_instrument(ib_strategy_ctx *ctx, const char *sym)
+{
+	const char *name;
+
+	for (uint32_t i = 0; (name = ib_strategy_symbol(ctx, i)) != NULL; i++)
+		if (strncmp(name, sym, strlen(sym)) == 0)
+			return i;
+	return -1;
+}
+
+/* Log the SDK's greeks of sym's option once it has a model computation; false while it has none. */
+static bool
+log_greeks(ib_strategy_ctx *ctx, const char *sym)
+{
+	int64_t i = find_instrument(ctx, sym);
+	ib_option_greeks g;
+
+	if (i < 0 || ib_strategy_option_greeks(ctx, (uint32_t)i, &g) != IB_OK || g.delta == IB_UNSET_DOUBLE ||
+	    g.iv == IB_UNSET_DOUBLE || g.gamma == IB_UNSET_DOUBLE)
+		return false;
+	ib_log(IB_LL_INFO, "strategy", "trader: greeks %s: iv %.9g delta %.9g gamma %.9g vega %.9g theta %.9g und %.9g",
+	       ib_strategy_symbol(ctx, (uint32_t)i), g.iv, g.delta, g.gamma, g.vega, g.theta, g.und_price);
+	return true;
+}
+
 /* sscanf's patterns are the script's grammar (a step that matches none is logged and skipped).  The
    script is a test fixture the tests write themselves (IB_TRADER_SCRIPT), not outside input, so
    cert-err34-c (no range errors from sscanf) is waived here. */
@@ -242,6 +271,11 @@ step(struct trader *t, ib_strategy_ctx *ctx)
 		} else if (sscanf(s, "QUOTE %23s", sym) == 1) {
 			if (!have_quote(ctx, sym)) {
 				t->next--; /* again at the next callback (a quote wakes us) */
+				return;
+			}
+		} else if (sscanf(s, "GREEKS %23s", sym) == 1) {
+			if (!log_greeks(ctx, sym)) {
+				t->next--; /* again at the next callback (a computation comes with on_quote) */
 				return;
 			}
 		} else if (strcmp(s, "HALTED") == 0) {
