@@ -150,7 +150,9 @@ int ib_strategy_position_pnl(const ib_strategy_ctx *ctx, const char *account, in
  * ib_option_greeks; IB's tickOptionComputation, model and bid/ask/last
  * volatilities).  IB_OK with *out filled; IB_EINVAL for an instrument past
  * the table or one no computation has arrived for (yet: any non-option).
- * A consistent copy (seqlock), like ib_strategy_quote.  Any thread.
+ * A consistent copy (seqlock), like ib_strategy_quote.  Any thread.  A new
+ * computation comes with an on_quote for the option (its quote's version
+ * moves, its prices may not), coalesced like quotes.
  */
 int ib_strategy_option_greeks(const ib_strategy_ctx *ctx, uint32_t instrument, ib_option_greeks *out);
 /* Re-send a live order with changed quantity/price (same id), risk-checked like a new one.  Own thread. */
