@@ -8,7 +8,6 @@
  * SPY's price is pinned, so the model's volatility is known exactly:
  * 0.20 + 0.10 * |ln(K/S)|.
  */
-#define _DEFAULT_SOURCE /* timegm */
 #include <CUnit/CUnit.h>
 #include <hiredis/hiredis.h>
 #include <math.h>

@@ -11,10 +11,8 @@
  * and theta per calendar day, as IB quotes them.  Without an underlying
  * price everything is sent as IB's "not computed" (-1 / -2).
  */
-#define _DEFAULT_SOURCE /* timegm */
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,11 +25,15 @@ static double
 years_to(const char *ymd, time_t now)
 {
 	struct tm tm = { 0 };
-	int y, m, d;
+	int v[3] = { 0 }, width[3] = { 4, 2, 2 };
 
-	if (sscanf(ymd, "%4d%2d%2d", &y, &m, &d) != 3)
-		return 3600.0 / YEAR_S;
-	tm.tm_year = y - 1900, tm.tm_mon = m - 1, tm.tm_mday = d, tm.tm_hour = 20;
+	for (int f = 0, i = 0; f < 3; f++) /* YYYYMMDD, digits only (our own catalogue's text) */
+		for (int k = 0; k < width[f]; k++, i++) {
+			if (ymd[i] < '0' || ymd[i] > '9')
+				return 3600.0 / YEAR_S;
+			v[f] = v[f] * 10 + (ymd[i] - '0');
+		}
+	tm.tm_year = v[0] - 1900, tm.tm_mon = v[1] - 1, tm.tm_mday = v[2], tm.tm_hour = 20;
 	double s = difftime(timegm(&tm), now);
 	return (s < 3600.0 ? 3600.0 : s) / YEAR_S;
 }
