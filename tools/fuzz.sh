@@ -17,7 +17,10 @@ objs=()
 for src in src/*/*.c; do
 	case $src in src/cli/main.c | src/sim/*) continue ;; esac
 	o=$out/obj/$(echo "${src#src/}" | tr / _ | sed 's/\.c$//').o
-	clang $flags -fsanitize=fuzzer-no-link -c "$src" -o "$o"
+	# a built-in strategy's plugin entry is renamed as the Makefile does (ibpipe_builtin_NAME)
+	entry=
+	case $src in src/strategies/*) entry=-Dibpipe_strategy_plugin=ibpipe_builtin_$(basename "$src" .c) ;; esac
+	clang $flags $entry -fsanitize=fuzzer-no-link -c "$src" -o "$o"
 	objs+=("$o")
 done
 # seeds: every vector line as a frame payload (and framed), encoder output
