@@ -277,11 +277,11 @@ static void
 test_every_key(void)
 {
 	static const char *const accts[] = { "DU1", "DU2" };
-	static const char *const syms[] = { "AAPL", "MSFT", "ESZ4", "EDGE" };
+	static const char *const syms[] = { "AAPL", "MSFT", "ESZ4", "EDGE", "CASH:EUR.USD@IDEALPRO" };
 	int port = tu_redis_port();
 	char P[32], buf[512], k[128];
 	redisContext *c = rconn(port), *sub = rconn(port);
-	ib_quote_table *q = mkquotes(4, syms);
+	ib_quote_table *q = mkquotes(5, syms);
 	ib_stats *s = calloc(1, sizeof(*s));
 	ib_pub *p;
 	redisReply *r;
@@ -297,6 +297,15 @@ test_every_key(void)
 	set_quote(q, 1, 410.01, 410.02, 410);
 	/* numbers that must read back exactly, and the unset marker */
 	set_quote(q, 3, 0.00001234, 1e-10, -2.5);
+	{ /* never a trade (FX): bid, ask and mid, and no last fields at all */
+		ib_quote_data fx;
+		ib_quote_peek(q, 4, &fx);
+		fx.bid = 1.1;
+		fx.ask = 1.2;
+		fx.mid = 1.15;
+		fx.version++;
+		ib_quote_write(q, 4, &fx);
+	}
 	{
 		ib_quote_data d;
 		ib_quote_peek(q, 3, &d);
@@ -366,6 +375,12 @@ test_every_key(void)
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s bid_size", k), "");
 	CU_ASSERT_EQUAL(strtod(rstr(c, buf, sizeof(buf), "HGET %s ask_size", k), NULL), 0.1 + 0.2);
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s last_size", k), "1234567.891");
+	snprintf(k, sizeof(k), "%s:quote:CASH:EUR.USD@IDEALPRO", P);
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s mid", k), "1.15");
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s last", k), 0);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s last_size", k), 0);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s last_time", k), 0);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s bid_size", k), 1);
 
 	snprintf(k, sizeof(k), "%s:order:11", P);
 	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s status", k), "Filled");

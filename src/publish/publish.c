@@ -910,27 +910,32 @@ write_quotes(ib_pub *p)
 		ib_option_greeks g = { .version = 0 };
 		if (p->greeks)
 			ib_greeks_read(&p->greeks[i], &g);
-		cmd(p, g.version ? 22 + 14 : 22, T_PLAIN);
+		/* No trade yet (FX never has one: IB sends it no last): no last fields rather than a
+		   last of 0, which reads as a price.  A trade, once seen, keeps them in the hash. */
+		bool traded = q.last != 0 || q.last_size != 0 || q.last_time != 0;
+		cmd(p, (traded ? 22 : 16) + (g.version ? 14 : 0), T_PLAIN);
 		arg_s(p, "HSET");
 		arg(p, k, kp + sl);
 		arg_s(p, "bid");
 		arg_num(p, q.bid);
 		arg_s(p, "ask");
 		arg_num(p, q.ask);
-		arg_s(p, "last");
-		arg_num(p, q.last);
 		arg_s(p, "bid_size");
 		arg_num(p, q.bid_size);
 		arg_s(p, "ask_size");
 		arg_num(p, q.ask_size);
-		arg_s(p, "last_size");
-		arg_num(p, q.last_size);
 		arg_s(p, "volume");
 		arg_num(p, q.volume);
 		arg_s(p, "mid");
 		arg_num(p, q.mid);
-		arg_s(p, "last_time");
-		arg(p, upd, fmt_i64(upd, q.last_time));
+		if (traded) {
+			arg_s(p, "last");
+			arg_num(p, q.last);
+			arg_s(p, "last_size");
+			arg_num(p, q.last_size);
+			arg_s(p, "last_time");
+			arg(p, upd, fmt_i64(upd, q.last_time));
+		}
 		arg_s(p, "updated_at");
 		arg(p, upd, fmt_i64(upd, q.updated_ns));
 		if (g.version) /* an option IB has computed: its model; "" for what it has not */
