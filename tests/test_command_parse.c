@@ -128,6 +128,18 @@ test_valid(void)
 			      sizeof(why)),
 			0);
 	CU_ASSERT_DOUBLE_EQUAL(c.take_profit, 0, 1e-9);
+	CU_ASSERT_STRING_EQUAL(c.order.oca_group, "");
+	CU_ASSERT_EQUAL(c.order.oca_type, 0);
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id t symbol AAPL action BUY qty 10 type LMT lmt 100 oca_group "
+				    "breakout-7",
+				    &c, why, sizeof(why)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(c.order.oca_group, "breakout-7");
+	CU_ASSERT_EQUAL(c.order.oca_type, 1);
+	CU_ASSERT_EQUAL_FATAL(parse("cmd place cmd_id t symbol AAPL action BUY qty 10 type MKT oca_group g oca_type 3", &c,
+				    why, sizeof(why)),
+			      0);
+	CU_ASSERT_EQUAL(c.order.oca_type, 3);
 }
 
 static void
@@ -213,6 +225,13 @@ test_refused(void)
 		"take_profit 9 must be above stop_loss 11 for a BUY");
 	refused("cmd modify cmd_id a order_id 7 symbol AAPL action BUY qty 1 type MKT stop_loss 9", "a",
 		"cmd modify takes no field 'stop_loss'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT oca_type 1", "a", "'oca_type' needs 'oca_group'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT oca_group g oca_type 4", "a",
+		"oca_type must be 1 (cancel the others), 2 (reduce, with block) or 3 (reduce): '4'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT oca_group a/b", "a",
+		"bad oca_group (1-23 of A-Z a-z 0-9 . _ : -): 'a/b'");
+	refused("cmd place cmd_id a symbol AAPL action BUY qty 1 type MKT oca_group g stop_loss 1", "a",
+		"'oca_group' is not for a bracket (its exits have their own group)");
 	refused("cmd halt cmd_id has/slash", "", "cmd_id must be 1 to 64 of A-Z a-z 0-9 . _ : -: 'has/slash'");
 }
 

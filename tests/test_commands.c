@@ -778,6 +778,23 @@ test_order_types_and_bracket(void)
 			   WAIT_MS));
 	CU_ASSERT_TRUE(order_status(c, &e, entry, "Filled"));
 	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 0);
+
+	/* an OCA group of two separate commands: the resting limit is cancelled when the market order fills */
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "oca-rest", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "LMT",
+		 "lmt", "1.00", "oca_group", "either-1", END);
+	UNTIL_RESULTS(c, &e, "oca-rest", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	long rest = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, rest, "Submitted"), WAIT_MS));
+	send_cmd(c, &e, "cmd", "place", "cmd_id", "oca-fill", "symbol", "AAPL", "action", "BUY", "qty", "5", "type", "MKT",
+		 "oca_group", "either-1", END);
+	UNTIL_RESULTS(c, &e, "oca-fill", &r, 1);
+	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
+	long fill = r.order_id;
+	CU_ASSERT(TU_UNTIL(order_status(c, &e, fill, "Filled") && order_status(c, &e, rest, "Cancelled"), WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, rest, "Cancelled", "oca_group"), "either-1");
+	CU_ASSERT_STRING_EQUAL(status_field(c, &e, fill, "Filled", "oca_group"), "either-1");
+	CU_ASSERT_EQUAL(sim_stat(&e.sim, "orders_live"), 0);
 	redisFree(c);
 	finish(&e);
 }
@@ -880,7 +897,7 @@ test_commands_register(void)
 	CU_add_test(s, "an accepted order the gateway has is found after a restart: its status, not lost, sent once",
 		    test_restart_order_at_gateway);
 	CU_add_test(s, "command_journal_keep: the journal keeps the newest commands at start", test_journal_keep);
-	CU_add_test(s, "order types through the stream: a trailing stop; a bracket whose take-profit cancels its stop",
+	CU_add_test(s, "order types through the stream: a trailing stop; a bracket whose take-profit cancels its stop; an OCA group",
 		    test_order_types_and_bracket);
 	CU_add_test(s, "cancel_all: the stream's own orders; scope=all every open order (reqGlobalCancel)",
 		    test_cancel_all_scope);

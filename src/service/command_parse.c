@@ -15,20 +15,20 @@
 
 enum field { F_CMD_ID, F_CMD, F_ORDER_ID, F_SYMBOL, F_ACTION, F_QTY, F_TYPE, F_LMT, F_AUX, F_TIF, F_ACCOUNT,
 	     F_SEC_TYPE, F_EXCHANGE, F_CURRENCY, F_CONTRACT, F_SCOPE, F_TRAIL_PCT, F_TRAIL_STOP, F_GOOD_TILL,
-	     F_OUTSIDE_RTH, F_PRIORITY, F_TAKE_PROFIT, F_STOP_LOSS, F_N };
+	     F_OUTSIDE_RTH, F_PRIORITY, F_TAKE_PROFIT, F_STOP_LOSS, F_OCA_GROUP, F_OCA_TYPE, F_N };
 
 static const char *const field_names[F_N] = { "cmd_id",  "cmd",      "order_id", "symbol",   "action",
 					      "qty",     "type",     "lmt",      "aux",      "tif",
 					      "account", "sec_type", "exchange", "currency", "contract",
 					      "scope", "trail_pct", "trail_stop", "good_till", "outside_rth",
-					      "priority", "take_profit", "stop_loss" };
+					      "priority", "take_profit", "stop_loss", "oca_group", "oca_type" };
 
 /* Fields an op takes, as bits; cmd and cmd_id always. */
 #define B(f) (1u << (f))
 #define ORDER_FIELDS                                                                                          \
 	(B(F_SYMBOL) | B(F_ACTION) | B(F_QTY) | B(F_TYPE) | B(F_LMT) | B(F_AUX) | B(F_TIF) | B(F_ACCOUNT) |   \
 	 B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY) | B(F_CONTRACT) | B(F_TRAIL_PCT) | B(F_TRAIL_STOP) |    \
-	 B(F_GOOD_TILL) | B(F_OUTSIDE_RTH) | B(F_PRIORITY))
+	 B(F_GOOD_TILL) | B(F_OUTSIDE_RTH) | B(F_PRIORITY) | B(F_OCA_GROUP) | B(F_OCA_TYPE))
 #define BRACKET_FIELDS (B(F_TAKE_PROFIT) | B(F_STOP_LOSS))
 #define STOCK_FIELDS (B(F_SYMBOL) | B(F_SEC_TYPE) | B(F_EXCHANGE) | B(F_CURRENCY))
 
@@ -234,6 +234,38 @@ order_extras(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, 
 	return 0;
 }
 
+/*
+ * oca_group / oca_type: any set of orders placed with one group is IB's One-Cancels-All (a fill
+ * cancels the others, or with type 2 / 3 reduces them).  Not on a bracket, whose exits already
+ * have their own group and whose entry must not be cancelled by a sibling.
+ */
+static int
+oca(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
+{
+	static const char *const types[] = { "1", "2", "3", NULL };
+	char b[40];
+
+	if (!have[F_OCA_GROUP])
+		return have[F_OCA_TYPE] ? (snprintf(why, cap, "'oca_type' needs 'oca_group'"), -1) : 0;
+	if (have[F_TAKE_PROFIT] || have[F_STOP_LOSS])
+		return snprintf(why, cap, "'oca_group' is not for a bracket (its exits have their own group)"), -1;
+	if (!token(val[F_OCA_GROUP], sizeof(c->order.oca_group) - 1, "._:-"))
+		return snprintf(why, cap, "bad oca_group (1-%zu of A-Z a-z 0-9 . _ : -): '%s'", sizeof(c->order.oca_group) - 1,
+				show(val[F_OCA_GROUP], b, sizeof(b))),
+		       -1;
+	copy(c->order.oca_group, sizeof(c->order.oca_group), val[F_OCA_GROUP]);
+	c->order.oca_type = 1; /* IB's CANCEL_WITH_BLOCK, what a trader means by OCA */
+	if (have[F_OCA_TYPE]) {
+		if (!one_of(val[F_OCA_TYPE], types))
+			return snprintf(why, cap, "oca_type must be 1 (cancel the others), 2 (reduce, with block) or 3 "
+						  "(reduce): '%s'",
+					show(val[F_OCA_TYPE], b, sizeof(b))),
+			       -1;
+		c->order.oca_type = val[F_OCA_TYPE].s[0] - '0';
+	}
+	return 0;
+}
+
 /* take_profit / stop_loss: the exits of a bracket, on the far side of the entry's price. */
 static int
 bracket(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, size_t cap)
@@ -292,7 +324,7 @@ order_fields(const ib_cmd_str *val, const bool *have, ib_command *c, char *why, 
 	if (number(val[F_QTY], "qty", &c->order.total_qty, why, cap) != 0)
 		return -1;
 	if (type_prices(val, have, c, why, cap) != 0 || order_extras(val, have, c, why, cap) != 0 ||
-	    bracket(val, have, c, why, cap) != 0)
+	    bracket(val, have, c, why, cap) != 0 || oca(val, have, c, why, cap) != 0)
 		return -1;
 	if (have[F_ACCOUNT]) {
 		if (!token(val[F_ACCOUNT], sizeof(c->order.account) - 1, "._-"))
