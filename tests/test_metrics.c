@@ -6,6 +6,7 @@
  * /readyz flipping as the gate closes and opens and as a thread hangs.
  */
 #include <CUnit/CUnit.h>
+#include <hiredis/hiredis.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -364,6 +365,20 @@ promtool_check(const char *page)
 	unlink(path);
 }
 
+/* P:health's latency_samples, latency_p50_us, latency_p99_us, latency_p999_us, read at once. */
+static bool
+health_latency(redisContext *c, const char *key, double q[4])
+{
+	redisReply *r = redisCommand(c, "HMGET %s latency_samples latency_p50_us latency_p99_us latency_p999_us", key);
+	bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 4;
+
+	for (size_t i = 0; ok && i < 4; i++)
+		q[i] = r->element[i]->type == REDIS_REPLY_STRING ? atof(r->element[i]->str) : 0;
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
 static void
 test_scrape(void)
 {
@@ -428,6 +443,24 @@ test_scrape(void)
 		  metric(page, "ibpipe_md_latency_seconds_count"));
 	CU_ASSERT(metric(page, "ibpipe_md_latency_seconds_bucket{le=\"0.001\"}") <=
 		  metric(page, "ibpipe_md_latency_seconds_bucket{le=\"0.01\"}"));
+	/* frame read -> strategy callback (the example strategy's on_quote): at most one sample per message */
+	deadline = tu_now_ms() + 15000;
+	while (!(metric(page, "ibpipe_strategy_latency_seconds_count") > 0) && tu_now_ms() < deadline) {
+		tu_sleep_ms(100);
+		CU_ASSERT_FATAL(tu_http_get(port, "/metrics", page, sizeof(page)) == 200);
+	}
+	CU_ASSERT(metric(page, "ibpipe_strategy_latency_seconds_count") > 0);
+	CU_ASSERT(metric(page, "ibpipe_strategy_latency_seconds_count") <= metric(page, "ibpipe_md_processed_total"));
+	CU_ASSERT(metric(page, "ibpipe_strategy_latency_seconds_bucket{le=\"+Inf\"}") ==
+		  metric(page, "ibpipe_strategy_latency_seconds_count"));
+	{ /* and P:health has the same figure over its last interval */
+		redisContext *rc = tu_rconn(s.redis_port);
+		CU_ASSERT_FATAL(rc != NULL);
+		double q[4] = { 0 }; /* samples, p50, p99, p999 of one health write (one HMGET) */
+		CU_ASSERT(TU_UNTIL(health_latency(rc, tu_key(&s, "health"), q) && q[0] > 0, 15000));
+		CU_ASSERT(q[1] > 0 && q[2] >= q[1] && q[3] >= q[2]);
+		redisFree(rc);
+	}
 	/* the page is fresh: msgs_in agrees with what P:health says within the traffic of a second or two */
 	CU_ASSERT(tu_http_get(port, "/nope", body, sizeof(body)) == 404);
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&s)));

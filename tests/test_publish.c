@@ -1195,6 +1195,83 @@ test_unix_socket(void)
 	tu_stop(rpid, SIGKILL, 2000);
 }
 
+/*
+ * P:health's latency_*: a whole-run histogram source that gains 100 samples of 10 us and one of
+ * 1 ms per health write (for its first `feeds` reads), so every window holds exactly those 101
+ * samples if the window is right, and a growing count if it is not.  The publisher thread is its
+ * only user.
+ */
+struct lat_src {
+	ib_hist h;
+	int reads, feeds;
+};
+
+static void
+lat_read(const void *arg, ib_hist *out)
+{
+	struct lat_src *l = (struct lat_src *)arg;
+
+	if (__atomic_fetch_add(&l->reads, 1, __ATOMIC_RELAXED) < l->feeds) {
+		for (int i = 0; i < 100; i++)
+			ib_hist_add(&l->h, 10000);
+		ib_hist_add(&l->h, 1000000);
+	}
+	*out = l->h;
+}
+
+static void
+test_health_latency_window(void)
+{
+	int port = tu_redis_port();
+	char P[32], k[64], buf[64];
+	redisContext *c = rconn(port);
+	struct lat_src *src = calloc(1, sizeof(*src));
+	ib_pub_config cfg;
+	ib_pub *p;
+
+	CU_ASSERT_FATAL(port > 0 && c && src);
+	new_prefix(P, sizeof(P));
+	snprintf(k, sizeof(k), "%s:health", P);
+	src->feeds = 1000000; /* every read feeds, until set below */
+	ib_pub_config_defaults(&cfg);
+	ib_strlcpy(cfg.url, local_url(port), sizeof(cfg.url));
+	ib_strlcpy(cfg.prefix, P, sizeof(cfg.prefix));
+	cfg.health_interval_ms = 20;
+	cfg.health_ttl_s = 3;
+	p = ib_pub_create(&cfg, NULL, NULL);
+	CU_ASSERT_FATAL(p != NULL);
+	ib_pub_set_latency(p, lat_read, src);
+	CU_ASSERT_FATAL(ib_pub_start(p) == IB_OK);
+	/* several windows: each shows its own 101 samples, never the run's */
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_TRUE(wait_str(c, "101", 10000, "HGET %s latency_samples", k));
+		/* two more health writes: a count that accumulated would show it */
+		int r = __atomic_load_n(&src->reads, __ATOMIC_RELAXED);
+		CU_ASSERT_TRUE(TU_UNTIL(__atomic_load_n(&src->reads, __ATOMIC_RELAXED) >= r + 2, 10000));
+	}
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s latency_samples", k), "101");
+	double p50 = atof(rstr(c, buf, sizeof(buf), "HGET %s latency_p50_us", k));
+	double p99 = atof(rstr(c, buf, sizeof(buf), "HGET %s latency_p99_us", k));
+	double p999 = atof(rstr(c, buf, sizeof(buf), "HGET %s latency_p999_us", k));
+	CU_ASSERT(p50 >= 10 && p50 <= 10 * 1.0625); /* a bucket is within 1/16 of its values */
+	CU_ASSERT(p99 >= 10 && p99 <= 10 * 1.0625); /* the 100th of 101 */
+	CU_ASSERT(p999 >= 1000 && p999 <= 1000 * 1.0625);
+	ib_pub_free(p); /* the publisher thread is gone: src is ours again */
+
+	/* no new samples in a window: 0 and no quantiles, not the last window's */
+	src->reads = 0;
+	src->feeds = 0;
+	p = ib_pub_create(&cfg, NULL, NULL);
+	CU_ASSERT_FATAL(p != NULL);
+	ib_pub_set_latency(p, lat_read, src);
+	CU_ASSERT_FATAL(ib_pub_start(p) == IB_OK);
+	CU_ASSERT_TRUE(wait_str(c, "0", 10000, "HGET %s latency_samples", k));
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s latency_p99_us", k), "");
+	ib_pub_free(p);
+	free(src);
+	redisFree(c);
+}
+
 static uint64_t
 wait_events(ib_pub *p, uint64_t n)
 {
@@ -1327,6 +1404,7 @@ test_publish_register(void)
 		return;
 	}
 	CU_add_test(s, "every key written", test_every_key);
+	CU_add_test(s, "P:health latency: the quantiles of each interval's samples", test_health_latency_window);
 	CU_add_test(s, "ready only after the account data", test_ready_ordering);
 	CU_add_test(s, "quotes coalesce", test_quote_coalescing);
 	CU_add_test(s, "order stream exactly once under connection kills", test_stream_exactly_once);

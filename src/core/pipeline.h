@@ -87,6 +87,8 @@ typedef struct ib_pipeline_times {
 void ib_pipeline_get_times(ib_pipeline *p, ib_pipeline_times *out);
 /* The market-data thread's frame read -> applied histogram (a consistent-enough copy, see latency.h). */
 void ib_pipeline_md_latency(const ib_pipeline *p, ib_hist *out);
+/* Frame read -> market-data callback, every strategy thread's samples merged (whole run; any thread). */
+void ib_pipeline_strategy_latency(const ib_pipeline *p, ib_hist *out);
 
 /* The kill switch: while halted no new order passes the gates (modifies and cancels do). */
 void ib_pipeline_halt(ib_pipeline *p, bool halted);

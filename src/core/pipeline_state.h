@@ -170,6 +170,7 @@ struct ib_strategy_ctx {
 	uint64_t books_read;       /* __atomic, strategy thread: book events read (lossless mode waits on it) */
 	atomic_bool gone;          /* strategy thread: it has left its loop and reads nothing more */
 	int64_t timer_ns, timer_next_ns; /* strategy thread: on_timer period (0: none) and next due, monotonic */
+	ib_hist cb_latency;        /* strategy thread (shared writes, latency.h): frame read -> market-data callback */
 };
 
 /* The network thread: socket, decoding, routing; its inbox is the out ring (requests to send). */

@@ -10,6 +10,7 @@
 
 #include "codec/wire.h"
 #include "core/pipeline_state.h"
+#include "util/latency.h"
 #include "util/str.h"
 
 void
@@ -121,6 +122,18 @@ void
 ib_pipeline_md_latency(const ib_pipeline *p, ib_hist *out)
 {
 	ib_hist_read_shared(&p->md.latency, out);
+}
+
+void
+ib_pipeline_strategy_latency(const ib_pipeline *p, ib_hist *out)
+{
+	ib_hist one;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < p->nstrat; i++) {
+		ib_hist_read_shared(&p->strat[i].cb_latency, &one);
+		ib_hist_merge(out, &one);
+	}
 }
 
 void

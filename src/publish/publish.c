@@ -171,6 +171,9 @@ struct ib_pub {
 	bool final_scan;
 	ib_hist stale;           /* since start */
 	ib_hist stale_win;       /* since the last health write */
+	void (*lat_read)(const void *arg, ib_hist *out); /* or NULL: no latency_* in P:health */
+	const void *lat_arg;
+	ib_hist lat_now, lat_prev, lat_win; /* the whole-run copy now, at the last health write, the difference */
 	ib_pub_stats st;
 	ib_pub_counts cnt;
 
@@ -1004,6 +1007,26 @@ arg_us(ib_pub *p, const ib_hist *h, double q)
 	arg(p, t, (size_t)snprintf(t, sizeof(t), "%.1f", (double)ib_hist_quantile(h, q) / 1e3));
 }
 
+/*
+ * The samples since the last health write: whole-run copy now minus the one then (each bucket of a
+ * whole-run histogram only grows, so the difference is never negative), so the writers never reset.
+ */
+static void
+latency_window(ib_pub *p)
+{
+	ib_hist *now = &p->lat_now, *prev = &p->lat_prev, *w = &p->lat_win;
+
+	p->lat_read(p->lat_arg, now);
+	w->count = w->sum = w->max = 0;
+	for (unsigned b = 0; b < IB_HIST_BUCKETS; b++) {
+		w->b[b] = now->b[b] >= prev->b[b] ? now->b[b] - prev->b[b] : 0;
+		w->count += w->b[b];
+	}
+	w->sum = now->sum - prev->sum;
+	w->max = now->max; /* the run's: a window's own is not kept */
+	*prev = *now;
+}
+
 static void
 write_health(ib_pub *p, int64_t now)
 {
@@ -1013,7 +1036,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 9 + (s ? 21 : 0);
+	int fields = 9 + (s ? 21 : 0) + (p->lat_read ? 4 : 0);
 
 	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_HEALTH);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
@@ -1037,6 +1060,17 @@ write_health(ib_pub *p, int64_t now)
 	arg_us(p, &p->stale_win, 0.99);
 	arg_s(p, "redis_errors");
 	arg_i64(p, (int64_t)p->cnt.redis_errors);
+	if (p->lat_read) { /* frame read -> strategy callback, the samples since the last write ("" none) */
+		latency_window(p);
+		arg_s(p, "latency_samples");
+		arg_i64(p, (int64_t)p->lat_win.count);
+		arg_s(p, "latency_p50_us");
+		arg_us(p, &p->lat_win, 0.5);
+		arg_s(p, "latency_p99_us");
+		arg_us(p, &p->lat_win, 0.99);
+		arg_s(p, "latency_p999_us");
+		arg_us(p, &p->lat_win, 0.999);
+	}
 	if (s) {
 		double dt = p->last_health_ns ? ib_ns_to_s(now - p->last_health_ns) : 0;
 		char rate[32];
@@ -1937,6 +1971,14 @@ ib_pub_set_greeks(ib_pub *p, const ib_greeks *greeks)
 {
 	p->greeks = greeks;
 }
+
+void
+ib_pub_set_latency(ib_pub *p, void (*read)(const void *arg, ib_hist *out), const void *arg)
+{
+	p->lat_read = read;
+	p->lat_arg = arg;
+}
+
 
 int
 ib_pub_start(ib_pub *p)

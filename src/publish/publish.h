@@ -65,6 +65,12 @@ ib_pub *ib_pub_create(const ib_pub_config *cfg, ib_quote_table *quotes, const ib
 void ib_pub_set_books(ib_pub *p, const ib_book_table *books);
 /* Add an option's computations to its P:quote (one per quote table entry; before ib_pub_start, outlives it). */
 void ib_pub_set_greeks(ib_pub *p, const ib_greeks *greeks);
+/*
+ * P:health's latency_p50_us / latency_p99_us / latency_p999_us: the quantiles of the samples
+ * read(arg, out) gained since the last health write (read: a whole-run histogram, any thread; the
+ * pipeline's frame read -> strategy callback).  Before ib_pub_start; arg outlives the publisher.
+ */
+void ib_pub_set_latency(ib_pub *p, void (*read)(const void *arg, ib_hist *out), const void *arg);
 int ib_pub_start(ib_pub *p);
 /* Any thread.  Waits while the ring is full; false only after ib_pub_stop. */
 bool ib_pub_post(ib_pub *p, const ib_pub_event *ev);

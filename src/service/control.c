@@ -119,6 +119,13 @@ ib_app_progress_line(ib_pipeline *p, ib_pub *pub, char *buf, size_t cap)
 		 ib_pipeline_halted(p) ? " | HALTED" : "");
 }
 
+/* P:health's latency_*: the strategies' frame read -> callback histogram (publisher thread). */
+static void
+strategy_latency(const void *p, ib_hist *out)
+{
+	ib_pipeline_strategy_latency(p, out);
+}
+
 static void
 probe_report(ib_pipeline *p, bool ok)
 {
@@ -217,7 +224,8 @@ ib_app_run(const ib_config *cfg_in, enum ib_app_mode mode, ib_app_done_fn done, 
 		pc.bars_maxlen = cfg.redis_bars_maxlen;
 		pub = ib_pub_create(&pc, ib_pipeline_quotes(p), ib_pipeline_stats(p));
 		if (pub)
-			ib_pub_set_books(pub, ib_pipeline_books(p)), ib_pub_set_greeks(pub, ib_pipeline_greeks(p));
+			ib_pub_set_books(pub, ib_pipeline_books(p)), ib_pub_set_greeks(pub, ib_pipeline_greeks(p)),
+				ib_pub_set_latency(pub, strategy_latency, p);
 		if (pub == NULL || ib_pub_start(pub) != IB_OK) {
 			fprintf(stderr, "ibpipe: cannot start the Redis publisher\n");
 			ib_pub_free(pub);

@@ -236,6 +236,9 @@ ib_metrics_render(char *buf, size_t cap, ib_pipeline *p, ib_supervisor *sv, cons
 	health_counters(&o, p, s);
 	histogram(&o, "md_latency_seconds", &s->md_latency, le_latency, sizeof(le_latency) / sizeof(le_latency[0]),
 		  "market-data latency inside ibpipe: gateway frame read -> applied by the market-data thread");
+	histogram(&o, "strategy_latency_seconds", &s->strategy_latency, le_latency,
+		  sizeof(le_latency) / sizeof(le_latency[0]),
+		  "gateway frame read -> a strategy's market-data callback (every strategy thread)");
 	gate_metrics(&o, s, ib_pipeline_gate_open(p));
 	redis_metrics(&o, s);
 	thread_metrics(&o, p, sv, s);

@@ -122,6 +122,7 @@ read_gate(ib_supervisor *s, ib_sv_snapshot *w)
 	w->last_sync_s = ib_ns_to_s(t.synced_ns);
 	w->gate_opened_real_ns = t.gate_opened_real_ns;
 	ib_pipeline_md_latency(p, &w->md_latency);
+	ib_pipeline_strategy_latency(p, &w->strategy_latency);
 	w->have_pub = s->pub != NULL;
 	if (s->pub) {
 		ib_pub_get_stats(s->pub, &w->pub);

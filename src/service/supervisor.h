@@ -44,6 +44,7 @@ typedef struct ib_sv_snapshot {
 	ib_pub_counts pub_counts;
 	ib_hist staleness;                  /* tick arrival -> acknowledged by Redis, whole run */
 	ib_hist md_latency;                 /* frame read -> applied by the market-data thread, whole run */
+	ib_hist strategy_latency;           /* frame read -> strategy market-data callback, whole run */
 	uint64_t watchdog_pings;
 	double msgs_per_s;                  /* gateway messages per second over the last second or so */
 } ib_sv_snapshot;
