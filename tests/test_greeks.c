@@ -18,38 +18,10 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "util/expiry.h"
 
 #define WAIT_MS 15000
 #define SPY_MID 542.01 /* pinned below: bid 542.00, ask 542.02 */
-
-/* ibsim's chain expiry: the third Friday one month on (sim_contracts.c's expiry(1, 1)). */
-static int
-third_friday(int y, int m)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = 1, .tm_hour = 12 };
-	time_t t = timegm(&tm);
-
-	gmtime_r(&t, &tm);
-	return 1 + (5 - tm.tm_wday + 7) % 7 + 14;
-}
-
-static void
-chain_expiry(char ymd[12])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	int y, m, d, k;
-
-	gmtime_r(&now, &tm);
-	y = tm.tm_year + 1900, m = tm.tm_mon + 1, d = tm.tm_mday;
-	if (d > third_friday(y, m)) {
-		k = y * 12 + m;
-		y = k / 12, m = k % 12 + 1;
-	}
-	k = y * 12 + (m - 1) + 1;
-	y = k / 12, m = k % 12 + 1;
-	snprintf(ymd, 12, "%04d%02d%02d", y, m, third_friday(y, m));
-}
 
 static int
 start(struct tu_stack *e, const char *symbols, const char *script)
@@ -99,7 +71,7 @@ test_option_greeks_in_redis_and_sdk(void)
 	struct tu_stack e;
 	char ymd[12], call[64], put[64], syms[160], want[128], line[512];
 
-	chain_expiry(ymd);
+	ib_expiry_nth(time(NULL), 1, 1, ymd, sizeof(ymd), NULL, 0); /* ibsim's chain: the third Friday a month on */
 	snprintf(call, sizeof(call), "OPT:SPY@SMART:%s:540:C", ymd);
 	snprintf(put, sizeof(put), "OPT:SPY@SMART:%s:540:P", ymd);
 	snprintf(syms, sizeof(syms), "AAPL,%s,%s", call, put);

@@ -19,6 +19,7 @@
 
 #include "json_valid.h"
 #include "testutil.h"
+#include "util/expiry.h"
 
 #define WAIT_MS 20000
 /* a failed step ends the test, the rig still stopped at `out` */
@@ -30,37 +31,11 @@
 		}                                                                                                    \
 	} while (0)
 
-/* ---- ibsim's catalogue dates (sim_contracts.c computes them the same way from today) ---- */
-
-static int
-third_friday(int y, int m)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = 1, .tm_hour = 12 };
-	time_t t = timegm(&tm);
-
-	gmtime_r(&t, &tm);
-	return 1 + (5 - tm.tm_wday + 7) % 7 + 14;
-}
-
-/* The n-th expiry from today, every `step` months: "YYYYMMDD" and "YYYYMM". */
+/* ibsim's n-th expiry from today, every `step` months: computed by the code ibsim lists them with. */
 static void
 sim_expiry(int n, int step, char ymd[12], char ym[8])
 {
-	time_t now = time(NULL);
-	struct tm tm;
-	int y, m, d, k;
-
-	gmtime_r(&now, &tm);
-	y = tm.tm_year + 1900, m = tm.tm_mon + 1, d = tm.tm_mday;
-	while (m % step != 0 || d > third_friday(y, m)) {
-		k = y * 12 + m; /* month_add(1) */
-		y = k / 12, m = k % 12 + 1;
-		d = 0;
-	}
-	k = y * 12 + (m - 1) + n * step;
-	y = k / 12, m = k % 12 + 1;
-	snprintf(ymd, 12, "%04d%02d%02d", y, m, third_friday(y, m));
-	snprintf(ym, 8, "%04d%02d", y, m);
+	ib_expiry_nth(time(NULL), n, step, ymd, 12, ym, 8);
 }
 
 /* ---- the rig ---- */

@@ -21,6 +21,7 @@
 #include "ibpipe/log.h"
 #include "sim/sim.h"
 #include "util/clock.h"
+#include "util/expiry.h"
 #include "util/str.h"
 
 #define FUT_ORDER_TYPES                                                                                              \
@@ -47,42 +48,6 @@ ymd_of(time_t t, int *y, int *m, int *d)
 	*y = tm.tm_year + 1900;
 	*m = tm.tm_mon + 1;
 	*d = tm.tm_mday;
-}
-
-/* Day of the month of the third Friday of y-m. */
-static int
-third_friday(int y, int m)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = 1, .tm_hour = 12 };
-	time_t t = timegm(&tm);
-
-	gmtime_r(&t, &tm);
-	return 1 + (5 - tm.tm_wday + 7) % 7 + 14;
-}
-
-static void
-month_add(int *y, int *m, int k)
-{
-	int n = (*y * 12 + (*m - 1)) + k;
-
-	*y = n / 12;
-	*m = n % 12 + 1;
-}
-
-/* The n-th expiry (third Friday) from today on, every `step` months, in months divisible by `step`. */
-static void
-expiry(int n, int step, char *ymd, size_t cap, char *ym, size_t ymcap)
-{
-	int y, m, d;
-
-	ymd_of(time(NULL), &y, &m, &d);
-	while (m % step != 0 || d > third_friday(y, m)) {
-		month_add(&y, &m, 1);
-		d = 0;
-	}
-	month_add(&y, &m, n * step);
-	snprintf(ymd, cap, "%04d%02d%02d", y, m, third_friday(y, m));
-	snprintf(ym, ymcap, "%04d%02d", y, m);
 }
 
 static const char month_code[] = "FGHJKMNQUVXZ";
@@ -124,7 +89,7 @@ add_futures(struct sim *s, const char *symbol, const char *exchange, const char 
 
 		if (!d)
 			return;
-		expiry(i, step, d->expiry, sizeof(d->expiry), d->month, sizeof(d->month));
+		ib_expiry_nth(time(NULL), i, step, d->expiry, sizeof(d->expiry), d->month, sizeof(d->month));
 		m = (d->month[4] - '0') * 10 + (d->month[5] - '0');
 		snprintf(d->local_symbol, sizeof(d->local_symbol), "%s%c%c", symbol, month_code[m - 1], d->month[3]);
 		ib_strlcpy(d->multiplier, mult, sizeof(d->multiplier));
@@ -157,7 +122,7 @@ add_options(struct sim *s, double under_price)
 	static const double strikes[] = { 530, 540, 550 };
 	char ymd[12], ym[8];
 
-	expiry(1, 1, ymd, sizeof(ymd), ym, sizeof(ym));
+	ib_expiry_nth(time(NULL), 1, 1, ymd, sizeof(ymd), ym, sizeof(ym));
 	for (size_t i = 0; i < sizeof(strikes) / sizeof(strikes[0]); i++)
 		for (int r = 0; r < 2; r++) {
 			double intrinsic = r == 0 ? under_price - strikes[i] : strikes[i] - under_price;
