@@ -7,12 +7,15 @@
  *               [--rate R (offered msgs/s, 0 = as fast as possible)]
  *               [--depth ROWS (a depth + tick-by-tick blast instead of ticks)]
  *               [--wait block|spin|hybrid [--wait-spin-us US]] (every thread's wait strategy)
+ *               [--lossless (md_lossless: every frame reaches the strategy, none coalesced)]
  *               [--plugin PATH (the bench strategy as a plugin)]
  *               [--compare-plugin PATH [--reps N] (built-in vs plugin, N pairs)]
  *
  * Reports msgs/s through the network thread, quotes delivered to
  * strategies, coalesced updates, CPU-ms per million messages per thread,
- * and with a paced rate the send->strategy latency percentiles.  With
+ * and with a paced rate the send->strategy latency percentiles, with how
+ * many of the frames sent were measured (coalesced ones are not, unless
+ * --lossless: then every frame is, and the run waits for the last).  With
  * --depth, ibsim's depth blast (updateMktDepth plus the BidAsk and trades
  * they imply) goes through book maintenance to on_book / on_bbo /
  * on_trade; latency is then network read -> callback (the depth frames
@@ -46,6 +49,15 @@ arg(int argc, char **argv, const char *name, const char *def)
 		if (strcmp(argv[i], name) == 0)
 			return argv[i + 1];
 	return def;
+}
+
+static bool
+flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -122,11 +134,25 @@ remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Send->strategy samples the strategies have taken so far (while they run). */
+static uint64_t
+measured(ib_pipeline *p)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < ib_pipeline_nstrategies(p); i++) {
+		struct ib_bench_strategy *b = ib_pipeline_strategy_self(p, i);
+		n += __atomic_load_n(&b->measured, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
 /* What one run blasts (the command line's options). */
 struct e2e_opts {
 	long long msgs;
 	int nstrat, ninst, rate, depth;
 	const char *wait, *spin_us;   /* --wait, --wait-spin-us: NULL for the default */
+	bool lossless;                /* --lossless: md_lossless */
 };
 
 /*
@@ -178,6 +204,7 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 	cfg.redis = false;
 	cfg.readonly = true;
 	cfg.strategies = nstrat;
+	cfg.md_lossless = o->lossless;
 	ib_strlcpy(cfg.strategy, "bench", sizeof(cfg.strategy));
 	cfg.pacing_per_s = 100000; /* subscribing 10,000 instruments at IB's 50/s would take minutes */
 	ib_strlcpy(cfg.state_dir, dir, sizeof(cfg.state_dir));
@@ -234,6 +261,12 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		}
 		usleep(1000);
 	}
+	/* lossless: every blast frame becomes a sample; wait for the last one (bounded: a lost frame is
+	   reported, not waited for forever) */
+	for (int64_t until = ib_now_mono_ns() + 30000000000LL; o->lossless && !depth && t1 && ib_now_mono_ns() < until;
+	     usleep(1000))
+		if (measured(p) >= (uint64_t)msgs)
+			break;
 	/* let the market-data thread and strategies drain */
 	usleep(200000);
 	pthread_t th_net = 0, th_md = 0, th;
@@ -270,9 +303,11 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		ib_pipeline_free(p);
 		return t1 ? 0 : 1;
 	}
-	char name[96], wtag[16] = "";
+	char name[96], wtag[32] = "";
 	if (wait && cfg.wait_md != IB_WAIT_BLOCK) /* block keeps the names earlier results have */
 		snprintf(wtag, sizeof(wtag), "_%s", cfg.wait_md == IB_WAIT_SPIN ? "spin" : "hybrid");
+	if (o->lossless)
+		snprintf(wtag + strlen(wtag), sizeof(wtag) - strlen(wtag), "_lossless");
 	if (depth)
 		snprintf(name, sizeof(name), "e2e_depth_s%d_i%d_r%d%s", nstrat, ninst, rate, wtag);
 	else
@@ -299,6 +334,16 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		       name, ib_hist_quantile(&e2e, 0.5) / 1e3, ib_hist_quantile(&e2e, 0.99) / 1e3,
 		       ib_hist_quantile(&e2e, 0.999) / 1e3, (double)e2e.max / 1e3, (unsigned long long)e2e.count,
 		       (unsigned long long)unstamped);
+	uint64_t coalesced = ib_stats_coalesced(ib_pipeline_stats(p));
+	if (!depth) {
+		/* every stamped blast frame is one send->strategy sample unless coalescing merged it */
+		printf("%-24s measured %llu of %lld frames sent (%.1f %%), coalesced %llu%s\n", name,
+		       (unsigned long long)e2e.count, msgs, msgs > 0 ? 100.0 * (double)e2e.count / (double)msgs : 0,
+		       (unsigned long long)coalesced, o->lossless ? " (lossless)" : "");
+		bench_result(name, "latency_samples", (double)e2e.count);
+		bench_result(name, "frames_sent", (double)msgs);
+		bench_result(name, "coalesced", (double)coalesced);
+	}
 	bench_result(name, "msgs_per_s", mps);
 	bench_result(name, "cpu_ms_per_million", (cpu_net + cpu_md + cpu_st) * 1e3 / million);
 	bench_result(name, "cpu_ms_per_million_net", cpu_net * 1e3 / million);
@@ -395,6 +440,7 @@ bench_e2e(int argc, char **argv)
 		.depth = atoi(arg(argc, argv, "--depth", "0")),
 		.wait = arg(argc, argv, "--wait", NULL),
 		.spin_us = arg(argc, argv, "--wait-spin-us", NULL),
+		.lossless = flag(argc, argv, "--lossless"),
 	};
 	const char *plugin = arg(argc, argv, "--plugin", NULL);
 	const char *compare = arg(argc, argv, "--compare-plugin", NULL);

@@ -48,9 +48,10 @@ test_real_sizes_are_not_stamps(void)
 }
 
 /*
- * The bench strategy's send->strategy samples: a quote counts only if it brought a new stamp.
- * ibsim's own (unstamped) ticks make quotes that still carry the last blast stamps; measured,
- * they read as the time since that stamp (the 190 ms maximum of every paced bench run).
+ * The bench strategy's send->strategy samples: a quote counts only if it brought a new stamp, or
+ * the same stamp in a (price, size) pair that moved (the next frame of the same ibsim batch).
+ * ibsim's own ticks make quotes that still carry the last blast stamps; measured, they read as
+ * the time since that stamp (the 190 ms maximum of every paced bench run).
  */
 static void
 test_bench_measures_only_new_stamps(void)
@@ -58,7 +59,7 @@ test_bench_measures_only_new_stamps(void)
 	const ib_strategy_vtable *vt = ib_strategy_find("bench");
 	struct ib_bench_strategy *b = vt->create(NULL);
 	int64_t now = ib_now_mono_ns(), old = now - 190 * IB_NS_PER_MS;
-	ib_quote_data q = { .bid_size = (double)ib_stamp_encode(old), .ask_size = 100, .recv_mono_ns = old };
+	ib_quote_data q = { .bid = 440.96, .bid_size = (double)ib_stamp_encode(old), .ask_size = 100, .recv_mono_ns = old };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	vt->on_quote(b, NULL, 3, &q); /* a blast frame, 190 ms ago: one sample */
@@ -68,16 +69,25 @@ test_bench_measures_only_new_stamps(void)
 	vt->on_quote(b, NULL, 3, &q);
 	CU_ASSERT_EQUAL(b->end_to_end.count, 1);
 	CU_ASSERT_EQUAL(b->unstamped, 1);
-	q.last_size = (double)ib_stamp_encode(now); /* the next blast frame: a new stamp, measured */
+	q.last = 441.00, q.last_size = (double)ib_stamp_encode(now); /* the next blast frame: a new stamp */
 	vt->on_quote(b, NULL, 3, &q);
 	CU_ASSERT_EQUAL(b->end_to_end.count, 2);
-	vt->on_quote(b, NULL, 3, &q); /* the same stamp from the same read (one ibsim batch): measured */
-	CU_ASSERT_EQUAL(b->end_to_end.count, 3);
-	q.bid_size = 100;
-	q.recv_mono_ns = now + 1; /* a later read, no new stamp */
+	q.bid = 440.97, q.bid_size = q.last_size; /* the same batch's next frame, same read: measured */
 	vt->on_quote(b, NULL, 3, &q);
 	CU_ASSERT_EQUAL(b->end_to_end.count, 3);
-	CU_ASSERT_EQUAL(b->quotes, 5);
+	q.last = 441.01; /* ...and its next one, in the next socket read (a batch split over two reads) */
+	q.recv_mono_ns = now + 1;
+	vt->on_quote(b, NULL, 3, &q);
+	CU_ASSERT_EQUAL(b->end_to_end.count, 4);
+	q.ask = 441.02, q.ask_size = 300; /* ibsim's own tickPrice, same read: moves an unstamped pair */
+	vt->on_quote(b, NULL, 3, &q);
+	CU_ASSERT_EQUAL(b->end_to_end.count, 4);
+	q.recv_mono_ns = now + 2; /* its volume or timestamp tick, a later read: nothing moved */
+	vt->on_quote(b, NULL, 3, &q);
+	CU_ASSERT_EQUAL(b->end_to_end.count, 4);
+	CU_ASSERT_EQUAL(b->unstamped, 3);
+	CU_ASSERT_EQUAL(b->quotes, 7);
+	CU_ASSERT_EQUAL(b->measured, 4);
 	vt->destroy(b);
 }
 
@@ -87,6 +97,6 @@ test_stamp_register(void)
 	CU_pSuite s = CU_add_suite("stamp", NULL, NULL);
 	CU_add_test(s, "a send stamp decodes to its send time, whatever the uptime", test_stamp_round_trip);
 	CU_add_test(s, "real sizes are never taken for stamps", test_real_sizes_are_not_stamps);
-	CU_add_test(s, "the bench strategy measures only quotes that bring a new stamp",
+	CU_add_test(s, "the bench strategy measures a quote that brings a new stamp or moves a stamped pair",
 		    test_bench_measures_only_new_stamps);
 }

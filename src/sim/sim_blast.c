@@ -37,6 +37,11 @@
 #define MIN_TEMPLATE_FRAMES 4096    /* enough for full batches with one subscription */
 #define MAX_FRAME_BYTES 80          /* a tickPrice with a 15-digit stamp as its size is under 60 */
 #define BLOCKED_RETRY_NS 10000000LL /* a depth blast waiting for another one's books looks again */
+/* Each round of the template moves every price a cent, over PRICE_STEPS cents, and the template
+   is whole cycles: a frame always differs from the one before it on the same line, even in one
+   batch under one stamp and across the template's wrap (src/strategies/bench.c tells frames apart
+   by that). */
+#define PRICE_STEPS 5
 
 void
 sim_blast_free(struct sim_client *c)
@@ -89,6 +94,7 @@ build(struct sim *s, struct sim_client *c, int64_t total)
 		goto fail;
 	per_round = 3 * nsub;
 	rounds = (MIN_TEMPLATE_FRAMES + per_round - 1) / per_round;
+	rounds += (PRICE_STEPS - rounds % PRICE_STEPS) % PRICE_STEPS; /* whole cycles: the wrap moves prices too */
 	n = per_round * rounds;
 	b->buf = malloc((size_t)n * MAX_FRAME_BYTES);
 	b->frame_end = malloc(sizeof(*b->frame_end) * (size_t)n);
@@ -100,7 +106,7 @@ build(struct sim *s, struct sim_client *c, int64_t total)
 		int round = i / per_round, k = i % per_round, sub = k % nsub, type = k / nsub;
 		const struct sim_instr *in = &s->instr[instr[sub]];
 		/* each round moves the prices a cent, so consumers see changes, not repeats */
-		double off = 0.01 * (round % 5), px = type == 0 ? in->bid + off : type == 1 ? in->ask + off : in->last + off;
+		double off = 0.01 * (round % PRICE_STEPS), px = type == 0 ? in->bid + off : type == 1 ? in->ask + off : in->last + off;
 		/* whole cents, as a gateway sends them: 440.96 + 0.01 is 440.9699999999999 in binary,
 		   and 16 digits would send every fourth frame down the decoder's strtod path */
 		px = nearbyint(px * 100) / 100;

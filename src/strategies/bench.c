@@ -7,13 +7,19 @@
  * arrival of the book's latest operation.
  *
  * A quote is a sample of send->strategy only if it brings a stamp newer than
- * the last one measured for its instrument (or the same stamp, read in the
- * same socket read: ibsim stamps a whole batch with one time).  ibsim's own ticks (--tick-rate,
- * 200/s by default, unstamped) also reach on_quote, and the quote they make
- * still carries the other fields' older stamps: measured, each of those
- * looked like the time since that instrument's last blast frame -- up to
- * 190 ms for the first tick after a blast ended, which was the bench's
- * unexplained maximum (docs/performance.md).
+ * the last one measured for its instrument, or the same stamp in a bid, ask
+ * or last (price, size) pair that moved since the instrument's previous
+ * quote: ibsim stamps a whole batch with one time, so the next frames of a
+ * batch repeat the stamp, each moving its own pair, and a batch can be split
+ * over two socket reads.  ibsim's own ticks (--tick-rate, 200/s by default,
+ * unstamped) also reach on_quote, and the quote they make still carries the
+ * other fields' older stamps but moves none of those pairs: measured, each of
+ * those looked like the time since that instrument's last blast frame -- up
+ * to 190 ms for the first tick after a blast ended, which was the bench's
+ * unexplained maximum (docs/performance.md).  With md_lossless every frame
+ * is its own on_quote, so every blast frame is a sample (ibbench e2e
+ * --lossless checks samples against frames sent); coalesced, a quote that
+ * folds several frames is one sample, of the newest.
  *
  * Written against the SDK alone, like a plugin: the same file is the
  * built-in and build/<variant>/bench-plugin.so, which make bench compares.
@@ -48,23 +54,45 @@ latest_stamp(const ib_quote_data *q, int64_t now, int64_t *sent)
 	return found;
 }
 
+/* Whether a (price, size) pair of q moved since prev and its size is the stamp sent. */
+static bool
+stamped_pair_moved(const double cur[6], const double prev[6], int64_t now, int64_t sent)
+{
+	int64_t t;
+
+	for (int k = 0; k < 3; k++)
+		if ((cur[k] != prev[k] || cur[k + 3] != prev[k + 3]) && ib_stamp_decode(cur[k + 3], now, &t) && t == sent)
+			return true;
+	return false;
+}
+
 static void
 bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data *q)
 {
 	struct ib_bench_strategy *b = self;
 	int64_t now = ib_strategy_mono_ns(), sent = 0;
+	const double cur[6] = { q->bid, q->ask, q->last, q->bid_size, q->ask_size, q->last_size };
+	bool sample;
 
 	(void)ctx;
 	b->quotes++;
 	ib_hist_add(&b->internal, (uint64_t)(now - q->recv_mono_ns));
-	if (!latest_stamp(q, now, &sent) || inst >= IB_MAX_INSTRUMENTS || sent < b->last_stamp[inst] ||
-	    (sent == b->last_stamp[inst] && q->recv_mono_ns != b->last_recv[inst])) {
+	if (inst >= IB_MAX_INSTRUMENTS) {
+		b->unstamped++;
+		return;
+	}
+	sample = latest_stamp(q, now, &sent) &&
+		 (sent > b->last_stamp[inst] ||
+		  (sent == b->last_stamp[inst] && stamped_pair_moved(cur, b->last_px[inst], now, sent)));
+	for (int k = 0; k < 6; k++)
+		b->last_px[inst][k] = cur[k];
+	if (!sample) {
 		b->unstamped++;
 		return;
 	}
 	b->last_stamp[inst] = sent;
-	b->last_recv[inst] = q->recv_mono_ns;
 	ib_hist_add(&b->end_to_end, (uint64_t)(now - sent));
+	__atomic_store_n(&b->measured, b->end_to_end.count, __ATOMIC_RELAXED);
 }
 
 /* One more update of a high-rate kind, and its time inside the pipeline. */

@@ -17,8 +17,9 @@ struct ib_bench_strategy {
 	ib_hist internal;    /* network-thread arrival -> on_quote / on_bbo / on_trade / on_book */
 	ib_hist end_to_end;  /* ibsim send stamp -> on_quote, for quotes that brought a new stamp */
 	uint64_t unstamped;  /* quotes that brought no new stamp (ibsim's own ticks): not in end_to_end */
+	uint64_t measured;   /* __atomic: end_to_end.count, for a harness that polls while the strategy runs */
 	int64_t last_stamp[IB_MAX_INSTRUMENTS]; /* newest send stamp measured, per instrument */
-	int64_t last_recv[IB_MAX_INSTRUMENTS];  /* ...and the read time of the quote that brought it */
+	double last_px[IB_MAX_INSTRUMENTS][6];  /* the previous quote's bid, ask, last and their sizes */
 };
 
 #endif
