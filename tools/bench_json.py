@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Bench results: assemble JSON lines into one results file, print a table,
-compare two result files (ratio of every figure), extract plot data."""
+compare two result files (ratio of every figure), extract plot data (extract: one
+figure family; plotdata: the wait-mode charts' data files for bench/plot.sh)."""
 import json, os, platform, subprocess, sys, time
 
 def machine():
@@ -49,32 +50,95 @@ def table(path):
 # read->strategy p50 / p99 (us), CPU per message (us).
 WAIT_TARGETS = {10000: ("<= 10", "<= 50", "<= 5"), 100000: ("<= 10", "<= 50", "<= 2"),
                 1000000: ("<= 10", "< 1000", "-")}
+CPU_TARGET_US = {10000: 5, 100000: 2}  # the same targets, as numbers for the chart
 WAIT_BEFORE = {10000: (22.5, 491, 46), 100000: (29.7, 221, 9.1), 1000000: (29.7, 39846, 0.97)}
 
+# The paced runs' wait modes, as make bench names them: block keeps the names without a suffix;
+# lossless (md_lossless: every frame measured, none merged) adds _lossless.
+WAIT_MODES = [(w + ("/lossless" if ll else ""), ("" if w == "block" else "_" + w) + ("_lossless" if ll else ""))
+              for ll in (False, True) for w in ("block", "spin", "hybrid")]
+
+def paced(figs, rate, tag):
+    """The figures of one paced run (e2e_s1_i10_r<rate><tag>), or None if it is not in the file."""
+    name = f"e2e_s1_i10_r{rate}{tag}"
+    if figs.get((name, "msgs_per_s")) is None:
+        return None
+    return lambda unit: figs.get((name, unit))
+
+def coverage(get, rate):
+    """Send->strategy samples over the frames sent, as a fraction, and whether it is exact. Files
+    from before latency_samples/frames_sent only had internal_samples (every quote that reached the
+    strategy, ibsim's own ticks too) over the 3 s of the rate make bench sends: an estimate."""
+    n, sent = get("latency_samples"), get("frames_sent")
+    if n is not None and sent:
+        return n / sent, True
+    n = get("internal_samples")
+    return (n / (rate * 3), False) if n else (None, False)
+
 def wait_table(figs):
-    """Paced e2e runs per wait strategy (ibbench e2e --wait MODE): latency and CPU per message."""
+    """Paced e2e runs per wait strategy (ibbench e2e --wait MODE [--lossless]): latency and CPU per message."""
     rows = []
-    for mode, tag in (("block", ""), ("spin", "_spin"), ("hybrid", "_hybrid")):
+    for mode, tag in WAIT_MODES:
         for rate in sorted(WAIT_TARGETS):
-            name = f"e2e_s1_i10_r{rate}{tag}"
-            get = lambda unit: figs.get((name, unit))
-            if get("msgs_per_s") is None:
+            get = paced(figs, rate, tag)
+            if get is None:
                 continue
             cpu = get("cpu_ms_per_million")
             rows.append((mode, rate, get("internal_p50_us"), get("internal_p99_us"), get("internal_p999_us"),
                          get("latency_p99_us"), cpu / 1000 if cpu is not None else None,
-                         get("internal_samples")))
+                         coverage(get, rate), get("coalesced")))
     if not rows:
         return
     f = lambda v: f"{v:9.1f}" if v is not None else f"{'-':>9}"
-    print("\nwait strategies, paced (read->strategy latency in us; CPU in us per message, all ibpipe threads)")
-    print(f"{'wait':7} {'rate':>8} {'p50':>9} {'p99':>9} {'p99.9':>9} {'send p99':>9} {'cpu/msg':>9} "
-          f"{'measured':>9}   {'target p50/p99/cpu':22} {'before p50/p99/cpu':22}")
-    for mode, rate, p50, p99, p999, sp99, cpu, n in rows:
+    print("\nwait strategies, paced (read->strategy latency in us; CPU in us per message, all ibpipe threads;")
+    print("measured = send->strategy samples / frames sent: frames coalescing merged are not measured, "
+          "except in /lossless rows, where none is merged)")
+    print(f"{'wait':15} {'rate':>8} {'p50':>9} {'p99':>9} {'p99.9':>9} {'send p99':>9} {'cpu/msg':>9} "
+          f"{'measured':>9} {'coalesced':>10}   {'target p50/p99/cpu':22} {'before p50/p99/cpu':22}")
+    for mode, rate, p50, p99, p999, sp99, cpu, (cov, exact), coal in rows:
         t, b = WAIT_TARGETS[rate], WAIT_BEFORE[rate]
-        measured = f"{100 * n / (rate * 3):8.0f}%" if n else f"{'-':>9}"  # make bench sends 3 s of the rate
-        print(f"{mode:7} {rate:8d} {f(p50)} {f(p99)} {f(p999)} {f(sp99)} {f(cpu)} {measured}   "
+        measured = f"{'' if exact else '~'}{100 * cov:.1f}%" if cov is not None else "-"
+        coal = f"{coal:10.0f}" if coal is not None else f"{'-':>10}"
+        print(f"{mode:15} {rate:8d} {f(p50)} {f(p99)} {f(p999)} {f(sp99)} {f(cpu)} {measured:>9} {coal}   "
               f"{' / '.join(t):22} {' / '.join(str(x) for x in b):22}")
+    if any(not exact for *_, (cov, exact), _ in rows if cov is not None):
+        print("~: an older results file: every quote delivered over 3 s of the rate, an estimate")
+
+def write_table(path, header, rows):
+    """A gnuplot data file: a header line, then rows of a quoted label and values (None: NaN).
+    A row or a column without a single value is left out (gnuplot refuses a histogram column with
+    no valid point); nothing is written if nothing is left."""
+    keep = [j for j in range(len(header) - 1) if any(r[1][j] is not None for r in rows)]
+    rows = [(label, [vals[j] for j in keep]) for label, vals in rows if any(vals[j] is not None for j in keep)]
+    if not rows:
+        return []
+    with open(path, "w") as fh:
+        fh.write(" ".join(f'"{h}"' for h in [header[0]] + [header[j + 1] for j in keep]) + "\n")
+        for label, vals in rows:
+            fh.write(f'"{label}" ' + " ".join("NaN" if v is None else f"{v:.6g}" for v in vals) + "\n")
+    return [label for label, _ in rows]
+
+def plotdata(path, out):
+    """Data files for bench/plot.sh's wait-mode charts, in directory out; a figure a file lacks is
+    left out (NaN, or its whole column or row when it has no value at all), a chart with no run
+    is not written.
+      lat-<rate>:  "wait" and p50 p99 p99.9 (read->strategy, us), a line per wait mode run at that rate
+      cpu:         "rate" and a column per wait mode (us of CPU per message, all ibpipe threads)
+      cpu-targets: x (the rate's line in cpu, the histogram's x) and issue 20's CPU target there, us"""
+    figs, _ = load(path)
+    label = lambda rate: f"{rate // 1000000}M/s" if rate >= 1000000 else f"{rate // 1000}k/s"
+    cpu_us = lambda get: get("cpu_ms_per_million") / 1000 if get and get("cpu_ms_per_million") is not None else None
+    for rate in sorted(WAIT_TARGETS):
+        rows = [(mode, [get(u) for u in ("internal_p50_us", "internal_p99_us", "internal_p999_us")])
+                for mode, get in ((m, paced(figs, rate, t)) for m, t in WAIT_MODES) if get is not None]
+        write_table(os.path.join(out, f"lat-{rate}"), ["wait", "p50", "p99", "p99.9"], rows)
+    rates = sorted(WAIT_TARGETS)
+    rows = [(label(rate), [cpu_us(paced(figs, rate, t)) for _, t in WAIT_MODES]) for rate in rates]
+    drawn = write_table(os.path.join(out, "cpu"), ["rate"] + [m for m, _ in WAIT_MODES], rows)
+    targets = [f"{drawn.index(label(r))} {CPU_TARGET_US[r]}" for r in rates if r in CPU_TARGET_US and label(r) in drawn]
+    if targets:
+        with open(os.path.join(out, "cpu-targets"), "w") as fh:
+            fh.write("\n".join(targets) + "\n")
 
 def compare(a, b):
     fa, _ = load(a)
@@ -106,3 +170,5 @@ if __name__ == "__main__":
         json.dump(doc, open(sys.argv[2], "w"), indent=1)
     elif cmd == "extract":
         extract(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "plotdata":
+        plotdata(sys.argv[2], sys.argv[3])
