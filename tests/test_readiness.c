@@ -26,95 +26,23 @@
 
 /* ---- helpers ---- */
 
-struct rig {
-	struct tu_sim sim;
-	struct tu_ibpipe ib;
-	redisContext *c;
-	char prefix[32], url[64];
-};
-
-static const char *
-key(const struct rig *r, const char *name)
-{
-	static char bufs[8][160];
-	static unsigned next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "%s:%s", r->prefix, name);
-	return b;
-}
-
-/* ibsim with sim_args, then (after `before` control commands) ibpipe with the recorder strategy. */
+/* ibsim with sim_args, then (after `before` control commands) ibpipe with the recorder strategy; the shared
+   test Redis, r->c connected to it. */
 static int
-rig_start(struct rig *r, const char *const *sim_args, const char *const *before, const char *const *args)
+rig_start(struct tu_stack *r, const char *const *sim_args, const char *const *before, const char *const *args)
 {
-	static int seq;
-	struct tu_opts o = { .strategy = "recorder", .args = args };
-	char out[256];
+	const struct tu_opts o = { .strategy = "recorder", .args = args, .sim_args = sim_args, .sim_control = before,
+				   .redis = TU_REDIS_SHARED, .connect = true };
 
-	memset(r, 0, sizeof(*r));
-	snprintf(r->prefix, sizeof(r->prefix), "rd%d_%d", (int)getpid(), ++seq);
-	snprintf(r->url, sizeof(r->url), "redis://127.0.0.1:%d", tu_redis_port());
-	if ((r->c = tu_rconn(tu_redis_port())) == NULL || tu_sim_start(&r->sim, sim_args) != 0)
-		return -1;
-	for (int i = 0; before && before[i]; i++)
-		if (tu_control(r->sim.ctl, before[i], out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0)
-			return -1;
-	return tu_ibpipe_start(&r->ib, r->sim.port, &o, r->url, r->prefix);
-}
-
-static int
-rig_stop(struct rig *r)
-{
-	int st = r->ib.pid ? tu_ibpipe_stop(&r->ib) : 0;
-
-	tu_sim_stop(&r->sim);
-	if (r->c)
-		redisFree(r->c);
-	r->c = NULL;
-	return st;
+	return tu_stack_start(r, &o);
 }
 
 static void
-control(const struct rig *r, const char *cmd)
+control(const struct tu_stack *r, const char *cmd)
 {
-	char out[256];
+	const char *const one[] = { cmd, NULL };
 
-	CU_ASSERT_EQUAL(tu_control(r->sim.ctl, cmd, out, sizeof(out)), 0);
-	if (strncmp(out, "ok", 2) != 0)
-		fprintf(stderr, "\n      control %s: %s", cmd, out);
-	CU_ASSERT(strncmp(out, "ok", 2) == 0);
-}
-
-/* GET key into a malloc'd string ("" when absent). */
-static char *
-rget(redisContext *c, const char *k)
-{
-	redisReply *rep = redisCommand(c, "GET %s", k);
-	char *s = strdup(rep && rep->type == REDIS_REPLY_STRING ? rep->str : "");
-
-	if (rep)
-		freeReplyObject(rep);
-	return s;
-}
-
-/* Until GET key holds every needle (NULL-terminated); 0, or -1 at the deadline. */
-static int
-wait_holds(redisContext *c, const char *k, const char *const *needles, int timeout_ms)
-{
-	long long deadline = tu_now_ms() + timeout_ms;
-
-	do {
-		char *v = rget(c, k);
-		bool all = v[0] != '\0';
-		for (int i = 0; all && needles[i]; i++)
-			all = strstr(v, needles[i]) != NULL;
-		free(v);
-		if (all)
-			return 0;
-		tu_sleep_ms(20);
-	} while (tu_now_ms() < deadline);
-	return -1;
+	CU_ASSERT_EQUAL(tu_control_all(r->sim.ctl, one), 0);
 }
 
 static long long
@@ -136,7 +64,7 @@ hget(redisContext *c, const char *k, const char *field, char *out, size_t cap)
 
 /* The account's NetLiquidation in Redis, "" when it has none. */
 static const char *
-netliq(const struct rig *r, const char *acct)
+netliq(const struct tu_stack *r, const char *acct)
 {
 	static char v[64];
 	char k[160];
@@ -147,7 +75,7 @@ netliq(const struct rig *r, const char *acct)
 
 /* The recorder's start line number n (1-based) into out; 0 or -1. */
 static int
-start_line(const struct rig *r, int n, char *out, size_t cap)
+start_line(const struct tu_stack *r, int n, char *out, size_t cap)
 {
 	char needle[48];
 
@@ -164,7 +92,7 @@ test_list_changes_during_sync(void)
 {
 	const char *sim[] = { "--accounts", "DUA,DUB", NULL };
 	const char *before[] = { "account-delay-one DUB 600000", NULL };
-	struct rig r;
+	struct tu_stack r;
 	char line[4096];
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, before, NULL), 0);
@@ -173,16 +101,16 @@ test_list_changes_during_sync(void)
 	control(&r, "accounts DUC,DUB");
 	const char *want[] = { "\"managedAccounts\":[\"DUC\",\"DUB\"]", "\"acctDownloadEnd:DUB\"", "\"acctDownloadEnd:DUC\"",
 			       NULL };
-	CU_ASSERT_EQUAL(wait_holds(r.c, key(&r, "sync:detail"), want, 10000), 0);
+	CU_ASSERT_EQUAL(tu_rwait_holds(r.c, tu_key(&r, "sync:detail"), want, 10000), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(r.ib.log, "managed accounts changed", 5000), 0);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "SCARD %s", key(&r, "accounts"), NULL), 2);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "SISMEMBER %s %s", key(&r, "accounts"), "DUC"), 1);
-	char *st = rget(r.c, key(&r, "sync"));
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "SCARD %s", tu_key(&r, "accounts"), NULL), 2);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "SISMEMBER %s %s", tu_key(&r, "accounts"), "DUC"), 1);
+	char *st = tu_rget_alloc(r.c, tu_key(&r, "sync"));
 	CU_ASSERT_STRING_EQUAL(st, "syncing");
 	free(st);
 	/* DUB comes: ready only once DUC came too */
 	control(&r, "account-delay-one DUB 0");
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	CU_ASSERT(netliq(&r, "DUC")[0] != '\0');
 	CU_ASSERT(netliq(&r, "DUB")[0] != '\0');
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "account download complete for DUC"), 1);
@@ -190,31 +118,31 @@ test_list_changes_during_sync(void)
 	CU_ASSERT(strstr(line, "\"id\":\"DUC\"") != NULL && strstr(line, "\"id\":\"DUB\"") != NULL);
 	CU_ASSERT(strstr(line, "\"id\":\"DUA\"") == NULL);
 	CU_ASSERT(strstr(line, "\"NetLiquidation\":\"\"") == NULL); /* every account in the snapshot has its data */
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 static void
 test_list_changes_after_ready(void)
 {
 	const char *sim[] = { "--accounts", "DUA,DUB", NULL };
-	struct rig r;
+	struct tu_stack r;
 	char line[4096];
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	/* DUB (the last one subscribed) goes, DUC comes and is slow */
 	control(&r, "account-delay-one DUC 600000");
 	control(&r, "accounts DUA,DUC");
-	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "syncing", 10000), 0);
+	CU_ASSERT_EQUAL(tu_rwait(r.c, tu_key(&r, "sync"), "syncing", 10000), 0);
 	const char *want[] = { "\"acctDownloadEnd:DUC\"", NULL };
-	CU_ASSERT_EQUAL(wait_holds(r.c, key(&r, "sync:detail"), want, 10000), 0);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "SCARD %s", key(&r, "accounts"), NULL), 2);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "SISMEMBER %s %s", key(&r, "accounts"), "DUB"), 0);
+	CU_ASSERT_EQUAL(tu_rwait_holds(r.c, tu_key(&r, "sync:detail"), want, 10000), 0);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "SCARD %s", tu_key(&r, "accounts"), NULL), 2);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "SISMEMBER %s %s", tu_key(&r, "accounts"), "DUB"), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(r.ib.log, "managed accounts changed", 5000), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(r.ib.log, "cancelled account updates for DUB", 5000), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&r.ib, 0), "\"cb\":\"pause\"", 5000), 0);
 	control(&r, "account-delay-one DUC 0");
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	CU_ASSERT(netliq(&r, "DUC")[0] != '\0');
 	CU_ASSERT_EQUAL(start_line(&r, 2, line, sizeof(line)), 0);
 	CU_ASSERT(strstr(line, "\"id\":\"DUC\"") != NULL && strstr(line, "\"id\":\"DUB\"") == NULL);
@@ -222,27 +150,27 @@ test_list_changes_after_ready(void)
 	/* an unchanged list (another order, a duplicate) closes nothing */
 	control(&r, "accounts DUC,DUA,DUC");
 	CU_ASSERT_EQUAL(tu_wait_for_text(r.ib.log, "managed accounts again, unchanged: 2", 5000), 0);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "managed accounts changed:"), 1);
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 2);
 }
 
 /* Until P:health's uptime_s is at least secs (past a sync deadline); the uptime seen. */
 static int
-wait_uptime(const struct rig *r, int secs)
+wait_uptime(const struct tu_stack *r, int secs)
 {
 	char v[32];
 	long long deadline = tu_now_ms() + 15000;
 	int up;
 
-	while ((up = atoi(hget(r->c, key(r, "health"), "uptime_s", v, sizeof(v)))) < secs && tu_now_ms() < deadline)
+	while ((up = atoi(hget(r->c, tu_key(r, "health"), "uptime_s", v, sizeof(v)))) < secs && tu_now_ms() < deadline)
 		tu_sleep_ms(50);
 	return up;
 }
 
 /* Until ibpipe's log says "gate open" n times (or "sync timeout" once); the count seen. */
 static int
-wait_gate_opens(const struct rig *r, int n)
+wait_gate_opens(const struct tu_stack *r, int n)
 {
 	long long deadline = tu_now_ms() + 15000;
 
@@ -257,11 +185,11 @@ test_list_change_long_after_ready_is_no_timeout(void)
 {
 	const char *sim[] = { "--accounts", "DUA", NULL };
 	const char *args[] = { "--sync-timeout", "2", "--on-sync-timeout", "exit", NULL };
-	struct rig r;
+	struct tu_stack r;
 	long long deadline;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, args), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	/* until the first sync deadline is long past */
 	CU_ASSERT(wait_uptime(&r, 3) >= 3);
 	control(&r, "account-delay-one DUB 300");
@@ -276,9 +204,9 @@ test_list_change_long_after_ready_is_no_timeout(void)
 	while (netliq(&r, "DUB")[0] == '\0' && tu_now_ms() < deadline)
 		tu_sleep_ms(20);
 	CU_ASSERT(netliq(&r, "DUB")[0] != '\0');
-	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "sync timeout"), 0);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /*
@@ -293,18 +221,18 @@ test_disconnect_long_after_ready_is_no_timeout(void)
 	const char *sim[] = { "--accounts", "DUA", NULL };
 	const char *args[] = { "--sync-timeout", "3", "--on-sync-timeout", "exit", "--reconnect-min-ms", "100",
 			       "--reconnect-max-ms", "300", NULL };
-	struct rig r;
+	struct tu_stack r;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, args), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	/* until the first sync's deadline is long past */
 	CU_ASSERT(wait_uptime(&r, 4) >= 4);
 	control(&r, "drop");
 	/* reconnected and synced again: the second gate open */
 	CU_ASSERT_EQUAL(wait_gate_opens(&r, 2), 2);
-	CU_ASSERT_EQUAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	/* and a shutdown is no timeout either: exit 0 */
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "sync timeout"), 0);
 }
 
@@ -316,13 +244,13 @@ many_accounts(int n, int timeout_ms)
 	char count[16], acct[16];
 	static char line[1 << 18];
 	const char *sim[] = { "--account-count", count, NULL };
-	struct rig r;
+	struct tu_stack r;
 	int missing = 0;
 
 	snprintf(count, sizeof(count), "%d", n);
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", timeout_ms), 0);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "SCARD %s", key(&r, "accounts"), NULL), n);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", timeout_ms), 0);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "SCARD %s", tu_key(&r, "accounts"), NULL), n);
 	for (int i = 1; i <= n; i++) {
 		snprintf(acct, sizeof(acct), "DU%07d", i);
 		missing += netliq(&r, acct)[0] == '\0';
@@ -333,7 +261,7 @@ many_accounts(int n, int timeout_ms)
 	for (const char *p = line; (p = strstr(p, "\"id\":")) != NULL; p++)
 		ids++;
 	CU_ASSERT_EQUAL(ids, n);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 static void
@@ -352,19 +280,19 @@ static void
 test_past_the_limit_never_ready(void)
 {
 	const char *sim[] = { "--account-count", "1025", NULL };
-	struct rig r;
+	struct tu_stack r;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(r.ib.log, "managedAccounts refused", 15000), 0);
 	/* everything else comes in: the list itself is all that is missing, and stays so */
 	const char *want[] = { "\"missing\":[\"managedAccounts:more than 1024 accounts (1025 listed)\"]", NULL };
-	CU_ASSERT_EQUAL(wait_holds(r.c, key(&r, "sync:detail"), want, 120000), 0);
-	char *st = rget(r.c, key(&r, "sync"));
+	CU_ASSERT_EQUAL(tu_rwait_holds(r.c, tu_key(&r, "sync:detail"), want, 120000), 0);
+	char *st = tu_rget_alloc(r.c, tu_key(&r, "sync"));
 	CU_ASSERT_STRING_EQUAL(st, "syncing");
 	free(st);
 	CU_ASSERT_EQUAL(tu_count_in_file(tu_slog(&r.ib, 0), "\"cb\":\"start\""), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "gate open"), 0);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* ---- 3: any bytes, any length: valid JSON ---- */
@@ -385,7 +313,7 @@ test_hostile_ids_give_valid_json(void)
 	char cmd[512] = "accounts-hex ";
 	const char *before[] = { cmd, NULL };
 	const char *sim[] = { "--account-delay-ms", "600000", NULL };
-	struct rig r;
+	struct tu_stack r;
 	redisContext *sub = tu_rconn(tu_redis_port());
 	redisReply *rep;
 	int events = 0, valid = 0;
@@ -395,13 +323,13 @@ test_hostile_ids_give_valid_json(void)
 	/* listen to P:events before ibpipe starts */
 	memset(&r, 0, sizeof(r));
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, before, NULL), 0);
-	rep = redisCommand(sub, "SUBSCRIBE %s", key(&r, "events"));
+	rep = redisCommand(sub, "SUBSCRIBE %s", tu_key(&r, "events"));
 	CU_ASSERT(rep != NULL);
 	freeReplyObject(rep);
 	const char *want[] = { "\"acctDownloadEnd:DU0000012\"", "\"q\\\"uote\"", "\"new\\nline\"", "\"\\ufffd\\ufffdbad\"",
 			       "\"ctl\\u0001x\"", NULL };
-	CU_ASSERT_EQUAL(wait_holds(r.c, key(&r, "sync:detail"), want, 15000), 0);
-	char *d = rget(r.c, key(&r, "sync:detail"));
+	CU_ASSERT_EQUAL(tu_rwait_holds(r.c, tu_key(&r, "sync:detail"), want, 15000), 0);
+	char *d = tu_rget_alloc(r.c, tu_key(&r, "sync:detail"));
 	CU_ASSERT(strlen(d) > 479);
 	CU_ASSERT(json_valid(d, strlen(d)));
 	free(d);
@@ -429,7 +357,7 @@ test_hostile_ids_give_valid_json(void)
 	CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CU_ASSERT(json_valid(out, strlen(out) - (strlen(out) && out[strlen(out) - 1] == '\n')));
 	CU_ASSERT(strstr(out, "\"q\\\"uote\"") != NULL);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* ---- 4: a detail that stays current ---- */
@@ -438,7 +366,7 @@ static void
 test_detail_current_during_slow_sync(void)
 {
 	const char *sim[] = { "--account-delay-ms", "600000", NULL };
-	struct rig r;
+	struct tu_stack r;
 	long long deadline;
 	double waited = 0;
 	char *d = NULL;
@@ -448,7 +376,7 @@ test_detail_current_during_slow_sync(void)
 	deadline = tu_now_ms() + 10000;
 	do {
 		free(d);
-		d = rget(r.c, key(&r, "sync:detail"));
+		d = tu_rget_alloc(r.c, tu_key(&r, "sync:detail"));
 		const char *w = strstr(d, "\"waiting_s\":");
 		waited = w ? strtod(w + 12, NULL) : 0;
 		if (waited < 1.5)
@@ -459,7 +387,7 @@ test_detail_current_during_slow_sync(void)
 	if (!strstr(d, "\"missing\":[\"acctDownloadEnd:DU111111\",\"positionEnd\"]"))
 		fprintf(stderr, "\n      detail: %s", d);
 	free(d);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* ---- 5: a killed ibpipe leaves no "ready" ---- */
@@ -468,30 +396,30 @@ static void
 test_kill9_leaves_no_ready(void)
 {
 	const char *sim[] = { NULL };
-	struct rig r;
+	struct tu_stack r;
 	long long deadline;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
-	CU_ASSERT(rint_cmd(r.c, "TTL %s", key(&r, "sync"), NULL) > 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT(rint_cmd(r.c, "TTL %s", tu_key(&r, "sync"), NULL) > 0);
 	kill(r.ib.pid, SIGKILL);
 	tu_wait(r.ib.pid, 5000);
 	r.ib.pid = 0;
 	/* gone within the health TTL (5 s) */
 	deadline = tu_now_ms() + 10000;
-	while (rint_cmd(r.c, "EXISTS %s", key(&r, "sync"), NULL) != 0 && tu_now_ms() < deadline)
+	while (rint_cmd(r.c, "EXISTS %s", tu_key(&r, "sync"), NULL) != 0 && tu_now_ms() < deadline)
 		tu_sleep_ms(50);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "EXISTS %s", key(&r, "sync"), NULL), 0);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "EXISTS %s", key(&r, "health"), NULL), 0);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "EXISTS %s", tu_key(&r, "sync"), NULL), 0);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "EXISTS %s", tu_key(&r, "health"), NULL), 0);
 	/* a "ready" without a live health entry is not ready for `status --wait-ready` */
-	CU_ASSERT_EQUAL(tu_rcmd(r.c, "SET %s ready", key(&r, "sync")), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(r.c, "SET %s ready", tu_key(&r, "sync")), 0);
 	char out[4096];
 	char *const argv[] = { (char *)tu_bin("ibpipe"), "status", "--redis-url", r.url, "--redis-prefix", r.prefix,
 			       "--wait-ready", "--timeout", "1", NULL };
 	int st = tu_run(argv, out, sizeof(out), 10000);
 	CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1);
-	tu_rcmd(r.c, "DEL %s", key(&r, "sync"));
-	rig_stop(&r);
+	tu_rcmd(r.c, "DEL %s", tu_key(&r, "sync"));
+	tu_stack_stop(&r);
 }
 
 /* ---- 6: a gateway that never answers ---- */
@@ -646,27 +574,27 @@ static void
 test_unmanaged_accounts_leave_no_keys(void)
 {
 	const char *sim[] = { "--accounts", "DUA", NULL };
-	struct rig r;
+	struct tu_stack r;
 	char v[64];
 	long long deadline;
 
 	CU_ASSERT_EQUAL_FATAL(rig_start(&r, sim, NULL, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, key(&r, "sync"), "ready", 15000), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_rwait(r.c, tu_key(&r, "sync"), "ready", 15000), 0);
 	for (int i = 0; i < 2; i++) {
 		control(&r, "send-value DUX");
 		control(&r, "send-download-end DUX");
 	}
 	/* counted (health refreshes every second) */
 	deadline = tu_now_ms() + 10000;
-	while ((atoi(hget(r.c, key(&r, "health"), "acct_unmanaged", v, sizeof(v))) < 2 ||
-		atoi(hget(r.c, key(&r, "health"), "download_end_unknown", v, sizeof(v))) < 2) &&
+	while ((atoi(hget(r.c, tu_key(&r, "health"), "acct_unmanaged", v, sizeof(v))) < 2 ||
+		atoi(hget(r.c, tu_key(&r, "health"), "download_end_unknown", v, sizeof(v))) < 2) &&
 	       tu_now_ms() < deadline)
 		tu_sleep_ms(50);
-	CU_ASSERT_EQUAL(atoi(hget(r.c, key(&r, "health"), "acct_unmanaged", v, sizeof(v))), 2);
-	CU_ASSERT_EQUAL(atoi(hget(r.c, key(&r, "health"), "download_end_unknown", v, sizeof(v))), 2);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "EXISTS %s", key(&r, "account:{DUX}"), NULL), 0);
-	CU_ASSERT_EQUAL(rint_cmd(r.c, "SISMEMBER %s %s", key(&r, "accounts"), "DUX"), 0);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT_EQUAL(atoi(hget(r.c, tu_key(&r, "health"), "acct_unmanaged", v, sizeof(v))), 2);
+	CU_ASSERT_EQUAL(atoi(hget(r.c, tu_key(&r, "health"), "download_end_unknown", v, sizeof(v))), 2);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "EXISTS %s", tu_key(&r, "account:{DUX}"), NULL), 0);
+	CU_ASSERT_EQUAL(rint_cmd(r.c, "SISMEMBER %s %s", tu_key(&r, "accounts"), "DUX"), 0);
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "download complete for DUX"), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "data for DUX, which is not a managed account"), 1);
 	CU_ASSERT_EQUAL(tu_count_in_file(r.ib.log, "acctDownloadEnd for DUX, which is not a managed account"), 1);

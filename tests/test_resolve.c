@@ -40,108 +40,50 @@ sim_expiry(int n, int step, char ymd[12], char ym[8])
 
 /* ---- the rig ---- */
 
-struct rig {
-	struct tu_sim sim;
-	struct tu_ibpipe ib;
-	redisContext *c;
-	char prefix[32], url[64], state[128];
-};
-
-static const char *
-key(const struct rig *r, const char *name)
+/* ibsim, the shared test Redis (r->c connected to it); ibpipe comes with ib_up. */
+static int
+sim_up(struct tu_stack *r, const char *const *sim_args)
 {
-	static char bufs[8][200];
-	static unsigned next;
-	char *b = bufs[next++ % 8];
+	const struct tu_opts o = { .sim_args = sim_args, .redis = TU_REDIS_SHARED, .connect = true };
 
-	snprintf(b, sizeof(bufs[0]), "%s:%s", r->prefix, name);
-	return b;
+	return tu_stack_sim_start(r, &o);
 }
 
+/* ibpipe with the recorder strategy on symbols; state: an earlier run's state directory, so that a restart finds
+   its conId cache (NULL: a fresh one, r->ib.dir). */
 static int
-sim_up(struct rig *r, const char *const *sim_args)
-{
-	static int seq;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->prefix, sizeof(r->prefix), "rs%d_%d", (int)getpid(), ++seq);
-	snprintf(r->url, sizeof(r->url), "redis://127.0.0.1:%d", tu_redis_port());
-	if ((r->c = tu_rconn(tu_redis_port())) == NULL)
-		return -1;
-	return tu_sim_start(&r->sim, sim_args);
-}
-
-/* ibpipe with the recorder strategy on symbols; state_dir: the rig's (kept across restarts), set on first start. */
-static int
-ib_up(struct rig *r, const char *symbols, const char *const *args)
+ib_up(struct tu_stack *r, const char *state, const char *symbols, const char *const *args)
 {
 	struct tu_opts o = { .strategy = "recorder", .symbols = symbols, .args = args };
 	const char *all[16];
 	int n = 0;
 
-	for (int i = 0; args && args[i] && n < 12; i++)
-		all[n++] = args[i];
-	if (r->state[0]) { /* a later --state-dir wins: the first run's directory, so the cache is found */
+	if (state) { /* a later --state-dir wins */
+		for (int i = 0; args && args[i] && n < 12; i++)
+			all[n++] = args[i];
 		all[n++] = "--state-dir";
-		all[n++] = r->state;
+		all[n++] = state;
+		all[n] = NULL;
+		o.args = all;
 	}
-	all[n] = NULL;
-	o.args = all;
-	if (tu_ibpipe_start(&r->ib, r->sim.port, &o, r->url, r->prefix) != 0)
-		return -1;
-	if (!r->state[0])
-		snprintf(r->state, sizeof(r->state), "%s", r->ib.dir);
-	return 0;
-}
-
-static int
-rig_stop(struct rig *r)
-{
-	int st = r->ib.pid ? tu_ibpipe_stop(&r->ib) : 0;
-
-	tu_sim_stop(&r->sim);
-	if (r->c)
-		redisFree(r->c);
-	r->c = NULL;
-	return st;
+	return tu_ibpipe_start(&r->ib, r->sim.port, &o, r->url, r->prefix);
 }
 
 static void
-control(const struct rig *r, const char *cmd)
+control(const struct tu_stack *r, const char *cmd)
 {
-	char out[256];
+	const char *const one[] = { cmd, NULL };
 
-	CU_ASSERT_EQUAL(tu_control(r->sim.ctl, cmd, out, sizeof(out)), 0);
-	CU_ASSERT(strncmp(out, "ok", 2) == 0);
-}
-
-/* GET key, malloc'd ("" when absent). */
-static char *
-rget(redisContext *c, const char *k)
-{
-	redisReply *rep = redisCommand(c, "GET %s", k);
-	char *s = strdup(rep && rep->type == REDIS_REPLY_STRING ? rep->str : "");
-
-	if (rep)
-		freeReplyObject(rep);
-	return s;
+	CU_ASSERT_EQUAL(tu_control_all(r->sim.ctl, one), 0);
 }
 
 /* Until GET k holds needle: 0, or -1 at the deadline. */
 static int
 rwait_has(redisContext *c, const char *k, const char *needle, int timeout_ms)
 {
-	long long deadline = tu_now_ms() + timeout_ms;
+	const char *const one[] = { needle, NULL };
 
-	do {
-		char *v = rget(c, k);
-		bool found = strstr(v, needle) != NULL;
-		free(v);
-		if (found)
-			return 0;
-		tu_sleep_ms(20);
-	} while (tu_now_ms() < deadline);
-	return -1;
+	return tu_rwait_holds(c, k, one, timeout_ms);
 }
 
 /* HGET k f as a number (-1 absent). */
@@ -155,14 +97,14 @@ hnum(redisContext *c, const char *k, const char *f)
 
 /* Until the quote of `name` exists with a bid and an ask: 0 or -1. */
 static int
-quote_wait(const struct rig *r, const char *name, int timeout_ms)
+quote_wait(const struct tu_stack *r, const char *name, int timeout_ms)
 {
 	char k[200];
 	long long deadline = tu_now_ms() + timeout_ms;
 
 	snprintf(k, sizeof(k), "quote:%s", name);
 	do {
-		if (hnum(r->c, key(r, k), "bid") > 0 && hnum(r->c, key(r, k), "ask") > 0)
+		if (hnum(r->c, tu_key(r, k), "bid") > 0 && hnum(r->c, tu_key(r, k), "ask") > 0)
 			return 0;
 		tu_sleep_ms(20);
 	} while (tu_now_ms() < deadline);
@@ -170,9 +112,9 @@ quote_wait(const struct rig *r, const char *name, int timeout_ms)
 }
 
 static bool
-detail_valid(const struct rig *r)
+detail_valid(const struct tu_stack *r)
 {
-	char *d = rget(r->c, key(r, "sync:detail"));
+	char *d = tu_rget_alloc(r->c, tu_key(r, "sync:detail"));
 	bool ok = d[0] && json_valid(d, strlen(d));
 
 	if (!ok)
@@ -185,9 +127,9 @@ detail_valid(const struct rig *r)
 
 /* bid and ask of one HSET (one HMGET): two HGETs could pair an old bid with a newer, lower ask. */
 static void
-bid_ask(const struct rig *r, const char *k, double *bid, double *ask)
+bid_ask(const struct tu_stack *r, const char *k, double *bid, double *ask)
 {
-	redisReply *rep = redisCommand(r->c, "HMGET %s bid ask", key(r, k));
+	redisReply *rep = redisCommand(r->c, "HMGET %s bid ask", tu_key(r, k));
 
 	*bid = *ask = 0;
 	if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 && rep->element[0]->str && rep->element[1]->str)
@@ -196,7 +138,7 @@ bid_ask(const struct rig *r, const char *k, double *bid, double *ask)
 }
 
 static void
-check_quotes(const struct rig *r, const char *fut_key, double fut_lo, double fut_hi, const char *opt_key)
+check_quotes(const struct tu_stack *r, const char *fut_key, double fut_lo, double fut_hi, const char *opt_key)
 {
 	char k[200];
 	double bid, ask;
@@ -212,7 +154,7 @@ check_quotes(const struct rig *r, const char *fut_key, double fut_lo, double fut
 	   HSET, so consistent) */
 	{
 		redisReply *rep = redisCommand(r->c, "HMGET %s bid ask mid last last_size last_time",
-					       key(r, "quote:CASH:EUR.USD@IDEALPRO"));
+					       tu_key(r, "quote:CASH:EUR.USD@IDEALPRO"));
 		CU_ASSERT_FATAL(rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 6);
 		CU_ASSERT_FATAL(rep->element[0]->type == REDIS_REPLY_STRING && rep->element[1]->type == REDIS_REPLY_STRING &&
 				rep->element[2]->type == REDIS_REPLY_STRING);
@@ -233,9 +175,9 @@ static void
 test_futures_fx_option_sync_and_quote(void)
 {
 	static const char *const sim_args[] = { "--tick-rate", "2000", NULL };
-	struct rig r;
+	struct tu_stack r;
 	char nq_ymd[12], nq_ym[8], opt_ymd[12], opt_ym[8], syms[256], fut_key[64], opt_key[64], want[160];
-	char *cache = NULL, path[300];
+	char *cache = NULL, path[300], state[128];
 
 	sim_expiry(1, 3, nq_ymd, nq_ym);  /* NQ's second quarterly: a month spec, not the front */
 	sim_expiry(1, 1, opt_ymd, opt_ym); /* ibsim's SPY chain */
@@ -244,8 +186,9 @@ test_futures_fx_option_sync_and_quote(void)
 	snprintf(fut_key, sizeof(fut_key), "FUT:NQ@CME:%s", nq_ymd);
 	snprintf(opt_key, sizeof(opt_key), "OPT:SPY@SMART:%s:540:C", opt_ymd);
 	REQUIRE(sim_up(&r, sim_args) == 0);
-	REQUIRE(ib_up(&r, syms, NULL) == 0);
-	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
+	REQUIRE(ib_up(&r, NULL, syms, NULL) == 0);
+	snprintf(state, sizeof(state), "%s", r.ib.dir);
+	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	CU_ASSERT(detail_valid(&r));
 	/* each spec resolved and logged with what IB said */
 	snprintf(want, sizeof(want), "FUT:NQ@CME:%s resolved: conId 563947734, local symbol NQ", nq_ym);
@@ -259,7 +202,7 @@ test_futures_fx_option_sync_and_quote(void)
 	snprintf(want, sizeof(want), "\"symbol\":\"%s\"", fut_key);
 	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&r.ib, 0), want, WAIT_MS), 0);
 	/* the cache: one line per spec with its conId and key */
-	snprintf(path, sizeof(path), "%s/contracts-127.0.0.1-%d-1", r.state, r.sim.port);
+	snprintf(path, sizeof(path), "%s/contracts-127.0.0.1-%d-1", state, r.sim.port);
 	CU_ASSERT_EQUAL(tu_wait_for_text(path, "IND:SPX@CBOE\t416904\tIND:SPX@CBOE", WAIT_MS), 0);
 	cache = tu_read_file(path, NULL);
 	CU_ASSERT(cache && strstr(cache, "CASH:EUR.USD@IDEALPRO\t12087792\tCASH:EUR.USD@IDEALPRO\n"));
@@ -270,15 +213,15 @@ test_futures_fx_option_sync_and_quote(void)
 		char k1[200], k2[200];
 		snprintf(k1, sizeof(k1), "quote:%s", fut_key);
 		snprintf(k2, sizeof(k2), "quote:%s", opt_key);
-		CU_ASSERT_EQUAL(tu_rcmd(r.c, "DEL %s %s %s %s", key(&r, "quote:CASH:EUR.USD@IDEALPRO"), key(&r, k1),
-					key(&r, k2), key(&r, "sync")), 0);
+		CU_ASSERT_EQUAL(tu_rcmd(r.c, "DEL %s %s %s %s", tu_key(&r, "quote:CASH:EUR.USD@IDEALPRO"), tu_key(&r, k1),
+					tu_key(&r, k2), tu_key(&r, "sync")), 0);
 	}
-	REQUIRE(ib_up(&r, syms, NULL) == 0);
-	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
+	REQUIRE(ib_up(&r, state, syms, NULL) == 0);
+	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	check_quotes(&r, fut_key, 15000, 25000, opt_key);
 	CU_ASSERT(tu_count_in_file(r.ib.log, "not conId") == 0); /* the cache agreed: no conId changed */
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* Delayed data (market_data_type 3): IB's delayed tick ids fill the same quotes. */
@@ -287,7 +230,7 @@ test_delayed_data(void)
 {
 	static const char *const sim_args[] = { "--tick-rate", "2000", NULL };
 	static const char *const args[] = { "--market-data-type", "3", NULL };
-	struct rig r;
+	struct tu_stack r;
 	char ymd[12], ym[8], syms[160], fut_key[64], opt_key[64];
 
 	sim_expiry(0, 3, ymd, ym);
@@ -296,14 +239,14 @@ test_delayed_data(void)
 	snprintf(opt_key, sizeof(opt_key), "OPT:SPY@SMART:%s:540:C", ymd);
 	snprintf(syms, sizeof(syms), "FUT:ES@CME,CASH:EUR.USD@IDEALPRO,%s,conid:12087797", opt_key);
 	REQUIRE(sim_up(&r, sim_args) == 0);
-	REQUIRE(ib_up(&r, syms, args) == 0);
-	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
+	REQUIRE(ib_up(&r, NULL, syms, args) == 0);
+	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	check_quotes(&r, fut_key, 4000, 8000, opt_key); /* ES near 5450 */
 	/* FX named by conId: keyed as the pair, with its mid too */
 	CU_ASSERT_EQUAL(quote_wait(&r, "CASH:GBP.USD@IDEALPRO", WAIT_MS), 0);
-	CU_ASSERT(TU_UNTIL(hnum(r.c, key(&r, "quote:CASH:GBP.USD@IDEALPRO"), "mid") > 1, WAIT_MS));
+	CU_ASSERT(TU_UNTIL(hnum(r.c, tu_key(&r, "quote:CASH:GBP.USD@IDEALPRO"), "mid") > 1, WAIT_MS));
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* Tick-by-tick and depth on a contract spec: they open once it resolved, under its key. */
@@ -311,28 +254,29 @@ static void
 test_tbt_and_depth_on_a_spec(void)
 {
 	static const char *const args[] = { "--tbt", "FUT:ES@CME:BidAsk", "--depth", "FUT:ES@CME:5", NULL };
-	struct rig r;
-	char ymd[12], ym[8], k[160];
+	struct tu_stack r;
+	char ymd[12], ym[8], k[160], state[128];
 	int rc;
 
 	sim_expiry(0, 3, ymd, ym);
 	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, "AAPL,FUT:ES@CME", args) == 0);
-	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
+	REQUIRE(ib_up(&r, NULL, "AAPL,FUT:ES@CME", args) == 0);
+	snprintf(state, sizeof(state), "%s", r.ib.dir);
+	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	snprintf(k, sizeof(k), "book:FUT:ES@CME:%s", ymd);
-	CU_ASSERT_EQUAL(rwait_has(r.c, key(&r, k), "\"bids\":[[", WAIT_MS), 0);
-	CU_ASSERT_EQUAL(rwait_has(r.c, key(&r, k), "\"asks\":[[", WAIT_MS), 0);
+	CU_ASSERT_EQUAL(rwait_has(r.c, tu_key(&r, k), "\"bids\":[[", WAIT_MS), 0);
+	CU_ASSERT_EQUAL(rwait_has(r.c, tu_key(&r, k), "\"asks\":[[", WAIT_MS), 0);
 	snprintf(k, sizeof(k), "FUT:ES@CME:%s", ymd);
 	CU_ASSERT_EQUAL(quote_wait(&r, k, WAIT_MS), 0);
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&r.ib)));
 	/* a feed on a spec that is not among symbols: refused at start, exit 2, naming it */
-	REQUIRE(ib_up(&r, "AAPL", args) == 0);
+	REQUIRE(ib_up(&r, state, "AAPL", args) == 0);
 	rc = tu_wait(r.ib.pid, WAIT_MS);
 	r.ib.pid = 0;
 	CU_ASSERT(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
 	CU_ASSERT(tu_count_in_file(r.ib.log, "contract spec FUT:ES@CME is not among `symbols`") == 1);
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* ---- the front month ---- */
@@ -340,20 +284,20 @@ out:
 static void
 test_front_month_chosen_and_logged(void)
 {
-	struct rig r;
+	struct tu_stack r;
 	char ymd[12], ym[8], want[160], k[160];
 
 	sim_expiry(0, 3, ymd, ym); /* ibsim lists three quarterlies from the nearest unexpired one */
 	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, "FUT:ES@CME", NULL) == 0);
-	REQUIRE(tu_rwait(r.c, key(&r, "sync"), "ready", WAIT_MS) == 0);
+	REQUIRE(ib_up(&r, NULL, "FUT:ES@CME", NULL) == 0);
+	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	snprintf(want, sizeof(want), "FUT:ES@CME: front month is ES%c%c, expiry %s (conId 495512551), of 3 listed",
 		 "FGHJKMNQUVXZ"[atoi(ym + 4) - 1], ym[3], ymd);
 	CU_ASSERT(tu_count_in_file(r.ib.log, want) == 1);
 	snprintf(k, sizeof(k), "FUT:ES@CME:%s", ymd);
 	CU_ASSERT_EQUAL(quote_wait(&r, k, WAIT_MS), 0);
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* ---- refusals: the gate stays closed, the spec is named ---- */
@@ -364,7 +308,7 @@ out:
  * "contract:<spec>" with why.
  */
 static void
-check_refused(struct rig *r, const char *spec, const char *why_part)
+check_refused(struct tu_stack *r, const char *spec, const char *why_part)
 {
 	char want[200], *d;
 
@@ -372,13 +316,13 @@ check_refused(struct rig *r, const char *spec, const char *why_part)
 	CU_ASSERT_EQUAL(tu_wait_for_text(r->ib.log, want, WAIT_MS), 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(r->ib.log, "account download complete for DU111111", WAIT_MS), 0);
 	snprintf(want, sizeof(want), "\"missing\":[\"contract:%s\"]", spec);
-	CU_ASSERT_EQUAL(rwait_has(r->c, key(r, "sync:detail"), want, WAIT_MS), 0);
-	d = rget(r->c, key(r, "sync:detail"));
+	CU_ASSERT_EQUAL(rwait_has(r->c, tu_key(r, "sync:detail"), want, WAIT_MS), 0);
+	d = tu_rget_alloc(r->c, tu_key(r, "sync:detail"));
 	CU_ASSERT(strstr(d, "\"contract_errors\":{") != NULL);
 	CU_ASSERT(strstr(d, why_part) != NULL);
 	free(d);
 	CU_ASSERT(detail_valid(r));
-	d = rget(r->c, key(r, "sync"));
+	d = tu_rget_alloc(r->c, tu_key(r, "sync"));
 	CU_ASSERT_STRING_EQUAL(d, "syncing");
 	free(d);
 	CU_ASSERT_EQUAL(tu_count_in_file(tu_slog(&r->ib, 0), "\"cb\":\"start\""), 0);
@@ -387,35 +331,35 @@ check_refused(struct rig *r, const char *spec, const char *why_part)
 static void
 test_ambiguous_spec_refused_with_candidates(void)
 {
-	struct rig r;
+	struct tu_stack r;
 
 	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, "AAPL,STK:AMBIG", NULL) == 0);
+	REQUIRE(ib_up(&r, NULL, "AAPL,STK:AMBIG", NULL) == 0);
 	check_refused(&r, "STK:AMBIG", "ambiguous: 2 contracts match (AMBIG (conId 700000001, NYSE, class AMBIG), "
 				       "AMBIG (conId 700000002, ARCA, class AMBIG.W))");
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 static void
 test_unknown_spec_named(void)
 {
-	struct rig r;
+	struct tu_stack r;
 
 	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, "AAPL,FUT:XX@CME:202612,CASH:EUR.USD", NULL) == 0);
+	REQUIRE(ib_up(&r, NULL, "AAPL,FUT:XX@CME:202612,CASH:EUR.USD", NULL) == 0);
 	check_refused(&r, "FUT:XX@CME:202612", "unknown to IB (error 200: No security definition");
 	/* the one that resolved is quoted; the unknown one has no key at all */
 	CU_ASSERT_EQUAL(quote_wait(&r, "CASH:EUR.USD@IDEALPRO", WAIT_MS), 0);
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* Two configured symbols that are one instrument: the second is refused, naming the first and both conIds. */
 static void
 test_two_specs_one_instrument(void)
 {
-	struct rig r;
+	struct tu_stack r;
 	char ymd[12], ym[8], syms[96], spec[48], why[200], start[96];
 
 	sim_expiry(0, 3, ymd, ym);
@@ -424,12 +368,12 @@ test_two_specs_one_instrument(void)
 	snprintf(why, sizeof(why), "its instrument key FUT:ES@CME:%s is already configured as \"FUT:ES@CME\", conId "
 		 "495512551 (conId 495512551 here)", ymd);
 	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, syms, NULL) == 0);
+	REQUIRE(ib_up(&r, NULL, syms, NULL) == 0);
 	snprintf(start, sizeof(start), "its instrument key FUT:ES@CME:%s is already configured as ", ymd);
 	check_refused(&r, spec, start); /* up to the quotes, which the detail escapes */
 	CU_ASSERT(tu_count_in_file(r.ib.log, why) == 1);
 out:
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 /* ---- the gate waits for resolution, on every connection ---- */
@@ -437,7 +381,7 @@ out:
 /* With contract details held by ibsim: the account sync completes, the gate does not open, and the
    detail names the contracts; released, the gate opens after the contracts resolved. */
 static void
-check_held_then_released(struct rig *r, int download_no)
+check_held_then_released(struct tu_stack *r, int download_no)
 {
 	char *d;
 
@@ -447,14 +391,14 @@ check_held_then_released(struct rig *r, int download_no)
 	       tu_now_ms() < deadline)
 		tu_sleep_ms(20);
 	CU_ASSERT_EQUAL(tu_count_in_file(r->ib.log, "account download complete for DU111111"), download_no);
-	CU_ASSERT_EQUAL(rwait_has(r->c, key(r, "sync:detail"),
+	CU_ASSERT_EQUAL(rwait_has(r->c, tu_key(r, "sync:detail"),
 				  "\"missing\":[\"contract:FUT:ES@CME\",\"contract:CASH:EUR.USD@IDEALPRO\"]", WAIT_MS), 0);
-	d = rget(r->c, key(r, "sync"));
+	d = tu_rget_alloc(r->c, tu_key(r, "sync"));
 	CU_ASSERT_STRING_EQUAL(d, "syncing");
 	free(d);
 	CU_ASSERT(detail_valid(r));
 	control(r, "contract-delay 0");
-	CU_ASSERT_EQUAL(tu_rwait(r->c, key(r, "sync"), "ready", WAIT_MS), 0);
+	CU_ASSERT_EQUAL(tu_rwait(r->c, tu_key(r, "sync"), "ready", WAIT_MS), 0);
 }
 
 static void
@@ -462,11 +406,11 @@ test_gate_waits_for_resolution(void)
 {
 	static const char *const sim_args[] = { "--contract-delay-ms", "3600000", NULL };
 	static const char *const args[] = { "--reconnect-min-ms", "100", "--reconnect-max-ms", "300", NULL };
-	struct rig r;
+	struct tu_stack r;
 	char *log = NULL, *res, *open;
 
 	REQUIRE(sim_up(&r, sim_args) == 0);
-	REQUIRE(ib_up(&r, "AAPL,FUT:ES@CME,CASH:EUR.USD@IDEALPRO", args) == 0);
+	REQUIRE(ib_up(&r, NULL, "AAPL,FUT:ES@CME,CASH:EUR.USD@IDEALPRO", args) == 0);
 	check_held_then_released(&r, 1);
 	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&r.ib, 0), "\"cb\":\"start\"", WAIT_MS), 0);
 	/* in the log: both resolved before the gate opened */
@@ -483,7 +427,7 @@ test_gate_waits_for_resolution(void)
 	CU_ASSERT_EQUAL(quote_wait(&r, "CASH:EUR.USD@IDEALPRO", WAIT_MS), 0);
 out:
 	free(log);
-	CU_ASSERT(tu_exited_ok(rig_stop(&r)));
+	CU_ASSERT(tu_exited_ok(tu_stack_stop(&r)));
 }
 
 void

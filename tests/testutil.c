@@ -315,6 +315,21 @@ tu_control(int port, const char *cmd, char *out, size_t cap)
 }
 
 int
+tu_control_all(int port, const char *const *cmds)
+{
+	char out[256];
+
+	for (int i = 0; cmds && cmds[i]; i++) {
+		out[0] = '\0';
+		if (tu_control(port, cmds[i], out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0) {
+			fprintf(stderr, "\n      control %s: %s", cmds[i], out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
 tu_last_line(const char *path, const char *needle, char *out, size_t cap)
 {
 	char *txt = tu_read_file(path, NULL), *line, *save = NULL;
@@ -680,7 +695,7 @@ tu_slog(const struct tu_ibpipe *t, int index)
 }
 
 int
-tu_stack_start(struct tu_stack *s, const struct tu_opts *o)
+tu_stack_sim_start(struct tu_stack *s, const struct tu_opts *o)
 {
 	static int seq;
 
@@ -697,7 +712,17 @@ tu_stack_start(struct tu_stack *s, const struct tu_opts *o)
 		s->redis_port = tu_redis_port();
 	}
 	snprintf(s->url, sizeof(s->url), "redis://127.0.0.1:%d", s->redis_port);
+	if (o->connect && (s->c = tu_rconn(s->redis_port)) == NULL)
+		return -1;
 	if (tu_sim_start(&s->sim, o->sim_args) != 0)
+		return -1;
+	return tu_control_all(s->sim.ctl, o->sim_control);
+}
+
+int
+tu_stack_start(struct tu_stack *s, const struct tu_opts *o)
+{
+	if (tu_stack_sim_start(s, o) != 0)
 		return -1;
 	return tu_ibpipe_start(&s->ib, s->sim.port, o, s->redis_port ? s->url : NULL, s->prefix);
 }
@@ -726,9 +751,12 @@ tu_stack_ready(const struct tu_stack *s, int timeout_ms)
 int
 tu_stack_stop(struct tu_stack *s)
 {
-	int st = tu_ibpipe_stop(&s->ib);
+	int st = s->ib.pid ? tu_ibpipe_stop(&s->ib) : 0;
 
 	tu_sim_stop(&s->sim);
+	if (s->c)
+		redisFree(s->c);
+	s->c = NULL;
 	tu_redis_stop(&s->redis, SIGTERM);
 	return st;
 }
@@ -736,7 +764,7 @@ tu_stack_stop(struct tu_stack *s)
 const char *
 tu_key(const struct tu_stack *s, const char *name)
 {
-	static char bufs[8][128];
+	static char bufs[8][200];
 	static unsigned next;
 	char *b = bufs[next++ % 8];
 
@@ -801,6 +829,35 @@ tu_rwait(redisContext *c, const char *key, const char *want, int timeout_ms)
 
 	do {
 		if (strcmp(tu_rget(c, key, v, sizeof(v)), want) == 0)
+			return 0;
+		tu_sleep_ms(20);
+	} while (tu_now_ms() < deadline);
+	return -1;
+}
+
+char *
+tu_rget_alloc(redisContext *c, const char *key)
+{
+	redisReply *r = redisCommand(c, "GET %s", key);
+	char *s = strdup(r && r->type == REDIS_REPLY_STRING ? r->str : "");
+
+	if (r)
+		freeReplyObject(r);
+	return s;
+}
+
+int
+tu_rwait_holds(redisContext *c, const char *key, const char *const *needles, int timeout_ms)
+{
+	long long deadline = tu_now_ms() + timeout_ms;
+
+	do {
+		char *v = tu_rget_alloc(c, key);
+		bool all = v && v[0] != '\0';
+		for (int i = 0; all && needles[i]; i++)
+			all = strstr(v, needles[i]) != NULL;
+		free(v);
+		if (all)
 			return 0;
 		tu_sleep_ms(20);
 	} while (tu_now_ms() < deadline);

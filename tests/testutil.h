@@ -51,6 +51,8 @@ int tu_count_tcp_state(int port, const char *state);
 
 /* Send one line to a control port (ibsim --control-port) and read one line back. 0 ok. */
 int tu_control(int port, const char *cmd, char *out, size_t cap);
+/* Each of cmds (NULL-terminated; NULL: none) to a control port in turn: 0 when every one answered "ok". */
+int tu_control_all(int port, const char *const *cmds);
 /* The last line of path holding needle, into out; 0, or -1 if none. */
 int tu_last_line(const char *path, const char *needle, char *out, size_t cap);
 /* The number after `after` on the first line of path holding `needle`; -1 if none. */
@@ -75,6 +77,7 @@ bool tu_exited_ok(int status);
  * Readiness: tu_*_start return once the ports accept; tu_stack_ready waits
  * for the sync gate (the strategy's "start" line, or P:sync = ready).
  */
+struct redisContext;
 struct tu_redis {
 	pid_t pid;
 	int port;
@@ -94,11 +97,13 @@ struct tu_opts {
 	const char *const *sim_args;    /* extra ibsim flags, NULL-terminated */
 	const char *const *args;        /* extra `ibpipe run` flags */
 	const char *const *redis_args;  /* extra redis-server flags (TU_REDIS_PRIVATE) */
+	const char *const *sim_control; /* ibsim control commands, each answered "ok", before ibpipe starts */
 	const char *strategy;           /* --strategy; NULL: ibpipe's default */
 	const char *script;             /* $IB_TRADER_SCRIPT; NULL: unset */
 	const char *symbols;            /* NULL: AAPL,MSFT */
 	const char *prefix;             /* --redis-prefix; NULL: a fresh one */
 	enum tu_redis_mode redis;       /* OFF: --no-redis */
+	bool connect;                   /* open tu_stack.c, a connection to that Redis */
 	bool fast_reconnect;            /* --reconnect-min-ms 100 --reconnect-max-ms 300 */
 };
 struct tu_stack {
@@ -106,6 +111,7 @@ struct tu_stack {
 	struct tu_sim sim;
 	struct tu_ibpipe ib;
 	int redis_port;                 /* 0: no Redis */
+	struct redisContext *c;         /* tu_opts.connect: the test's reads; tu_stack_stop closes it */
 	char prefix[32], url[64];
 };
 
@@ -128,9 +134,13 @@ int tu_ibpipe_stop(struct tu_ibpipe *t);
 const char *tu_slog(const struct tu_ibpipe *t, int index);
 /* Everything of o; -1 if a piece did not come up. */
 int tu_stack_start(struct tu_stack *s, const struct tu_opts *o);
+/* All of it but ibpipe (the prefix, Redis and its connection, ibsim, o->sim_control): the test starts
+   ibpipe itself with tu_ibpipe_start(&s->ib, s->sim.port, ..., s->url, s->prefix). */
+int tu_stack_sim_start(struct tu_stack *s, const struct tu_opts *o);
 /* Until the gate opened: strategy 0's "start" line, or without a strategy log P:sync = ready. 0 or -1. */
 int tu_stack_ready(const struct tu_stack *s, int timeout_ms);
-/* Stop ibpipe (SIGTERM), ibsim and a private Redis; returns ibpipe's wait status. */
+/* Stop ibpipe (SIGTERM), ibsim and a private Redis, close s->c; returns ibpipe's wait status (0 when it was not
+   running: not started, or stopped already with tu_ibpipe_stop). */
 int tu_stack_stop(struct tu_stack *s);
 /* "<prefix>:<name>" in a static buffer ring. */
 const char *tu_key(const struct tu_stack *s, const char *name);
@@ -145,6 +155,10 @@ char *tu_rhget(struct redisContext *c, const char *key, const char *field, char 
 long long tu_rint(struct redisContext *c, const char *fmt, const char *key);
 /* Until GET key equals want; 0 or -1. */
 int tu_rwait(struct redisContext *c, const char *key, const char *want, int timeout_ms);
+/* GET key whole, malloc'd ("" when missing or not a string; NULL only when out of memory). */
+char *tu_rget_alloc(struct redisContext *c, const char *key);
+/* Until GET key holds every one of needles (NULL-terminated); 0 or -1. */
+int tu_rwait_holds(struct redisContext *c, const char *key, const char *const *needles, int timeout_ms);
 /* A command whose reply does not matter: 0 unless it failed or Redis answered an error. */
 int tu_rcmd(struct redisContext *c, const char *fmt, ...);
 
