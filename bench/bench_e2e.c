@@ -261,11 +261,12 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		}
 		usleep(1000);
 	}
-	/* lossless: every blast frame becomes a sample; wait for the last one (bounded: a lost frame is
-	   reported, not waited for forever) */
+	/* lossless: every blast frame becomes a sample in every strategy; wait for the last one
+	   (bounded: a lost frame is reported, not waited for forever) */
+	uint64_t due = (uint64_t)msgs * (uint64_t)ib_pipeline_nstrategies(p);
 	for (int64_t until = ib_now_mono_ns() + 30000000000LL; o->lossless && !depth && t1 && ib_now_mono_ns() < until;
 	     usleep(1000))
-		if (measured(p) >= (uint64_t)msgs)
+		if (measured(p) >= due)
 			break;
 	/* let the market-data thread and strategies drain */
 	usleep(200000);
@@ -336,12 +337,14 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		       (unsigned long long)unstamped);
 	uint64_t coalesced = ib_stats_coalesced(ib_pipeline_stats(p));
 	if (!depth) {
-		/* every stamped blast frame is one send->strategy sample unless coalescing merged it */
-		printf("%-24s measured %llu of %lld frames sent (%.1f %%), coalesced %llu%s\n", name,
-		       (unsigned long long)e2e.count, msgs, msgs > 0 ? 100.0 * (double)e2e.count / (double)msgs : 0,
-		       (unsigned long long)coalesced, o->lossless ? " (lossless)" : "");
+		/* every stamped blast frame is one send->strategy sample in each strategy unless coalescing
+		   merged it */
+		printf("%-24s measured %llu of %llu frames sent%s (%.1f %%), coalesced %llu%s\n", name,
+		       (unsigned long long)e2e.count, (unsigned long long)due, nstrat > 1 ? " x strategies" : "",
+		       due ? 100.0 * (double)e2e.count / (double)due : 0, (unsigned long long)coalesced,
+		       o->lossless ? " (lossless)" : "");
 		bench_result(name, "latency_samples", (double)e2e.count);
-		bench_result(name, "frames_sent", (double)msgs);
+		bench_result(name, "frames_sent", (double)due); /* frames sent x strategies */
 		bench_result(name, "coalesced", (double)coalesced);
 	}
 	bench_result(name, "msgs_per_s", mps);
