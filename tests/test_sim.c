@@ -44,73 +44,16 @@
 			goto out;                                                              \
 	} while (0)
 
-struct ibsim {
-	pid_t pid;
-	int port, ctl;
-	char dir[64], log[128];
-};
-
-/* Start bin/ibsim on ephemeral ports; waits for its port file and control line. */
-static int
-sim_up(struct ibsim *p, const char *const extra[])
-{
-	char portfile[160], *argv[48];
-	const char *d = tu_tmpdir();
-	long long deadline;
-	int n = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!d)
-		return -1;
-	ib_strlcpy(p->dir, d, sizeof(p->dir));
-	snprintf(p->log, sizeof(p->log), "%s/ibsim.log", p->dir);
-	snprintf(portfile, sizeof(portfile), "%s/port", p->dir);
-	argv[n++] = (char *)tu_bin("ibsim");
-	argv[n++] = "--port";
-	argv[n++] = "0";
-	argv[n++] = "--port-file";
-	argv[n++] = portfile;
-	argv[n++] = "--control-port";
-	argv[n++] = "0";
-	for (int i = 0; extra && extra[i] && n < 46; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n] = NULL;
-	p->pid = tu_spawn(argv, p->log);
-	deadline = tu_now_ms() + 5000;
-	while (tu_now_ms() < deadline) {
-		char *s = tu_read_file(portfile, NULL), *log;
-		if (s) {
-			p->port = atoi(s);
-			free(s);
-			log = tu_read_file(p->log, NULL);
-			const char *c = log ? strstr(log, "ibsim: control on 127.0.0.1:") : NULL;
-			if (c)
-				p->ctl = atoi(c + strlen("ibsim: control on 127.0.0.1:"));
-			free(log);
-			if (p->port > 0 && p->ctl > 0)
-				return 0;
-		}
-		if (tu_wait(p->pid, 0) != -1)
-			break; /* it exited */
-		tu_sleep_ms(10);
-	}
-	return -1;
-}
-
+/* Stop ibsim, which must exit cleanly. */
 static void
-sim_down(struct ibsim *p)
+sim_down(struct tu_sim *p)
 {
-	int st;
-
-	if (p->pid <= 0)
-		return;
-	st = tu_stop(p->pid, SIGTERM, 3000);
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	p->pid = 0;
+	if (p->pid > 0)
+		CU_ASSERT(tu_exited_ok(tu_sim_stop(p)));
 }
 
 static int
-ctl(const struct ibsim *p, const char *cmd, char *out, size_t cap)
+ctl(const struct tu_sim *p, const char *cmd, char *out, size_t cap)
 {
 	return tu_control(p->ctl, cmd, out, cap);
 }
@@ -191,11 +134,11 @@ test_encode_formats_and_whole_frames(void)
 static void
 test_handshake_and_start_api(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	static const int32_t farm[] = { IB_ERR_FARM_OK, IB_ERR_HMDS_OK, IB_ERR_SECDEF_OK };
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	/* the highest version both speak, and a gateway-style connection time */
 	REQUIRE(sc_open(&c, p.port) == 0);
 	REQUIRE(sc_handshake(&c, 100, 193) == 0);
@@ -243,11 +186,11 @@ out:
 static void
 test_client_id_in_use(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	ib_req r;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&a, p.port, 5) == 0);
 	REQUIRE(sc_open(&b, p.port) == 0);
 	REQUIRE(sc_handshake(&b, 100, 176) == 0);
@@ -285,7 +228,7 @@ static void
 test_account_download_delayed(void)
 {
 	const char *args[] = { "--account-delay-ms", "400", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	long long t0;
@@ -293,7 +236,7 @@ test_account_download_delayed(void)
 	bool netliq = false, cash_base = false, cash_usd = false, ready = false, aapl = false, msft = false;
 	bool update_time = false;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	t0 = tu_now_ms();
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	acct_updates(&r, true, "DU111111");
@@ -340,13 +283,13 @@ static void
 test_account_delay_jitter_and_control(void)
 {
 	const char *args[] = { "--account-delay-ms", "100", "--account-jitter-ms", "200", "--no-download-end", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	char out[256];
 	long long t0, dt;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	t0 = tu_now_ms();
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	acct_updates(&r, true, "");
@@ -378,12 +321,12 @@ static void
 test_positions_two_accounts(void)
 {
 	const char *args[] = { "--accounts", "DU111111,DU222222", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	int n1 = 0, n2 = 0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	CU_ASSERT_STRING_EQUAL(c.accounts, "DU111111,DU222222");
 	memset(&r, 0, sizeof(r));
@@ -426,7 +369,7 @@ static void
 test_market_data(void)
 {
 	const char *args[] = { "--tick-rate", "400", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	bool bid = false, ask = false, size = false, stamp = false;
@@ -434,7 +377,7 @@ test_market_data(void)
 	int ticks = 0, after_cancel = 0;
 	long long t0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1001, "AAPL");
 	REQUIRE(sc_send(&c, &r) == 0);
@@ -506,11 +449,11 @@ out:
 static void
 test_contracts_and_small_requests(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CONTRACT_DATA;
@@ -645,14 +588,14 @@ follow_order(simclient *c, int32_t id, struct order_seen *s, int timeout_ms)
 static void
 test_order_market_fill_moves_account(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
 	double cash0 = 0;
 	char out[8192];
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	/* follow the account and positions first */
 	acct_updates(&r, true, "DU111111");
@@ -699,14 +642,14 @@ out:
 static void
 test_order_limit_resting_cancel_and_crossing(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 }, x = { 0 };
 	int32_t id;
 	int open_listed = 0;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	id = c.next_valid_id;
 	/* far below the market: it rests */
@@ -760,12 +703,12 @@ static void
 test_order_partial_fills(void)
 {
 	const char *args[] = { "--partial-fill-above", "500", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_order(&r, c.next_valid_id, "SELL", 1000, "MKT", 0);
 	REQUIRE(sc_send(&c, &r) == 0);
@@ -783,7 +726,7 @@ out:
 static void
 test_order_duplicate_id_and_executions(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
@@ -791,7 +734,7 @@ test_order_duplicate_id_and_executions(void)
 	int execs = 0;
 	char out[8192];
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	id = c.next_valid_id + 5;
 	sc_req_order(&r, id, "BUY", 10, "MKT", 0);
@@ -848,7 +791,7 @@ test_open_order_matches_gateway_frame(void)
 	const char *args[] = { "--server-version", "173", NULL };
 	/* fields that carry this order's own values; everything else must be identical */
 	static const int own[] = { 1, 2, 3, 11, 13, 14, 15, 16, 17, 18, 20, 24, 25, 30, 94 };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char path[512], *vec = NULL, *line = NULL, *f[SC_MAX_FIELDS];
@@ -868,7 +811,7 @@ test_open_order_matches_gateway_frame(void)
 		if (*q)
 			*q++ = '\0';
 	}
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 100) == 0);
 	CU_ASSERT_EQUAL(c.sv, 173);
 	sc_req_order(&r, c.next_valid_id, "BUY", 100, "MKT", 0);
@@ -899,12 +842,12 @@ out:
 static void
 test_control_drop_notice_malformed(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[8192];
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	static const int32_t codes[] = { IB_ERR_CONN_LOST, IB_ERR_CONN_RESTORED_LOST, IB_ERR_CONN_RESTORED };
 	for (int i = 0; i < 3; i++) {
@@ -949,13 +892,13 @@ out:
 static void
 test_control_stall(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[256];
 	long long t0;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CURRENT_TIME;
@@ -979,12 +922,12 @@ out:
 static void
 test_control_server_version(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	char out[256];
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(ctl(&p, "server-version 165", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok server-version 165", 21) == 0);
 	REQUIRE(ctl(&p, "server-version 201", out, sizeof(out)) == 0);
@@ -1020,7 +963,7 @@ static void
 test_control_restart_rollback(void)
 {
 	const char *args[] = { "--restart-rollback", "--account-delay-ms", "200", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	struct order_seen s = { 0 };
@@ -1029,7 +972,7 @@ test_control_restart_rollback(void)
 	long long t0;
 	int refused = 0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_order(&r, c.next_valid_id + 10, "BUY", 5, "MKT", 0);
 	REQUIRE(sc_send(&c, &r) == 0);
@@ -1073,14 +1016,14 @@ static void
 test_blast_exact_and_stamped(void)
 {
 	const char *args[] = { "--blast", "200000", "--stamp", "--tick-rate", "0", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	int64_t t_sub, first = 0, prev = 0, last = 0;
 	long long stamped = 0, other = 0;
 	bool ordered = true, in_range = true;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	t_sub = sc_now_ns();
 	sc_req_mkt_data(&r, 1, "AAPL");
@@ -1124,14 +1067,14 @@ static void
 test_blast_paced_and_by_control(void)
 {
 	const char *args[] = { "--blast", "10000", "--blast-rate", "20000", "--tick-rate", "0", "--stamp", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[256];
 	int64_t first = 0, last = 0;
 	int n = 0, more = 0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1, "NVDA");
 	REQUIRE(sc_send(&c, &r) == 0);
@@ -1312,7 +1255,7 @@ parse_rows(const char *p, struct rows *r)
 
 /* `book SYM` on the control port: "ok book SYM {"bids":[[p,s],...],"asks":[...]}". */
 static int
-ibsim_book(const struct ibsim *p, const char *symbol, struct rows *bids, struct rows *asks, char *raw, size_t cap)
+ibsim_book(const struct tu_sim *p, const char *symbol, struct rows *bids, struct rows *asks, char *raw, size_t cap)
 {
 	char cmd[64], head[64];
 	const char *b, *a;
@@ -1332,7 +1275,7 @@ ibsim_book(const struct ibsim *p, const char *symbol, struct rows *bids, struct 
 
 /* The view is the first numRows rows of ibsim's book, row for row. */
 static bool
-view_matches(const struct ibsim *p, const struct view *v, const char *symbol)
+view_matches(const struct tu_sim *p, const struct view *v, const char *symbol)
 {
 	static char raw[16384];
 	struct rows bids, asks;
@@ -1532,13 +1475,13 @@ static void
 test_depth_views_equal_ibsim_book(void)
 {
 	const char *args[] = { "--depth-rate", "4000", "--tick-rate", "0", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v[2];
 	ib_req r;
 	long long t0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v[0], 1, 10, false);
 	view_init(&v[1], 2, 5, true);
@@ -1574,7 +1517,7 @@ test_tick_by_tick_follows_the_book(void)
 	/* reqMktData's walk and trades on the same instrument reach the book and the prints too */
 	const char *args[] = { "--depth-rate", "3000", "--tick-rate", "3000", "--max-tbt", "4", NULL };
 	static const char *const types[] = { "BidAsk", "AllLast", "Last", "MidPoint" };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v;
 	struct tbt_check k = { 0 };
@@ -1582,7 +1525,7 @@ test_tick_by_tick_follows_the_book(void)
 	long long t0;
 	int ticks = 0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v, 1, 10, false);
 	req_depth(&r, 1, "NVDA", 10, false);
@@ -1618,14 +1561,14 @@ static void
 test_feed_limits_duplicates_and_cancel(void)
 {
 	static const char *const syms[] = { "AAPL", "MSFT", "NVDA" }, *const types[] = { "BidAsk", "Last", "MidPoint" };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[8192];
 	int flowing = 0, after = 0;
 	long long t0;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	for (int i = 0; i < 3; i++) {
 		req_tbt(&r, 21 + i, syms[i], types[i]);
@@ -1701,7 +1644,7 @@ out:
 
 /* "ibsim: depth-blast N updates in S s: D depth + T tick-by-tick msgs = R msgs/s (client ID)" */
 static int
-blast_line(const struct ibsim *p, long long n, long long *depth, long long *tbt)
+blast_line(const struct tu_sim *p, long long n, long long *depth, long long *tbt)
 {
 	char head[64], *log = tu_read_file(p->log, NULL);
 	const char *l;
@@ -1720,7 +1663,7 @@ test_depth_blast_exact(void)
 {
 	const char *args[] = { "--depth-rate", "0", "--tick-rate", "0", NULL };
 	static char before[16384], after[16384];
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v;
 	struct tbt_check k = { 0 };
@@ -1731,7 +1674,7 @@ test_depth_blast_exact(void)
 	long ops0;
 	int64_t first = 0, last = 0;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v, 1, 10, false);
 	req_depth(&r, 1, "AAPL", 10, false);
@@ -1779,7 +1722,7 @@ static void
 test_depth_blast_on_subscription_two_views_one_book(void)
 {
 	const char *args[] = { "--depth-blast", "30000", "--depth-rate", "1000", "--tick-rate", "0", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct view v[3];
 	struct tbt_check k = { 0 };
@@ -1787,7 +1730,7 @@ test_depth_blast_on_subscription_two_views_one_book(void)
 	long long t0, depth, tbt;
 	bool done = false;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v[0], 1, 5, false);
 	view_init(&v[1], 2, 20, true);
@@ -1846,7 +1789,7 @@ static void
 test_depth_blasts_share_a_book(void)
 {
 	const char *args[] = { "--depth-rate", "0", "--tick-rate", "0", "--blast-rate", "200000", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	struct view va, vb;
 	struct tbt_check k = { 0 };
@@ -1855,7 +1798,7 @@ test_depth_blasts_share_a_book(void)
 	long long t0, depth, tbt;
 	bool done = false;
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&a, p.port, 1) == 0);
 	REQUIRE(sc_connect(&b, p.port, 2) == 0);
 	view_init(&va, 1, 10, false);
@@ -1920,7 +1863,7 @@ struct loop_summary {
  * slow_ms > 0 reads 1000 frames at a time with that pause between.
  */
 static int
-read_until_summary(simclient *c, const struct ibsim *p, const char *head, int timeout_ms, int slow_ms,
+read_until_summary(simclient *c, const struct tu_sim *p, const char *head, int timeout_ms, int slow_ms,
 		   struct loop_summary *l)
 {
 	long long deadline = tu_now_ms() + timeout_ms;
@@ -1971,13 +1914,13 @@ test_unpaced_blasts_not_timer_driven(void)
 	const char *depth_args[] = { "--depth-blast", "1000000", "--max-depth", "4", "--max-tbt", "4", NULL };
 	const char *tick_args[] = { "--blast", "1000000", NULL };
 	static const char *const syms[] = { "AAPL", "MSFT", "NVDA", "AMZN" };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct loop_summary l = { 0 };
 
 	/* a depth blast: 10 rows + BidAsk on 4 books, as ibbench e2e --depth 10 --instruments 4 */
-	REQUIRE(sim_up(&p, depth_args) == 0);
+	REQUIRE(tu_sim_start(&p, depth_args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	for (int i = 0; i < 4; i++) {
 		req_depth(&r, 1 + 2 * i, syms[i], 10, false);
@@ -1995,7 +1938,7 @@ test_unpaced_blasts_not_timer_driven(void)
 	sim_down(&p);
 
 	/* a tickPrice blast: reqMktData on 4 instruments, default --tick-rate */
-	REQUIRE(sim_up(&p, tick_args) == 0);
+	REQUIRE(tu_sim_start(&p, tick_args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	for (int i = 0; i < 4; i++) {
 		sc_req_mkt_data(&r, 1 + i, syms[i]);
@@ -2028,13 +1971,13 @@ static void
 test_blast_written_on_epollout_only(void)
 {
 	const char *args[] = { "--depth-rate", "1000", "--tick-rate", "0", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	struct loop_summary l = { 0 };
 	ib_req r;
 	char out[256];
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&a, p.port, 1) == 0);
 	REQUIRE(sc_connect(&b, p.port, 2) == 0);
 	req_depth(&r, 1, "AAPL", 10, false);
@@ -2074,12 +2017,12 @@ static void
 test_paced_depth_blast_with_feeds_on(void)
 {
 	const char *args[] = { "--depth-blast", "20000", "--blast-rate", "100000", NULL };
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_req r;
 	struct loop_summary l = { 0 };
 
-	REQUIRE(sim_up(&p, args) == 0);
+	REQUIRE(tu_sim_start(&p, args) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	req_depth(&r, 1, "AAPL", 10, false);
 	REQUIRE(sc_send(&c, &r) == 0);
@@ -2103,14 +2046,14 @@ out:
 static void
 test_drop_mid_frame(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	ib_req r;
 	char out[256];
 	size_t pending;
 	int rc;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1, "AAPL");
 	REQUIRE(sc_send(&c, &r) == 0);
@@ -2141,12 +2084,12 @@ out:
 static void
 test_reset_in_handshake(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	char out[256];
 	int rc, err;
 
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(ctl(&p, "reset-handshake", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok reset-handshake armed", 24) == 0);
 	REQUIRE(sc_open(&c, p.port) == 0);
@@ -2170,7 +2113,7 @@ out:
 static void
 test_no_close_wait_and_summaries(void)
 {
-	struct ibsim p = { 0 };
+	struct tu_sim p = { 0 };
 	static simclient c[12];
 	ib_req r;
 	int st;
@@ -2178,7 +2121,7 @@ test_no_close_wait_and_summaries(void)
 	memset(c, 0, sizeof(c));
 	for (int i = 0; i < 12; i++)
 		c[i].fd = -1;
-	REQUIRE(sim_up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	for (int i = 0; i < 12; i++) {
 		REQUIRE(sc_connect(&c[i], p.port, 100 + i) == 0);
 		sc_req_mkt_data(&r, 1, i % 2 ? "AAPL" : "MSFT");

@@ -34,68 +34,12 @@
 
 #define WAIT_MS 10000 /* a deadline for what must come, not a speed requirement */
 
-struct ksim {
-	pid_t pid;
-	int port, ctl;
-	char dir[64], log[128];
-};
-
-static int
-up(struct ksim *p, const char *const extra[])
-{
-	char portfile[160], *argv[40];
-	const char *d = tu_tmpdir();
-	long long deadline;
-	int n = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!d)
-		return -1;
-	ib_strlcpy(p->dir, d, sizeof(p->dir));
-	snprintf(p->log, sizeof(p->log), "%s/ibsim.log", p->dir);
-	snprintf(portfile, sizeof(portfile), "%s/port", p->dir);
-	argv[n++] = (char *)tu_bin("ibsim");
-	argv[n++] = "--port";
-	argv[n++] = "0";
-	argv[n++] = "--port-file";
-	argv[n++] = portfile;
-	argv[n++] = "--control-port";
-	argv[n++] = "0";
-	for (int i = 0; extra && extra[i] && n < 38; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n] = NULL;
-	p->pid = tu_spawn(argv, p->log);
-	deadline = tu_now_ms() + WAIT_MS;
-	while (tu_now_ms() < deadline) {
-		char *s = tu_read_file(portfile, NULL), *log;
-		if (s) {
-			p->port = atoi(s);
-			free(s);
-			log = tu_read_file(p->log, NULL);
-			const char *c = log ? strstr(log, "ibsim: control on 127.0.0.1:") : NULL;
-			if (c)
-				p->ctl = atoi(c + strlen("ibsim: control on 127.0.0.1:"));
-			free(log);
-			if (p->port > 0 && p->ctl > 0)
-				return 0;
-		}
-		if (tu_wait(p->pid, 0) != -1)
-			break;
-		tu_sleep_ms(10); /* polling for the port file of a starting process */
-	}
-	return -1;
-}
-
+/* Stop ibsim, which must exit cleanly. */
 static void
-down(struct ksim *p)
+down(struct tu_sim *p)
 {
-	int st;
-
-	if (p->pid <= 0)
-		return;
-	st = tu_stop(p->pid, SIGTERM, 3000);
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	p->pid = 0;
+	if (p->pid > 0)
+		CU_ASSERT(tu_exited_ok(tu_sim_stop(p)));
 }
 
 static void
@@ -174,12 +118,12 @@ read_details(simclient *c, int32_t req_id, struct got *g, int max)
 static void
 test_contract_details_every_sectype(void)
 {
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	struct got g[8];
 	int n;
 
-	REQUIRE(up(&p, NULL) == 0);
+	REQUIRE(tu_sim_start(&p, NULL) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 
 	/* futures: several expiries, nearest first, one month each */
@@ -327,11 +271,11 @@ static void
 test_realtime_bars(void)
 {
 	static const char *const opts[] = { "--rtbar-ms", "100", "--tick-rate", "0", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	int64_t t0 = 0;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	REQUIRE(req_rt_bars(&c, 21, "CASH:EUR.USD@IDEALPRO", "MIDPOINT", 5) == 0);
 	REQUIRE(req_rt_bars(&c, 22, "FUT:ES@CME:local=ESZZ", "TRADES", 5) == 0); /* no such local symbol */
@@ -386,7 +330,7 @@ static void
 test_historical_bars(void)
 {
 	static const char *const opts[] = { "--rtbar-ms", "100", "--tick-rate", "0", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	ib_bar_iter it;
 	ib_bar b;
@@ -394,7 +338,7 @@ test_historical_bars(void)
 	int n = 0;
 	double prev = 0;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	/* a range: 30 one-minute bars ending at a given time, in order, consistent */
 	hist_req(&r, 31, "20260105 16:00:00 US/Eastern", "1 min", "1800 S", "TRADES", 1, false);
@@ -513,11 +457,11 @@ test_historical_pacing(void)
 					      "INTC", "NFLX", "ORCL", "IBM", "CSCO", "QCOM", "AVGO", "ADBE",
 					      "CRM", "PYPL", "UBER", "SHOP", "JPM", "BAC", "XOM", "CVX",
 					      "KO", "PEP", "WMT", "DIS", "SPY", "QQQ" };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 }, c2 = { .fd = -1 };
 	int served = 0, rc;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	REQUIRE(sc_connect(&c2, p.port, 2) == 0);
 	/* identical within 15 s */
@@ -556,11 +500,11 @@ static void
 test_historical_pacing_scale(void)
 {
 	static const char *const opts[] = { "--hist-pacing-scale", "0.002", NULL }; /* 15 s -> 30 ms */
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	int rc = IB_ERR_HIST_PACING;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	CU_ASSERT_EQUAL(hist_once(&c, 1, "AAPL", 600), 0);
 	/* identical again until served: refused while inside 30 ms, then served (bounded by WAIT_MS overall) */
@@ -588,13 +532,13 @@ static void
 test_pnl_matches_ibsim(void)
 {
 	static const char *const opts[] = { "--tick-rate", "0", "--pnl-ms", "50", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	char out[2048], cmd[64], *aapl;
 	ib_req r;
 	ib_contract es;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	/* buy two of the front ES future: a position with a multiplier */
 	REQUIRE(spec("FUT:ES@CME", &es) == IB_OK);
@@ -682,12 +626,12 @@ static void
 test_fx_market_data(void)
 {
 	static const char *const opts[] = { "--tick-rate", "2000", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	int bids = 0, asks = 0, lasts = 0, delayed = 0;
 	ib_req r;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MKT_DATA;
@@ -755,13 +699,13 @@ static void
 test_option_market_data(void)
 {
 	static const char *const opts[] = { "--tick-rate", "2000", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	int model = 0, bid = 0, ask = 0, puts = 0, delayed = 0;
 	double model_iv = 0, bid_iv = 0, ask_iv = 0;
 	ib_req r;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	opt_line(&c, 91, "OPT:SPY@SMART:20990101:540:C");
 	opt_line(&c, 92, "OPT:SPY@SMART:20990101:540:P");
@@ -867,7 +811,7 @@ quote(simclient *c, double *bid, double *ask)
 }
 
 static int
-ctl_ok(const struct ksim *p, const char *cmd)
+ctl_ok(const struct tu_sim *p, const char *cmd)
 {
 	char out[256];
 
@@ -878,13 +822,13 @@ static void
 test_order_types_stops_and_auctions(void)
 {
 	static const char *const opts[] = { "--tick-rate", "0", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	double bid, ask, filled = -1;
 	int32_t id;
 	ib_req r;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	REQUIRE(quote(&c, &bid, &ask) == 0);
 	id = c.next_valid_id;
@@ -959,14 +903,14 @@ static void
 test_order_types_ioc_fok(void)
 {
 	static const char *const opts[] = { "--tick-rate", "0", "--partial-fill-above", "500", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	double bid, ask, filled = -1;
 	int execs = 0;
 	int32_t id;
 	ib_req r;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	REQUIRE(quote(&c, &bid, &ask) == 0);
 	id = c.next_valid_id;
@@ -1014,14 +958,14 @@ static void
 test_order_types_bracket_and_oca(void)
 {
 	static const char *const opts[] = { "--tick-rate", "0", NULL };
-	struct ksim p = { 0 };
+	struct tu_sim p = { 0 };
 	simclient c = { .fd = -1 };
 	double bid, ask;
 	int32_t parent, tp, sl, id;
 	bool parent_filled = false, sl_filled = false, tp_cancelled = false, order_ok = true;
 	ib_req r;
 
-	REQUIRE(up(&p, opts) == 0);
+	REQUIRE(tu_sim_start(&p, opts) == 0);
 	REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	REQUIRE(quote(&c, &bid, &ask) == 0);
 	parent = c.next_valid_id;

@@ -617,11 +617,13 @@ tu_sim_start(struct tu_sim *s, const char *const extra[])
 	return -1;
 }
 
-void
+int
 tu_sim_stop(struct tu_sim *s)
 {
-	tu_stop(s->pid, SIGTERM, 3000);
+	int st = tu_stop(s->pid, SIGTERM, 3000);
+
 	s->pid = 0;
+	return st;
 }
 
 int

@@ -125,7 +125,8 @@ int tu_redis_start(struct tu_redis *r, int port, const char *dir, const char *co
 void tu_redis_stop(struct tu_redis *r, int sig);
 /* bin/ibsim on free ports with its log in a fresh directory; 0 once both ports accept. */
 int tu_sim_start(struct tu_sim *s, const char *const extra[]);
-void tu_sim_stop(struct tu_sim *s);
+/* SIGTERM; its wait status (tu_exited_ok: a clean exit), -1 when it was not running. */
+int tu_sim_stop(struct tu_sim *s);
 /* bin/ibpipe run against 127.0.0.1:port; redis_url NULL: --no-redis.  Strategy logs: tu_slog. */
 int tu_ibpipe_start(struct tu_ibpipe *t, int port, const struct tu_opts *o, const char *redis_url, const char *prefix);
 /* SIGTERM, then the wait status (tu_exited_ok says whether it was a clean exit). */
