@@ -26,22 +26,12 @@
 static int
 start(struct tu_stack *e, const char *symbols, const char *script)
 {
-	static int seq;
 	const char *sim_args[] = { "--tick-rate", "2000", NULL };
-	const struct tu_opts o = { .strategy = "trader", .script = script, .symbols = symbols };
-	char out[256];
+	const char *pin[] = { "price SPY 542.00 542.02", NULL };
+	const struct tu_opts o = { .strategy = "trader", .script = script, .symbols = symbols, .sim_args = sim_args,
+				   .sim_control = pin, .redis = TU_REDIS_PRIVATE };
 
-	memset(e, 0, sizeof(*e));
-	snprintf(e->prefix, sizeof(e->prefix), "greeks%d_%d", (int)getpid(), ++seq);
-	if (tu_redis_start(&e->redis, 0, NULL, NULL) != 0)
-		return -1;
-	e->redis_port = e->redis.port;
-	snprintf(e->url, sizeof(e->url), "redis://127.0.0.1:%d", e->redis_port);
-	if (tu_sim_start(&e->sim, sim_args) != 0)
-		return -1;
-	if (tu_control(e->sim.ctl, "price SPY 542.00 542.02", out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0)
-		return -1;
-	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
+	return tu_stack_start(e, &o);
 }
 
 /* A field of P:quote:<key> as a number; NAN when absent or empty (not computed). */

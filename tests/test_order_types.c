@@ -25,35 +25,32 @@
  * ibpipe running script, subscribed to quotes of ib_syms (NULL: AAPL,MSFT); pin: one more price
  * command (NULL: none).
  */
+#define MAX_PINS 32 /* symbols one start pins: the lives' and a few more */
+
 static int
 start(struct tu_stack *e, const char *syms, const char *ib_syms, const char *script, const char *const *args,
       const char *pin)
 {
-	static int seq;
 	const char *sim_args[] = { "--symbols", syms, NULL };
-	const struct tu_opts o = { .strategy = "trader", .script = script, .args = args, .symbols = ib_syms };
-	char out[256], sym[64], cmd[96];
+	char cmds[MAX_PINS][96];
+	const char *pins[MAX_PINS + 2];
 	const char *p = syms;
+	int n = 0;
 
-	memset(e, 0, sizeof(*e));
-	snprintf(e->prefix, sizeof(e->prefix), "ot%d_%d", (int)getpid(), ++seq);
-	if (tu_redis_start(&e->redis, 0, NULL, NULL) != 0)
-		return -1;
-	e->redis_port = e->redis.port;
-	snprintf(e->url, sizeof(e->url), "redis://127.0.0.1:%d", e->redis_port);
-	if (tu_sim_start(&e->sim, sim_args) != 0)
-		return -1;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		snprintf(sym, sizeof(sym), "%.*s", (int)n, p);
-		snprintf(cmd, sizeof(cmd), "price %s 100.00 100.02", sym);
-		if (tu_control(e->sim.ctl, cmd, out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0)
-			return -1;
-		p += n + (p[n] == ',');
+	for (; *p && n < MAX_PINS; n++) {
+		size_t len = strcspn(p, ",");
+		snprintf(cmds[n], sizeof(cmds[n]), "price %.*s 100.00 100.02", (int)len, p);
+		pins[n] = cmds[n];
+		p += len + (p[len] == ',');
 	}
-	if (pin && (tu_control(e->sim.ctl, pin, out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0))
-		return -1;
-	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
+	if (*p)
+		return -1; /* more symbols than MAX_PINS */
+	if (pin)
+		pins[n++] = pin;
+	pins[n] = NULL;
+	const struct tu_opts o = { .strategy = "trader", .script = script, .args = args, .symbols = ib_syms,
+				   .sim_args = sim_args, .sim_control = pins, .redis = TU_REDIS_PRIVATE };
+	return tu_stack_start(e, &o);
 }
 
 static const char *

@@ -26,27 +26,15 @@
 static int
 start(struct tu_stack *e)
 {
-	static int seq;
 	const char *sim_args[] = { "--pnl-ms", "100", NULL };
 	const char *args[] = { "--commands", NULL };
+	const char *pins[] = { "price AAPL 210.00 210.02", "price MSFT 400.00 400.04", "price NVDA 120.00 120.02",
+			       NULL };
 	/* the SDK's view: the trader logs what ib_strategy_position_pnl / ib_strategy_pnl say */
-	const struct tu_opts o = { .args = args, .strategy = "trader", .script = "PNL " ACCT " 265598; PNL " ACCT };
-	static const char *const pins[] = { "price AAPL 210.00 210.02", "price MSFT 400.00 400.04",
-					    "price NVDA 120.00 120.02" };
-	char out[256];
+	const struct tu_opts o = { .args = args, .strategy = "trader", .script = "PNL " ACCT " 265598; PNL " ACCT,
+				   .sim_args = sim_args, .sim_control = pins, .redis = TU_REDIS_PRIVATE };
 
-	memset(e, 0, sizeof(*e));
-	snprintf(e->prefix, sizeof(e->prefix), "pnl%d_%d", (int)getpid(), ++seq);
-	if (tu_redis_start(&e->redis, 0, NULL, NULL) != 0)
-		return -1;
-	e->redis_port = e->redis.port;
-	snprintf(e->url, sizeof(e->url), "redis://127.0.0.1:%d", e->redis_port);
-	if (tu_sim_start(&e->sim, sim_args) != 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
-		if (tu_control(e->sim.ctl, pins[i], out, sizeof(out)) != 0 || strncmp(out, "ok", 2) != 0)
-			return -1;
-	return tu_ibpipe_start(&e->ib, e->sim.port, &o, e->url, e->prefix);
+	return tu_stack_start(e, &o);
 }
 
 /* The number after "key": in json (from `from`), NAN when absent or null. */
