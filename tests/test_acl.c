@@ -28,19 +28,6 @@ struct acl_env {
 	struct tu_redis redis;
 };
 
-static int
-write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 /* users.acl from deploy/redis/acl.sh, then redis-server with deploy/redis/redis.conf. */
 static int
 acl_start(struct acl_env *e)
@@ -50,12 +37,13 @@ acl_start(struct acl_env *e)
 	memset(e, 0, sizeof(*e));
 	snprintf(e->dir, sizeof(e->dir), "%s", tu_tmpdir());
 	snprintf(e->acl, sizeof(e->acl), "%s/users.acl", e->dir);
-	if (write_file(e->dir, "redis.password", "w-secret\n") || write_file(e->dir, "redis-reader.password", "r-secret\n") ||
-	    write_file(e->dir, "redis-operator.password", "o-secret\n") ||
-	    write_file(e->dir, "redis-trader.password", "t-secret\n"))
+	if (tu_write_file(e->dir, "redis.password", "w-secret\n") ||
+	    tu_write_file(e->dir, "redis-reader.password", "r-secret\n") ||
+	    tu_write_file(e->dir, "redis-operator.password", "o-secret\n") ||
+	    tu_write_file(e->dir, "redis-trader.password", "t-secret\n"))
 		return -1;
 	if (!tu_exited_ok(tu_run(gen, out, sizeof(out), 5000)) || strstr(out, "user default off") == NULL ||
-	    strstr(out, "w-secret") != NULL /* hashes only */ || write_file(e->dir, "users.acl", out) != 0)
+	    strstr(out, "w-secret") != NULL /* hashes only */ || tu_write_file(e->dir, "users.acl", out) != 0)
 		return -1;
 	snprintf(e->redis.dir, sizeof(e->redis.dir), "%s", e->dir);
 	/* a free port, and another if it is taken before redis-server binds it (then it exits) */
@@ -257,9 +245,9 @@ test_users_rights(void)
 	char conf[256], creds[128], out[4096];
 	snprintf(creds, sizeof(creds), "%s/creds", e.dir);
 	CU_ASSERT_EQUAL_FATAL(mkdir(creds, 0700), 0);
-	CU_ASSERT_EQUAL(write_file(creds, "redis.password", "r-secret\n"), 0);
+	CU_ASSERT_EQUAL(tu_write_file(creds, "redis.password", "r-secret\n"), 0);
 	snprintf(conf, sizeof(conf), "redis_url = redis://reader:@127.0.0.1:%d\nredis_prefix = %s\n", e.redis.port, prefix);
-	CU_ASSERT_EQUAL(write_file(e.dir, "status.conf", conf), 0);
+	CU_ASSERT_EQUAL(tu_write_file(e.dir, "status.conf", conf), 0);
 	snprintf(conf, sizeof(conf), "%s/status.conf", e.dir);
 	char *status[] = { (char *)tu_bin("ibpipe"), "status", "--config", conf, "--wait-ready", "--timeout", "10", NULL };
 	setenv("CREDENTIALS_DIRECTORY", creds, 1);

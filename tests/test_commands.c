@@ -108,18 +108,6 @@ order_status(redisContext *c, const struct tu_stack *e, long order_id, const cha
 	return seen;
 }
 
-/* Orders ibsim received (its control port's total_orders), -1 if it does not answer. */
-static long
-sim_orders(const struct tu_sim *s)
-{
-	char out[8192];
-	const char *p;
-
-	if (tu_control(s->ctl, "stats", out, sizeof(out)) != 0 || (p = strstr(out, "\"total_orders\":")) == NULL)
-		return -1;
-	return atol(p + strlen("\"total_orders\":"));
-}
-
 static long
 health(redisContext *c, const struct tu_stack *e, const char *name)
 {
@@ -162,7 +150,7 @@ sim_orders_after(redisContext *c, const struct tu_stack *e, const char *cmd_id)
 
 	if (results(c, e, cmd_id, &r) < 1 || !TU_UNTIL(order_status(c, e, r.order_id, "Filled"), WAIT_MS))
 		return -1;
-	return sim_orders(&e->sim);
+	return tu_sim_stat(&e->sim, "total_orders");
 }
 
 #define UNTIL_RESULTS(c, e, id, res, n) CU_ASSERT_FATAL(TU_UNTIL(results(c, e, id, res) >= (n), WAIT_MS))
@@ -263,7 +251,7 @@ test_duplicate_cmd_id(void)
 	CU_ASSERT_STRING_EQUAL(r.result, "accepted");
 	CU_ASSERT_EQUAL(r.repeat, 1);
 	CU_ASSERT(TU_UNTIL(order_status(c, &e, r.order_id, "Filled"), WAIT_MS));
-	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	CU_ASSERT_EQUAL(tu_sim_stat(&e.sim, "total_orders"), 1);
 	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_repeats") == 2, WAIT_MS));
 	CU_ASSERT_EQUAL(health(c, &e, "cmd_in"), 3);
 	redisFree(c);
@@ -291,7 +279,7 @@ test_not_synced(void)
 	CU_ASSERT_STRING_EQUAL(r.reason, "not synced");
 	CU_ASSERT_EQUAL(r.order_id, 0);
 	CU_ASSERT_STRING_EQUAL(tu_rget(c, tu_key(&e, "sync"), v, sizeof(v)), "syncing");
-	CU_ASSERT_EQUAL(sim_orders(&e.sim), 0);
+	CU_ASSERT_EQUAL(tu_sim_stat(&e.sim, "total_orders"), 0);
 	redisFree(c);
 	finish(&e);
 }
@@ -355,7 +343,7 @@ test_kill_switch_and_risk(void)
 		 "MKT", END);
 	expect(c, &e, "after-r2", "accepted", "");
 	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, ":control = halt"), 1);
-	CU_ASSERT(TU_UNTIL(sim_orders(&e.sim) == 2, WAIT_MS));
+	CU_ASSERT(TU_UNTIL(tu_sim_stat(&e.sim, "total_orders") == 2, WAIT_MS));
 	CU_ASSERT(TU_UNTIL(health(c, &e, "cmd_refused") == 3, WAIT_MS));
 	redisFree(c);
 	finish(&e);
@@ -376,7 +364,7 @@ test_readonly(void)
 	expect(c, &e, "ro", "refused", "readonly");
 	send_cmd(c, &e, "cmd", "cancel", "cmd_id", "ro-cxl", "order_id", "7", END);
 	expect(c, &e, "ro-cxl", "refused", "readonly");
-	CU_ASSERT_EQUAL(sim_orders(&e.sim), 0);
+	CU_ASSERT_EQUAL(tu_sim_stat(&e.sim, "total_orders"), 0);
 	redisFree(c);
 	finish(&e);
 }
@@ -481,7 +469,7 @@ test_restart_with_pending_command(void)
 	CU_ASSERT_EQUAL(send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-1", "symbol", "AAPL", "action", "BUY", "qty",
 				 "10", "type", "MKT", END),
 			0);
-	CU_ASSERT_FATAL(TU_UNTIL(sim_orders(&e.sim) == 1 && pending(c, &e) == 1, WAIT_MS));
+	CU_ASSERT_FATAL(TU_UNTIL(tu_sim_stat(&e.sim, "total_orders") == 1 && pending(c, &e) == 1, WAIT_MS));
 	CU_ASSERT_EQUAL(results(c, &e, "pend-1", &r), 0);
 	snprintf(dir, sizeof(dir), "%s", e.ib.dir);
 	tu_stop(e.ib.pid, SIGKILL, 5000);
@@ -496,7 +484,7 @@ test_restart_with_pending_command(void)
 	CU_ASSERT_EQUAL(tu_count_in_file(e.ib.log, "pend-1 seen before"), 1);
 	/* the new ibpipe learns the fill from the gateway's executions; the order was sent once */
 	CU_ASSERT(TU_UNTIL(order_status(c, &e, 1, NULL), WAIT_MS));
-	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	CU_ASSERT_EQUAL(tu_sim_stat(&e.sim, "total_orders"), 1);
 	/* and a new command gets a new id (once synced: the execution above may come before the gate opens) */
 	CU_ASSERT_EQUAL_FATAL(tu_wait_for_text(e.ib.log, "gate open", WAIT_MS), 0);
 	send_cmd(c, &e, "cmd", "place", "cmd_id", "pend-2", "symbol", "AAPL", "action", "BUY", "qty", "1", "type", "MKT",

@@ -14,17 +14,6 @@
 
 #include "testutil.h"
 
-static long
-sim_orders(const struct tu_sim *s)
-{
-	char out[8192];
-	const char *p;
-
-	if (tu_control(s->ctl, "stats", out, sizeof(out)) != 0 || (p = strstr(out, "\"total_orders\":")) == NULL)
-		return -1;
-	return atol(p + strlen("\"total_orders\":"));
-}
-
 static void
 test_python_client(void)
 {
@@ -59,7 +48,7 @@ test_python_client(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "quote MSFT: bid "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, ": accepted, order id 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "order 1: Filled filled 10 @ "));
-	CU_ASSERT_EQUAL(sim_orders(&e.sim), 1);
+	CU_ASSERT_EQUAL(tu_sim_stat(&e.sim, "total_orders"), 1);
 	redisFree(c);
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
 }

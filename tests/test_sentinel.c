@@ -327,35 +327,22 @@ sconn(int port)
 	return ib_redis_connect_url(url, secured ? SPW : NULL, 2000);
 }
 
-static int
-write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 /* users.acl from deploy/redis/acl.sh, with the optional admin, replication and sentinel users. */
 static int
 write_users(const char *dir)
 {
 	char out[8192], *gen[] = { "/bin/sh", "deploy/redis/acl.sh", (char *)dir, NULL };
 
-	if (write_file(dir, "redis.password", WPW "\n") || write_file(dir, "redis-reader.password", RPW "\n") ||
-	    write_file(dir, "redis-operator.password", "operator-pw\n") ||
-	    write_file(dir, "redis-admin.password", APW "\n") ||
-	    write_file(dir, "redis-replication.password", REPLPW "\n") ||
-	    write_file(dir, "redis-sentinel.password", SENTPW "\n"))
+	if (tu_write_file(dir, "redis.password", WPW "\n") || tu_write_file(dir, "redis-reader.password", RPW "\n") ||
+	    tu_write_file(dir, "redis-operator.password", "operator-pw\n") ||
+	    tu_write_file(dir, "redis-admin.password", APW "\n") ||
+	    tu_write_file(dir, "redis-replication.password", REPLPW "\n") ||
+	    tu_write_file(dir, "redis-sentinel.password", SENTPW "\n"))
 		return -1;
 	if (!tu_exited_ok(tu_run(gen, out, sizeof(out), 5000)) || strstr(out, "user replication on") == NULL ||
 	    strstr(out, "user sentinel on") == NULL)
 		return -1;
-	return write_file(dir, "users.acl", out);
+	return tu_write_file(dir, "users.acl", out);
 }
 
 static long long

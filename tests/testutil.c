@@ -249,6 +249,19 @@ tu_read_file(const char *path, size_t *len)
 }
 
 int
+tu_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+int
 tu_count_tcp_state(int port, const char *state)
 {
 	/* /proc/net/tcp state codes */
@@ -624,6 +637,18 @@ tu_sim_stop(struct tu_sim *s)
 
 	s->pid = 0;
 	return st;
+}
+
+long long
+tu_sim_stat(const struct tu_sim *s, const char *name)
+{
+	char out[8192], pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", name);
+	if (tu_control(s->ctl, "stats", out, sizeof(out)) != 0 || (p = strstr(out, pat)) == NULL)
+		return -1;
+	return atoll(p + strlen(pat));
 }
 
 int

@@ -27,6 +27,8 @@ int tu_wait(pid_t pid, int timeout_ms);
 int tu_run(char *const argv[], char *out, size_t cap, int timeout_ms);
 /* Read a whole file; malloc'd, NUL-terminated; NULL on error. */
 char *tu_read_file(const char *path, size_t *len);
+/* dir/name holding text (created or truncated); 0, or -1. */
+int tu_write_file(const char *dir, const char *name, const char *text);
 /* Sleep helper: for poll intervals only; a test waits for the event itself (TU_UNTIL). */
 void tu_sleep_ms(int ms);
 /*
@@ -127,6 +129,9 @@ void tu_redis_stop(struct tu_redis *r, int sig);
 int tu_sim_start(struct tu_sim *s, const char *const extra[]);
 /* SIGTERM; its wait status (tu_exited_ok: a clean exit), -1 when it was not running. */
 int tu_sim_stop(struct tu_sim *s);
+/* The number ibsim's control `stats` reports as name ("total_orders", "msgs_in", ...); -1 when ibsim does not
+   answer or reports no such number. */
+long long tu_sim_stat(const struct tu_sim *s, const char *name);
 /* bin/ibpipe run against 127.0.0.1:port; redis_url NULL: --no-redis.  Strategy logs: tu_slog. */
 int tu_ibpipe_start(struct tu_ibpipe *t, int port, const struct tu_opts *o, const char *redis_url, const char *prefix);
 /* SIGTERM, then the wait status (tu_exited_ok says whether it was a clean exit). */
