@@ -12,7 +12,6 @@
  * carry no secrets but a trading box should not serve the world.
  */
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "ibpipe/log.h"
 #include "service/metrics.h"
 #include "util/clock.h"
+#include "util/http_listen.h"
 
 #define PAGE_CAP (64 * 1024)
 #define SNAPSHOT_MAX_AGE_NS 3000000000LL  /* the supervisor ticks 4x a second: 3 s old means it is stuck */
@@ -109,56 +109,24 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	return text(c, MHD_HTTP_NOT_FOUND, "not found: /metrics, /healthz, /readyz\n");
 }
 
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[256];
-
-	(void)cls;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	ib_log(IB_LL_WARN, "metrics", "libmicrohttpd: %s", msg);
-}
-
 ib_metrics *
 ib_metrics_start(const ib_config *cfg, ib_pipeline *p, ib_supervisor *sv, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
-	char port[8];
-	ib_metrics *m;
-	int gai;
+	ib_metrics *m = calloc(1, sizeof(*m));
 
-	snprintf(port, sizeof(port), "%d", cfg->metrics_port);
-	if ((gai = getaddrinfo(cfg->metrics_host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "metrics_listen %s:%d: %s", cfg->metrics_host, cfg->metrics_port, gai_strerror(gai));
-		return NULL;
-	}
-	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
-		freeaddrinfo(ai);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	m->p = p;
 	m->sv = sv;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	m->d = MHD_start_daemon(flags, (uint16_t)cfg->metrics_port, NULL, NULL, handle, m,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				MHD_OPTION_END);
-	freeaddrinfo(ai);
-	if (m->d == NULL) {
-		snprintf(err, errlen, "metrics_listen %s:%d: cannot listen (address in use or not local?)", cfg->metrics_host,
-			 cfg->metrics_port);
+	const struct ib_http_listen l = { .host = cfg->metrics_host, .port = cfg->metrics_port, .max_connections = 16,
+					  .timeout_s = 10, .what = "metrics_listen", .tag = "metrics", .handle = handle,
+					  .cls = m };
+	if ((m->d = ib_http_listen(&l, &m->port, err, errlen)) == NULL) {
 		free(m);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-	m->port = info ? info->port : cfg->metrics_port;
 	ib_log(IB_LL_INFO, "metrics", "listening on http://%s%s%s:%d (/metrics /healthz /readyz)",
 	       strchr(cfg->metrics_host, ':') ? "[" : "", cfg->metrics_host, strchr(cfg->metrics_host, ':') ? "]" : "",
 	       m->port);

@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +31,7 @@
 #include <time.h>
 
 #include "ibpipe/log.h"
+#include "util/http_listen.h"
 #include "web/web.h"
 #include "web/web_assets.h"
 #include "web/web_frame.h"
@@ -270,42 +270,15 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	return text(conn, MHD_HTTP_NOT_FOUND, "not found: /, /events, /api/state\n");
 }
 
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[256];
-
-	(void)cls;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	ib_log(IB_LL_WARN, "web", "libmicrohttpd: %s", msg);
-}
-
+/* The daemon on cfg's address, serving w; its port in w->port.  NULL with err set. */
 static struct MHD_Daemon *
 listen_on(struct ib_web *w, const ib_web_config *cfg, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_PASSIVE }, *ai = NULL;
-	char port[8];
-	struct MHD_Daemon *d;
-	int gai;
+	const struct ib_http_listen l = { .host = cfg->host, .port = cfg->port, .flags = MHD_ALLOW_SUSPEND_RESUME,
+					  .max_connections = MAX_CONNECTIONS, .timeout_s = CONNECTION_TIMEOUT_S,
+					  .what = "--listen", .tag = "web", .handle = handle, .cls = w };
 
-	snprintf(port, sizeof(port), "%d", cfg->port);
-	if ((gai = getaddrinfo(cfg->host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "--listen %s:%d: %s", cfg->host, cfg->port, gai_strerror(gai));
-		return NULL;
-	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, handle, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-			     NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-			     (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-			     MHD_OPTION_END);
-	freeaddrinfo(ai);
-	if (d == NULL)
-		snprintf(err, errlen, "--listen %s:%d: cannot listen (address in use or not local?)", cfg->host,
-			 cfg->port);
-	return d;
+	return ib_http_listen(&l, &w->port, err, errlen);
 }
 
 ib_web *
@@ -330,8 +303,6 @@ ib_web_start(const ib_web_config *cfg, char *err, size_t errlen)
 		free(w);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
-	w->port = info ? info->port : cfg->port;
 	ib_log(IB_LL_INFO, "web", "dashboard on http://%s%s%s:%d/", strchr(cfg->host, ':') ? "[" : "", cfg->host,
 	       strchr(cfg->host, ':') ? "]" : "", w->port);
 	return w;
