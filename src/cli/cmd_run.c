@@ -36,21 +36,13 @@ int
 ib_cmd_run(int argc, char **argv)
 {
 	ib_config cfg;
-	char err[512];
-	char *rest[8];
-	int nrest = 0;
+	const char *stray;
+	int rc = ib_cmd_settings("run", argc, argv, run_usage, &cfg, &stray);
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			run_usage();
-			return 0;
-		}
-	if (ib_config_from_args(&cfg, argc - 1, argv + 1, rest, 8, &nrest, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ibpipe run: %s\n", err);
-		return 2;
-	}
-	if (nrest > 0) {
-		fprintf(stderr, "ibpipe run: unexpected argument '%s'\n", rest[0]);
+	if (rc >= 0)
+		return rc;
+	if (stray) {
+		fprintf(stderr, "ibpipe run: unexpected argument '%s'\n", stray);
 		return 2;
 	}
 	return ib_app_run(&cfg, IB_APP_RUN, NULL, NULL);
