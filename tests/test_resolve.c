@@ -22,14 +22,6 @@
 #include "util/expiry.h"
 
 #define WAIT_MS 20000
-/* a failed step ends the test, the rig still stopped at `out` */
-#define REQUIRE(x)                                                                                                   \
-	do {                                                                                                         \
-		if (!(x)) {                                                                                          \
-			CU_FAIL(#x);                                                                                 \
-			goto out;                                                                                    \
-		}                                                                                                    \
-	} while (0)
 
 /* ibsim's n-th expiry from today, every `step` months: computed by the code ibsim lists them with. */
 static void
@@ -185,10 +177,10 @@ test_futures_fx_option_sync_and_quote(void)
 		 opt_ymd);
 	snprintf(fut_key, sizeof(fut_key), "FUT:NQ@CME:%s", nq_ymd);
 	snprintf(opt_key, sizeof(opt_key), "OPT:SPY@SMART:%s:540:C", opt_ymd);
-	REQUIRE(sim_up(&r, sim_args) == 0);
-	REQUIRE(ib_up(&r, NULL, syms, NULL) == 0);
+	TU_REQUIRE(sim_up(&r, sim_args) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, syms, NULL) == 0);
 	snprintf(state, sizeof(state), "%s", r.ib.dir);
-	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
+	TU_REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	CU_ASSERT(detail_valid(&r));
 	/* each spec resolved and logged with what IB said */
 	snprintf(want, sizeof(want), "FUT:NQ@CME:%s resolved: conId 563947734, local symbol NQ", nq_ym);
@@ -216,8 +208,8 @@ test_futures_fx_option_sync_and_quote(void)
 		CU_ASSERT_EQUAL(tu_rcmd(r.c, "DEL %s %s %s %s", tu_key(&r, "quote:CASH:EUR.USD@IDEALPRO"), tu_key(&r, k1),
 					tu_key(&r, k2), tu_key(&r, "sync")), 0);
 	}
-	REQUIRE(ib_up(&r, state, syms, NULL) == 0);
-	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
+	TU_REQUIRE(ib_up(&r, state, syms, NULL) == 0);
+	TU_REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	check_quotes(&r, fut_key, 15000, 25000, opt_key);
 	CU_ASSERT(tu_count_in_file(r.ib.log, "not conId") == 0); /* the cache agreed: no conId changed */
 out:
@@ -238,9 +230,9 @@ test_delayed_data(void)
 	sim_expiry(1, 1, ymd, ym);
 	snprintf(opt_key, sizeof(opt_key), "OPT:SPY@SMART:%s:540:C", ymd);
 	snprintf(syms, sizeof(syms), "FUT:ES@CME,CASH:EUR.USD@IDEALPRO,%s,conid:12087797", opt_key);
-	REQUIRE(sim_up(&r, sim_args) == 0);
-	REQUIRE(ib_up(&r, NULL, syms, args) == 0);
-	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
+	TU_REQUIRE(sim_up(&r, sim_args) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, syms, args) == 0);
+	TU_REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	check_quotes(&r, fut_key, 4000, 8000, opt_key); /* ES near 5450 */
 	/* FX named by conId: keyed as the pair, with its mid too */
 	CU_ASSERT_EQUAL(quote_wait(&r, "CASH:GBP.USD@IDEALPRO", WAIT_MS), 0);
@@ -259,10 +251,10 @@ test_tbt_and_depth_on_a_spec(void)
 	int rc;
 
 	sim_expiry(0, 3, ymd, ym);
-	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, NULL, "AAPL,FUT:ES@CME", args) == 0);
+	TU_REQUIRE(sim_up(&r, NULL) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, "AAPL,FUT:ES@CME", args) == 0);
 	snprintf(state, sizeof(state), "%s", r.ib.dir);
-	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
+	TU_REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	snprintf(k, sizeof(k), "book:FUT:ES@CME:%s", ymd);
 	CU_ASSERT_EQUAL(rwait_has(r.c, tu_key(&r, k), "\"bids\":[[", WAIT_MS), 0);
 	CU_ASSERT_EQUAL(rwait_has(r.c, tu_key(&r, k), "\"asks\":[[", WAIT_MS), 0);
@@ -270,7 +262,7 @@ test_tbt_and_depth_on_a_spec(void)
 	CU_ASSERT_EQUAL(quote_wait(&r, k, WAIT_MS), 0);
 	CU_ASSERT(tu_exited_ok(tu_ibpipe_stop(&r.ib)));
 	/* a feed on a spec that is not among symbols: refused at start, exit 2, naming it */
-	REQUIRE(ib_up(&r, state, "AAPL", args) == 0);
+	TU_REQUIRE(ib_up(&r, state, "AAPL", args) == 0);
 	rc = tu_wait(r.ib.pid, WAIT_MS);
 	r.ib.pid = 0;
 	CU_ASSERT(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
@@ -288,9 +280,9 @@ test_front_month_chosen_and_logged(void)
 	char ymd[12], ym[8], want[160], k[160];
 
 	sim_expiry(0, 3, ymd, ym); /* ibsim lists three quarterlies from the nearest unexpired one */
-	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, NULL, "FUT:ES@CME", NULL) == 0);
-	REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
+	TU_REQUIRE(sim_up(&r, NULL) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, "FUT:ES@CME", NULL) == 0);
+	TU_REQUIRE(tu_rwait(r.c, tu_key(&r, "sync"), "ready", WAIT_MS) == 0);
 	snprintf(want, sizeof(want), "FUT:ES@CME: front month is ES%c%c, expiry %s (conId 495512551), of 3 listed",
 		 "FGHJKMNQUVXZ"[atoi(ym + 4) - 1], ym[3], ymd);
 	CU_ASSERT(tu_count_in_file(r.ib.log, want) == 1);
@@ -333,8 +325,8 @@ test_ambiguous_spec_refused_with_candidates(void)
 {
 	struct tu_stack r;
 
-	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, NULL, "AAPL,STK:AMBIG", NULL) == 0);
+	TU_REQUIRE(sim_up(&r, NULL) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, "AAPL,STK:AMBIG", NULL) == 0);
 	check_refused(&r, "STK:AMBIG", "ambiguous: 2 contracts match (AMBIG (conId 700000001, NYSE, class AMBIG), "
 				       "AMBIG (conId 700000002, ARCA, class AMBIG.W))");
 out:
@@ -346,8 +338,8 @@ test_unknown_spec_named(void)
 {
 	struct tu_stack r;
 
-	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, NULL, "AAPL,FUT:XX@CME:202612,CASH:EUR.USD", NULL) == 0);
+	TU_REQUIRE(sim_up(&r, NULL) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, "AAPL,FUT:XX@CME:202612,CASH:EUR.USD", NULL) == 0);
 	check_refused(&r, "FUT:XX@CME:202612", "unknown to IB (error 200: No security definition");
 	/* the one that resolved is quoted; the unknown one has no key at all */
 	CU_ASSERT_EQUAL(quote_wait(&r, "CASH:EUR.USD@IDEALPRO", WAIT_MS), 0);
@@ -367,8 +359,8 @@ test_two_specs_one_instrument(void)
 	snprintf(syms, sizeof(syms), "FUT:ES@CME,%s", spec);
 	snprintf(why, sizeof(why), "its instrument key FUT:ES@CME:%s is already configured as \"FUT:ES@CME\", conId "
 		 "495512551 (conId 495512551 here)", ymd);
-	REQUIRE(sim_up(&r, NULL) == 0);
-	REQUIRE(ib_up(&r, NULL, syms, NULL) == 0);
+	TU_REQUIRE(sim_up(&r, NULL) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, syms, NULL) == 0);
 	snprintf(start, sizeof(start), "its instrument key FUT:ES@CME:%s is already configured as ", ymd);
 	check_refused(&r, spec, start); /* up to the quotes, which the detail escapes */
 	CU_ASSERT(tu_count_in_file(r.ib.log, why) == 1);
@@ -409,13 +401,13 @@ test_gate_waits_for_resolution(void)
 	struct tu_stack r;
 	char *log = NULL, *res, *open;
 
-	REQUIRE(sim_up(&r, sim_args) == 0);
-	REQUIRE(ib_up(&r, NULL, "AAPL,FUT:ES@CME,CASH:EUR.USD@IDEALPRO", args) == 0);
+	TU_REQUIRE(sim_up(&r, sim_args) == 0);
+	TU_REQUIRE(ib_up(&r, NULL, "AAPL,FUT:ES@CME,CASH:EUR.USD@IDEALPRO", args) == 0);
 	check_held_then_released(&r, 1);
 	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&r.ib, 0), "\"cb\":\"start\"", WAIT_MS), 0);
 	/* in the log: both resolved before the gate opened */
 	log = tu_read_file(r.ib.log, NULL);
-	REQUIRE(log != NULL);
+	TU_REQUIRE(log != NULL);
 	res = strstr(log, "CASH:EUR.USD@IDEALPRO resolved");
 	open = strstr(log, "gate open");
 	CU_ASSERT(res != NULL && open != NULL && res < open);

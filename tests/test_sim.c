@@ -35,15 +35,6 @@
 #include "../src/sim/sim_book.c"
 #include "util/str.h"
 
-/* Assert, and leave the test (through `out:`, which cleans up) when it fails. */
-#define REQUIRE(cond)                                                                          \
-	do {                                                                                   \
-		int ok_ = (cond) ? 1 : 0;                                                      \
-		CU_assertImplementation(ok_, __LINE__, #cond, __FILE__, "", CU_FALSE);         \
-		if (!ok_)                                                                      \
-			goto out;                                                              \
-	} while (0)
-
 /* Stop ibsim, which must exit cleanly. */
 static void
 sim_down(struct tu_sim *p)
@@ -138,23 +129,23 @@ test_handshake_and_start_api(void)
 	simclient c = { .fd = -1 }, d = { .fd = -1 };
 	static const int32_t farm[] = { IB_ERR_FARM_OK, IB_ERR_HMDS_OK, IB_ERR_SECDEF_OK };
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
 	/* the highest version both speak, and a gateway-style connection time */
-	REQUIRE(sc_open(&c, p.port) == 0);
-	REQUIRE(sc_handshake(&c, 100, 193) == 0);
+	TU_REQUIRE(sc_open(&c, p.port) == 0);
+	TU_REQUIRE(sc_handshake(&c, 100, 193) == 0);
 	CU_ASSERT_EQUAL(c.sv, 176);
 	CU_ASSERT_EQUAL(strlen(c.conn_time), strlen("20250415 19:38:30 UTC"));
 	CU_ASSERT(strstr(c.conn_time, " UTC") != NULL);
 	/* startApi: managedAccounts, nextValidId, then the three farm notices with reqId -1 */
-	REQUIRE(sc_start_api(&c, 3) == 0);
-	REQUIRE(sc_next(&c, 2000) == IB_OK);
+	TU_REQUIRE(sc_start_api(&c, 3) == 0);
+	TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 	CU_ASSERT_EQUAL(c.id, IB_IN_MANAGED_ACCTS);
 	CU_ASSERT(field_is(&c, 2, "DU111111"));
-	REQUIRE(sc_next(&c, 2000) == IB_OK);
+	TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 	CU_ASSERT_EQUAL(c.id, IB_IN_NEXT_VALID_ID);
 	CU_ASSERT(c.decode_rc == IB_OK && c.msg.u.next_valid_id.order_id >= 1);
 	for (int i = 0; i < 3; i++) {
-		REQUIRE(sc_next(&c, 2000) == IB_OK);
+		TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 		CU_ASSERT_EQUAL(c.id, IB_IN_ERROR);
 		CU_ASSERT(c.decode_rc == IB_OK && c.msg.u.error.code == farm[i] && c.msg.u.error.req_id == -1);
 	}
@@ -162,20 +153,20 @@ test_handshake_and_start_api(void)
 	sc_close(&c);
 
 	/* a client whose max is lower gets its max */
-	REQUIRE(sc_open(&d, p.port) == 0);
-	REQUIRE(sc_handshake(&d, 157, 170) == 0);
+	TU_REQUIRE(sc_open(&d, p.port) == 0);
+	TU_REQUIRE(sc_handshake(&d, 157, 170) == 0);
 	CU_ASSERT_EQUAL(d.sv, 170);
 	sc_close(&d);
 	/* no version in common: the gateway hangs up */
-	REQUIRE(sc_open(&d, p.port) == 0);
+	TU_REQUIRE(sc_open(&d, p.port) == 0);
 	CU_ASSERT_NOT_EQUAL(sc_handshake(&d, 180, 190), 0);
 	sc_close(&d);
-	REQUIRE(sc_open(&d, p.port) == 0);
+	TU_REQUIRE(sc_open(&d, p.port) == 0);
 	CU_ASSERT_NOT_EQUAL(sc_handshake(&d, 100, 150), 0);
 	sc_close(&d);
 	/* not an API client at all */
-	REQUIRE(sc_open(&d, p.port) == 0);
-	REQUIRE(sc_send_raw(&d, "GET / HTTP/1.0\r\n\r\n", 18) == 0);
+	TU_REQUIRE(sc_open(&d, p.port) == 0);
+	TU_REQUIRE(sc_send_raw(&d, "GET / HTTP/1.0\r\n\r\n", 18) == 0);
 	CU_ASSERT(sc_closed_within(&d, 10000));
 out:
 	sc_close(&c);
@@ -190,23 +181,23 @@ test_client_id_in_use(void)
 	simclient a = { .fd = -1 }, b = { .fd = -1 };
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&a, p.port, 5) == 0);
-	REQUIRE(sc_open(&b, p.port) == 0);
-	REQUIRE(sc_handshake(&b, 100, 176) == 0);
-	REQUIRE(sc_start_api(&b, 5) == 0);
-	REQUIRE(sc_wait(&b, IB_IN_ERROR, 10000) == IB_OK);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&a, p.port, 5) == 0);
+	TU_REQUIRE(sc_open(&b, p.port) == 0);
+	TU_REQUIRE(sc_handshake(&b, 100, 176) == 0);
+	TU_REQUIRE(sc_start_api(&b, 5) == 0);
+	TU_REQUIRE(sc_wait(&b, IB_IN_ERROR, 10000) == IB_OK);
 	CU_ASSERT(b.decode_rc == IB_OK && b.msg.u.error.code == IB_ERR_CLIENT_ID_IN_USE && b.msg.u.error.req_id == -1);
 	CU_ASSERT(sc_closed_within(&b, 10000));
 	/* the first keeps working */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CURRENT_TIME;
-	REQUIRE(sc_send(&a, &r) == 0);
+	TU_REQUIRE(sc_send(&a, &r) == 0);
 	CU_ASSERT_EQUAL(sc_wait(&a, IB_IN_CURRENT_TIME, 10000), IB_OK);
 	CU_ASSERT(a.decode_rc == IB_OK && a.msg.u.current_time.time > 1700000000);
 	/* and once it is gone (when ibsim has seen the close), the id is free again */
 	sc_close(&a);
-	REQUIRE(TU_UNTIL((sc_close(&b), sc_connect(&b, p.port, 5) == 0), 10000));
+	TU_REQUIRE(TU_UNTIL((sc_close(&b), sc_connect(&b, p.port, 5) == 0), 10000));
 out:
 	sc_close(&a);
 	sc_close(&b);
@@ -236,13 +227,13 @@ test_account_download_delayed(void)
 	bool netliq = false, cash_base = false, cash_usd = false, ready = false, aapl = false, msft = false;
 	bool update_time = false;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
 	t0 = tu_now_ms();
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	acct_updates(&r, true, "DU111111");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	/* nothing of the account before the delay is over: the first value comes 400 ms or more after connecting */
-	REQUIRE(sc_wait(&c, IB_IN_ACCT_VALUE, 10000) == IB_OK);
+	TU_REQUIRE(sc_wait(&c, IB_IN_ACCT_VALUE, 10000) == IB_OK);
 	CU_ASSERT(tu_now_ms() - t0 >= 400);
 	for (;;) {
 		if (c.id == IB_IN_ACCT_VALUE && c.decode_rc == IB_OK) {
@@ -267,7 +258,7 @@ test_account_download_delayed(void)
 			CU_ASSERT(c.decode_rc == IB_OK && ib_str_eq(c.msg.u.acct_download_end.account, "DU111111"));
 			break;
 		}
-		REQUIRE(sc_next(&c, 2000) == IB_OK);
+		TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 	}
 	CU_ASSERT(values >= 12);
 	CU_ASSERT(netliq && cash_base && cash_usd && ready);
@@ -289,25 +280,25 @@ test_account_delay_jitter_and_control(void)
 	char out[256];
 	long long t0, dt;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
 	t0 = tu_now_ms();
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	acct_updates(&r, true, "");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_ACCT_UPDATE_TIME, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_ACCT_UPDATE_TIME, 10000) == IB_OK);
 	dt = tu_now_ms() - t0;
 	CU_ASSERT(dt >= 100);
 	/* --no-download-end: the values come, the end never does */
 	CU_ASSERT_EQUAL(sc_wait(&c, IB_IN_ACCT_DOWNLOAD_END, 400), IB_ETIMEDOUT);
 	/* the control port changes the delay for new connections */
-	REQUIRE(ctl(&p, "account-delay 600", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "account-delay 600", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok account-delay 600", 20) == 0);
 	t0 = tu_now_ms();
-	REQUIRE(sc_connect(&d, p.port, 2) == 0);
+	TU_REQUIRE(sc_connect(&d, p.port, 2) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_POSITIONS;
-	REQUIRE(sc_send(&d, &r) == 0);
-	REQUIRE(sc_wait(&d, IB_IN_POSITION_END, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&d, &r) == 0);
+	TU_REQUIRE(sc_wait(&d, IB_IN_POSITION_END, 10000) == IB_OK);
 	CU_ASSERT(tu_now_ms() - t0 >= 600);
 	strict_ok(&c);
 	strict_ok(&d);
@@ -326,19 +317,19 @@ test_positions_two_accounts(void)
 	ib_req r;
 	int n1 = 0, n2 = 0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	CU_ASSERT_STRING_EQUAL(c.accounts, "DU111111,DU222222");
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_POSITIONS;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (;;) {
-		REQUIRE(sc_next(&c, 2000) == IB_OK);
+		TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 		if (c.id == IB_IN_POSITION_END)
 			break;
 		if (c.id != IB_IN_POSITION)
 			continue;
-		REQUIRE(c.decode_rc == IB_OK);
+		TU_REQUIRE(c.decode_rc == IB_OK);
 		const ib_position *pos = &c.msg.u.position;
 		CU_ASSERT(pos->position != 0 && pos->avg_cost > 0 && pos->contract.con_id > 0);
 		CU_ASSERT(ib_str_eq(pos->contract.sec_type, "STK") && ib_str_eq(pos->contract.currency, "USD"));
@@ -350,12 +341,12 @@ test_positions_two_accounts(void)
 	CU_ASSERT(n1 == 2 && n2 == 2);
 	/* the second account's download is its own */
 	acct_updates(&r, true, "DU222222");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_ACCT_DOWNLOAD_END, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_ACCT_DOWNLOAD_END, 10000) == IB_OK);
 	CU_ASSERT(ib_str_eq(c.msg.u.acct_download_end.account, "DU222222"));
 	/* an account that is not managed here */
 	acct_updates(&r, true, "U999");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(sc_wait_error(&c, 321, 2000), IB_OK);
 	strict_ok(&c);
 out:
@@ -377,11 +368,11 @@ test_market_data(void)
 	int ticks = 0, after_cancel = 0;
 	long long t0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1001, "AAPL");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 10000) == IB_OK);
 	CU_ASSERT(c.decode_rc == IB_OK && c.msg.u.tick_req_params.ticker_id == 1001);
 	/* a second of the stream: bid < ask, sizes, timestamps, about the configured rate */
 	t0 = tu_now_ms();
@@ -389,7 +380,7 @@ test_market_data(void)
 		if (sc_next(&c, 100) != IB_OK)
 			continue;
 		if (c.id == IB_IN_TICK_PRICE) {
-			REQUIRE(c.decode_rc == IB_OK);
+			TU_REQUIRE(c.decode_rc == IB_OK);
 			CU_ASSERT_EQUAL(c.msg.u.tick_price.req_id, 1001);
 			if (c.msg.u.tick_price.tick_type == IB_TICK_BID)
 				bid = true, last_bid = c.msg.u.tick_price.price;
@@ -411,19 +402,19 @@ test_market_data(void)
 	CU_ASSERT(last_bid > 100 && last_bid < 300);
 	/* unknown symbol: 200 with that reqId */
 	sc_req_mkt_data(&r, 1002, "ZZZZZZ");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 1002);
 	/* cancel: the stream stops */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_CANCEL_MKT_DATA;
 	r.u.cancel.req_id = 1001;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	/* a barrier: ibsim answers requests in order, so what it sent before this answer was on the way */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CURRENT_TIME;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 400)
 		if (sc_next(&c, 50) == IB_OK && (c.id == IB_IN_TICK_PRICE || c.id == IB_IN_TICK_SIZE))
@@ -433,12 +424,12 @@ test_market_data(void)
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
 	r.u.market_data_type.type = 3;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_MARKET_DATA_TYPE, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_MARKET_DATA_TYPE, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.market_data_type.type, 3);
 	sc_req_mkt_data(&r, 1003, "MSFT");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_TICK_PRICE, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_TICK_PRICE, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.tick_price.tick_type, IB_TICK_DELAYED_BID);
 	strict_ok(&c);
 out:
@@ -453,48 +444,48 @@ test_contracts_and_small_requests(void)
 	simclient c = { .fd = -1 };
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CONTRACT_DATA;
 	r.u.contract_data.req_id = 9000;
 	ib_contract_stock(&r.u.contract_data.contract, "AAPL");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_CONTRACT_DATA, 10000) == IB_OK);
-	REQUIRE(c.decode_rc == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_CONTRACT_DATA, 10000) == IB_OK);
+	TU_REQUIRE(c.decode_rc == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.contract_data.req_id, 9000);
 	CU_ASSERT_EQUAL(c.msg.u.contract_data.contract.con_id, 265598);
 	CU_ASSERT(ib_str_eq(c.msg.u.contract_data.long_name, "APPLE INC"));
-	REQUIRE(sc_next(&c, 2000) == IB_OK);
+	TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 	CU_ASSERT(c.id == IB_IN_CONTRACT_DATA_END && c.msg.u.req_end.req_id == 9000);
 	ib_contract_stock(&r.u.contract_data.contract, "NOPE");
 	r.u.contract_data.req_id = 9001;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 9001);
 	/* reqIds, reqManagedAccts, reqAccountSummary */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_IDS;
 	r.u.ids.num_ids = 1;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_NEXT_VALID_ID, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_NEXT_VALID_ID, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.next_valid_id.order_id, c.next_valid_id);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MANAGED_ACCTS;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_MANAGED_ACCTS, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_MANAGED_ACCTS, 10000) == IB_OK);
 	CU_ASSERT(ib_str_eq(c.msg.u.managed_accts.list, "DU111111"));
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_ACCOUNT_SUMMARY;
 	r.u.account_summary.req_id = 77;
 	ib_strlcpy(r.u.account_summary.group, "All", sizeof(r.u.account_summary.group));
 	ib_strlcpy(r.u.account_summary.tags, "NetLiquidation,BuyingPower", sizeof(r.u.account_summary.tags));
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_ACCOUNT_SUMMARY, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_ACCOUNT_SUMMARY, 10000) == IB_OK);
 	CU_ASSERT(c.msg.u.account_summary.req_id == 77 && ib_str_eq(c.msg.u.account_summary.tag, "NetLiquidation"));
-	REQUIRE(sc_next(&c, 2000) == IB_OK);
+	TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 	CU_ASSERT(c.id == IB_IN_ACCOUNT_SUMMARY && ib_str_eq(c.msg.u.account_summary.tag, "BuyingPower"));
-	REQUIRE(sc_next(&c, 2000) == IB_OK);
+	TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 	CU_ASSERT(c.id == IB_IN_ACCOUNT_SUMMARY_END && c.msg.u.req_end.req_id == 77);
 	/* tick-by-tick BidAsk starts with where the market is */
 	memset(&r, 0, sizeof(r));
@@ -502,8 +493,8 @@ test_contracts_and_small_requests(void)
 	r.u.tick_by_tick.req_id = 55;
 	ib_contract_stock(&r.u.tick_by_tick.contract, "AAPL");
 	ib_strlcpy(r.u.tick_by_tick.tick_type, "BidAsk", sizeof(r.u.tick_by_tick.tick_type));
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_TICK_BY_TICK, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_TICK_BY_TICK, 10000) == IB_OK);
 	CU_ASSERT(c.decode_rc == IB_OK && c.msg.u.tick_by_tick.req_id == 55 &&
 		  c.msg.u.tick_by_tick.type == IB_TBT_BID_ASK);
 	CU_ASSERT(c.msg.u.tick_by_tick.bid_price > 100 &&
@@ -595,13 +586,13 @@ test_order_market_fill_moves_account(void)
 	double cash0 = 0;
 	char out[8192];
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	/* follow the account and positions first */
 	acct_updates(&r, true, "DU111111");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (;;) {
-		REQUIRE(sc_next(&c, 2000) == IB_OK);
+		TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 		if (c.id == IB_IN_ACCT_VALUE && ib_str_eq(c.msg.u.acct_value.key, "CashBalance"))
 			cash0 = atof(c.field[3]);
 		if (c.id == IB_IN_ACCT_DOWNLOAD_END)
@@ -609,12 +600,12 @@ test_order_market_fill_moves_account(void)
 	}
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_POSITIONS;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_POSITION_END, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_POSITION_END, 10000) == IB_OK);
 
 	sc_req_order(&r, c.next_valid_id, "BUY", 100, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(follow_order(&c, c.next_valid_id, &s, 10000) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(follow_order(&c, c.next_valid_id, &s, 10000) == 0);
 	CU_ASSERT(s.presubmitted && s.submitted && s.filled);
 	CU_ASSERT_EQUAL(s.filled_qty, 100);
 	CU_ASSERT(s.avg_price > 100 && s.avg_price < 300);
@@ -628,7 +619,7 @@ test_order_market_fill_moves_account(void)
 	CU_ASSERT(cash0 - s.cash > 100 * s.avg_price - 1 && cash0 - s.cash < 100 * s.avg_price + 10);
 	strict_ok(&c);
 	/* the gateway counted one order frame */
-	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
 	CU_ASSERT_EQUAL(json_num(out, "order_frames"), 1);
 	CU_ASSERT_EQUAL(json_num(out, "total_order_frames"), 1);
 	CU_ASSERT_EQUAL(json_num(out, "orders"), 1);
@@ -649,20 +640,20 @@ test_order_limit_resting_cancel_and_crossing(void)
 	int32_t id;
 	int open_listed = 0;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	id = c.next_valid_id;
 	/* far below the market: it rests */
 	sc_req_order(&r, id, "BUY", 10, "LMT", 90.0);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(follow_order(&c, id, &s, 400), -1);
 	CU_ASSERT(s.submitted && !s.filled && s.execs == 0);
 	/* it is open */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_OPEN_ORDERS;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (;;) {
-		REQUIRE(sc_next(&c, 2000) == IB_OK);
+		TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 		if (c.id == IB_IN_OPEN_ORDER && c.msg.u.open_order.order_id == id) {
 			open_listed++;
 			CU_ASSERT(ib_str_eq(c.msg.u.open_order.order_type, "LMT") && c.msg.u.open_order.lmt_price == 90.0);
@@ -676,22 +667,22 @@ test_order_limit_resting_cancel_and_crossing(void)
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_CANCEL_ORDER;
 	r.u.cancel_order.order_id = id;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, 10000) == IB_OK);
 	CU_ASSERT(ib_str_eq(c.msg.u.order_status.status, "Cancelled") && c.msg.u.order_status.order_id == id);
-	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_CANCELLED, 10000) == IB_OK);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_CANCELLED, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
 	/* a limit through the market fills at once, at the touch, never above the limit */
 	sc_req_order(&r, id + 1, "BUY", 10, "LMT", 400.0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(follow_order(&c, id + 1, &x, 10000) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(follow_order(&c, id + 1, &x, 10000) == 0);
 	CU_ASSERT(x.filled && x.avg_price > 100 && x.avg_price <= 400.0);
 	/* a buy stop below the market triggers at once and fills as a market order */
 	memset(&s, 0, sizeof(s));
 	sc_req_order(&r, id + 2, "BUY", 10, "STP", 0);
 	r.u.place_order.order.aux_price = 150.0;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(follow_order(&c, id + 2, &s, 10000) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(follow_order(&c, id + 2, &s, 10000) == 0);
 	CU_ASSERT(s.filled && s.avg_price > 150.0);
 	strict_ok(&c);
 out:
@@ -708,11 +699,11 @@ test_order_partial_fills(void)
 	ib_req r;
 	struct order_seen s = { 0 };
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_order(&r, c.next_valid_id, "SELL", 1000, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(follow_order(&c, c.next_valid_id, &s, 10000) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(follow_order(&c, c.next_valid_id, &s, 10000) == 0);
 	CU_ASSERT(s.filled && s.partial);
 	CU_ASSERT(s.execs >= 2);
 	CU_ASSERT_EQUAL(s.exec_shares, 1000);
@@ -734,33 +725,33 @@ test_order_duplicate_id_and_executions(void)
 	int execs = 0;
 	char out[8192];
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	id = c.next_valid_id + 5;
 	sc_req_order(&r, id, "BUY", 10, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(follow_order(&c, id, &s, 10000) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(follow_order(&c, id, &s, 10000) == 0);
 	/* the same id again, and an id below the next valid one: both duplicates */
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_DUP_ORDER_ID, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_DUP_ORDER_ID, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
 	sc_req_order(&r, id - 1, "BUY", 10, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_DUP_ORDER_ID, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_DUP_ORDER_ID, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id - 1);
 	/* reqIds moved past the used id */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_IDS;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_NEXT_VALID_ID, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_NEXT_VALID_ID, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.next_valid_id.order_id, id + 1);
 	/* reqExecutions: the fill, with the request's id, then the end */
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_EXECUTIONS;
 	r.u.executions.req_id = 4242;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (;;) {
-		REQUIRE(sc_next(&c, 2000) == IB_OK);
+		TU_REQUIRE(sc_next(&c, 2000) == IB_OK);
 		if (c.id == IB_IN_EXEC_DETAILS) {
 			CU_ASSERT(c.msg.u.exec_details.req_id == 4242 && c.msg.u.exec_details.order_id == id);
 			CU_ASSERT(ib_str_eq(c.msg.u.exec_details.side, "BOT") && c.msg.u.exec_details.shares == 10);
@@ -773,9 +764,9 @@ test_order_duplicate_id_and_executions(void)
 	}
 	CU_ASSERT_EQUAL(execs, 1);
 	/* an order frame the gateway cannot read still counts, and gets 320 */
-	REQUIRE(sc_send_raw(&c, "\0\0\0\x06" "3\0abc\0", 10) == 0);
-	REQUIRE(sc_wait_error(&c, 320, 10000) == IB_OK);
-	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_send_raw(&c, "\0\0\0\x06" "3\0abc\0", 10) == 0);
+	TU_REQUIRE(sc_wait_error(&c, 320, 10000) == IB_OK);
+	TU_REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
 	CU_ASSERT_EQUAL(json_num(out, "order_frames"), 4);
 	CU_ASSERT_EQUAL(json_num(out, "bad_frames"), 1);
 	strict_ok(&c);
@@ -799,11 +790,11 @@ test_open_order_matches_gateway_frame(void)
 
 	snprintf(path, sizeof(path), "%s/openOrder.txt", TU_VECTORS);
 	vec = tu_read_file(path, NULL);
-	REQUIRE(vec != NULL);
+	TU_REQUIRE(vec != NULL);
 	char *save = NULL;
 	for (line = strtok_r(vec, "\n", &save); line && line[0] == '#'; line = strtok_r(NULL, "\n", &save))
 		;
-	REQUIRE(line != NULL);
+	TU_REQUIRE(line != NULL);
 	/* "5|5|265598|AAPL|...|" -> fields */
 	for (char *q = line; *q && nf < SC_MAX_FIELDS; nf++) {
 		f[nf] = q;
@@ -811,12 +802,12 @@ test_open_order_matches_gateway_frame(void)
 		if (*q)
 			*q++ = '\0';
 	}
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 100) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 100) == 0);
 	CU_ASSERT_EQUAL(c.sv, 173);
 	sc_req_order(&r, c.next_valid_id, "BUY", 100, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.nfields, nf);
 	for (int i = 0; i < nf && i < c.nfields; i++) {
 		bool mine = false;
@@ -847,40 +838,40 @@ test_control_drop_notice_malformed(void)
 	ib_req r;
 	char out[8192];
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	static const int32_t codes[] = { IB_ERR_CONN_LOST, IB_ERR_CONN_RESTORED_LOST, IB_ERR_CONN_RESTORED };
 	for (int i = 0; i < 3; i++) {
 		char cmd[32];
 		snprintf(cmd, sizeof(cmd), "notice %d", codes[i]);
-		REQUIRE(ctl(&p, cmd, out, sizeof(out)) == 0);
+		TU_REQUIRE(ctl(&p, cmd, out, sizeof(out)) == 0);
 		CU_ASSERT(strstr(out, "sent to 1") != NULL);
-		REQUIRE(sc_wait_error(&c, codes[i], 10000) == IB_OK);
+		TU_REQUIRE(sc_wait_error(&c, codes[i], 10000) == IB_OK);
 		CU_ASSERT_EQUAL(c.msg.u.error.req_id, -1);
 	}
 	/* malformed: a tickPrice with the right field count and a price that is not a number */
 	sc_req_mkt_data(&r, 7, "AAPL");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 10000) == IB_OK);
-	REQUIRE(ctl(&p, "malformed", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 10000) == IB_OK);
+	TU_REQUIRE(ctl(&p, "malformed", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok malformed sent to 1", 22) == 0);
 	for (;;) {
-		REQUIRE(sc_wait(&c, IB_IN_TICK_PRICE, 10000) == IB_OK);
+		TU_REQUIRE(sc_wait(&c, IB_IN_TICK_PRICE, 10000) == IB_OK);
 		if (c.decode_rc != IB_OK)
 			break;
 	}
 	CU_ASSERT_EQUAL(c.decode_rc, IB_ENUM);
 	CU_ASSERT(field_is(&c, 4, "not-a-price"));
 	/* unknown commands and bad arguments answer with one error line */
-	REQUIRE(ctl(&p, "frobnicate", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "frobnicate", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "error", 5) == 0);
-	REQUIRE(ctl(&p, "stall soon", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stall soon", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "error", 5) == 0);
 	/* drop: the client is closed at once */
-	REQUIRE(ctl(&p, "drop", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "drop", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok dropped 1", 12) == 0);
 	CU_ASSERT(sc_closed_within(&c, 10000));
-	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
 	CU_ASSERT_EQUAL(json_num(out, "clients_closed"), 1);
 	CU_ASSERT(strstr(out, "\"clients\":[]") != NULL);
 	CU_ASSERT(tu_count_in_file(p.log, "closed (dropped by control)") == 1);
@@ -898,22 +889,22 @@ test_control_stall(void)
 	char out[256];
 	long long t0;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CURRENT_TIME;
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
 	/* t0 before the stall begins: the answer to a request sent during it comes 500 ms or more later */
 	t0 = tu_now_ms();
-	REQUIRE(ctl(&p, "stall 500", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stall 500", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok stall 500", 12) == 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
 	CU_ASSERT(tu_now_ms() - t0 >= 500);
 	/* and it is over: the next request is answered too */
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_CURRENT_TIME, 10000) == IB_OK);
 out:
 	sc_close(&c);
 	sim_down(&p);
@@ -927,31 +918,31 @@ test_control_server_version(void)
 	ib_req r;
 	char out[256];
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(ctl(&p, "server-version 165", out, sizeof(out)) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(ctl(&p, "server-version 165", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok server-version 165", 21) == 0);
-	REQUIRE(ctl(&p, "server-version 201", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "server-version 201", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "error", 5) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	CU_ASSERT_EQUAL(c.sv, 165);
 	/* the layouts follow: errMsg without advancedOrderRejectJson, openOrder without the 170 fields */
 	sc_req_order(&r, c.next_valid_id, "BUY", 1, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.nfields, 131);
 	sc_req_order(&r, c.next_valid_id - 1, "BUY", 1, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_DUP_ORDER_ID, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_DUP_ORDER_ID, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.nfields, 5);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_CONTRACT_DATA;
 	ib_contract_stock(&r.u.contract_data.contract, "MSFT");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_CONTRACT_DATA, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_CONTRACT_DATA, 10000) == IB_OK);
 	strict_ok(&c);
 	/* connections made earlier keep what they negotiated; new ones get the new version */
-	REQUIRE(ctl(&p, "server-version 176", out, sizeof(out)) == 0);
-	REQUIRE(sc_connect(&d, p.port, 2) == 0);
+	TU_REQUIRE(ctl(&p, "server-version 176", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_connect(&d, p.port, 2) == 0);
 	CU_ASSERT_EQUAL(d.sv, 176);
 out:
 	sc_close(&c);
@@ -972,14 +963,14 @@ test_control_restart_rollback(void)
 	long long t0;
 	int refused = 0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_order(&r, c.next_valid_id + 10, "BUY", 5, "MKT", 0);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(follow_order(&c, c.next_valid_id + 10, &s, 10000) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(follow_order(&c, c.next_valid_id + 10, &s, 10000) == 0);
 	before = c.next_valid_id + 11;
 	/* 1.5 s: the 250 ms of refused connects below fit in it even on a loaded machine */
-	REQUIRE(ctl(&p, "restart 1500", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "restart 1500", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok restart 1500 dropped 1", 25) == 0);
 	CU_ASSERT(sc_closed_within(&c, 10000));
 	/* while it restarts, nobody gets in */
@@ -997,12 +988,12 @@ test_control_restart_rollback(void)
 		sc_close(&d);
 		tu_sleep_ms(20);
 	}
-	REQUIRE(d.fd >= 0 && d.next_valid_id > 0);
+	TU_REQUIRE(d.fd >= 0 && d.next_valid_id > 0);
 	CU_ASSERT(d.next_valid_id < before);
 	t0 = tu_now_ms();
 	acct_updates(&r, true, "DU111111");
-	REQUIRE(sc_send(&d, &r) == 0);
-	REQUIRE(sc_wait(&d, IB_IN_ACCT_DOWNLOAD_END, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&d, &r) == 0);
+	TU_REQUIRE(sc_wait(&d, IB_IN_ACCT_DOWNLOAD_END, 10000) == IB_OK);
 	CU_ASSERT(tu_now_ms() - t0 >= 150);
 out:
 	sc_close(&c);
@@ -1023,13 +1014,13 @@ test_blast_exact_and_stamped(void)
 	long long stamped = 0, other = 0;
 	bool ordered = true, in_range = true;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	t_sub = sc_now_ns();
 	sc_req_mkt_data(&r, 1, "AAPL");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	sc_req_mkt_data(&r, 2, "MSFT");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	while (stamped < 200000) {
 		if (sc_next(&c, 3000) != IB_OK)
 			break;
@@ -1074,10 +1065,10 @@ test_blast_paced_and_by_control(void)
 	int64_t first = 0, last = 0;
 	int n = 0, more = 0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1, "NVDA");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	while (n < 10000 && sc_wait(&c, IB_IN_TICK_PRICE, 2000) == IB_OK) {
 		if (!ib_stamp_decode(c.msg.u.tick_price.size, c.recv_ns, &last))
 			continue;
@@ -1089,7 +1080,7 @@ test_blast_paced_and_by_control(void)
 	/* 10,000 at 20,000/s: about half a second, not a burst (pacing cannot make it shorter) */
 	CU_ASSERT((last - first) / 1000000 >= 400);
 	/* "blast N" on the control port: N more to every subscribed client */
-	REQUIRE(ctl(&p, "blast 3000", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "blast 3000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok blast 3000 to 1", 18) == 0);
 	while (sc_wait(&c, IB_IN_TICK_PRICE, 500) == IB_OK)
 		more += ib_stamp_decode(c.msg.u.tick_price.size, c.recv_ns, &last);
@@ -1412,7 +1403,7 @@ test_encode_depth_and_tick_by_tick(void)
 	sim_enc_tick_by_tick_last(&o, 9001, IB_TBT_LAST, 1678740829, 3895.25, 7, 2, "NASDAQ", "Regular");
 	sim_enc_tick_by_tick_bid_ask(&o, 9001, 1678745793, 3895.5, 3896, 9, 11, 3);
 	sim_enc_tick_by_tick_midpoint(&o, 9001, 1678740829, 3895.375);
-	REQUIRE(!o.overflow && o.frames == 5);
+	TU_REQUIRE(!o.overflow && o.frames == 5);
 	for (int i = 0; i < 5; i++) {
 		uint32_t len = ib_be32_get(buf + off);
 		for (uint32_t k = 0; k < len && k < sizeof(text) - 1; k++)
@@ -1481,22 +1472,22 @@ test_depth_views_equal_ibsim_book(void)
 	ib_req r;
 	long long t0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v[0], 1, 10, false);
 	view_init(&v[1], 2, 5, true);
 	req_depth(&r, 1, "AAPL", 10, false);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_depth(&r, 2, "MSFT", 5, true);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 600)
 		if (sc_next(&c, 50) == IB_OK)
 			views_take(v, 2, &c);
 	/* the subscriptions end, so the books stand still; then everything sent is read */
-	REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 1) == 0);
-	REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 2) == 0);
-	REQUIRE(read_to_now(&c, v, 2, NULL, NULL) == 0);
+	TU_REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 1) == 0);
+	TU_REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 2) == 0);
+	TU_REQUIRE(read_to_now(&c, v, 2, NULL, NULL) == 0);
 	for (int i = 0; i < 2; i++) {
 		view_ok(&v[i], 150);
 		CU_ASSERT(v[i].by_op[SIM_BOOK_INSERT] > 0 && v[i].by_op[SIM_BOOK_UPDATE] > 0 &&
@@ -1525,17 +1516,17 @@ test_tick_by_tick_follows_the_book(void)
 	long long t0;
 	int ticks = 0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v, 1, 10, false);
 	req_depth(&r, 1, "NVDA", 10, false);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (int i = 0; i < 4; i++) {
 		req_tbt(&r, 11 + i, "NVDA", types[i]);
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 	}
 	sc_req_mkt_data(&r, 20, "NVDA");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 700) {
 		if (sc_next(&c, 50) != IB_OK)
@@ -1545,7 +1536,7 @@ test_tick_by_tick_follows_the_book(void)
 		if (c.id == IB_IN_TICK_PRICE && c.decode_rc == IB_OK) /* the reqMktData line flows alongside */
 			ticks++;
 	}
-	REQUIRE(read_to_now(&c, &v, 1, &k, &v) == 0); /* a trade's prints come together */
+	TU_REQUIRE(read_to_now(&c, &v, 1, &k, &v) == 0); /* a trade's prints come together */
 	view_ok(&v, 100);
 	tbt_ok(&k);
 	CU_ASSERT(k.bid_ask >= 50 && k.mid >= 20 && k.last >= 10 && ticks >= 100);
@@ -1568,49 +1559,49 @@ test_feed_limits_duplicates_and_cancel(void)
 	int flowing = 0, after = 0;
 	long long t0;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	for (int i = 0; i < 3; i++) {
 		req_tbt(&r, 21 + i, syms[i], types[i]);
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 		req_depth(&r, 31 + i, syms[i], 5, i == 1);
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 	}
 	/* a fourth of each: IB's per-account limits */
 	req_tbt(&r, 24, "TSLA", "AllLast");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_MAX_TBT, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_MAX_TBT, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 24);
 	CU_ASSERT(ib_str_eq(c.msg.u.error.message, "Max number of tick-by-tick requests has been reached."));
 	req_depth(&r, 34, "TSLA", 5, false);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_DEPTH_LIMIT, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_DEPTH_LIMIT, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 34);
 	CU_ASSERT(ib_str_eq(c.msg.u.error.message, "Max number of (3) market depth requests has been reached"));
 	/* a request id in use, an unknown symbol, an unknown tick type */
 	req_depth(&r, 31, "TSLA", 5, false);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, 322, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, 322, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 31);
 	req_tbt(&r, 21, "TSLA", "Last");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, 322, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, 322, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 21);
 	req_depth(&r, 35, "ZZZZZZ", 5, false);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 35);
 	req_tbt(&r, 25, "ZZZZZZ", "BidAsk");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_NO_SECURITY, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 25);
 	req_tbt(&r, 26, "AAPL", "Trades");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, 321, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, 321, 10000) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, 26);
-	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
 	CU_ASSERT(json_num(out, "depth") == 3 && json_num(out, "tbt") == 3);
-	REQUIRE(ctl(&p, "book ZZZZZZ", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "book ZZZZZZ", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "error unknown symbol", 20) == 0);
 	/* the lines flow (200 changes/s over three books) ... */
 	t0 = tu_now_ms();
@@ -1620,21 +1611,21 @@ test_feed_limits_duplicates_and_cancel(void)
 	CU_ASSERT(flowing >= 10);
 	/* ... until cancelled */
 	for (int i = 0; i < 3; i++) {
-		REQUIRE(send_cancel(&c, IB_OUT_CANCEL_TICK_BY_TICK, 21 + i) == 0);
-		REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 31 + i) == 0);
+		TU_REQUIRE(send_cancel(&c, IB_OUT_CANCEL_TICK_BY_TICK, 21 + i) == 0);
+		TU_REQUIRE(send_cancel(&c, IB_OUT_CANCEL_MKT_DEPTH, 31 + i) == 0);
 	}
-	REQUIRE(read_to_now(&c, NULL, 0, NULL, NULL) == 0);
+	TU_REQUIRE(read_to_now(&c, NULL, 0, NULL, NULL) == 0);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 400)
 		if (sc_next(&c, 50) == IB_OK)
 			after += c.id == IB_IN_MKT_DEPTH || c.id == IB_IN_MKT_DEPTH_L2 || c.id == IB_IN_TICK_BY_TICK;
 	CU_ASSERT_EQUAL(after, 0);
 	/* and the slots are free again */
-	REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
 	CU_ASSERT(json_num(out, "depth") == 0 && json_num(out, "tbt") == 0);
 	req_depth(&r, 36, "TSLA", 3, false);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_MKT_DEPTH, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_MKT_DEPTH, 10000) == IB_OK);
 	CU_ASSERT(c.msg.u.mkt_depth.req_id == 36 && c.msg.u.mkt_depth.operation == SIM_BOOK_INSERT);
 	strict_ok(&c);
 out:
@@ -1674,19 +1665,19 @@ test_depth_blast_exact(void)
 	long ops0;
 	int64_t first = 0, last = 0;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v, 1, 10, false);
 	req_depth(&r, 1, "AAPL", 10, false);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_tbt(&r, 2, "AAPL", "BidAsk");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_tbt(&r, 3, "AAPL", "AllLast");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(read_to_now(&c, &v, 1, NULL, NULL) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(read_to_now(&c, &v, 1, NULL, NULL) == 0);
 	ops0 = v.ops;
-	REQUIRE(ibsim_book(&p, "AAPL", &bids, &asks, before, sizeof(before)) == 0);
-	REQUIRE(ctl(&p, "depth-blast 200000", out, sizeof(out)) == 0);
+	TU_REQUIRE(ibsim_book(&p, "AAPL", &bids, &asks, before, sizeof(before)) == 0);
+	TU_REQUIRE(ctl(&p, "depth-blast 200000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok depth-blast 200000 to 1", 26) == 0);
 	/* with --depth-rate 0 nothing but the blast moves: read until it stops */
 	while (sc_next(&c, 300) == IB_OK) {
@@ -1697,7 +1688,7 @@ test_depth_blast_exact(void)
 		tbt_take(&k, &c, &v);
 		tbt_seen += c.id == IB_IN_TICK_BY_TICK;
 	}
-	REQUIRE(blast_line(&p, 200000, &depth, &tbt) == 0);
+	TU_REQUIRE(blast_line(&p, 200000, &depth, &tbt) == 0);
 	/* all of it: every depth frame and every tick-by-tick message ibsim says it sent */
 	CU_ASSERT(depth >= 200000);
 	CU_ASSERT_EQUAL(v.ops - ops0, depth);
@@ -1707,7 +1698,7 @@ test_depth_blast_exact(void)
 	tbt_ok(&k);
 	/* the net effect of the blast is ibsim's book now, and it is not the book before */
 	CU_ASSERT(view_matches(&p, &v, "AAPL"));
-	REQUIRE(ctl(&p, "book AAPL", after, sizeof(after)) == 0);
+	TU_REQUIRE(ctl(&p, "book AAPL", after, sizeof(after)) == 0);
 	CU_ASSERT(strcmp(before, after) != 0);
 	if (last > first)
 		printf("\n    depth-blast: %lld msgs into simclient in %.1f ms (%.0f msgs/s, decoded and applied)\n",
@@ -1730,19 +1721,19 @@ test_depth_blast_on_subscription_two_views_one_book(void)
 	long long t0, depth, tbt;
 	bool done = false;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	view_init(&v[0], 1, 5, false);
 	view_init(&v[1], 2, 20, true);
 	view_init(&v[2], 3, 50, false);
 	req_depth(&r, 1, "AAPL", 5, false);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_depth(&r, 2, "AAPL", 20, true);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_depth(&r, 3, "MSFT", 50, false);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_tbt(&r, 4, "MSFT", "BidAsk");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 30000 && !done) {
 		for (int i = 0; i < 2000 && sc_next(&c, 20) == IB_OK; i++) {
@@ -1751,7 +1742,7 @@ test_depth_blast_on_subscription_two_views_one_book(void)
 		}
 		done = blast_line(&p, 30000, &depth, &tbt) == 0;
 	}
-	REQUIRE(done);
+	TU_REQUIRE(done);
 	/* the books move again after the blast, for everyone, the blaster included */
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 150)
@@ -1762,8 +1753,8 @@ test_depth_blast_on_subscription_two_views_one_book(void)
 	static const int32_t kinds[] = { IB_OUT_CANCEL_MKT_DEPTH, IB_OUT_CANCEL_MKT_DEPTH, IB_OUT_CANCEL_MKT_DEPTH,
 					 IB_OUT_CANCEL_TICK_BY_TICK },
 			     reqs[] = { 1, 2, 3, 4 };
-	REQUIRE(send_cancels(&c, kinds, reqs, 4) == 0); /* both AAPL views stop at the same book */
-	REQUIRE(read_to_now(&c, v, 3, &k, &v[2]) == 0);
+	TU_REQUIRE(send_cancels(&c, kinds, reqs, 4) == 0); /* both AAPL views stop at the same book */
+	TU_REQUIRE(read_to_now(&c, v, 3, &k, &v[2]) == 0);
 	CU_ASSERT(v[0].ops + v[1].ops + v[2].ops >= 30000);
 	for (int i = 0; i < 3; i++)
 		view_ok(&v[i], 1000);
@@ -1798,25 +1789,25 @@ test_depth_blasts_share_a_book(void)
 	long long t0, depth, tbt;
 	bool done = false;
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&a, p.port, 1) == 0);
-	REQUIRE(sc_connect(&b, p.port, 2) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&a, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&b, p.port, 2) == 0);
 	view_init(&va, 1, 10, false);
 	view_init(&vb, 7, 20, true);
 	req_depth(&r, 1, "AAPL", 10, false);
-	REQUIRE(sc_send(&a, &r) == 0);
-	REQUIRE(read_to_now(&a, &va, 1, NULL, NULL) == 0);
-	REQUIRE(ctl(&p, "depth-blast 50000", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_send(&a, &r) == 0);
+	TU_REQUIRE(read_to_now(&a, &va, 1, NULL, NULL) == 0);
+	TU_REQUIRE(ctl(&p, "depth-blast 50000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok depth-blast 50000 to 1", 25) == 0);
 	/* b subscribes once that blast is under way: a has some of it */
 	for (int i = 0; i < 1000 && sc_next(&a, 10000) == IB_OK; i++)
 		view_take(&va, &a);
 	req_depth(&r, 7, "AAPL", 20, true);
-	REQUIRE(sc_send(&b, &r) == 0);
+	TU_REQUIRE(sc_send(&b, &r) == 0);
 	req_tbt(&r, 8, "AAPL", "BidAsk");
-	REQUIRE(sc_send(&b, &r) == 0);
-	REQUIRE(read_to_now(&b, &vb, 1, &k, &vb) == 0);
-	REQUIRE(ctl(&p, "depth-blast 20000", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_send(&b, &r) == 0);
+	TU_REQUIRE(read_to_now(&b, &vb, 1, &k, &vb) == 0);
+	TU_REQUIRE(ctl(&p, "depth-blast 20000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok depth-blast 20000 to 2", 25) == 0);
 	t0 = tu_now_ms();
 	while (tu_now_ms() - t0 < 30000 && !done) {
@@ -1834,9 +1825,9 @@ test_depth_blasts_share_a_book(void)
 			(blast_line(&p, 50000, &depth, &tbt) == 0 &&
 			 tu_count_in_file(p.log, "ibsim: depth-blast 20000 updates in ") == 2));
 	}
-	REQUIRE(done);
-	REQUIRE(read_to_now(&a, &va, 1, NULL, NULL) == 0);
-	REQUIRE(read_to_now(&b, &vb, 1, &k, &vb) == 0);
+	TU_REQUIRE(done);
+	TU_REQUIRE(read_to_now(&a, &va, 1, NULL, NULL) == 0);
+	TU_REQUIRE(read_to_now(&b, &vb, 1, &k, &vb) == 0);
 	view_ok(&va, 70000);
 	view_ok(&vb, 20000);
 	tbt_ok(&k);
@@ -1920,15 +1911,15 @@ test_unpaced_blasts_not_timer_driven(void)
 	struct loop_summary l = { 0 };
 
 	/* a depth blast: 10 rows + BidAsk on 4 books, as ibbench e2e --depth 10 --instruments 4 */
-	REQUIRE(tu_sim_start(&p, depth_args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, depth_args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	for (int i = 0; i < 4; i++) {
 		req_depth(&r, 1 + 2 * i, syms[i], 10, false);
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 		req_tbt(&r, 2 + 2 * i, syms[i], "BidAsk");
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 	}
-	REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 1000000 updates in ", 30000, 0, &l) == 0);
+	TU_REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 1000000 updates in ", 30000, 0, &l) == 0);
 	CU_ASSERT(l.epollout >= 1); /* ~60 MB never fit in the socket buffers: EPOLLOUT woke the loop */
 	CU_ASSERT(l.timer <= 2);
 	printf("\n    depth-blast 1000000 at default rates: %.3f s, loop woken %lld times, %lld by the timer\n", l.secs,
@@ -1938,13 +1929,13 @@ test_unpaced_blasts_not_timer_driven(void)
 	sim_down(&p);
 
 	/* a tickPrice blast: reqMktData on 4 instruments, default --tick-rate */
-	REQUIRE(tu_sim_start(&p, tick_args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, tick_args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	for (int i = 0; i < 4; i++) {
 		sc_req_mkt_data(&r, 1 + i, syms[i]);
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 	}
-	REQUIRE(read_until_summary(&c, &p, "ibsim: blast 1000000 msgs in ", 30000, 0, &l) == 0);
+	TU_REQUIRE(read_until_summary(&c, &p, "ibsim: blast 1000000 msgs in ", 30000, 0, &l) == 0);
 	CU_ASSERT(l.epollout >= 1);
 	CU_ASSERT(l.timer <= 2);
 	printf("    blast 1000000 at default rates: %.3f s, loop woken %lld times, %lld by the timer\n", l.secs,
@@ -1977,20 +1968,20 @@ test_blast_written_on_epollout_only(void)
 	ib_req r;
 	char out[256];
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&a, p.port, 1) == 0);
-	REQUIRE(sc_connect(&b, p.port, 2) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&a, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&b, p.port, 2) == 0);
 	req_depth(&r, 1, "AAPL", 10, false);
-	REQUIRE(sc_send(&a, &r) == 0);
+	TU_REQUIRE(sc_send(&a, &r) == 0);
 	req_tbt(&r, 2, "AAPL", "BidAsk");
-	REQUIRE(sc_send(&a, &r) == 0);
+	TU_REQUIRE(sc_send(&a, &r) == 0);
 	req_tbt(&r, 7, "MSFT", "BidAsk");
-	REQUIRE(sc_send(&b, &r) == 0);
-	REQUIRE(sc_wait(&b, IB_IN_TICK_BY_TICK, 10000) == IB_OK);
-	REQUIRE(read_to_now(&a, NULL, 0, NULL, NULL) == 0);
-	REQUIRE(ctl(&p, "depth-blast 200000", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_send(&b, &r) == 0);
+	TU_REQUIRE(sc_wait(&b, IB_IN_TICK_BY_TICK, 10000) == IB_OK);
+	TU_REQUIRE(read_to_now(&a, NULL, 0, NULL, NULL) == 0);
+	TU_REQUIRE(ctl(&p, "depth-blast 200000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok depth-blast 200000 to 1", 26) == 0);
-	REQUIRE(read_until_summary(&a, &p, "ibsim: depth-blast 200000 updates in ", 30000, 1, &l) == 0);
+	TU_REQUIRE(read_until_summary(&a, &p, "ibsim: depth-blast 200000 updates in ", 30000, 1, &l) == 0);
 	CU_ASSERT(l.full >= 2);                /* the slow reader did fill it */
 	/* client 2's feed woke the loop meanwhile (about 200 times on an idle machine; a loaded one
 	   schedules ibsim less often and timerfd folds the missed ticks into one wake) */
@@ -2022,13 +2013,13 @@ test_paced_depth_blast_with_feeds_on(void)
 	ib_req r;
 	struct loop_summary l = { 0 };
 
-	REQUIRE(tu_sim_start(&p, args) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	req_depth(&r, 1, "AAPL", 10, false);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	req_tbt(&r, 2, "AAPL", "BidAsk");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 20000 updates in ", 10000, 0, &l) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(read_until_summary(&c, &p, "ibsim: depth-blast 20000 updates in ", 10000, 0, &l) == 0);
 	CU_ASSERT(l.secs >= 0.19); /* paced: 20,000 at 100,000/s cannot take less */
 	/* the timer drove it: about 20 wakes on an idle machine; a loaded one schedules ibsim less
 	   often and timerfd folds missed ticks, a socket-driven blast has none */
@@ -2053,15 +2044,15 @@ test_drop_mid_frame(void)
 	size_t pending;
 	int rc;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1, "AAPL");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 10000) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_TICK_REQ_PARAMS, 10000) == IB_OK);
 	/* a connection still in its handshake is not "ready": it stays */
-	REQUIRE(sc_open(&d, p.port) == 0);
-	REQUIRE(sc_handshake(&d, 100, 176) == 0);
-	REQUIRE(ctl(&p, "drop-mid", out, sizeof(out)) == 0);
+	TU_REQUIRE(sc_open(&d, p.port) == 0);
+	TU_REQUIRE(sc_handshake(&d, 100, 176) == 0);
+	TU_REQUIRE(ctl(&p, "drop-mid", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok drop-mid 1", 13) == 0);
 	while ((rc = sc_next(&c, 2000)) == IB_OK)
 		; /* the whole frames queued before the cut */
@@ -2073,7 +2064,7 @@ test_drop_mid_frame(void)
 		CU_ASSERT(pending < 4 + ib_be32_get(c.fr.buf + c.fr.head));
 	CU_ASSERT_EQUAL(tu_wait_for_text(p.log, "closed (dropped mid-frame by control)", 10000), 0);
 	CU_ASSERT_EQUAL(tu_count_in_file(p.log, "closed (dropped mid-frame by control)"), 1);
-	REQUIRE(sc_start_api(&d, 2) == 0);
+	TU_REQUIRE(sc_start_api(&d, 2) == 0);
 	CU_ASSERT_EQUAL(sc_wait(&d, IB_IN_NEXT_VALID_ID, 10000), IB_OK);
 out:
 	sc_close(&c);
@@ -2089,10 +2080,10 @@ test_reset_in_handshake(void)
 	char out[256];
 	int rc, err;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(ctl(&p, "reset-handshake", out, sizeof(out)) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(ctl(&p, "reset-handshake", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok reset-handshake armed", 24) == 0);
-	REQUIRE(sc_open(&c, p.port) == 0);
+	TU_REQUIRE(sc_open(&c, p.port) == 0);
 	errno = 0;
 	rc = sc_handshake(&c, 100, 176);
 	err = errno;
@@ -2101,7 +2092,7 @@ test_reset_in_handshake(void)
 	CU_ASSERT_EQUAL(c.frames, 0);
 	CU_ASSERT_EQUAL(tu_wait_for_text(p.log, "closed (reset in the handshake by control)", 10000), 0);
 	/* only the next connection */
-	REQUIRE(sc_connect(&d, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&d, p.port, 1) == 0);
 out:
 	sc_close(&c);
 	sc_close(&d);
@@ -2121,14 +2112,14 @@ test_no_close_wait_and_summaries(void)
 	memset(c, 0, sizeof(c));
 	for (int i = 0; i < 12; i++)
 		c[i].fd = -1;
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
 	for (int i = 0; i < 12; i++) {
-		REQUIRE(sc_connect(&c[i], p.port, 100 + i) == 0);
+		TU_REQUIRE(sc_connect(&c[i], p.port, 100 + i) == 0);
 		sc_req_mkt_data(&r, 1, i % 2 ? "AAPL" : "MSFT");
-		REQUIRE(sc_send(&c[i], &r) == 0);
+		TU_REQUIRE(sc_send(&c[i], &r) == 0);
 	}
 	/* and a connection that never says anything */
-	REQUIRE(tu_wait_port(p.port, 1000) == 0);
+	TU_REQUIRE(tu_wait_port(p.port, 1000) == 0);
 	for (int i = 0; i < 12; i++)
 		sc_close(&c[i]);
 	/* ibsim closes each once its loop sees the FIN or reset */
@@ -2140,8 +2131,8 @@ test_no_close_wait_and_summaries(void)
 	CU_ASSERT(TU_UNTIL(tu_count_in_file(p.log, " closed (") >= 13, 10000));
 	CU_ASSERT_EQUAL(tu_count_in_file(p.log, " closed ("), 13);
 	/* SIGTERM with clients connected: summaries, exit 0 */
-	REQUIRE(sc_connect(&c[0], p.port, 1) == 0);
-	REQUIRE(sc_connect(&c[1], p.port, 2) == 0);
+	TU_REQUIRE(sc_connect(&c[0], p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&c[1], p.port, 2) == 0);
 	st = tu_stop(p.pid, SIGTERM, 3000);
 	p.pid = 0;
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);

@@ -24,14 +24,6 @@
 #include "testutil.h"
 #include "util/str.h"
 
-#define REQUIRE(cond)                                                                                                \
-	do {                                                                                                         \
-		int ok_ = (cond) ? 1 : 0;                                                                            \
-		CU_assertImplementation(ok_, __LINE__, #cond, __FILE__, "", CU_FALSE);                               \
-		if (!ok_)                                                                                            \
-			goto out;                                                                                    \
-	} while (0)
-
 #define WAIT_MS 10000 /* a deadline for what must come, not a speed requirement */
 
 /* Stop ibsim, which must exit cleanly. */
@@ -123,11 +115,11 @@ test_contract_details_every_sectype(void)
 	struct got g[8];
 	int n;
 
-	REQUIRE(tu_sim_start(&p, NULL) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 
 	/* futures: several expiries, nearest first, one month each */
-	REQUIRE(req_details(&c, 1, "FUT:ES@CME") == 0);
+	TU_REQUIRE(req_details(&c, 1, "FUT:ES@CME") == 0);
 	n = read_details(&c, 1, g, 8);
 	CU_ASSERT_EQUAL(n, 3);
 	for (int i = 0; i < n && i < 8; i++) {
@@ -145,12 +137,12 @@ test_contract_details_every_sectype(void)
 		char one[40];
 		struct got h[2];
 		snprintf(one, sizeof(one), "FUT:ES@CME:%s", g[1].month);
-		REQUIRE(req_details(&c, 2, one) == 0);
+		TU_REQUIRE(req_details(&c, 2, one) == 0);
 		CU_ASSERT_EQUAL(read_details(&c, 2, h, 2), 1);
 		CU_ASSERT_EQUAL(h[0].con_id, g[1].con_id);
 	}
 	/* FX: the pair, on IDEALPRO, with its own tick */
-	REQUIRE(req_details(&c, 3, "CASH:EUR.USD@IDEALPRO") == 0);
+	TU_REQUIRE(req_details(&c, 3, "CASH:EUR.USD@IDEALPRO") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 3, g, 8), 1);
 	CU_ASSERT_EQUAL(g[0].con_id, 12087792);
 	CU_ASSERT_STRING_EQUAL(g[0].local, "EUR.USD");
@@ -161,41 +153,41 @@ test_contract_details_every_sectype(void)
 		memset(&r, 0, sizeof(r));
 		r.id = IB_OUT_REQ_CONTRACT_DATA;
 		r.u.contract_data.req_id = 5;
-		REQUIRE(spec("OPT:SPY@SMART:20990101:540:C", &r.u.contract_data.contract) == IB_OK);
+		TU_REQUIRE(spec("OPT:SPY@SMART:20990101:540:C", &r.u.contract_data.contract) == IB_OK);
 		r.u.contract_data.contract.last_trade_date[0] = '\0'; /* the whole chain at 540 C */
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 		CU_ASSERT_EQUAL(read_details(&c, 5, g, 8), 1);
 		CU_ASSERT_STRING_EQUAL(g[0].right, "C");
 		CU_ASSERT_EQUAL(g[0].strike, 540);
 		CU_ASSERT_STRING_EQUAL(g[0].multiplier, "100");
 		r.u.contract_data.req_id = 6;
 		r.u.contract_data.contract.right[0] = '\0';
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 		CU_ASSERT_EQUAL(read_details(&c, 6, g, 8), 2);
 		r.u.contract_data.req_id = 7;
 		r.u.contract_data.contract.strike = 0;
-		REQUIRE(sc_send(&c, &r) == 0);
+		TU_REQUIRE(sc_send(&c, &r) == 0);
 		CU_ASSERT_EQUAL(read_details(&c, 7, g, 8), 6); /* the small chain */
 	}
 	/* an index */
-	REQUIRE(req_details(&c, 8, "IND:SPX@CBOE") == 0);
+	TU_REQUIRE(req_details(&c, 8, "IND:SPX@CBOE") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 8, g, 8), 1);
 	CU_ASSERT_EQUAL(g[0].con_id, 416904);
 	/* the ambiguous stock: two listings */
-	REQUIRE(req_details(&c, 9, "AMBIG") == 0);
+	TU_REQUIRE(req_details(&c, 9, "AMBIG") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 9, g, 8), 2);
 	CU_ASSERT_NOT_EQUAL(g[0].con_id, g[1].con_id);
 	/* by conId: a stock and a future */
-	REQUIRE(req_details(&c, 10, "conid:265598") == 0);
+	TU_REQUIRE(req_details(&c, 10, "conid:265598") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 10, g, 8), 1);
 	CU_ASSERT_STRING_EQUAL(g[0].sec_type, "STK");
-	REQUIRE(req_details(&c, 11, "conid:495512552") == 0);
+	TU_REQUIRE(req_details(&c, 11, "conid:495512552") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 11, g, 8), 1);
 	CU_ASSERT_STRING_EQUAL(g[0].sec_type, "FUT");
 	/* unknown: error 200 on the request's id */
-	REQUIRE(req_details(&c, 12, "FUT:ZZ@CME") == 0);
+	TU_REQUIRE(req_details(&c, 12, "FUT:ZZ@CME") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 12, g, 8), -IB_ERR_NO_SECURITY);
-	REQUIRE(req_details(&c, 13, "CASH:EUR.CHF") == 0);
+	TU_REQUIRE(req_details(&c, 13, "CASH:EUR.CHF") == 0);
 	CU_ASSERT_EQUAL(read_details(&c, 13, g, 8), -IB_ERR_NO_SECURITY);
 	strict_ok(&c);
 out:
@@ -275,19 +267,19 @@ test_realtime_bars(void)
 	simclient c = { .fd = -1 };
 	int64_t t0 = 0;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
-	REQUIRE(req_rt_bars(&c, 21, "CASH:EUR.USD@IDEALPRO", "MIDPOINT", 5) == 0);
-	REQUIRE(req_rt_bars(&c, 22, "FUT:ES@CME:local=ESZZ", "TRADES", 5) == 0); /* no such local symbol */
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 22) == IB_OK);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(req_rt_bars(&c, 21, "CASH:EUR.USD@IDEALPRO", "MIDPOINT", 5) == 0);
+	TU_REQUIRE(req_rt_bars(&c, 22, "FUT:ES@CME:local=ESZZ", "TRADES", 5) == 0); /* no such local symbol */
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 22) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, IB_ERR_NO_SECURITY);
-	REQUIRE(req_rt_bars(&c, 23, "AAPL", "TRADES", 10) == 0);
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 23) == IB_OK);
+	TU_REQUIRE(req_rt_bars(&c, 23, "AAPL", "TRADES", 10) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 23) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
-	REQUIRE(req_rt_bars(&c, 24, "AAPL", "TRADES", 5) == 0);
+	TU_REQUIRE(req_rt_bars(&c, 24, "AAPL", "TRADES", 5) == 0);
 	for (int i = 0; i < 3; i++) {
 		const ib_bar *b;
-		REQUIRE(wait_req(&c, IB_IN_REAL_TIME_BAR, 21) == IB_OK);
+		TU_REQUIRE(wait_req(&c, IB_IN_REAL_TIME_BAR, 21) == IB_OK);
 		b = &c.msg.u.realtime_bar.bar;
 		CU_ASSERT_TRUE(b->low <= b->open && b->open <= b->high && b->low <= b->close && b->close <= b->high);
 		CU_ASSERT_TRUE(b->open > 1.0 && b->open < 1.2); /* EUR.USD from 1.0855 */
@@ -295,14 +287,14 @@ test_realtime_bars(void)
 		CU_ASSERT_EQUAL(b->count, -1);
 		CU_ASSERT_TRUE(c.msg.u.realtime_bar.time >= t0);
 		t0 = c.msg.u.realtime_bar.time;
-		REQUIRE(wait_req(&c, IB_IN_REAL_TIME_BAR, 24) == IB_OK);
+		TU_REQUIRE(wait_req(&c, IB_IN_REAL_TIME_BAR, 24) == IB_OK);
 		CU_ASSERT_TRUE(c.msg.u.realtime_bar.bar.volume > 0 && c.msg.u.realtime_bar.bar.count == 5);
 	}
 	/* cancelled: the other one goes on, this one stops (three more bars of the other, none of it) */
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_REAL_TIME_BARS, 21) == 0);
-	REQUIRE(fence(&c) == IB_OK);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_REAL_TIME_BARS, 21) == 0);
+	TU_REQUIRE(fence(&c) == IB_OK);
 	for (int i = 0; i < 3; i++) {
-		REQUIRE(sc_wait(&c, IB_IN_REAL_TIME_BAR, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_wait(&c, IB_IN_REAL_TIME_BAR, WAIT_MS) == IB_OK);
 		CU_ASSERT_EQUAL(c.msg.u.realtime_bar.req_id, 24);
 	}
 	strict_ok(&c);
@@ -338,13 +330,13 @@ test_historical_bars(void)
 	int n = 0;
 	double prev = 0;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	/* a range: 30 one-minute bars ending at a given time, in order, consistent */
 	hist_req(&r, 31, "20260105 16:00:00 US/Eastern", "1 min", "1800 S", "TRADES", 1, false);
-	REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 31) == IB_OK);
+	TU_REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 31) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.historical_data.count, 30);
 	CU_ASSERT_TRUE(ib_str_eq(c.msg.u.historical_data.start, "20260105  15:30:00"));
 	CU_ASSERT_TRUE(ib_str_eq(c.msg.u.historical_data.end, "20260105  16:00:00"));
@@ -363,14 +355,14 @@ test_historical_bars(void)
 	CU_ASSERT_EQUAL(n, 30);
 	/* a future's daily MIDPOINT bars, epoch dates */
 	hist_req(&r, 32, "", "1 day", "5 D", "MIDPOINT", 2, false);
-	REQUIRE(spec("FUT:NQ@CME", &r.u.historical_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0); /* two NQ expiries: ambiguous, refused like an unknown one */
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 32) == IB_OK);
+	TU_REQUIRE(spec("FUT:NQ@CME", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0); /* two NQ expiries: ambiguous, refused like an unknown one */
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 32) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, IB_ERR_NO_SECURITY);
 	hist_req(&r, 33, "", "1 day", "5 D", "MIDPOINT", 2, false);
-	REQUIRE(spec("CASH:EUR.USD", &r.u.historical_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 33) == IB_OK);
+	TU_REQUIRE(spec("CASH:EUR.USD", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 33) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.historical_data.count, 5);
 	ib_bars_begin(&c.msg.u.historical_data, &it);
 	while (ib_bars_next(&it, &b)) {
@@ -381,44 +373,44 @@ test_historical_bars(void)
 	}
 	/* keepUpToDate: the history, then updates of the bar in progress; cancel stops them */
 	hist_req(&r, 34, "", "1 min", "300 S", "TRADES", 1, true);
-	REQUIRE(spec("IND:SPX@CBOE", &r.u.historical_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 34) == IB_OK);
+	TU_REQUIRE(spec("IND:SPX@CBOE", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA, 34) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.historical_data.count, 5);
 	for (int i = 0; i < 2; i++) {
-		REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA_UPDATE, 34) == IB_OK);
+		TU_REQUIRE(wait_req(&c, IB_IN_HISTORICAL_DATA_UPDATE, 34) == IB_OK);
 		CU_ASSERT_EQUAL(c.msg.u.historical_update.bar.count, -1);
 		CU_ASSERT_TRUE(c.msg.u.historical_update.bar.close > 5000);
 		CU_ASSERT_EQUAL(c.msg.u.historical_update.bar.time.len, 17);
 	}
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_HISTORICAL_DATA, 34) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_HISTORICAL_DATA, 34) == 0);
 	/* refusals: keepUpToDate with an end, a bar size IB does not have, too many bars */
 	hist_req(&r, 35, "20260105 16:00:00", "1 min", "300 S", "TRADES", 1, true);
-	REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
 	{
 		/* the encoder refuses this one itself; send what another client might */
 		ib_enc e;
 		char buf[512];
 		ib_enc_init(&e, buf, sizeof(buf), c.sv, false);
 		r.u.historical_data.keep_up_to_date = false;
-		REQUIRE(ib_enc_req(&e, &r) == IB_OK);
+		TU_REQUIRE(ib_enc_req(&e, &r) == IB_OK);
 		/* keepUpToDate is the frame's second-to-last field: flip it to 1 */
-		REQUIRE(buf[e.len - 3] == '0');
+		TU_REQUIRE(buf[e.len - 3] == '0');
 		buf[e.len - 3] = '1';
-		REQUIRE(sc_send_raw(&c, buf, e.len) == 0);
+		TU_REQUIRE(sc_send_raw(&c, buf, e.len) == 0);
 	}
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 35) == IB_OK);
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 35) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
 	hist_req(&r, 36, "", "7 mins", "300 S", "TRADES", 1, false);
-	REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(spec("AAPL", &r.u.historical_data.contract) == IB_OK);
 	ib_strlcpy(r.u.historical_data.bar_size, "1 fortnight", sizeof(r.u.historical_data.bar_size));
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 36) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 36) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
 	hist_req(&r, 37, "", "1 secs", "1 D", "TRADES", 1, false);
-	REQUIRE(spec("MSFT", &r.u.historical_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 37) == IB_OK);
+	TU_REQUIRE(spec("MSFT", &r.u.historical_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 37) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, IB_ERR_HIST_PACING);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.field[4], "86400 bars"));
 	strict_ok(&c);
@@ -461,9 +453,9 @@ test_historical_pacing(void)
 	simclient c = { .fd = -1 }, c2 = { .fd = -1 };
 	int served = 0, rc;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
-	REQUIRE(sc_connect(&c2, p.port, 2) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(sc_connect(&c2, p.port, 2) == 0);
 	/* identical within 15 s */
 	CU_ASSERT_EQUAL(hist_once(&c, 100, "AAPL", 600), 0);
 	CU_ASSERT_EQUAL(hist_once(&c, 101, "AAPL", 600), IB_ERR_HIST_PACING);
@@ -504,8 +496,8 @@ test_historical_pacing_scale(void)
 	simclient c = { .fd = -1 };
 	int rc = IB_ERR_HIST_PACING;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	CU_ASSERT_EQUAL(hist_once(&c, 1, "AAPL", 600), 0);
 	/* identical again until served: refused while inside 30 ms, then served (bounded by WAIT_MS overall) */
 	for (int i = 2; i < 10000 && rc == IB_ERR_HIST_PACING; i++)
@@ -538,10 +530,10 @@ test_pnl_matches_ibsim(void)
 	ib_req r;
 	ib_contract es;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	/* buy two of the front ES future: a position with a multiplier */
-	REQUIRE(spec("FUT:ES@CME", &es) == IB_OK);
+	TU_REQUIRE(spec("FUT:ES@CME", &es) == IB_OK);
 	{
 		ib_req q;
 		struct got g[4];
@@ -550,17 +542,17 @@ test_pnl_matches_ibsim(void)
 		q.id = IB_OUT_REQ_CONTRACT_DATA;
 		q.u.contract_data.req_id = 40;
 		q.u.contract_data.contract = es;
-		REQUIRE(sc_send(&c, &q) == 0);
-		REQUIRE(read_details(&c, 40, g, 4) == 3);
+		TU_REQUIRE(sc_send(&c, &q) == 0);
+		TU_REQUIRE(read_details(&c, 40, g, 4) == 3);
 		memset(&es, 0, sizeof(es));
 		es.con_id = g[0].con_id;
 		ib_strlcpy(es.exchange, "CME", sizeof(es.exchange));
 	}
 	sc_req_order(&r, c.next_valid_id, "BUY", 2, "MKT", IB_UNSET_DOUBLE);
 	r.u.place_order.contract = es;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (;;) {
-		REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, WAIT_MS) == IB_OK);
 		if (ib_str_eq(c.msg.u.order_status.status, "Filled"))
 			break;
 	}
@@ -569,31 +561,31 @@ test_pnl_matches_ibsim(void)
 	r.id = IB_OUT_REQ_PNL;
 	r.u.pnl.req_id = 41;
 	ib_strlcpy(r.u.pnl.account, "DU111111", sizeof(r.u.pnl.account));
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	r.id = IB_OUT_REQ_PNL_SINGLE;
 	r.u.pnl.req_id = 42;
 	r.u.pnl.con_id = 265598;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	r.u.pnl.req_id = 43;
 	r.u.pnl.con_id = es.con_id;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	r.u.pnl.req_id = 44;
 	ib_strlcpy(r.u.pnl.account, "DU999999", sizeof(r.u.pnl.account));
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(wait_req(&c, IB_IN_ERROR, 44) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_ERROR, 44) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.code, 321);
 	/* with no ticks the marks stand still: what the client gets is what ibsim holds */
-	REQUIRE(tu_control(p.ctl, "pnl DU111111", out, sizeof(out)) == 0);
-	REQUIRE(strncmp(out, "ok pnl {", 8) == 0);
-	REQUIRE(wait_req(&c, IB_IN_PNL, 41) == IB_OK);
+	TU_REQUIRE(tu_control(p.ctl, "pnl DU111111", out, sizeof(out)) == 0);
+	TU_REQUIRE(strncmp(out, "ok pnl {", 8) == 0);
+	TU_REQUIRE(wait_req(&c, IB_IN_PNL, 41) == IB_OK);
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl.daily, json_num(out, "daily"), 0.005);
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl.unrealized, json_num(out, "unrealized"), 0.005);
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl.realized, json_num(out, "realized"), 0.005);
 	CU_ASSERT_TRUE(c.msg.u.pnl.realized < 0); /* the future's commission */
 	snprintf(cmd, sizeof(cmd), "\"conId\":%d", 265598);
 	aapl = strstr(out, cmd);
-	REQUIRE(aapl != NULL);
-	REQUIRE(wait_req(&c, IB_IN_PNL_SINGLE, 42) == IB_OK);
+	TU_REQUIRE(aapl != NULL);
+	TU_REQUIRE(wait_req(&c, IB_IN_PNL_SINGLE, 42) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.pnl_single.position, json_num(aapl, "pos"));
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.unrealized, json_num(aapl, "unrealized"), 0.005);
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.value, json_num(aapl, "value"), 0.005);
@@ -601,18 +593,18 @@ test_pnl_matches_ibsim(void)
 	CU_ASSERT_EQUAL(c.msg.u.pnl_single.realized, IB_UNSET_DOUBLE); /* not tracked per position: unset, as IB says it */
 	snprintf(cmd, sizeof(cmd), "\"conId\":%d", es.con_id);
 	aapl = strstr(out, cmd);
-	REQUIRE(aapl != NULL);
-	REQUIRE(wait_req(&c, IB_IN_PNL_SINGLE, 43) == IB_OK);
+	TU_REQUIRE(aapl != NULL);
+	TU_REQUIRE(wait_req(&c, IB_IN_PNL_SINGLE, 43) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.pnl_single.position, 2);
 	CU_ASSERT_DOUBLE_EQUAL(c.msg.u.pnl_single.value, json_num(aapl, "value"), 0.005);
 	CU_ASSERT_TRUE(c.msg.u.pnl_single.value > 2 * 50 * 5000); /* two contracts of 50 x ~5450 */
 	/* updates keep coming until cancelled */
-	REQUIRE(wait_req(&c, IB_IN_PNL, 41) == IB_OK);
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_PNL, 41) == 0);
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_PNL_SINGLE, 42) == 0);
-	REQUIRE(fence(&c) == IB_OK);
+	TU_REQUIRE(wait_req(&c, IB_IN_PNL, 41) == IB_OK);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_PNL, 41) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_PNL_SINGLE, 42) == 0);
+	TU_REQUIRE(fence(&c) == IB_OK);
 	for (int i = 0; i < 3; i++) {
-		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
 		CU_ASSERT(c.id != IB_IN_PNL && !(c.id == IB_IN_PNL_SINGLE && c.msg.u.pnl_single.req_id != 43));
 	}
 	strict_ok(&c);
@@ -631,15 +623,15 @@ test_fx_market_data(void)
 	int bids = 0, asks = 0, lasts = 0, delayed = 0;
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MKT_DATA;
 	r.u.mkt_data.req_id = 81;
-	REQUIRE(spec("CASH:EUR.USD@IDEALPRO", &r.u.mkt_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(spec("CASH:EUR.USD@IDEALPRO", &r.u.mkt_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	while (bids + asks < 60) {
-		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
 		if (c.id == IB_IN_TICK_PRICE && c.msg.u.tick_price.req_id == 81) {
 			int t = c.msg.u.tick_price.tick_type;
 			bids += t == IB_TICK_BID;
@@ -655,18 +647,18 @@ test_fx_market_data(void)
 	CU_ASSERT_EQUAL(lasts, 0);
 	CU_ASSERT(bids > 0 && asks > 0);
 	/* delayed: the delayed bid/ask ids (66, 67), still no last (68) */
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 81) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 81) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
 	r.u.market_data_type.type = 3;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MKT_DATA;
 	r.u.mkt_data.req_id = 82;
-	REQUIRE(spec("CASH:GBP.USD", &r.u.mkt_data.contract) == IB_OK);
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(spec("CASH:GBP.USD", &r.u.mkt_data.contract) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	while (delayed < 40) {
-		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
 		if (c.id == IB_IN_TICK_PRICE && c.msg.u.tick_price.req_id == 82) {
 			int t = c.msg.u.tick_price.tick_type;
 			delayed += t == IB_TICK_DELAYED_BID || t == IB_TICK_DELAYED_ASK;
@@ -688,9 +680,9 @@ opt_line(simclient *c, int32_t req, const char *text)
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MKT_DATA;
 	r.u.mkt_data.req_id = req;
-	REQUIRE(spec(text, &r.u.mkt_data.contract) == IB_OK);
+	TU_REQUIRE(spec(text, &r.u.mkt_data.contract) == IB_OK);
 	r.u.mkt_data.contract.last_trade_date[0] = '\0'; /* the chain's one expiry */
-	REQUIRE(sc_send(c, &r) == 0);
+	TU_REQUIRE(sc_send(c, &r) == 0);
 out:
 	return;
 }
@@ -705,12 +697,12 @@ test_option_market_data(void)
 	double model_iv = 0, bid_iv = 0, ask_iv = 0;
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	opt_line(&c, 91, "OPT:SPY@SMART:20990101:540:C");
 	opt_line(&c, 92, "OPT:SPY@SMART:20990101:540:P");
 	while (model < 5 || bid == 0 || ask == 0 || puts == 0) {
-		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
 		if (c.id != IB_IN_TICK_OPTION_COMPUTATION)
 			continue;
 		const ib_tick_option *o = &c.msg.u.tick_option;
@@ -737,15 +729,15 @@ test_option_market_data(void)
 	CU_ASSERT(model_iv > 0.15 && model_iv < 0.5);
 	CU_ASSERT(bid_iv < ask_iv);
 	/* delayed data: the delayed ids */
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 91) == 0);
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 92) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 91) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_MKT_DATA, 92) == 0);
 	memset(&r, 0, sizeof(r));
 	r.id = IB_OUT_REQ_MARKET_DATA_TYPE;
 	r.u.market_data_type.type = 3;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	opt_line(&c, 93, "OPT:SPY@SMART:20990101:550:C");
 	while (delayed < 3) {
-		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
 		if (c.id == IB_IN_TICK_OPTION_COMPUTATION && c.msg.u.tick_option.req_id == 93) {
 			int t = c.msg.u.tick_option.tick_type;
 			CU_ASSERT(t == 80 || t == 81 || t == 83);
@@ -828,70 +820,70 @@ test_order_types_stops_and_auctions(void)
 	int32_t id;
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
-	REQUIRE(quote(&c, &bid, &ask) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(quote(&c, &bid, &ask) == 0);
 	id = c.next_valid_id;
 	/* STP LMT: the stop (above the bid) triggers at once, the limit (far below) fills */
 	order(&r, id, "SELL", 10, "STP LMT", bid - 20, bid + 1, "DAY");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
 	CU_ASSERT_EQUAL(filled, 10);
 	/* ... and one whose limit the market is nowhere near rests after its trigger */
 	order(&r, ++id, "SELL", 10, "STP LMT", bid + 50, bid + 1, "GTC");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_ORDER, id) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_ORDER, id) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", NULL), IB_OK);
 	/* TRAIL by amount and by percent: the stop follows the walk up and triggers on the way down */
 	order(&r, ++id, "SELL", 5, "TRAIL", IB_UNSET_DOUBLE, 0.05, "GTC");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, WAIT_MS) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait(&c, IB_IN_OPEN_ORDER, WAIT_MS) == IB_OK);
 	CU_ASSERT(ib_str_eq(c.msg.u.open_order.order_type, "TRAIL") && c.msg.u.open_order.aux_price == 0.05);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
 	order(&r, ++id, "BUY", 5, "TRAIL", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "GTC");
 	r.u.place_order.order.trailing_percent = 0.04;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
 	/* refused: TRAIL with neither, an unknown type, an unknown TIF, OPG on a stop */
 	order(&r, ++id, "SELL", 5, "TRAIL", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "GTC");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
 	order(&r, ++id, "SELL", 5, "MIT", IB_UNSET_DOUBLE, bid, "GTC");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
 	order(&r, ++id, "SELL", 5, "STP", IB_UNSET_DOUBLE, bid - 10, "OPG");
-	REQUIRE(sc_send(&c, &r) == 0);
-	REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_wait_error(&c, IB_ERR_ORDER_REJECTED, WAIT_MS) == IB_OK);
 	CU_ASSERT_EQUAL(c.msg.u.error.req_id, id);
 	/* MOC and LOC rest until the simulated close; a LOC whose limit the close misses is cancelled */
 	order(&r, ++id, "BUY", 7, "MOC", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "DAY");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
 	order(&r, ++id, "BUY", 7, "LOC", bid + 20, IB_UNSET_DOUBLE, "DAY");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
 	order(&r, ++id, "BUY", 7, "LOC", 1.0, IB_UNSET_DOUBLE, "DAY");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
 	/* OPG waits for the open */
 	order(&r, ++id, "BUY", 3, "MKT", IB_UNSET_DOUBLE, IB_UNSET_DOUBLE, "OPG");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
-	REQUIRE(ctl_ok(&p, "close") == 0);
+	TU_REQUIRE(ctl_ok(&p, "close") == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id - 3, "Filled", &filled), IB_OK);
 	CU_ASSERT_EQUAL(filled, 7);
 	CU_ASSERT_EQUAL(until_status(&c, id - 2, "Filled", NULL), IB_OK);
 	CU_ASSERT_EQUAL(until_status(&c, id - 1, "Cancelled", NULL), IB_OK);
-	REQUIRE(ctl_ok(&p, "open") == 0);
+	TU_REQUIRE(ctl_ok(&p, "open") == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Filled", &filled), IB_OK);
 	CU_ASSERT_EQUAL(filled, 3);
 	/* GTD: gone when its date has passed, resting while it has not */
 	order(&r, ++id, "BUY", 1, "LMT", 1.0, IB_UNSET_DOUBLE, "GTD");
 	strcpy(r.u.place_order.order.good_till_date, "20200101 00:00:00 UTC");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", NULL), IB_OK);
 	strict_ok(&c);
 out:
@@ -910,25 +902,25 @@ test_order_types_ioc_fok(void)
 	int32_t id;
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
-	REQUIRE(quote(&c, &bid, &ask) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(quote(&c, &bid, &ask) == 0);
 	id = c.next_valid_id;
 	/* IOC above the slice size: one slice fills, the rest is cancelled */
 	order(&r, id, "BUY", 900, "LMT", ask + 5, IB_UNSET_DOUBLE, "IOC");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", &filled), IB_OK);
 	CU_ASSERT_EQUAL(filled, 300);
 	/* IOC that cannot trade: cancelled, nothing filled */
 	order(&r, ++id, "BUY", 100, "LMT", 1.0, IB_UNSET_DOUBLE, "IOC");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", &filled), IB_OK);
 	CU_ASSERT_EQUAL(filled, 0);
 	/* FOK: all of it in one execution, or nothing */
 	order(&r, ++id, "BUY", 900, "LMT", ask + 5, IB_UNSET_DOUBLE, "FOK");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	for (;;) {
-		REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_next(&c, WAIT_MS) == IB_OK);
 		if (c.id == IB_IN_EXEC_DETAILS && c.msg.u.exec_details.order_id == id) {
 			execs++;
 			CU_ASSERT_EQUAL(c.msg.u.exec_details.shares, 900);
@@ -939,7 +931,7 @@ test_order_types_ioc_fok(void)
 	}
 	CU_ASSERT_EQUAL(execs, 1);
 	order(&r, ++id, "SELL", 900, "LMT", bid + 50, IB_UNSET_DOUBLE, "FOK");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Cancelled", &filled), IB_OK);
 	CU_ASSERT_EQUAL(filled, 0);
 	strict_ok(&c);
@@ -965,23 +957,23 @@ test_order_types_bracket_and_oca(void)
 	bool parent_filled = false, sl_filled = false, tp_cancelled = false, order_ok = true;
 	ib_req r;
 
-	REQUIRE(tu_sim_start(&p, opts) == 0);
-	REQUIRE(sc_connect(&c, p.port, 1) == 0);
-	REQUIRE(quote(&c, &bid, &ask) == 0);
+	TU_REQUIRE(tu_sim_start(&p, opts) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	TU_REQUIRE(quote(&c, &bid, &ask) == 0);
 	parent = c.next_valid_id;
 	tp = parent + 1;
 	sl = parent + 2;
 	order(&r, parent, "BUY", 100, "LMT", ask + 1, IB_UNSET_DOUBLE, "DAY");
 	r.u.place_order.order.transmit = false;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	order(&r, tp, "SELL", 100, "LMT", ask + 100, IB_UNSET_DOUBLE, "GTC");
 	r.u.place_order.order.parent_id = parent;
 	r.u.place_order.order.transmit = false;
 	strcpy(r.u.place_order.order.oca_group, "bracket-1");
 	r.u.place_order.order.oca_type = 1;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	/* nothing goes live before the last child: for 300 ms (many lifecycle steps) the parent stays put */
-	REQUIRE(fence(&c) == IB_OK);
+	TU_REQUIRE(fence(&c) == IB_OK);
 	while (sc_next(&c, 300) == IB_OK)
 		if (c.id == IB_IN_ORDER_STATUS && c.msg.u.order_status.order_id == parent)
 			CU_ASSERT(ib_str_eq(c.msg.u.order_status.status, "PreSubmitted"));
@@ -989,10 +981,10 @@ test_order_types_bracket_and_oca(void)
 	r.u.place_order.order.parent_id = parent;
 	strcpy(r.u.place_order.order.oca_group, "bracket-1");
 	r.u.place_order.order.oca_type = 1;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	while (!(parent_filled && sl_filled && tp_cancelled)) {
 		const ib_order_status *st = &c.msg.u.order_status;
-		REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, WAIT_MS) == IB_OK);
+		TU_REQUIRE(sc_wait(&c, IB_IN_ORDER_STATUS, WAIT_MS) == IB_OK);
 		if (st->order_id == parent && ib_str_eq(st->status, "Filled"))
 			parent_filled = true;
 		if (st->order_id == sl && ib_str_eq(st->status, "Filled")) {
@@ -1012,20 +1004,20 @@ test_order_types_bracket_and_oca(void)
 	id = sl + 1;
 	order(&r, id, "BUY", 100, "LMT", 1.0, IB_UNSET_DOUBLE, "DAY");
 	r.u.place_order.order.transmit = false;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	order(&r, id + 1, "SELL", 100, "LMT", ask + 100, IB_UNSET_DOUBLE, "GTC");
 	r.u.place_order.order.parent_id = id;
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id, "Submitted", NULL), IB_OK);
-	REQUIRE(cancel(&c, IB_OUT_CANCEL_ORDER, id) == 0);
+	TU_REQUIRE(cancel(&c, IB_OUT_CANCEL_ORDER, id) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id + 1, "Cancelled", NULL), IB_OK);
 	/* an OCA group without a bracket: the marketable one fills, the other is cancelled */
 	order(&r, id + 2, "BUY", 10, "LMT", 1.0, IB_UNSET_DOUBLE, "GTC");
 	strcpy(r.u.place_order.order.oca_group, "either");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	order(&r, id + 3, "BUY", 10, "LMT", ask + 5, IB_UNSET_DOUBLE, "GTC");
 	strcpy(r.u.place_order.order.oca_group, "either");
-	REQUIRE(sc_send(&c, &r) == 0);
+	TU_REQUIRE(sc_send(&c, &r) == 0);
 	CU_ASSERT_EQUAL(until_status(&c, id + 2, "Cancelled", NULL), IB_OK);
 	strict_ok(&c);
 out:

@@ -44,6 +44,17 @@ void tu_sleep_ms(int ms);
 			tu_sleep_ms(10);                                             \
 		tu_until_ok_;                                                        \
 	})
+/*
+ * CUnit's assert, and on failure leave the test through its `out:` label,
+ * where it stops what it started (a test file that uses it includes CUnit).
+ */
+#define TU_REQUIRE(cond)                                                             \
+	do {                                                                         \
+		int tu_require_ok_ = (cond) ? 1 : 0;                                 \
+		CU_assertImplementation(tu_require_ok_, __LINE__, #cond, __FILE__, "", CU_FALSE); \
+		if (!tu_require_ok_)                                                 \
+			goto out;                                                    \
+	} while (0)
 /* Monotonic milliseconds. */
 long long tu_now_ms(void);
 /* Count TCP sockets on a local port in the given state (e.g. "CLOSE_WAIT") from /proc/net/tcp. */
