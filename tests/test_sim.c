@@ -1068,23 +1068,26 @@ test_blast_paced_and_by_control(void)
 	simclient c = { .fd = -1 };
 	ib_req r;
 	char out[256];
-	int64_t first = 0, last = 0;
+	int64_t asked, last = 0;
 	int n = 0, more = 0;
 
 	TU_REQUIRE(tu_sim_start(&p, args) == 0);
 	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
 	sc_req_mkt_data(&r, 1, "NVDA");
+	asked = sc_now_ns();
 	TU_REQUIRE(sc_send(&c, &r) == 0);
 	while (n < 10000 && sc_wait(&c, IB_IN_TICK_PRICE, 2000) == IB_OK) {
 		if (!ib_stamp_decode(c.msg.u.tick_price.size, c.recv_ns, &last))
 			continue;
-		if (!first)
-			first = last;
 		n++;
 	}
 	CU_ASSERT_EQUAL(n, 10000);
-	/* 10,000 at 20,000/s: about half a second, not a burst (pacing cannot make it shorter) */
-	CU_ASSERT((last - first) / 1000000 >= 400);
+	/*
+	 * 10,000 at 20,000/s: not a burst.  The last one leaves no sooner than half a second after
+	 * the blast's schedule starts, which is after we asked, however the machine delays any send
+	 * (a stalled start is caught up with a burst, so first-to-last can be shorter: failed once).
+	 */
+	CU_ASSERT((last - asked) / 1000000 >= 450);
 	/* "blast N" on the control port: N more to every subscribed client */
 	TU_REQUIRE(ctl(&p, "blast 3000", out, sizeof(out)) == 0);
 	CU_ASSERT(strncmp(out, "ok blast 3000 to 1", 18) == 0);
