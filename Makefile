@@ -148,6 +148,7 @@ run: all
 	tools/run.sh
 
 bench: all
+	@tools/deps.sh $(BENCH_DEB_PKGS)
 	tools/bench.sh
 
 # deps: install Debian packages when missing (root), or say what to run.
@@ -156,6 +157,8 @@ DEB_PKGS := build-essential pkg-config libck-dev libhiredis-dev libcunit1-dev li
 # test_web loads the dashboard in a real headless browser, test_sentinel runs redis-sentinel,
 # test_python the Python client
 TEST_DEB_PKGS := chromium redis-sentinel python3-redis
+# only for make bench: its charts (gnuplot) and instruction counts (valgrind's callgrind)
+BENCH_DEB_PKGS := gnuplot-nox valgrind
 deps:
 	@tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
 
