@@ -439,8 +439,11 @@ ib_mktdata_thread(void *arg)
 			handle(&m, &e, now_real);
 			if (p->cfg.md_lossless) /* the account thread waits for this (see account.c) */
 				atomic_store_explicit(&p->md.seq_done, ++handled, memory_order_release);
-			/* one clock read per batch: a sample is how long the event waited for this batch */
-			ib_hist_add_shared(&p->md.latency, (uint64_t)(now_mono > e.recv_ns ? now_mono - e.recv_ns : 0));
+			/* one clock read per batch: a sample is how long the event waited for this batch; the
+			   first event of a batch and every 16th after it (all of them at ordinary rates: a batch
+			   is a message or two), as the strategy threads sample theirs */
+			if (n % 16 == 0)
+				ib_hist_add_shared(&p->md.latency, (uint64_t)(now_mono > e.recv_ns ? now_mono - e.recv_ns : 0));
 			n++;
 		}
 		bool pending = false;
