@@ -18,6 +18,8 @@ run decode
 run ring
 for s in 1 2 4; do run e2e --strategies "$s" --instruments 10; done
 for i in 1000 10000; do run e2e --strategies 1 --instruments "$i"; done
+# flat out, every frame to the strategy (md_lossless): issue 20's lossless figure (>= 9 M frames/s)
+run e2e --strategies 1 --instruments 10 --msgs 5000000 --lossless
 # paced, per wait strategy (block: the default, names without a suffix; the table after the run puts
 # them beside issue 20's targets)
 for w in block spin hybrid; do
