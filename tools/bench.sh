@@ -32,6 +32,9 @@ for r in 10000 100000 1000000; do run e2e --strategies 1 --instruments 10 --rate
 run e2e --depth 10 --instruments 4
 run e2e --depth 10 --instruments 4 --rate 100000 --msgs 300000
 run publish
+# the default configuration with nothing to do: <= 1 % of a core (issue 20)
+echo "== idle"
+tools/idle-bench.sh "$lines" || echo "   (failed: idle-bench)"
 # The bench strategy as a plugin (the SDK: dlopen, calls into the executable) against the same
 # file built in (issue 16: plugin/built-in throughput >= 0.95), two ways:
 #   - wall clock, in one ibbench process: 5 pairs of blasts alternating in ABBA order, the
