@@ -43,18 +43,10 @@ blast(const char *rate)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vt);
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
-	ib_config_defaults(&cfg);
-	ib_strlcpy(cfg.host, "127.0.0.1", sizeof(cfg.host));
-	cfg.port = s.port;
-	cfg.redis = false;
-	cfg.readonly = true;
-	cfg.md_lossless = true;
-	cfg.strategies = 1;
-	cfg.reconnect_min_ms = 50;
+	tu_lossless_config(&cfg, s.port);
 	for (int i = 0; i < NSYM; i++)
 		ib_strlcpy(cfg.symbols[i], symbols[i], IB_SYMBOL_LEN);
 	cfg.nsymbols = NSYM;
-	ib_strlcpy(cfg.state_dir, tu_tmpdir(), sizeof(cfg.state_dir));
 
 	ib_pipeline *p = ib_pipeline_create(&cfg, vt, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);

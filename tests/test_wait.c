@@ -83,19 +83,11 @@ run_mode(const char *mode)
 	char err[256], reply[128], cmd[32];
 
 	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
-	ib_config_defaults(&cfg);
+	tu_lossless_config(&cfg, s.port);
 	CU_ASSERT_EQUAL_FATAL(ib_config_set(&cfg, "wait", mode, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(ib_config_set(&cfg, "wait_spin_us", "20", err, sizeof(err)), 0);
-	ib_strlcpy(cfg.host, "127.0.0.1", sizeof(cfg.host));
-	cfg.port = s.port;
-	cfg.redis = false;
-	cfg.readonly = true;
-	cfg.md_lossless = true;
-	cfg.strategies = 1;
-	cfg.reconnect_min_ms = 50;
 	ib_strlcpy(cfg.symbols[0], "AAPL", IB_SYMBOL_LEN);
 	cfg.nsymbols = 1;
-	ib_strlcpy(cfg.state_dir, tu_tmpdir(), sizeof(cfg.state_dir));
 
 	ib_pipeline *p = ib_pipeline_create(&cfg, &counter_vt, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);

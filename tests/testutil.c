@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "testutil.h"
+#include "util/str.h"
 #include "util/clock.h"
 
 const char *
@@ -981,4 +983,18 @@ tu_thread_release(int tid)
 {
 	if (tid > 0)
 		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+}
+
+void
+tu_lossless_config(ib_config *cfg, int port)
+{
+	ib_config_defaults(cfg);
+	ib_strlcpy(cfg->host, "127.0.0.1", sizeof(cfg->host));
+	cfg->port = port;
+	cfg->redis = false;
+	cfg->readonly = true;
+	cfg->md_lossless = true;
+	cfg->strategies = 1;
+	cfg->reconnect_min_ms = 50;
+	ib_strlcpy(cfg->state_dir, tu_tmpdir(), sizeof(cfg->state_dir));
 }

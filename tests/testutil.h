@@ -187,4 +187,12 @@ int tu_http_get(int port, const char *path, char *body, size_t cap);
 int tu_thread_hang(pid_t pid, const char *comm);
 /* Let it run again (PTRACE_DETACH). */
 void tu_thread_release(int tid);
+struct ib_config;
+/*
+ * An in-process pipeline against a local ibsim on port, as the lossless tests run it: defaults,
+ * then no Redis, read-only, md_lossless, one strategy thread, 50 ms reconnects, state in this
+ * test's temp directory.  The caller adds its symbols and anything else.
+ */
+void tu_lossless_config(struct ib_config *cfg, int port);
+
 #endif
