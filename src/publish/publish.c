@@ -1019,7 +1019,7 @@ latency_window(ib_pub *p)
 	ib_hist *now = &p->lat_now, *prev = &p->lat_prev, *w = &p->lat_win;
 
 	p->lat_read(p->lat_arg, now);
-	w->count = w->sum = w->max = 0;
+	w->count = 0;
 	for (unsigned b = 0; b < IB_HIST_BUCKETS; b++) {
 		w->b[b] = now->b[b] >= prev->b[b] ? now->b[b] - prev->b[b] : 0;
 		w->count += w->b[b];
