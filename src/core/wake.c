@@ -48,15 +48,42 @@ wake_wake32(const struct ck_ec_ops *ops, const uint32_t *addr)
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
 }
 
+/*
+ * block parks at once.  ck_ec spins busy_loop_iter polls twice before its
+ * futex (once before flagging the count, once after), each poll an x86
+ * `pause`, and a pause is ~24 ns on this project's AMD EPYC (Zen 5): 200
+ * polls were ~10 us of CPU on every park, and on a shared core ~10 us
+ * before the thread just woken could run.  Spinning is what `hybrid` is
+ * for, bounded in time rather than in pauses.  (0 means ck_ec's default of
+ * 100, so 1 is the least.)
+ *
+ * initial_wait_ns: ck_ec sleeps in steps of 2 ms, 16 ms, 128 ms, ...
+ * (a guard against the wake-up a single-producer count can lose), each
+ * step a timer and a wake-up of an idle thread.  This mode is
+ * multi-producer: the producer's fetch-and-add sees the sleeper's flag, so
+ * no wake-up is lost, and one sleep lasts to the caller's deadline
+ * (until_deadline clamps the step to it).
+ */
 static const struct ck_ec_ops wake_ops = {
 	.gettime = wake_gettime,
 	.wait32 = wake_wait32,
 	.wake32 = wake_wake32,
-	.busy_loop_iter = 200,
-	.initial_wait_ns = 0,
+	.busy_loop_iter = 1,
+	.initial_wait_ns = 1000000000u,
 };
 
 const struct ck_ec_mode ib_wake_mode = { .ops = &wake_ops, .single_producer = false };
+
+/* ck_ec's predicate: no step of its back-off sleeps past the caller's deadline (st->data). */
+static int
+until_deadline(const struct ck_ec_wait_state *st, struct timespec *step)
+{
+	const struct timespec *d = st->data;
+
+	if (step->tv_sec > d->tv_sec || (step->tv_sec == d->tv_sec && step->tv_nsec > d->tv_nsec))
+		*step = *d;
+	return 0;
+}
 
 void
 ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms)
@@ -70,7 +97,7 @@ ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= IB_NS_PER_S;
 	}
-	ck_ec32_wait(&w->ec, &ib_wake_mode, snap, &deadline);
+	ck_ec32_wait_pred(&w->ec, &ib_wake_mode, snap, until_deadline, &deadline, &deadline);
 }
 
 /* Polls between two looks at the clock and the stop flag: a vDSO clock read is ~20 ns, a poll ~1. */

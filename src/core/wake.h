@@ -4,8 +4,8 @@
  * Consumer: snap = ib_wake_snapshot(w); drain; if nothing, ib_wake_wait(w,
  * snap, ms).  Producer: publish (ring push), then ib_wake_signal(w) -- once
  * per batch, not per message; it is a system call only when someone sleeps.
- * ck_ec spins briefly before it sleeps, so a busy pipeline never sleeps and
- * an idle one uses no CPU.
+ * A consumer drains until its ring is empty before it sleeps, so a busy
+ * pipeline seldom sleeps, and an idle one uses no CPU.
  */
 #ifndef IBPIPE_WAKE_H
 #define IBPIPE_WAKE_H
@@ -45,7 +45,7 @@ void ib_wake_wait(ib_wake *w, uint32_t snap, int timeout_ms);
 /*
  * How one thread waits (the wait_* settings), in the spirit of the LMAX
  * Disruptor's wait strategies:
- *   block   ib_wake_wait: ck_ec's brief spin (~200 polls), then the futex.
+ *   block   ib_wake_wait: parks on the futex at once.
  *           Least CPU; each sleep costs the producer a futex wake and us a
  *           context switch.
  *   spin    poll the count until it moves: never parks, so the producer's
