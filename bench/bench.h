@@ -11,6 +11,7 @@
 
 int bench_ring(int argc, char **argv);
 int bench_e2e(int argc, char **argv);
+int bench_floor(int argc, char **argv);
 
 /* Record one figure: bench_result("ring_spsc_batch_16", "msgs_per_s", 1.2e8). */
 void bench_result(const char *name, const char *unit, double value);

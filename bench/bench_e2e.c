@@ -8,6 +8,7 @@
  *               [--depth ROWS (a depth + tick-by-tick blast instead of ticks)]
  *               [--wait block|spin|hybrid [--wait-spin-us US]] (every thread's wait strategy)
  *               [--lossless (md_lossless: every frame reaches the strategy, none coalesced)]
+ *               [--pin CPU (every pipeline thread on CPU, ibsim on the others: names get _pinned)]
  *               [--plugin PATH (the bench strategy as a plugin)]
  *               [--compare-plugin PATH [--reps N] (built-in vs plugin, N pairs)]
  *
@@ -15,13 +16,15 @@
  * strategies, coalesced updates, CPU-ms per million messages per thread,
  * and with a paced rate the send->strategy latency percentiles, with how
  * many of the frames sent were measured (coalesced ones are not, unless
- * --lossless: then every frame is, and the run waits for the last).  With
+ * --lossless: then every frame is, and the run waits for the last), and
+ * read -> market-data thread, the first hop alone.  With
  * --depth, ibsim's depth blast (updateMktDepth plus the BidAsk and trades
  * they imply) goes through book maintenance to on_book / on_bbo /
  * on_trade; latency is then network read -> callback (the depth frames
  * carry no send stamp), reported for plain ticks too so the two compare.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +69,8 @@ flag(int argc, char **argv, const char *name)
  * port file is there (then *port is set), or -1.
  */
 static pid_t
-start_sim(const char *dir, int *port, long long msgs, int rate, int instruments, int depth, char *syms, size_t cap)
+start_sim(const char *dir, int *port, long long msgs, int rate, int instruments, int depth, int avoid_cpu, char *syms,
+	  size_t cap)
 {
 	char pf[256], n[32], r[32], k[16];
 	pid_t pid;
@@ -93,6 +97,13 @@ start_sim(const char *dir, int *port, long long msgs, int rate, int instruments,
 		int devnull = open("/dev/null", 1);
 		if (devnull >= 0)
 			dup2(devnull, 1);
+		if (avoid_cpu >= 0) { /* --pin: the gateway stand-in off the pipeline's CPU */
+			cpu_set_t set;
+			if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1) {
+				CPU_CLR(avoid_cpu, &set);
+				sched_setaffinity(0, sizeof(set), &set);
+			}
+		}
 		execv(path, argv);
 		_exit(127);
 	}
@@ -152,6 +163,7 @@ struct e2e_opts {
 	long long msgs;
 	int nstrat, ninst, rate, depth;
 	const char *wait, *spin_us;   /* --wait, --wait-spin-us: NULL for the default */
+	int pin;                      /* --pin CPU: every pipeline thread on CPU, ibsim off it; -1: none */
 	bool lossless;                /* --lossless: md_lossless */
 };
 
@@ -193,7 +205,7 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		perror("e2e: mkdtemp");
 		return 1;
 	}
-	pid_t sim = start_sim(dir, &port, msgs, rate, ninst, depth, syms, sizeof(syms));
+	pid_t sim = start_sim(dir, &port, msgs, rate, ninst, depth, o->pin, syms, sizeof(syms));
 	if (sim < 0) {
 		fprintf(stderr, "e2e: ibsim did not start\n");
 		remove_dir(dir);
@@ -205,6 +217,8 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 	cfg.readonly = true;
 	cfg.strategies = nstrat;
 	cfg.md_lossless = o->lossless;
+	if (o->pin >= 0)
+		cfg.cpu_net = cfg.cpu_md = cfg.cpu_account = cfg.cpu_strategy = o->pin;
 	ib_strlcpy(cfg.strategy, "bench", sizeof(cfg.strategy));
 	cfg.pacing_per_s = 100000; /* subscribing 10,000 instruments at IB's 50/s would take minutes */
 	ib_strlcpy(cfg.state_dir, dir, sizeof(cfg.state_dir));
@@ -307,6 +321,8 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 	char name[96], wtag[32] = "";
 	if (wait && cfg.wait_md != IB_WAIT_BLOCK) /* block keeps the names earlier results have */
 		snprintf(wtag, sizeof(wtag), "_%s", cfg.wait_md == IB_WAIT_SPIN ? "spin" : "hybrid");
+	if (o->pin >= 0)
+		snprintf(wtag + strlen(wtag), sizeof(wtag) - strlen(wtag), "_pinned");
 	if (o->lossless)
 		snprintf(wtag + strlen(wtag), sizeof(wtag) - strlen(wtag), "_lossless");
 	if (depth)
@@ -329,6 +345,11 @@ e2e_once(const struct e2e_opts *o, const ib_strategy_vtable *vt, const char *tag
 		printf("%-24s latency read->strategy p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu samples)\n", name,
 		       ib_hist_quantile(&internal, 0.5) / 1e3, ib_hist_quantile(&internal, 0.99) / 1e3,
 		       ib_hist_quantile(&internal, 0.999) / 1e3, (unsigned long long)internal.count);
+	ib_hist mdl;
+	ib_pipeline_md_latency(p, &mdl);
+	if (mdl.count) /* the first hop alone: where the read->strategy time goes */
+		printf("%-24s latency read->market-data thread p50 %.1f us  p99 %.1f us  (%llu samples)\n", name,
+		       ib_hist_quantile(&mdl, 0.5) / 1e3, ib_hist_quantile(&mdl, 0.99) / 1e3, (unsigned long long)mdl.count);
 	if (e2e.count)
 		printf("%-24s latency send->strategy p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%llu samples; "
 		       "%llu quotes without a new stamp, from ibsim's own ticks, not measured)\n",
@@ -443,6 +464,7 @@ bench_e2e(int argc, char **argv)
 		.depth = atoi(arg(argc, argv, "--depth", "0")),
 		.wait = arg(argc, argv, "--wait", NULL),
 		.spin_us = arg(argc, argv, "--wait-spin-us", NULL),
+		.pin = atoi(arg(argc, argv, "--pin", "-1")),
 		.lossless = flag(argc, argv, "--lossless"),
 	};
 	const char *plugin = arg(argc, argv, "--plugin", NULL);

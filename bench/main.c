@@ -55,6 +55,7 @@ static const struct {
 	{ "ring", bench_ring, "ck_ring handoff between two threads, batch 1/16/256" },
 	{ "publish", bench_publish, "Redis publisher: commands/s, quote writes/s, staleness" },
 	{ "e2e", bench_e2e, "ibsim --blast over loopback through the whole pipeline" },
+	{ "floor", bench_floor, "what one wake-up costs here: a paced recv(), a futex handoff" },
 };
 
 int

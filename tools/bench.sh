@@ -20,6 +20,13 @@ for s in 1 2 4; do run e2e --strategies "$s" --instruments 10; done
 for i in 1000 10000; do run e2e --strategies 1 --instruments "$i"; done
 # flat out, every frame to the strategy (md_lossless): issue 20's lossless figure (>= 9 M frames/s)
 run e2e --strategies 1 --instruments 10 --msgs 5000000 --lossless
+# ... and with every pipeline thread on CPU 1, ibsim on CPU 0 (--pin: no cross-CPU wake-ups, see
+# docs/performance.md)
+run e2e --strategies 1 --instruments 10 --msgs 5000000 --lossless --pin 1
+# what one sleep and wake-up costs on this machine, with no pipeline: the floor of CPU per message
+# at paced rates (issue 20)
+run floor
+run floor --rate 100000 --msgs 300000
 # paced, per wait strategy (block: the default, names without a suffix; the table after the run puts
 # them beside issue 20's targets)
 for w in block spin hybrid; do
@@ -28,6 +35,11 @@ done
 # ... and lossless (md_lossless, names *_lossless): every frame reaches the strategy and is measured,
 # none merged, so the percentiles cannot look better by dropping the slow ones (issue 20)
 for r in 10000 100000 1000000; do run e2e --strategies 1 --instruments 10 --rate "$r" --msgs $((r * 3)) --wait block --lossless; done
+# ... and pinned (block/pinned): the pipeline's threads share CPU 1, ibsim has CPU 0
+for r in 10000 100000 1000000; do
+	run e2e --strategies 1 --instruments 10 --rate "$r" --msgs $((r * 3)) --wait block --pin 1
+	run e2e --strategies 1 --instruments 10 --rate "$r" --msgs $((r * 3)) --wait block --pin 1 --lossless
+done
 # depth + tick-by-tick: book maintenance, flat out and paced (rate = book operations/s)
 run e2e --depth 10 --instruments 4
 run e2e --depth 10 --instruments 4 --rate 100000 --msgs 300000

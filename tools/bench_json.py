@@ -57,6 +57,8 @@ WAIT_BEFORE = {10000: (22.5, 491, 46), 100000: (29.7, 221, 9.1), 1000000: (29.7,
 # lossless (md_lossless: every frame measured, none merged) adds _lossless.
 WAIT_MODES = [(w + ("/lossless" if ll else ""), ("" if w == "block" else "_" + w) + ("_lossless" if ll else ""))
               for ll in (False, True) for w in ("block", "spin", "hybrid")]
+# ... and --pin CPU (every pipeline thread on one CPU, ibsim on the other) adds _pinned before it.
+WAIT_MODES += [("block/pinned", "_pinned"), ("block/pinned/lossless", "_pinned_lossless")]
 
 def paced(figs, rate, tag):
     """The figures of one paced run (e2e_s1_i10_r<rate><tag>), or None if it is not in the file."""
