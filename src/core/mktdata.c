@@ -13,8 +13,9 @@
  * strategy is coalesced, never queued without bound, and the network
  * thread never waits for a strategy.  Every fold is counted.
  *
- * Lossless mode (replay, tests) folds nothing: every tick is its own
- * fan-out, the thread waits for room, and before changing a book it waits
+ * Lossless mode (replay, tests, md_lossless) folds nothing: every tick is
+ * its own event (the strategies woken once per batch, as above), the
+ * thread waits for room, and before changing a book it waits
  * until each strategy has copied the book it was last told about, so a
  * replay hands a strategy exactly the books the live run did.  Those waits
  * hold during shutdown too: they end only when the strategy has left (its
@@ -41,6 +42,7 @@ struct md {
 	uint32_t ntouched;
 	uint8_t *touched_mask;  /* per instrument: enum ib_sq_kind bits changed in this batch */
 	bool trade_pushed;      /* a trade went to some strategy in this batch: wake them */
+	bool signal_due;        /* lossless: events handed on in this batch, strategies not yet woken */
 };
 
 /* A lossless wait's give-up condition: the strategy thread has left, nothing will drain its ring. */
@@ -244,19 +246,51 @@ fan_out(struct md *m)
 				offer(p, c, &ev);
 			}
 		}
-		if (m->ntouched || m->trade_pushed)
+		if (m->ntouched || m->trade_pushed || m->signal_due)
 			ib_wake_signal(&c->wake);
 	}
 	for (uint32_t k = 0; k < m->ntouched; k++)
 		m->touched_mask[m->touched[k]] = 0;
 	m->ntouched = 0;
 	m->trade_pushed = false;
+	m->signal_due = false;
 }
 
-/* Note that (inst, kind) changed; folded with earlier changes of this batch. */
+/*
+ * Lossless: every change is its own event, built from the quote just
+ * written rather than read back from the table, and offered to every
+ * strategy (waiting for room).  The strategies are woken once per batch,
+ * by fan_out, not per event: a signal is an atomic add on a line the
+ * strategy's thread also writes.  A strategy whose ring is full is woken
+ * by the wait for room itself (ib_ring_backoff), and so is one whose book
+ * must be read before it changes (wait_books_read).
+ */
 static void
-touch(struct md *m, uint32_t inst, uint8_t kind)
+hand_on(struct md *m, uint32_t inst, uint8_t kind, const ib_quote_data *q)
 {
+	ib_pipeline *p = m->p;
+	struct ib_sq_event ev = { .instrument = inst, .kind = kind };
+
+	if (!ib_gate_is_open(&p->gate))
+		return;
+	if (kind == IB_SQ_BOOK)
+		ev.book = (uint16_t)p->inst_book[inst];
+	else
+		ev.u.q = *q;
+	for (int s = 0; s < p->nstrat; s++)
+		offer(p, &p->strat[s], &ev);
+	m->signal_due = true;
+}
+
+/* Note that (inst, kind) changed, now q (NULL for a book); folded with earlier changes of this
+   batch, or in lossless mode handed on at once. */
+static void
+touch(struct md *m, uint32_t inst, uint8_t kind, const ib_quote_data *q)
+{
+	if (m->p->cfg.md_lossless) {
+		hand_on(m, inst, kind, q);
+		return;
+	}
 	if (m->touched_mask[inst] & kind) {
 		count_fold(m->p, kind);
 		return;
@@ -264,8 +298,6 @@ touch(struct md *m, uint32_t inst, uint8_t kind)
 	if (m->touched_mask[inst] == 0)
 		m->touched[m->ntouched++] = inst;
 	m->touched_mask[inst] |= kind;
-	if (m->p->cfg.md_lossless)
-		fan_out(m); /* every tick is its own fan-out: no folding within a batch */
 }
 
 static void
@@ -279,9 +311,7 @@ trade_out(struct md *m, uint32_t inst, const struct ib_md_event *e)
 	ev.u.t = (ib_trade){ e->a, e->b, (int64_t)e->c, e->recv_ns };
 	for (int s = 0; s < p->nstrat; s++)
 		offer(p, &p->strat[s], &ev);
-	m->trade_pushed = true;
-	if (p->cfg.md_lossless)
-		fan_out(m);
+	m->trade_pushed = true; /* woken at the batch's end (lossless too: see hand_on) */
 }
 
 /* Lossless: the strategies must have copied the book they were told about before it changes. */
@@ -316,7 +346,7 @@ depth(struct md *m, uint32_t inst, const struct ib_md_event *e)
 		       e->side ? b->nbid : b->nask);
 		return;
 	}
-	touch(m, inst, IB_SQ_BOOK);
+	touch(m, inst, IB_SQ_BOOK, NULL);
 }
 
 /* A model value, or one IB said it has not computed (the codec made that IB_UNSET_DOUBLE). */
@@ -362,7 +392,7 @@ option(struct md *m, uint32_t inst, const struct ib_md_event *e, int64_t now_rea
 	ib_quote_peek(p->quotes, inst, &q);
 	q.version++;
 	ib_quote_write(p->quotes, inst, &q);
-	touch(m, inst, IB_SQ_QUOTE);
+	touch(m, inst, IB_SQ_QUOTE, &q);
 }
 
 static void
@@ -399,10 +429,10 @@ handle(struct md *m, const struct ib_md_event *e, int64_t now_real)
 		break;
 	case IB_MD_TBT_BIDASK:
 		IB_STAT_INC(p->stats.md.bbos);
-		touch(m, (uint32_t)inst, IB_SQ_BBO);
+		touch(m, (uint32_t)inst, IB_SQ_BBO, &q);
 		break;
 	default:
-		touch(m, (uint32_t)inst, IB_SQ_QUOTE);
+		touch(m, (uint32_t)inst, IB_SQ_QUOTE, &q);
 		break;
 	}
 }
