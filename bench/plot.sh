@@ -6,7 +6,8 @@
 #             X-peer.png         ibpipe vs the peer on the same blast
 #             X-latency-10k.png, X-latency-100k.png, X-latency-1M.png
 #                                issue 20: read -> strategy p50/p99/p99.9 per wait mode (block,
-#                                spin, hybrid, block/lossless) at that paced rate, targets drawn
+#                                spin, hybrid, block/lossless, block/pinned[/lossless]) at that
+#                                paced rate, targets drawn
 #             X-cpu.png          issue 20: CPU per message per wait mode and paced rate, targets marked
 # A chart whose runs are not in the file is not drawn; a figure a run lacks is left out (a quick
 # run may not have them all).
@@ -86,6 +87,7 @@ for r in 10000 100000 1000000; do
 set output "${base}-latency-${label}.png"
 set title "socket read -> strategy at ${label} msgs/s paced, per wait mode (1 strategy, 10 instruments)"
 set ylabel "microseconds (log)"; set logscale y; set yrange [1:*]; set key below; set grid noxtics
+set xtics rotate by -20
 set style data histograms; set style histogram clustered gap 1; set style fill solid 0.7 border -1
 plot for [c=2:$(cols "$tmp/lat-$r")] "$tmp/lat-$r" using c:xtic(1) title columnheader(c), \
      10 with lines dt 2 lw 2 lc rgb "dark-green" title "target p50 <= 10 us", \
