@@ -12,6 +12,7 @@
 #include "core/ring.h"
 #include "core/wake.h"
 #include "util/clock.h"
+#include "testutil.h"
 
 struct item {
 	uint64_t seq, producer, check;
@@ -171,6 +172,66 @@ test_push_wait_on_a_full_ring(void)
 	}
 }
 
+/*
+ * A wait with nothing signalled lasts to its deadline, no longer.  ck_ec
+ * slept in steps of 2, 16, 128, 1024 ms from the start, unclamped: a 200 ms
+ * wait lasted ~1,024 ms.  The bound below leaves 600 ms for a loaded box.
+ */
+static void
+test_wake_wait_ends_at_its_deadline(void)
+{
+	ib_wake w;
+
+	ib_wake_init(&w);
+	uint32_t snap = ib_wake_snapshot(&w);
+	int64_t t0 = ib_now_mono_ns();
+	ib_wake_wait(&w, snap, 200);
+	int64_t took = ib_now_mono_ns() - t0;
+	CU_ASSERT_EQUAL(ib_wake_snapshot(&w), snap);
+	CU_ASSERT(took >= 200 * IB_NS_PER_MS);
+	CU_ASSERT(took < 800 * IB_NS_PER_MS);
+}
+
+struct sleeper {
+	ib_wake *w;
+	uint32_t snap;
+	int64_t took;
+};
+
+static void *
+sleep_on(void *arg)
+{
+	struct sleeper *z = arg;
+	int64_t t0 = ib_now_mono_ns();
+
+	ib_wake_wait(z->w, z->snap, 20000);
+	z->took = ib_now_mono_ns() - t0;
+	return NULL;
+}
+
+/*
+ * A waiter parked in the futex (it flagged the count) is woken by one
+ * signal: the multi-producer count loses no wake-up, so one sleep may last
+ * to the deadline (20 s here) without ck_ec's periodic re-checks.
+ */
+static void
+test_wake_signal_wakes_a_parked_waiter(void)
+{
+	ib_wake w;
+	pthread_t th;
+
+	ib_wake_init(&w);
+	struct sleeper z = { &w, ib_wake_snapshot(&w), 0 };
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, sleep_on, &z), 0);
+	/* the waiter's flag: it is about to sleep, or sleeps */
+	CU_ASSERT_TRUE(TU_UNTIL(ck_ec32_has_waiters(&w.ec), 10000));
+	ib_wake_signal(&w);
+	pthread_join(th, NULL);
+	CU_ASSERT(z.took < 10 * IB_NS_PER_S);
+	CU_ASSERT_EQUAL(ib_wake_snapshot(&w), z.snap + 1);
+	CU_ASSERT_FALSE(ck_ec32_has_waiters(&w.ec));
+}
+
 static ib_gate gate;
 static int stop_flag;
 
@@ -217,6 +278,9 @@ test_ring_register(void)
 	CU_add_test(s, "spsc handoff across threads keeps every item in order", test_spsc);
 	CU_add_test(s, "mpsc with three producers keeps per-producer order", test_mpsc);
 	CU_add_test(s, "a ring of N holds N-1", test_ring_holds_size_minus_one);
+	CU_add_test(s, "a wake wait with nothing signalled ends at its deadline, not ck_ec's next back-off step",
+		    test_wake_wait_ends_at_its_deadline);
+	CU_add_test(s, "a waiter parked in the futex is woken by one signal", test_wake_signal_wakes_a_parked_waiter);
 	CU_add_test(s, "push_wait on a full ring wakes the consumer, stops when told, lands once there is room",
 		    test_push_wait_on_a_full_ring);
 	CU_add_test(s, "gate waits, opens, closes, stops", test_gate);
