@@ -282,6 +282,17 @@ hand_on(struct md *m, uint32_t inst, uint8_t kind, const ib_quote_data *q)
 	m->signal_due = true;
 }
 
+/* Lossless: wake the strategies now for what this batch has handed them so far. */
+static void
+wake_strategies(struct md *m)
+{
+	if (!m->signal_due && !m->trade_pushed)
+		return;
+	for (int s = 0; s < m->p->nstrat; s++)
+		ib_wake_signal(&m->p->strat[s].wake);
+	m->signal_due = m->trade_pushed = false;
+}
+
 /* Note that (inst, kind) changed, now q (NULL for a book); folded with earlier changes of this
    batch, or in lossless mode handed on at once. */
 static void
@@ -460,8 +471,10 @@ ib_mktdata_thread(void *arg)
 		while (n < MD_BATCH && ib_ring_pop_md(&p->md.ring, p->md.buf, &e)) {
 			/* lossless: handle a tick only once every account event before it is handled (or
 			   the account thread has finished: an event it was never handed never comes) */
-			if (p->cfg.md_lossless) {
+			if (p->cfg.md_lossless &&
+			    __atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before) {
 				ib_ring_waiter w = { .stopped = account_left, .arg = p };
+				wake_strategies(&m); /* what is handed on already need not wait for the account thread */
 				while (__atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
 				       ib_ring_backoff(&w))
 					;
