@@ -17,6 +17,10 @@ int bench_floor(int argc, char **argv);
 void bench_result(const char *name, const char *unit, double value);
 /* CPU seconds a thread has used so far; 0 if the clock cannot be read. */
 double bench_thread_cpu_s(pthread_t th);
+/* A subcommand's option: the word after name in argv (argv[0] is the subcommand), or def. */
+const char *bench_arg(int argc, char **argv, const char *name, const char *def);
+/* Whether name is one of argv's words after argv[0]. */
+bool bench_flag(int argc, char **argv, const char *name);
 /* --quick anywhere in argv: shorter runs (CI smoke). */
 bool bench_quick(int argc, char **argv);
 

@@ -8,7 +8,8 @@
  *               [--depth ROWS (a depth + tick-by-tick blast instead of ticks)]
  *               [--wait block|spin|hybrid [--wait-spin-us US]] (every thread's wait strategy)
  *               [--lossless (md_lossless: every frame reaches the strategy, none coalesced)]
- *               [--pin CPU (every pipeline thread on CPU, ibsim on the others: names get _pinned)]
+ *               [--pin CPU (the pipeline's threads on CPU -- strategy thread i on CPU + i --, ibsim on the
+ *                others: names get _pinned)]
  *               [--plugin PATH (the bench strategy as a plugin)]
  *               [--compare-plugin PATH [--reps N] (built-in vs plugin, N pairs)]
  *
@@ -44,24 +45,6 @@
 #include "loader/plugin.h"
 #include "loader/registry.h"
 #include "util/clock.h"
-
-static const char *
-arg(int argc, char **argv, const char *name, const char *def)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return def;
-}
-
-static bool
-flag(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return true;
-	return false;
-}
 
 /*
  * bin/ibsim on a port it binds itself (--port 0), written to dir/port:
@@ -457,19 +440,19 @@ bench_e2e(int argc, char **argv)
 {
 	bool quick = bench_quick(argc, argv);
 	struct e2e_opts o = {
-		.msgs = atoll(arg(argc, argv, "--msgs", quick ? "2000000" : "20000000")),
-		.nstrat = atoi(arg(argc, argv, "--strategies", "1")),
-		.ninst = atoi(arg(argc, argv, "--instruments", "10")),
-		.rate = atoi(arg(argc, argv, "--rate", "0")),
-		.depth = atoi(arg(argc, argv, "--depth", "0")),
-		.wait = arg(argc, argv, "--wait", NULL),
-		.spin_us = arg(argc, argv, "--wait-spin-us", NULL),
-		.pin = atoi(arg(argc, argv, "--pin", "-1")),
-		.lossless = flag(argc, argv, "--lossless"),
+		.msgs = atoll(bench_arg(argc, argv, "--msgs", quick ? "2000000" : "20000000")),
+		.nstrat = atoi(bench_arg(argc, argv, "--strategies", "1")),
+		.ninst = atoi(bench_arg(argc, argv, "--instruments", "10")),
+		.rate = atoi(bench_arg(argc, argv, "--rate", "0")),
+		.depth = atoi(bench_arg(argc, argv, "--depth", "0")),
+		.wait = bench_arg(argc, argv, "--wait", NULL),
+		.spin_us = bench_arg(argc, argv, "--wait-spin-us", NULL),
+		.pin = atoi(bench_arg(argc, argv, "--pin", "-1")),
+		.lossless = bench_flag(argc, argv, "--lossless"),
 	};
-	const char *plugin = arg(argc, argv, "--plugin", NULL);
-	const char *compare = arg(argc, argv, "--compare-plugin", NULL);
-	int reps = atoi(arg(argc, argv, "--reps", quick ? "3" : "5"));
+	const char *plugin = bench_arg(argc, argv, "--plugin", NULL);
+	const char *compare = bench_arg(argc, argv, "--compare-plugin", NULL);
+	int reps = atoi(bench_arg(argc, argv, "--reps", quick ? "3" : "5"));
 	static ib_strategy_vtable plugin_vt;
 	const ib_strategy_vtable *vt = ib_strategy_find("bench");
 	char err[256];

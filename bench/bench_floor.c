@@ -31,11 +31,13 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "core/affinity.h"
+#include "ibpipe/log.h"
 #include "ibpipe/hist.h"
 #include "util/clock.h"
 
 struct floor_run {
-	int rate, msgs, cpu_paced, cpu_woken; /* CPUs: -1 leaves the thread unpinned */
+	int rate, msgs, cpu_paced, cpu_woken; /* CPUs (ib_thread_place) */
 	int fd;                               /* recv: the sender's socket */
 	_Atomic uint32_t word;                /* handoff: the futex */
 	_Atomic int64_t sent_ns;              /* handoff: when the last wake was sent */
@@ -43,18 +45,6 @@ struct floor_run {
 	ib_hist lat;                          /* handoff: wake -> running */
 	int woken;                            /* handoff: wake-ups seen (several sends can make one) */
 };
-
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
 
 /* Back on every CPU (the main thread runs one measurement after another). */
 static void
@@ -78,15 +68,6 @@ pace(int64_t t0, int i, int rate)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-static double
-thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *
 send_paced(void *arg)
 {
@@ -94,7 +75,7 @@ send_paced(void *arg)
 	char frame[52] = { 0 };
 	int64_t t0 = ib_now_mono_ns();
 
-	pin(f->cpu_paced);
+	ib_thread_place(pthread_self(), "floor-send", f->cpu_paced);
 	for (int i = 0; i < f->msgs; i++) {
 		pace(t0, i, f->rate);
 		if (send(f->fd, frame, sizeof(frame), 0) != (ssize_t)sizeof(frame))
@@ -125,12 +106,12 @@ recv_floor(struct floor_run *f)
 		goto out;
 	}
 	setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	pin(f->cpu_woken);
-	cpu0 = thread_cpu_s();
+	ib_thread_place(pthread_self(), "floor-recv", f->cpu_woken);
+	cpu0 = bench_thread_cpu_s(pthread_self());
 	pthread_create(&th, NULL, send_paced, f);
 	for (ssize_t n; (n = recv(c, buf, sizeof(buf), 0)) > 0;)
 		bytes += n;
-	f->woken_cpu_s = thread_cpu_s() - cpu0;
+	f->woken_cpu_s = bench_thread_cpu_s(pthread_self()) - cpu0;
 	pthread_join(th, NULL);
 out:
 	if (c >= 0)
@@ -149,7 +130,7 @@ wake_paced(void *arg)
 	struct floor_run *f = arg;
 	int64_t t0 = ib_now_mono_ns();
 
-	pin(f->cpu_paced);
+	ib_thread_place(pthread_self(), "floor-wake", f->cpu_paced);
 	for (int i = 0; i < f->msgs; i++) {
 		pace(t0, i, f->rate);
 		atomic_store(&f->sent_ns, ib_now_mono_ns());
@@ -170,8 +151,8 @@ handoff_floor(struct floor_run *f)
 	memset(&f->lat, 0, sizeof(f->lat));
 	atomic_store(&f->word, 0);
 	f->woken = 0;
-	pin(f->cpu_woken);
-	cpu0 = thread_cpu_s();
+	ib_thread_place(pthread_self(), "floor-woken", f->cpu_woken);
+	cpu0 = bench_thread_cpu_s(pthread_self());
 	pthread_create(&th, NULL, wake_paced, f);
 	while (seen < (uint32_t)f->msgs) {
 		while (atomic_load(&f->word) == seen)
@@ -181,7 +162,7 @@ handoff_floor(struct floor_run *f)
 		ib_hist_add(&f->lat, (uint64_t)(now > sent ? now - sent : 0));
 		f->woken++;
 	}
-	f->woken_cpu_s = thread_cpu_s() - cpu0;
+	f->woken_cpu_s = bench_thread_cpu_s(pthread_self()) - cpu0;
 	pthread_join(th, NULL);
 	unpin();
 	return f->woken_cpu_s * 1e6 / f->woken;
@@ -191,18 +172,14 @@ int
 bench_floor(int argc, char **argv)
 {
 	bool quick = bench_quick(argc, argv);
-	int rate = 10000, msgs = quick ? 5000 : 30000;
+	int rate = atoi(bench_arg(argc, argv, "--rate", "10000"));
+	int msgs = atoi(bench_arg(argc, argv, "--msgs", quick ? "5000" : "30000"));
 	static const struct { const char *where; int paced, woken; } cpus[] = {
 		{ "other_cpu", 1, 0 }, { "same_cpu", 0, 0 },
 	};
 	char name[64];
 
-	for (int i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "--rate") == 0)
-			rate = atoi(argv[i + 1]);
-		if (strcmp(argv[i], "--msgs") == 0)
-			msgs = atoi(argv[i + 1]);
-	}
+	ib_log_setup(IB_LL_WARN, IB_LOG_TEXT); /* ib_thread_place logs each pin at info */
 	if (rate <= 0 || msgs <= 0) {
 		fprintf(stderr, "floor: --rate and --msgs take positive numbers\n");
 		return 2;

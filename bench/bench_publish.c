@@ -132,15 +132,6 @@ redis_cpu_s(const char *url)
 	return v;
 }
 
-static const char *
-opt(int argc, char **argv, const char *name, const char *def)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return def;
-}
-
 static int
 free_port(void)
 {
@@ -369,9 +360,9 @@ int
 bench_publish(int argc, char **argv)
 {
 	bool quick = bench_quick(argc, argv);
-	double seconds = atof(opt(argc, argv, "--seconds", quick ? "1" : "3"));
-	const char *n_opt = opt(argc, argv, "--instruments", NULL), *rate_opt = opt(argc, argv, "--rate", NULL);
-	const char *url = opt(argc, argv, "--redis-url", NULL);
+	double seconds = atof(bench_arg(argc, argv, "--seconds", quick ? "1" : "3"));
+	const char *n_opt = bench_arg(argc, argv, "--instruments", NULL), *rate_opt = bench_arg(argc, argv, "--rate", NULL);
+	const char *url = bench_arg(argc, argv, "--redis-url", NULL);
 	const char *env_port = getenv("IB_REDIS_PORT");
 	char url_buf[64], dir[256] = "";
 	pid_t rpid = -1;

@@ -37,13 +37,28 @@ bench_thread_cpu_s(pthread_t th)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+const char *
+bench_arg(int argc, char **argv, const char *name, const char *def)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return def;
+}
+
+bool
+bench_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
 bool
 bench_quick(int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "--quick") == 0)
-			return true;
-	return getenv("IBBENCH_QUICK") != NULL;
+	return bench_flag(argc, argv, "--quick") || getenv("IBBENCH_QUICK") != NULL;
 }
 
 static const struct {

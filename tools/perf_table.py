@@ -60,7 +60,7 @@ FLAT = [
 ]
 PACED_MODES = [("block", ""), ("block, lossless", "_lossless"), ("block, pinned", "_pinned"),
                ("block, pinned, lossless", "_pinned_lossless")]
-TARGET = {10000: ("<= 10 / <= 50 / <= 5"), 100000: ("<= 10 / <= 50 / <= 2"), 1000000: ("<= 10 / < 1,000 / -")}
+TARGET = {10000: "<= 10 / <= 50 / <= 5", 100000: "<= 10 / <= 50 / <= 2", 1000000: "<= 10 / < 1,000 / -"}
 FLOOR = [("recv", "a thread blocked in recv(), fed one frame per send", "cpu_us_per_msg"),
          ("handoff", "a futex wake of a sleeping thread", "cpu_us_per_wake")]
 
