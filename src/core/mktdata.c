@@ -41,8 +41,8 @@ struct md {
 	uint32_t *touched;      /* instruments changed in this batch */
 	uint32_t ntouched;
 	uint8_t *touched_mask;  /* per instrument: enum ib_sq_kind bits changed in this batch */
-	bool trade_pushed;      /* a trade went to some strategy in this batch: wake them */
-	bool signal_due;        /* lossless: events handed on in this batch, strategies not yet woken */
+	bool handed_on;         /* events went to strategies directly in this batch (trades; every event
+				   in lossless mode): wake them */
 };
 
 /* A lossless wait's give-up condition: the strategy thread has left, nothing will drain its ring. */
@@ -246,14 +246,13 @@ fan_out(struct md *m)
 				offer(p, c, &ev);
 			}
 		}
-		if (m->ntouched || m->trade_pushed || m->signal_due)
+		if (m->ntouched || m->handed_on)
 			ib_wake_signal(&c->wake);
 	}
 	for (uint32_t k = 0; k < m->ntouched; k++)
 		m->touched_mask[m->touched[k]] = 0;
 	m->ntouched = 0;
-	m->trade_pushed = false;
-	m->signal_due = false;
+	m->handed_on = false;
 }
 
 /*
@@ -279,18 +278,18 @@ hand_on(struct md *m, uint32_t inst, uint8_t kind, const ib_quote_data *q)
 		ev.u.q = *q;
 	for (int s = 0; s < p->nstrat; s++)
 		offer(p, &p->strat[s], &ev);
-	m->signal_due = true;
+	m->handed_on = true;
 }
 
 /* Lossless: wake the strategies now for what this batch has handed them so far. */
 static void
 wake_strategies(struct md *m)
 {
-	if (!m->signal_due && !m->trade_pushed)
+	if (!m->handed_on)
 		return;
 	for (int s = 0; s < m->p->nstrat; s++)
 		ib_wake_signal(&m->p->strat[s].wake);
-	m->signal_due = m->trade_pushed = false;
+	m->handed_on = false;
 }
 
 /* Note that (inst, kind) changed, now q (NULL for a book); folded with earlier changes of this
@@ -322,7 +321,7 @@ trade_out(struct md *m, uint32_t inst, const struct ib_md_event *e)
 	ev.u.t = (ib_trade){ e->a, e->b, (int64_t)e->c, e->recv_ns };
 	for (int s = 0; s < p->nstrat; s++)
 		offer(p, &p->strat[s], &ev);
-	m->trade_pushed = true; /* woken at the batch's end (lossless too: see hand_on) */
+	m->handed_on = true; /* woken at the batch's end (lossless too: see hand_on) */
 }
 
 /* Lossless: the strategies must have copied the book they were told about before it changes. */
