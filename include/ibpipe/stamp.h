@@ -38,14 +38,17 @@ ib_stamp_encode(int64_t mono_ns)
 static inline bool
 ib_stamp_decode(double size, int64_t now_ns, int64_t *sent_ns)
 {
-	int64_t v, age;
+	/* computed before the test, so that a caller's loop over several sizes hoists it */
+	int64_t now_mod = now_ns % IB_STAMP_MOD, v, age;
 
 	if (!(size >= (double)IB_STAMP_TAG && size < (double)(IB_STAMP_TAG + IB_STAMP_MOD)))
 		return false;
 	v = (int64_t)size;
 	if ((double)v != size)
 		return false; /* a stamp is a whole number */
-	age = (now_ns % IB_STAMP_MOD - (v - IB_STAMP_TAG) + IB_STAMP_MOD) % IB_STAMP_MOD;
+	age = now_mod - (v - IB_STAMP_TAG); /* both terms in [0, MOD): one wrap at most */
+	if (age < 0)
+		age += IB_STAMP_MOD;
 	*sent_ns = now_ns - age;
 	return true;
 }

@@ -38,30 +38,33 @@ bench_create(ib_strategy_ctx *ctx)
 	return calloc(1, sizeof(struct ib_bench_strategy));
 }
 
-/* The latest send stamp among the quote's sizes, if any carries one. */
+/* The newest send stamp among the quote's sizes, if any carries one: its time and its size value. */
 static bool
-latest_stamp(const ib_quote_data *q, int64_t now, int64_t *sent)
+latest_stamp(const double cur[6], int64_t now, int64_t *sent, double *raw)
 {
-	const double sizes[] = { q->bid_size, q->ask_size, q->last_size };
 	bool found = false;
 	int64_t t;
 
-	for (int i = 0; i < 3; i++)
-		if (ib_stamp_decode(sizes[i], now, &t) && (!found || t > *sent)) {
+	for (int k = 3; k < 6; k++)
+		if (ib_stamp_decode(cur[k], now, &t) && (!found || t > *sent)) {
 			*sent = t;
+			*raw = cur[k];
 			found = true;
 		}
 	return found;
 }
 
-/* Whether a (price, size) pair of q moved since prev and its size is the stamp sent. */
+/*
+ * Whether a (price, size) pair of q moved since prev and its size is the
+ * stamp raw.  Two stamps that decode to the same send time are the same
+ * size value (a stamp is its time modulo IB_STAMP_MOD), so comparing the
+ * values is comparing the times, without decoding again.
+ */
 static bool
-stamped_pair_moved(const double cur[6], const double prev[6], int64_t now, int64_t sent)
+stamped_pair_moved(const double cur[6], const double prev[6], double raw)
 {
-	int64_t t;
-
 	for (int k = 0; k < 3; k++)
-		if ((cur[k] != prev[k] || cur[k + 3] != prev[k + 3]) && ib_stamp_decode(cur[k + 3], now, &t) && t == sent)
+		if ((cur[k] != prev[k] || cur[k + 3] != prev[k + 3]) && cur[k + 3] == raw)
 			return true;
 	return false;
 }
@@ -71,6 +74,7 @@ bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 {
 	struct ib_bench_strategy *b = self;
 	int64_t now = ib_strategy_mono_ns(), sent = 0;
+	double raw = 0;
 	const double cur[6] = { q->bid, q->ask, q->last, q->bid_size, q->ask_size, q->last_size };
 	bool sample;
 
@@ -81,9 +85,9 @@ bench_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_d
 		b->unstamped++;
 		return;
 	}
-	sample = latest_stamp(q, now, &sent) &&
+	sample = latest_stamp(cur, now, &sent, &raw) &&
 		 (sent > b->last_stamp[inst] ||
-		  (sent == b->last_stamp[inst] && stamped_pair_moved(cur, b->last_px[inst], now, sent)));
+		  (sent == b->last_stamp[inst] && stamped_pair_moved(cur, b->last_px[inst], raw)));
 	for (int k = 0; k < 6; k++)
 		b->last_px[inst][k] = cur[k];
 	if (!sample) {
