@@ -268,10 +268,14 @@ static void
 hand_on(struct md *m, uint32_t inst, uint8_t kind, const ib_quote_data *q)
 {
 	ib_pipeline *p = m->p;
-	struct ib_sq_event ev = { .instrument = inst, .kind = kind };
+	struct ib_sq_event ev; /* not cleared: a reader looks only at the union member kind names */
 
 	if (!ib_gate_is_open(&p->gate))
 		return;
+	ev.instrument = inst;
+	ev.kind = kind;
+	ev.pad = 0;
+	ev.book = 0;
 	if (kind == IB_SQ_BOOK)
 		ev.book = (uint16_t)p->inst_book[inst];
 	else
