@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Bench results: assemble JSON lines into one results file, print a table,
 compare two result files (ratio of every figure), extract plot data (extract: one
-figure family; plotdata: the wait-mode charts' data files for bench/plot.sh)."""
-import json, os, platform, subprocess, sys, time
+figure family; plotdata: the wait-mode charts' data files for bench/plot.sh), and
+median: several runs of one benchmark as one line per figure."""
+import json, os, platform, statistics, subprocess, sys, time
 
 def machine():
     info = {"kernel": platform.release(), "cpus": os.cpu_count()}
@@ -34,6 +35,21 @@ def assemble(lines_path, out):
     doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "git": sha,
            "machine": machine(), "quick": bool(os.environ.get("BENCH_QUICK")), "figures": figures}
     json.dump(doc, open(out, "w"), indent=1)
+
+def median(out, runs):
+    """Append to out, per figure (name, unit) in the order first seen, the median of its values over
+    the runs' JSON-lines files, with every value kept in "runs" so the spread stays on record."""
+    seen = {}
+    for path in runs:
+        for line in open(path):
+            line = line.strip()
+            if line:
+                f = json.loads(line)
+                seen.setdefault((f["name"], f["unit"]), (f, []))[1].append(f["value"])
+    with open(out, "a") as fh:
+        for first, values in seen.values():
+            fig = dict(first, value=statistics.median(values), runs=values)
+            fh.write(json.dumps(fig) + "\n")
 
 def load(path):
     doc = json.load(open(path))
@@ -162,6 +178,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "assemble":
         assemble(sys.argv[2], sys.argv[3])
+    elif cmd == "median":
+        median(sys.argv[2], sys.argv[3:])
     elif cmd == "table":
         table(sys.argv[2])
     elif cmd == "compare":
