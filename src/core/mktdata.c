@@ -35,6 +35,12 @@
 #include "util/clock.h"
 
 #define MD_BATCH 1024
+/*
+ * Network events are read in their ring slots and given back this many at
+ * a time: one store to the consumer index, a line the network thread reads
+ * on every push, per 64 events rather than per event.
+ */
+#define RELEASE_EVERY 64
 
 struct md {
 	ib_pipeline *p;
@@ -456,7 +462,6 @@ ib_mktdata_thread(void *arg)
 {
 	ib_pipeline *p = arg;
 	struct md m = { .p = p };
-	struct ib_md_event e;
 	uint64_t handled = 0;
 	const ib_wait_policy wait = { p->cfg.wait_md, (int64_t)p->cfg.wait_spin_us * IB_NS_PER_US, &p->stop };
 
@@ -471,27 +476,35 @@ ib_mktdata_thread(void *arg)
 		int64_t now_real = ib_now_real_ns(), now_mono = ib_now_mono_ns();
 		ib_heartbeat_beat(&p->md.hb);
 		int n = 0;
-		while (n < MD_BATCH && ib_ring_pop_md(&p->md.ring, p->md.buf, &e)) {
+		/* read in place, the slots given back RELEASE_EVERY at a time (core/ring.h) */
+		const struct ib_md_event *e;
+		unsigned held = 0;
+		while (n < MD_BATCH && (e = ib_ring_peek_md(&p->md.ring, p->md.buf, held)) != NULL) {
 			/* lossless: handle a tick only once every account event before it is handled (or
 			   the account thread has finished: an event it was never handed never comes) */
 			if (p->cfg.md_lossless &&
-			    __atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before) {
+			    __atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e->acct_before) {
 				ib_ring_waiter w = { .stopped = account_left, .arg = p };
 				wake_strategies(&m); /* what is handed on already need not wait for the account thread */
-				while (__atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e.acct_before &&
+				while (__atomic_load_n(&p->acct.seq_done, __ATOMIC_ACQUIRE) < e->acct_before &&
 				       ib_ring_backoff(&w))
 					;
 			}
-			handle(&m, &e, now_real);
+			handle(&m, e, now_real);
 			if (p->cfg.md_lossless) /* the account thread waits for this (see account.c) */
 				atomic_store_explicit(&p->md.seq_done, ++handled, memory_order_release);
 			/* one clock read per batch: a sample is how long the event waited for this batch; the
 			   first event of a batch and every 16th after it (all of them at ordinary rates: a batch
 			   is a message or two), as the strategy threads sample theirs */
 			if (n % 16 == 0)
-				ib_hist_add_shared(&p->md.latency, (uint64_t)(now_mono > e.recv_ns ? now_mono - e.recv_ns : 0));
+				ib_hist_add_shared(&p->md.latency, (uint64_t)(now_mono > e->recv_ns ? now_mono - e->recv_ns : 0));
 			n++;
+			if (++held == RELEASE_EVERY) {
+				ib_ring_release_md(&p->md.ring, held);
+				held = 0;
+			}
 		}
+		ib_ring_release_md(&p->md.ring, held);
 		bool pending = false;
 		for (int s = 0; s < p->nstrat; s++)
 			pending |= p->strat[s].npending != 0;

@@ -5,6 +5,8 @@
  *   ib_ring_push_spsc_<name>(ring, buf, &v)   single producer
  *   ib_ring_push_mpsc_<name>(ring, buf, &v)   any number of producers
  *   ib_ring_pop_<name>(ring, buf, &out)       the single consumer
+ *   ib_ring_peek_<name>(ring, buf, k)          ... or its k-th unread slot in place,
+ *   ib_ring_release_<name>(ring, n)            and n of them given back at once
  *   ib_ring_push_wait_spsc_<name>(ring, buf, &v, &waiter), and _mpsc_:
  *       push, and back off while the ring is full (ib_ring_waiter below)
  * Slots are copied by value (no pointers, no allocation).  A ring of N slots
@@ -127,6 +129,25 @@ bool ib_ring_backoff(ib_ring_waiter *w);
 		ck_pr_fence_release();     /* ...and before the producer may reuse it */  \
 		ck_pr_store_uint(&r->c_head, consumer + 1);                                \
 		return true;                                                               \
+	}                                                                                  \
+	static inline const struct type *ib_ring_peek_##name(struct ck_ring *r,            \
+							     const struct type *buf,       \
+							     unsigned int k)               \
+	{                                                                                  \
+		unsigned int consumer = ck_pr_load_uint(&r->c_head);                       \
+		if (ck_pr_load_uint(&r->p_tail) - consumer <= k)                           \
+			return NULL;                                                       \
+		ck_pr_fence_load();        /* the slot is read after p_tail showed it */  \
+		IB_TSAN_ACQUIRE(&r->p_tail);                                               \
+		return &buf[(consumer + k) & r->mask];                                     \
+	}                                                                                  \
+	static inline void ib_ring_release_##name(struct ck_ring *r, unsigned int n)       \
+	{                                                                                  \
+		if (n == 0)                                                                \
+			return;                                                            \
+		IB_TSAN_RELEASE(&r->c_head);                                               \
+		ck_pr_fence_release();     /* the slots were read before they are reused */ \
+		ck_pr_store_uint(&r->c_head, ck_pr_load_uint(&r->c_head) + n);             \
 	}                                                                                  \
 	IB_RING_PUSH_WAIT(name, type, spsc)                                                \
 	IB_RING_PUSH_WAIT(name, type, mpsc)
