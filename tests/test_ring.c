@@ -48,8 +48,21 @@ producer(void *arg)
 	return NULL;
 }
 
+/* Check one item against what its producer sent next; counts it. */
 static void
-run(int producers)
+take(const struct item *it, int producers, uint64_t next[4], uint64_t *got, int *bad)
+{
+	int k = producers == 1 ? 0 : (int)it->producer - 1;
+
+	if (it->seq != next[k] || it->check != (it->seq * 2654435761u ^ it->producer))
+		(*bad)++;
+	next[k] = it->seq + 1;
+	(*got)++;
+}
+
+/* in_place: the consumer reads with peek and gives slots back 7 at a time, as the pipeline's do by 64 */
+static void
+run(int producers, bool in_place)
 {
 	pthread_t th[4];
 	uint64_t next[4] = { 0 }, got = 0;
@@ -63,13 +76,22 @@ run(int producers)
 	while (got < (uint64_t)N_ITEMS * (uint64_t)producers) {
 		uint32_t snap = ib_wake_snapshot(&wake);
 		struct item it;
+		const struct item *at;
+		unsigned held = 0;
 		bool any = false;
-		while (ib_ring_pop_titem(&ring, ring_buf, &it)) {
-			int k = producers == 1 ? 0 : (int)it.producer - 1;
-			if (it.seq != next[k] || it.check != (it.seq * 2654435761u ^ it.producer))
-				bad++;
-			next[k] = it.seq + 1;
-			got++;
+		if (in_place) {
+			while ((at = ib_ring_peek_titem(&ring, ring_buf, held)) != NULL) {
+				take(at, producers, next, &got, &bad);
+				any = true;
+				if (++held == 7) {
+					ib_ring_release_titem(&ring, held);
+					held = 0;
+				}
+			}
+			ib_ring_release_titem(&ring, held);
+		}
+		while (!in_place && ib_ring_pop_titem(&ring, ring_buf, &it)) {
+			take(&it, producers, next, &got, &bad);
 			any = true;
 		}
 		if (!any)
@@ -84,13 +106,55 @@ run(int producers)
 static void
 test_spsc(void)
 {
-	run(1);
+	run(1, false);
 }
 
 static void
 test_mpsc(void)
 {
-	run(3);
+	run(3, false);
+}
+
+static void
+test_spsc_in_place(void)
+{
+	run(1, true);
+}
+
+/* peek reads a slot where it lies; the producer gets slots back only when they are released */
+static void
+test_peek_release(void)
+{
+	struct item buf[8], it;
+	struct ck_ring r;
+
+	ck_ring_init(&r, 8);
+	for (uint64_t i = 0; i < 7; i++) {
+		it = (struct item){ .seq = i };
+		CU_ASSERT_TRUE(ib_ring_push_spsc_titem(&r, buf, &it));
+	}
+	it = (struct item){ .seq = 7 };
+	CU_ASSERT_FALSE(ib_ring_push_spsc_titem(&r, buf, &it)); /* full: N-1 */
+	for (unsigned k = 0; k < 7; k++) {
+		const struct item *at = ib_ring_peek_titem(&r, buf, k);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+		CU_ASSERT_EQUAL(at->seq, k);
+	}
+	CU_ASSERT_PTR_NULL(ib_ring_peek_titem(&r, buf, 7)); /* nothing past the producer */
+	CU_ASSERT_FALSE(ib_ring_push_spsc_titem(&r, buf, &it)); /* read, not released: still full */
+	ib_ring_release_titem(&r, 3);
+	CU_ASSERT_EQUAL(ib_ring_peek_titem(&r, buf, 0)->seq, 3);
+	for (uint64_t i = 7; i < 10; i++) { /* the three released slots take new items, across the wrap */
+		it = (struct item){ .seq = i };
+		CU_ASSERT_TRUE(ib_ring_push_spsc_titem(&r, buf, &it));
+	}
+	CU_ASSERT_FALSE(ib_ring_push_spsc_titem(&r, buf, &it));
+	ib_ring_release_titem(&r, 0); /* nothing given back */
+	for (uint64_t want = 3; want < 10; want++) {
+		CU_ASSERT_TRUE(ib_ring_pop_titem(&r, buf, &it));
+		CU_ASSERT_EQUAL(it.seq, want);
+	}
+	CU_ASSERT_PTR_NULL(ib_ring_peek_titem(&r, buf, 0));
 }
 
 static void
@@ -278,6 +342,9 @@ test_ring_register(void)
 	CU_add_test(s, "spsc handoff across threads keeps every item in order", test_spsc);
 	CU_add_test(s, "mpsc with three producers keeps per-producer order", test_mpsc);
 	CU_add_test(s, "a ring of N holds N-1", test_ring_holds_size_minus_one);
+	CU_add_test(s, "peek reads slots in place, and the producer gets them back only on release", test_peek_release);
+	CU_add_test(s, "spsc read in place across threads, released 7 at a time, keeps every item in order",
+		    test_spsc_in_place);
 	CU_add_test(s, "a wake wait with nothing signalled ends at its deadline, not ck_ec's next back-off step",
 		    test_wake_wait_ends_at_its_deadline);
 	CU_add_test(s, "a waiter parked in the futex is woken by one signal", test_wake_signal_wakes_a_parked_waiter);
