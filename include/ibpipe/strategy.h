@@ -5,7 +5,10 @@
  * gate opens, then on_start receives a consistent copy of every account.
  * If the connection drops, on_pause is called and no order can be sent
  * until the next full sync, which calls on_start again with fresh state.
- * All callbacks of one strategy run on its thread, one at a time.
+ * All callbacks of one strategy run on its thread, one at a time.  What a
+ * callback is handed by pointer (a quote, a trade, a book, an update) is
+ * good until the callback returns: a quote may be read where it lies in the
+ * pipeline's ring, so copy what you keep.
  */
 #ifndef IBPIPE_STRATEGY_H
 #define IBPIPE_STRATEGY_H
