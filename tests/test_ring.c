@@ -89,10 +89,11 @@ run(int producers, bool in_place)
 				}
 			}
 			ib_ring_release_titem(&ring, held);
-		}
-		while (!in_place && ib_ring_pop_titem(&ring, ring_buf, &it)) {
-			take(&it, producers, next, &got, &bad);
-			any = true;
+		} else {
+			while (ib_ring_pop_titem(&ring, ring_buf, &it)) {
+				take(&it, producers, next, &got, &bad);
+				any = true;
+			}
 		}
 		if (!any)
 			ib_wake_wait(&wake, snap, 10);

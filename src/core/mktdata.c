@@ -35,12 +35,6 @@
 #include "util/clock.h"
 
 #define MD_BATCH 1024
-/*
- * Network events are read in their ring slots and given back this many at
- * a time: one store to the consumer index, a line the network thread reads
- * on every push, per 64 events rather than per event.
- */
-#define RELEASE_EVERY 64
 
 struct md {
 	ib_pipeline *p;
@@ -476,7 +470,7 @@ ib_mktdata_thread(void *arg)
 		int64_t now_real = ib_now_real_ns(), now_mono = ib_now_mono_ns();
 		ib_heartbeat_beat(&p->md.hb);
 		int n = 0;
-		/* read in place, the slots given back RELEASE_EVERY at a time (core/ring.h) */
+		/* read in place, the slots given back IB_RING_RELEASE_EVERY at a time (core/ring.h) */
 		const struct ib_md_event *e;
 		unsigned held = 0;
 		while (n < MD_BATCH && (e = ib_ring_peek_md(&p->md.ring, p->md.buf, held)) != NULL) {
@@ -499,10 +493,7 @@ ib_mktdata_thread(void *arg)
 			if (n % 16 == 0)
 				ib_hist_add_shared(&p->md.latency, (uint64_t)(now_mono > e->recv_ns ? now_mono - e->recv_ns : 0));
 			n++;
-			if (++held == RELEASE_EVERY) {
-				ib_ring_release_md(&p->md.ring, held);
-				held = 0;
-			}
+			ib_ring_consumed_md(&p->md.ring, &held);
 		}
 		ib_ring_release_md(&p->md.ring, held);
 		bool pending = false;

@@ -7,6 +7,8 @@
  *   ib_ring_pop_<name>(ring, buf, &out)       the single consumer
  *   ib_ring_peek_<name>(ring, buf, k)          ... or its k-th unread slot in place,
  *   ib_ring_release_<name>(ring, n)            and n of them given back at once
+ *   ib_ring_consumed_<name>(ring, &held)       (one more read in place: released by
+ *                                              IB_RING_RELEASE_EVERY)
  *   ib_ring_push_wait_spsc_<name>(ring, buf, &v, &waiter), and _mpsc_:
  *       push, and back off while the ring is full (ib_ring_waiter below)
  * Slots are copied by value (no pointers, no allocation).  A ring of N slots
@@ -20,10 +22,16 @@
  * reused (release on c_head).  They compile to nothing otherwise.  Each
  * release sits before the store that publishes, each acquire after the load
  * that observed it -- otherwise TSan could miss the edge and report a race
- * that is not there.  That is why pop is written out here (ck_ring's own
- * dequeue copies the slot and stores c_head in one call, leaving no place
- * for the release between them); it is ck_ring's single-consumer dequeue
- * line for line.
+ * that is not there.  That is why the consumer's side is written out here
+ * (ck_ring's own dequeue copies the slot and stores c_head in one call,
+ * leaving no place for the release between them): peek and release are
+ * ck_ring's single-consumer dequeue cut in two, and pop is the two of them.
+ *
+ * A consumer that reads in place gives its slots back IB_RING_RELEASE_EVERY
+ * at a time: c_head is a line the producer reads on every push, and a store
+ * to it per event moved that line between cores once a message when the
+ * two threads run on different CPUs.  64 is far below every ring's size, so
+ * a producer waiting for room is not kept waiting by it in practice.
  */
 #ifndef IBPIPE_RING_H
 #define IBPIPE_RING_H
@@ -99,6 +107,8 @@ ib_ring_commit_mpsc(struct ck_ring *r, unsigned int ticket)
 	ck_pr_store_uint(&r->p_tail, ticket + 1);
 }
 
+#define IB_RING_RELEASE_EVERY 64
+
 #define IB_RING_PUSH_WAIT(name, type, mode)                                                \
 	static inline bool ib_ring_push_wait_##mode##_##name(struct ck_ring *r, struct type *buf, \
 							     const struct type *v,         \
@@ -139,20 +149,6 @@ ib_ring_commit_mpsc(struct ck_ring *r, unsigned int ticket)
 		ib_ring_commit_mpsc(r, ticket);                                            \
 		return true;                                                               \
 	}                                                                                  \
-	static inline bool ib_ring_pop_##name(struct ck_ring *r, struct type *buf,         \
-					      struct type *out)                            \
-	{                                                                                  \
-		unsigned int consumer = ck_pr_load_uint(&r->c_head);                       \
-		if (consumer == ck_pr_load_uint(&r->p_tail))                               \
-			return false;                                                      \
-		ck_pr_fence_load();        /* the slot is read after p_tail showed it */  \
-		IB_TSAN_ACQUIRE(&r->p_tail);                                               \
-		*out = buf[consumer & r->mask];                                            \
-		IB_TSAN_RELEASE(&r->c_head);                                               \
-		ck_pr_fence_release();     /* ...and before the producer may reuse it */  \
-		ck_pr_store_uint(&r->c_head, consumer + 1);                                \
-		return true;                                                               \
-	}                                                                                  \
 	static inline const struct type *ib_ring_peek_##name(struct ck_ring *r,            \
 							     const struct type *buf,       \
 							     unsigned int k)               \
@@ -171,6 +167,25 @@ ib_ring_commit_mpsc(struct ck_ring *r, unsigned int ticket)
 		IB_TSAN_RELEASE(&r->c_head);                                               \
 		ck_pr_fence_release();     /* the slots were read before they are reused */ \
 		ck_pr_store_uint(&r->c_head, ck_pr_load_uint(&r->c_head) + n);             \
+	}                                                                                  \
+	/* One more slot read in place (*held of them so far): give back every           \
+	   IB_RING_RELEASE_EVERY at once; the caller releases what is left when done */   \
+	static inline void ib_ring_consumed_##name(struct ck_ring *r, unsigned int *held)  \
+	{                                                                                  \
+		if (++*held == IB_RING_RELEASE_EVERY) {                                    \
+			ib_ring_release_##name(r, *held);                                  \
+			*held = 0;                                                         \
+		}                                                                          \
+	}                                                                                  \
+	static inline bool ib_ring_pop_##name(struct ck_ring *r, struct type *buf,         \
+					      struct type *out)                            \
+	{                                                                                  \
+		const struct type *slot = ib_ring_peek_##name(r, buf, 0);                  \
+		if (slot == NULL)                                                          \
+			return false;                                                      \
+		*out = *slot;                                                              \
+		ib_ring_release_##name(r, 1);                                              \
+		return true;                                                               \
 	}                                                                                  \
 	IB_RING_PUSH_WAIT(name, type, spsc)                                                \
 	IB_RING_PUSH_WAIT(name, type, mpsc)

@@ -215,14 +215,6 @@ deliver(ib_strategy_ctx *ctx, struct ib_se_event *e, bool *open)
  * clock's ~21 ns on every message (14 % of the 0.15 us per-message budget, docs/performance.md).
  */
 #define SAMPLE_EVERY 16
-/*
- * Market-data events are read in their ring slots and the slots given back
- * this many at a time: one store to the ring's consumer index, a line the
- * market-data thread reads on every push, per 64 events rather than per
- * event, and no copy of the 200-byte event.  Well under the ring's 4,096
- * slots, so a lossless producer waiting for room is not kept waiting long.
- */
-#define RELEASE_EVERY 64
 
 static void
 took(ib_strategy_ctx *ctx, int64_t recv_ns, bool sample)
@@ -328,17 +320,15 @@ ib_strategy_thread(void *arg)
 			deliver_deferred(ctx, &open);
 			n++;
 		}
-		/* read in place and given back RELEASE_EVERY at a time (core/ring.h) */
+		/* read in place (no copy of the 200-byte event), given back IB_RING_RELEASE_EVERY at a
+		   time (core/ring.h) */
 		const struct ib_sq_event *md;
 		unsigned held = 0;
 		for (int k = 0; n < 4096 && (md = ib_ring_peek_sq(&ctx->sq_ring, ctx->sq_buf, held)) != NULL; k++) {
 			deliver_md(ctx, md, open, k % SAMPLE_EVERY == 0);
 			deliver_deferred(ctx, &open);
 			n++;
-			if (++held == RELEASE_EVERY) {
-				ib_ring_release_sq(&ctx->sq_ring, held);
-				held = 0;
-			}
+			ib_ring_consumed_sq(&ctx->sq_ring, &held);
 		}
 		ib_ring_release_sq(&ctx->sq_ring, held);
 		int wait_ms = ib_sdk_run_timer(ctx, open);   /* also under a flood: a timer is not starved */
