@@ -24,12 +24,12 @@ def add_peer_ratio(figures):
     if ours and peer:
         figures.append({"bench": "peer", "name": "ibpipe_vs_stoqey_ib", "unit": "ratio", "value": ours / peer})
 
+def read_lines(path):
+    """The figures of a JSON-lines file (what ibbench --json appends), in order."""
+    return [json.loads(line) for line in open(path) if line.strip()]
+
 def assemble(lines_path, out):
-    figures = []
-    for line in open(lines_path):
-        line = line.strip()
-        if line:
-            figures.append(json.loads(line))
+    figures = read_lines(lines_path)
     add_peer_ratio(figures)
     sha = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "git": sha,
@@ -41,11 +41,8 @@ def median(out, runs):
     the runs' JSON-lines files, with every value kept in "runs" so the spread stays on record."""
     seen = {}
     for path in runs:
-        for line in open(path):
-            line = line.strip()
-            if line:
-                f = json.loads(line)
-                seen.setdefault((f["name"], f["unit"]), (f, []))[1].append(f["value"])
+        for f in read_lines(path):
+            seen.setdefault((f["name"], f["unit"]), (f, []))[1].append(f["value"])
     with open(out, "a") as fh:
         for first, values in seen.values():
             fig = dict(first, value=statistics.median(values), runs=values)
