@@ -916,6 +916,45 @@ out:
 	sim_down(&p);
 }
 
+/*
+ * A frame counts as sent once its last byte is written, not when it is
+ * queued: a stall (or a drop) keeps what the socket did not take, and a
+ * client must be able to read exactly msgs_out frames.  The fault tests
+ * balance ibpipe's counts against this number.
+ */
+static void
+test_stats_count_written_frames(void)
+{
+	const char *args[] = { "--blast", "5000000", "--tick-rate", "0", NULL };
+	struct tu_sim p = { 0 };
+	simclient c = { .fd = -1 };
+	ib_req r;
+	char out[2048];
+	long long sent = -1;
+
+	TU_REQUIRE(tu_sim_start(&p, args) == 0);
+	TU_REQUIRE(sc_connect(&c, p.port, 1) == 0);
+	sc_req_mkt_data(&r, 1, "AAPL");
+	TU_REQUIRE(sc_send(&c, &r) == 0);
+	/* not reading: the socket fills, and ibsim holds a batch it could not write */
+	CU_ASSERT(TU_UNTIL(ctl(&p, "stats", out, sizeof(out)) == 0 && json_num(out, "unsent_bytes") > 0, 30000));
+	TU_REQUIRE(ctl(&p, "stall 600000", out, sizeof(out)) == 0);
+	TU_REQUIRE(ctl(&p, "stats", out, sizeof(out)) == 0);
+	CU_ASSERT(json_num(out, "unsent_bytes") > 0);
+	sent = json_num(out, "msgs_out");
+	CU_ASSERT_EQUAL(json_num(out, "total_msgs_out"), sent);
+	while (c.frames < (uint64_t)sent && sc_next(&c, 3000) == IB_OK)
+		;
+	CU_ASSERT_EQUAL((long long)c.frames, sent);
+	CU_ASSERT_EQUAL(sc_next(&c, 300), IB_ETIMEDOUT); /* and not one more */
+	printf("\n    stalled with %lld bytes queued: %lld frames sent, %llu read\n",
+	       json_num(out, "unsent_bytes"), sent, (unsigned long long)c.frames);
+	TU_REQUIRE(ctl(&p, "stall 1", out, sizeof(out)) == 0);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
 static void
 test_control_server_version(void)
 {
@@ -2176,6 +2215,8 @@ test_sim_register(void)
 	CU_add_test(s, "openOrder at 173 matches a real gateway frame field for field", test_open_order_matches_gateway_frame);
 	CU_add_test(s, "control: notice, malformed, errors, drop, stats", test_control_drop_notice_malformed);
 	CU_add_test(s, "control: stall holds all I/O for the given time", test_control_stall);
+	CU_add_test(s, "stats count a frame as sent once it is written, not when queued",
+		    test_stats_count_written_frames);
 	CU_add_test(s, "control: server-version changes new connections' layouts", test_control_server_version);
 	CU_add_test(s, "control: restart refuses, comes back with nextValidId rolled back", test_control_restart_rollback);
 	CU_add_test(s, "blast: exactly N stamped tickPrice frames", test_blast_exact_and_stamped);

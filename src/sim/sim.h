@@ -226,6 +226,7 @@ struct sim_blast {
 	uint64_t wakeups0, timer_wakeups0; /* the loop's counters when the blast started */
 	uint64_t full, epollout; /* its client's flushes that ended on a full socket; EPOLLOUTs it got */
 	size_t batch_off, batch_end; /* the batch being written: [batch_off, batch_end) of buf */
+	int batch_unit, batch_units_end; /* its units not yet wholly written: [batch_unit, batch_units_end) */
 };
 
 /* ---- clients (sim_server.c, sim_session.c) ---- */
@@ -234,7 +235,7 @@ enum sim_cstate { SIM_CS_MAGIC, SIM_CS_VERSION, SIM_CS_START_API, SIM_CS_READY }
 
 struct sim_counters {
 	uint64_t msgs_in;
-	uint64_t msgs_out;      /* blasted frames; the buffered ones are counted in out.frames */
+	uint64_t msgs_out;      /* frames whose last byte went to the socket (blasted and buffered) */
 	uint64_t orders, order_frames, errors, bad_frames;
 	uint64_t hist, hist_paced;  /* historical requests served, and refused for pacing (error 162) */
 };
@@ -249,6 +250,7 @@ struct sim_client {
 	ib_framer in;
 	sim_out out;            /* whole frames, written from out_off */
 	size_t out_off;
+	size_t out_frame;       /* the first frame not wholly written (<= out_off): where counting resumes */
 	bool epollout;          /* EPOLLOUT is registered: the socket was full, write again only when it fires */
 	bool writable;          /* EPOLLOUT fired in this loop turn */
 	bool closing;           /* close once the output is written (326, refusals) */
@@ -341,11 +343,22 @@ struct sim {
 	uint64_t wakeups, timer_wakeups;
 };
 
-/* Messages sent to a client: buffered frames plus blasted ones. */
+/*
+ * Messages sent to a client: frames wholly written to its socket.  Not the
+ * frames queued: a stall or a drop keeps the unwritten ones, and a client's
+ * count must match what it could have read.
+ */
 static inline uint64_t
 sim_msgs_out(const struct sim_client *c)
 {
-	return c->n.msgs_out + c->out.frames;
+	return c->n.msgs_out;
+}
+
+/* Bytes queued for a client that its socket has not taken yet: its buffer's and a blast batch's. */
+static inline size_t
+sim_unsent_bytes(const struct sim_client *c)
+{
+	return c->out.len - c->out_off + (c->blast ? c->blast->batch_end - c->blast->batch_off : 0);
 }
 
 /* main.c */
@@ -461,6 +474,7 @@ void sim_depth_blast_finish(struct sim *s, struct sim_client *c, double secs);
 void sim_blast_arm(struct sim *s, struct sim_client *c, int64_t frames);
 void sim_blast_poll(struct sim *s, struct sim_client *c, int64_t now);
 int sim_blast_write(struct sim *s, struct sim_client *c);   /* 1 progress, 0 would block, -1 error */
+void sim_blast_count_written(struct sim_client *c);           /* msgs_out += the batch's units now sent */
 int64_t sim_blast_next_deadline(const struct sim_client *c);
 void sim_blast_free(struct sim_client *c);
 /* "loop woken W times, T by the timer; socket full F times, EPOLLOUT E times" since b started: the summaries' tail */

@@ -18,7 +18,8 @@
  *
  * The writer is shared with depth blasts (sim_depth_blast.c), whose
  * template units are book operations of one or more frames: batches are cut
- * at unit boundaries and msgs_out counts frames (msg_end).  One blast at a
+ * at unit boundaries, and msgs_out counts a unit's frames (msg_end) once its
+ * last byte is written.  One blast at a
  * time per client; a depth blast pending behind a tickPrice blast waits.
  */
 #include <errno.h>
@@ -262,15 +263,24 @@ next_batch(struct sim *s, struct sim_client *c, int64_t now)
 	}
 	b->batch_off = start;
 	b->batch_end = b->frame_end[b->pos + k - 1];
-	if (b->msg_end)
-		c->n.msgs_out += b->msg_end[b->pos + k - 1] - (b->pos ? b->msg_end[b->pos - 1] : 0);
-	else
-		c->n.msgs_out += (uint64_t)k;
+	b->batch_unit = b->pos;
+	b->batch_units_end = b->pos + k;
 	b->pos = (b->pos + k) % b->nframes;
 	b->queued += k;
 	if (b->rate > 0)
 		b->next_ns = b->start_ns + (int64_t)((double)b->queued * IB_NS_PER_S / b->rate);
 	return true;
+}
+
+void
+sim_blast_count_written(struct sim_client *c)
+{
+	struct sim_blast *b = c->blast;
+
+	for (; b->batch_unit < b->batch_units_end && b->frame_end[b->batch_unit] <= b->batch_off; b->batch_unit++) {
+		int u = b->batch_unit;
+		c->n.msgs_out += b->msg_end ? b->msg_end[u] - (u ? b->msg_end[u - 1] : 0) : 1;
+	}
 }
 
 int
@@ -296,6 +306,7 @@ sim_blast_write(struct sim *s, struct sim_client *c)
 		if (w > 0) {
 			b->batch_off += (size_t)w;
 			progress = true;
+			sim_blast_count_written(c);
 			if (b->batch_off == b->batch_end)
 				b->batch_off = b->batch_end = 0;
 			continue;

@@ -50,7 +50,7 @@
 #include "util/str.h"
 #include "util/clock.h"
 
-#define STATS_PER_CLIENT 360
+#define STATS_PER_CLIENT 400
 #define REPLY_CAP (SIM_MAX_CLIENTS * STATS_PER_CLIENT + 512)
 
 static void
@@ -139,12 +139,12 @@ stats(struct sim *s, char *out, size_t cap)
 				      "%s{\"client_id\":%d,\"peer\":\"%s\",\"state\":\"%s\",\"server_version\":%d,"
 				      "\"msgs_in\":%llu,\"msgs_out\":%llu,\"orders\":%llu,\"order_frames\":%llu,"
 				      "\"errors\":%llu,\"bad_frames\":%llu,\"subscriptions\":%d,\"depth\":%d,\"tbt\":%d,"
-				      "\"blasting\":%s}",
+				      "\"blasting\":%s,\"unsent_bytes\":%zu}",
 				      first ? "" : ",", c->client_id, c->peer, state_name(c), c->out.sv,
 				      (unsigned long long)k->msgs_in, (unsigned long long)sim_msgs_out(c),
 				      (unsigned long long)k->orders, (unsigned long long)k->order_frames,
 				      (unsigned long long)k->errors, (unsigned long long)k->bad_frames, c->nsubs, c->ndepth,
-				      c->ntbt, c->blast ? "true" : "false");
+				      c->ntbt, c->blast ? "true" : "false", sim_unsent_bytes(c));
 		first = 0;
 	}
 	snprintf(out + n, cap - n,

@@ -324,6 +324,20 @@ want_out(struct sim *s, struct sim_client *c, bool on)
 }
 
 
+/* msgs_out += the buffered frames now wholly written (each starts with its 4-byte length). */
+static void
+count_written(struct sim_client *c)
+{
+	while (c->out_off - c->out_frame >= 4) {
+		const unsigned char *p = (const unsigned char *)c->out.buf + c->out_frame;
+		size_t end = c->out_frame + 4 + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+		if (end > c->out_off)
+			break;
+		c->out_frame = end;
+		c->n.msgs_out++;
+	}
+}
+
 /* Write the buffered frames; 1 all written, 0 would block, -1 error. */
 static int
 write_out(struct sim_client *c)
@@ -334,11 +348,13 @@ write_out(struct sim_client *c)
 			c->out_off += (size_t)w;
 			continue;
 		}
+		count_written(c);
 		if (w < 0 && errno == EINTR)
 			continue;
 		return w < 0 && errno == EAGAIN ? 0 : -1;
 	}
-	c->out.len = c->out_off = 0;
+	count_written(c);
+	c->out.len = c->out_off = c->out_frame = 0;
 	return 1;
 }
 
@@ -370,11 +386,12 @@ flush_client(struct sim *s, struct sim_client *c)
 			break;
 		}
 	}
-	/* keep the free space at the tail: move the unwritten rest to the front */
-	if (c->out_off > 0 && c->out_off >= c->out.len / 2) {
-		memmove(c->out.buf, c->out.buf + c->out_off, c->out.len - c->out_off);
-		c->out.len -= c->out_off;
-		c->out_off = 0;
+	/* keep the free space at the tail: move the rest, from the frame being written, to the front */
+	if (c->out_frame > 0 && c->out_frame >= c->out.len / 2) {
+		memmove(c->out.buf, c->out.buf + c->out_frame, c->out.len - c->out_frame);
+		c->out.len -= c->out_frame;
+		c->out_off -= c->out_frame;
+		c->out_frame = 0;
 	}
 	if (blocked && c->blast)
 		c->blast->full++;
@@ -428,10 +445,20 @@ sim_drop_mid_frame(struct sim *s)
 
 		if (c->state != SIM_CS_READY)
 			continue;
-		if (b && b->batch_off < b->batch_end)
+		if (b && b->batch_off < b->batch_end) {
 			whole = send_by(c->fd, b->buf + b->batch_off, b->batch_end - b->batch_off, deadline);
-		if (whole && c->out_off < c->out.len)
+			if (whole) {
+				b->batch_off = b->batch_end;
+				sim_blast_count_written(c);
+			}
+		}
+		if (whole && c->out_off < c->out.len) {
 			whole = send_by(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off, deadline);
+			if (whole) {
+				c->out_off = c->out.len;
+				count_written(c);
+			}
+		}
 		sim_out_init(&o, frame, sizeof(frame), c->out.sv);
 		sim_enc_tick_price(&o, -1, IB_TICK_BID, in->bid, in->bid_size, 1);
 		if (whole)
