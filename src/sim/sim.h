@@ -291,6 +291,7 @@ struct sim {
 	struct sim_opts o;
 	int epfd, lfd, cfd, tfd, sfd;  /* listener, control listener, timerfd, signalfd */
 	int port;                      /* bound port (for re-listening after restart) */
+	int hold_fd;                   /* restarting: the port, bound and not listening (-1 otherwise) */
 	struct sim_client *clients[SIM_MAX_CLIENTS];
 	int nclients;
 	struct sim_counters closed;    /* counters of clients already gone */

@@ -43,10 +43,12 @@
 #define NEVER INT64_MAX
 #define CLOSING_GRACE_NS IB_NS_PER_S /* a refused client gets 1 s to read its error */
 #define RELISTEN_RETRY_NS 100000000LL
+#define LISTEN_BACKLOG 128
 #define DROP_MID_WAIT_MS 200           /* drop-mid: how long a client's queued output may take to go out */
 
+/* A listening socket on addr:port (0: any free port), or with backlog 0 one only bound to it. */
 static int
-listen_on(const char *addr, int port, int *bound, int rcvbuf)
+listen_on(const char *addr, int port, int *bound, int rcvbuf, int backlog)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	socklen_t len = sizeof(a);
@@ -63,7 +65,7 @@ listen_on(const char *addr, int port, int *bound, int rcvbuf)
 	/* accepted connections inherit it; set before listen, so the window scale agrees with it */
 	if (rcvbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 128) != 0 ||
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || (backlog > 0 && listen(fd, backlog) != 0) ||
 	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
 		int e = errno;
 		close(fd);
@@ -519,6 +521,16 @@ sim_restart(struct sim *s, int ms)
 			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL);
 		close(s->lfd); /* a restarting gateway refuses connections */
 		s->lfd = -1;
+		/*
+		 * ... but its port stays its own: a socket bound and not listening
+		 * still refuses every connection, and the kernel hands a bound port to
+		 * no one binding port 0.  Without it, another program's listener could
+		 * get the port and our clients would connect to it (a CI run did).
+		 */
+		int bound;
+		s->hold_fd = listen_on(s->o.bind, s->port, &bound, 0, 0);
+		if (s->hold_fd < 0)
+			ib_log(IB_LL_WARN, "ibsim", "cannot hold port %d while restarting: %s", s->port, strerror(errno));
 	}
 	s->restart_until_ns = ib_now_mono_ns() + (int64_t)ms * IB_NS_PER_MS;
 	if (s->o.restart_rollback)
@@ -532,7 +544,10 @@ relisten(struct sim *s, int64_t now)
 {
 	int bound;
 
-	s->lfd = listen_on(s->o.bind, s->port, &bound, s->o.rcvbuf);
+	if (s->hold_fd >= 0)
+		close(s->hold_fd);
+	s->hold_fd = -1;
+	s->lfd = listen_on(s->o.bind, s->port, &bound, s->o.rcvbuf, LISTEN_BACKLOG);
 	if (s->lfd < 0) {
 		ib_log(IB_LL_WARN, "ibsim", "re-listen on %s:%d: %s; retrying", s->o.bind, s->port, strerror(errno));
 		s->restart_until_ns = now + RELISTEN_RETRY_NS;
@@ -640,14 +655,14 @@ setup(struct sim *s)
 	sigset_t mask;
 	int cport = 0;
 
-	s->lfd = s->cfd = -1;
-	s->lfd = listen_on(s->o.bind, s->o.port, &s->port, s->o.rcvbuf);
+	s->lfd = s->cfd = s->hold_fd = -1;
+	s->lfd = listen_on(s->o.bind, s->o.port, &s->port, s->o.rcvbuf, LISTEN_BACKLOG);
 	if (s->lfd < 0) {
 		fprintf(stderr, "ibsim: cannot listen on %s:%d: %s\n", s->o.bind, s->o.port, strerror(errno));
 		return -1;
 	}
 	if (s->o.control_port >= 0) {
-		s->cfd = listen_on("127.0.0.1", s->o.control_port, &cport, 0);
+		s->cfd = listen_on("127.0.0.1", s->o.control_port, &cport, 0, LISTEN_BACKLOG);
 		if (s->cfd < 0) {
 			fprintf(stderr, "ibsim: cannot listen on control port 127.0.0.1:%d: %s\n", s->o.control_port,
 				strerror(errno));
@@ -758,6 +773,8 @@ sim_server_run(struct sim *s)
 	sim_control_close_all(s);
 	if (s->lfd >= 0)
 		close(s->lfd);
+	if (s->hold_fd >= 0)
+		close(s->hold_fd);
 	if (s->cfd >= 0)
 		close(s->cfd);
 	close(s->tfd);
