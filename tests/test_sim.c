@@ -995,6 +995,49 @@ out:
 	sim_down(&p);
 }
 
+/* bind() a plain socket (no SO_REUSEADDR) to 127.0.0.1:port: 0, or the errno. */
+static int
+bind_plain(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	if (fd < 0)
+		return errno;
+	rc = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 ? 0 : errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * A restarting gateway refuses connections, and its port stays its own: a
+ * free port could be handed to another program's listener meanwhile, and
+ * the gateway's clients would reconnect to that.  No client ever connected
+ * here, so no TIME_WAIT holds the port: only ibsim can.
+ */
+static void
+test_control_restart_holds_port(void)
+{
+	struct tu_sim p = { 0 };
+	simclient c = { .fd = -1 };
+	char out[256];
+
+	TU_REQUIRE(tu_sim_start(&p, NULL) == 0);
+	TU_REQUIRE(ctl(&p, "restart 600000", out, sizeof(out)) == 0);
+	CU_ASSERT(strncmp(out, "ok restart", 10) == 0);
+	CU_ASSERT_EQUAL(sc_open(&c, p.port), -1); /* refused */
+	sc_close(&c);
+	CU_ASSERT_EQUAL(bind_plain(p.port), EADDRINUSE);
+	/* a restart of 1 ms ends this one: the port listens again */
+	TU_REQUIRE(ctl(&p, "restart 1", out, sizeof(out)) == 0);
+	CU_ASSERT(TU_UNTIL(sc_open(&c, p.port) == 0 || (sc_close(&c), false), 10000));
+	CU_ASSERT_EQUAL(sc_handshake(&c, 100, 176), 0);
+out:
+	sc_close(&c);
+	sim_down(&p);
+}
+
 static void
 test_control_restart_rollback(void)
 {
@@ -2215,6 +2258,7 @@ test_sim_register(void)
 	CU_add_test(s, "openOrder at 173 matches a real gateway frame field for field", test_open_order_matches_gateway_frame);
 	CU_add_test(s, "control: notice, malformed, errors, drop, stats", test_control_drop_notice_malformed);
 	CU_add_test(s, "control: stall holds all I/O for the given time", test_control_stall);
+	CU_add_test(s, "control: restart refuses connections and holds the port", test_control_restart_holds_port);
 	CU_add_test(s, "stats count a frame as sent once it is written, not when queued",
 		    test_stats_count_written_frames);
 	CU_add_test(s, "control: server-version changes new connections' layouts", test_control_server_version);
