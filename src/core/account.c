@@ -165,8 +165,6 @@ open_gate(ib_pipeline *p)
 	p->diag.gate_opened_real_ns = ib_now_real_ns();
 	pthread_mutex_unlock(&p->diag.mu);
 	update_diag(p);
-	/* Everything the account thread posted before this is in Redis no later than sync=ready. */
-	publish_sync(p, IB_SYNC_READY);
 	ib_log(IB_LL_INFO, "gate", "sync complete after %.3f s: %d account(s), nextValidId %d -- gate open",
 	       ib_ns_to_s((now - p->diag.connect_start_ns)), p->acct.accounts.n, snap->a.next_order_id);
 	if (p->nstrat == 0) {
@@ -181,6 +179,13 @@ open_gate(ib_pipeline *p)
 	/* The strategies own snap now (refs; the last one frees it).  The analyzer loses it in the
 	   by-value ring copy and reports a leak here. */
 	ib_gate_open(&p->gate); /* NOLINT(clang-analyzer-unix.Malloc) */
+	/*
+	 * Then Redis, never before: a service that acts on sync=ready (a command on the stream) must
+	 * find the gate open.  Posted the other way round, a command could beat the open and be
+	 * refused "not synced" (a loaded CI run did, 9 ms after the log line).  Everything the
+	 * account thread posted before this is in Redis no later than sync=ready.
+	 */
+	publish_sync(p, IB_SYNC_READY);
 	p->acct.sync_deadline_ns = 0; /* no wait, no deadline: close_gate arms the next one */
 	ib_pnl_gate_open(p);
 }
