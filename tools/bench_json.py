@@ -14,6 +14,14 @@ def machine():
                 break
     except OSError:
         pass
+    # wake-ups across CPUs cost 4x more on a VM guest whose idle vCPUs halt at once
+    # (docs/performance.md, "Halt polling"): say which this was
+    for key, path in (("cpuidle", "/sys/devices/system/cpu/cpuidle/current_driver"),
+                      ("guest_halt_poll_ns", "/sys/module/haltpoll/parameters/guest_halt_poll_ns")):
+        try:
+            info[key] = open(path).read().strip()
+        except OSError:
+            pass
     return info
 
 def add_peer_ratio(figures):
