@@ -235,7 +235,9 @@ enum sim_cstate { SIM_CS_MAGIC, SIM_CS_VERSION, SIM_CS_START_API, SIM_CS_READY }
 
 struct sim_counters {
 	uint64_t msgs_in;
-	uint64_t msgs_out;      /* frames whose last byte went to the socket (blasted and buffered) */
+	/* frames whose last byte went to the socket (blasted and buffered), not those queued: a stall or
+	   a drop keeps the unwritten ones, and the count must match what the client could have read */
+	uint64_t msgs_out;
 	uint64_t orders, order_frames, errors, bad_frames;
 	uint64_t hist, hist_paced;  /* historical requests served, and refused for pacing (error 162) */
 };
@@ -343,17 +345,6 @@ struct sim {
 	/* the loop: epoll_wait returns, and those the timerfd was among (stats, blast summaries) */
 	uint64_t wakeups, timer_wakeups;
 };
-
-/*
- * Messages sent to a client: frames wholly written to its socket.  Not the
- * frames queued: a stall or a drop keeps the unwritten ones, and a client's
- * count must match what it could have read.
- */
-static inline uint64_t
-sim_msgs_out(const struct sim_client *c)
-{
-	return c->n.msgs_out;
-}
 
 /* Bytes queued for a client that its socket has not taken yet: its buffer's and a blast batch's. */
 static inline size_t

@@ -130,7 +130,7 @@ stats(struct sim *s, char *out, size_t cap)
 	n += (size_t)snprintf(out + n, cap - n, "{\"clients\":[");
 	SIM_FOREACH_CLIENT(s, c) {
 		const struct sim_counters *k = &c->n;
-		t.msgs_in += k->msgs_in, t.msgs_out += sim_msgs_out(c), t.orders += k->orders;
+		t.msgs_in += k->msgs_in, t.msgs_out += k->msgs_out, t.orders += k->orders;
 		t.order_frames += k->order_frames, t.errors += k->errors, t.bad_frames += k->bad_frames;
 		t.hist += k->hist, t.hist_paced += k->hist_paced;
 		if (n + STATS_PER_CLIENT > cap)
@@ -141,7 +141,7 @@ stats(struct sim *s, char *out, size_t cap)
 				      "\"errors\":%llu,\"bad_frames\":%llu,\"subscriptions\":%d,\"depth\":%d,\"tbt\":%d,"
 				      "\"blasting\":%s,\"unsent_bytes\":%zu}",
 				      first ? "" : ",", c->client_id, c->peer, state_name(c), c->out.sv,
-				      (unsigned long long)k->msgs_in, (unsigned long long)sim_msgs_out(c),
+				      (unsigned long long)k->msgs_in, (unsigned long long)k->msgs_out,
 				      (unsigned long long)k->orders, (unsigned long long)k->order_frames,
 				      (unsigned long long)k->errors, (unsigned long long)k->bad_frames, c->nsubs, c->ndepth,
 				      c->ntbt, c->blast ? "true" : "false", sim_unsent_bytes(c));

@@ -103,7 +103,7 @@ print_summary(const struct sim_client *c, const char *why)
 	else
 		ib_strlcpy(id, "-", sizeof(id));
 	printf("ibsim: client %s %s closed (%s): msgs in %llu out %llu, orders %llu, order frames %llu, errors %llu\n",
-	       id, c->peer, why, (unsigned long long)c->n.msgs_in, (unsigned long long)sim_msgs_out(c),
+	       id, c->peer, why, (unsigned long long)c->n.msgs_in, (unsigned long long)c->n.msgs_out,
 	       (unsigned long long)c->n.orders, (unsigned long long)c->n.order_frames, (unsigned long long)c->n.errors);
 	fflush(stdout);
 }
@@ -121,7 +121,7 @@ sim_client_close(struct sim *s, struct sim_client *c, const char *why)
 	sim_md_client_gone(s, c);
 	sim_blast_free(c);
 	s->closed.msgs_in += c->n.msgs_in;
-	s->closed.msgs_out += sim_msgs_out(c);
+	s->closed.msgs_out += c->n.msgs_out;
 	s->closed.orders += c->n.orders;
 	s->closed.order_frames += c->n.order_frames;
 	s->closed.errors += c->n.errors;
@@ -331,8 +331,7 @@ static void
 count_written(struct sim_client *c)
 {
 	while (c->out_off - c->out_frame >= 4) {
-		const unsigned char *p = (const unsigned char *)c->out.buf + c->out_frame;
-		size_t end = c->out_frame + 4 + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+		size_t end = c->out_frame + 4 + ib_be32_get(c->out.buf + c->out_frame);
 		if (end > c->out_off)
 			break;
 		c->out_frame = end;
