@@ -54,6 +54,26 @@ last_statuses(const char *path, char st[MAX_IDS][24])
 	return n;
 }
 
+/* The strategy log's last statuses (last_statuses), counted: returns how many ids. */
+struct tally {
+	int pending, inactive, live;
+};
+
+static int
+tally_statuses(const char *path, struct tally *t)
+{
+	char st[MAX_IDS][24];
+	int n = last_statuses(path, st);
+
+	*t = (struct tally){ 0 };
+	for (int id = 1; id < MAX_IDS; id++) {
+		t->pending += strcmp(st[id], "PendingSubmit") == 0;
+		t->inactive += strcmp(st[id], "Inactive") == 0;
+		t->live += strcmp(st[id], "Submitted") == 0 || strcmp(st[id], "PreSubmitted") == 0;
+	}
+	return n;
+}
+
 /* Orders in Redis still PendingSubmit, or -1 if fewer than n orders are there. */
 static int
 redis_pending(struct redisContext *r, const struct tu_stack *e, int n)
@@ -79,7 +99,7 @@ test_write_stall_reconnects_and_reconciles(void)
 	   the rest of the script's orders fill its window and then our send queue */
 	const char *sim[] = { "--rcvbuf", "2048", "--deaf-after-orders", "3", NULL };
 	const char *args[] = { "--write-stall-ms", "1000", "--pacing-per-s", "2000", "--max-orders-per-s", "0", NULL };
-	char script[2048] = "", st[MAX_IDS][24], v[64];
+	char script[2048] = "", v[64];
 	struct tu_stack e;
 	const struct tu_opts o = { .sim_args = sim, .args = args, .strategy = "trader", .script = script,
 				   .redis = TU_REDIS_SHARED, .fast_reconnect = true };
@@ -98,22 +118,13 @@ test_write_stall_reconnects_and_reconciles(void)
 	/* the reconnect's reconcile: the orders the gateway never read are no longer PendingSubmit */
 	CU_ASSERT_EQUAL(tu_wait_for_text(e.ib.log, "unknown to the gateway after the reconnect: marked Inactive", 30000), 0);
 	/* the strategy hears of each order in turn: wait for the last of them (a first Inactive is not all) */
-	int n = 0, pending = -1, inactive = 0, live = 0;
-	long long until = tu_now_ms() + 10000;
-	do {
-		if (pending >= 0)
-			tu_sleep_ms(20);
-		n = last_statuses(tu_slog(&e.ib, 0), st), pending = inactive = live = 0;
-		for (int id = 1; id < MAX_IDS; id++) {
-			pending += strcmp(st[id], "PendingSubmit") == 0;
-			inactive += strcmp(st[id], "Inactive") == 0;
-			live += strcmp(st[id], "Submitted") == 0 || strcmp(st[id], "PreSubmitted") == 0;
-		}
-	} while ((pending > 0 || inactive == 0) && tu_now_ms() < until);
+	struct tally t;
+	int n = 0;
+	(void)TU_UNTIL((n = tally_statuses(tu_slog(&e.ib, 0), &t), t.pending == 0 && t.inactive > 0), 10000);
 	CU_ASSERT(n >= 4);
-	CU_ASSERT_EQUAL(pending, 0);
-	CU_ASSERT(inactive >= 1);
-	CU_ASSERT(live >= 3); /* the three ibsim read are still working, confirmed by the reconcile */
+	CU_ASSERT_EQUAL(t.pending, 0);
+	CU_ASSERT(t.inactive >= 1);
+	CU_ASSERT(t.live >= 3); /* the three ibsim read are still working, confirmed by the reconcile */
 	/* counted in P:health (refreshed every second) */
 	struct redisContext *r = tu_rconn(e.redis_port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -122,10 +133,10 @@ test_write_stall_reconnects_and_reconciles(void)
 		tu_sleep_ms(50);
 	CU_ASSERT_STRING_EQUAL(v, "1");
 	/* and in Redis no order is left PendingSubmit either, once the publisher has caught up */
-	CU_ASSERT(TU_UNTIL(redis_pending(r, &e, n) == 0, 10000));
-	if (redis_pending(r, &e, n) != 0)
-		fprintf(stderr, "\n  Redis: %d order(s) still PendingSubmit (-1: fewer than %d orders)\n",
-			redis_pending(r, &e, n), n);
+	int left = -1;
+	CU_ASSERT(TU_UNTIL((left = redis_pending(r, &e, n)) == 0, 10000));
+	if (left != 0)
+		fprintf(stderr, "\n  Redis: %d order(s) still PendingSubmit (-1: fewer than %d orders)\n", left, n);
 	redisFree(r);
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
 }
