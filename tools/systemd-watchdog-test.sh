@@ -107,26 +107,6 @@ trap 'exit 130' INT TERM
 keep_logs=${IB_KEEP:-0}
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-# The gateway's port is free for DOWN_SECONDS while ibsim "restarts".  An ephemeral port could
-# be handed to another listener meanwhile -- CI runs the test suites beside this test, and their
-# ibsims bind port 0 -- and ibpipe would sync with that gateway (it did once: client id 7 in a
-# fault test's ibsim, failing both).  A port below the ephemeral range is never handed out.
-free_gateway_port() {
-	python3 - <<-'EOF'
-	import random, socket, sys
-	lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-	for _ in range(1000):
-	    p = random.randrange(max(1024, lo - 10000), lo)
-	    with socket.socket() as s:
-	        try:
-	            s.bind(("127.0.0.1", p))
-	        except OSError:
-	            continue
-	    print(p)
-	    sys.exit(0)
-	sys.exit("no free port below the ephemeral range")
-	EOF
-}
 # one line to ibsim's control port, one line back
 ctl() {
 	python3 - "$ctl_port" "$1" <<-'EOF'
@@ -159,7 +139,7 @@ wait_status() {
 }
 
 # ---- the gateway and Redis, on host loopback ----
-port=$(free_gateway_port) ctl_port=$(free_port) rport=$(free_port)
+port=$(free_port) ctl_port=$(free_port) rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
 	>"$work/redis.log" 2>&1 &
 redis_pid=$!
