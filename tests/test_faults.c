@@ -660,6 +660,56 @@ test_redis_out_of_memory(void)
 	redisFree(c);
 }
 
+/* Until the log holds n lines with needle; 0 or -1. */
+static int
+wait_count(const char *path, const char *needle, int n, int timeout_ms)
+{
+	return TU_UNTIL(tu_count_in_file(path, needle) >= n, timeout_ms) ? 0 : -1;
+}
+
+/*
+ * Redis out of memory refuses every write that may grow it, but takes
+ * EXPIRE and DEL.  "ready" must not outlive the writes Redis refuses: with
+ * nothing of ibpipe's landing, P:health and P:sync expire (their TTLs are
+ * no longer refreshed), and a gate that closes meanwhile leaves no "ready"
+ * behind.  The waits are failure bounds: the health TTL is 5 s.
+ */
+static void
+test_redis_oom_readiness(void)
+{
+	struct tu_stack s;
+	char out[256];
+	redisContext *c = up(&s, &(struct fault_opts){ .redis = TU_REDIS_PRIVATE });
+
+	CU_ASSERT_EQUAL(tu_rcmd(c, "CONFIG SET maxmemory-policy noeviction"), 0);
+	CU_ASSERT_EQUAL(tu_rcmd(c, "CONFIG SET maxmemory 1"), 0);
+	long long t0 = tu_now_ms();
+	CU_ASSERT_EQUAL(wait_count(s.ib.log, "Redis refuses writes: OOM", 1, 10000), 0);
+	CU_ASSERT_EQUAL(tu_rwait(c, tu_key(&s, "sync"), "", 20000), 0);
+	CU_ASSERT_EQUAL(tu_rint(c, "EXISTS %s", tu_key(&s, "health")), 0);
+	printf("\n      synced, Redis refusing writes: P:sync gone after %lld ms", tu_now_ms() - t0);
+
+	CU_ASSERT_EQUAL(tu_rcmd(c, "CONFIG SET maxmemory 0"), 0);
+	CU_ASSERT_EQUAL(tu_rwait(c, tu_key(&s, "sync"), "ready", 30000), 0);
+
+	/* refusing again, and the gate closes (IB lost its connectivity) */
+	CU_ASSERT_EQUAL(tu_rcmd(c, "CONFIG SET maxmemory 1"), 0);
+	CU_ASSERT_EQUAL(wait_count(s.ib.log, "Redis refuses writes: OOM", 2, 10000), 0);
+	CU_ASSERT_EQUAL(ctl(&s, "notice 1100", out, sizeof(out)), 0);
+	t0 = tu_now_ms();
+	CU_ASSERT_EQUAL(tu_wait_for_text(tu_slog(&s.ib, 0), "\"cb\":\"pause\"", 10000), 0);
+	CU_ASSERT_EQUAL(tu_rwait(c, tu_key(&s, "sync"), "", 20000), 0);
+	printf("\n      gate closed, Redis refusing writes: P:sync gone after %lld ms", tu_now_ms() - t0);
+
+	/* writes taken: the truth (not ready), then ready once IB is back and synced */
+	CU_ASSERT_EQUAL(tu_rcmd(c, "CONFIG SET maxmemory 0"), 0);
+	CU_ASSERT_EQUAL(tu_rwait(c, tu_key(&s, "sync"), "syncing", 30000), 0);
+	CU_ASSERT_EQUAL(ctl(&s, "notice 1102", out, sizeof(out)), 0);
+	CU_ASSERT(wait_redis_caught_up(c, &s, 30000) >= 0);
+	finish(&s, c, false);
+	redisFree(c);
+}
+
 /* redis-server that may change its dir at run time (MISCONF recovery), and run DEBUG (DEBUG SLEEP). */
 static const char *const redis_unlocked[] = { "--enable-protected-configs", "yes", "--enable-debug-command", "yes",
 					      NULL };
@@ -908,6 +958,7 @@ test_faults_register(void)
 		    test_blocking_strategy_callback);
 	CU_add_test(s, "Redis OOM: logged, counted, backed off; complete again once it takes writes",
 		    test_redis_out_of_memory);
+	CU_add_test(s, "Redis OOM: ready is not kept alive by the writes Redis still takes", test_redis_oom_readiness);
 	CU_add_test(s, "Redis MISCONF (snapshot cannot be written): complete again after the fix", test_redis_misconf);
 	CU_add_test(s, "Redis blocked 2 s (DEBUG SLEEP): market data flows, Redis complete after",
 		    test_redis_blocked);

@@ -750,6 +750,18 @@ write_sync(ib_pub *p)
 
 	/* both keys expire with P:health: a killed ibpipe cannot leave "ready" behind */
 	fmt_i64(ttl, p->cfg.health_ttl_s);
+	if (m->sync_state != IB_SYNC_READY) {
+		/*
+		 * Leaving ready deletes the key before setting the new state.  A Redis
+		 * out of memory refuses the SET (it may grow memory) but takes the DEL,
+		 * and an absent key reads as not ready: "ready" must not stay behind
+		 * because the write that withdraws it was refused.
+		 */
+		ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_SYNC);
+		cmd(p, 2, T_PLAIN);
+		arg_s(p, "DEL");
+		arg_s(p, k);
+	}
 	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_SYNC_DETAIL);
 	cmd(p, 5, T_PLAIN);
 	arg_s(p, "SET");
@@ -1040,6 +1052,14 @@ write_health(ib_pub *p, int64_t now)
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
 	int fields = 9 + (s ? 21 : 0) + (p->lat_read ? 4 : 0);
 
+	/*
+	 * The hash and the three TTLs as one MULTI/EXEC.  A Redis that refuses
+	 * writes (out of memory) refuses an HSET but would take a bare EXPIRE,
+	 * which kept a stale P:health and "ready" alive for as long as it refused
+	 * everything else; inside MULTI it discards all of it, so both expire.
+	 */
+	cmd(p, 1, T_PLAIN);
+	arg_s(p, "MULTI");
 	ib_key(k, sizeof(k), p->cfg.prefix, IB_KEY_HEALTH);
 	cmd(p, 2 + 2 * fields, T_PLAIN);
 	arg_s(p, "HSET");
@@ -1124,6 +1144,8 @@ write_health(ib_pub *p, int64_t now)
 		arg_s(p, k);
 		arg_s(p, ttl);
 	}
+	cmd(p, 1, T_EXEC);
+	arg_s(p, "EXEC");
 	p->last_msgs = msgs;
 	p->last_health_ns = now;
 	memset(&p->stale_win, 0, sizeof(p->stale_win));
