@@ -548,6 +548,64 @@ test_ready_ordering(void)
 	}
 }
 
+/*
+ * "ready" vouches for this session's account data only.  A position closed
+ * or a value dropped while ibpipe was away is never sent again -- the new
+ * download just does not name it -- so nothing of an earlier process's or an
+ * earlier gateway session's may stay in Redis beside "ready".
+ */
+static void
+test_ready_vouches_for_this_session_only(void)
+{
+	static const char *const one[] = { "DU1" };
+	int port = tu_redis_port();
+	char P[32], buf[64], k[128], pk[128];
+	redisContext *c = rconn(port);
+	ib_pub *p;
+
+	CU_ASSERT_FATAL(port > 0 && c);
+	new_prefix(P, sizeof(P));
+	snprintf(k, sizeof(k), "%s:account:{DU1}", P);
+	snprintf(pk, sizeof(pk), "%s:positions:{DU1}", P);
+	/* what an earlier process left: a position since closed, a value no longer sent */
+	CU_ASSERT_EQUAL(rnum(c, "HSET %s 999 {}", pk), 1);
+	CU_ASSERT_EQUAL(rnum(c, "HSET %s OldKey 1", k), 1);
+
+	p = mkpub(local_url(port), P, NULL, NULL, NULL, 100);
+	CU_ASSERT_FATAL(p != NULL);
+	/* connected to Redis before the account is known, as when a gateway is slower than Redis */
+	CU_ASSERT_TRUE(TU_UNTIL(rnum(c, "EXISTS %s:health", P) == 1, 10000));
+	post_conn(p, 1, 176, 7);
+	post_accounts(p, 1, one);
+	CU_ASSERT_TRUE(post_value(p, "DU1", "NetLiquidation", "USD", "100"));
+	CU_ASSERT_TRUE(post_value(p, "DU1", "AccountType", "", "INDIVIDUAL"));
+	post_position(p, "DU1", 265598, "AAPL", 100, 150.25);
+	post_position(p, "DU1", 272093, "MSFT", 5, 400);
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s 999", pk), 0);
+	CU_ASSERT_EQUAL(rnum(c, "HLEN %s", pk), 2);
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s OldKey", k), 0);
+
+	/* the gateway goes; the next session holds IBM only and sends no AccountType */
+	post_conn(p, 0, 0, 0);
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_DISCONNECTED, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "disconnected", 10000, "GET %s:sync", P));
+	post_conn(p, 1, 176, 7);
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_SYNCING, "{}"));
+	post_accounts(p, 1, one);
+	CU_ASSERT_TRUE(post_value(p, "DU1", "NetLiquidation", "USD", "200"));
+	post_position(p, "DU1", 8314, "IBM", 10, 130);
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
+	CU_ASSERT_EQUAL(rnum(c, "HLEN %s", pk), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(rstr(c, buf, sizeof(buf), "HGET %s 8314", pk), "\"symbol\":\"IBM\""));
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "HGET %s NetLiquidation:USD", k), "200");
+	CU_ASSERT_EQUAL(rnum(c, "HEXISTS %s AccountType", k), 0);
+	ib_pub_free(p);
+	redisFree(c);
+}
+
 static void
 test_quote_coalescing(void)
 {
@@ -1406,6 +1464,7 @@ test_publish_register(void)
 	CU_add_test(s, "every key written", test_every_key);
 	CU_add_test(s, "P:health latency: the quantiles of each interval's samples", test_health_latency_window);
 	CU_add_test(s, "ready only after the account data", test_ready_ordering);
+	CU_add_test(s, "ready vouches for this session's account data only", test_ready_vouches_for_this_session_only);
 	CU_add_test(s, "quotes coalesce", test_quote_coalescing);
 	CU_add_test(s, "order stream exactly once under connection kills", test_stream_exactly_once);
 	CU_add_test(s, "order stream exactly once when replies are lost", test_stream_lost_replies);

@@ -563,6 +563,11 @@ write_account(ib_pub *p, int i)
 			arg(p, json, position_json(json, sizeof(json), d));
 		}
 	}
+	if (a->full) {
+		cmd(p, 2, T_PLAIN);
+		arg_s(p, "DEL");
+		arg_s(p, nk);
+	}
 	if (a->pnl_dirty) {
 		/* the whole hash each time: three numbers, "" where the gateway sent none */
 		cmd(p, 10, T_PLAIN);

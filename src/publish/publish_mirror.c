@@ -139,8 +139,37 @@ acct_find(struct pm_mirror *m, const char *id, bool create)
 		ib_log(IB_LL_ERROR, "redis", "more than %d accounts: %s is not published", PM_MAX_ACCOUNTS, id);
 		return -1;
 	}
-	ib_strlcpy(m->acct[m->naccts].id, id, sizeof(m->acct[0].id));
-	return m->naccts++;
+	int i = m->naccts++;
+	ib_strlcpy(m->acct[i].id, id, sizeof(m->acct[0].id));
+	/* what Redis holds for it is an earlier process's: the first write replaces it */
+	m->acct[i].full = true;
+	mark_dirty(m, i);
+	return i;
+}
+
+/*
+ * A new session with the gateway: the account thread has cleared its own
+ * tables and the download starts again from nothing.  What the mirror holds
+ * is the last session's, and a position closed or a value dropped while
+ * ibpipe was away is never sent again (the new download just does not name
+ * it), so each account starts empty and its next write replaces its hashes.
+ * "ready" waits for that write like any other account change.
+ */
+static void
+accounts_new_session(struct pm_mirror *m)
+{
+	for (int i = 0; i < m->naccts; i++) {
+		struct pm_account *a = &m->acct[i];
+		a->nval = a->npos = a->ndv = a->ndp = 0;
+		memset(a->vidx, 0, sizeof(a->vidx));
+		memset(a->pidx, 0, sizeof(a->pidx));
+		memset(a->vdirty, 0, sizeof(a->vdirty));
+		memset(a->pdirty, 0, sizeof(a->pdirty));
+		a->has_pnl = a->pnl_dirty = false;
+		a->updated_ns = 0;
+		a->full = true;
+		mark_dirty(m, i);
+	}
 }
 
 /* An account that receives data belongs in P:accounts even before the list names it. */
@@ -558,6 +587,8 @@ pm_absorb(struct pm_mirror *m, const ib_pub_event *ev, int64_t now_real_ns)
 		absorb_pnl(m, ev);
 		break;
 	case IB_PUB_CONN:
+		if (ev->u.conn.connected)
+			accounts_new_session(m);
 		m->have_conn = true;
 		m->conn_connected = ev->u.conn.connected;
 		m->conn_server_version = ev->u.conn.server_version;
