@@ -92,6 +92,102 @@ test_ready_after_open_closed_before_down(void)
 	tu_sim_stop(&s);
 }
 
+/*
+ * The account thread can lag the network thread.  Here the sink holds it at
+ * the first account value of the first connection while that connection's
+ * whole download and positionEnd come in; then ibsim restarts and ibpipe
+ * connects again.  Released, the account thread finishes the first
+ * connection's sync with the second one up: that must not open the gate
+ * (its data belongs to a session that ended).  "ready" comes only after the
+ * second connection's own sync.
+ */
+struct lag {
+	ib_pipeline *p;
+	atomic_bool held, release;
+	atomic_int conn_ups;               /* IB_PUB_CONN up, as the account thread posts them */
+	atomic_int download_ends, position_ends, account_lists; /* frames, as the network thread reads them */
+	atomic_int readies, stale_readies; /* ready posts; of those, before the second connection's conn up */
+};
+
+static bool
+lag_post(void *arg, const ib_pub_event *ev)
+{
+	struct lag *l = arg;
+
+	if (ev->kind == IB_PUB_CONN && ev->u.conn.connected)
+		atomic_fetch_add(&l->conn_ups, 1);
+	if (ev->kind == IB_PUB_ACCT_VALUE && !atomic_exchange(&l->held, true))
+		while (!atomic_load(&l->release))
+			tu_sleep_ms(1);
+	return true;
+}
+
+static bool
+lag_post_sync(void *arg, int32_t state, const char *detail, size_t len)
+{
+	struct lag *l = arg;
+
+	(void)detail, (void)len;
+	if (state == IB_SYNC_READY) {
+		atomic_fetch_add(&l->stale_readies, atomic_load(&l->conn_ups) < 2);
+		atomic_fetch_add(&l->readies, 1);
+	}
+	return true;
+}
+
+/* The message id of a frame: its first field. */
+static void
+lag_tap(void *arg, const char *frame, uint32_t len, int64_t recv_mono_ns)
+{
+	struct lag *l = arg;
+
+	(void)recv_mono_ns;
+	if (len >= 3 && memcmp(frame, "54", 3) == 0)
+		atomic_fetch_add(&l->download_ends, 1);
+	else if (len >= 3 && memcmp(frame, "62", 3) == 0)
+		atomic_fetch_add(&l->position_ends, 1);
+	else if (len >= 3 && memcmp(frame, "15", 3) == 0)
+		atomic_fetch_add(&l->account_lists, 1);
+}
+
+static void
+test_lagging_download_of_a_gone_session(void)
+{
+	const char *sim_args[] = { "--account-delay-ms", "0", "--tick-rate", "0", NULL };
+	struct lag l = { 0 };
+	struct tu_sim s;
+	ib_config cfg;
+	char err[256], reply[128];
+
+	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
+	tu_lossless_config(&cfg, s.port);
+	cfg.strategies = 0;
+	ib_strlcpy(cfg.symbols[0], "AAPL", IB_SYMBOL_LEN);
+	cfg.nsymbols = 1;
+	ib_pipeline *p = ib_pipeline_create(&cfg, NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	l.p = p;
+	ib_pipeline_set_sink(p, &(ib_pub_sink){ .arg = &l, .post = lag_post, .post_sync = lag_post_sync,
+						.post_accounts = post_accounts });
+	ib_pipeline_set_frame_tap(p, lag_tap, &l);
+	CU_ASSERT_EQUAL_FATAL(ib_pipeline_start(p), IB_OK);
+	/* the first connection's download and positions are all read, its account thread held */
+	CU_ASSERT(TU_UNTIL(atomic_load(&l.held) && atomic_load(&l.download_ends) == 1 &&
+				   atomic_load(&l.position_ends) == 1, 20000));
+	CU_ASSERT_EQUAL(tu_control(s.ctl, "restart 300", reply, sizeof(reply)), 0);
+	/* the second connection is up: its account list has come in */
+	CU_ASSERT(TU_UNTIL(atomic_load(&l.account_lists) == 2, 20000));
+	atomic_store(&l.release, true);
+	CU_ASSERT(TU_UNTIL(atomic_load(&l.readies) >= 1, 20000));
+	ib_pipeline_request_stop(p);
+	CU_ASSERT_EQUAL(ib_pipeline_join(p), 0);
+	printf("\n    ready posts: %d, %d of them before the second connection's conn up\n", atomic_load(&l.readies),
+	       atomic_load(&l.stale_readies));
+	CU_ASSERT_EQUAL(atomic_load(&l.stale_readies), 0);
+	ib_pipeline_free(p);
+	tu_sim_stop(&s);
+}
+
 void
 test_gate_order_register(void)
 {
@@ -99,4 +195,6 @@ test_gate_order_register(void)
 
 	CU_add_test(s, "the sink hears ready only once the gate is open, and closed before it hears otherwise",
 		    test_ready_after_open_closed_before_down);
+	CU_add_test(s, "a download finished after its connection has gone opens no gate",
+		    test_lagging_download_of_a_gone_session);
 }

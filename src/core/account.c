@@ -208,6 +208,20 @@ close_gate(ib_pipeline *p, const char *reason)
 	}
 }
 
+/*
+ * The connection whose download this thread has handled is the one up now.
+ * This thread can lag the network thread: it may finish a download whose
+ * connection has gone, the next one already up ("connected" again).  Data
+ * of a session that ended must not open the gate.
+ */
+static bool
+session_live(const ib_pipeline *p)
+{
+	uint32_t live = ck_pr_load_32((uint32_t *)&p->net.live_session);
+
+	return live != 0 && live == p->acct.session;
+}
+
 static void
 check_sync(ib_pipeline *p)
 {
@@ -215,7 +229,7 @@ check_sync(ib_pipeline *p)
 
 	if (ib_gate_is_open(&p->gate))
 		return;
-	if (!p->acct.ib_lost && ck_pr_load_32((uint32_t *)&p->stats.net.connected) && ib_sync_complete(&p->acct.sync, now)) {
+	if (!p->acct.ib_lost && session_live(p) && ib_sync_complete(&p->acct.sync, now)) {
 		open_gate(p);
 		return;
 	}
@@ -345,6 +359,7 @@ on_conn_up(ib_pipeline *p, const ib_ae_conn_up *up)
 	ib_sync_reset(&p->acct.sync, now, p->acct.ever_connected);
 	p->acct.sync.down = false;
 	p->acct.ib_lost = false;
+	p->acct.session = up->session;
 	ib_accounts_clear(&p->acct.accounts);
 	ib_pnl_conn_up(p);
 	/* the positions come again from zero with the new download */

@@ -106,6 +106,7 @@ typedef struct ib_ae_order {
 
 typedef struct ib_ae_conn_up {
 	int32_t server_version, client_id;
+	uint32_t session;          /* net.live_session of this connection */
 } ib_ae_conn_up;
 
 typedef struct ib_ae_conn_down {

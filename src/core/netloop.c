@@ -57,6 +57,7 @@ struct net {
 	uint64_t last_acked;     /* bytes_sent - SIOCOUTQ at the last look */
 	int64_t stall_check_ns, stall_since_ns;
 	bool write_stalled;
+	uint32_t sessions;       /* connections made so far: the next one's number is this + 1 */
 };
 
 static int
@@ -939,6 +940,7 @@ connect_once(struct net *n)
 	ib_enc_init(&n->enc, n->outbuf, OUT_BUF, n->server_version, p->cfg.readonly);
 	n->out_off = 0;
 	ck_pr_store_32((uint32_t *)&p->stats.net.connected, 1);
+	ck_pr_store_32(&p->net.live_session, ++n->sessions);
 	ck_pr_store_32((uint32_t *)&p->stats.net.server_version, (uint32_t)n->server_version);
 	ck_pr_store_32((uint32_t *)&p->stats.net.client_id, (uint32_t)n->client_id);
 	ib_log(IB_LL_INFO, "net", "connected to %s:%d, server version %d, client id %d%s", p->cfg.host, p->cfg.port,
@@ -947,6 +949,7 @@ connect_once(struct net *n)
 	struct ib_acct_event e = { .kind = IB_AE_CONN_UP, .recv_ns = ib_now_mono_ns() };
 	e.u.conn_up.server_version = n->server_version;
 	e.u.conn_up.client_id = n->client_id;
+	e.u.conn_up.session = n->sessions;
 	acct_push(n, &e);
 	ib_wake_signal(&p->acct.wake);
 	subscribe_all(n);
@@ -963,6 +966,7 @@ disconnect(struct net *n, const char *reason)
 	ib_net_close(n->fd);
 	n->fd = -1;
 	ck_pr_store_32((uint32_t *)&p->stats.net.connected, 0);
+	ck_pr_store_32(&p->net.live_session, 0);
 	discard_out(n);
 	struct ib_acct_event e = { .kind = IB_AE_CONN_DOWN, .recv_ns = ib_now_mono_ns() };
 	ib_strlcpy(e.u.conn_down.reason, reason, sizeof(e.u.conn_down.reason));

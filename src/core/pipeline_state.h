@@ -190,6 +190,7 @@ struct ib_net_state {
 	uint64_t acct_seq_pushed;  /* account events in the acct ring so far */
 	uint64_t md_seq_pushed;    /* market-data events in the md ring so far */
 	char conn_error[128];      /* why the last connection attempt failed, "" after success */
+	uint32_t live_session;     /* ck_pr: the connection up now, numbered from 1; 0 between connections */
 	ib_frame_tap tap;          /* every inbound frame, for a recording (optional) */
 	void *tap_arg;
 };
@@ -241,6 +242,7 @@ struct ib_acct_state {
 	char *sync_json;           /* [IB_SYNC_JSON_MAX]: scratch for the detail */
 	bool ever_connected;
 	bool ib_lost;              /* 1100 seen, no 1101/1102 yet: the gate stays closed */
+	uint32_t session;          /* the connection whose events this thread handles now (net.live_session) */
 	struct ib_orders *orders;  /* order book-keeping (orders.c) */
 	struct ib_order_check check; /* orders of an earlier run, asked about by the command reader */
 	struct ib_bar_track *bars; /* per bar series: the last bar delivered (bars.c), [cfg.nbars] */
