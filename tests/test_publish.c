@@ -606,6 +606,58 @@ test_ready_vouches_for_this_session_only(void)
 	redisFree(c);
 }
 
+/* A list of n ids "<stem><i>" in parts, as the account thread posts a long one. */
+static void
+post_account_list(ib_pub *p, int n, const char *stem)
+{
+	for (int part = 0, i = 0; i < n || part == 0; part++) {
+		ib_pub_event ev = { .kind = IB_PUB_ACCOUNTS };
+		ev.u.accounts.part = part;
+		for (; i < n && ev.u.accounts.n < IB_PUB_MAX_ACCOUNTS; i++)
+			snprintf(ev.u.accounts.ids[ev.u.accounts.n++], sizeof(ev.u.accounts.ids[0]), "%s%d", stem, i);
+		ev.u.accounts.more = i < n;
+		CU_ASSERT_TRUE(ib_pub_post(p, &ev));
+	}
+}
+
+/*
+ * The mirror holds the current list's accounts, not every id ever seen:
+ * after a list of 1,024 (the most ibpipe takes), the next list's account
+ * is published before "ready" like any other.
+ */
+static void
+test_account_list_turnover(void)
+{
+	int port = tu_redis_port();
+	char P[32], k[96];
+	redisContext *c = rconn(port);
+	ib_pub *p;
+
+	CU_ASSERT_FATAL(port > 0 && c);
+	new_prefix(P, sizeof(P));
+	p = mkpub(local_url(port), P, NULL, NULL, NULL, 100);
+	CU_ASSERT_FATAL(p != NULL);
+	post_conn(p, 1, 176, 7);
+	post_account_list(p, IB_MAX_ACCOUNTS, "A");
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
+	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), IB_MAX_ACCOUNTS);
+
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_SYNCING, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "syncing", 10000, "GET %s:sync", P));
+	post_account_list(p, 1, "B");
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
+	CU_ASSERT_EQUAL(rnum(c, "SCARD %s:accounts", P), 1);
+	CU_ASSERT_EQUAL(rnum(c, "SISMEMBER %s:accounts B0", P), 1);
+	/* and its data is kept, not "not published" */
+	CU_ASSERT_TRUE(post_value(p, "B0", "NetLiquidation", "USD", "7"));
+	snprintf(k, sizeof(k), "%s:account:{B0}", P);
+	CU_ASSERT_TRUE(wait_str(c, "7", 10000, "HGET %s NetLiquidation:USD", k));
+	ib_pub_free(p);
+	redisFree(c);
+}
+
 static void
 test_quote_coalescing(void)
 {
@@ -1465,6 +1517,8 @@ test_publish_register(void)
 	CU_add_test(s, "P:health latency: the quantiles of each interval's samples", test_health_latency_window);
 	CU_add_test(s, "ready only after the account data", test_ready_ordering);
 	CU_add_test(s, "ready vouches for this session's account data only", test_ready_vouches_for_this_session_only);
+	CU_add_test(s, "after 1,024 accounts, the next list's account is published before ready",
+		    test_account_list_turnover);
 	CU_add_test(s, "quotes coalesce", test_quote_coalescing);
 	CU_add_test(s, "order stream exactly once under connection kills", test_stream_exactly_once);
 	CU_add_test(s, "order stream exactly once when replies are lost", test_stream_lost_replies);

@@ -92,7 +92,8 @@ pm_init(struct pm_mirror *m, uint64_t retain)
 	m->sync_detail = calloc(1, IB_SYNC_JSON_MAX + 1);
 	m->sync_asm = calloc(1, IB_SYNC_JSON_MAX + 1);
 	m->sync_out = calloc(1, PM_SYNC_OUT_MAX);
-	if (!m->acct || !m->orders || !m->st.e || !m->sync_detail || !m->sync_asm || !m->sync_out) {
+	m->next_ids = calloc(PM_MAX_ACCOUNTS, sizeof(*m->next_ids));
+	if (!m->acct || !m->orders || !m->st.e || !m->sync_detail || !m->sync_asm || !m->sync_out || !m->next_ids) {
 		pm_free(m);
 		return IB_EFULL;
 	}
@@ -109,6 +110,8 @@ pm_free(struct pm_mirror *m)
 	free(m->sync_detail);
 	free(m->sync_asm);
 	free(m->sync_out);
+	free(m->next_ids);
+	m->next_ids = NULL;
 	m->sync_detail = m->sync_asm = m->sync_out = NULL;
 	m->acct = NULL;
 	m->orders = NULL;
@@ -188,26 +191,65 @@ acct_for_data(struct pm_mirror *m, const char *id, int *idx)
 	return &m->acct[i];
 }
 
-/* One part of the list; the set changes when the last part is in. */
+/*
+ * Accounts the list no longer names, with nothing left to write, leave the
+ * mirror: it holds the current list's accounts, not every id ever seen.
+ * Kept, they filled its PM_MAX_ACCOUNTS slots over list changes, and an
+ * account listed after that was never published while "ready" was.
+ * The last slot moves into the freed one (the order means nothing: P:accounts
+ * is a set) and is cleared for the next account acct_find creates there.
+ */
+static void
+drop_unlisted(struct pm_mirror *m)
+{
+	for (int i = m->naccts - 1; i >= 0; i--) {
+		if (m->acct[i].in_set || m->acct[i].dirty)
+			continue;
+		int last = --m->naccts;
+		if (i != last)
+			m->acct[i] = m->acct[last];
+		memset(&m->acct[last], 0, sizeof(m->acct[last]));
+	}
+}
+
+/*
+ * One part of the list; the set changes when the last part is in.  The ids
+ * wait in next_ids until then: the accounts the new list drops leave the
+ * mirror before the ones it adds are created, so a full mirror of an old
+ * list never keeps out an account of the new one.
+ */
 static void
 set_accounts(struct pm_mirror *m, const ib_pub_event *ev)
 {
 	int n = ev->u.accounts.n < IB_PUB_MAX_ACCOUNTS ? ev->u.accounts.n : IB_PUB_MAX_ACCOUNTS;
 
 	if (ev->u.accounts.part == 0)
-		for (int i = 0; i < m->naccts; i++)
-			m->acct[i].in_next = false;
+		m->nnext = 0;
 	for (int k = 0; k < n; k++) {
-		char id[IB_ACCOUNT_ID_LEN];
-		FIELD_COPY(id, ev->u.accounts.ids[k]);
-		int i = acct_find(m, id, true);
-		if (i >= 0)
-			m->acct[i].in_next = true;
+		if (m->nnext >= PM_MAX_ACCOUNTS) {
+			m->full++;
+			ib_log(IB_LL_ERROR, "redis", "more than %d accounts listed: the rest are not published",
+			       PM_MAX_ACCOUNTS);
+			break;
+		}
+		FIELD_COPY(m->next_ids[m->nnext], ev->u.accounts.ids[k]);
+		m->nnext += m->next_ids[m->nnext][0] != '\0';
 	}
 	if (ev->u.accounts.more)
 		return;
 	for (int i = 0; i < m->naccts; i++)
-		m->acct[i].in_set = m->acct[i].in_next;
+		m->acct[i].in_set = false;
+	for (int k = 0; k < m->nnext; k++) {
+		int i = acct_find(m, m->next_ids[k], false);
+		if (i >= 0)
+			m->acct[i].in_set = true;
+	}
+	drop_unlisted(m);
+	for (int k = 0; k < m->nnext; k++) {
+		int i = acct_find(m, m->next_ids[k], true);
+		if (i >= 0)
+			m->acct[i].in_set = true;
+	}
 	m->accounts_dirty = true;
 }
 

@@ -40,7 +40,6 @@ struct pm_value {
 struct pm_account {
 	char id[IB_ACCOUNT_ID_LEN];
 	bool in_set;             /* member of P:accounts */
-	bool in_next;            /* named by the list being assembled from parts */
 	bool dirty;              /* has something to write */
 	bool full;               /* next write replaces the hashes (DEL + HSET all) */
 	int64_t updated_ns;      /* CLOCK_REALTIME of the latest change */
@@ -124,6 +123,8 @@ struct pm_mirror {
 	int naccts;
 	uint32_t acct_dirty;     /* accounts with dirty set */
 	struct pm_account *acct; /* [PM_MAX_ACCOUNTS] */
+	char (*next_ids)[IB_ACCOUNT_ID_LEN]; /* [PM_MAX_ACCOUNTS]: the list being assembled from parts */
+	int nnext;
 
 	struct pm_orders *orders;
 	struct pm_stream st;
