@@ -9,6 +9,7 @@
  * the strategy asks for itself, in create(); so is $IB_RECORDER_BARS
  * (ITEM,...: bar series as in `bars`).  Every bar is written ("bar").
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #define ESC_IN 255      /* bytes of a string esc() writes */
 #define ESC_OUT_MAX 6   /* bytes one input byte can become (\u00XX) */
+#define NUM_MAX 330     /* "%.4f" of -DBL_MAX (IB's "unset"): a sign, 309 digits, the point, 4 places */
 
 struct last_book {
 	uint32_t instrument;
@@ -33,6 +35,8 @@ struct recorder {
 	bool all;      /* $IB_RECORDER_ALL: write every quote, with its per-instrument version */
 	char esc[4][ESC_OUT_MAX * ESC_IN + 1]; /* esc()'s buffers: four strings per line at most */
 	unsigned nesc;
+	char num[4][NUM_MAX];   /* num()'s buffers: four numbers per line at most */
+	unsigned nnum;
 };
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if s[0] does not start one
@@ -100,6 +104,36 @@ esc(struct recorder *r, const char *s)
 	}
 	*o = '\0';
 	return b;
+}
+
+/*
+ * v as a JSON number, in one of r's rotating buffers: "%.*f" (fixed) or "%.*g" with prec.
+ * Prices and sizes come from the gateway, whose numbers the wire parser takes as strtod does
+ * (Infinity, NaN, 1e999), and printf writes those as inf / nan, which no JSON reader takes.
+ * A value no JSON number can hold is null, as in the decoded messages' JSON (msg_json.c).
+ */
+static const char *
+num(struct recorder *r, double v, bool fixed, int prec)
+{
+	char *b = r->num[r->nnum++ % 4];
+
+	if (!isfinite(v))
+		return "null";
+	snprintf(b, NUM_MAX, fixed ? "%.*f" : "%.*g", prec, v);
+	return b;
+}
+
+/* The line formats: prices with 4 places, sizes and quantities as %g (6 digits). */
+static const char *
+price(struct recorder *r, double v)
+{
+	return num(r, v, true, 4);
+}
+
+static const char *
+qty(struct recorder *r, double v)
+{
+	return num(r, v, false, 6);
 }
 
 /* "AAPL:BidAsk,MSFT:AllLast" or "AAPL:10": subscriptions of the strategy's own. */
@@ -212,8 +246,9 @@ rec_on_quote(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_dat
 	struct recorder *r = self;
 
 	if (++r->quotes <= 50 || r->all)
-		rec_line(r, "\"cb\":\"quote\",\"symbol\":\"%s\",\"v\":%llu,\"bid\":%.4f,\"ask\":%.4f,\"last\":%.4f",
-			 esc(r, ib_strategy_symbol(ctx, inst)), (unsigned long long)q->version, q->bid, q->ask, q->last);
+		rec_line(r, "\"cb\":\"quote\",\"symbol\":\"%s\",\"v\":%llu,\"bid\":%s,\"ask\":%s,\"last\":%s",
+			 esc(r, ib_strategy_symbol(ctx, inst)), (unsigned long long)q->version, price(r, q->bid),
+			 price(r, q->ask), price(r, q->last));
 }
 
 static void
@@ -223,8 +258,8 @@ rec_on_trade(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_trade *t)
 
 	r->trades++;
 	if (r->all)
-		rec_line(r, "\"cb\":\"trade\",\"symbol\":\"%s\",\"price\":%.4f,\"size\":%g,\"time\":%lld",
-			 esc(r, ib_strategy_symbol(ctx, inst)), t->price, t->size, (long long)t->time);
+		rec_line(r, "\"cb\":\"trade\",\"symbol\":\"%s\",\"price\":%s,\"size\":%s,\"time\":%lld",
+			 esc(r, ib_strategy_symbol(ctx, inst)), price(r, t->price), qty(r, t->size), (long long)t->time);
 }
 
 static void
@@ -234,8 +269,9 @@ rec_on_bbo(void *self, ib_strategy_ctx *ctx, uint32_t inst, const ib_quote_data 
 
 	r->bbos++;
 	if (r->all)
-		rec_line(r, "\"cb\":\"bbo\",\"symbol\":\"%s\",\"bid\":%.4f,\"ask\":%.4f,\"bid_size\":%g,\"ask_size\":%g",
-			 esc(r, ib_strategy_symbol(ctx, inst)), q->bid, q->ask, q->bid_size, q->ask_size);
+		rec_line(r, "\"cb\":\"bbo\",\"symbol\":\"%s\",\"bid\":%s,\"ask\":%s,\"bid_size\":%s,\"ask_size\":%s",
+			 esc(r, ib_strategy_symbol(ctx, inst)), price(r, q->bid), price(r, q->ask), qty(r, q->bid_size),
+			 qty(r, q->ask_size));
 }
 
 static void
@@ -246,10 +282,10 @@ book_line(struct recorder *r, ib_strategy_ctx *ctx, const char *cb, uint32_t ins
 	fprintf(r->f, "{\"t_ns\":%lld,\"cb\":\"%s\",\"symbol\":\"%s\",\"bids\":[", (long long)ib_strategy_mono_ns(), cb,
 		esc(r, ib_strategy_symbol(ctx, inst)));
 	for (int k = 0; k < b->nbid; k++)
-		fprintf(r->f, "%s[%.4f,%g]", k ? "," : "", b->bid[k].price, b->bid[k].size);
+		fprintf(r->f, "%s[%s,%s]", k ? "," : "", price(r, b->bid[k].price), qty(r, b->bid[k].size));
 	fputs("],\"asks\":[", r->f);
 	for (int k = 0; k < b->nask; k++)
-		fprintf(r->f, "%s[%.4f,%g]", k ? "," : "", b->ask[k].price, b->ask[k].size);
+		fprintf(r->f, "%s[%s,%s]", k ? "," : "", price(r, b->ask[k].price), qty(r, b->ask[k].size));
 	fputs("]}\n", r->f);
 	fflush(r->f);
 }
@@ -283,8 +319,8 @@ static void
 rec_on_order(void *self, ib_strategy_ctx *ctx, const ib_order_update *u)
 {
 	(void)ctx;
-	rec_line(self, "\"cb\":\"order\",\"id\":%d,\"symbol\":\"%s\",\"status\":\"%s\",\"filled\":%g,\"remaining\":%g", u->order_id,
-		 esc(self, u->symbol), esc(self, u->status), u->filled, u->remaining);
+	rec_line(self, "\"cb\":\"order\",\"id\":%d,\"symbol\":\"%s\",\"status\":\"%s\",\"filled\":%s,\"remaining\":%s", u->order_id,
+		 esc(self, u->symbol), esc(self, u->status), qty(self, u->filled), qty(self, u->remaining));
 }
 
 static void
@@ -325,8 +361,8 @@ rec_on_bar(void *self, ib_strategy_ctx *ctx, const ib_bar_data *b)
 	const char *name = ib_strategy_bar_name(ctx, b->series);
 
 	rec_line(r, "\"cb\":\"bar\",\"series\":%d,\"name\":\"%s\",\"req_id\":%d,\"kind\":%d,\"time\":%lld,"
-		 "\"update\":%u,\"open\":%.17g,\"close\":%.17g,\"gate\":%s", b->series, esc(r, name ? name : ""),
-		 b->req_id, b->kind, (long long)b->time, b->update, b->open, b->close,
+		 "\"update\":%u,\"open\":%s,\"close\":%s,\"gate\":%s", b->series, esc(r, name ? name : ""),
+		 b->req_id, b->kind, (long long)b->time, b->update, num(r, b->open, false, 17), num(r, b->close, false, 17),
 		 ib_strategy_gate_open(ctx) ? "true" : "false");
 }
 
