@@ -168,10 +168,27 @@ test_recorder_lines_stay_json(void)
 	CU_ASSERT(nulls > 10); /* the hostile prices reached the strategy */
 }
 
+/*
+ * Order 900's Submitted with filled=Infinity does not hold the order back: its fill count is
+ * unknown (0 still), and the Filled that follows reaches the strategy.
+ */
+static void
+test_infinite_fill_does_not_freeze_the_order(void)
+{
+	char *text = hostile_replay();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"id\":900,\"symbol\":\"\",\"status\":\"Submitted\",\"filled\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"id\":900,\"symbol\":\"\",\"status\":\"Filled\",\"filled\":100,\"remaining\":0}"));
+	free(text);
+}
+
 void
 test_hostile_numbers_register(void)
 {
 	CU_pSuite s = CU_add_suite("hostile_numbers", NULL, NULL);
 	CU_add_test(s, "Infinity / NaN / 1e999 from the gateway: every recorder line is JSON",
 		    test_recorder_lines_stay_json);
+	CU_add_test(s, "an orderStatus with filled=Infinity does not freeze the order",
+		    test_infinite_fill_does_not_freeze_the_order);
 }

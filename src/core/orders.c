@@ -21,6 +21,7 @@
  * reconcile is complete, ib_orders_answer_check tells the command reader
  * which of the ids it asked about the gateway has.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,10 @@ apply_status(struct order *s, const char *status, double filled, double remainin
 
 	if (s->terminal)
 		return false; /* Filled/Cancelled/... are final: later repeats or stragglers change nothing */
+	/* Infinity or NaN (the wire takes what strtod takes) is no count: unknown, keep the last.
+	   Kept, Infinity made every later report look older, and the order never moved again. */
+	if (!isfinite(filled))
+		filled = s->u.filled;
 	if (filled < s->u.filled)
 		return false; /* out of order: an older report */
 	ib_strlcpy(st, status, sizeof(st));
