@@ -1905,6 +1905,32 @@ wait_for_work(ib_pub *p, uint32_t snap, int64_t now, bool stopping)
 	}
 }
 
+/*
+ * The loop below ended with data the mirror still holds (Redis down, or the
+ * flush deadline passed): it dies with the process.  Say what, once, so that
+ * nobody takes Redis for the whole story: an order Filled here may still be
+ * Submitted there.  Stream entries and bars count from the last acknowledged
+ * one (those in flight were never confirmed); orders and accounts are those
+ * changed since their last write (one in a batch a lost connection took is
+ * not among them: the next connection would have rewritten everything).
+ */
+static void
+report_unwritten(ib_pub *p)
+{
+	const struct pm_mirror *m = &p->m;
+	unsigned long long orders = m->orders->ndirty, accts = m->acct_dirty, entries = m->st.tail - m->st.ack,
+			   bars = p->bars.tail - p->bars.ack;
+
+	p->cnt.unwritten = orders + accts + entries + bars;
+	if (p->cnt.unwritten == 0)
+		return;
+	ib_log(IB_LL_ERROR, "redis",
+	       "stopped with %s: never written to %s: orders %llu, accounts %llu, stream entries %llu, bars %llu -- "
+	       "lost with this process (Redis may show an order's earlier status, not its final one)",
+	       p->state == C_DOWN ? "Redis down" : "the flush unfinished", p->desc, orders, accts, entries,
+	       bars);
+}
+
 static void *
 pub_thread(void *arg)
 {
@@ -1931,6 +1957,7 @@ pub_thread(void *arg)
 		}
 		wait_for_work(p, snap, now, stopping);
 	}
+	report_unwritten(p);
 	if (p->c) {
 		redisFree(p->c);
 		p->c = NULL;

@@ -118,6 +118,7 @@ typedef struct ib_pub_counts {
 	uint64_t bars_dropped;    /* bars that did not fit while Redis was away (publish_bars.h) */
 	uint64_t redis_errors;    /* commands Redis refused */
 	uint64_t book_writes;     /* P:book:SYM values written */
+	uint64_t unwritten;       /* at stop: orders, accounts, stream entries and bars Redis never got */
 } ib_pub_counts;
 
 void ib_pub_get_counts(ib_pub *p, ib_pub_counts *out);

@@ -337,8 +337,10 @@ out:
 	ib_pipeline_request_stop(p);
 	rc = ib_pipeline_join(p) ? ib_pipeline_exit_code(p) : rc;
 	ib_record_close(recorder); /* after the join: the network thread wrote its last frame */
+	ib_pub_counts pc = { 0 };
 	if (pub) {
 		ib_pub_stop(pub);
+		ib_pub_get_counts(pub, &pc); /* after the stop: with what Redis never got */
 		ib_pub_free(pub);
 	}
 	if (ks.c)
@@ -348,7 +350,7 @@ out:
 		ib_log(IB_LL_INFO, "main",
 		       "stopped: %llu msgs in, %llu bad frames, %llu unknown ids, %llu coalesced, %llu dropped, %llu reconnects; "
 		       "md_in %llu = md_processed %llu + md_coalesced_net %llu; depth_ops %llu book_errors %llu "
-		       "trades %llu bbos %llu",
+		       "trades %llu bbos %llu redis_unwritten %llu",
 		       (unsigned long long)IB_STAT_GET(st->net.msgs_in),
 		       (unsigned long long)IB_STAT_GET(st->net.frames_bad),
 		       (unsigned long long)IB_STAT_GET(st->net.unknown_ids),
@@ -361,7 +363,7 @@ out:
 		       (unsigned long long)IB_STAT_GET(st->md.depth_ops),
 		       (unsigned long long)IB_STAT_GET(st->md.book_errors),
 		       (unsigned long long)IB_STAT_GET(st->md.trades),
-		       (unsigned long long)IB_STAT_GET(st->md.bbos));
+		       (unsigned long long)IB_STAT_GET(st->md.bbos), (unsigned long long)pc.unwritten);
 	ib_pipeline_free(p);
 	return rc;
 }
