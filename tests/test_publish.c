@@ -606,6 +606,32 @@ test_ready_vouches_for_this_session_only(void)
 	redisFree(c);
 }
 
+/*
+ * A publisher that stops leaves no "ready" behind, even when the account
+ * thread's own "disconnected" never reached it: it withdraws ready itself
+ * in its last batch, rather than leaving it to the TTL.
+ */
+static void
+test_stop_withdraws_ready(void)
+{
+	int port = tu_redis_port();
+	char P[32], buf[32];
+	redisContext *c = rconn(port);
+	ib_pub *p;
+
+	CU_ASSERT_FATAL(port > 0 && c);
+	new_prefix(P, sizeof(P));
+	p = mkpub(local_url(port), P, NULL, NULL, NULL, 100);
+	CU_ASSERT_FATAL(p != NULL);
+	post_conn(p, 1, 176, 7);
+	CU_ASSERT_TRUE(post_sync(p, IB_SYNC_READY, "{}"));
+	CU_ASSERT_TRUE(wait_str(c, "ready", 10000, "GET %s:sync", P));
+	ib_pub_stop(p); /* returns after its last batch */
+	CU_ASSERT_STRING_EQUAL(rstr(c, buf, sizeof(buf), "GET %s:sync", P), "disconnected");
+	ib_pub_free(p);
+	redisFree(c);
+}
+
 /* A list of n ids "<stem><i>" in parts, as the account thread posts a long one. */
 static void
 post_account_list(ib_pub *p, int n, const char *stem)
@@ -1517,6 +1543,7 @@ test_publish_register(void)
 	CU_add_test(s, "P:health latency: the quantiles of each interval's samples", test_health_latency_window);
 	CU_add_test(s, "ready only after the account data", test_ready_ordering);
 	CU_add_test(s, "ready vouches for this session's account data only", test_ready_vouches_for_this_session_only);
+	CU_add_test(s, "a stopping publisher withdraws ready itself", test_stop_withdraws_ready);
 	CU_add_test(s, "after 1,024 accounts, the next list's account is published before ready",
 		    test_account_list_turnover);
 	CU_add_test(s, "quotes coalesce", test_quote_coalescing);

@@ -804,6 +804,13 @@ write_state(ib_pub *p)
 	struct pm_stream *st = &m->st;
 	struct batch *b = p->b;
 
+	/* Stopping: ibpipe is going away, whatever the account thread said last.  Its own
+	   "disconnected" can be lost on the way (an account ring full at shutdown), and then
+	   "ready" would outlive the process by the TTL. */
+	if (ck_pr_load_int(&p->stopping) && m->sync_state == IB_SYNC_READY) {
+		m->sync_state = IB_SYNC_DISCONNECTED;
+		m->sync_dirty = true;
+	}
 	/* Leaving "ready" is written first (the data that follows no longer matches it); "ready"
 	   itself last, below, after the data it vouches for. */
 	if (m->sync_dirty && m->sync_state != IB_SYNC_READY)
