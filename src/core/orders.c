@@ -351,7 +351,26 @@ on_refused(ib_pipeline *p, struct ib_orders *o, const ib_ae_refused *r)
 		reject_to_strategy(p, r->strategy, r->order_id, r->status, r->reason);
 }
 
-/* errors about one of our orders: 202 cancelled, other 1xx-4xx / 10xxx reject it */
+/*
+ * Codes IB sends about an order that goes on: a warning, never its end (ib_insync's
+ * warningCodes, less 202, a real cancel).  399 "will not be placed at the exchange
+ * until ...", 404 held while shares are located, 10349 TIF set to DAY by a preset;
+ * 161 and 10148 refuse a cancel, not the order; 165 and 10167 are market-data notes
+ * (a request id may equal an order id); 2100-2199 are notices.  The order's status
+ * keeps coming from orderStatus.
+ */
+static bool
+order_warning(int32_t code)
+{
+	switch (code) {
+	case 161: case 165: case 399: case 404: case IB_ERR_CANNOT_CANCEL: case 10167: case 10349:
+		return true;
+	default:
+		return code >= 2100 && code < 2200;
+	}
+}
+
+/* errors about one of our orders: 202 cancelled, a warning changes nothing, other 1xx-4xx / 10xxx reject it */
 static void
 on_notice(ib_pipeline *p, struct ib_orders *o, const ib_ae_notice *nt)
 {
@@ -373,7 +392,13 @@ on_notice(ib_pipeline *p, struct ib_orders *o, const ib_ae_notice *nt)
 		ib_strlcpy(s->u.reason, nt->text, sizeof(s->u.reason));
 		if (apply_status(s, "Cancelled", s->u.filled, s->u.remaining, 0, 0))
 			emit(p, s);
-	} else if (!IB_ERR_IS_INFO(nt->code) && (nt->code < 2100 || nt->code >= 10000)) {
+	} else if (order_warning(nt->code)) {
+		ib_log(IB_LL_INFO, "orders", "order %d: warning %d, status %s kept: %s", nt->req_id, nt->code,
+		       s->u.status[0] ? s->u.status : "(none yet)", nt->text);
+		/* the strategy hears what it heard before (on_error: not 2100-9999), but not as the order's end */
+		if ((nt->code < 2100 || nt->code >= 10000) && s->owner >= 0 && s->owner < p->nstrat)
+			reject_to_strategy(p, s->owner, nt->req_id, nt->code, nt->text);
+	} else if (nt->code < 2100 || nt->code >= 10000) {
 		ib_strlcpy(s->u.reason, nt->text, sizeof(s->u.reason));
 		if (s->u.status[0] == '\0' || strcmp(s->u.status, "PendingSubmit") == 0 ||
 		    nt->code == IB_ERR_ORDER_REJECTED || nt->code == IB_ERR_DUP_ORDER_ID) {
