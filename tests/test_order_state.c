@@ -2,15 +2,22 @@
  * test_order_state.c - the order state machine against what a real gateway
  * sends: warnings about an order (399, 404) are not its end, so an order
  * warned before its first status and then filled ends Filled everywhere
- * (P:order:ID, P:stream:orders, the strategy).  Real bin/ibsim + bin/ibpipe
- * + a private redis-server; every wait is for the event itself.
+ * (P:order:ID, P:stream:orders, the strategy); and past 8192 orders the
+ * table reuses finished orders' slots, so a new order is still followed,
+ * while one that finds only live orders is logged and counted.  Real
+ * bin/ibsim (or `ibpipe replay` of hand-built frames) + bin/ibpipe + a
+ * private redis-server; every wait is for the event itself.
  */
 #include <CUnit/CUnit.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ibpipe/ib.h"
+#include "record/record.h"
 #include "testutil.h"
 
 #define WAIT_MS 15000
@@ -156,9 +163,206 @@ out:
 	CU_ASSERT(tu_exited_ok(tu_stack_stop(&e)));
 }
 
+/* ---- the order table past its 8192 slots, through `ibpipe replay` ---- */
+
+#define TABLE 8192
+
+struct frames {
+	ib_recorder *r;
+	int64_t t;
+	char b[256];
+	size_t n;
+};
+
+static void
+put(struct frames *f, const char *v)
+{
+	size_t len = strlen(v) + 1;
+
+	if (f->n + len <= sizeof(f->b)) {
+		memcpy(f->b + f->n, v, len);
+		f->n += len;
+	}
+}
+
+static void
+put_i(struct frames *f, long v)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%ld", v);
+	put(f, s);
+}
+
+static void
+frame_end(struct frames *f)
+{
+	ib_record_frame(f->r, f->b, (uint32_t)f->n, f->t);
+	f->n = 0;
+}
+
+/* orderStatus (3) as server version 176 sends it: no version field, mktCapPrice last. */
+static void
+order_status(struct frames *f, long id, const char *status, double filled, double remaining)
+{
+	char v[32];
+
+	put_i(f, IB_IN_ORDER_STATUS);
+	put_i(f, id);
+	put(f, status);
+	snprintf(v, sizeof(v), "%g", filled);
+	put(f, v);
+	snprintf(v, sizeof(v), "%g", remaining);
+	put(f, v);
+	put(f, filled > 0 ? "100.5" : "0");
+	put_i(f, 1000000 + id); /* permId */
+	put_i(f, 0);
+	put(f, filled > 0 ? "100.5" : "0");
+	put_i(f, 0);
+	put(f, "");
+	put(f, "0");
+	frame_end(f);
+}
+
+static void
+write_session(const char *path)
+{
+	char err[256];
+	/* stamps from 1 s: the replay paces from the first non-zero one */
+	struct frames f = { .r = ib_record_open(path, 176, err, sizeof(err)), .t = 1000000000LL };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
+	put_i(&f, IB_IN_MANAGED_ACCTS);
+	put_i(&f, 1);
+	put(&f, "DU111111");
+	frame_end(&f);
+	put_i(&f, IB_IN_NEXT_VALID_ID);
+	put_i(&f, 1);
+	put_i(&f, 1);
+	frame_end(&f);
+	/* every slot holds a live order: the next new one cannot be followed */
+	for (long id = 1; id <= TABLE; id++)
+		order_status(&f, id, "Submitted", 0, 10);
+	order_status(&f, 20001, "Submitted", 0, 10);
+	/* half of them fill; 6000 new orders come and fill, reusing finished orders' slots.  They come
+	   in batches half a second apart: the publisher's own mirror of P:order (publish_mirror.c, also
+	   8192) reuses only a final order Redis has been written, so a batch must fit in what it has
+	   written (an order it cannot hold loses its hash, not its stream entry) */
+	for (long id = 1; id <= TABLE / 2; id++)
+		order_status(&f, id, "Filled", 10, 0);
+	for (long id = 30001; id <= 36000; id++) {
+		if ((id - 30001) % 2000 == 0)
+			f.t += 500000000LL;
+		order_status(&f, id, "Submitted", 0, 10);
+		order_status(&f, id, "Filled", 10, 0);
+	}
+	/* a live order of the first ones is still itself; a new order is followed */
+	f.t += 500000000LL;
+	order_status(&f, 8000, "Filled", 10, 0);
+	order_status(&f, 20002, "Submitted", 0, 7);
+	/* the replay (--speed 1) ends once every frame is in: this one keeps it up for a few P:health writes */
+	f.t += 3000000000LL;
+	put_i(&f, IB_IN_NEXT_VALID_ID);
+	put_i(&f, 1);
+	put_i(&f, 40000);
+	frame_end(&f);
+	ib_record_close(f.r);
+}
+
+static bool
+order_is(redisContext *c, const char *prefix, long id, const char *field_name, const char *want)
+{
+	char key[96], v[64];
+
+	snprintf(key, sizeof(key), "%s:order:%ld", prefix, id);
+	return strcmp(tu_rhget(c, key, field_name, v, sizeof(v)), want) == 0;
+}
+
+static long
+health_num(redisContext *c, const char *prefix, const char *name)
+{
+	char key[96], v[32];
+
+	snprintf(key, sizeof(key), "%s:health", prefix);
+	return tu_rhget(c, key, name, v, sizeof(v))[0] ? atol(v) : -1;
+}
+
+/* A status entry for id with this status on the orders stream. */
+static bool
+in_stream(redisContext *c, const char *prefix, long id, const char *status)
+{
+	char key[96];
+	bool seen = false;
+
+	snprintf(key, sizeof(key), "%s:stream:orders", prefix);
+	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 200", key);
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && !seen; i++) {
+		const redisReply *f = r->element[i]->element[1];
+		seen = atol(field(f, "order_id")) == id && strcmp(field(f, "status"), status) == 0;
+	}
+	if (r)
+		freeReplyObject(r);
+	return seen;
+}
+
+/*
+ * 8192 live orders fill the table; a new one then is not followed (logged once, counted);
+ * once orders finish, 6000 more come and go through the finished ones' slots, and a new
+ * order after them all is in P:order:ID and the stream.  Before the fix the table never
+ * freed a slot: everything after the 8192nd order vanished without a word.
+ */
+static void
+test_table_reuses_finished(void)
+{
+	struct tu_redis rs = { 0 };
+	redisContext *c = NULL;
+	char rec[256], url[64], prefix[32], log[256];
+	const char *dir = tu_tmpdir();
+	pid_t pid = 0;
+
+	snprintf(rec, sizeof(rec), "%s/orders.ibrec", dir);
+	snprintf(log, sizeof(log), "%s/ibpipe.log", dir);
+	snprintf(prefix, sizeof(prefix), "tuord%d", (int)getpid());
+	write_session(rec);
+	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&rs, 0, NULL, NULL), 0);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", rs.port);
+	char *const argv[] = { (char *)tu_bin("ibpipe"), "replay", rec, "--speed", "1", "--strategies", "0",
+			       "--state-dir", (char *)dir, "--redis-url", url, "--redis-prefix", prefix, NULL };
+	TU_REQUIRE((pid = tu_spawn(argv, log)) > 0);
+	TU_REQUIRE((c = tu_rconn(rs.port)) != NULL);
+	CU_ASSERT(TU_UNTIL(order_is(c, prefix, 20002, "status", "Submitted"), 30000));
+	CU_ASSERT(TU_UNTIL(health_num(c, prefix, "orders_untracked") == 1, 10000));
+	CU_ASSERT(tu_exited_ok(tu_wait(pid, 30000)));
+	pid = 0;
+	CU_ASSERT(in_stream(c, prefix, 20002, "Submitted"));
+	CU_ASSERT(order_is(c, prefix, 20002, "remaining", "7"));
+	/* the one that found only live orders: not followed, said once */
+	CU_ASSERT(order_is(c, prefix, 20001, "status", ""));
+	CU_ASSERT_EQUAL(tu_count_in_file(log, "order table full"), 1);
+	/* every later one followed to its end; a reused slot answers only for its own order */
+	CU_ASSERT(order_is(c, prefix, 30001, "status", "Filled"));
+	CU_ASSERT(order_is(c, prefix, 36000, "status", "Filled"));
+	CU_ASSERT(in_stream(c, prefix, 36000, "Filled"));
+	CU_ASSERT(order_is(c, prefix, 1, "status", "Filled"));
+	CU_ASSERT(order_is(c, prefix, 8000, "status", "Filled"));
+	CU_ASSERT(in_stream(c, prefix, 8000, "Filled"));
+	CU_ASSERT(order_is(c, prefix, TABLE, "status", "Submitted"));
+	CU_ASSERT(order_is(c, prefix, 8001, "remaining", "10"));
+out:
+	if (c)
+		redisFree(c);
+	if (pid > 0)
+		tu_stop(pid, SIGTERM, 10000);
+	if (rs.pid > 0)
+		tu_redis_stop(&rs, SIGTERM);
+}
+
 void
 test_order_state_register(void)
 {
 	CU_pSuite s = CU_add_suite("order_warnings", NULL, NULL);
 	CU_add_test(s, "399 and 404 before the first status are warnings: the order still fills", test_warnings_then_fill);
+	s = CU_add_suite("order_table", NULL, NULL);
+	CU_add_test(s, "past 8192 orders: finished orders' slots are reused, an order with no room is counted",
+		    test_table_reuses_finished);
 }

@@ -64,6 +64,31 @@ test_limits(void)
 	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_GATE_CLOSED);
 }
 
+/*
+ * The order table's bound holds with max_open_orders off or above it: a new order past it would
+ * not be followed.  A modify keeps its place, so it passes, and so does a bracket that fits.
+ */
+static void
+test_order_table_bound(void)
+{
+	ib_risk_limits lim = { .max_open_orders = 0 };
+	ib_risk_inputs in = { .gate_open = true, .bid = 99.9, .ask = 100.1, .open_orders = IB_ORDER_TABLE_CAP - 1 };
+	ib_order o = order("BUY", 10, "LMT", 100), tp = order("SELL", 10, "LMT", 101);
+	const ib_order *legs[] = { &o, &tp };
+	char why[160];
+
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+	CU_ASSERT_EQUAL(ib_risk_check_group(&lim, legs, 2, false, &in, why, sizeof(why)), IB_RISK_OPEN_ORDERS);
+	CU_ASSERT(strstr(why, "leg 2") != NULL && strstr(why, "follows at most 8192") != NULL);
+	in.open_orders = IB_ORDER_TABLE_CAP;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OPEN_ORDERS);
+	CU_ASSERT_STRING_EQUAL(why, "8192 open orders: ibpipe follows at most 8192 at once");
+	lim.max_open_orders = 100000;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OPEN_ORDERS);
+	in.modify = true;
+	CU_ASSERT_EQUAL(ib_risk_check(&lim, &o, &in, why, sizeof(why)), IB_RISK_OK);
+}
+
 static void
 test_malformed_and_unpriced(void)
 {
@@ -298,6 +323,8 @@ test_risk_register(void)
 {
 	CU_pSuite s = CU_add_suite("risk", NULL, NULL);
 	CU_add_test(s, "every limit refuses and passes at its boundary", test_limits);
+	CU_add_test(s, "past the order table's 8192, new orders are refused whatever max_open_orders says",
+		    test_order_table_bound);
 	CU_add_test(s, "malformed and unpriced orders", test_malformed_and_unpriced);
 	CU_add_test(s, "every refusal code has a name and a counter", test_every_code_has_a_name_and_a_counter);
 	CU_add_test(s, "order types and times in force: what each needs", test_order_types);

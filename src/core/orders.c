@@ -32,8 +32,21 @@
 #include "util/clock.h"
 #include "util/bits.h"
 
-#define ORDER_CAP 8192   /* power of two */
-_Static_assert(IB_IS_POW2(ORDER_CAP), "the order table probes with & (ORDER_CAP - 1)");
+#include "core/risk.h"
+
+/*
+ * The table keeps IB_ORDER_TABLE_CAP orders.  When it is full, the slot of a
+ * finished order is reused (oldest first); only when every one is live does
+ * a new order go untracked, logged and counted, and risk refuses placements
+ * before that (risk.c).  Orders are found by id through an index twice the
+ * size, so probing stays short however full the table is; a lookup checks
+ * the id of the order it lands on, so a reused slot never answers for its
+ * former order.
+ */
+#define ORDER_CAP IB_ORDER_TABLE_CAP
+#define INDEX_CAP (2 * ORDER_CAP)   /* power of two */
+_Static_assert(IB_IS_POW2(INDEX_CAP), "the order index probes with & (INDEX_CAP - 1)");
+_Static_assert(ORDER_CAP <= UINT16_MAX, "the index holds 1 + a table position in 16 bits");
 #define EXEC_SEEN_CAP 8192
 
 struct order {
@@ -49,13 +62,20 @@ struct order {
 	bool terminal;
 	bool counted;        /* in p->risk.open_orders */
 	bool unconfirmed;    /* live across a disconnect, not yet mentioned by the gateway since */
+	bool queued;         /* in the reuse queue */
 };
 
 struct ib_orders {
 	struct order t[ORDER_CAP];
+	uint16_t idx[INDEX_CAP];       /* by id, linear probing: 1 + position in t, 0 empty */
+	/* positions in t that may be reusable, oldest first: every order as it is added, and again
+	   once it is final if it was passed over while live; each at most once */
+	uint16_t reuse[ORDER_CAP];
+	uint32_t reuse_head, reuse_n;
+	uint32_t nused;                /* t[0..nused) have been handed out */
+	bool full_said;                /* "table full" logged; again after an order finishes */
 	uint64_t exec_seen[EXEC_SEEN_CAP]; /* hashes of recent execIds, FIFO */
 	uint32_t exec_head;
-	int nlive;
 	int nopen;           /* orders not in a final state: max_open_orders reads it */
 	bool await_open_end, await_exec_end; /* the reconcile after a disconnect is not complete yet */
 	/* this run's first reconcile: both answers on one connection; from then on the table holds
@@ -87,27 +107,107 @@ ib_orders_free(ib_pipeline *p)
 	p->acct.orders = NULL;
 }
 
-static struct order *
-find(struct ib_orders *o, int32_t id, bool create)
+static uint32_t
+home(int32_t id)
 {
-	uint32_t h = (uint32_t)id * 2654435761u;
+	return ((uint32_t)id * 2654435761u) & (INDEX_CAP - 1);
+}
 
-	for (uint32_t i = 0; i < ORDER_CAP; i++) {
-		struct order *s = &o->t[(h + i) & (ORDER_CAP - 1)];
-		if (s->id == id)
-			return s;
-		if (s->id == 0) {
-			if (!create)
-				return NULL;
-			memset(s, 0, sizeof(*s));
-			s->id = id;
-			s->owner = -1;
-			s->u.order_id = id;
-			o->nlive++;
+static uint32_t
+next(uint32_t i)
+{
+	return (i + 1) & (INDEX_CAP - 1);
+}
+
+/* The order with this id, or NULL. */
+static struct order *
+find(struct ib_orders *o, int32_t id)
+{
+	for (uint32_t i = home(id); o->idx[i]; i = next(i))
+		if (o->t[o->idx[i] - 1].id == id)
+			return &o->t[o->idx[i] - 1];
+	return NULL;
+}
+
+/* Out of the index (backward shift: every id stays reachable from its home without tombstones). */
+static void
+unindex(struct ib_orders *o, int32_t id)
+{
+	uint32_t i = home(id);
+
+	while (o->t[o->idx[i] - 1].id != id)
+		i = next(i);
+	for (uint32_t j = next(i); o->idx[j]; j = next(j)) {
+		uint32_t h = home(o->t[o->idx[j] - 1].id);
+		if (((j - h) & (INDEX_CAP - 1)) >= ((j - i) & (INDEX_CAP - 1))) {
+			o->idx[i] = o->idx[j];
+			i = j;
+		}
+	}
+	o->idx[i] = 0;
+}
+
+static void
+queue_reuse(struct ib_orders *o, struct order *s)
+{
+	o->reuse[(o->reuse_head + o->reuse_n++) % ORDER_CAP] = (uint16_t)(s - o->t);
+	s->queued = true;
+}
+
+/*
+ * A slot for a new order: one never used, else the oldest reusable one.  Reusable is
+ * what is not in p->risk.open_orders: final, or never published (an execution of an
+ * order we know nothing else of).  A live one met on the way leaves the queue and
+ * comes back when it is final, so each order is looked at once per queueing.
+ */
+static struct order *
+free_slot(struct ib_orders *o)
+{
+	if (o->nused < ORDER_CAP)
+		return &o->t[o->nused++];
+	while (o->reuse_n > 0) {
+		struct order *s = &o->t[o->reuse[o->reuse_head]];
+		o->reuse_head = (o->reuse_head + 1) % ORDER_CAP;
+		o->reuse_n--;
+		s->queued = false;
+		if (!s->counted) {
+			unindex(o, s->id);
 			return s;
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The order with this id, added if new; NULL only when every slot holds a live order:
+ * then it is not followed (logged once until an order finishes, counted).
+ */
+static struct order *
+get(ib_pipeline *p, struct ib_orders *o, int32_t id)
+{
+	struct order *s = find(o, id);
+	uint32_t i;
+
+	if (s != NULL)
+		return s;
+	if ((s = free_slot(o)) == NULL) {
+		IB_STAT_INC(p->stats.acct.orders_untracked);
+		if (!o->full_said)
+			ib_log(IB_LL_ERROR, "orders", "order table full: %d live orders; order %d is not followed (no "
+			       "P:order, stream or strategy updates; orders_untracked counts them, said once until an "
+			       "order finishes)", ORDER_CAP, id);
+		o->full_said = true;
+		return NULL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->id = id;
+	s->owner = -1;
+	s->u.order_id = id;
+	for (i = home(id); o->idx[i]; i = next(i))
+		;
+	o->idx[i] = (uint16_t)(s - o->t + 1);
+	queue_reuse(o, s);
+	return s;
 }
 
 static bool
@@ -143,6 +243,11 @@ publish(ib_pipeline *p, struct order *s)
 		o->nopen += s->terminal ? -1 : 1;
 		s->counted = !s->terminal;
 		ck_pr_store_int(&p->risk.open_orders, o->nopen);
+		if (s->terminal) {
+			o->full_said = false; /* a full table is news again */
+			if (!s->queued)
+				queue_reuse(o, s);
+		}
 	}
 	ev.u.order.order_id = s->id;
 	ev.u.order.perm_id = s->perm_id;
@@ -223,7 +328,7 @@ on_exec(ib_pipeline *p, struct ib_orders *o, const ib_ae_exec *x)
 	ev.u.exec.ts_ns = ib_now_real_ns();
 	ib_pipeline_publish(p, &ev);
 
-	struct order *s = find(o, x->order_id, true);
+	struct order *s = get(p, o, x->order_id);
 	if (s && !s->u.symbol[0])
 		ib_strlcpy(s->u.symbol, x->contract.symbol, sizeof(s->u.symbol));
 	/* The matching orderStatus normally follows; an execution alone never regresses state. */
@@ -235,7 +340,7 @@ sweep_unconfirmed(ib_pipeline *p, struct ib_orders *o)
 {
 	int n = 0;
 
-	for (uint32_t i = 0; i < ORDER_CAP; i++) {
+	for (uint32_t i = 0; i < o->nused; i++) {
 		struct order *s = &o->t[i];
 		if (s->id == 0 || !s->unconfirmed)
 			continue;
@@ -275,7 +380,7 @@ set_order(struct order *s, const ib_ae_order *d)
 static void
 on_placed(ib_pipeline *p, struct ib_orders *o, const ib_ae_placed *pl)
 {
-	struct order *s = find(o, pl->order_id, true);
+	struct order *s = get(p, o, pl->order_id);
 
 	if (s == NULL)
 		return;
@@ -291,7 +396,7 @@ on_placed(ib_pipeline *p, struct ib_orders *o, const ib_ae_placed *pl)
 static void
 on_open_order(ib_pipeline *p, struct ib_orders *o, const ib_ae_open_order *oo)
 {
-	struct order *s = find(o, oo->order_id, true);
+	struct order *s = get(p, o, oo->order_id);
 
 	if (s == NULL)
 		return;
@@ -311,7 +416,7 @@ on_open_order(ib_pipeline *p, struct ib_orders *o, const ib_ae_open_order *oo)
 static void
 on_order_status(ib_pipeline *p, struct ib_orders *o, const ib_ae_order_status *os)
 {
-	struct order *s = find(o, os->order_id, true);
+	struct order *s = get(p, o, os->order_id);
 
 	if (s == NULL)
 		return;
@@ -337,7 +442,7 @@ static void
 on_refused(ib_pipeline *p, struct ib_orders *o, const ib_ae_refused *r)
 {
 	/* a reqGlobalCancel refused (readonly, disconnected) is about no order of ours */
-	struct order *s = r->order_id > 0 ? find(o, r->order_id, true) : NULL;
+	struct order *s = r->order_id > 0 ? get(p, o, r->order_id) : NULL;
 
 	if (s != NULL && !s->terminal) {
 		if (s->owner < 0)
@@ -376,7 +481,7 @@ on_notice(ib_pipeline *p, struct ib_orders *o, const ib_ae_notice *nt)
 {
 	struct order *s;
 
-	if (nt->req_id <= 0 || (s = find(o, nt->req_id, false)) == NULL)
+	if (nt->req_id <= 0 || (s = find(o, nt->req_id)) == NULL)
 		return;
 	if (s->terminal) {
 		/* 202 after orderStatus Cancelled (ibsim's order, and IB's at times): the why ("OCA group member
@@ -435,13 +540,13 @@ ib_orders_on_event(ib_pipeline *p, const struct ib_acct_event *e)
 	struct order *s;
 
 	/* any word from the gateway about an order confirms it exists there */
-	if (confirmed != 0 && (s = find(o, confirmed, false)) != NULL)
+	if (confirmed != 0 && (s = find(o, confirmed)) != NULL)
 		s->unconfirmed = false;
 	switch (e->kind) {
 	case IB_AE_CONN_DOWN:
 		if (!o->first_done) /* the answers of a connection that is gone do not count as a whole */
 			o->first_open_end = o->first_exec_end = false;
-		for (uint32_t i = 0; i < ORDER_CAP; i++)
+		for (uint32_t i = 0; i < o->nused; i++)
 			if (o->t[i].id != 0 && !o->t[i].terminal)
 				o->t[i].unconfirmed = true;
 		o->await_open_end = o->await_exec_end = true;
@@ -490,7 +595,7 @@ ib_orders_answer_check(ib_pipeline *p)
 	/* an id of an earlier run is in the table only if the gateway mentioned it (this run placed
 	   none of them: its ids are above the earlier run's mark) */
 	for (int i = 0; i < k->n; i++)
-		k->known[i] = find(o, k->ids[i], false) != NULL;
+		k->known[i] = find(o, k->ids[i]) != NULL;
 	atomic_store_explicit(&k->state, IB_CHECK_DONE, memory_order_release);
 }
 

@@ -104,6 +104,7 @@ risk_inputs(ib_pipeline *p, const ib_place *how, const ib_contract *c, ib_risk_i
 	memset(in, 0, sizeof(*in));
 	in->halted = ck_pr_load_int(&p->risk.halted) != 0;
 	in->gate_open = ib_gate_is_open(&p->gate);
+	in->modify = how->modify;
 	in->open_orders = ck_pr_load_int(&p->risk.open_orders);
 	in->orders_last_s = how->orders_last_s;
 	ib_contract_terms_of(p, c, &in->terms);

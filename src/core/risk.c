@@ -142,6 +142,11 @@ ib_risk_check(const ib_risk_limits *lim, const ib_order *o, const ib_risk_inputs
 	if (lim->max_open_orders > 0 && in->open_orders >= lim->max_open_orders)
 		return snprintf(why, cap, "%d open orders, max_open_orders %d", in->open_orders, lim->max_open_orders),
 		       IB_RISK_OPEN_ORDERS;
+	/* whatever max_open_orders says: an order the table has no room for would not be followed */
+	if (!in->modify && in->open_orders >= IB_ORDER_TABLE_CAP)
+		return snprintf(why, cap, "%d open orders: ibpipe follows at most %d at once", in->open_orders,
+				IB_ORDER_TABLE_CAP),
+		       IB_RISK_OPEN_ORDERS;
 	if (lim->max_orders_per_s > 0 && in->orders_last_s >= lim->max_orders_per_s)
 		return snprintf(why, cap, "%d orders in the last second, max_orders_per_s %d", in->orders_last_s,
 				lim->max_orders_per_s),

@@ -41,9 +41,16 @@ typedef struct ib_contract_terms {
 	bool fx;               /* CASH: the quantity is in the base currency, and so is the notional */
 } ib_contract_terms;
 
+/*
+ * The most orders ibpipe follows at once (core/orders.c): a final one's slot is reused, so
+ * this bounds the live ones; past it a new order would go out untracked, so it is refused.
+ */
+#define IB_ORDER_TABLE_CAP 8192
+
 typedef struct ib_risk_inputs {
 	bool halted;
 	bool gate_open;
+	bool modify;           /* an order already placed, sent again: it holds its place in the table */
 	double position;       /* current position in the contract (its conId, all accounts) */
 	int open_orders;       /* live orders, including ones in flight */
 	int orders_last_s;     /* orders this strategy sent in the last second */

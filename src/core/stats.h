@@ -59,6 +59,7 @@ struct ib_stats_acct {
 	uint64_t bars;           /* bars handed to the strategies (bars.c) */
 	uint64_t bars_bad;       /* bars whose time could not be read: skipped, logged */
 	uint64_t download_end_unknown; /* acctDownloadEnd for an account not in managedAccounts */
+	uint64_t orders_untracked; /* order events for a new order while every table slot held a live one */
 	char pad[CK_MD_CACHELINE];
 };
 

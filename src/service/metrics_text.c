@@ -99,6 +99,8 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	counter(o, "orders_refused_no_id_total", refused_no_id,
 		"new orders refused because no order id was reserved on disk");
 	counter(o, "reconnects_total", IB_STAT_GET(st->net.reconnects), "gateway connections lost and retried");
+	counter(o, "orders_untracked_total", IB_STAT_GET(st->acct.orders_untracked),
+		"order events for new orders not followed: every order table slot held a live order (orders_untracked)");
 	counter(o, "write_stalls_total", IB_STAT_GET(st->net.write_stalls),
 		"sessions ended because the gateway stopped reading (write_stalls)");
 	counter(o, "commands_total", IB_STAT_GET(st->cmd.in), "commands read from P:stream:commands (cmd_in)");
