@@ -245,14 +245,15 @@ write_session(const char *path)
 		order_status(&f, id, "Submitted", 0, 10);
 	order_status(&f, 20001, "Submitted", 0, 10);
 	/* half of them fill; 6000 new orders come and fill, reusing finished orders' slots.  They come
-	   in batches half a second apart: the publisher's own mirror of P:order (publish_mirror.c, also
+	   in batches a second apart: the publisher's own mirror of P:order (publish_mirror.c, also
 	   8192) reuses only a final order Redis has been written, so a batch must fit in what it has
-	   written (an order it cannot hold loses its hash, not its stream entry) */
+	   written (an order it cannot hold loses its hash, not its stream entry); a second leaves a
+	   slow (sanitized, loaded) publisher room to write one batch before the next but one */
 	for (long id = 1; id <= TABLE / 2; id++)
 		order_status(&f, id, "Filled", 10, 0);
 	for (long id = 30001; id <= 36000; id++) {
 		if ((id - 30001) % 2000 == 0)
-			f.t += 500000000LL;
+			f.t += 1000000000LL;
 		order_status(&f, id, "Submitted", 0, 10);
 		order_status(&f, id, "Filled", 10, 0);
 	}
