@@ -56,15 +56,6 @@ struct cmd_res {
 	char last_reason[256];
 };
 
-static const char *
-field(const redisReply *f, const char *name)
-{
-	for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
-		if (strcmp(f->element[i]->str, name) == 0)
-			return f->element[i + 1]->str;
-	return "";
-}
-
 /* What P:stream:orders says about cmd_id; returns how many result entries it has. */
 static int
 results(redisContext *c, const struct tu_stack *e, const char *cmd_id, struct cmd_res *out)
@@ -74,16 +65,16 @@ results(redisContext *c, const struct tu_stack *e, const char *cmd_id, struct cm
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *f = r->element[i]->element[1];
-		if (strcmp(field(f, "kind"), "cmd") != 0 || strcmp(field(f, "cmd_id"), cmd_id) != 0)
+		if (strcmp(tu_rfield(f, "kind"), "cmd") != 0 || strcmp(tu_rfield(f, "cmd_id"), cmd_id) != 0)
 			continue;
 		if (out->n++ == 0) {
-			snprintf(out->result, sizeof(out->result), "%s", field(f, "result"));
-			out->order_id = atol(field(f, "order_id"));
-			snprintf(out->reason, sizeof(out->reason), "%s", field(f, "reason"));
+			snprintf(out->result, sizeof(out->result), "%s", tu_rfield(f, "result"));
+			out->order_id = atol(tu_rfield(f, "order_id"));
+			snprintf(out->reason, sizeof(out->reason), "%s", tu_rfield(f, "reason"));
 		}
-		out->repeat = atoi(field(f, "repeat"));
-		snprintf(out->last, sizeof(out->last), "%s", field(f, "result"));
-		snprintf(out->last_reason, sizeof(out->last_reason), "%s", field(f, "reason"));
+		out->repeat = atoi(tu_rfield(f, "repeat"));
+		snprintf(out->last, sizeof(out->last), "%s", tu_rfield(f, "result"));
+		snprintf(out->last_reason, sizeof(out->last_reason), "%s", tu_rfield(f, "reason"));
 	}
 	if (r)
 		freeReplyObject(r);
@@ -99,9 +90,9 @@ order_status(redisContext *c, const struct tu_stack *e, long order_id, const cha
 
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && !seen; i++) {
 		const redisReply *f = r->element[i]->element[1];
-		seen = atol(field(f, "order_id")) == order_id &&
-		       (status ? strcmp(field(f, "kind"), "status") == 0 && strcmp(field(f, "status"), status) == 0
-			       : strcmp(field(f, "kind"), "exec") == 0);
+		seen = atol(tu_rfield(f, "order_id")) == order_id &&
+		       (status ? strcmp(tu_rfield(f, "kind"), "status") == 0 && strcmp(tu_rfield(f, "status"), status) == 0
+			       : strcmp(tu_rfield(f, "kind"), "exec") == 0);
 	}
 	if (r)
 		freeReplyObject(r);
@@ -691,9 +682,9 @@ status_field(redisContext *c, const struct tu_stack *e, long order_id, const cha
 	v[0] = '\0';
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && !v[0]; i++) {
 		const redisReply *f = r->element[i]->element[1];
-		if (atol(field(f, "order_id")) == order_id && strcmp(field(f, "kind"), "status") == 0 &&
-		    strcmp(field(f, "status"), status) == 0)
-			snprintf(v, sizeof(v), "%s", field(f, name));
+		if (atol(tu_rfield(f, "order_id")) == order_id && strcmp(tu_rfield(f, "kind"), "status") == 0 &&
+		    strcmp(tu_rfield(f, "status"), status) == 0)
+			snprintf(v, sizeof(v), "%s", tu_rfield(f, name));
 	}
 	if (r)
 		freeReplyObject(r);

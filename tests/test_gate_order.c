@@ -56,25 +56,35 @@ post_accounts(void *arg, const char *ids, size_t stride, int n)
 	return true;
 }
 
-static void
-test_ready_after_open_closed_before_down(void)
+/* ibsim with sim_args, and a pipeline in this process (no strategy, AAPL) posting to sink; not started. */
+static ib_pipeline *
+create_pipeline(struct tu_sim *s, const char *const *sim_args, const ib_pub_sink *sink)
 {
-	const char *sim_args[] = { "--account-delay-ms", "0", NULL };
-	struct watch w = { 0 };
-	struct tu_sim s;
 	ib_config cfg;
-	char err[256], reply[128];
+	char err[256];
 
-	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
-	tu_lossless_config(&cfg, s.port);
+	CU_ASSERT_EQUAL_FATAL(tu_sim_start(s, sim_args), 0);
+	tu_lossless_config(&cfg, s->port);
 	cfg.strategies = 0;
 	ib_strlcpy(cfg.symbols[0], "AAPL", IB_SYMBOL_LEN);
 	cfg.nsymbols = 1;
 	ib_pipeline *p = ib_pipeline_create(&cfg, NULL, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ib_pipeline_set_sink(p, sink);
+	return p;
+}
+
+static void
+test_ready_after_open_closed_before_down(void)
+{
+	const char *const sim_args[] = { "--account-delay-ms", "0", NULL };
+	struct watch w = { 0 };
+	struct tu_sim s;
+	char reply[128];
+
+	ib_pipeline *p = create_pipeline(&s, sim_args, &(ib_pub_sink){ .arg = &w, .post = post, .post_sync = post_sync,
+									 .post_accounts = post_accounts });
 	w.p = p;
-	ib_pipeline_set_sink(p, &(ib_pub_sink){ .arg = &w, .post = post, .post_sync = post_sync,
-						.post_accounts = post_accounts });
 	CU_ASSERT_EQUAL_FATAL(ib_pipeline_start(p), IB_OK);
 	CU_ASSERT(TU_UNTIL(atomic_load(&w.readies) == 1, 20000));
 	/* the gateway restarts: the gate closes, and opens again once ibpipe has synced anew */
@@ -153,22 +163,15 @@ lag_tap(void *arg, const char *frame, uint32_t len, int64_t recv_mono_ns)
 static void
 test_lagging_download_of_a_gone_session(void)
 {
-	const char *sim_args[] = { "--account-delay-ms", "0", "--tick-rate", "0", NULL };
+	const char *const sim_args[] = { "--account-delay-ms", "0", "--tick-rate", "0", NULL };
 	struct lag l = { 0 };
 	struct tu_sim s;
-	ib_config cfg;
-	char err[256], reply[128];
+	char reply[128];
 
-	CU_ASSERT_EQUAL_FATAL(tu_sim_start(&s, sim_args), 0);
-	tu_lossless_config(&cfg, s.port);
-	cfg.strategies = 0;
-	ib_strlcpy(cfg.symbols[0], "AAPL", IB_SYMBOL_LEN);
-	cfg.nsymbols = 1;
-	ib_pipeline *p = ib_pipeline_create(&cfg, NULL, err, sizeof(err));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ib_pipeline *p = create_pipeline(&s, sim_args, &(ib_pub_sink){ .arg = &l, .post = lag_post,
+									 .post_sync = lag_post_sync,
+									 .post_accounts = post_accounts });
 	l.p = p;
-	ib_pipeline_set_sink(p, &(ib_pub_sink){ .arg = &l, .post = lag_post, .post_sync = lag_post_sync,
-						.post_accounts = post_accounts });
 	ib_pipeline_set_frame_tap(p, lag_tap, &l);
 	CU_ASSERT_EQUAL_FATAL(ib_pipeline_start(p), IB_OK);
 	/* the first connection's download and positions are all read, its account thread held */

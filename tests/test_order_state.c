@@ -52,15 +52,6 @@ send_cmd(redisContext *c, const struct tu_stack *e, const char *const *kv)
 	return ok;
 }
 
-static const char *
-field(const redisReply *f, const char *name)
-{
-	for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
-		if (strcmp(f->element[i]->str, name) == 0)
-			return f->element[i + 1]->str;
-	return "";
-}
-
 /*
  * P:stream:orders, read whole: the order id of cmd_id's result (0: none yet), and into
  * statuses the statuses order_id went through, space-separated.
@@ -77,12 +68,12 @@ orders_stream(redisContext *c, const struct tu_stack *e, const char *cmd_id, lon
 		statuses[0] = '\0';
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *f = r->element[i]->element[1];
-		if (cmd_id && strcmp(field(f, "kind"), "cmd") == 0 && strcmp(field(f, "cmd_id"), cmd_id) == 0 &&
-		    strcmp(field(f, "result"), "accepted") == 0)
-			found = atol(field(f, "order_id"));
-		if (order_id && strcmp(field(f, "kind"), "status") == 0 && atol(field(f, "order_id")) == order_id &&
+		if (cmd_id && strcmp(tu_rfield(f, "kind"), "cmd") == 0 && strcmp(tu_rfield(f, "cmd_id"), cmd_id) == 0 &&
+		    strcmp(tu_rfield(f, "result"), "accepted") == 0)
+			found = atol(tu_rfield(f, "order_id"));
+		if (order_id && strcmp(tu_rfield(f, "kind"), "status") == 0 && atol(tu_rfield(f, "order_id")) == order_id &&
 		    n < cap)
-			n += (size_t)snprintf(statuses + n, cap - n, "%s%s", n ? " " : "", field(f, "status"));
+			n += (size_t)snprintf(statuses + n, cap - n, "%s%s", n ? " " : "", tu_rfield(f, "status"));
 	}
 	if (r)
 		freeReplyObject(r);
@@ -299,7 +290,7 @@ in_stream(redisContext *c, const char *prefix, long id, const char *status)
 	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 200", key);
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && !seen; i++) {
 		const redisReply *f = r->element[i]->element[1];
-		seen = atol(field(f, "order_id")) == id && strcmp(field(f, "status"), status) == 0;
+		seen = atol(tu_rfield(f, "order_id")) == id && strcmp(tu_rfield(f, "status"), status) == 0;
 	}
 	if (r)
 		freeReplyObject(r);

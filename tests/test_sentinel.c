@@ -496,15 +496,11 @@ ha_stop(struct ha *h)
 
 /* ---- what ibpipe wrote ---- */
 
+/* A field of stream entry e. */
 static const char *
 field(const redisReply *e, const char *name)
 {
-	const redisReply *f = e->element[1];
-
-	for (size_t j = 0; f->type == REDIS_REPLY_ARRAY && j + 1 < f->elements; j += 2)
-		if (strcmp(f->element[j]->str, name) == 0)
-			return f->element[j + 1]->str;
-	return "";
+	return tu_rfield(e->element[1], name);
 }
 
 static redisReply *

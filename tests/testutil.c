@@ -864,6 +864,16 @@ tu_rwait(redisContext *c, const char *key, const char *want, int timeout_ms)
 	return -1;
 }
 
+
+const char *
+tu_rfield(const redisReply *f, const char *name)
+{
+	for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+		if (strcmp(f->element[i]->str, name) == 0)
+			return f->element[i + 1]->str;
+	return "";
+}
+
 char *
 tu_rget_alloc(redisContext *c, const char *key)
 {

@@ -176,6 +176,9 @@ int tu_rwait(struct redisContext *c, const char *key, const char *want, int time
 char *tu_rget_alloc(struct redisContext *c, const char *key);
 /* Until GET key holds every one of needles (NULL-terminated); 0 or -1. */
 int tu_rwait_holds(struct redisContext *c, const char *key, const char *const *needles, int timeout_ms);
+/* The value of name among a stream entry's fields (the array XRANGE gives as its second element), "" if absent. */
+struct redisReply;
+const char *tu_rfield(const struct redisReply *fields, const char *name);
 /* A command whose reply does not matter: 0 unless it failed or Redis answered an error. */
 int tu_rcmd(struct redisContext *c, const char *fmt, ...);
 
