@@ -157,6 +157,8 @@ out:
 /* ---- the order table past its 8192 slots, through `ibpipe replay` ---- */
 
 #define TABLE 8192
+#define NEW_FIRST 30001L /* the orders that come after the table is full */
+#define NEW 1000
 
 struct frames {
 	ib_recorder *r;
@@ -235,16 +237,15 @@ write_session(const char *path)
 	for (long id = 1; id <= TABLE; id++)
 		order_status(&f, id, "Submitted", 0, 10);
 	order_status(&f, 20001, "Submitted", 0, 10);
-	/* half of them fill; 6000 new orders come and fill, reusing finished orders' slots.  They come
-	   in batches a second apart: the publisher's own mirror of P:order (publish_mirror.c, also
-	   8192) reuses only a final order Redis has been written, so a batch must fit in what it has
-	   written (an order it cannot hold loses its hash, not its stream entry); a second leaves a
-	   slow (sanitized, loaded) publisher room to write one batch before the next but one */
+	/* half of them fill; then, a second later, NEW orders come and fill, each reusing a finished
+	   order's slot.  The second is for the publisher: its own mirror of P:order (publish_mirror.c,
+	   also 8192) reuses a final order's slot only once Redis has it, and a sanitized publisher on a
+	   loaded machine needs the time to write the 4096 finals first (an order it cannot hold loses
+	   its hash, not its stream entry) */
 	for (long id = 1; id <= TABLE / 2; id++)
 		order_status(&f, id, "Filled", 10, 0);
-	for (long id = 30001; id <= 36000; id++) {
-		if ((id - 30001) % 2000 == 0)
-			f.t += 1000000000LL;
+	f.t += 1000000000LL;
+	for (long id = NEW_FIRST; id < NEW_FIRST + NEW; id++) {
 		order_status(&f, id, "Submitted", 0, 10);
 		order_status(&f, id, "Filled", 10, 0);
 	}
@@ -299,7 +300,7 @@ in_stream(redisContext *c, const char *prefix, long id, const char *status)
 
 /*
  * 8192 live orders fill the table; a new one then is not followed (logged once, counted);
- * once orders finish, 6000 more come and go through the finished ones' slots, and a new
+ * once orders finish, 1000 more come and go through the finished ones' slots, and a new
  * order after them all is in P:order:ID and the stream.  Before the fix the table never
  * freed a slot: everything after the 8192nd order vanished without a word.
  */
@@ -332,9 +333,9 @@ test_table_reuses_finished(void)
 	CU_ASSERT(order_is(c, prefix, 20001, "status", ""));
 	CU_ASSERT_EQUAL(tu_count_in_file(log, "order table full"), 1);
 	/* every later one followed to its end; a reused slot answers only for its own order */
-	CU_ASSERT(order_is(c, prefix, 30001, "status", "Filled"));
-	CU_ASSERT(order_is(c, prefix, 36000, "status", "Filled"));
-	CU_ASSERT(in_stream(c, prefix, 36000, "Filled"));
+	CU_ASSERT(order_is(c, prefix, NEW_FIRST, "status", "Filled"));
+	CU_ASSERT(order_is(c, prefix, NEW_FIRST + NEW - 1, "status", "Filled"));
+	CU_ASSERT(in_stream(c, prefix, NEW_FIRST + NEW - 1, "Filled"));
 	CU_ASSERT(order_is(c, prefix, 1, "status", "Filled"));
 	CU_ASSERT(order_is(c, prefix, 8000, "status", "Filled"));
 	CU_ASSERT(in_stream(c, prefix, 8000, "Filled"));
