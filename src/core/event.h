@@ -168,9 +168,13 @@ typedef struct ib_ae_exec {
 	ib_ae_contract contract;
 	char account[IB_ACCOUNT_ID_LEN];
 	char side[IB_EXEC_SIDE_LEN];
-	char exec_id[IB_EXEC_ID_LEN];
+	char exec_id[IB_EXEC_ID_LEN];      /* cut when the gateway's is longer: exec_hash is of the whole */
 	char time[IB_EXEC_TIME_LEN];
 	double shares, price, cum_qty, avg_price;
+	/* the de-duplication key (orders.c): a hash of the whole execId as it came on the wire, so ids
+	   that differ only past the cut stay apart; 0 for an empty execId, which cannot be
+	   de-duplicated, so every such execution is published */
+	uint64_t exec_hash;
 } ib_ae_exec;
 
 typedef struct ib_ae_exec_end {

@@ -58,6 +58,7 @@ struct net {
 	int64_t stall_check_ns, stall_since_ns;
 	bool write_stalled;
 	uint32_t sessions;       /* connections made so far: the next one's number is this + 1 */
+	bool exec_long_said, exec_empty_said; /* execId cut / empty logged, once per connection */
 };
 
 static int
@@ -70,6 +71,43 @@ static bool
 stopping_arg(const void *p)
 {
 	return stopping(p) != 0;
+}
+
+/*
+ * The key orders.c de-duplicates executions by (IB re-sends them for
+ * reqExecutions after a reconnect): FNV-1a of the whole execId as it came,
+ * never 0.  Hashed here, not from the event's copy, because the copy is cut
+ * to IB_EXEC_ID_LEN - 1 bytes and two fills differing only past that would
+ * be one.  An empty execId gets 0: "cannot be de-duplicated".
+ */
+static uint64_t
+exec_id_hash(struct net *n, int32_t order_id, ib_str id)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	if (id.len == 0) {
+		IB_STAT_INC(n->p->stats.net.exec_ids_bad);
+		if (!n->exec_empty_said) {
+			n->exec_empty_said = true;
+			ib_log(IB_LL_WARN, "net", "execution for order %d has an empty execId: it cannot be told from a "
+			       "re-send, so every such execution is published, a re-sent one too (exec_ids_bad counts "
+			       "them; said once a connection)", (int)order_id);
+		}
+		return 0;
+	}
+	if (id.len >= IB_EXEC_ID_LEN) {
+		IB_STAT_INC(n->p->stats.net.exec_ids_bad);
+		if (!n->exec_long_said) {
+			n->exec_long_said = true;
+			ib_log(IB_LL_WARN, "net", "execution for order %d: execId of %u bytes is longer than %d: "
+			       "published cut, de-duplicated by the whole id (exec_ids_bad counts them; said once a "
+			       "connection): %.*s", (int)order_id, (unsigned)id.len, IB_EXEC_ID_LEN - 1,
+			       (int)(id.len < 256 ? id.len : 256), id.p);
+		}
+	}
+	for (uint32_t i = 0; i < id.len; i++)
+		h = (h ^ (unsigned char)id.p[i]) * 1099511628211ull;
+	return h ? h : 1;
 }
 
 /* ---- acct ring: never drop ---- */
@@ -484,6 +522,7 @@ route(struct net *n, const ib_msg *m, int64_t now)
 		ib_str_copy(u->account, sizeof(u->account), x->account);
 		ib_str_copy(u->side, sizeof(u->side), x->side);
 		ib_str_copy(u->exec_id, sizeof(u->exec_id), x->exec_id);
+		u->exec_hash = exec_id_hash(n, x->order_id, x->exec_id);
 		ib_str_copy(u->time, sizeof(u->time), x->time);
 		u->shares = x->shares, u->price = x->price, u->cum_qty = x->cum_qty, u->avg_price = x->avg_price;
 		break;
@@ -901,6 +940,7 @@ connect_once(struct net *n)
 
 	n->conflict = false;
 	n->write_stalled = false;
+	n->exec_long_said = n->exec_empty_said = false;
 	n->bytes_sent = n->last_acked = 0;
 	n->stall_check_ns = n->stall_since_ns = 0;
 	n->fd = ib_net_connect(p->cfg.host, p->cfg.port, p->cfg.connect_timeout_ms, err, sizeof(err));

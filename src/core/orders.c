@@ -83,16 +83,6 @@ struct ib_orders {
 	bool first_open_end, first_exec_end, first_done;
 };
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h ? h : 1;
-}
-
 int
 ib_orders_init(ib_pipeline *p)
 {
@@ -308,13 +298,18 @@ apply_status(struct order *s, const char *status, double filled, double remainin
 static void
 on_exec(ib_pipeline *p, struct ib_orders *o, const ib_ae_exec *x)
 {
-	uint64_t h = hash_str(x->exec_id);
+	uint64_t h = x->exec_hash;
 	ib_pub_event ev = { .kind = IB_PUB_EXEC };
 
-	for (uint32_t i = 0; i < EXEC_SEEN_CAP; i++)
-		if (o->exec_seen[i] == h)
-			return; /* already seen (e.g. re-sent by reqExecutions after a reconnect) */
-	o->exec_seen[o->exec_head++ % EXEC_SEEN_CAP] = h;
+	/* 0: no execId, nothing to tell a re-send from a new fill by; publishing a re-sent fill twice
+	   beats losing a fill (the network thread logged and counted it).  An empty slot of
+	   exec_seen is 0 too, so 0 must never be looked up or stored. */
+	if (h != 0) {
+		for (uint32_t i = 0; i < EXEC_SEEN_CAP; i++)
+			if (o->exec_seen[i] == h)
+				return; /* already seen (e.g. re-sent by reqExecutions after a reconnect) */
+		o->exec_seen[o->exec_head++ % EXEC_SEEN_CAP] = h;
+	}
 	ev.u.exec.order_id = x->order_id;
 	ib_strlcpy(ev.u.exec.exec_id, x->exec_id, sizeof(ev.u.exec.exec_id));
 	ib_strlcpy(ev.u.exec.account, x->account, sizeof(ev.u.exec.account));

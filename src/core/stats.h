@@ -28,6 +28,7 @@ struct ib_stats_net {
 	uint64_t reqs_refused;   /* requests refused by the encoder (readonly) */
 	uint64_t reconnects;
 	uint64_t write_stalls;   /* sessions ended because the gateway stopped reading (write_stall_ms) */
+	uint64_t exec_ids_bad;   /* executions with an empty execId (not de-duplicated) or one cut to fit */
 	uint64_t last_msg_ns;    /* CLOCK_REALTIME of the last frame */
 	uint32_t connected;
 	int32_t server_version;

@@ -1062,7 +1062,7 @@ write_health(ib_pub *p, int64_t now)
 	uint64_t msgs = s ? IB_STAT_GET(s->net.msgs_in) : 0;
 	int64_t real = ib_now_real_ns();
 	int64_t start = s && s->start_ns ? (int64_t)s->start_ns : p->start_real_ns;
-	int fields = 9 + (s ? 22 : 0) + (p->lat_read ? 4 : 0); /* s: msgs_in, msgs_per_s and counters[] below */
+	int fields = 9 + (s ? 23 : 0) + (p->lat_read ? 4 : 0); /* s: msgs_in, msgs_per_s and counters[] below */
 
 	/*
 	 * The hash and the three TTLs as one MULTI/EXEC.  A Redis that refuses
@@ -1132,6 +1132,7 @@ write_health(ib_pub *p, int64_t now)
 			{ "acct_unmanaged", IB_STAT_GET(s->acct.unmanaged) },
 			{ "download_end_unknown", IB_STAT_GET(s->acct.download_end_unknown) },
 			{ "orders_untracked", IB_STAT_GET(s->acct.orders_untracked) },
+			{ "exec_ids_bad", IB_STAT_GET(s->net.exec_ids_bad) },
 			{ "write_stalls", IB_STAT_GET(s->net.write_stalls) },
 			{ "cmd_in", IB_STAT_GET(s->cmd.in) },
 			{ "cmd_refused", IB_STAT_GET(s->cmd.refused) },

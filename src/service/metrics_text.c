@@ -101,6 +101,8 @@ health_counters(struct out *o, const ib_pipeline *p, const ib_sv_snapshot *s)
 	counter(o, "reconnects_total", IB_STAT_GET(st->net.reconnects), "gateway connections lost and retried");
 	counter(o, "orders_untracked_total", IB_STAT_GET(st->acct.orders_untracked),
 		"order events for new orders not followed: every order table slot held a live order (orders_untracked)");
+	counter(o, "exec_ids_bad_total", IB_STAT_GET(st->net.exec_ids_bad),
+		"executions whose execId was empty (published, not de-duplicated) or cut to fit (exec_ids_bad)");
 	counter(o, "write_stalls_total", IB_STAT_GET(st->net.write_stalls),
 		"sessions ended because the gateway stopped reading (write_stalls)");
 	counter(o, "commands_total", IB_STAT_GET(st->cmd.in), "commands read from P:stream:commands (cmd_in)");
