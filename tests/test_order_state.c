@@ -163,7 +163,7 @@ out:
 struct frames {
 	ib_recorder *r;
 	int64_t t;
-	char b[256];
+	char b[512];
 	size_t n;
 };
 
@@ -350,6 +350,169 @@ out:
 		tu_redis_stop(&rs, SIGTERM);
 }
 
+/* ---- executions whose execId is odd, through `ibpipe replay` ---- */
+
+/* Two ids the same for their first 50 bytes (past the 47 an event keeps), differing after. */
+#define LONG_A "0000e0d5.65f3a0b1.01.01.0000e0d5.65f3a0b1.01.01.ab.A-first-fill"
+#define LONG_B "0000e0d5.65f3a0b1.01.01.0000e0d5.65f3a0b1.01.01.ab.B-second-fill"
+#define EXEC_ID_KEPT 47 /* IB_EXEC_ID_LEN - 1 */
+
+/* execDetails (11) as server version 176 sends it (ibsim's sim_enc_exec_details): no version
+   field, modelCode and lastLiquidity last. */
+static void
+exec_details(struct frames *f, long order_id, const char *exec_id, double shares, double cum_qty)
+{
+	char v[32];
+
+	put_i(f, IB_IN_EXEC_DETAILS);
+	put_i(f, -1); /* reqId: unsolicited, as a live fill comes */
+	put_i(f, order_id);
+	put_i(f, 265598); /* conId */
+	put(f, "AAPL");
+	put(f, "STK");
+	put(f, "");  /* lastTradeDateOrContractMonth */
+	put(f, "0"); /* strike */
+	put(f, "");  /* right */
+	put(f, "");  /* multiplier */
+	put(f, "ISLAND");
+	put(f, "USD");
+	put(f, "AAPL");
+	put(f, "NMS");
+	put(f, exec_id);
+	put(f, "20261208 09:30:01 US/Eastern");
+	put(f, "DU111111");
+	put(f, "ISLAND");
+	put(f, "BOT");
+	snprintf(v, sizeof(v), "%g", shares);
+	put(f, v);
+	put(f, "100.5");
+	put_i(f, 1000000 + order_id); /* permId */
+	put_i(f, 0);                  /* clientId */
+	put_i(f, 0);                  /* liquidation */
+	snprintf(v, sizeof(v), "%g", cum_qty);
+	put(f, v);
+	put(f, "100.5");
+	put(f, ""); /* orderRef */
+	put(f, ""); /* evRule */
+	put(f, ""); /* evMultiplier */
+	put(f, ""); /* modelCode */
+	put_i(f, 2); /* lastLiquidity */
+	frame_end(f);
+}
+
+static void
+write_exec_session(const char *path)
+{
+	char err[256];
+	struct frames f = { .r = ib_record_open(path, 176, err, sizeof(err)), .t = 1000000000LL };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
+	put_i(&f, IB_IN_MANAGED_ACCTS);
+	put_i(&f, 1);
+	put(&f, "DU111111");
+	frame_end(&f);
+	put_i(&f, IB_IN_NEXT_VALID_ID);
+	put_i(&f, 1);
+	put_i(&f, 1);
+	frame_end(&f);
+	order_status(&f, 7, "Submitted", 0, 10);
+	/* two fills whose ids differ only past the cut: both published */
+	exec_details(&f, 7, LONG_A, 1, 1);
+	exec_details(&f, 7, LONG_B, 2, 3);
+	/* a genuine re-send of the first (as reqExecutions after a reconnect): still one */
+	exec_details(&f, 7, LONG_A, 1, 1);
+	/* two fills with no id: nothing to de-duplicate them by, both published */
+	exec_details(&f, 7, "", 3, 6);
+	exec_details(&f, 7, "", 4, 10);
+	order_status(&f, 7, "Filled", 10, 0);
+	/* the replay (--speed 1) ends once every frame is in: this one keeps it up for a few P:health writes */
+	f.t += 3000000000LL;
+	put_i(&f, IB_IN_NEXT_VALID_ID);
+	put_i(&f, 1);
+	put_i(&f, 40000);
+	frame_end(&f);
+	ib_record_close(f.r);
+}
+
+/* The kind=exec entries of the orders stream, in order: their execIds and share counts. */
+static int
+exec_entries(redisContext *c, const char *prefix, char ids[][96], double *shares, int cap)
+{
+	char key[96];
+	int n = 0;
+
+	snprintf(key, sizeof(key), "%s:stream:orders", prefix);
+	redisReply *r = redisCommand(c, "XRANGE %s - +", key);
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply *f = r->element[i]->element[1];
+		if (strcmp(tu_rfield(f, "kind"), "exec") != 0)
+			continue;
+		if (n < cap) {
+			snprintf(ids[n], sizeof(ids[n]), "%s", tu_rfield(f, "exec_id"));
+			shares[n] = atof(tu_rfield(f, "shares"));
+		}
+		n++;
+	}
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
+/*
+ * Executions are de-duplicated by execId, as IB re-sends them.  Two fills whose ids differ
+ * only past the 47 bytes kept, and two with an empty id, are four fills: all four are on the
+ * orders stream, the cut and the empty ids each logged once and counted (exec_ids_bad),
+ * while a genuine re-send is still dropped.  Before the fix the hash was of the cut copy,
+ * so the second long-id fill and the second empty-id fill vanished without a word.
+ */
+static void
+test_exec_ids_odd(void)
+{
+	struct tu_redis rs = { 0 };
+	redisContext *c = NULL;
+	char rec[256], url[64], prefix[32], log[256], ids[8][96] = { { 0 } }, cut[EXEC_ID_KEPT + 1];
+	double shares[8] = { 0 };
+	const char *dir = tu_tmpdir();
+	pid_t pid = 0;
+
+	snprintf(rec, sizeof(rec), "%s/execs.ibrec", dir);
+	snprintf(log, sizeof(log), "%s/ibpipe-execs.log", dir);
+	snprintf(prefix, sizeof(prefix), "tuexe%d", (int)getpid());
+	write_exec_session(rec);
+	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&rs, 0, NULL, NULL), 0);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", rs.port);
+	char *const argv[] = { (char *)tu_bin("ibpipe"), "replay", rec, "--speed", "1", "--strategies", "0",
+			       "--state-dir", (char *)dir, "--redis-url", url, "--redis-prefix", prefix, NULL };
+	TU_REQUIRE((pid = tu_spawn(argv, log)) > 0);
+	TU_REQUIRE((c = tu_rconn(rs.port)) != NULL);
+	/* the order's Filled comes after every execution */
+	CU_ASSERT(TU_UNTIL(order_is(c, prefix, 7, "status", "Filled"), 30000));
+	/* 3 long (one of them the re-send) + 2 empty */
+	CU_ASSERT(TU_UNTIL(health_num(c, prefix, "exec_ids_bad") == 5, 10000));
+	CU_ASSERT(tu_exited_ok(tu_wait(pid, 30000)));
+	pid = 0;
+	/* four fills, in the order they came, the long ids cut to the bytes kept */
+	snprintf(cut, sizeof(cut), "%s", LONG_A);
+	CU_ASSERT_EQUAL(exec_entries(c, prefix, ids, shares, 8), 4);
+	CU_ASSERT_STRING_EQUAL(ids[0], cut);
+	CU_ASSERT_STRING_EQUAL(ids[1], cut);
+	CU_ASSERT_STRING_EQUAL(ids[2], "");
+	CU_ASSERT_STRING_EQUAL(ids[3], "");
+	CU_ASSERT(shares[0] == 1 && shares[1] == 2 && shares[2] == 3 && shares[3] == 4);
+	/* each kind said once, naming what was done */
+	CU_ASSERT_EQUAL(tu_count_in_file(log, "execId of 63 bytes is longer than 47: published cut, de-duplicated "
+					      "by the whole id"), 1);
+	CU_ASSERT_EQUAL(tu_count_in_file(log, "has an empty execId: it cannot be told from a re-send, so every "
+					      "such execution is published"), 1);
+out:
+	if (c)
+		redisFree(c);
+	if (pid > 0)
+		tu_stop(pid, SIGTERM, 10000);
+	if (rs.pid > 0)
+		tu_redis_stop(&rs, SIGTERM);
+}
+
 void
 test_order_state_register(void)
 {
@@ -358,4 +521,7 @@ test_order_state_register(void)
 	s = CU_add_suite("order_table", NULL, NULL);
 	CU_add_test(s, "past 8192 orders: finished orders' slots are reused, an order with no room is counted",
 		    test_table_reuses_finished);
+	s = CU_add_suite("order_exec_ids", NULL, NULL);
+	CU_add_test(s, "execIds cut or empty: every fill published, logged and counted; a re-send still one",
+		    test_exec_ids_odd);
 }
