@@ -4,7 +4,8 @@
  * warned before its first status and then filled ends Filled everywhere
  * (P:order:ID, P:stream:orders, the strategy); and past 8192 orders the
  * table reuses finished orders' slots, so a new order is still followed,
- * while one that finds only live orders is logged and counted.  Real
+ * while one that finds only live orders is logged and counted; executions
+ * whose execIds are cut or empty are all published, logged and counted.  Real
  * bin/ibsim (or `ibpipe replay` of hand-built frames) + bin/ibpipe + a
  * private redis-server; every wait is for the event itself.
  */
