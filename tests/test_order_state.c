@@ -300,6 +300,25 @@ in_stream(redisContext *c, const char *prefix, long id, const char *status)
 }
 
 /*
+ * `ibpipe replay --speed 1` of rec into a fresh private redis-server (rs) under prefix, its log in
+ * log, dir its state dir; *c connected to that Redis.  The replay's pid, or 0.
+ */
+static pid_t
+replay_into_redis(const char *rec, const char *dir, const char *log, const char *prefix, struct tu_redis *rs,
+		  redisContext **c)
+{
+	char url[64];
+
+	CU_ASSERT_EQUAL_FATAL(tu_redis_start(rs, 0, NULL, NULL), 0);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", rs->port);
+	char *const argv[] = { (char *)tu_bin("ibpipe"), "replay", (char *)rec, "--speed", "1", "--strategies", "0",
+			       "--state-dir", (char *)dir, "--redis-url", url, "--redis-prefix", (char *)prefix, NULL };
+	pid_t pid = tu_spawn(argv, log);
+	*c = pid > 0 ? tu_rconn(rs->port) : NULL;
+	return pid > 0 ? pid : 0;
+}
+
+/*
  * 8192 live orders fill the table; a new one then is not followed (logged once, counted);
  * once orders finish, 1000 more come and go through the finished ones' slots, and a new
  * order after them all is in P:order:ID and the stream.  Before the fix the table never
@@ -310,7 +329,7 @@ test_table_reuses_finished(void)
 {
 	struct tu_redis rs = { 0 };
 	redisContext *c = NULL;
-	char rec[256], url[64], prefix[32], log[256];
+	char rec[256], prefix[32], log[256];
 	const char *dir = tu_tmpdir();
 	pid_t pid = 0;
 
@@ -318,12 +337,8 @@ test_table_reuses_finished(void)
 	snprintf(log, sizeof(log), "%s/ibpipe.log", dir);
 	snprintf(prefix, sizeof(prefix), "tuord%d", (int)getpid());
 	write_session(rec);
-	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&rs, 0, NULL, NULL), 0);
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", rs.port);
-	char *const argv[] = { (char *)tu_bin("ibpipe"), "replay", rec, "--speed", "1", "--strategies", "0",
-			       "--state-dir", (char *)dir, "--redis-url", url, "--redis-prefix", prefix, NULL };
-	TU_REQUIRE((pid = tu_spawn(argv, log)) > 0);
-	TU_REQUIRE((c = tu_rconn(rs.port)) != NULL);
+	pid = replay_into_redis(rec, dir, log, prefix, &rs, &c);
+	TU_REQUIRE(pid > 0 && c != NULL);
 	CU_ASSERT(TU_UNTIL(order_is(c, prefix, 20002, "status", "Submitted"), 30000));
 	CU_ASSERT(TU_UNTIL(health_num(c, prefix, "orders_untracked") == 1, 10000));
 	CU_ASSERT(tu_exited_ok(tu_wait(pid, 30000)));
@@ -471,7 +486,7 @@ test_exec_ids_odd(void)
 {
 	struct tu_redis rs = { 0 };
 	redisContext *c = NULL;
-	char rec[256], url[64], prefix[32], log[256], ids[8][96] = { { 0 } }, cut[EXEC_ID_KEPT + 1];
+	char rec[256], prefix[32], log[256], ids[8][96] = { { 0 } }, cut[EXEC_ID_KEPT + 1];
 	double shares[8] = { 0 };
 	const char *dir = tu_tmpdir();
 	pid_t pid = 0;
@@ -480,12 +495,8 @@ test_exec_ids_odd(void)
 	snprintf(log, sizeof(log), "%s/ibpipe-execs.log", dir);
 	snprintf(prefix, sizeof(prefix), "tuexe%d", (int)getpid());
 	write_exec_session(rec);
-	CU_ASSERT_EQUAL_FATAL(tu_redis_start(&rs, 0, NULL, NULL), 0);
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", rs.port);
-	char *const argv[] = { (char *)tu_bin("ibpipe"), "replay", rec, "--speed", "1", "--strategies", "0",
-			       "--state-dir", (char *)dir, "--redis-url", url, "--redis-prefix", prefix, NULL };
-	TU_REQUIRE((pid = tu_spawn(argv, log)) > 0);
-	TU_REQUIRE((c = tu_rconn(rs.port)) != NULL);
+	pid = replay_into_redis(rec, dir, log, prefix, &rs, &c);
+	TU_REQUIRE(pid > 0 && c != NULL);
 	/* the order's Filled comes after every execution */
 	CU_ASSERT(TU_UNTIL(order_is(c, prefix, 7, "status", "Filled"), 30000));
 	/* 3 long (one of them the re-send) + 2 empty */
