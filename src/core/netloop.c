@@ -83,8 +83,6 @@ stopping_arg(const void *p)
 static uint64_t
 exec_id_hash(struct net *n, int32_t order_id, ib_str id)
 {
-	uint64_t h = 1469598103934665603ull;
-
 	if (id.len == 0) {
 		IB_STAT_INC(n->p->stats.net.exec_ids_bad);
 		if (!n->exec_empty_said) {
@@ -105,8 +103,7 @@ exec_id_hash(struct net *n, int32_t order_id, ib_str id)
 			       (int)(id.len < 256 ? id.len : 256), id.p);
 		}
 	}
-	for (uint32_t i = 0; i < id.len; i++)
-		h = (h ^ (unsigned char)id.p[i]) * 1099511628211ull;
+	uint64_t h = ib_fnv1a64(id.p, id.len);
 	return h ? h : 1;
 }
 

@@ -40,11 +40,7 @@ struct ib_cmd_journal {
 static uint64_t
 hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	return ib_fnv1a64(s, strlen(s));
 }
 
 static struct slot *

@@ -67,11 +67,7 @@ struct ib_commands {
 static uint64_t
 cmd_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h | 1; /* never 0: 0 marks an empty slot */
+	return ib_fnv1a64(s, strlen(s)) | 1; /* never 0: 0 marks an empty slot */
 }
 
 static bool

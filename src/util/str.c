@@ -43,3 +43,13 @@ ib_strnlcpy(char *dst, size_t dstlen, const char *src, size_t srclen)
 	dst[n] = '\0';
 	return n;
 }
+
+uint64_t
+ib_fnv1a64(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
