@@ -25,25 +25,16 @@
 static int
 send_cmd(redisContext *c, const struct tu_stack *e, ...)
 {
-	const char *argv[80];
-	size_t lens[80];
+	const char *kv[78];
 	int n = 0;
 	va_list ap;
 
-	argv[n++] = "XADD";
-	argv[n++] = tu_key(e, "stream:commands");
-	argv[n++] = "*";
 	va_start(ap, e);
-	for (const char *s; n < 80 && (s = va_arg(ap, const char *)) != NULL;)
-		argv[n++] = s;
+	for (const char *s; n < 77 && (s = va_arg(ap, const char *)) != NULL;)
+		kv[n++] = s;
 	va_end(ap);
-	for (int i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	redisReply *r = redisCommandArgv(c, n, argv, lens);
-	int ok = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
-	if (r)
-		freeReplyObject(r);
-	return ok;
+	kv[n] = NULL;
+	return tu_send_cmd(c, e, kv);
 }
 
 struct cmd_res {

@@ -34,25 +34,6 @@ hex(const char *s, char *out)
 	return out;
 }
 
-/* XADD P:stream:commands * with the fields given (NULL-terminated), as a sender would. */
-static int
-send_cmd(redisContext *c, const struct tu_stack *e, const char *const *kv)
-{
-	const char *argv[40] = { "XADD", tu_key(e, "stream:commands"), "*" };
-	size_t lens[40];
-	int n = 3;
-
-	for (; *kv && n < 40; kv++)
-		argv[n++] = *kv;
-	for (int i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	redisReply *r = redisCommandArgv(c, n, argv, lens);
-	int ok = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
-	if (r)
-		freeReplyObject(r);
-	return ok;
-}
-
 /*
  * P:stream:orders, read whole: the order id of cmd_id's result (0: none yet), and into
  * statuses the statuses order_id went through, space-separated.
@@ -113,7 +94,7 @@ test_warnings_then_fill(void)
 	TU_REQUIRE((c = tu_rconn(e.redis_port)) != NULL);
 	const char *const place[] = { "cmd", "place", "cmd_id", "warned-1", "symbol", "AAPL", "action", "BUY",
 				      "qty", "10", "type", "LMT", "lmt", "100000", NULL };
-	TU_REQUIRE(send_cmd(c, &e, place) == 0);
+	TU_REQUIRE(tu_send_cmd(c, &e, place) == 0);
 	TU_REQUIRE(TU_UNTIL((id = orders_stream(c, &e, "warned-1", 0, NULL, 0)) > 0, WAIT_MS));
 	TU_REQUIRE(TU_UNTIL(tu_sim_stat(&e.sim, "orders_ignored") == 1 && status_is(c, &e, id, "PendingSubmit"),
 			    WAIT_MS));
@@ -129,7 +110,7 @@ test_warnings_then_fill(void)
 	snprintf(id_s, sizeof(id_s), "%ld", id);
 	const char *const modify[] = { "cmd", "modify", "cmd_id", "warned-1-mod", "order_id", id_s, "symbol", "AAPL",
 				       "action", "BUY", "qty", "10", "type", "LMT", "lmt", "100000", NULL };
-	TU_REQUIRE(send_cmd(c, &e, modify) == 0);
+	TU_REQUIRE(tu_send_cmd(c, &e, modify) == 0);
 	CU_ASSERT(TU_UNTIL(status_is(c, &e, id, "Filled"), WAIT_MS));
 	char key[32], v[64];
 	snprintf(key, sizeof(key), "order:%ld", id);
@@ -218,6 +199,20 @@ order_status(struct frames *f, long id, const char *status, double filled, doubl
 	frame_end(f);
 }
 
+/* What a gateway sends first: the account list (DU111111) and nextValidId 1. */
+static void
+session_start(struct frames *f)
+{
+	put_i(f, IB_IN_MANAGED_ACCTS);
+	put_i(f, 1);
+	put(f, "DU111111");
+	frame_end(f);
+	put_i(f, IB_IN_NEXT_VALID_ID);
+	put_i(f, 1);
+	put_i(f, 1);
+	frame_end(f);
+}
+
 static void
 write_session(const char *path)
 {
@@ -226,14 +221,7 @@ write_session(const char *path)
 	struct frames f = { .r = ib_record_open(path, 176, err, sizeof(err)), .t = 1000000000LL };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
-	put_i(&f, IB_IN_MANAGED_ACCTS);
-	put_i(&f, 1);
-	put(&f, "DU111111");
-	frame_end(&f);
-	put_i(&f, IB_IN_NEXT_VALID_ID);
-	put_i(&f, 1);
-	put_i(&f, 1);
-	frame_end(&f);
+	session_start(&f);
 	/* every slot holds a live order: the next new one cannot be followed */
 	for (long id = 1; id <= TABLE; id++)
 		order_status(&f, id, "Submitted", 0, 10);
@@ -423,14 +411,7 @@ write_exec_session(const char *path)
 	struct frames f = { .r = ib_record_open(path, 176, err, sizeof(err)), .t = 1000000000LL };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
-	put_i(&f, IB_IN_MANAGED_ACCTS);
-	put_i(&f, 1);
-	put(&f, "DU111111");
-	frame_end(&f);
-	put_i(&f, IB_IN_NEXT_VALID_ID);
-	put_i(&f, 1);
-	put_i(&f, 1);
-	frame_end(&f);
+	session_start(&f);
 	order_status(&f, 7, "Submitted", 0, 10);
 	/* two fills whose ids differ only past the cut: both published */
 	exec_details(&f, 7, LONG_A, 1, 1);

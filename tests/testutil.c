@@ -865,6 +865,24 @@ tu_rwait(redisContext *c, const char *key, const char *want, int timeout_ms)
 }
 
 
+int
+tu_send_cmd(redisContext *c, const struct tu_stack *e, const char *const *kv)
+{
+	const char *argv[80] = { "XADD", tu_key(e, "stream:commands"), "*" };
+	size_t lens[80];
+	int n = 3;
+
+	for (; *kv && n < 80; kv++)
+		argv[n++] = *kv;
+	for (int i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	redisReply *r = redisCommandArgv(c, n, argv, lens);
+	int ok = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
 const char *
 tu_rfield(const redisReply *f, const char *name)
 {

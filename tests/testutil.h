@@ -176,6 +176,10 @@ int tu_rwait(struct redisContext *c, const char *key, const char *want, int time
 char *tu_rget_alloc(struct redisContext *c, const char *key);
 /* Until GET key holds every one of needles (NULL-terminated); 0 or -1. */
 int tu_rwait_holds(struct redisContext *c, const char *key, const char *const *needles, int timeout_ms);
+/* XADD <prefix>:stream:commands * with the fields kv (NULL-terminated, 77 at most), as a sender would: 0 once
+   Redis gave it an id. */
+struct tu_stack;
+int tu_send_cmd(struct redisContext *c, const struct tu_stack *e, const char *const *kv);
 /* The value of name among a stream entry's fields (the array XRANGE gives as its second element), "" if absent. */
 struct redisReply;
 const char *tu_rfield(const struct redisReply *fields, const char *name);
